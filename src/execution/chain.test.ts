@@ -1,0 +1,118 @@
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { createFeeMarket1559Tx } from '@ethereumjs/tx'
+import { createAddressFromString } from '@ethereumjs/util'
+import { initCrypto } from '../primitives/crypto.js'
+import { silentLogger } from '../primitives/logger.js'
+import { hexToBytes, toData } from '../primitives/hex.js'
+import { openDatabase } from '../storage/database.js'
+import { ChainStore } from '../storage/chainStore.js'
+import { tempDir } from '../../test/helpers/tmp.js'
+import { Chain, type TxSource } from './chain.js'
+import { devAccounts, devGenesis } from './genesis.js'
+import { toPooledTx } from './decodeTx.js'
+import type { PooledTx } from './pooledTx.js'
+
+await initCrypto()
+
+const genesis = devGenesis({ chainId: 901, gasLimit: 60_000_000n })
+const [alice, bob] = devAccounts(2)
+
+function source(txs: PooledTx[]): TxSource {
+  let i = 0
+  const skipped = new Set<string>()
+  return {
+    next: () => {
+      while (i < txs.length && skipped.has(txs[i]!.sender)) i++
+      return txs[i++]
+    },
+    skipSender: (s) => void skipped.add(s),
+  }
+}
+
+function transfer(chain: Chain, nonce: number, value: bigint): PooledTx {
+  const tx = createFeeMarket1559Tx(
+    { chainId: 901n, nonce, to: bob!.address, value, gasLimit: 21000n, maxFeePerGas: 10n ** 10n, maxPriorityFeePerGas: 1n },
+    { common: chain.common },
+  ).sign(hexToBytes(alice!.privateKey))
+  return toPooledTx(tx, tx.serialize())
+}
+
+async function openChain(dir: string) {
+  const store = new ChainStore(openDatabase(dir))
+  return { store, chain: await Chain.open(store, genesis, silentLogger()) }
+}
+
+test('builds blocks whose roots ethereumjs runBlock re-derives, and survives reopen', async () => {
+  const a = tempDir()
+  const b = tempDir()
+  try {
+    const { store, chain } = await openChain(a.dir)
+    const genesisHash = chain.headHeader().hash()
+    const built = []
+    for (let n = 0; n < 3; n++) {
+      const txs = [transfer(chain, 2 * n, 1000n), transfer(chain, 2 * n + 1, 2000n)]
+      const res = await chain.buildBlock({ timestamp: BigInt(n + 1), coinbase: new Uint8Array(20), txs: source(txs) })
+      assert.equal(res.included.length, 2)
+      assert.equal(res.invalid.length, 0)
+      assert.equal(res.receipts[1]!.cumulativeGasUsed, 42000n)
+      built.push(res.block)
+    }
+    // an invalid tx (nonce too high for this block's order: reused nonce) is reported, not included
+    const dup = transfer(chain, 0, 1n)
+    const res = await chain.buildBlock({ timestamp: 10n, coinbase: new Uint8Array(20), txs: source([dup]) })
+    assert.equal(res.included.length, 0)
+    assert.equal(res.invalid.length, 1)
+    built.push(res.block)
+
+    const head = chain.headHeader()
+    const bobBalance = chain.headAccount(hexToBytes(bob!.address))!.balance
+    assert.equal(bobBalance, 10_000n * 10n ** 18n + 3n * 3000n)
+    await store.close()
+
+    // reopen: same head and state
+    const reopened = await openChain(a.dir)
+    assert.equal(toData(reopened.chain.headHeader().hash()), toData(head.hash()))
+    assert.equal(toData(reopened.chain.getBlockByNumber(0n)!.hash()), toData(genesisHash))
+    const receipts = reopened.chain.getReceipts(built[1]!.hash())!
+    assert.equal(receipts.length, 2)
+    assert.equal(receipts[0]!.status, 1)
+    await reopened.store.close()
+
+    // import the same blocks into a fresh datadir: runBlock checks every root
+    const fresh = await openChain(b.dir)
+    for (const block of built) await fresh.chain.importBlock(block)
+    assert.equal(toData(fresh.chain.headHeader().hash()), toData(head.hash()))
+    const state = fresh.chain.stateAt(fresh.chain.headHeader().stateRoot)
+    const acct = await state.getAccount(createAddressFromString(bob!.address))
+    assert.equal(acct!.balance, bobBalance)
+    await fresh.store.close()
+  } finally {
+    a.cleanup()
+    b.cleanup()
+  }
+})
+
+test('import rejects a block whose state root does not match', async () => {
+  const a = tempDir()
+  const b = tempDir()
+  try {
+    const { store, chain } = await openChain(a.dir)
+    const res = await chain.buildBlock({ timestamp: 1n, coinbase: new Uint8Array(20), txs: source([transfer(chain, 0, 5n)]) })
+    await store.close()
+    const { createBlockFromBytesArray } = await import('@ethereumjs/block')
+    const raw = res.block.raw()
+    const header = [...raw[0]]
+    header[3] = new Uint8Array(32).fill(7) // stateRoot
+    const forged = createBlockFromBytesArray([header, ...raw.slice(1)] as never, { common: chain.common })
+    const fresh = await openChain(b.dir)
+    await assert.rejects(fresh.chain.importBlock(forged), (err: Error) => err.name === 'InvalidBlockError')
+    // the chain is untouched and still accepts the honest block
+    await fresh.chain.importBlock(res.block)
+    assert.equal(fresh.chain.headHeader().number, 1n)
+    await fresh.store.close()
+  } finally {
+    a.cleanup()
+    b.cleanup()
+  }
+})

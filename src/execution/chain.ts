@@ -1,0 +1,522 @@
+import {
+  createBlock,
+  createBlockFromBytesArray,
+  createBlockHeader,
+  createBlockHeaderFromRLP,
+  type Block,
+  type BlockBytes,
+  type BlockHeader,
+} from '@ethereumjs/block'
+import type { Common } from '@ethereumjs/common'
+import { RLP } from '@ethereumjs/rlp'
+import type { TypedTransaction } from '@ethereumjs/tx'
+import { Account, Address, KECCAK256_RLP, createAccountFromRLP, createAddressFromString } from '@ethereumjs/util'
+import { Bloom, createVM, runBlock, runTx, type TxReceipt, type VM } from '@ethereumjs/vm'
+import type { Logger } from '../primitives/logger.js'
+import { BaseError, CorruptionError } from '../primitives/errors.js'
+import { keccak256, sha256 } from '../primitives/crypto.js'
+import { toData } from '../primitives/hex.js'
+import type { ChainStore, FlatStateDiff } from '../storage/chainStore.js'
+import { EMPTY_NODE_READER, TrieNodeDB } from '../storage/trieNodeDB.js'
+import { createChainCommon, genesisNumber, type GethGenesis } from './genesis.js'
+import { encodeBlockReceipts, orderedTrieRoot, packReceipts, unpackReceipts, type StoredReceipt } from './receipts.js'
+import { HeadStateManager, createStateTrie } from './stateManager.js'
+import { accumulateParentBeaconBlockRoot, accumulateParentBlockHash } from './systemCalls.js'
+import type { PooledTx } from './pooledTx.js'
+
+/** Where the builder takes transactions from, best first (the pool's selection). */
+export interface TxSource {
+  next(): PooledTx | undefined
+  /** The sender's remaining transactions must not be offered for this block. */
+  skipSender(sender: string): void
+}
+
+export interface BuildBlockParams {
+  timestamp: bigint
+  coinbase: Uint8Array
+  txs?: TxSource
+  gasLimit?: bigint
+  extraData?: Uint8Array
+}
+
+export interface BuiltBlock {
+  block: Block
+  receipts: StoredReceipt[]
+  included: PooledTx[]
+  /** Transactions that failed validation at execution (nonce, balance): drop them. */
+  invalid: { ptx: PooledTx; reason: string }[]
+}
+
+/** A block that fails validation on import. */
+export class InvalidBlockError extends BaseError {
+  override name = 'InvalidBlockError'
+}
+
+const EMPTY_REQUESTS_HASH_INPUT = new Uint8Array(0)
+const BLOCK_CACHE_SIZE = 256
+
+/**
+ * One chain's execution state: the head, the state manager over storage, and the
+ * VM. It builds blocks (our own `runTx` loop; roots computed once per block) and
+ * imports foreign ones (ethereumjs `runBlock`, which checks every root), and commits
+ * each in one storage transaction. Calls are serialized by the caller (the producer or
+ * importer); reads for RPC go through `ChainReader`-style methods that only touch
+ * committed data.
+ */
+export class Chain {
+  readonly common: Common
+  readonly chainId: bigint
+  private head: BlockHeader
+  private readonly blockCache = new Map<string, Block>()
+  private readonly listeners = new Set<(block: Block, receipts: StoredReceipt[]) => void>()
+
+  private constructor(
+    readonly store: ChainStore,
+    readonly genesis: GethGenesis,
+    private readonly trieDB: TrieNodeDB,
+    private readonly state: HeadStateManager,
+    readonly vm: VM,
+    head: BlockHeader,
+    private readonly logger: Logger,
+  ) {
+    this.common = vm.common
+    this.chainId = this.common.chainId()
+    this.head = head
+  }
+
+  /** Opens the chain in `store`, writing genesis on first use and checking it after. */
+  static async open(store: ChainStore, genesis: GethGenesis, logger: Logger): Promise<Chain> {
+    store.checkSchema()
+    const common = createChainCommon(genesis)
+    const trieDB = new TrieNodeDB(store.tables.trie)
+    const chainId = common.chainId()
+    const storedChainId = store.storedChainId()
+    if (storedChainId !== undefined && storedChainId !== chainId) {
+      throw new CorruptionError(`datadir holds chain ${storedChainId}, but the configuration is for chain ${chainId}`, {
+        details: 'use another --datadir, or the matching chain id',
+      })
+    }
+
+    let headHeader: BlockHeader
+    const headHash = store.headHash()
+    if (headHash === undefined) {
+      headHeader = await writeGenesis(store, trieDB, common, genesis)
+    } else {
+      const genesisHeader = await genesisHeaderFor(common, genesis)
+      const storedGenesis = store.genesisHash()
+      if (!storedGenesis || !equal(storedGenesis, genesisHeader.hash())) {
+        throw new CorruptionError(
+          `datadir genesis ${storedGenesis ? toData(storedGenesis) : 'missing'} does not match the configured genesis ${toData(genesisHeader.hash())}`,
+          { details: 'the genesis (chain id, alloc, gas limit, timestamp) changed since this datadir was created; use a new --datadir' },
+        )
+      }
+      headHeader = repairHead(store, common, headHash, logger)
+    }
+
+    const state = new HeadStateManager(common, createStateTrie(trieDB, headHeader.stateRoot, 100_000))
+    const blockchain = new StoreBlockchain(store, common)
+    const vm = await createVM({ common, stateManager: state, blockchain: blockchain as never })
+    const chain = new Chain(store, genesis, trieDB, state, vm, headHeader, logger)
+    return chain
+  }
+
+  headHeader(): BlockHeader {
+    return this.head
+  }
+
+  /** Subscribe to newly committed blocks. */
+  onBlock(listener: (block: Block, receipts: StoredReceipt[]) => void): () => void {
+    this.listeners.add(listener)
+    return () => this.listeners.delete(listener)
+  }
+
+  // ---- building -----------------------------------------------------------------
+
+  /** Base fee of the block after the head. */
+  nextBaseFee(): bigint {
+    const common = this.common
+    if (!common.isActivatedEIP(1559)) return 0n
+    return this.head.calcNextBaseFee()
+  }
+
+  async buildBlock(params: BuildBlockParams): Promise<BuiltBlock> {
+    const parent = this.head
+    const number = parent.number + 1n
+    const common = this.common
+    common.setHardforkBy({ blockNumber: number, timestamp: params.timestamp })
+    const gasLimit = params.gasLimit ?? parent.gasLimit
+    const headerFields = {
+      parentHash: parent.hash(),
+      number,
+      timestamp: params.timestamp,
+      gasLimit,
+      coinbase: new Address(params.coinbase),
+      extraData: params.extraData ?? new Uint8Array(0),
+      difficulty: 0n,
+      // Derived from the parent so every block has a distinct, reproducible PREVRANDAO.
+      mixHash: keccak256(parent.hash()),
+      ...(common.isActivatedEIP(1559) ? { baseFeePerGas: this.nextBaseFee() } : {}),
+      ...(common.isActivatedEIP(4895) ? { withdrawalsRoot: KECCAK256_RLP } : {}),
+      ...(common.isActivatedEIP(4844) ? { blobGasUsed: 0n, excessBlobGas: parent.calcNextExcessBlobGas(common) } : {}),
+      ...(common.isActivatedEIP(4788) ? { parentBeaconBlockRoot: new Uint8Array(32) } : {}),
+      ...(common.isActivatedEIP(7685) ? { requestsHash: sha256(EMPTY_REQUESTS_HASH_INPUT) } : {}),
+    }
+    const context = createBlock({ header: headerFields }, { common, freeze: false })
+
+    const vm = this.vm
+    const included: PooledTx[] = []
+    const receipts: TxReceipt[] = []
+    const invalid: BuiltBlock['invalid'] = []
+    const bloom = new Bloom(undefined, common)
+    let blockGasUsed = 0n
+    let receiptGasUsed = 0n
+
+    await vm.evm.journal.checkpoint()
+    try {
+      if (common.isActivatedEIP(4788)) await accumulateParentBeaconBlockRoot(vm, new Uint8Array(32), params.timestamp)
+      if (common.isActivatedEIP(2935)) await accumulateParentBlockHash(vm, number, parent.hash())
+      const source = params.txs
+      for (let ptx = source?.next(); ptx !== undefined; ptx = source!.next()) {
+        if (gasLimit - blockGasUsed < ptx.gasLimit) {
+          // geth: a tx that does not fit is skipped with its sender; stop when not even a transfer fits.
+          source!.skipSender(ptx.sender)
+          if (gasLimit - blockGasUsed < 21_000n) break
+          continue
+        }
+        let res
+        try {
+          res = await runTx(vm, { tx: ptx.tx, block: context, blockGasUsed: receiptGasUsed, skipHardForkValidation: true })
+        } catch (err) {
+          invalid.push({ ptx, reason: (err as Error).message })
+          source!.skipSender(ptx.sender)
+          continue
+        }
+        blockGasUsed += res.blockGasSpent
+        receiptGasUsed += res.totalGasSpent
+        bloom.or(res.bloom)
+        receipts.push(res.receipt)
+        included.push(ptx)
+      }
+      await vm.evm.journal.commit()
+    } catch (err) {
+      await this.abandonBlock()
+      throw err
+    }
+
+    const txs = included.map((p) => p.tx)
+    const encodedReceipts = encodeBlockReceipts(
+      receipts,
+      txs.map((t) => t.type),
+    )
+    const [stateRoot, transactionsTrie, receiptTrie] = await Promise.all([
+      this.state.getStateRoot(),
+      orderedTrieRoot(included.map((p) => p.raw)),
+      orderedTrieRoot(encodedReceipts),
+    ])
+    const header = createBlockHeader(
+      { ...headerFields, stateRoot, transactionsTrie, receiptTrie, logsBloom: bloom.bitvector, gasUsed: blockGasUsed },
+      { common },
+    )
+    const block = createBlock(
+      { header, transactions: txs, ...(common.isActivatedEIP(4895) ? { withdrawals: [] } : {}) },
+      { common },
+    )
+    await this.commit(block, encodedReceipts)
+    return { block, receipts: encodedReceipts.map((r) => unpackReceipts(RLP.encode([r]))[0]!), included, invalid }
+  }
+
+  // ---- importing ----------------------------------------------------------------
+
+  /**
+   * Executes a foreign block on the head under the chain's hardfork schedule and
+   * commits it if every root matches (state, transactions, receipts, bloom, gas).
+   */
+  async importBlock(block: Block): Promise<void> {
+    const parent = this.head
+    if (block.header.number !== parent.number + 1n || !equal(block.header.parentHash, parent.hash())) {
+      throw new InvalidBlockError(
+        `block ${block.header.number} does not extend the head ${parent.number} (${toData(parent.hash())})`,
+      )
+    }
+    if (!(await block.transactionsTrieIsValid())) {
+      throw new InvalidBlockError(`block ${block.header.number}: transactions root mismatch`)
+    }
+    if (!block.uncleHashIsValid()) throw new InvalidBlockError(`block ${block.header.number}: uncle hash mismatch`)
+    let result
+    try {
+      result = await runBlock(this.vm, {
+        block,
+        setHardfork: true,
+        skipHeaderValidation: true,
+        skipHardForkValidation: true,
+        clearCache: false,
+      })
+    } catch (err) {
+      await this.abandonBlock()
+      throw new InvalidBlockError(`block ${block.header.number} (${toData(block.hash())}) is invalid: ${(err as Error).message}`, {
+        cause: err,
+      })
+    }
+    const encodedReceipts = encodeBlockReceipts(
+      result.receipts,
+      block.transactions.map((t) => t.type),
+    )
+    await this.commit(block, encodedReceipts)
+  }
+
+  private async abandonBlock(): Promise<void> {
+    // Roll the in-memory state back to the committed head.
+    this.state.resetTracking()
+    this.trieDB.discard()
+    await this.state.setStateRoot(this.head.stateRoot, true)
+  }
+
+  private async commit(block: Block, encodedReceipts: Uint8Array[]): Promise<void> {
+    const flat: FlatStateDiff = await this.state.takeFlatDiff()
+    const trieNodes = this.trieDB.drain()
+    const raw = block.raw()
+    const logKeys = new Map<string, Uint8Array>()
+    const receipts = encodedReceipts.map((r) => unpackReceipts(RLP.encode([r]))[0]!)
+    for (const receipt of receipts) {
+      for (const [address, topics] of receipt.logs) {
+        logKeys.set(toData(address), address)
+        for (const t of topics) logKeys.set(toData(t), t)
+      }
+    }
+    this.store.commitBlock({
+      hash: block.hash(),
+      number: block.header.number,
+      parentHash: block.header.parentHash,
+      stateRoot: block.header.stateRoot,
+      header: block.header.serialize(),
+      body: RLP.encode(raw.slice(1) as never),
+      receipts: packReceipts(encodedReceipts),
+      txHashes: block.transactions.map((t) => t.hash()),
+      logKeys: logKeys.values(),
+      trieNodes,
+      flat,
+    })
+    this.head = block.header
+    this.cacheBlock(block)
+    for (const listener of this.listeners) {
+      try {
+        listener(block, receipts)
+      } catch (err) {
+        this.logger.error({ err }, 'block listener failed')
+      }
+    }
+  }
+
+  // ---- reads (committed data only) -----------------------------------------------
+
+  getBlockByHash(hash: Uint8Array): Block | undefined {
+    const key = toData(hash)
+    const cached = this.blockCache.get(key)
+    if (cached) return cached
+    const headerRlp = this.store.getHeaderRlp(hash)
+    const bodyRlp = this.store.getBodyRlp(hash)
+    if (!headerRlp || !bodyRlp) return undefined
+    const headerValues = RLP.decode(headerRlp) as Uint8Array[]
+    const body = RLP.decode(bodyRlp) as Uint8Array[][]
+    const block = createBlockFromBytesArray([headerValues, ...body] as unknown as BlockBytes, {
+      common: this.common,
+      setHardfork: true,
+    })
+    this.cacheBlock(block)
+    return block
+  }
+
+  getBlockByNumber(number: bigint): Block | undefined {
+    const hash = this.store.canonicalHash(number)
+    return hash ? this.getBlockByHash(hash) : undefined
+  }
+
+  getHeaderByHash(hash: Uint8Array): BlockHeader | undefined {
+    const cached = this.blockCache.get(toData(hash))
+    if (cached) return cached.header
+    const rlp = this.store.getHeaderRlp(hash)
+    return rlp ? createBlockHeaderFromRLP(rlp, { common: this.common, setHardfork: true }) : undefined
+  }
+
+  getReceipts(blockHash: Uint8Array): StoredReceipt[] | undefined {
+    const packed = this.store.getReceiptsRlp(blockHash)
+    return packed ? unpackReceipts(packed) : undefined
+  }
+
+  /** A read-only state view at a committed state root (for RPC). */
+  stateAt(stateRoot: Uint8Array): HeadStateManager {
+    return new HeadStateManager(this.common, createStateTrie(new TrieNodeDB(this.store.tables.trie), stateRoot))
+  }
+
+  /** A VM over a read-only copy of the state at `stateRoot`, for calls and tracing. */
+  async vmAt(stateRoot: Uint8Array): Promise<VM> {
+    const common = this.common.copy()
+    return createVM({
+      common,
+      stateManager: this.stateAt(stateRoot),
+      blockchain: new StoreBlockchain(this.store, common) as never,
+    })
+  }
+
+  /** Head-state account from the flat table (one LMDB read). */
+  headAccount(address: Uint8Array): Account | undefined {
+    const rlp = this.store.getAccountRlp(address)
+    return rlp ? createAccountFromRLP(rlp) : undefined
+  }
+
+  private cacheBlock(block: Block): void {
+    const key = toData(block.hash())
+    this.blockCache.set(key, block)
+    if (this.blockCache.size > BLOCK_CACHE_SIZE) {
+      const oldest = this.blockCache.keys().next().value
+      if (oldest !== undefined) this.blockCache.delete(oldest)
+    }
+  }
+}
+
+function equal(a: Uint8Array, b: Uint8Array): boolean {
+  return Buffer.compare(a, b) === 0
+}
+
+/** BLOCKHASH for the EVM, served from storage. */
+class StoreBlockchain {
+  constructor(
+    private readonly store: ChainStore,
+    private readonly common: Common,
+  ) {}
+
+  async getBlock(blockId: number | bigint | Uint8Array): Promise<{ hash(): Uint8Array }> {
+    if (blockId instanceof Uint8Array) return { hash: () => blockId }
+    const hash = this.store.canonicalHash(BigInt(blockId))
+    if (!hash) throw new Error(`block ${blockId} not found`)
+    return { hash: () => hash }
+  }
+
+  async putBlock(): Promise<void> {}
+
+  shallowCopy(): StoreBlockchain {
+    return this
+  }
+
+  // runBlock calls this only when header validation is on; we validate before.
+  async validateHeader(): Promise<void> {
+    void this.common
+  }
+}
+
+async function genesisHeaderFor(common: Common, genesis: GethGenesis): Promise<BlockHeader> {
+  const { header } = await genesisState(common, genesis)
+  return header
+}
+
+/** Executes the genesis alloc on an empty in-memory overlay and builds the genesis header. */
+async function genesisState(
+  common: Common,
+  genesis: GethGenesis,
+  trieDB?: TrieNodeDB,
+): Promise<{ header: BlockHeader; state: HeadStateManager }> {
+  common.setHardforkBy({ blockNumber: 0n, timestamp: genesisNumber(genesis.timestamp) })
+  const db = trieDB ?? new TrieNodeDB(EMPTY_NODE_READER)
+  const state = new HeadStateManager(common, createStateTrie(db, undefined))
+  await state.checkpoint()
+  for (const [addr, acct] of Object.entries(genesis.alloc)) {
+    const address = createAddressFromString(addr.startsWith('0x') ? addr : `0x${addr}`)
+    await state.putAccount(address, new Account(genesisNumber(acct.nonce), genesisNumber(acct.balance)))
+    if (acct.code && acct.code !== '0x') await state.putCode(address, Buffer.from(acct.code.replace(/^0x/, ''), 'hex'))
+    for (const [slot, value] of Object.entries(acct.storage ?? {})) {
+      const key = Buffer.from(slot.replace(/^0x/, '').padStart(64, '0'), 'hex')
+      const v = Buffer.from(value.replace(/^0x/, '').padStart(64, '0'), 'hex')
+      await state.putStorage(address, key, stripZeros(v))
+    }
+  }
+  await state.commit()
+  const stateRoot = await state.getStateRoot()
+  const header = createBlockHeader(
+    {
+      number: 0n,
+      parentHash: genesis.parentHash ? Buffer.from(genesis.parentHash.slice(2), 'hex') : new Uint8Array(32),
+      timestamp: genesisNumber(genesis.timestamp),
+      gasLimit: genesisNumber(genesis.gasLimit),
+      extraData: Buffer.from((genesis.extraData ?? '0x').replace(/^0x/, ''), 'hex'),
+      difficulty: genesisNumber(genesis.difficulty),
+      nonce: Buffer.from(genesisNumber(genesis.nonce).toString(16).padStart(16, '0'), 'hex'),
+      mixHash: genesis.mixHash ? Buffer.from(genesis.mixHash.slice(2), 'hex') : new Uint8Array(32),
+      coinbase: genesis.coinbase ? createAddressFromString(genesis.coinbase) : new Address(new Uint8Array(20)),
+      stateRoot,
+      ...(common.isActivatedEIP(1559) ? { baseFeePerGas: genesisNumber(genesis.baseFeePerGas, 1_000_000_000n) } : {}),
+      ...(common.isActivatedEIP(4844)
+        ? { excessBlobGas: genesisNumber(genesis.excessBlobGas), blobGasUsed: genesisNumber(genesis.blobGasUsed) }
+        : {}),
+      ...(common.isActivatedEIP(4788) ? { parentBeaconBlockRoot: new Uint8Array(32) } : {}),
+      ...(common.isActivatedEIP(7685) ? { requestsHash: sha256(EMPTY_REQUESTS_HASH_INPUT) } : {}),
+    },
+    { common, skipConsensusFormatValidation: true },
+  )
+  return { header, state }
+}
+
+async function writeGenesis(store: ChainStore, trieDB: TrieNodeDB, common: Common, genesis: GethGenesis): Promise<BlockHeader> {
+  const { header, state } = await genesisState(common, genesis, trieDB)
+  const block = createBlock(
+    { header, transactions: [], ...(common.isActivatedEIP(4895) ? { withdrawals: [] } : {}) },
+    { common, skipConsensusFormatValidation: true },
+  )
+  const flat = await state.takeFlatDiff()
+  store.commitGenesis(
+    {
+      hash: block.hash(),
+      number: 0n,
+      parentHash: header.parentHash,
+      stateRoot: header.stateRoot,
+      header: header.serialize(),
+      body: RLP.encode(block.raw().slice(1) as never),
+      receipts: packReceipts([]),
+      txHashes: [],
+      logKeys: [],
+      trieNodes: trieDB.drain(),
+      flat,
+    },
+    common.chainId(),
+  )
+  return header
+}
+
+/**
+ * Start-up consistency: the head must have header, body, receipts and its state root
+ * in the trie store. Blocks are committed atomically, so this only fails on outside
+ * damage; then we rewind to the newest whole ancestor.
+ */
+function repairHead(store: ChainStore, common: Common, headHash: Uint8Array, logger: Logger): BlockHeader {
+  let hash: Uint8Array | undefined = headHash
+  let rewound = 0
+  while (hash) {
+    const headerRlp = store.getHeaderRlp(hash)
+    if (headerRlp) {
+      const header = createBlockHeaderFromRLP(headerRlp, { common, setHardfork: true })
+      const whole =
+        store.getBodyRlp(hash) !== undefined &&
+        store.getReceiptsRlp(hash) !== undefined &&
+        (equal(header.stateRoot, KECCAK256_RLP) || store.getTrieNode(header.stateRoot) !== undefined)
+      if (whole) {
+        if (rewound > 0) {
+          logger.warn({ rewound, head: header.number.toString() }, 'rewound head to the newest whole block')
+          store.setHead(hash, header.number, header.number + BigInt(rewound))
+        }
+        return header
+      }
+      hash = header.parentHash
+    } else {
+      break
+    }
+    rewound++
+  }
+  throw new CorruptionError('no whole block found from the stored head back to genesis', {
+    details: 'the datadir is damaged; start from a fresh --datadir',
+  })
+}
+
+function stripZeros(b: Uint8Array): Uint8Array {
+  let i = 0
+  while (i < b.length && b[i] === 0) i++
+  return b.subarray(i)
+}

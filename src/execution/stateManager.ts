@@ -1,0 +1,123 @@
+import { MerklePatriciaTrie } from '@ethereumjs/mpt'
+import { Caches, MerkleStateManager } from '@ethereumjs/statemanager'
+import type { Common } from '@ethereumjs/common'
+import { Address, ValueEncoding, type Account } from '@ethereumjs/util'
+import { RLP } from '@ethereumjs/rlp'
+import type { FlatStateDiff } from '../storage/chainStore.js'
+import type { TrieNodeDB } from '../storage/trieNodeDB.js'
+import { keccak256 } from '../primitives/crypto.js'
+
+/** An MPT over the node store, hashing with the fast keccak. */
+export function createStateTrie(db: TrieNodeDB, root: Uint8Array | undefined, cacheSize = 0): MerklePatriciaTrie {
+  return new MerklePatriciaTrie({
+    db,
+    root,
+    useKeyHashing: true,
+    valueEncoding: ValueEncoding.Bytes,
+    cacheSize,
+    common: { customCrypto: { keccak256 } },
+  })
+}
+
+/**
+ * The head state: ethereumjs' MerkleStateManager (with its caches, so a block's
+ * reads and writes stay in memory and the trie is touched once, at the block's final
+ * commit) that also records which accounts and slots a block touched, so the block
+ * commit can update the flat state tables with the final values.
+ */
+export class HeadStateManager extends MerkleStateManager {
+  private touchedAccounts = new Map<string, Address>()
+  private touchedSlots = new Map<string, { address: Address; slot: Uint8Array }>()
+  private clearedStorage = new Map<string, Address>()
+
+  constructor(common: Common, trie: MerklePatriciaTrie) {
+    super({ common, trie, caches: new Caches() })
+  }
+
+  override async putAccount(address: Address, account: Account | undefined): Promise<void> {
+    this.touchedAccounts.set(address.toString(), address)
+    return super.putAccount(address, account)
+  }
+
+  override async deleteAccount(address: Address): Promise<void> {
+    this.touchedAccounts.set(address.toString(), address)
+    this.clearedStorage.set(address.toString(), address)
+    return super.deleteAccount(address)
+  }
+
+  override async modifyAccountFields(address: Address, fields: Parameters<MerkleStateManager['modifyAccountFields']>[1]): Promise<void> {
+    this.touchedAccounts.set(address.toString(), address)
+    return super.modifyAccountFields(address, fields)
+  }
+
+  override async putCode(address: Address, value: Uint8Array): Promise<void> {
+    this.touchedAccounts.set(address.toString(), address)
+    return super.putCode(address, value)
+  }
+
+  override async putStorage(address: Address, key: Uint8Array, value: Uint8Array): Promise<void> {
+    const id = address.toString() + Buffer.from(key).toString('hex')
+    if (!this.touchedSlots.has(id)) this.touchedSlots.set(id, { address, slot: key.slice() })
+    return super.putStorage(address, key, value)
+  }
+
+  override async clearStorage(address: Address): Promise<void> {
+    this.touchedAccounts.set(address.toString(), address)
+    this.clearedStorage.set(address.toString(), address)
+    return super.clearStorage(address)
+  }
+
+  /**
+   * The flat-state diff of everything touched since the last call, read back as final
+   * values (so writes that were later reverted come out as their reverted value).
+   * Call after the block's state root has been computed (caches flushed).
+   */
+  async takeFlatDiff(): Promise<FlatStateDiff> {
+    const accounts = new Map<string, { address: Uint8Array; rlp: Uint8Array | undefined }>()
+    for (const [id, address] of this.touchedAccounts) {
+      const account = await this.getAccount(address)
+      accounts.set(id, { address: address.bytes, rlp: account ? account.serialize() : undefined })
+    }
+    const storage: FlatStateDiff['storage'][number][] = []
+    const finalSlots = new Map<string, { address: Uint8Array; slot: Uint8Array; value: Uint8Array | undefined }[]>()
+    for (const [, { address, slot }] of this.touchedSlots) {
+      const value = await this.getStorage(address, slot)
+      const entry = { address: address.bytes, slot, value: value.length === 0 ? undefined : value }
+      storage.push(entry)
+      const id = address.toString()
+      if (this.clearedStorage.has(id)) {
+        let list = finalSlots.get(id)
+        if (!list) finalSlots.set(id, (list = []))
+        list.push(entry)
+      }
+    }
+    const cleared: Uint8Array[] = []
+    for (const [id, address] of this.clearedStorage) {
+      // A wipe may have been reverted. It took effect iff the account's final storage
+      // is exactly the slots written in this block (checked by root); only then is it
+      // safe to wipe the flat range before writing those slots.
+      const account = await this.getAccount(address)
+      if (!account || (await storageRootOf(finalSlots.get(id) ?? [])).every((b, i) => b === account.storageRoot[i])) {
+        cleared.push(address.bytes)
+      }
+    }
+    this.touchedAccounts.clear()
+    this.touchedSlots.clear()
+    this.clearedStorage.clear()
+    return { clearedStorage: cleared, accounts, storage }
+  }
+
+  /** Forget touched keys without producing a diff (the block was abandoned). */
+  resetTracking(): void {
+    this.touchedAccounts.clear()
+    this.touchedSlots.clear()
+    this.clearedStorage.clear()
+  }
+}
+
+/** Storage root of exactly these slots (values as minimal bytes). */
+async function storageRootOf(slots: readonly { slot: Uint8Array; value: Uint8Array | undefined }[]): Promise<Uint8Array> {
+  const trie = new MerklePatriciaTrie({ useKeyHashing: true, common: { customCrypto: { keccak256 } } })
+  for (const { slot, value } of slots) if (value !== undefined) await trie.put(slot, RLP.encode(value))
+  return trie.root()
+}
