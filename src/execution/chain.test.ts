@@ -24,7 +24,8 @@ function source(txs: PooledTx[]): TxSource {
   return {
     next: () => {
       while (i < txs.length && skipped.has(txs[i]!.sender)) i++
-      return txs[i++]
+      const value = txs[i++]
+      return value ? { done: false, value } : { done: true, value: undefined }
     },
     skipSender: (s) => void skipped.add(s),
   }

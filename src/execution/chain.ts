@@ -15,7 +15,7 @@ import { Bloom, createVM, runBlock, runTx, type TxReceipt, type VM } from '@ethe
 import type { Logger } from '../primitives/logger.js'
 import { BaseError, CorruptionError } from '../primitives/errors.js'
 import { keccak256, sha256 } from '../primitives/crypto.js'
-import { toData } from '../primitives/hex.js'
+import { toData, type Hex } from '../primitives/hex.js'
 import type { ChainStore, FlatStateDiff } from '../storage/chainStore.js'
 import { EMPTY_NODE_READER, TrieNodeDB } from '../storage/trieNodeDB.js'
 import { createChainCommon, genesisNumber, type GethGenesis } from './genesis.js'
@@ -26,9 +26,9 @@ import type { PooledTx } from './pooledTx.js'
 
 /** Where the builder takes transactions from, best first (the pool's selection). */
 export interface TxSource {
-  next(): PooledTx | undefined
+  next(): IteratorResult<PooledTx, undefined>
   /** The sender's remaining transactions must not be offered for this block. */
-  skipSender(sender: string): void
+  skipSender(sender: Hex): void
 }
 
 export interface BuildBlockParams {
@@ -176,7 +176,8 @@ export class Chain {
       if (common.isActivatedEIP(4788)) await accumulateParentBeaconBlockRoot(vm, new Uint8Array(32), params.timestamp)
       if (common.isActivatedEIP(2935)) await accumulateParentBlockHash(vm, number, parent.hash())
       const source = params.txs
-      for (let ptx = source?.next(); ptx !== undefined; ptx = source!.next()) {
+      for (let it = source?.next(); it !== undefined && !it.done; it = source!.next()) {
+        const ptx = it.value
         if (gasLimit - blockGasUsed < ptx.gasLimit) {
           // geth: a tx that does not fit is skipped with its sender; stop when not even a transfer fits.
           source!.skipSender(ptx.sender)

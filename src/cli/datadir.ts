@@ -1,0 +1,44 @@
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { ConfigError } from '../primitives/errors.js'
+import { checkGenesis, loadGenesisFile, type GethGenesis } from '../execution/genesis.js'
+
+/**
+ * Datadir layout: `<datadir>/chains/<chainId>/{db/, genesis.json}`. The genesis is
+ * kept beside the database so `plexus up` serves an imported chain without flags.
+ */
+export function chainDir(datadir: string, chainId: number): string {
+  return path.join(datadir, 'chains', String(chainId))
+}
+
+/** Chain ids that already have a database in `datadir`. */
+export function storedChainIds(datadir: string): number[] {
+  const dir = path.join(datadir, 'chains')
+  if (!existsSync(dir)) return []
+  return readdirSync(dir)
+    .filter((d) => /^\d+$/.test(d) && existsSync(path.join(dir, d, 'genesis.json')))
+    .map(Number)
+}
+
+export function storedGenesis(datadir: string, chainId: number): GethGenesis | undefined {
+  const file = path.join(chainDir(datadir, chainId), 'genesis.json')
+  return existsSync(file) ? loadGenesisFile(file) : undefined
+}
+
+export function saveGenesis(datadir: string, genesis: GethGenesis): void {
+  const dir = chainDir(datadir, genesis.config.chainId)
+  mkdirSync(dir, { recursive: true })
+  const file = path.join(dir, 'genesis.json')
+  if (!existsSync(file)) writeFileSync(file, JSON.stringify(checkGenesis(genesis), null, 2))
+}
+
+/** A temporary datadir removed by `cleanup` (for --ephemeral). */
+export function ephemeralDatadir(): { datadir: string; cleanup: () => void } {
+  const datadir = mkdtempSync(path.join(tmpdir(), 'plexus-'))
+  return { datadir, cleanup: () => rmSync(datadir, { recursive: true, force: true }) }
+}
+
+export function requireFile(file: string, what: string): void {
+  if (!existsSync(file)) throw new ConfigError(what, `file not found: ${file}`)
+}

@@ -1,0 +1,153 @@
+import { createRequire } from 'node:module'
+import { ChainStore } from '../storage/chainStore.js'
+import { openDatabase } from '../storage/database.js'
+import { Chain } from '../execution/chain.js'
+import { decodeRawTransaction } from '../execution/decodeTx.js'
+import { initCrypto } from '../primitives/crypto.js'
+import { ConfigError } from '../primitives/errors.js'
+import { hexToBytes, type Hex } from '../primitives/hex.js'
+import type { Lifecycle } from '../primitives/lifecycle.js'
+import { BlockProducer } from '../sequencer/blockProducer.js'
+import { TxPool } from '../sequencer/txpool/index.js'
+import { DEFAULT_RPC_LIMITS, type RpcApi } from '../rpc/api.js'
+import { FilterManager } from '../rpc/filters.js'
+import { createMethodRegistry } from '../rpc/methods.js'
+import { RpcServer } from '../rpc/server.js'
+import { SubscriptionManager } from '../rpc/subscriptions.js'
+import { NodeMetrics } from './metrics.js'
+import { SLOT_TIME_MAX_MS, SLOT_TIME_MIN_MS, type NodeOptions } from './options.js'
+
+const pkg = createRequire(import.meta.url)('../../../package.json') as { version: string }
+export const CLIENT_VERSION = `plexus/v${pkg.version}/${process.platform}-${process.arch}/node${process.versions.node}`
+
+/**
+ * The composition root of one rollup node: storage → chain → pool → producer → RPC,
+ * each with its options and a child logger. Starts in that order, stops in reverse.
+ */
+export class PlexusNode implements Lifecycle {
+  readonly metrics = new NodeMetrics()
+  private store: ChainStore | undefined
+  private _chain: Chain | undefined
+  private _pool: TxPool | undefined
+  private producer: BlockProducer | undefined
+  private rpc: RpcServer | undefined
+  private filters: FilterManager | undefined
+  private stopped = false
+
+  constructor(readonly options: NodeOptions) {
+    if (options.slotTimeMs < SLOT_TIME_MIN_MS || options.slotTimeMs > SLOT_TIME_MAX_MS) {
+      throw new ConfigError(
+        'slotTimeMs',
+        `${options.slotTimeMs} is out of range; use ${SLOT_TIME_MIN_MS} … ${SLOT_TIME_MAX_MS} ms`,
+      )
+    }
+  }
+
+  get chain(): Chain {
+    if (!this._chain) throw new Error('node not started')
+    return this._chain
+  }
+
+  get pool(): TxPool {
+    if (!this._pool) throw new Error('node not started')
+    return this._pool
+  }
+
+  /** The RPC address actually bound (port 0 resolves to a free port). */
+  rpcAddress(): { host: string; port: number } {
+    if (!this.rpc) throw new Error('node not started')
+    return this.rpc.address()
+  }
+
+  rpcUrl(): string {
+    const { host, port } = this.rpcAddress()
+    return `http://${host}:${port}`
+  }
+
+  /** Builds one block now (tests and tools that step the chain). */
+  async produceBlock() {
+    if (!this.producer) throw new Error('node not started')
+    return this.producer.produceBlock()
+  }
+
+  async start(): Promise<void> {
+    const { logger } = this.options
+    await initCrypto()
+    this.store = new ChainStore(openDatabase(this.options.datadir))
+    const chain = (this._chain = await Chain.open(this.store, this.options.genesis, logger.child({ module: 'chain' })))
+    const head = chain.headHeader()
+    logger.info({ chainId: chain.chainId.toString(), head: head.number.toString(), datadir: this.options.datadir }, 'chain opened')
+
+    const pool = (this._pool = new TxPool(
+      {
+        chainId: chain.chainId,
+        common: chain.common,
+        state: {
+          getNonce: async (sender) => chain.headAccount(hexToBytes(sender))?.nonce ?? 0n,
+          getBalance: async (sender) => chain.headAccount(hexToBytes(sender))?.balance ?? 0n,
+        },
+        head: () => ({ baseFee: chain.nextBaseFee(), gasLimit: this.options.gasLimit ?? chain.headHeader().gasLimit }),
+        logger: logger.child({ module: 'txpool' }),
+      },
+      this.options.txpool,
+    ))
+
+    this.producer = new BlockProducer(
+      chain,
+      pool,
+      { slotTimeMs: this.options.slotTimeMs, feeRecipient: hexToBytes(this.options.feeRecipient), gasLimit: this.options.gasLimit },
+      logger.child({ module: 'producer' }),
+    )
+    this.producer.onProduced((built, seconds) => {
+      this.metrics.blockBuildSeconds.observe(seconds)
+      const s = pool.status()
+      this.metrics.txpoolPending.set(s.pending)
+      this.metrics.txpoolQueued.set(s.queued)
+      void built
+    })
+    chain.onBlock((block) => {
+      this.metrics.blocks.inc()
+      this.metrics.transactions.inc(block.transactions.length)
+      this.metrics.gasUsed.inc(Number(block.header.gasUsed))
+      this.metrics.headNumber.set(Number(block.header.number))
+    })
+    this.metrics.headNumber.set(Number(head.number))
+
+    const limits = { ...DEFAULT_RPC_LIMITS, ...this.options.rpcLimits }
+    this.filters = new FilterManager(chain, pool, limits)
+    const api: RpcApi = {
+      chain,
+      pool,
+      filters: this.filters,
+      subscriptions: new SubscriptionManager({ logger: logger.child({ module: 'subscriptions' }) }),
+      limits,
+      clientVersion: CLIENT_VERSION,
+      submitRawTransaction: async (raw) => {
+        const ptx = decodeRawTransaction(raw, chain.common)
+        await pool.add(ptx)
+        return ptx.hash as Hex
+      },
+    }
+    this.rpc = new RpcServer({
+      ...this.options.rpc,
+      registry: createMethodRegistry(api),
+      logger: logger.child({ module: 'rpc' }),
+      metricsHandler: this.metrics.handler,
+      onRequest: (method, seconds, ok) => this.metrics.rpcDuration.observe({ method, ok: String(ok) }, seconds),
+    })
+    await this.rpc.start()
+    if (this.options.produceBlocks) await this.producer.start()
+    logger.info({ rpc: this.rpcUrl() }, 'node started')
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopped) return
+    this.stopped = true
+    // Stop taking requests, finish the block in flight, then close storage.
+    await this.rpc?.stop()
+    await this.producer?.stop()
+    this.filters?.close()
+    await this.store?.close()
+    this.options.logger.info('node stopped')
+  }
+}

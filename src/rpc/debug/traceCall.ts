@@ -1,0 +1,21 @@
+import { Address } from '@ethereumjs/util'
+import { prepareCall } from '../../execution/simulate.js'
+import { traceCall as trace } from '../../execution/tracing/index.js'
+import type { RpcApi } from '../api.js'
+import { headerForState } from '../blockTag.js'
+import { parseCallRequest, parseStateOverrides } from '../params.js'
+import { parseTracerConfig } from './tracerConfig.js'
+
+/** debug_traceCall(call, block, { tracer: 'callTracer', stateOverrides? }). */
+export async function traceCall(api: RpcApi, [tx, block, config]: unknown[]): Promise<unknown> {
+  const tracer = parseTracerConfig(config)
+  const req = parseCallRequest(tx)
+  const header = headerForState(api.chain, block ?? 'latest')
+  const overrides = parseStateOverrides((config as { stateOverrides?: unknown } | undefined)?.stateOverrides)
+  const call = await prepareCall(api.chain, header, req, overrides, { gasCap: api.limits.gasCap })
+  return trace(call.vm, call.tx, call.context, tracer, {
+    from: new Address(req.from ?? new Uint8Array(20)),
+    skipNonce: true,
+    skipBlockGasLimitValidation: true,
+  })
+}

@@ -1,0 +1,4 @@
+/** The node holds no keys: clients sign locally (geth without unlocked accounts answers []). */
+export function accounts(): string[] {
+  return []
+}

@@ -1,0 +1,12 @@
+import { toQuantity } from '../../primitives/hex.js'
+import { createAccessList as create } from '../../execution/simulate.js'
+import type { RpcApi } from '../api.js'
+import { headerForState } from '../blockTag.js'
+import { parseCallRequest } from '../params.js'
+
+export async function createAccessList(api: RpcApi, [tx, block]: unknown[]): Promise<Record<string, unknown>> {
+  const req = parseCallRequest(tx)
+  const header = headerForState(api.chain, block ?? 'latest')
+  const res = await create(api.chain, header, req, { gasCap: api.limits.gasCap })
+  return { accessList: res.accessList, gasUsed: toQuantity(res.gasUsed), ...(res.error ? { error: res.error } : {}) }
+}

@@ -1,0 +1,11 @@
+import { toQuantity, type Hex } from '../../primitives/hex.js'
+import { estimateGas as estimate } from '../../execution/simulate.js'
+import type { RpcApi } from '../api.js'
+import { headerForState } from '../blockTag.js'
+import { parseCallRequest, parseStateOverrides } from '../params.js'
+
+export async function estimateGas(api: RpcApi, [tx, block, overrides]: unknown[]): Promise<Hex> {
+  const req = parseCallRequest(tx)
+  const header = headerForState(api.chain, block ?? 'latest')
+  return toQuantity(await estimate(api.chain, header, req, parseStateOverrides(overrides), { gasCap: api.limits.gasCap }))
+}

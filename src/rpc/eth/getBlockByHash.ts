@@ -1,0 +1,8 @@
+import { parseHash } from '../../primitives/hex.js'
+import type { RpcApi } from '../api.js'
+import { formatBlock } from '../format.js'
+
+export function getBlockByHash(api: RpcApi, [hash, full]: unknown[]): Record<string, unknown> | null {
+  const block = api.chain.getBlockByHash(parseHash(hash))
+  return block ? formatBlock(block, full === true) : null
+}

@@ -1,0 +1,15 @@
+import { parseHash, toData, type Hex } from '../../primitives/hex.js'
+import type { RpcApi } from '../api.js'
+import { formatPendingTransaction, formatTransaction } from '../format.js'
+
+export function getTransactionByHash(api: RpcApi, [hash]: unknown[]): Record<string, unknown> | null {
+  const h = parseHash(hash)
+  const loc = api.chain.store.getTxLocation(h)
+  if (loc) {
+    const block = api.chain.getBlockByHash(loc.blockHash)
+    const tx = block?.transactions[loc.index]
+    if (block && tx) return formatTransaction(tx, { block, index: loc.index })
+  }
+  const pooled = api.pool.get(toData(h) as Hex)
+  return pooled ? formatPendingTransaction(pooled) : null
+}

@@ -1,0 +1,211 @@
+import type { Block, BlockHeader } from '@ethereumjs/block'
+import { Capability, TransactionType, type TypedTransaction } from '@ethereumjs/tx'
+import { RLP } from '@ethereumjs/rlp'
+import { toData, toQuantity, type Hex } from '../primitives/hex.js'
+import { keccak256 } from '../primitives/crypto.js'
+import type { StoredReceipt } from '../execution/receipts.js'
+import type { PooledTx } from '../execution/pooledTx.js'
+
+/**
+ * JSON shapes of blocks, transactions, receipts and logs exactly as geth prints them
+ * (field names, QUANTITY vs DATA encoding, which fields each tx type carries).
+ */
+
+export function formatHeader(h: BlockHeader): Record<string, unknown> {
+  const out: Record<string, unknown> = {
+    baseFeePerGas: h.baseFeePerGas !== undefined ? toQuantity(h.baseFeePerGas) : undefined,
+    blobGasUsed: h.blobGasUsed !== undefined ? toQuantity(h.blobGasUsed) : undefined,
+    difficulty: toQuantity(h.difficulty),
+    excessBlobGas: h.excessBlobGas !== undefined ? toQuantity(h.excessBlobGas) : undefined,
+    extraData: toData(h.extraData),
+    gasLimit: toQuantity(h.gasLimit),
+    gasUsed: toQuantity(h.gasUsed),
+    hash: toData(h.hash()),
+    logsBloom: toData(h.logsBloom),
+    miner: h.coinbase.toString(),
+    mixHash: toData(h.mixHash),
+    nonce: toData(h.nonce),
+    number: toQuantity(h.number),
+    parentBeaconBlockRoot: h.parentBeaconBlockRoot !== undefined ? toData(h.parentBeaconBlockRoot) : undefined,
+    parentHash: toData(h.parentHash),
+    receiptsRoot: toData(h.receiptTrie),
+    requestsHash: h.requestsHash !== undefined ? toData(h.requestsHash) : undefined,
+    sha3Uncles: toData(h.uncleHash),
+    stateRoot: toData(h.stateRoot),
+    timestamp: toQuantity(h.timestamp),
+    transactionsRoot: toData(h.transactionsTrie),
+    withdrawalsRoot: h.withdrawalsRoot !== undefined ? toData(h.withdrawalsRoot) : undefined,
+  }
+  return dropUndefined(out)
+}
+
+export function formatBlock(block: Block, fullTxs: boolean): Record<string, unknown> {
+  const out = formatHeader(block.header)
+  out.size = toQuantity(block.serialize().length)
+  out.transactions = block.transactions.map((tx, i) =>
+    fullTxs ? formatTransaction(tx, { block, index: i }) : toData(tx.hash()),
+  )
+  out.uncles = block.uncleHeaders.map((u) => toData(u.hash()))
+  if (block.withdrawals !== undefined) {
+    out.withdrawals = block.withdrawals.map((w) => ({
+      index: toQuantity(w.index),
+      validatorIndex: toQuantity(w.validatorIndex),
+      address: w.address.toString(),
+      amount: toQuantity(w.amount),
+    }))
+  }
+  return sortKeys(out)
+}
+
+export interface TxInclusion {
+  block: Block
+  index: number
+}
+
+/** A transaction as geth prints it; `inclusion` absent for pending ones. */
+export function formatTransaction(tx: TypedTransaction, inclusion?: TxInclusion, sender?: string): Record<string, unknown> {
+  const t = tx as TypedTransaction & {
+    gasPrice?: bigint
+    maxFeePerGas?: bigint
+    maxPriorityFeePerGas?: bigint
+    accessList?: [Uint8Array, Uint8Array[]][]
+    authorizationList?: Uint8Array[][]
+  }
+  const baseFee = inclusion?.block.header.baseFeePerGas
+  const out: Record<string, unknown> = {
+    blockHash: inclusion ? toData(inclusion.block.hash()) : null,
+    blockNumber: inclusion ? toQuantity(inclusion.block.header.number) : null,
+    from: sender ?? tx.getSenderAddress().toString(),
+    gas: toQuantity(tx.gasLimit),
+    gasPrice: toQuantity(effectiveGasPrice(tx, baseFee, inclusion !== undefined)),
+    hash: toData(tx.hash()),
+    input: toData(tx.data),
+    nonce: toQuantity(tx.nonce),
+    to: tx.to ? tx.to.toString() : null,
+    transactionIndex: inclusion ? toQuantity(inclusion.index) : null,
+    value: toQuantity(tx.value),
+    type: toQuantity(tx.type),
+  }
+  if (tx.supports(Capability.EIP1559FeeMarket)) {
+    out.maxFeePerGas = toQuantity(t.maxFeePerGas!)
+    out.maxPriorityFeePerGas = toQuantity(t.maxPriorityFeePerGas!)
+  }
+  if (tx.supports(Capability.EIP2930AccessLists)) {
+    out.accessList = (t.accessList ?? []).map(([address, keys]) => ({
+      address: toData(address),
+      storageKeys: keys.map(toData),
+    }))
+  }
+  if (tx.type === TransactionType.EOACodeEIP7702) {
+    out.authorizationList = (t.authorizationList ?? []).map(([chainId, address, nonce, yParity, r, s]) => ({
+      chainId: toQuantity(bytesToBig(chainId!)),
+      address: toData(address!),
+      nonce: toQuantity(bytesToBig(nonce!)),
+      yParity: toQuantity(bytesToBig(yParity!)),
+      r: toQuantity(bytesToBig(r!)),
+      s: toQuantity(bytesToBig(s!)),
+    }))
+  }
+  const protectedLegacy = tx.type === TransactionType.Legacy && tx.v !== undefined && tx.v !== 27n && tx.v !== 28n
+  if (tx.type !== TransactionType.Legacy || protectedLegacy) out.chainId = toQuantity(tx.common.chainId())
+  out.v = toQuantity(tx.v ?? 0n)
+  out.r = toQuantity(tx.r ?? 0n)
+  out.s = toQuantity(tx.s ?? 0n)
+  if (tx.type !== TransactionType.Legacy) out.yParity = toQuantity(tx.v ?? 0n)
+  return sortKeys(out)
+}
+
+export function formatPendingTransaction(ptx: PooledTx): Record<string, unknown> {
+  return formatTransaction(ptx.tx, undefined, ptx.sender)
+}
+
+/** What the transaction paid per gas (legacy: gasPrice; 1559: baseFee + capped tip). */
+export function effectiveGasPrice(tx: TypedTransaction, baseFee: bigint | undefined, mined = true): bigint {
+  const t = tx as TypedTransaction & { gasPrice?: bigint; maxFeePerGas?: bigint; maxPriorityFeePerGas?: bigint }
+  if (!tx.supports(Capability.EIP1559FeeMarket)) return t.gasPrice!
+  if (!mined || baseFee === undefined) return t.maxFeePerGas!
+  const tip = t.maxFeePerGas! - baseFee < t.maxPriorityFeePerGas! ? t.maxFeePerGas! - baseFee : t.maxPriorityFeePerGas!
+  return baseFee + tip
+}
+
+/** All receipts of a block in geth's JSON form (log indexes run across the block). */
+export function formatBlockReceipts(block: Block, receipts: readonly StoredReceipt[]): Record<string, unknown>[] {
+  const out: Record<string, unknown>[] = []
+  let logIndex = 0
+  let prevCumulative = 0n
+  for (let i = 0; i < receipts.length; i++) {
+    const r = receipts[i]!
+    out.push(formatReceipt(block, i, r, prevCumulative, logIndex))
+    logIndex += r.logs.length
+    prevCumulative = r.cumulativeGasUsed
+  }
+  return out
+}
+
+export function formatReceipt(
+  block: Block,
+  index: number,
+  r: StoredReceipt,
+  prevCumulative: bigint,
+  firstLogIndex: number,
+): Record<string, unknown> {
+  const tx = block.transactions[index]!
+  const from = tx.getSenderAddress()
+  const out: Record<string, unknown> = {
+    blockHash: toData(block.hash()),
+    blockNumber: toQuantity(block.header.number),
+    contractAddress: tx.to === undefined ? contractAddress(from.bytes, tx.nonce) : null,
+    cumulativeGasUsed: toQuantity(r.cumulativeGasUsed),
+    effectiveGasPrice: toQuantity(effectiveGasPrice(tx, block.header.baseFeePerGas)),
+    from: from.toString(),
+    gasUsed: toQuantity(r.cumulativeGasUsed - prevCumulative),
+    logs: r.logs.map((log, j) => formatLog(log, block, index, firstLogIndex + j)),
+    logsBloom: toData(r.logsBloom),
+    to: tx.to ? tx.to.toString() : null,
+    transactionHash: toData(tx.hash()),
+    transactionIndex: toQuantity(index),
+    type: toQuantity(tx.type),
+  }
+  if (r.status !== undefined) out.status = toQuantity(r.status)
+  else out.root = toData(r.root!)
+  return out
+}
+
+export function formatLog(
+  [address, topics, data]: [Uint8Array, Uint8Array[], Uint8Array],
+  block: Block,
+  txIndex: number,
+  logIndex: number,
+  removed = false,
+): Record<string, unknown> {
+  return {
+    address: toData(address),
+    topics: topics.map(toData),
+    data: toData(data),
+    blockNumber: toQuantity(block.header.number),
+    transactionHash: toData(block.transactions[txIndex]!.hash()),
+    transactionIndex: toQuantity(txIndex),
+    blockHash: toData(block.hash()),
+    blockTimestamp: toQuantity(block.header.timestamp),
+    logIndex: toQuantity(logIndex),
+    removed,
+  }
+}
+
+/** CREATE address: keccak(rlp([sender, nonce]))[12:]. */
+export function contractAddress(sender: Uint8Array, nonce: bigint): Hex {
+  return toData(keccak256(RLP.encode([sender, nonce === 0n ? new Uint8Array(0) : nonce])).subarray(12))
+}
+
+function bytesToBig(b: Uint8Array): bigint {
+  return b.length === 0 ? 0n : BigInt(toData(b))
+}
+
+function dropUndefined(o: Record<string, unknown>): Record<string, unknown> {
+  for (const k of Object.keys(o)) if (o[k] === undefined) delete o[k]
+  return o
+}
+
+function sortKeys(o: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(o).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+}

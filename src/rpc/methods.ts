@@ -1,0 +1,103 @@
+import type { RpcApi } from './api.js'
+import { MethodRegistry, type ParamSpec, type RpcContext } from './types.js'
+import { accounts } from './eth/accounts.js'
+import { blockNumber } from './eth/blockNumber.js'
+import { call } from './eth/call.js'
+import { chainId } from './eth/chainId.js'
+import { createAccessList } from './eth/createAccessList.js'
+import { estimateGas } from './eth/estimateGas.js'
+import { feeHistory } from './eth/feeHistory.js'
+import { gasPrice } from './eth/gasPrice.js'
+import { getBalance } from './eth/getBalance.js'
+import { getBlockByHash } from './eth/getBlockByHash.js'
+import { getBlockByNumber } from './eth/getBlockByNumber.js'
+import { getBlockReceipts } from './eth/getBlockReceipts.js'
+import { getBlockTransactionCountByHash } from './eth/getBlockTransactionCountByHash.js'
+import { getBlockTransactionCountByNumber } from './eth/getBlockTransactionCountByNumber.js'
+import { getCode } from './eth/getCode.js'
+import { getFilterChanges } from './eth/getFilterChanges.js'
+import { getFilterLogs } from './eth/getFilterLogs.js'
+import { getLogs } from './eth/getLogs.js'
+import { getProof } from './eth/getProof.js'
+import { getStorageAt } from './eth/getStorageAt.js'
+import { getTransactionByBlockHashAndIndex } from './eth/getTransactionByBlockHashAndIndex.js'
+import { getTransactionByBlockNumberAndIndex } from './eth/getTransactionByBlockNumberAndIndex.js'
+import { getTransactionByHash } from './eth/getTransactionByHash.js'
+import { getTransactionCount } from './eth/getTransactionCount.js'
+import { getTransactionReceipt } from './eth/getTransactionReceipt.js'
+import { maxPriorityFeePerGas } from './eth/maxPriorityFeePerGas.js'
+import { newBlockFilter } from './eth/newBlockFilter.js'
+import { newFilter } from './eth/newFilter.js'
+import { newPendingTransactionFilter } from './eth/newPendingTransactionFilter.js'
+import { sendRawTransaction } from './eth/sendRawTransaction.js'
+import { subscribe } from './eth/subscribe.js'
+import { syncing } from './eth/syncing.js'
+import { uninstallFilter } from './eth/uninstallFilter.js'
+import { listening } from './net/listening.js'
+import { peerCount } from './net/peerCount.js'
+import { version } from './net/version.js'
+import { status } from './txpool/status.js'
+import { content, contentFrom } from './txpool/content.js'
+import { clientVersion } from './web3/clientVersion.js'
+import { sha3 } from './web3/sha3.js'
+import { traceCall } from './debug/traceCall.js'
+import { traceTransaction } from './debug/traceTransaction.js'
+
+type Method = (api: RpcApi, params: unknown[], ctx: RpcContext) => unknown
+
+/** name → [implementation, arity]: the whole public surface in one table. */
+const METHODS: Record<string, [Method, ParamSpec]> = {
+  eth_accounts: [accounts, { max: 0 }],
+  eth_blockNumber: [blockNumber, { max: 0 }],
+  eth_call: [call, { max: 4, required: 1 }],
+  eth_chainId: [chainId, { max: 0 }],
+  eth_createAccessList: [createAccessList, { max: 2, required: 1 }],
+  eth_estimateGas: [estimateGas, { max: 3, required: 1 }],
+  eth_feeHistory: [feeHistory, { max: 3, required: 2 }],
+  eth_gasPrice: [gasPrice, { max: 0 }],
+  eth_getBalance: [getBalance, { max: 2, required: 1 }],
+  eth_getBlockByHash: [getBlockByHash, { max: 2, required: 1 }],
+  eth_getBlockByNumber: [getBlockByNumber, { max: 2, required: 1 }],
+  eth_getBlockReceipts: [getBlockReceipts, { max: 1, required: 1 }],
+  eth_getBlockTransactionCountByHash: [getBlockTransactionCountByHash, { max: 1, required: 1 }],
+  eth_getBlockTransactionCountByNumber: [getBlockTransactionCountByNumber, { max: 1, required: 1 }],
+  eth_getCode: [getCode, { max: 2, required: 1 }],
+  eth_getFilterChanges: [getFilterChanges, { max: 1, required: 1 }],
+  eth_getFilterLogs: [getFilterLogs, { max: 1, required: 1 }],
+  eth_getLogs: [getLogs, { max: 1, required: 1 }],
+  eth_getProof: [getProof, { max: 3, required: 2 }],
+  eth_getStorageAt: [getStorageAt, { max: 3, required: 2 }],
+  eth_getTransactionByBlockHashAndIndex: [getTransactionByBlockHashAndIndex, { max: 2, required: 2 }],
+  eth_getTransactionByBlockNumberAndIndex: [getTransactionByBlockNumberAndIndex, { max: 2, required: 2 }],
+  eth_getTransactionByHash: [getTransactionByHash, { max: 1, required: 1 }],
+  eth_getTransactionCount: [getTransactionCount, { max: 2, required: 1 }],
+  eth_getTransactionReceipt: [getTransactionReceipt, { max: 1, required: 1 }],
+  eth_maxPriorityFeePerGas: [maxPriorityFeePerGas, { max: 0 }],
+  eth_newBlockFilter: [newBlockFilter, { max: 0 }],
+  eth_newFilter: [newFilter, { max: 1, required: 1 }],
+  eth_newPendingTransactionFilter: [newPendingTransactionFilter, { max: 1 }],
+  eth_sendRawTransaction: [sendRawTransaction, { max: 1, required: 1 }],
+  eth_subscribe: [subscribe, { max: 2, required: 1 }],
+  eth_syncing: [syncing, { max: 0 }],
+  eth_uninstallFilter: [uninstallFilter, { max: 1, required: 1 }],
+  net_listening: [listening, { max: 0 }],
+  net_peerCount: [peerCount, { max: 0 }],
+  net_version: [version, { max: 0 }],
+  txpool_content: [content, { max: 0 }],
+  txpool_contentFrom: [contentFrom, { max: 1, required: 1 }],
+  txpool_status: [status, { max: 0 }],
+  web3_clientVersion: [clientVersion, { max: 0 }],
+  web3_sha3: [sha3, { max: 1, required: 1 }],
+  debug_traceCall: [traceCall, { max: 3, required: 1 }],
+  debug_traceTransaction: [traceTransaction, { max: 2, required: 1 }],
+}
+
+/** Every standard method, bound to the node's API. */
+export function createMethodRegistry(api: RpcApi): MethodRegistry {
+  const registry = new MethodRegistry()
+  for (const [name, [fn, spec]] of Object.entries(METHODS)) {
+    registry.register(name, (params, ctx) => fn(api, params, ctx), spec)
+  }
+  registry.register('eth_unsubscribe', api.subscriptions.unsubscribe, { max: 1, required: 1 })
+  return registry
+}

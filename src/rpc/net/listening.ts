@@ -1,0 +1,3 @@
+export function listening(): boolean {
+  return true
+}

@@ -1,0 +1,108 @@
+import type { Block } from '@ethereumjs/block'
+import type { Chain, BuiltBlock } from '../execution/chain.js'
+import type { Lifecycle } from '../primitives/lifecycle.js'
+import type { Logger } from '../primitives/logger.js'
+import type { TxPool } from './txpool/index.js'
+
+export interface BlockProducerOptions {
+  /** Slot length in ms (50 ms … 12 s). One block per slot, empty or not. */
+  slotTimeMs: number
+  /** Receives priority fees (the fee vault). */
+  feeRecipient: Uint8Array
+  /** Gas limit of produced blocks; defaults to the parent's. */
+  gasLimit?: bigint
+}
+
+export interface ProducedBlockObserver {
+  (built: BuiltBlock, seconds: number): void
+}
+
+/**
+ * The slot clock and block producer: every `slotTimeMs` it asks the pool for the best
+ * transactions (priority-fee order, each sender in nonce order) and has the chain build
+ * and commit a block on the head. Timestamps are whole seconds and never decrease; with
+ * sub-second slots consecutive blocks may share a timestamp (as on Arbitrum).
+ */
+export class BlockProducer implements Lifecycle {
+  private timer: NodeJS.Timeout | undefined
+  private running = false
+  private inFlight: Promise<unknown> = Promise.resolve()
+  private readonly observers = new Set<ProducedBlockObserver>()
+
+  constructor(
+    private readonly chain: Chain,
+    private readonly pool: TxPool,
+    private readonly options: BlockProducerOptions,
+    private readonly logger: Logger,
+  ) {}
+
+  onProduced(observer: ProducedBlockObserver): () => void {
+    this.observers.add(observer)
+    return () => this.observers.delete(observer)
+  }
+
+  async start(): Promise<void> {
+    if (this.running) return
+    this.running = true
+    this.schedule(this.options.slotTimeMs)
+    this.logger.info({ slotTimeMs: this.options.slotTimeMs }, 'block producer started')
+  }
+
+  async stop(): Promise<void> {
+    this.running = false
+    if (this.timer) clearTimeout(this.timer)
+    this.timer = undefined
+    await this.inFlight.catch(() => undefined)
+  }
+
+  /** Builds and commits one block now (serialized with the slot loop). */
+  produceBlock(): Promise<Block> {
+    const run = this.inFlight.catch(() => undefined).then(() => this.build())
+    this.inFlight = run
+    return run
+  }
+
+  private schedule(delayMs: number): void {
+    if (!this.running) return
+    this.timer = setTimeout(() => {
+      const started = performance.now()
+      this.produceBlock()
+        .catch((err) => this.logger.error({ err }, 'block production failed'))
+        .finally(() => {
+          const elapsed = performance.now() - started
+          this.schedule(Math.max(0, this.options.slotTimeMs - elapsed))
+        })
+    }, delayMs)
+  }
+
+  private async build(): Promise<Block> {
+    const started = performance.now()
+    const head = this.chain.headHeader()
+    const now = BigInt(Math.floor(Date.now() / 1000))
+    const timestamp = now > head.timestamp ? now : head.timestamp
+    const selector = this.pool.selectForBlock(this.chain.nextBaseFee())
+    const built = await this.chain.buildBlock({
+      timestamp,
+      coinbase: this.options.feeRecipient,
+      txs: selector,
+      gasLimit: this.options.gasLimit,
+    })
+    for (const { ptx, reason } of built.invalid) {
+      this.pool.remove(ptx.hash)
+      this.logger.debug({ hash: ptx.hash, reason }, 'dropped transaction that failed at execution')
+    }
+    await this.pool.onNewHead({
+      included: built.included.map((p) => ({ hash: p.hash, sender: p.sender, nonce: p.nonce })),
+      touched: built.invalid.map((i) => i.ptx.sender),
+    })
+    const seconds = (performance.now() - started) / 1000
+    for (const observer of this.observers) observer(built, seconds)
+    if (built.included.length > 0) {
+      this.logger.debug(
+        { number: built.block.header.number.toString(), txs: built.included.length, ms: Math.round(seconds * 1000) },
+        'produced block',
+      )
+    }
+    return built.block
+  }
+}
