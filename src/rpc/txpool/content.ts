@@ -1,3 +1,4 @@
+import { getAddress as checksum } from 'viem'
 import type { PooledTx } from '../../execution/pooledTx.js'
 import { parseAddress, toData, type Hex } from '../../primitives/hex.js'
 import type { RpcApi } from '../api.js'
@@ -22,6 +23,3 @@ export function contentFrom(api: RpcApi, [address]: unknown[]): Record<string, u
   return { pending: formatByNonce(c.pending), queued: formatByNonce(c.queued) }
 }
 
-function checksum(address: string): string {
-  return address
-}

@@ -1,0 +1,63 @@
+import { ConfigError } from '../../primitives/errors.js'
+
+export interface TxPoolOptions {
+  /** Most transactions (pending + queued) one sender may have pooled. geth: none (soft limits). */
+  readonly maxPerSender: number
+  /**
+   * Pending (executable) capacity. Like geth's `GlobalSlots` it is not a separate hard
+   * cap: the pool holds at most `maxPending + maxQueued` transactions in all, of which at
+   * most `maxQueued` queued.
+   */
+  readonly maxPending: number
+  /** Most queued (nonce-gapped) transactions in the pool. geth: `GlobalQueue`. */
+  readonly maxQueued: number
+  /** Percent both fee caps must rise by to replace a pooled tx of the same nonce. geth: `PriceBump`. */
+  readonly priceBumpPercent: number
+  /** Lowest max priority fee per gas the pool accepts, in wei. geth: `--txpool.pricelimit`. */
+  readonly minTip: bigint
+  /** Largest encoded transaction accepted, in bytes. geth: `txMaxSize` (128 KiB). */
+  readonly maxTxBytes: number
+  /**
+   * Accept legacy transactions without EIP-155 replay protection. geth's pool accepts
+   * them; geth's RPC refuses them unless `--rpc.allow-unprotected-txs`. Default: accept.
+   */
+  readonly allowUnprotectedTxs: boolean
+}
+
+export const defaultTxPoolOptions: TxPoolOptions = {
+  maxPerSender: 64,
+  maxPending: 5120,
+  maxQueued: 1024,
+  priceBumpPercent: 10,
+  minTip: 0n,
+  maxTxBytes: 128 * 1024,
+  allowUnprotectedTxs: true,
+}
+
+/** Fills in defaults and rejects unusable values (`path` names the field). */
+export function resolveTxPoolOptions(options: Partial<TxPoolOptions> = {}): TxPoolOptions {
+  const resolved: TxPoolOptions = { ...defaultTxPoolOptions, ...stripUndefined(options) }
+  positiveInteger('txpool.maxPerSender', resolved.maxPerSender)
+  positiveInteger('txpool.maxPending', resolved.maxPending)
+  positiveInteger('txpool.maxQueued', resolved.maxQueued)
+  positiveInteger('txpool.maxTxBytes', resolved.maxTxBytes)
+  if (!Number.isInteger(resolved.priceBumpPercent) || resolved.priceBumpPercent < 1) {
+    throw new ConfigError('txpool.priceBumpPercent', `must be an integer >= 1, got ${resolved.priceBumpPercent}`)
+  }
+  if (resolved.minTip < 0n) {
+    throw new ConfigError('txpool.minTip', `must not be negative, got ${resolved.minTip}`)
+  }
+  return resolved
+}
+
+function positiveInteger(path: string, value: number): void {
+  if (!Number.isSafeInteger(value) || value < 1) {
+    throw new ConfigError(path, `must be a positive integer, got ${value}`)
+  }
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  const out: Partial<T> = {}
+  for (const [k, v] of Object.entries(o)) if (v !== undefined) (out as Record<string, unknown>)[k] = v
+  return out
+}
