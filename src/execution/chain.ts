@@ -124,6 +124,17 @@ export class Chain {
     return this.head
   }
 
+  /**
+   * Whether this node can build the next block: only under proof-of-stake rules (a
+   * rollup sequencer has no PoW/PoA seal to make). Imported pre-merge chains are served
+   * read-only until their schedule reaches the merge.
+   */
+  canBuildNext(): boolean {
+    const common = this.common.copy()
+    common.setHardforkBy({ blockNumber: this.head.number + 1n, timestamp: BigInt(Math.floor(Date.now() / 1000)) })
+    return common.consensusType() === 'pos'
+  }
+
   /** Subscribe to newly committed blocks. */
   onBlock(listener: (block: Block, receipts: StoredReceipt[]) => void): () => void {
     this.listeners.add(listener)

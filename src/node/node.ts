@@ -136,7 +136,10 @@ export class PlexusNode implements Lifecycle {
       onRequest: (method, seconds, ok) => this.metrics.rpcDuration.observe({ method, ok: String(ok) }, seconds),
     })
     await this.rpc.start()
-    if (this.options.produceBlocks) await this.producer.start()
+    if (this.options.produceBlocks && chain.canBuildNext()) await this.producer.start()
+    else if (this.options.produceBlocks) {
+      logger.warn('the chain is not yet past the merge in its genesis schedule; serving it read-only (no block production)')
+    }
     logger.info({ rpc: this.rpcUrl() }, 'node started')
   }
 
