@@ -117,3 +117,34 @@ test('import rejects a block whose state root does not match', async () => {
     b.cleanup()
   }
 })
+
+test('a transaction calling the KZG point-evaluation precompile is executed, not dropped', async () => {
+  const a = tempDir()
+  try {
+    const { store, chain } = await openChain(a.dir)
+    const sign = (nonce: number, data: Uint8Array) => {
+      const tx = createFeeMarket1559Tx(
+        { chainId: 901n, nonce, to: '0x000000000000000000000000000000000000000a', data, gasLimit: 100_000n, maxFeePerGas: 10n ** 10n, maxPriorityFeePerGas: 1n },
+        { common: chain.common },
+      ).sign(hexToBytes(alice!.privateKey))
+      return toPooledTx(tx, tx.serialize())
+    }
+    // EIP-4844 point evaluation: the zero polynomial's commitment and proof are the point at infinity.
+    const inf = new Uint8Array(48)
+    inf[0] = 0xc0
+    const versionedHash = new Uint8Array(await crypto.subtle.digest('SHA-256', inf))
+    versionedHash[0] = 0x01
+    const valid = new Uint8Array(192)
+    valid.set(versionedHash, 0)
+    valid.set(inf, 96)
+    valid.set(inf, 144)
+    const res = await chain.buildBlock({ timestamp: 1n, coinbase: new Uint8Array(20), txs: source([sign(0, new Uint8Array(0)), sign(1, valid)]) })
+    assert.equal(res.invalid.length, 0)
+    assert.equal(res.included.length, 2)
+    assert.equal(res.receipts[0]!.status, 0) // bad input: the precompile fails
+    assert.equal(res.receipts[1]!.status, 1) // a valid proof verifies
+    await store.close()
+  } finally {
+    a.cleanup()
+  }
+})

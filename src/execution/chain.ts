@@ -1,9 +1,9 @@
 import {
+  Block,
   createBlock,
   createBlockFromBytesArray,
   createBlockHeader,
   createBlockHeaderFromRLP,
-  type Block,
   type BlockBytes,
   type BlockHeader,
 } from '@ethereumjs/block'
@@ -229,10 +229,8 @@ export class Chain {
       { ...headerFields, stateRoot, transactionsTrie, receiptTrie, logsBloom: bloom.bitvector, gasUsed: blockGasUsed },
       { common },
     )
-    const block = createBlock(
-      { header, transactions: txs, ...(common.isActivatedEIP(4895) ? { withdrawals: [] } : {}) },
-      { common },
-    )
+    // The Block constructor keeps the decoded transactions (createBlock would re-create each).
+    const block = new Block(header, txs, [], common.isActivatedEIP(4895) ? [] : undefined, { common })
     await this.commit(block, encodedReceipts)
     return { block, receipts: encodedReceipts.map((r) => unpackReceipts(RLP.encode([r]))[0]!), included, invalid }
   }

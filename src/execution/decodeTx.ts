@@ -3,6 +3,7 @@ import { Capability, TransactionType, createTxFromRLP, type TypedTransaction } f
 import { BaseError, RpcErrorCode } from '../primitives/errors.js'
 import { toData, type Hex } from '../primitives/hex.js'
 import type { PooledTx } from './pooledTx.js'
+import { sharedTxCommon } from './txCommon.js'
 
 /** A raw transaction that cannot be decoded or whose signature is invalid (geth: -32000). */
 export class TxDecodeError extends BaseError {
@@ -30,7 +31,7 @@ export function decodeRawTransaction(raw: Uint8Array, common: Common, receivedAt
   }
   let tx: TypedTransaction
   try {
-    tx = createTxFromRLP(raw, { common }) as TypedTransaction
+    tx = createTxFromRLP(raw, { common: sharedTxCommon(common) }) as TypedTransaction
   } catch (err) {
     throw new TxDecodeError(`rlp: ${firstLine(err)}`, err)
   }

