@@ -1,0 +1,209 @@
+/**
+ * The timed phase: push pre-signed transactions as JSON-RPC batches over a few
+ * concurrent lanes, watch new blocks to learn when each transaction was included, then
+ * spot-check receipts.
+ */
+import type { Hex } from 'viem'
+import { chunk, sleep, type Rpc } from './rpc.js'
+import type { PreparedWorkload } from './workload.js'
+
+export type MeasureOptions = {
+  /** eth_sendRawTransaction calls per HTTP batch. */
+  batchSize: number
+  /** How often eth_blockNumber is polled (the resolution of inclusion times). */
+  pollMs: number
+  /** Give up this long after the last send if not everything is included. */
+  inclusionTimeoutMs: number
+  /** Check the receipt of every `sampleEvery`-th transaction (and the last). */
+  sampleEvery: number
+}
+
+export type Measurement = {
+  count: number
+  accepted: number
+  included: number
+  sendErrors: number
+  firstSendError: string | undefined
+  /** ms from the first send to the last inclusion observed. */
+  durationMs: number
+  /** ms from the first send to the last send answered. */
+  sendMs: number
+  tps: number
+  p50Ms: number
+  p99Ms: number
+  maxMs: number
+  blocks: number
+  verify: { checked: number; failed: number; missing: number }
+  timedOut: string | undefined
+}
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN
+  const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))
+  return sorted[rank]!
+}
+
+type BlockBody = { transactions: Hex[] } | null
+
+export async function measure(rpc: Rpc, workload: PreparedWorkload, opts: MeasureOptions): Promise<Measurement> {
+  const { txs } = workload
+  const indexByHash = new Map<string, number>(txs.map((t) => [t.hash.toLowerCase(), t.index]))
+  const sendAt = new Float64Array(txs.length).fill(NaN)
+  const includedAt = new Float64Array(txs.length).fill(NaN)
+  const accepted = new Uint8Array(txs.length)
+  let acceptedCount = 0
+  let includedCount = 0
+  let sendErrors = 0
+  let firstSendError: string | undefined
+  let blocks = 0
+
+  const startBlock = Number(await rpc.call<Hex>('eth_blockNumber'))
+
+  // Watcher: one loop notes when each new height is first seen, another fetches the
+  // bodies of noted heights and stamps their transactions with that time.
+  let stopped = false
+  let seenHeight = startBlock
+  let fetchedHeight = startBlock
+  const observedAt = new Map<number, number>()
+  let watchError: unknown
+
+  const poller = (async () => {
+    while (!stopped) {
+      try {
+        const height = Number(await rpc.call<Hex>('eth_blockNumber'))
+        const now = performance.now()
+        for (let n = seenHeight + 1; n <= height; n++) observedAt.set(n, now)
+        if (height > seenHeight) seenHeight = height
+      } catch (err) {
+        watchError = err
+      }
+      await sleep(opts.pollMs)
+    }
+  })()
+
+  const fetcher = (async () => {
+    while (!stopped) {
+      if (fetchedHeight >= seenHeight) {
+        await sleep(opts.pollMs)
+        continue
+      }
+      const heights: number[] = []
+      for (let n = fetchedHeight + 1; n <= seenHeight && heights.length < 100; n++) heights.push(n)
+      try {
+        const answers = await rpc.batch(heights.map((n) => ({ method: 'eth_getBlockByNumber', params: [`0x${n.toString(16)}`, false] })))
+        for (const [j, a] of answers.entries()) {
+          const body = a.result as BlockBody
+          if (a.error || !body) throw new Error(`block ${heights[j]} not available: ${a.error?.message ?? 'null'}`)
+          const at = observedAt.get(heights[j]!)!
+          for (const hash of body.transactions) {
+            const i = indexByHash.get(hash.toLowerCase())
+            if (i !== undefined && Number.isNaN(includedAt[i]!)) {
+              includedAt[i] = at
+              includedCount++
+            }
+          }
+          observedAt.delete(heights[j]!)
+          fetchedHeight = heights[j]!
+          blocks++
+        }
+      } catch (err) {
+        watchError = err
+        await sleep(opts.pollMs)
+      }
+    }
+  })()
+
+  // Senders: each lane posts its batches one after another; lanes run concurrently.
+  const firstSend = performance.now()
+  let lastSendAnswered = firstSend
+  await Promise.all(
+    workload.lanes.map(async (lane) => {
+      for (const batch of chunk(lane, opts.batchSize)) {
+        const t = performance.now()
+        for (const tx of batch) sendAt[tx.index] = t
+        let answers
+        try {
+          answers = await rpc.batch(batch.map((tx) => ({ method: 'eth_sendRawTransaction', params: [tx.raw] })))
+        } catch (err) {
+          answers = batch.map(() => ({ error: { code: -1, message: (err as Error).message } }))
+        }
+        for (const [j, a] of answers.entries()) {
+          if (a.error) {
+            sendErrors++
+            firstSendError ??= `${a.error.message} (code ${a.error.code})`
+          } else {
+            accepted[batch[j]!.index] = 1
+            acceptedCount++
+          }
+        }
+        lastSendAnswered = Math.max(lastSendAnswered, performance.now())
+      }
+    }),
+  )
+
+  // Wait until every accepted transaction has been seen in a block.
+  const deadline = performance.now() + opts.inclusionTimeoutMs
+  let timedOut: string | undefined
+  for (;;) {
+    let pendingAccepted = 0
+    for (let i = 0; i < txs.length; i++) if (accepted[i] && Number.isNaN(includedAt[i]!)) pendingAccepted++
+    if (pendingAccepted === 0) break
+    if (performance.now() > deadline) {
+      const why = watchError ? ` (last watcher error: ${(watchError as Error).message})` : ''
+      timedOut =
+        `timed out after ${(opts.inclusionTimeoutMs / 1000).toFixed(0)}s waiting for inclusion: ` +
+        `${includedCount} of ${txs.length} txs included (${acceptedCount} acknowledged by the target), ` +
+        `head at block ${seenHeight}${why}`
+      break
+    }
+    await sleep(opts.pollMs)
+  }
+  stopped = true
+  await Promise.all([poller, fetcher])
+
+  const latencies: number[] = []
+  let lastIncluded = firstSend
+  for (let i = 0; i < txs.length; i++) {
+    const at = includedAt[i]!
+    if (Number.isNaN(at)) continue
+    latencies.push(at - sendAt[i]!)
+    if (at > lastIncluded) lastIncluded = at
+  }
+  latencies.sort((a, b) => a - b)
+  const durationMs = lastIncluded - firstSend
+
+  const verify = await verifySample(rpc, txs.map((t) => t.hash), opts.sampleEvery)
+
+  return {
+    count: txs.length,
+    accepted: acceptedCount,
+    included: includedCount,
+    sendErrors,
+    firstSendError,
+    durationMs,
+    sendMs: lastSendAnswered - firstSend,
+    tps: durationMs > 0 ? includedCount / (durationMs / 1000) : 0,
+    p50Ms: percentile(latencies, 50),
+    p99Ms: percentile(latencies, 99),
+    maxMs: latencies.length ? latencies[latencies.length - 1]! : NaN,
+    blocks,
+    verify,
+    timedOut,
+  }
+}
+
+/** Fetches the receipts of every `every`-th transaction (and the last one). */
+async function verifySample(rpc: Rpc, hashes: Hex[], every: number): Promise<Measurement['verify']> {
+  const sample = hashes.filter((_, i) => i % every === 0 || i === hashes.length - 1)
+  let failed = 0
+  let missing = 0
+  for (const batch of chunk(sample, 100)) {
+    const answers = await rpc.batch(batch.map((h) => ({ method: 'eth_getTransactionReceipt', params: [h] })))
+    for (const a of answers) {
+      const receipt = a.result as { status?: Hex } | null | undefined
+      if (a.error || !receipt) missing++
+      else if (receipt.status !== '0x1') failed++
+    }
+  }
+  return { checked: sample.length, failed, missing }
+}

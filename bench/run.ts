@@ -1,0 +1,183 @@
+/**
+ * `npm run bench`: the same pre-signed workloads (ETH transfers, ERC-20 transfers)
+ * against anvil (automine and interval mining) and Plexus, each in a fresh process.
+ *
+ *   node dist/bench/run.js [--only anvil|plexus] [--count N] [--workload eth|erc20]
+ *                          [--senders S]
+ *
+ * Prints a table, writes bench/results/latest.json and the results section of
+ * bench/README.md. A target that fails to start or to finish is reported as failed
+ * and the run continues.
+ */
+import { fileURLToPath } from 'node:url'
+import { parseArgs } from 'node:util'
+import { measure, type MeasureOptions } from './measure.js'
+import { buildReport, formatTable, updateReadme, writeJson, type Row, type RunConfig } from './report.js'
+import { anvilTarget, killAllChildren, plexusTarget, RunningTarget, StartError, type TargetSpec } from './targets.js'
+import { prepareWorkload, WORKLOAD_LABEL, WORKLOADS, type WorkloadKind } from './workload.js'
+
+const USAGE = 'usage: node dist/bench/run.js [--only anvil|plexus] [--count N] [--workload eth|erc20] [--senders S]'
+
+const BATCH_SIZE = 100
+const LANES = 8
+const POLL_MS = 20
+/** Plexus' default block time; anvil's interval row uses the same. */
+const BLOCK_TIME_SECONDS = 0.25
+
+const resultsFile = fileURLToPath(new URL('../../bench/results/latest.json', import.meta.url))
+const readmeFile = fileURLToPath(new URL('../../bench/README.md', import.meta.url))
+
+type Args = { only: 'anvil' | 'plexus' | undefined; count: number; senders: number; workloads: WorkloadKind[] }
+
+function parse(argv: string[]): Args {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      only: { type: 'string' },
+      count: { type: 'string' },
+      senders: { type: 'string' },
+      workload: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    strict: true,
+  })
+  if (values.help) {
+    console.log(USAGE)
+    process.exit(0)
+  }
+  const only = values.only
+  if (only !== undefined && only !== 'anvil' && only !== 'plexus') throw new Error(`--only must be anvil or plexus\n${USAGE}`)
+  const count = Number(values.count ?? 10_000)
+  const senders = Number(values.senders ?? 200)
+  if (!Number.isInteger(count) || count < 1) throw new Error(`--count must be a positive integer\n${USAGE}`)
+  if (!Number.isInteger(senders) || senders < 1) throw new Error(`--senders must be a positive integer\n${USAGE}`)
+  const workload = values.workload
+  if (workload !== undefined && !(WORKLOADS as readonly string[]).includes(workload)) {
+    throw new Error(`--workload must be one of ${WORKLOADS.join(', ')}\n${USAGE}`)
+  }
+  return { only, count, senders, workloads: workload ? [workload as WorkloadKind] : [...WORKLOADS] }
+}
+
+function emptyRow(spec: TargetSpec, workload: WorkloadKind, txs: number, error: string): Row {
+  return {
+    target: spec.label,
+    kind: spec.kind,
+    mode: spec.mode,
+    baseline: spec.baseline,
+    workload,
+    txs,
+    included: 0,
+    tps: null,
+    p50Ms: null,
+    p99Ms: null,
+    maxMs: null,
+    peakRssMB: null,
+    hwmRssMB: null,
+    blocks: null,
+    sendMs: null,
+    durationMs: null,
+    setupMs: null,
+    signMs: null,
+    sendErrors: 0,
+    verify: null,
+    error,
+  }
+}
+
+/** One target × workload in a fresh process. Never throws: failures become the row's error. */
+async function runOne(spec: TargetSpec, workload: WorkloadKind, args: Args, measureOpts: MeasureOptions): Promise<Row> {
+  const log = (line: string) => console.log(line)
+  log(`${spec.label} — ${WORKLOAD_LABEL[workload]} × ${args.count}`)
+  let target: RunningTarget
+  try {
+    target = await RunningTarget.start(spec)
+  } catch (err) {
+    const message = (err as Error).message
+    log(`  ${message}${err instanceof StartError ? err.output : ''}`)
+    return emptyRow(spec, workload, args.count, message)
+  }
+  const row = emptyRow(spec, workload, args.count, '')
+  try {
+    const prepared = await prepareWorkload(target.rpc, { kind: workload, count: args.count, senders: args.senders, lanes: LANES, log })
+    row.setupMs = Math.round(prepared.setupMs)
+    row.signMs = Math.round(prepared.signMs)
+    const m = await measure(target.rpc, prepared, measureOpts)
+    const problems: string[] = []
+    if (m.sendErrors > 0) problems.push(`${m.sendErrors} txs not accepted (first error: ${m.firstSendError})`)
+    if (m.timedOut) problems.push(m.timedOut)
+    if (m.verify.failed > 0 || m.verify.missing > 0) {
+      problems.push(`receipt check: ${m.verify.failed} failed, ${m.verify.missing} missing of ${m.verify.checked} sampled`)
+    }
+    const round1 = (x: number) => (Number.isFinite(x) ? Math.round(x * 10) / 10 : null)
+    Object.assign(row, {
+      included: m.included,
+      tps: round1(m.tps),
+      p50Ms: round1(m.p50Ms),
+      p99Ms: round1(m.p99Ms),
+      maxMs: round1(m.maxMs),
+      blocks: m.blocks,
+      sendMs: Math.round(m.sendMs),
+      durationMs: Math.round(m.durationMs),
+      sendErrors: m.sendErrors,
+      verify: m.verify,
+      error: problems.length ? problems.join('; ') : null,
+    })
+    log(
+      `  ${m.included}/${m.count} included in ${m.blocks} blocks, ${(m.durationMs / 1000).toFixed(2)}s ` +
+        `(sent in ${(m.sendMs / 1000).toFixed(2)}s): ${m.tps.toFixed(0)} TPS, p50 ${m.p50Ms.toFixed(0)} ms, ` +
+        `p99 ${m.p99Ms.toFixed(0)} ms; receipts ok ${m.verify.checked - m.verify.failed - m.verify.missing}/${m.verify.checked}`,
+    )
+    for (const p of problems) log(`  problem: ${p}`)
+  } catch (err) {
+    row.error = (err as Error).message
+    log(`  failed: ${row.error}`)
+  } finally {
+    const hwm = target.rss.highWaterKb()
+    await target.stop()
+    row.peakRssMB = target.rss.peakKb > 0 ? Math.round(target.rss.peakKb / 1024) : null
+    row.hwmRssMB = hwm !== undefined ? Math.round(hwm / 1024) : null
+  }
+  return row
+}
+
+async function main(): Promise<void> {
+  const args = parse(process.argv.slice(2))
+  const targets: TargetSpec[] = []
+  if (args.only !== 'plexus') {
+    targets.push(anvilTarget(undefined, false), anvilTarget(BLOCK_TIME_SECONDS, true))
+  }
+  if (args.only !== 'anvil') targets.push(plexusTarget())
+
+  const measureOpts: MeasureOptions = {
+    batchSize: BATCH_SIZE,
+    pollMs: POLL_MS,
+    inclusionTimeoutMs: Math.max(60_000, args.count * 10),
+    sampleEvery: 100,
+  }
+  const rows: Row[] = []
+  for (const spec of targets) {
+    for (const workload of args.workloads) rows.push(await runOne(spec, workload, args, measureOpts))
+  }
+
+  const config: RunConfig = { count: args.count, senders: Math.min(args.senders, args.count), batchSize: BATCH_SIZE, lanes: LANES, pollMs: POLL_MS }
+  const report = buildReport(rows, config)
+  console.log(`\n${formatTable(report)}\n`)
+  writeJson(resultsFile, report)
+  updateReadme(readmeFile, report)
+  console.log('wrote bench/results/latest.json and the results section of bench/README.md')
+}
+
+process.on('exit', killAllChildren)
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    console.error(`\nbench: ${signal}, stopping spawned processes`)
+    killAllChildren()
+    process.exit(signal === 'SIGINT' ? 130 : 143)
+  })
+}
+
+main().catch((err: unknown) => {
+  console.error(`bench: ${(err as Error).message ?? String(err)}`)
+  killAllChildren()
+  process.exit(1)
+})
