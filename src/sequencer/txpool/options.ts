@@ -1,7 +1,12 @@
 import { ConfigError } from '../../primitives/errors.js'
 
 export interface TxPoolOptions {
-  /** Most transactions (pending + queued) one sender may have pooled. geth: none (soft limits). */
+  /**
+   * Most transactions (pending + queued) one sender may have pooled. geth has only soft
+   * per-account slots (enforced when the pool is full); deploy scripts (forge script,
+   * hardhat-deploy) broadcast hundreds of transactions from one account, so the default
+   * is high and eviction by price protects the rest of the pool.
+   */
   readonly maxPerSender: number
   /**
    * Pending (executable) capacity. Like geth's `GlobalSlots` it is not a separate hard
@@ -25,7 +30,7 @@ export interface TxPoolOptions {
 }
 
 export const defaultTxPoolOptions: TxPoolOptions = {
-  maxPerSender: 64,
+  maxPerSender: 1024,
   maxPending: 5120,
   maxQueued: 1024,
   priceBumpPercent: 10,
