@@ -1,4 +1,5 @@
 import type { Common } from '@ethereumjs/common'
+import { RLP } from '@ethereumjs/rlp'
 import { Capability, TransactionType, createTxFromRLP, type TypedTransaction } from '@ethereumjs/tx'
 import { BaseError, RpcErrorCode } from '../primitives/errors.js'
 import { toData, type Hex } from '../primitives/hex.js'
@@ -20,20 +21,79 @@ const SUPPORTED_TYPES = new Set<number>([
   TransactionType.EOACodeEIP7702,
 ])
 
+/** What can be read off a raw transaction without constructing it. */
+export interface TxEnvelope {
+  type: number
+  /** Typed: its chainId field. Legacy: from EIP-155 v, or undefined when unprotected. */
+  chainId: bigint | undefined
+  gasLimit: bigint
+  byteLength: number
+}
+
+const SECP256K1_N_HALF = 0x7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f46681b20a0n
+
+/**
+ * Reads type, chain id and gas limit from the RLP, and checks the signature values,
+ * before ethereumjs constructs the transaction (its constructor throws for a foreign
+ * chain id or a gas limit over the EIP-7825 cap with messages no client expects; the
+ * pool checks these first with geth's). Throws `rlp: …` only for malformed encoding.
+ */
+export function peekEnvelope(raw: Uint8Array): TxEnvelope {
+  if (raw.length === 0) throw new TxDecodeError('typed transaction too short')
+  const typed = raw[0]! <= 0x7f
+  const type = typed ? raw[0]! : TransactionType.Legacy
+  if (typed && !SUPPORTED_TYPES.has(type)) throw new TxDecodeError('transaction type not supported')
+  let fields: Uint8Array[]
+  try {
+    const decoded = RLP.decode(typed ? raw.subarray(1) : raw)
+    if (!Array.isArray(decoded)) throw new Error('expected input list')
+    fields = decoded as Uint8Array[]
+  } catch (err) {
+    throw new TxDecodeError(`rlp: ${firstLine(err)}`, err)
+  }
+  const expected = FIELD_COUNT[type]!
+  if (fields.length !== expected || fields.some((f, i) => !LIST_FIELDS[type]!.has(i) && !(f instanceof Uint8Array))) {
+    throw new TxDecodeError(`rlp: expected ${expected} fields for a type-${type} transaction, got ${fields.length}`)
+  }
+  const num = (i: number) => bytesToBig(fields[i] as Uint8Array)
+  const s = num(fields.length - 1)
+  if (s > SECP256K1_N_HALF) throw new TxDecodeError('invalid sender: invalid transaction v, r, s values')
+  if (type === TransactionType.Legacy) {
+    const v = num(6)
+    return { type, chainId: v >= 35n ? (v - 35n) / 2n : undefined, gasLimit: num(2), byteLength: raw.length }
+  }
+  const gasIndex = type === TransactionType.AccessListEIP2930 ? 3 : 4
+  return { type, chainId: num(0), gasLimit: num(gasIndex), byteLength: raw.length }
+}
+
+/** Fields per type: legacy 9, 2930 11, 1559 12, 7702 13 (signature included). */
+const FIELD_COUNT: Record<number, number> = { 0: 9, 1: 11, 2: 12, 4: 13 }
+/** Positions holding lists (access list, authorization list). */
+const LIST_FIELDS: Record<number, Set<number>> = { 0: new Set(), 1: new Set([7]), 2: new Set([8]), 4: new Set([8, 9]) }
+
+function bytesToBig(b: Uint8Array): bigint {
+  return b.length === 0 ? 0n : BigInt(toData(b))
+}
+
 /**
  * Decodes a raw transaction (typed envelope or legacy RLP), checks its signature and
  * recovers the sender once (native secp256k1 through `common.customCrypto`).
  */
-export function decodeRawTransaction(raw: Uint8Array, common: Common, receivedAt = Date.now()): PooledTx {
-  if (raw.length === 0) throw new TxDecodeError('typed transaction too short')
-  if (raw[0]! <= 0x7f && !SUPPORTED_TYPES.has(raw[0]!)) {
-    throw new TxDecodeError('transaction type not supported')
-  }
+export function decodeRawTransaction(
+  raw: Uint8Array,
+  common: Common,
+  check?: (envelope: TxEnvelope) => void,
+  receivedAt = Date.now(),
+): PooledTx {
+  const envelope = peekEnvelope(raw)
+  check?.(envelope)
   let tx: TypedTransaction
   try {
     tx = createTxFromRLP(raw, { common: sharedTxCommon(common) }) as TypedTransaction
   } catch (err) {
-    throw new TxDecodeError(`rlp: ${firstLine(err)}`, err)
+    // The envelope was well-formed (callers peek first): what is left is a field the
+    // constructor refuses (value overflow, bad signature values …).
+    throw new TxDecodeError(`invalid transaction: ${firstLine(err).replace(/\s*\(tx type=.*$/, '')}`, err)
   }
   return toPooledTx(tx, raw, receivedAt)
 }

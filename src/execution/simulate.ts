@@ -6,6 +6,7 @@ import { BaseError, RpcErrorCode } from '../primitives/errors.js'
 import { toData, type Hex } from '../primitives/hex.js'
 import type { Chain } from './chain.js'
 import { MAX_TX_GAS } from './limits.js'
+import { decodeRevertReason, toGethVmError } from './tracing/index.js'
 
 /** A call as `eth_call` / `eth_estimateGas` take it, parsed. */
 export interface CallRequest {
@@ -38,7 +39,7 @@ export type StateOverrides = Map<
 export interface SimulationResult {
   /** Execution reverted (REVERT opcode): `returnValue` carries the revert data. */
   reverted: boolean
-  /** Another EVM error (out of gas, invalid opcode …), as ethereumjs names it. */
+  /** Another EVM error (out of gas, invalid opcode …), in geth's words. */
   error: string | undefined
   returnValue: Uint8Array
   gasUsed: bigint
@@ -106,7 +107,9 @@ export async function prepareCall(
   if (overrides) await applyOverrides(vm, overrides)
   const from = new Address(req.from ?? new Uint8Array(20))
   const account = (await vm.stateManager.getAccount(from)) ?? new Account()
-  const gasLimit = req.gas ?? txGasCeiling(vm, header.gasLimit, opts.gasCap)
+  // geth caps a call's gas at RPCGasCap (and, from Osaka, the per-tx cap) instead of failing.
+  const ceiling = txGasCeiling(vm, header.gasLimit, opts.gasCap)
+  const gasLimit = req.gas === undefined || req.gas > ceiling ? ceiling : req.gas
   const priced = req.gasPrice !== undefined || req.maxFeePerGas !== undefined || req.maxPriorityFeePerGas !== undefined
   const tx = buildUnsignedTx(vm, req, from, req.nonce ?? account.nonce, gasLimit, header.baseFeePerGas ?? 0n)
 
@@ -160,7 +163,7 @@ export async function simulate(
   const exc = result.execResult.exceptionError
   return {
     reverted: exc?.error === 'revert',
-    error: exc && exc.error !== 'revert' ? exc.error : undefined,
+    error: exc && exc.error !== 'revert' ? toGethVmError(exc) : undefined,
     returnValue: result.execResult.returnValue,
     gasUsed: result.totalGasSpent,
     result,
@@ -170,7 +173,7 @@ export async function simulate(
 /** The result of a call as eth_call returns it, or the error geth would give. */
 export function callOutput(sim: SimulationResult): Hex {
   if (sim.reverted) throw new ExecutionRevertedError(sim.returnValue)
-  if (sim.error !== undefined) throw new CallFailedError(gethVmError(sim.error))
+  if (sim.error !== undefined) throw new CallFailedError(sim.error)
   return toData(sim.returnValue)
 }
 
@@ -186,12 +189,13 @@ export async function estimateGas(
   opts: SimulateOptions,
 ): Promise<bigint> {
   const probeVm = await chain.vmAt(header.stateRoot)
-  let hi = req.gas ?? txGasCeiling(probeVm, header.gasLimit, opts.gasCap)
+  const ceiling = txGasCeiling(probeVm, header.gasLimit, opts.gasCap)
+  let hi = req.gas === undefined || req.gas > ceiling ? ceiling : req.gas
   // geth: with a gas price, the sender's balance also caps the gas.
   const first = await simulate(chain, header, { ...req, gas: hi }, overrides, opts, probeVm)
   if (first.reverted) throw new ExecutionRevertedError(first.returnValue)
   if (first.error === 'out of gas') throw new CallFailedError(`gas required exceeds allowance (${hi})`)
-  if (first.error !== undefined) throw new CallFailedError(gethVmError(first.error))
+  if (first.error !== undefined) throw new CallFailedError(first.error)
   let lo = first.gasUsed - 1n
   // Most calls need only what they used plus the 63/64 retention of nested calls.
   const optimistic = ((first.gasUsed + first.result.gasRefund + 2300n) * 64n) / 63n
@@ -263,18 +267,23 @@ function buildUnsignedTx(
   } else {
     data = { type: TransactionType.Legacy, gasPrice: req.gasPrice ?? 0n }
   }
-  const tx = createTx(
-    {
-      ...data,
-      nonce,
-      gasLimit,
-      to: req.to,
-      value: req.value ?? 0n,
-      data: req.data ?? new Uint8Array(0),
-      ...(accessList && data.type !== TransactionType.Legacy ? { accessList } : {}),
-    } as never,
-    { common: vm.common, freeze: false },
-  ) as TypedTransaction
+  let tx: TypedTransaction
+  try {
+    tx = createTx(
+      {
+        ...data,
+        nonce,
+        gasLimit,
+        to: req.to,
+        value: req.value ?? 0n,
+        data: req.data ?? new Uint8Array(0),
+        ...(accessList && data.type !== TransactionType.Legacy ? { accessList } : {}),
+      } as never,
+      { common: vm.common, freeze: false },
+    ) as TypedTransaction
+  } catch (err) {
+    throw new CallFailedError(cleanEjsMessage((err as Error).message), err)
+  }
   // The call is unsigned: pin the sender (ethereumjs reads it through this method).
   ;(tx as { getSenderAddress: () => Address }).getSenderAddress = () => from
   return tx
@@ -299,48 +308,9 @@ async function applyOverrides(vm: VM, overrides: StateOverrides): Promise<void> 
   }
 }
 
-/** ethereumjs' EVM error names → geth's wording. */
-export function gethVmError(error: string): string {
-  switch (error) {
-    case 'out of gas':
-      return 'out of gas'
-    case 'invalid opcode':
-      return 'invalid opcode'
-    case 'stack underflow':
-      return 'stack underflow'
-    case 'stack overflow':
-      return 'stack limit reached 1024 (1023)'
-    case 'invalid JUMP':
-      return 'invalid jump destination'
-    case 'static state change':
-      return 'write protection'
-    default:
-      return error
-  }
-}
-
 /** Strips ethereumjs' appended block/tx context ("... (block=..., hash=...)"). */
 function cleanEjsMessage(message: string): string {
   return message.replace(/\s*-> block number=.*$/s, '').replace(/\s*\(block=.*\)$/s, '').trim()
-}
-
-/** Decodes `Error(string)` and `Panic(uint256)` revert data. */
-export function decodeRevertReason(data: Uint8Array): string | undefined {
-  const hex = Buffer.from(data).toString('hex')
-  if (hex.startsWith('08c379a0') && data.length >= 68) {
-    try {
-      const len = Number(BigInt('0x' + hex.slice(8 + 64, 8 + 128)))
-      const start = 4 + 64
-      if (start + len > data.length) return undefined
-      return Buffer.from(data.subarray(start, start + len)).toString('utf8')
-    } catch {
-      return undefined
-    }
-  }
-  if (hex.startsWith('4e487b71') && data.length === 36) {
-    return `panic: 0x${BigInt('0x' + hex.slice(8)).toString(16)}`
-  }
-  return undefined
 }
 
 function isPrecompile(addr: string): boolean {

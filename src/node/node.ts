@@ -123,7 +123,7 @@ export class PlexusNode implements Lifecycle {
       limits,
       clientVersion: CLIENT_VERSION,
       submitRawTransaction: async (raw) => {
-        const ptx = decodeRawTransaction(raw, chain.common)
+        const ptx = decodeRawTransaction(raw, chain.common, pool.checkEnvelope)
         await pool.add(ptx)
         return ptx.hash as Hex
       },

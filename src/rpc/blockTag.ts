@@ -9,6 +9,8 @@ import type { Chain } from '../execution/chain.js'
  * `{ blockHash, requireCanonical? }` / `{ blockNumber }`.
  * With one sequencer and no L1 yet, safe and finalized are the head.
  */
+const MAX_BLOCK_NUMBER = (1n << 63n) - 1n
+
 export type BlockRef = { kind: 'number'; number: bigint } | { kind: 'hash'; hash: Uint8Array; requireCanonical: boolean }
 
 export function parseBlockRef(value: unknown, chain: Chain, field = 'block'): BlockRef {
@@ -22,8 +24,13 @@ export function parseBlockRef(value: unknown, chain: Chain, field = 'block'): Bl
         return { kind: 'number', number: chain.headHeader().number }
       case 'earliest':
         return { kind: 'number', number: 0n }
-      default:
-        return { kind: 'number', number: parseQuantity(value, field) }
+      default: {
+        // geth's BlockNumberOrHash also takes a bare 32-byte hash
+        if (value.length === 66) return { kind: 'hash', hash: parseHash(value, field), requireCanonical: false }
+        const number = parseQuantity(value, field)
+        if (number > MAX_BLOCK_NUMBER) throw new InvalidParamsError(`invalid ${field}: block number larger than int64`)
+        return { kind: 'number', number }
+      }
     }
   }
   if (typeof value === 'object') {
@@ -46,6 +53,13 @@ export function findBlock(chain: Chain, ref: BlockRef): Block | undefined {
     if (!canonical || toData(canonical) !== toData(block.hash())) return undefined
   }
   return block
+}
+
+/** The `fullTransactions` flag of eth_getBlockBy*: a boolean (geth refuses anything else). */
+export function parseFullTxFlag(value: unknown): boolean {
+  if (value === undefined || value === null) return false
+  if (typeof value !== 'boolean') throw new InvalidParamsError('invalid argument 1: expected a boolean for fullTransactions')
+  return value
 }
 
 /** The header for state access; a missing block is an error, as in geth ("header not found"). */

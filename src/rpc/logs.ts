@@ -80,9 +80,9 @@ export function resolveRange(chain: Chain, criteria: LogCriteria, limits: RpcLim
     return ref.number
   }
   const from = num(criteria.fromBlock, head)
-  let to = num(criteria.toBlock, head)
-  if (from > to && criteria.toBlock != null) throw new InvalidParamsError('invalid block range params')
-  if (to > head) to = head
+  const to = num(criteria.toBlock, head)
+  if (from > to) throw new InvalidParamsError('invalid block range params')
+  if (to > head) throw new InvalidParamsError('block range extends beyond current head block')
   if (to - from + 1n > limits.maxLogBlockRange) {
     throw new LimitExceededError(`query exceeds max block range ${limits.maxLogBlockRange}`)
   }

@@ -11,10 +11,10 @@ export function parseCallRequest(value: unknown): CallRequest {
   const req: CallRequest = {}
   if (o.from != null) req.from = parseAddress(o.from, 'from')
   if (o.to != null) req.to = parseAddress(o.to, 'to')
-  if (o.gas != null) req.gas = parseQuantity(o.gas, 'gas')
-  if (o.gasPrice != null) req.gasPrice = parseQuantity(o.gasPrice, 'gasPrice')
-  if (o.maxFeePerGas != null) req.maxFeePerGas = parseQuantity(o.maxFeePerGas, 'maxFeePerGas')
-  if (o.maxPriorityFeePerGas != null) req.maxPriorityFeePerGas = parseQuantity(o.maxPriorityFeePerGas, 'maxPriorityFeePerGas')
+  if (o.gas != null) req.gas = parseUint(o.gas, 'gas', 64)
+  if (o.gasPrice != null) req.gasPrice = parseUint(o.gasPrice, 'gasPrice', 256)
+  if (o.maxFeePerGas != null) req.maxFeePerGas = parseUint(o.maxFeePerGas, 'maxFeePerGas', 256)
+  if (o.maxPriorityFeePerGas != null) req.maxPriorityFeePerGas = parseUint(o.maxPriorityFeePerGas, 'maxPriorityFeePerGas', 256)
   if (req.gasPrice !== undefined && (req.maxFeePerGas !== undefined || req.maxPriorityFeePerGas !== undefined)) {
     throw new InvalidParamsError('both gasPrice and (maxFeePerGas or maxPriorityFeePerGas) specified')
   }
@@ -23,8 +23,8 @@ export function parseCallRequest(value: unknown): CallRequest {
       `maxFeePerGas (${req.maxFeePerGas}) < maxPriorityFeePerGas (${req.maxPriorityFeePerGas})`,
     )
   }
-  if (o.value != null) req.value = parseQuantity(o.value, 'value')
-  if (o.nonce != null) req.nonce = parseQuantity(o.nonce, 'nonce')
+  if (o.value != null) req.value = parseUint(o.value, 'value', 256)
+  if (o.nonce != null) req.nonce = parseUint(o.nonce, 'nonce', 64)
   const input = o.input != null ? parseData(o.input, 'input') : undefined
   const data = o.data != null ? parseData(o.data, 'data') : undefined
   if (input && data && toData(input) !== toData(data)) {
@@ -36,6 +36,7 @@ export function parseCallRequest(value: unknown): CallRequest {
   if (o.accessList != null) {
     if (!Array.isArray(o.accessList)) throw new InvalidParamsError('invalid accessList: expected an array')
     req.accessList = o.accessList.map((item, i) => {
+      if (typeof item !== 'object' || item === null) throw new InvalidParamsError(`invalid accessList[${i}]: expected an object`)
       const it = item as { address?: unknown; storageKeys?: unknown }
       if (!Array.isArray(it.storageKeys ?? [])) throw new InvalidParamsError(`invalid accessList[${i}].storageKeys`)
       return {
@@ -47,8 +48,9 @@ export function parseCallRequest(value: unknown): CallRequest {
   if (o.authorizationList != null) {
     if (!Array.isArray(o.authorizationList)) throw new InvalidParamsError('invalid authorizationList: expected an array')
     req.authorizationList = o.authorizationList.map((a, i) => {
+      if (typeof a !== 'object' || a === null) throw new InvalidParamsError(`invalid authorizationList[${i}]: expected an object`)
       const x = a as Record<string, unknown>
-      const q = (f: string) => bigToBytes(parseQuantity(x[f], `authorizationList[${i}].${f}`))
+      const q = (f: string) => bigToBytes(parseUint(x[f], `authorizationList[${i}].${f}`, f === 'nonce' ? 64 : 256))
       return [q('chainId'), parseAddress(x.address, `authorizationList[${i}].address`), q('nonce'), q('yParity'), q('r'), q('s')]
     })
   }
@@ -81,13 +83,22 @@ export function parseStateOverrides(value: unknown): StateOverrides | undefined 
     out.set(toData(address), {
       address,
       ...(o.balance != null ? { balance: parseQuantity(o.balance, 'balance') } : {}),
-      ...(o.nonce != null ? { nonce: parseQuantity(o.nonce, 'nonce') } : {}),
+      ...(o.nonce != null ? { nonce: parseUint(o.nonce, 'nonce', 64) } : {}),
       ...(o.code != null ? { code: parseData(o.code, 'code') } : {}),
       ...(o.state != null ? { state: slots(o.state, 'state') } : {}),
       ...(o.stateDiff != null ? { stateDiff: slots(o.stateDiff, 'stateDiff') } : {}),
     })
   }
   return out
+}
+
+/** A QUANTITY that must fit `bits` bits (geth: hexutil.Uint64 / hexutil.Big ≤ 256 bits). */
+export function parseUint(value: unknown, field: string, bits: 64 | 256): bigint {
+  const n = parseQuantity(value, field)
+  if (n >> BigInt(bits) !== 0n) {
+    throw new InvalidParamsError(`invalid ${field}: hex number > ${bits} bits`)
+  }
+  return n
 }
 
 function bigToBytes(v: bigint): Uint8Array {

@@ -50,7 +50,12 @@ export async function importChain(file: string, opts: ImportOptions): Promise<{ 
         throw new ImportError(`${file}: invalid RLP after ${imported + skipped} blocks`, { cause: err })
       }
       data = decoded.remainder
-      const block = createBlockFromBytesArray(decoded.data as never, { common: chain.common, setHardfork: true })
+      let block
+      try {
+        block = createBlockFromBytesArray(decoded.data as never, { common: chain.common, setHardfork: true })
+      } catch (err) {
+        throw new ImportError(`${file}: block #${imported + skipped + 1} in the file cannot be decoded: ${(err as Error).message}`, { cause: err })
+      }
       const n = block.header.number
       const have = chain.store.canonicalHash(n)
       if (have) {

@@ -6,7 +6,7 @@ import { effectiveGasPrice } from '../format.js'
 
 /** eth_feeHistory(blockCount, newestBlock, rewardPercentiles) as geth answers it. */
 export function feeHistory(api: RpcApi, [count, newest, percentiles]: unknown[]): Record<string, unknown> {
-  let blockCount = typeof count === 'number' ? BigInt(count) : parseQuantity(count, 'blockCount')
+  let blockCount = parseBlockCount(count)
   if (blockCount > BigInt(api.limits.maxFeeHistory)) blockCount = BigInt(api.limits.maxFeeHistory)
   const pcts = parsePercentiles(percentiles)
   const ref = parseBlockRef(newest, api.chain, 'newestBlock')
@@ -41,6 +41,16 @@ export function feeHistory(api: RpcApi, [count, newest, percentiles]: unknown[])
     blobGasUsedRatio: blobRatios,
     ...(pcts ? { reward: rewards } : {}),
   }
+}
+
+/** geth takes the count as a JSON number, a decimal string or a hex QUANTITY. */
+function parseBlockCount(v: unknown): bigint {
+  if (typeof v === 'number') {
+    if (!Number.isSafeInteger(v) || v < 0) throw new InvalidParamsError('invalid blockCount: expected a non-negative integer')
+    return BigInt(v)
+  }
+  if (typeof v === 'string' && /^[0-9]+$/.test(v)) return BigInt(v)
+  return parseQuantity(v, 'blockCount')
 }
 
 function parsePercentiles(v: unknown): number[] | undefined {

@@ -1,5 +1,6 @@
 import type { Common } from '@ethereumjs/common'
 import { effectiveTip, type PooledTx } from '../../execution/pooledTx.js'
+import type { TxEnvelope } from '../../execution/decodeTx.js'
 import type { Hex } from '../../primitives/hex.js'
 import type { Logger } from '../../primitives/logger.js'
 import {
@@ -16,7 +17,7 @@ import { IndexedHeap } from './heap.js'
 import { resolveTxPoolOptions, type TxPoolOptions } from './options.js'
 import { BlockTxSelector } from './selection.js'
 import { SenderQueue, txCost, type SenderQueueChange } from './senderQueue.js'
-import { validateTxBasics } from './validation.js'
+import { validateEnvelope, validateTxBasics } from './validation.js'
 
 /** Reads the head state. Both calls must answer for the same head until `onNewHead`. */
 export interface TxPoolStateReader {
@@ -126,6 +127,14 @@ export class TxPool {
   /** Transactions in the pool, pending and queued. */
   get size(): number {
     return this.all.size
+  }
+
+  /**
+   * Checks a raw transaction's envelope (size, gas cap, chain id) before it is
+   * constructed; pass it to `decodeRawTransaction` as its `check`.
+   */
+  checkEnvelope = (env: TxEnvelope): void => {
+    validateEnvelope(env, { chainId: this.deps.chainId, common: this.deps.common, options: this.options })
   }
 
   /**

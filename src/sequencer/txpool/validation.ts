@@ -2,6 +2,7 @@ import type { Common } from '@ethereumjs/common'
 import { TransactionType } from '@ethereumjs/tx'
 import { toChecksumAddress } from '@ethereumjs/util'
 import type { PooledTx } from '../../execution/pooledTx.js'
+import type { TxEnvelope } from '../../execution/decodeTx.js'
 import {
   ExceedsBlockGasLimitError,
   FeeCapTooLowError,
@@ -102,6 +103,21 @@ export function validateTxBasics(ptx: PooledTx, ctx: BasicValidationContext): vo
   if (ptx.maxFeePerGas < ctx.baseFee) {
     throw new FeeCapTooLowError(toChecksumAddress(ptx.sender), ptx.maxFeePerGas, ctx.baseFee)
   }
+}
+
+/**
+ * The checks that can run on the envelope alone, before the transaction is constructed
+ * (ethereumjs' constructor would throw its own words for these): size, the EIP-7825 gas
+ * cap and the chain id.
+ */
+export function validateEnvelope(env: TxEnvelope, ctx: Omit<BasicValidationContext, 'baseFee' | 'blockGasLimit'>): void {
+  if (env.byteLength > ctx.options.maxTxBytes) throw new OversizedDataError(env.byteLength, ctx.options.maxTxBytes)
+  if (ctx.common.isActivatedEIP(7825) && env.gasLimit > MAX_TX_GAS) throw new GasLimitTooHighError(MAX_TX_GAS, env.gasLimit)
+  if (env.chainId === undefined) {
+    if (env.type === TransactionType.Legacy && !ctx.options.allowUnprotectedTxs) throw new UnprotectedTxError()
+    return
+  }
+  if (env.chainId !== ctx.chainId) throw new InvalidChainIdError(env.chainId, ctx.chainId)
 }
 
 /**
