@@ -19,7 +19,7 @@ import { toData, type Hex } from '../primitives/hex.js'
 import type { ChainStore, FlatStateDiff } from '../storage/chainStore.js'
 import { EMPTY_NODE_READER, TrieNodeDB } from '../storage/trieNodeDB.js'
 import { createChainCommon, genesisNumber, type GethGenesis } from './genesis.js'
-import { encodeBlockReceipts, orderedTrieRoot, packReceipts, unpackReceipts, type StoredReceipt } from './receipts.js'
+import { decodeReceipt, encodeBlockReceipts, orderedTrieRoot, packReceipts, unpackReceipts, type StoredReceipt } from './receipts.js'
 import { HeadStateManager, createStateTrie } from './stateManager.js'
 import { accumulateParentBeaconBlockRoot, accumulateParentBlockHash } from './systemCalls.js'
 import type { PooledTx } from './pooledTx.js'
@@ -39,8 +39,21 @@ export interface BuildBlockParams {
   extraData?: Uint8Array
 }
 
+/** Seconds spent in each phase of building a block (for metrics and profiling). */
+export interface BuildTimings {
+  /** System calls and every transaction through runTx. */
+  execution: number
+  /** Flushing the block's state changes into the trie and hashing it. */
+  stateRoot: number
+  /** Transactions and receipts tries. */
+  tries: number
+  /** Encoding and the LMDB write transaction. */
+  storage: number
+}
+
 export interface BuiltBlock {
   block: Block
+  timings: BuildTimings
   receipts: StoredReceipt[]
   included: PooledTx[]
   /** Transactions that failed validation at execution (nonce, balance): drop them. */
@@ -189,6 +202,7 @@ export class Chain {
     let blockGasUsed = 0n
     let receiptGasUsed = 0n
 
+    const t0 = performance.now()
     await vm.evm.journal.checkpoint()
     try {
       if (common.isActivatedEIP(4788)) await accumulateParentBeaconBlockRoot(vm, new Uint8Array(32), params.timestamp)
@@ -222,30 +236,40 @@ export class Chain {
         receipts.push(res.receipt)
         included.push(ptx)
       }
-      await vm.evm.journal.commit()
     } catch (err) {
       await this.abandonBlock()
       throw err
     }
+    const t1 = performance.now()
+    let block: Block, stored: StoredReceipt[], timings: BuildTimings
+    try {
+      // The outermost commit flushes the block's cached writes into the trie.
+      await vm.evm.journal.commit()
+      const stateRoot = await this.state.getStateRoot()
+      const t2 = performance.now()
 
-    const txs = included.map((p) => p.tx)
-    const encodedReceipts = encodeBlockReceipts(
-      receipts,
-      txs.map((t) => t.type),
-    )
-    const [stateRoot, transactionsTrie, receiptTrie] = await Promise.all([
-      this.state.getStateRoot(),
-      orderedTrieRoot(included.map((p) => p.raw)),
-      orderedTrieRoot(encodedReceipts),
-    ])
-    const header = createBlockHeader(
-      { ...headerFields, stateRoot, transactionsTrie, receiptTrie, logsBloom: bloom.bitvector, gasUsed: blockGasUsed },
-      { common },
-    )
-    // The Block constructor keeps the decoded transactions (createBlock would re-create each).
-    const block = new Block(header, txs, [], common.isActivatedEIP(4895) ? [] : undefined, { common })
-    await this.commit(block, encodedReceipts)
-    return { block, receipts: encodedReceipts.map((r) => unpackReceipts(RLP.encode([r]))[0]!), included, invalid }
+      const txs = included.map((p) => p.tx)
+      const encodedReceipts = encodeBlockReceipts(
+        receipts,
+        txs.map((t) => t.type),
+      )
+      const transactionsTrie = await orderedTrieRoot(included.map((p) => p.raw))
+      const receiptTrie = await orderedTrieRoot(encodedReceipts)
+      const t3 = performance.now()
+      const header = createBlockHeader(
+        { ...headerFields, stateRoot, transactionsTrie, receiptTrie, logsBloom: bloom.bitvector, gasUsed: blockGasUsed },
+        { common },
+      )
+      // The Block constructor keeps the decoded transactions (createBlock would re-create each).
+      block = new Block(header, txs, [], common.isActivatedEIP(4895) ? [] : undefined, { common })
+      stored = await this.commit(block, encodedReceipts)
+      const t4 = performance.now()
+      timings = { execution: (t1 - t0) / 1000, stateRoot: (t2 - t1) / 1000, tries: (t3 - t2) / 1000, storage: (t4 - t3) / 1000 }
+    } catch (err) {
+      await this.abandonBlock()
+      throw err
+    }
+    return { block, timings, receipts: stored, included, invalid }
   }
 
   // ---- importing ----------------------------------------------------------------
@@ -304,12 +328,13 @@ export class Chain {
     })
   }
 
-  private async commit(block: Block, encodedReceipts: Uint8Array[]): Promise<void> {
+  /** Writes the block and its effects in one storage transaction; returns its receipts decoded. */
+  private async commit(block: Block, encodedReceipts: Uint8Array[]): Promise<StoredReceipt[]> {
     const flat: FlatStateDiff = await this.state.takeFlatDiff()
     const trieNodes = this.trieDB.drain()
     const raw = block.raw()
     const logKeys = new Map<string, Uint8Array>()
-    const receipts = encodedReceipts.map((r) => unpackReceipts(RLP.encode([r]))[0]!)
+    const receipts = encodedReceipts.map(decodeReceipt)
     for (const receipt of receipts) {
       for (const [address, topics] of receipt.logs) {
         logKeys.set(toData(address), address)
@@ -338,6 +363,7 @@ export class Chain {
         this.logger.error({ err }, 'block listener failed')
       }
     }
+    return receipts
   }
 
   // ---- reads (committed data only) -----------------------------------------------

@@ -18,6 +18,13 @@ export class NodeMetrics {
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
     registers: [this.registry],
   })
+  readonly blockPhaseSeconds = new Histogram({
+    name: 'plexus_block_phase_seconds',
+    help: 'Time per phase of building a block: execution, stateRoot, tries, storage',
+    labelNames: ['phase'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [this.registry],
+  })
   readonly txpoolPending = new Gauge({ name: 'plexus_txpool_pending', help: 'Executable pooled transactions', registers: [this.registry] })
   readonly txpoolQueued = new Gauge({ name: 'plexus_txpool_queued', help: 'Pooled transactions behind a nonce gap', registers: [this.registry] })
   readonly rpcDuration = new Histogram({

@@ -103,7 +103,7 @@ export class PlexusNode implements Lifecycle {
       const s = pool.status()
       this.metrics.txpoolPending.set(s.pending)
       this.metrics.txpoolQueued.set(s.queued)
-      void built
+      for (const [phase, secs] of Object.entries(built.timings)) this.metrics.blockPhaseSeconds.observe({ phase }, secs)
     })
     chain.onBlock((block) => {
       this.metrics.blocks.inc()
