@@ -19,7 +19,8 @@ import { toData, type Hex } from '../primitives/hex.js'
 import type { ChainStore, FlatStateDiff } from '../storage/chainStore.js'
 import { EMPTY_NODE_READER, TrieNodeDB } from '../storage/trieNodeDB.js'
 import { createChainCommon, genesisNumber, type GethGenesis } from './genesis.js'
-import { decodeReceipt, encodeBlockReceipts, orderedTrieRoot, packReceipts, unpackReceipts, type StoredReceipt } from './receipts.js'
+import { decodeReceipt, encodeBlockReceipts, packReceipts, unpackReceipts, type StoredReceipt } from './receipts.js'
+import { orderedTrieRoot } from './trieRoot.js'
 import { HeadStateManager, createStateTrie } from './stateManager.js'
 import { accumulateParentBeaconBlockRoot, accumulateParentBlockHash } from './systemCalls.js'
 import type { PooledTx } from './pooledTx.js'
@@ -253,8 +254,8 @@ export class Chain {
         receipts,
         txs.map((t) => t.type),
       )
-      const transactionsTrie = await orderedTrieRoot(included.map((p) => p.raw))
-      const receiptTrie = await orderedTrieRoot(encodedReceipts)
+      const transactionsTrie = orderedTrieRoot(included.map((p) => p.raw))
+      const receiptTrie = orderedTrieRoot(encodedReceipts)
       const t3 = performance.now()
       const header = createBlockHeader(
         { ...headerFields, stateRoot, transactionsTrie, receiptTrie, logsBloom: bloom.bitvector, gasUsed: blockGasUsed },
@@ -285,7 +286,7 @@ export class Chain {
         `block ${block.header.number} does not extend the head ${parent.number} (${toData(parent.hash())})`,
       )
     }
-    const txRoot = await orderedTrieRoot(block.transactions.map((t) => t.serialize()))
+    const txRoot = orderedTrieRoot(block.transactions.map((t) => t.serialize()))
     if (!equal(txRoot, block.header.transactionsTrie)) {
       throw new InvalidBlockError(
         `block ${block.header.number} (${toData(block.hash())}): transactions root mismatch: computed ${toData(txRoot)}, header has ${toData(block.header.transactionsTrie)}`,

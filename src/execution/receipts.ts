@@ -1,8 +1,6 @@
 import { RLP } from '@ethereumjs/rlp'
 import type { TxReceipt } from '@ethereumjs/vm'
 import { encodeReceipt } from '@ethereumjs/vm'
-import { MerklePatriciaTrie } from '@ethereumjs/mpt'
-import { keccak256 } from '../primitives/crypto.js'
 
 /** A log as stored: [address, topics, data]. */
 export type RawLog = [Uint8Array, Uint8Array[], Uint8Array]
@@ -49,11 +47,4 @@ export function decodeReceipt(bytes: Uint8Array): StoredReceipt {
     logsBloom: bloom,
     logs,
   }
-}
-
-/** Root of the trie keyed by RLP(index), as in the block header. */
-export async function orderedTrieRoot(values: readonly Uint8Array[]): Promise<Uint8Array> {
-  const trie = new MerklePatriciaTrie({ common: { customCrypto: { keccak256 } } })
-  for (let i = 0; i < values.length; i++) await trie.put(RLP.encode(i), values[i]!)
-  return trie.root()
 }
