@@ -112,9 +112,11 @@ export function plexusTarget(): TargetSpec {
     baseline: false,
     async launch(port) {
       const main = path.join(repoRoot, 'dist', 'src', 'cli', 'main.js')
+      // PLEXUS_NODE_OPTIONS passes flags to the node process (e.g. --cpu-prof for profiling).
+      const nodeFlags = (process.env.PLEXUS_NODE_OPTIONS ?? '').split(' ').filter(Boolean)
       return {
         command: process.execPath,
-        args: [main, 'up', '--ephemeral', '--host', '127.0.0.1', '--port', String(port), '--log-level', 'warn'],
+        args: [...nodeFlags, main, 'up', '--ephemeral', '--host', '127.0.0.1', '--port', String(port), '--log-level', 'warn'],
       }
     },
   }

@@ -23,6 +23,7 @@ import { decodeReceipt, encodeBlockReceipts, packReceipts, unpackReceipts, type 
 import { orderedTrieRoot } from './trieRoot.js'
 import { HeadStateManager, createStateTrie } from './stateManager.js'
 import { accumulateParentBeaconBlockRoot, accumulateParentBlockHash } from './systemCalls.js'
+import { installJumpdestCache } from './jumpdestCache.js'
 import type { PooledTx } from './pooledTx.js'
 
 /** Where the builder takes transactions from, best first (the pool's selection). */
@@ -102,6 +103,7 @@ export class Chain {
 
   /** Opens the chain in `store`, writing genesis on first use and checking it after. */
   static async open(store: ChainStore, genesis: GethGenesis, logger: Logger): Promise<Chain> {
+    await installJumpdestCache()
     store.checkSchema()
     const common = createChainCommon(genesis)
     const trieDB = new TrieNodeDB(store.tables.trie)

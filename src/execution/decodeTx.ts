@@ -4,6 +4,9 @@ import { Capability, TransactionType, createTxFromRLP, type TypedTransaction } f
 import { BaseError, RpcErrorCode } from '../primitives/errors.js'
 import { toData, type Hex } from '../primitives/hex.js'
 import type { PooledTx } from './pooledTx.js'
+import type { SenderRecovery } from './senderRecovery.js'
+import { keccak256 } from '../primitives/crypto.js'
+import { Address } from '@ethereumjs/util'
 import { sharedTxCommon } from './txCommon.js'
 
 /** A raw transaction that cannot be decoded or whose signature is invalid (geth: -32000). */
@@ -77,7 +80,7 @@ function bytesToBig(b: Uint8Array): bigint {
 
 /**
  * Decodes a raw transaction (typed envelope or legacy RLP), checks its signature and
- * recovers the sender once (native secp256k1 through `common.customCrypto`).
+ * recovers the sender once, here on the calling thread (native secp256k1).
  */
 export function decodeRawTransaction(
   raw: Uint8Array,
@@ -85,19 +88,60 @@ export function decodeRawTransaction(
   check?: (envelope: TxEnvelope) => void,
   receivedAt = Date.now(),
 ): PooledTx {
-  const envelope = peekEnvelope(raw)
-  check?.(envelope)
-  let tx: TypedTransaction
+  const tx = constructTransaction(raw, common, check)
+  let pub: Uint8Array
   try {
-    tx = createTxFromRLP(raw, { common: sharedTxCommon(common) }) as TypedTransaction
+    pub = tx.getSenderPublicKey()
   } catch (err) {
-    // The envelope was well-formed (callers peek first): what is left is a field the
-    // constructor refuses (value overflow, bad signature values …).
-    throw new TxDecodeError(`invalid transaction: ${firstLine(err).replace(/\s*\(tx type=.*$/, '')}`, err)
+    throw new TxDecodeError('invalid sender', err)
   }
-  return toPooledTx(tx, raw, receivedAt)
+  return pooled(tx, raw, keccak256(pub).subarray(12), receivedAt)
 }
 
+/** As `decodeRawTransaction`, with the signature recovered on a worker thread. */
+export async function decodeRawTransactionOffThread(
+  raw: Uint8Array,
+  common: Common,
+  recovery: SenderRecovery,
+  check?: (envelope: TxEnvelope) => void,
+  receivedAt = Date.now(),
+): Promise<PooledTx> {
+  const tx = constructTransaction(raw, common, check)
+  if (!tx.isSigned()) throw new TxDecodeError('invalid sender: transaction is not signed')
+  const v = tx.v!
+  const recoveryId = v <= 1n ? Number(v) : v >= 35n ? Number((v - 35n) % 2n) : Number(v - 27n)
+  const sender = await recovery.recover(tx.getMessageToVerifySignature(), tx.r!, tx.s!, recoveryId)
+  if (!sender) throw new TxDecodeError('invalid sender')
+  return pooled(tx, raw, sender, receivedAt)
+}
+
+/** Peeks, runs the caller's envelope checks, then constructs the (unfrozen) transaction. */
+function constructTransaction(raw: Uint8Array, common: Common, check?: (envelope: TxEnvelope) => void): TypedTransaction {
+  const envelope = peekEnvelope(raw)
+  check?.(envelope)
+  try {
+    // Unfrozen so the recovered sender can be pinned before freezing (see pooled()).
+    return createTxFromRLP(raw, { common: sharedTxCommon(common), freeze: false }) as TypedTransaction
+  } catch (err) {
+    // The envelope was well-formed: what is left is a field the constructor refuses
+    // (value overflow, bad signature values …).
+    throw new TxDecodeError(`invalid transaction: ${firstLine(err).replace(/\s*\(tx type=.*$/, '')}`, err)
+  }
+}
+
+/**
+ * Pins the recovered sender on the transaction (ethereumjs would recompute it, with a
+ * slow keccak, each time runTx or a receipt asks), freezes it, and wraps it.
+ */
+function pooled(tx: TypedTransaction, raw: Uint8Array, sender: Uint8Array, receivedAt: number): PooledTx {
+  if (!tx.isSigned()) throw new TxDecodeError('invalid sender: transaction is not signed')
+  const address = new Address(sender)
+  Object.defineProperty(tx, 'getSenderAddress', { value: () => address })
+  Object.freeze(tx)
+  return wrap(tx, raw, toData(sender), receivedAt)
+}
+
+/** Wraps an already-constructed signed transaction (tests, tools). */
 export function toPooledTx(tx: TypedTransaction, raw: Uint8Array, receivedAt = Date.now()): PooledTx {
   if (!tx.isSigned()) throw new TxDecodeError('invalid sender: transaction is not signed')
   let sender: Hex
@@ -106,10 +150,15 @@ export function toPooledTx(tx: TypedTransaction, raw: Uint8Array, receivedAt = D
   } catch (err) {
     throw new TxDecodeError('invalid sender', err)
   }
+  return wrap(tx, raw, sender, receivedAt)
+}
+
+function wrap(tx: TypedTransaction, raw: Uint8Array, sender: Hex, receivedAt: number): PooledTx {
   const is1559 = tx.supports(Capability.EIP1559FeeMarket)
   const t = tx as TypedTransaction & { gasPrice?: bigint; maxFeePerGas?: bigint; maxPriorityFeePerGas?: bigint }
   return {
     tx,
+    // tx.hash() hashes the canonical re-encoding; raw may differ if non-canonical was accepted
     hash: toData(tx.hash()),
     sender,
     raw,

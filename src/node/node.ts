@@ -2,7 +2,8 @@ import { createRequire } from 'node:module'
 import { ChainStore } from '../storage/chainStore.js'
 import { openDatabase } from '../storage/database.js'
 import { Chain } from '../execution/chain.js'
-import { decodeRawTransaction } from '../execution/decodeTx.js'
+import { decodeRawTransactionOffThread } from '../execution/decodeTx.js'
+import { SenderRecovery } from '../execution/senderRecovery.js'
 import { initCrypto } from '../primitives/crypto.js'
 import { ConfigError } from '../primitives/errors.js'
 import { hexToBytes, type Hex } from '../primitives/hex.js'
@@ -32,6 +33,7 @@ export class PlexusNode implements Lifecycle {
   private producer: BlockProducer | undefined
   private rpc: RpcServer | undefined
   private filters: FilterManager | undefined
+  private recovery: SenderRecovery | undefined
   private stopped = false
 
   constructor(readonly options: NodeOptions) {
@@ -113,6 +115,8 @@ export class PlexusNode implements Lifecycle {
     })
     this.metrics.headNumber.set(Number(head.number))
 
+    const recovery = (this.recovery = new SenderRecovery())
+    await recovery.start()
     const limits = { ...DEFAULT_RPC_LIMITS, ...this.options.rpcLimits }
     this.filters = new FilterManager(chain, pool, limits)
     const api: RpcApi = {
@@ -123,7 +127,7 @@ export class PlexusNode implements Lifecycle {
       limits,
       clientVersion: CLIENT_VERSION,
       submitRawTransaction: async (raw) => {
-        const ptx = decodeRawTransaction(raw, chain.common, pool.checkEnvelope)
+        const ptx = await decodeRawTransactionOffThread(raw, chain.common, recovery, pool.checkEnvelope)
         await pool.add(ptx)
         return ptx.hash as Hex
       },
@@ -133,6 +137,7 @@ export class PlexusNode implements Lifecycle {
       registry: createMethodRegistry(api),
       logger: logger.child({ module: 'rpc' }),
       metricsHandler: this.metrics.handler,
+      concurrentMethods: new Set(['eth_sendRawTransaction']),
       onRequest: (method, seconds, ok) => this.metrics.rpcDuration.observe({ method, ok: String(ok) }, seconds),
     })
     await this.rpc.start()
@@ -150,6 +155,7 @@ export class PlexusNode implements Lifecycle {
     await this.rpc?.stop()
     await this.producer?.stop()
     this.filters?.close()
+    await this.recovery?.stop()
     await this.store?.close()
     this.options.logger.info('node stopped')
   }

@@ -44,6 +44,12 @@ export interface DispatchOptions {
   /** Deadline for the whole body; unanswered calls get -32002 (0/absent = none). */
   readonly callTimeoutMs?: number
   readonly onRequest?: RequestObserver
+  /**
+   * Methods whose consecutive calls in one batch may run concurrently (geth runs a batch
+   * strictly in order). For `eth_sendRawTransaction`, so a batch's signatures are
+   * recovered together off the main thread.
+   */
+  readonly concurrentMethods?: ReadonlySet<string>
 }
 
 type Classified =
@@ -142,13 +148,20 @@ async function runMessages(
   let timedOut = false
   let answered = 0
 
+  const concurrent = options.concurrentMethods
+  const isConcurrent = (m: Classified | undefined) => m?.kind === 'call' && concurrent?.has(m.method) === true
   const work = (async () => {
-    for (let i = 0; i < messages.length; i++) {
+    for (let i = 0; i < messages.length; ) {
       if (timedOut) return
-      const response = await runMessage(messages[i]!, ctx, options)
+      // A run of consecutive calls to methods marked concurrent starts together (their
+      // responses keep their places); every other call waits for what precedes it.
+      let end = i + 1
+      if (isConcurrent(messages[i])) while (end < messages.length && isConcurrent(messages[end])) end++
+      const responses = await Promise.all(messages.slice(i, end).map((m) => runMessage(m, ctx, options)))
       if (timedOut) return
-      out[i] = response
-      answered = i + 1
+      for (let j = 0; j < responses.length; j++) out[i + j] = responses[j]
+      i = end
+      answered = i
     }
   })()
 

@@ -30,6 +30,8 @@ export interface RpcServerParameters extends Partial<RpcOptions> {
   readonly logger: Logger
   /** Per executed method call, for latency histograms by method. */
   readonly onRequest?: RequestObserver
+  /** Methods whose consecutive calls in a batch may run concurrently (see DispatchOptions). */
+  readonly concurrentMethods?: ReadonlySet<string>
   /** Serves GET /metrics (e.g. the node's prom-client registry); 404 without it. */
   readonly metricsHandler?: (req: IncomingMessage, res: ServerResponse) => void | Promise<void>
 }
@@ -52,7 +54,7 @@ export class RpcServer implements Lifecycle {
   #nextConnectionId = 1
 
   constructor(params: RpcServerParameters) {
-    const { registry, logger, onRequest, metricsHandler, ...options } = params
+    const { registry, logger, onRequest, metricsHandler, concurrentMethods, ...options } = params
     this.options = resolveRpcOptions(options)
     this.#registry = registry
     this.#logger = logger
@@ -64,6 +66,7 @@ export class RpcServer implements Lifecycle {
       maxBatchLength: this.options.maxBatchLength,
       maxBatchResponseBytes: this.options.maxBatchResponseBytes,
       maxResponseBytes: this.options.maxResponseBytes,
+      concurrentMethods,
       onRequest: this.#onRequest,
     }
     // geth puts a deadline on HTTP requests only (derived from the write timeout)

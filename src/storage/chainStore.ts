@@ -1,4 +1,4 @@
-import type { Database } from 'lmdb'
+import { TransactionFlags, type Database } from 'lmdb'
 import type { ChainDatabase, Tables } from './database.js'
 import {
   META_CHAIN_ID,
@@ -15,6 +15,15 @@ import {
 } from './keys.js'
 import { writeTrieNodes } from './trieNodeDB.js'
 import { CorruptionError } from '../primitives/errors.js'
+
+/**
+ * Block commits are synchronous (visible and in the OS page cache when commitBlock
+ * returns, so a process crash — kill -9 — loses nothing that was acknowledged) but do
+ * not wait for the fsync: LMDB flushes in the background and keeps the previous
+ * committed state intact until it has (overlapping sync), so an OS crash can lose only
+ * the newest blocks, never consistency. The fsync was ~40 ms of main-thread time per block.
+ */
+const COMMIT_FLAGS = TransactionFlags.ABORTABLE | TransactionFlags.SYNCHRONOUS_COMMIT | TransactionFlags.NO_SYNC_FLUSH
 
 /** Everything one block changes, already encoded: written in one LMDB transaction. */
 export interface BlockWrite {
@@ -143,7 +152,7 @@ export class ChainStore {
     this.tables.meta.transactionSync(() => {
       this.writeBlock(write)
       this.tables.meta.putSync(META_HEAD, buf(write.hash))
-    })
+    }, COMMIT_FLAGS)
   }
 
   private writeBlock(w: BlockWrite): void {
@@ -173,7 +182,13 @@ export class ChainStore {
     })
   }
 
+  /** Resolves once every commit so far is on disk (fsync'd). */
+  async flushed(): Promise<void> {
+    await this.tables.meta.flushed
+  }
+
   async close(): Promise<void> {
+    await this.flushed()
     await this.db.close()
   }
 }

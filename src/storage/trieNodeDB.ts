@@ -17,8 +17,13 @@ export interface NodeReader {
 /** A reader with no nodes: for tries that live only in the overlay. */
 export const EMPTY_NODE_READER: NodeReader = { getBinary: () => undefined }
 
+/** Committed nodes kept in memory by hex key, so hot paths skip the LMDB call and key conversion. */
+const READ_CACHE_ENTRIES = 250_000
+
 export class TrieNodeDB implements DB<string, Uint8Array> {
   private overlay = new Map<string, Uint8Array | undefined>()
+  // Nodes are content-addressed: a cached node can never be stale, only evicted.
+  private readCache = new Map<string, Uint8Array>()
 
   constructor(private readonly table: NodeReader) {}
 
@@ -27,8 +32,19 @@ export class TrieNodeDB implements DB<string, Uint8Array> {
   }
 
   getSync(key: string): Uint8Array | undefined {
-    if (this.overlay.has(key)) return this.overlay.get(key)
-    return this.table.getBinary(toKey(key)) ?? undefined
+    const pending = this.overlay.get(key)
+    if (pending !== undefined) return pending
+    const cached = this.readCache.get(key)
+    if (cached !== undefined) return cached
+    const node = this.table.getBinary(toKey(key)) // a copy (getBinaryFast would reuse its buffer)
+    if (!node) return undefined
+    this.remember(key, node)
+    return node
+  }
+
+  private remember(key: string, node: Uint8Array): void {
+    if (this.readCache.size >= READ_CACHE_ENTRIES) this.readCache.clear()
+    this.readCache.set(key, node)
   }
 
   async put(key: string, value: Uint8Array): Promise<void> {
@@ -62,6 +78,8 @@ export class TrieNodeDB implements DB<string, Uint8Array> {
   drain(): Map<string, Uint8Array | undefined> {
     const out = this.overlay
     this.overlay = new Map()
+    // Freshly written nodes are the next block's hot path.
+    for (const [key, node] of out) if (node !== undefined) this.remember(key, node)
     return out
   }
 
