@@ -9,6 +9,8 @@ import type { TargetKind } from './targets.js'
 import { WORKLOAD_LABEL, type WorkloadKind } from './workload.js'
 
 export type Row = {
+  /** Plexus only: seconds the node spent per build phase and RPC method during the run. */
+  nodeSeconds?: Record<string, number>
   target: string
   kind: TargetKind
   mode: string

@@ -9,6 +9,7 @@
  * bench/README.md. A target that fails to start or to finish is reported as failed
  * and the run continues.
  */
+import { diffTimings, readTimings } from './nodeTimings.js'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { measure, type MeasureOptions } from './measure.js'
@@ -101,7 +102,14 @@ async function runOne(spec: TargetSpec, workload: WorkloadKind, args: Args, meas
     const prepared = await prepareWorkload(target.rpc, { kind: workload, count: args.count, senders: args.senders, lanes: LANES, log })
     row.setupMs = Math.round(prepared.setupMs)
     row.signMs = Math.round(prepared.signMs)
+    const before = spec.kind === 'plexus' ? await readTimings(target.rpc.url) : undefined
     const m = await measure(target.rpc, prepared, measureOpts)
+    const after = before ? await readTimings(target.rpc.url) : undefined
+    if (before && after) {
+      const spent = diffTimings(before, after)
+      row.nodeSeconds = Object.fromEntries(spent.map(([k, v]) => [k, Math.round(v * 1000) / 1000]))
+      log(`  node time over the run (s): ${spent.map(([k, v]) => `${k} ${v.toFixed(2)}`).join(', ')}`)
+    }
     const problems: string[] = []
     if (m.sendErrors > 0) problems.push(`${m.sendErrors} txs not accepted (first error: ${m.firstSendError})`)
     if (m.timedOut) problems.push(m.timedOut)

@@ -1,6 +1,15 @@
 import type { Common } from '@ethereumjs/common'
 import { RLP } from '@ethereumjs/rlp'
-import { Capability, TransactionType, createTxFromRLP, type TypedTransaction } from '@ethereumjs/tx'
+import {
+  Capability,
+  TransactionType,
+  create1559FeeMarketTxFromBytesArray,
+  createAccessList2930TxFromBytesArray,
+  createEOACode7702TxFromBytesArray,
+  createLegacyTxFromBytesArray,
+  type TxOptions,
+  type TypedTransaction,
+} from '@ethereumjs/tx'
 import { BaseError, RpcErrorCode } from '../primitives/errors.js'
 import { toData, type Hex } from '../primitives/hex.js'
 import type { PooledTx } from './pooledTx.js'
@@ -27,6 +36,8 @@ const SUPPORTED_TYPES = new Set<number>([
 /** What can be read off a raw transaction without constructing it. */
 export interface TxEnvelope {
   type: number
+  /** The decoded RLP fields (signature included), for constructing without decoding again. */
+  fields: Uint8Array[]
   /** Typed: its chainId field. Legacy: from EIP-155 v, or undefined when unprotected. */
   chainId: bigint | undefined
   gasLimit: bigint
@@ -63,10 +74,17 @@ export function peekEnvelope(raw: Uint8Array): TxEnvelope {
   if (s > SECP256K1_N_HALF) throw new TxDecodeError('invalid sender: invalid transaction v, r, s values')
   if (type === TransactionType.Legacy) {
     const v = num(6)
-    return { type, chainId: v >= 35n ? (v - 35n) / 2n : undefined, gasLimit: num(2), byteLength: raw.length }
+    return { type, fields, chainId: v >= 35n ? (v - 35n) / 2n : undefined, gasLimit: num(2), byteLength: raw.length }
   }
   const gasIndex = type === TransactionType.AccessListEIP2930 ? 3 : 4
-  return { type, chainId: num(0), gasLimit: num(gasIndex), byteLength: raw.length }
+  return { type, fields, chainId: num(0), gasLimit: num(gasIndex), byteLength: raw.length }
+}
+
+const FROM_FIELDS: Record<number, (values: never, opts: TxOptions) => TypedTransaction> = {
+  [TransactionType.Legacy]: createLegacyTxFromBytesArray,
+  [TransactionType.AccessListEIP2930]: createAccessList2930TxFromBytesArray,
+  [TransactionType.FeeMarketEIP1559]: create1559FeeMarketTxFromBytesArray,
+  [TransactionType.EOACodeEIP7702]: createEOACode7702TxFromBytesArray,
 }
 
 /** Fields per type: legacy 9, 2930 11, 1559 12, 7702 13 (signature included). */
@@ -120,8 +138,10 @@ function constructTransaction(raw: Uint8Array, common: Common, check?: (envelope
   const envelope = peekEnvelope(raw)
   check?.(envelope)
   try {
-    // Unfrozen so the recovered sender can be pinned before freezing (see pooled()).
-    return createTxFromRLP(raw, { common: sharedTxCommon(common), freeze: false }) as TypedTransaction
+    // From the fields peekEnvelope already decoded; unfrozen so the recovered sender can
+    // be pinned before freezing (see pooled()).
+    const construct = FROM_FIELDS[envelope.type]!
+    return construct(envelope.fields as never, { common: sharedTxCommon(common), freeze: false })
   } catch (err) {
     // The envelope was well-formed: what is left is a field the constructor refuses
     // (value overflow, bad signature values …).

@@ -149,7 +149,14 @@ export function createChainCommon(genesis: GethGenesis, name = 'plexus'): Common
     coinbase: genesis.coinbase ?? `0x${'00'.repeat(20)}`,
   }
   try {
-    return createCommonFromGethGenesis(normalized as never, { chain: name, customCrypto: customCrypto() })
+    const common = createCommonFromGethGenesis(normalized as never, { chain: name, customCrypto: customCrypto() })
+    // With custom hardforks (any genesis with a blobSchedule) ethereumjs rebuilds the
+    // hardfork list on every hardforks() call, which gteHardfork() and friends make many
+    // times per transaction. The list is fixed once the Common exists: compute it once.
+    // (An own property, so Common.copy() carries it over.)
+    const hardforks = common.hardforks()
+    Object.defineProperty(common, 'hardforks', { value: () => hardforks, enumerable: true })
+    return common
   } catch (err) {
     throw new ConfigError('genesis.config', (err as Error).message, { cause: err })
   }

@@ -20,6 +20,7 @@ export class SenderRecovery implements Lifecycle {
   private queue: { job: Uint8Array; pending: Pending }[] = []
   private flushScheduled = false
   private inFlight = new Map<number, Pending[]>()
+  private owner = new Map<number, Worker>()
   private nextId = 1
 
   constructor(readonly threads = Math.max(1, Math.min(4, availableParallelism() - 1))) {}
@@ -83,18 +84,26 @@ export class SenderRecovery implements Lifecycle {
       batch.map((b) => b.pending),
     )
     worker.postMessage({ id, jobs }, [jobs.buffer])
+    // Idle workers do not keep the process alive; one with work in flight must.
+    worker.ref()
+    this.owner.set(id, worker)
   }
 
   private settle({ id, addresses, ok }: { id: number; addresses: Uint8Array; ok: Uint8Array }): void {
     const pending = this.inFlight.get(id)
     if (!pending) return
     this.inFlight.delete(id)
+    const worker = this.owner.get(id)
+    this.owner.delete(id)
+    if (worker && ![...this.owner.values()].includes(worker)) worker.unref()
     pending.forEach((p, i) => p.resolve(ok[i] ? addresses.slice(i * 20, (i + 1) * 20) : undefined))
   }
 
   private failAll(err: Error): void {
     for (const pending of this.inFlight.values()) for (const p of pending) p.reject(err)
     this.inFlight.clear()
+    for (const worker of this.owner.values()) worker.unref()
+    this.owner.clear()
     for (const { pending } of this.queue) pending.reject(err)
     this.queue = []
   }

@@ -39,9 +39,18 @@ export function formatHeader(h: BlockHeader): Record<string, unknown> {
   return dropUndefined(out)
 }
 
+// A block's encoded size, computed once (clients poll the head block many times a second).
+const blockSizes = new WeakMap<Block, number>()
+
+function blockSize(block: Block): number {
+  let size = blockSizes.get(block)
+  if (size === undefined) blockSizes.set(block, (size = block.serialize().length))
+  return size
+}
+
 export function formatBlock(block: Block, fullTxs: boolean): Record<string, unknown> {
   const out = formatHeader(block.header)
-  out.size = toQuantity(block.serialize().length)
+  out.size = toQuantity(blockSize(block))
   out.transactions = block.transactions.map((tx, i) =>
     fullTxs ? formatTransaction(tx, { block, index: i }) : toData(tx.hash()),
   )
