@@ -67,7 +67,7 @@ test('builds blocks whose roots ethereumjs runBlock re-derives, and survives reo
     built.push(res.block)
 
     const head = chain.headHeader()
-    const bobBalance = chain.headAccount(hexToBytes(bob!.address))!.balance
+    const bobBalance = (await chain.headAccount(hexToBytes(bob!.address)))!.balance
     assert.equal(bobBalance, 10_000n * 10n ** 18n + 3n * 3000n)
     await store.close()
 
@@ -144,6 +144,34 @@ test('a transaction calling the KZG point-evaluation precompile is executed, not
     assert.equal(res.receipts[0]!.status, 0) // bad input: the precompile fails
     assert.equal(res.receipts[1]!.status, 1) // a valid proof verifies
     await store.close()
+  } finally {
+    a.cleanup()
+  }
+})
+
+test('start-up repair: a head with a missing body rewinds to its parent, and head state is read from the trie', async () => {
+  const a = tempDir()
+  try {
+    const first = await openChain(a.dir)
+    await first.chain.buildBlock({ timestamp: 1n, coinbase: new Uint8Array(20), txs: source([transfer(first.chain, 0, 100n)]) })
+    const afterOne = (await first.chain.headAccount(hexToBytes(bob!.address)))!.balance
+    const block1 = first.chain.headHeader().hash()
+    await first.chain.buildBlock({ timestamp: 2n, coinbase: new Uint8Array(20), txs: source([transfer(first.chain, 1, 5n)]) })
+    const head2 = first.chain.headHeader().hash()
+    // outside damage: block 2's body disappears
+    first.store.tables.bodies.removeSync(Buffer.from(head2))
+    await first.store.close()
+
+    const second = await openChain(a.dir)
+    assert.equal(toData(second.chain.headHeader().hash()), toData(block1))
+    // the flat tables still hold block 2's balance; the node must not serve it
+    assert.equal(second.chain.flatReadable, false)
+    assert.equal((await second.chain.headAccount(hexToBytes(bob!.address)))!.balance, afterOne)
+    // and the chain goes on from block 1
+    const res = await second.chain.buildBlock({ timestamp: 3n, coinbase: new Uint8Array(20), txs: source([transfer(second.chain, 1, 7n)]) })
+    assert.equal(res.block.header.number, 2n)
+    assert.equal((await second.chain.headAccount(hexToBytes(bob!.address)))!.balance, afterOne + 7n)
+    await second.store.close()
   } finally {
     a.cleanup()
   }

@@ -86,6 +86,8 @@ export class Chain {
   private head: BlockHeader
   private readonly blockCache = new Map<string, Block>()
   private readonly listeners = new Set<(block: Block, receipts: StoredReceipt[]) => void>()
+  /** Whether the flat tables hold exactly the head state (false only after a repair rewind). */
+  flatReadable = true
 
   private constructor(
     readonly store: ChainStore,
@@ -135,6 +137,11 @@ export class Chain {
     const blockchain = new StoreBlockchain(store, common)
     const vm = await createVM({ common, stateManager: state, blockchain: blockchain as never })
     const chain = new Chain(store, genesis, trieDB, state, vm, headHeader, logger)
+    const flatRoot = store.flatRoot()
+    chain.flatReadable = flatRoot !== undefined && equal(flatRoot, headHeader.stateRoot)
+    if (!chain.flatReadable) {
+      logger.warn('flat state tables do not match the head (repaired datadir): serving head state from the trie')
+    }
     return chain
   }
 
@@ -356,7 +363,7 @@ export class Chain {
       logKeys: logKeys.values(),
       trieNodes,
       flat,
-    })
+    }, this.flatReadable)
     this.head = block.header
     this.cacheBlock(block)
     for (const listener of this.listeners) {
@@ -420,10 +427,17 @@ export class Chain {
     })
   }
 
-  /** Head-state account from the flat table (one LMDB read). */
-  headAccount(address: Uint8Array): Account | undefined {
+  /** Head-state account: one LMDB read from the flat table (the trie if flat is behind). */
+  async headAccount(address: Uint8Array): Promise<Account | undefined> {
+    if (!this.flatReadable) return this.stateAt(this.head.stateRoot).getAccount(new Address(address))
     const rlp = this.store.getAccountRlp(address)
     return rlp ? createAccountFromRLP(rlp) : undefined
+  }
+
+  /** Head-state storage slot (minimal bytes; empty when unset). */
+  async headStorage(address: Uint8Array, slot: Uint8Array): Promise<Uint8Array> {
+    if (!this.flatReadable) return this.stateAt(this.head.stateRoot).getStorage(new Address(address), slot)
+    return this.store.getStorageValue(address, slot) ?? new Uint8Array(0)
   }
 
   private cacheBlock(block: Block): void {

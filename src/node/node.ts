@@ -85,8 +85,8 @@ export class PlexusNode implements Lifecycle {
         chainId: chain.chainId,
         common: chain.common,
         state: {
-          getNonce: async (sender) => chain.headAccount(hexToBytes(sender))?.nonce ?? 0n,
-          getBalance: async (sender) => chain.headAccount(hexToBytes(sender))?.balance ?? 0n,
+          getNonce: async (sender) => (await chain.headAccount(hexToBytes(sender)))?.nonce ?? 0n,
+          getBalance: async (sender) => (await chain.headAccount(hexToBytes(sender)))?.balance ?? 0n,
         },
         head: () => ({ baseFee: chain.nextBaseFee(), gasLimit: this.options.gasLimit ?? chain.headHeader().gasLimit }),
         logger: logger.child({ module: 'txpool' }),

@@ -18,7 +18,7 @@ export async function accountAt(chain: Chain, header: BlockHeader, address: Uint
 }
 
 export async function storageAt(chain: Chain, header: BlockHeader, address: Uint8Array, slot: Uint8Array): Promise<Uint8Array> {
-  if (isHead(chain, header)) return chain.store.getStorageValue(address, slot) ?? new Uint8Array(0)
+  if (isHead(chain, header)) return chain.headStorage(address, slot)
   return chain.stateAt(header.stateRoot).getStorage(new Address(address), slot)
 }
 

@@ -2,6 +2,7 @@ import { TransactionFlags, type Database } from 'lmdb'
 import type { ChainDatabase, Tables } from './database.js'
 import {
   META_CHAIN_ID,
+  META_FLAT_ROOT,
   META_GENESIS,
   META_HEAD,
   META_SCHEMA,
@@ -75,6 +76,11 @@ export class ChainStore {
     return this.tables.meta.getBinary(META_GENESIS) ?? undefined
   }
 
+  /** The state root the flat tables reflect (they can fall behind only after a repair rewind). */
+  flatRoot(): Uint8Array | undefined {
+    return this.tables.meta.getBinary(META_FLAT_ROOT) ?? undefined
+  }
+
   storedChainId(): bigint | undefined {
     const v = this.tables.meta.getBinary(META_CHAIN_ID)
     return v ? readU64(v) : undefined
@@ -144,14 +150,18 @@ export class ChainStore {
       this.tables.meta.putSync(META_CHAIN_ID, u64(chainId))
       this.tables.meta.putSync(META_SCHEMA, u64(SCHEMA_VERSION))
       this.tables.meta.putSync(META_HEAD, buf(write.hash))
+      this.tables.meta.putSync(META_FLAT_ROOT, buf(write.stateRoot))
     })
   }
 
   /** Write one block and everything it changed, then move the head to it: one transaction. */
-  commitBlock(write: BlockWrite): void {
+  commitBlock(write: BlockWrite, flatTracksHead = true): void {
     this.tables.meta.transactionSync(() => {
       this.writeBlock(write)
       this.tables.meta.putSync(META_HEAD, buf(write.hash))
+      // Once the flat tables fell behind (a repair rewind), a block's diff cannot bring
+      // them back in line: leave the marker stale so readers keep using the trie.
+      if (flatTracksHead) this.tables.meta.putSync(META_FLAT_ROOT, buf(write.stateRoot))
     }, COMMIT_FLAGS)
   }
 

@@ -39,5 +39,7 @@ export function logIndexKey(addressOrTopic: Uint8Array, blockNumber: bigint): Bu
 export const META_HEAD = 'head'
 export const META_GENESIS = 'genesis'
 export const META_SCHEMA = 'schema'
+/** The state root the flat account/storage tables reflect. */
+export const META_FLAT_ROOT = 'flatRoot'
 export const META_CHAIN_ID = 'chainId'
 export const SCHEMA_VERSION = 1

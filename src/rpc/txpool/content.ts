@@ -1,12 +1,12 @@
 import { getAddress as checksum } from 'viem'
 import type { PooledTx } from '../../execution/pooledTx.js'
-import { parseAddress, toData, type Hex } from '../../primitives/hex.js'
+import type { Hex } from '../../primitives/hex.js'
 import type { RpcApi } from '../api.js'
 import { formatPendingTransaction } from '../format.js'
 
 type ByNonce = Record<string, PooledTx>
 
-function formatByNonce(m: ByNonce): Record<string, unknown> {
+export function formatByNonce(m: ByNonce): Record<string, unknown> {
   return Object.fromEntries(Object.entries(m).map(([nonce, ptx]) => [nonce, formatPendingTransaction(ptx)]))
 }
 
@@ -17,9 +17,3 @@ export function content(api: RpcApi): Record<string, unknown> {
     Object.fromEntries(Object.entries(s).map(([sender, m]) => [checksum(sender), formatByNonce(m)]))
   return { pending: side(c.pending), queued: side(c.queued) }
 }
-
-export function contentFrom(api: RpcApi, [address]: unknown[]): Record<string, unknown> {
-  const c = api.pool.contentFrom(toData(parseAddress(address)))
-  return { pending: formatByNonce(c.pending), queued: formatByNonce(c.queued) }
-}
-
