@@ -45,8 +45,8 @@ async function main(): Promise<void> {
       chainId: BigInt(CHAIN_ID),
       common: chain.common,
       state: {
-        getNonce: async (s) => chain.headAccount(hexToBytes(s))?.nonce ?? 0n,
-        getBalance: async (s) => chain.headAccount(hexToBytes(s))?.balance ?? 0n,
+        getNonce: async (s) => (await chain.headAccount(hexToBytes(s)))?.nonce ?? 0n,
+        getBalance: async (s) => (await chain.headAccount(hexToBytes(s)))?.balance ?? 0n,
       },
       head: () => ({ baseFee: chain.nextBaseFee(), gasLimit: 60_000_000n }),
     })
