@@ -22,6 +22,7 @@ import { createChainCommon, genesisNumber, type GethGenesis } from './genesis.js
 import { decodeReceipt, encodeBlockReceipts, packReceipts, unpackReceipts, type StoredReceipt } from './receipts.js'
 import { orderedTrieRoot } from './trieRoot.js'
 import { HeadStateManager, createStateTrie } from './stateManager.js'
+import { StateTrie } from './stateTrie.js'
 import { accumulateParentBeaconBlockRoot, accumulateParentBlockHash } from './systemCalls.js'
 import { installJumpdestCache } from './jumpdestCache.js'
 import type { PooledTx } from './pooledTx.js'
@@ -69,8 +70,6 @@ export class InvalidBlockError extends BaseError {
 
 const EMPTY_REQUESTS_HASH_INPUT = new Uint8Array(0)
 const BLOCK_CACHE_SIZE = 256
-/** Trie nodes the head state keeps decoded in memory. */
-const HEAD_TRIE_CACHE = 100_000
 
 /**
  * One chain's execution state: the head, the state manager over storage, and the
@@ -133,7 +132,7 @@ export class Chain {
       headHeader = repairHead(store, common, headHash, logger)
     }
 
-    const state = new HeadStateManager(common, createStateTrie(trieDB, headHeader.stateRoot, HEAD_TRIE_CACHE))
+    const state = new HeadStateManager(common, new StateTrie(trieDB, headHeader.stateRoot))
     const blockchain = new StoreBlockchain(store, common)
     const vm = await createVM({ common, stateManager: state, blockchain: blockchain as never })
     const chain = new Chain(store, genesis, trieDB, state, vm, headHeader, logger)
@@ -330,7 +329,7 @@ export class Chain {
    */
   private async abandonBlock(): Promise<void> {
     this.trieDB.discard()
-    this.state = new HeadStateManager(this.common, createStateTrie(this.trieDB, this.head.stateRoot, HEAD_TRIE_CACHE))
+    this.state = new HeadStateManager(this.common, new StateTrie(this.trieDB, this.head.stateRoot))
     this._vm = await createVM({
       common: this.common,
       stateManager: this.state,

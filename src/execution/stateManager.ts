@@ -6,6 +6,7 @@ import { RLP } from '@ethereumjs/rlp'
 import type { FlatStateDiff } from '../storage/chainStore.js'
 import type { TrieNodeDB } from '../storage/trieNodeDB.js'
 import { keccak256 } from '../primitives/crypto.js'
+import type { StateTrie } from './stateTrie.js'
 
 /** An MPT over the node store, hashing with the fast keccak. */
 export function createStateTrie(db: TrieNodeDB, root: Uint8Array | undefined, cacheSize = 0): MerklePatriciaTrie {
@@ -30,8 +31,9 @@ export class HeadStateManager extends MerkleStateManager {
   private touchedSlots = new Map<string, { address: Address; slot: Uint8Array }>()
   private clearedStorage = new Map<string, Address>()
 
-  constructor(common: Common, trie: MerklePatriciaTrie) {
-    super({ common, trie, caches: new Caches() })
+  /** `trie`: ethereumjs' MPT (read-only views) or the deferred-hashing StateTrie (the head). */
+  constructor(common: Common, trie: MerklePatriciaTrie | StateTrie) {
+    super({ common, trie: trie as MerklePatriciaTrie, caches: new Caches() })
   }
 
   override async putAccount(address: Address, account: Account | undefined): Promise<void> {

@@ -51,6 +51,10 @@ export class TrieNodeDB implements DB<string, Uint8Array> {
     this.overlay.set(keyString(key), value)
   }
 
+  putSync(key: string, value: Uint8Array): void {
+    this.overlay.set(key, value)
+  }
+
   async del(key: string): Promise<void> {
     // Nodes are content-addressed and shared across versions of the state; with
     // pruning off the MPT never deletes, and we keep history, so a delete is ignored.
