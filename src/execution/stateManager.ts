@@ -31,6 +31,9 @@ export class HeadStateManager extends MerkleStateManager {
   private touchedSlots = new Map<string, { address: Address; slot: Uint8Array }>()
   private clearedStorage = new Map<string, Address>()
 
+  private flushing = false
+  private deferredStorageRoots = new Map<string, Address>()
+
   /** `trie`: ethereumjs' MPT (read-only views) or the deferred-hashing StateTrie (the head). */
   constructor(common: Common, trie: MerklePatriciaTrie | StateTrie) {
     super({ common, trie: trie as MerklePatriciaTrie, caches: new Caches() })
@@ -67,6 +70,44 @@ export class HeadStateManager extends MerkleStateManager {
     this.touchedAccounts.set(address.toString(), address)
     this.clearedStorage.set(address.toString(), address)
     return super.clearStorage(address)
+  }
+
+  /**
+   * ethereumjs recomputes an account's storage root and re-puts the account after every
+   * slot it flushes. During a flush we only modify the storage tries, then compute each
+   * touched account's storage root once and flush those accounts again.
+   */
+  override async flush(): Promise<void> {
+    this.flushing = true
+    try {
+      await super.flush()
+    } finally {
+      this.flushing = false
+    }
+    if (this.deferredStorageRoots.size === 0) return
+    const pending = [...this.deferredStorageRoots]
+    this.deferredStorageRoots.clear()
+    for (const [addressHex, address] of pending) {
+      const trie = this._storageTries[addressHex]
+      const account = await this.getAccount(address)
+      if (!account || !trie) continue // deleted later in the same block
+      account.storageRoot = trie.root()
+      await this.putAccount(address, account)
+    }
+    await super.flush()
+  }
+
+  protected override async _modifyContractStorage(
+    address: Address,
+    account: Account,
+    modifyTrie: (storageTrie: MerklePatriciaTrie, done: Function) => void,
+  ): Promise<void> {
+    if (!this.flushing) return super._modifyContractStorage(address, account, modifyTrie)
+    const storageTrie = this._getStorageTrie(address, account)
+    await new Promise<void>((resolve) => modifyTrie(storageTrie, resolve))
+    const addressHex = Buffer.from(address.bytes).toString('hex')
+    this._storageTries[addressHex] = storageTrie
+    this.deferredStorageRoots.set(addressHex, address)
   }
 
   /**
