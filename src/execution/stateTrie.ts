@@ -1,5 +1,6 @@
 import { RLP, type Input } from '@ethereumjs/rlp'
 import { keccak256 } from '../primitives/crypto.js'
+import { hexPrefix, toNibbles } from './trieEncoding.js'
 import type { TrieNodeDB } from '../storage/trieNodeDB.js'
 
 /**
@@ -303,30 +304,6 @@ function decodeRef(item: Uint8Array | Input[]): Ref | null {
   if (Array.isArray(item)) return decodeNode(item) // embedded (< 32 bytes)
   if (item.length === 0) return null
   return { t: 3, hash: item }
-}
-
-function hexPrefix(path: Nibbles, leaf: boolean): Uint8Array {
-  const odd = path.length % 2
-  const out = new Uint8Array(1 + (path.length - odd) / 2)
-  const flag = (leaf ? 2 : 0) + odd
-  let p = 0
-  if (odd) {
-    out[0] = (flag << 4) | path[0]!
-    p = 1
-  } else {
-    out[0] = flag << 4
-  }
-  for (let i = 1; i < out.length; i++, p += 2) out[i] = (path[p]! << 4) | path[p + 1]!
-  return out
-}
-
-function toNibbles(key: Uint8Array): Nibbles {
-  const out = new Uint8Array(key.length * 2)
-  for (let i = 0; i < key.length; i++) {
-    out[2 * i] = key[i]! >> 4
-    out[2 * i + 1] = key[i]! & 0x0f
-  }
-  return out
 }
 
 function commonPrefix(a: Nibbles, b: Nibbles): number {

@@ -1,5 +1,6 @@
 import { RLP, type Input } from '@ethereumjs/rlp'
 import { keccak256 } from '../primitives/crypto.js'
+import { hexPrefix, toNibbles } from './trieEncoding.js'
 
 /**
  * Merkle-Patricia root of a whole key/value set built in one pass, synchronously: the
@@ -65,31 +66,6 @@ function build(items: Item[], from: number, to: number, depth: number): Node {
 function reference(node: Node): Input {
   const encoded = RLP.encode(node)
   return encoded.length < 32 ? node : keccak256(encoded)
-}
-
-/** Hex-prefix encoding of a nibble path (Yellow Paper appendix C). */
-function hexPrefix(path: Uint8Array, leaf: boolean): Uint8Array {
-  const odd = path.length % 2
-  const out = new Uint8Array(1 + (path.length - odd) / 2)
-  const flag = (leaf ? 2 : 0) + odd
-  let p = 0
-  if (odd) {
-    out[0] = (flag << 4) | path[0]!
-    p = 1
-  } else {
-    out[0] = flag << 4
-  }
-  for (let i = 1; i < out.length; i++, p += 2) out[i] = (path[p]! << 4) | path[p + 1]!
-  return out
-}
-
-function toNibbles(key: Uint8Array): Uint8Array {
-  const out = new Uint8Array(key.length * 2)
-  for (let i = 0; i < key.length; i++) {
-    out[2 * i] = key[i]! >> 4
-    out[2 * i + 1] = key[i]! & 0x0f
-  }
-  return out
 }
 
 function compareNibbles(a: Uint8Array, b: Uint8Array): number {
