@@ -176,3 +176,33 @@ test('start-up repair: a head with a missing body rewinds to its parent, and hea
     a.cleanup()
   }
 })
+
+test('a fork scheduled in the genesis activates at its timestamp in produced blocks, and they import', async () => {
+  const a = tempDir()
+  const b = tempDir()
+  try {
+    const forked = devGenesis({ chainId: 901, gasLimit: 60_000_000n })
+    forked.config.osakaTime = 100 // Prague from genesis, Osaka from t = 100
+    const open = async (dir: string) => {
+      const store = new ChainStore(openDatabase(dir))
+      return { store, chain: await Chain.open(store, forked, silentLogger()) }
+    }
+    const { store, chain } = await open(a.dir)
+    const blocks = []
+    for (const [i, timestamp] of [50n, 99n, 100n, 150n].entries()) {
+      const res = await chain.buildBlock({ timestamp, coinbase: new Uint8Array(20), txs: source([transfer(chain, i, 1n)]) })
+      assert.equal(res.included.length, 1, `block at t=${timestamp}`)
+      assert.equal(res.block.common.hardfork(), timestamp < 100n ? 'prague' : 'osaka')
+      blocks.push(res.block)
+    }
+    await store.close()
+    // runBlock re-derives each block under the schedule (setHardfork) and checks every root
+    const fresh = await open(b.dir)
+    for (const block of blocks) await fresh.chain.importBlock(block)
+    assert.equal(toData(fresh.chain.headHeader().hash()), toData(blocks[3]!.hash()))
+    await fresh.store.close()
+  } finally {
+    a.cleanup()
+    b.cleanup()
+  }
+})
