@@ -1,7 +1,6 @@
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import { ConfigError } from '../primitives/errors.js'
 import { checkGenesis, loadGenesisFile, type GethGenesis } from '../execution/genesis.js'
 
 /**
@@ -39,6 +38,3 @@ export function ephemeralDatadir(): { datadir: string; cleanup: () => void } {
   return { datadir, cleanup: () => rmSync(datadir, { recursive: true, force: true }) }
 }
 
-export function requireFile(file: string, what: string): void {
-  if (!existsSync(file)) throw new ConfigError(what, `file not found: ${file}`)
-}

@@ -11,10 +11,10 @@ import {
   type TypedTransaction,
 } from '@ethereumjs/tx'
 import { BaseError, RpcErrorCode } from '../primitives/errors.js'
-import { toData, type Hex } from '../primitives/hex.js'
+import { bytesToBigInt, toData, type Hex } from '../primitives/hex.js'
 import type { PooledTx } from './pooledTx.js'
 import type { SenderRecovery } from './senderRecovery.js'
-import { keccak256 } from '../primitives/crypto.js'
+import { keccak256, recoveryId } from '../primitives/crypto.js'
 import { Address } from '@ethereumjs/util'
 import { sharedTxCommon } from './txCommon.js'
 
@@ -69,7 +69,7 @@ export function peekEnvelope(raw: Uint8Array): TxEnvelope {
   if (fields.length !== expected || fields.some((f, i) => !LIST_FIELDS[type]!.has(i) && !(f instanceof Uint8Array))) {
     throw new TxDecodeError(`rlp: expected ${expected} fields for a type-${type} transaction, got ${fields.length}`)
   }
-  const num = (i: number) => bytesToBig(fields[i] as Uint8Array)
+  const num = (i: number) => bytesToBigInt(fields[i] as Uint8Array)
   const s = num(fields.length - 1)
   if (s > SECP256K1_N_HALF) throw new TxDecodeError('invalid sender: invalid transaction v, r, s values')
   if (type === TransactionType.Legacy) {
@@ -91,10 +91,6 @@ const FROM_FIELDS: Record<number, (values: never, opts: TxOptions) => TypedTrans
 const FIELD_COUNT: Record<number, number> = { 0: 9, 1: 11, 2: 12, 4: 13 }
 /** Positions holding lists (access list, authorization list). */
 const LIST_FIELDS: Record<number, Set<number>> = { 0: new Set(), 1: new Set([7]), 2: new Set([8]), 4: new Set([8, 9]) }
-
-function bytesToBig(b: Uint8Array): bigint {
-  return b.length === 0 ? 0n : BigInt(toData(b))
-}
 
 /**
  * Decodes a raw transaction (typed envelope or legacy RLP), checks its signature and
@@ -126,9 +122,7 @@ export async function decodeRawTransactionOffThread(
 ): Promise<PooledTx> {
   const tx = constructTransaction(raw, common, check)
   if (!tx.isSigned()) throw new TxDecodeError('invalid sender: transaction is not signed')
-  const v = tx.v!
-  const recoveryId = v <= 1n ? Number(v) : v >= 35n ? Number((v - 35n) % 2n) : Number(v - 27n)
-  const sender = await recovery.recover(tx.getMessageToVerifySignature(), tx.r!, tx.s!, recoveryId)
+  const sender = await recovery.recover(tx.getMessageToVerifySignature(), tx.r!, tx.s!, recoveryId(tx.v!))
   if (!sender) throw new TxDecodeError('invalid sender')
   return pooled(tx, raw, sender, receivedAt)
 }

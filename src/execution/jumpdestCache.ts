@@ -13,7 +13,7 @@ type InterpreterLike = { _evm: { _opcodeMap: object }; _getValidJumpDestinations
 let installed = false
 
 export async function installJumpdestCache(): Promise<void> {
-  if (installed || process.env.PLEXUS_NO_JUMPDEST_CACHE) return
+  if (installed) return
   const url = new URL('./interpreter.js', import.meta.resolve('@ethereumjs/evm'))
   const mod = (await import(url.href)) as { Interpreter?: { prototype: InterpreterLike } }
   const proto = mod.Interpreter?.prototype
@@ -34,9 +34,4 @@ export async function installJumpdestCache(): Promise<void> {
     return result
   }
   installed = true
-}
-
-/** For tests: whether the cache is in place. */
-export function jumpdestCacheInstalled(): boolean {
-  return installed
 }

@@ -7,6 +7,7 @@ import type { FlatStateDiff } from '../storage/chainStore.js'
 import type { TrieNodeDB } from '../storage/trieNodeDB.js'
 import { keccak256 } from '../primitives/crypto.js'
 import type { StateTrie } from './stateTrie.js'
+import { trieRoot } from './trieRoot.js'
 
 /** An MPT over the node store, hashing with the fast keccak. */
 export function createStateTrie(db: TrieNodeDB, root: Uint8Array | undefined, cacheSize = 0): MerklePatriciaTrie {
@@ -140,7 +141,7 @@ export class HeadStateManager extends MerkleStateManager {
       // is exactly the slots written in this block (checked by root); only then is it
       // safe to wipe the flat range before writing those slots.
       const account = await this.getAccount(address)
-      if (!account || (await storageRootOf(finalSlots.get(id) ?? [])).every((b, i) => b === account.storageRoot[i])) {
+      if (!account || storageRootOf(finalSlots.get(id) ?? []).every((b, i) => b === account.storageRoot[i])) {
         cleared.push(address.bytes)
       }
     }
@@ -159,8 +160,6 @@ export class HeadStateManager extends MerkleStateManager {
 }
 
 /** Storage root of exactly these slots (values as minimal bytes). */
-async function storageRootOf(slots: readonly { slot: Uint8Array; value: Uint8Array | undefined }[]): Promise<Uint8Array> {
-  const trie = new MerklePatriciaTrie({ useKeyHashing: true, common: { customCrypto: { keccak256 } } })
-  for (const { slot, value } of slots) if (value !== undefined) await trie.put(slot, RLP.encode(value))
-  return trie.root()
+function storageRootOf(slots: readonly { slot: Uint8Array; value: Uint8Array | undefined }[]): Uint8Array {
+  return trieRoot(slots.filter((s) => s.value !== undefined).map(({ slot, value }) => [keccak256(slot), RLP.encode(value!)] as const))
 }

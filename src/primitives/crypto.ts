@@ -67,8 +67,9 @@ export function sha256(data: Uint8Array): Uint8Array {
 /** Recovery id from a signature's v, for legacy (27/28, EIP-155) and typed (0/1) forms. */
 export function recoveryId(v: bigint, chainId?: bigint): number {
   if (v === 0n || v === 1n) return Number(v)
-  if (chainId === undefined) return Number(v - 27n)
-  return Number(v - (chainId * 2n + 35n))
+  if (v < 35n) return Number(v - 27n)
+  // EIP-155: with the expected chain id a foreign v yields an invalid id (refused)
+  return chainId === undefined ? Number((v - 35n) % 2n) : Number(v - (chainId * 2n + 35n))
 }
 
 /**

@@ -88,9 +88,6 @@ export function bigIntToBytes(value: bigint, length?: number): Uint8Array {
   return out
 }
 
-export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return Buffer.compare(a, b) === 0
-}
 
 function describe(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(truncate(value))

@@ -1,7 +1,7 @@
 import type { Block, BlockHeader } from '@ethereumjs/block'
 import { Capability, TransactionType, type TypedTransaction } from '@ethereumjs/tx'
 import { RLP } from '@ethereumjs/rlp'
-import { toData, toQuantity, type Hex } from '../primitives/hex.js'
+import { bytesToBigInt, toData, toQuantity, type Hex } from '../primitives/hex.js'
 import { keccak256 } from '../primitives/crypto.js'
 import type { StoredReceipt } from '../execution/receipts.js'
 import type { PooledTx } from '../execution/pooledTx.js'
@@ -63,7 +63,7 @@ export function formatBlock(block: Block, fullTxs: boolean): Record<string, unkn
       amount: toQuantity(w.amount),
     }))
   }
-  return sortKeys(out)
+  return out
 }
 
 export interface TxInclusion {
@@ -107,12 +107,12 @@ export function formatTransaction(tx: TypedTransaction, inclusion?: TxInclusion,
   }
   if (tx.type === TransactionType.EOACodeEIP7702) {
     out.authorizationList = (t.authorizationList ?? []).map(([chainId, address, nonce, yParity, r, s]) => ({
-      chainId: toQuantity(bytesToBig(chainId!)),
+      chainId: toQuantity(bytesToBigInt(chainId!)),
       address: toData(address!),
-      nonce: toQuantity(bytesToBig(nonce!)),
-      yParity: toQuantity(bytesToBig(yParity!)),
-      r: toQuantity(bytesToBig(r!)),
-      s: toQuantity(bytesToBig(s!)),
+      nonce: toQuantity(bytesToBigInt(nonce!)),
+      yParity: toQuantity(bytesToBigInt(yParity!)),
+      r: toQuantity(bytesToBigInt(r!)),
+      s: toQuantity(bytesToBigInt(s!)),
     }))
   }
   const protectedLegacy = tx.type === TransactionType.Legacy && tx.v !== undefined && tx.v !== 27n && tx.v !== 28n
@@ -121,7 +121,7 @@ export function formatTransaction(tx: TypedTransaction, inclusion?: TxInclusion,
   out.r = toQuantity(tx.r ?? 0n)
   out.s = toQuantity(tx.s ?? 0n)
   if (tx.type !== TransactionType.Legacy) out.yParity = toQuantity(tx.v ?? 0n)
-  return sortKeys(out)
+  return out
 }
 
 export function formatPendingTransaction(ptx: PooledTx): Record<string, unknown> {
@@ -206,15 +206,8 @@ export function contractAddress(sender: Uint8Array, nonce: bigint): Hex {
   return toData(keccak256(RLP.encode([sender, nonce === 0n ? new Uint8Array(0) : nonce])).subarray(12))
 }
 
-function bytesToBig(b: Uint8Array): bigint {
-  return b.length === 0 ? 0n : BigInt(toData(b))
-}
 
 function dropUndefined(o: Record<string, unknown>): Record<string, unknown> {
   for (const k of Object.keys(o)) if (o[k] === undefined) delete o[k]
   return o
-}
-
-function sortKeys(o: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(o).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
 }

@@ -1,6 +1,6 @@
 import type { Block } from '@ethereumjs/block'
 import { InvalidParamsError, LimitExceededError } from '../primitives/errors.js'
-import { parseAddress, parseHash, toData } from '../primitives/hex.js'
+import { parseAddress, parseHash } from '../primitives/hex.js'
 import type { Chain } from '../execution/chain.js'
 import type { StoredReceipt } from '../execution/receipts.js'
 import { parseBlockRef } from './blockTag.js'
@@ -135,5 +135,3 @@ function candidateBlocks(chain: Chain, c: LogCriteria, from: bigint, to: bigint)
   const [first, ...rest] = sets
   return [...first!].filter((n) => rest.every((s) => s.has(n))).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
 }
-
-export { toData }

@@ -73,11 +73,6 @@ export class TrieNodeDB implements DB<string, Uint8Array> {
 
   async open(): Promise<void> {}
 
-  /** Pending writes, for the block commit. */
-  pending(): ReadonlyMap<string, Uint8Array | undefined> {
-    return this.overlay
-  }
-
   /** Hand the pending writes to the caller and start a fresh overlay. */
   drain(): Map<string, Uint8Array | undefined> {
     const out = this.overlay
