@@ -116,7 +116,7 @@ export function plexusTarget(): TargetSpec {
       const nodeFlags = (process.env.PLEXUS_NODE_OPTIONS ?? '').split(' ').filter(Boolean)
       return {
         command: process.execPath,
-        args: [...nodeFlags, main, 'up', '--ephemeral', '--host', '127.0.0.1', '--port', String(port), '--log-level', 'warn'],
+        args: [...nodeFlags, main, 'node', '--ephemeral', '--host', '127.0.0.1', '--port', String(port), '--log-level', 'warn'],
       }
     },
   }

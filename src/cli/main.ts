@@ -5,6 +5,9 @@ import { LOG_LEVELS } from '../primitives/logger.js'
 import { exportChain } from './commands/export.js'
 import { importChain } from './commands/import.js'
 import { up } from './commands/up.js'
+import { runNode } from './commands/node.js'
+import { addresses } from './commands/addresses.js'
+import { deposit, withdraw } from './commands/bridge.js'
 
 function int(name: string) {
   return (value: string): number => {
@@ -22,7 +25,23 @@ const program = new Command()
 
 program
   .command('up')
-  .description('start the network (one chain with defaults: chain 901 on 127.0.0.1:9545)')
+  .description('start the network: an L1 (embedded anvil on 8545, chain 900) and rollups 901, 902 on 9545, 9546 settled on it')
+  .option('--datadir <dir>', 'data directory (default ./.plexus)')
+  .option('--ephemeral', 'use a temporary data directory, removed on exit')
+  .option('--l1-rpc <url>', 'use this Ethereum JSON-RPC as L1 instead of starting anvil')
+  .option('--l1-key <hex>', 'deployer key on the L1 (required with --l1-rpc)')
+  .option('--l1-port <port>', 'port of the embedded L1 (default 8545)', int('--l1-port'))
+  .option('--l1-block-time <s>', 'block time of the embedded L1 in seconds (default 2)', int('--l1-block-time'))
+  .option('--chains <n>', 'number of rollups (default 2)', int('--chains'))
+  .option('--block-time <ms>', 'L2 slot time in milliseconds, 50 … 12000 (default 250)', int('--block-time'))
+  .option('--challenge-window <s>', 'withdrawal challenge window in seconds (default 12)', int('--challenge-window'))
+  .option('--host <host>', 'listen address (default 127.0.0.1)')
+  .addOption(logLevel)
+  .action(async (opts) => up(opts))
+
+program
+  .command('node')
+  .description('start one standalone chain without L1 (chain 901 on 127.0.0.1:9545 by default)')
   .option('--config <file>', 'config file (YAML or JSON)')
   .option('--datadir <dir>', 'data directory (default ./.plexus)')
   .option('--ephemeral', 'use a temporary data directory, removed on exit')
@@ -33,7 +52,32 @@ program
   .option('--host <host>', 'RPC listen address (default 127.0.0.1)')
   .option('--port <port>', 'RPC port, HTTP and WebSocket (default 9545)', int('--port'))
   .addOption(logLevel)
-  .action(async (opts) => up(opts))
+  .action(async (opts) => runNode(opts))
+
+program
+  .command('addresses')
+  .description("print the network's L1 contract addresses")
+  .option('--datadir <dir>', 'data directory (default ./.plexus)')
+  .option('--json', 'machine-readable output')
+  .action((opts) => addresses(opts))
+
+const bridgeOptions = (cmd: Command) =>
+  cmd
+    .requiredOption('--chain <id>', 'the rollup (e.g. 901)', int('--chain'))
+    .requiredOption('--amount <n>', 'amount in whole units (e.g. 1.5)')
+    .option('--token <address>', 'an L1 ERC-20 instead of ETH')
+    .option('--to <address>', 'recipient (default: the sender)')
+    .option('--key <hex>', 'private key (default: dev account 0)')
+    .option('--l2-rpc <url>', 'the rollup RPC (default: the dev port of --chain)')
+    .option('--l1-rpc <url>', 'the L1 RPC (default: as the rollup reports it)')
+    .option('--json', 'print each stage as a JSON line')
+
+bridgeOptions(program.command('deposit').description('deposit ETH or an ERC-20 from L1; waits until the L2 balance shows it')).action(
+  async (opts) => deposit(opts),
+)
+bridgeOptions(program.command('withdraw').description('withdraw to L1; --wait proves and finalizes after the challenge window'))
+  .option('--wait', 'wait for the output root, prove, wait out the window, finalize')
+  .action(async (opts) => withdraw(opts))
 
 program
   .command('import')

@@ -11,7 +11,7 @@ import type { Common } from '@ethereumjs/common'
 import { RLP } from '@ethereumjs/rlp'
 import type { TypedTransaction } from '@ethereumjs/tx'
 import { Account, Address, KECCAK256_RLP, createAccountFromRLP, createAddressFromString } from '@ethereumjs/util'
-import { Bloom, createVM, runBlock, runTx, type TxReceipt, type VM } from '@ethereumjs/vm'
+import { Bloom, createVM, runBlock, type VM } from '@ethereumjs/vm'
 import type { Logger } from '../primitives/logger.js'
 import { BaseError, CorruptionError } from '../primitives/errors.js'
 import { keccak256, sha256 } from '../primitives/crypto.js'
@@ -19,7 +19,10 @@ import { toData, type Hex } from '../primitives/hex.js'
 import type { ChainStore, FlatStateDiff } from '../storage/chainStore.js'
 import { EMPTY_NODE_READER, TrieNodeDB } from '../storage/trieNodeDB.js'
 import { createChainCommon, genesisNumber, type GethGenesis } from './genesis.js'
-import { decodeReceipt, encodeBlockReceipts, packReceipts, unpackReceipts, type StoredReceipt } from './receipts.js'
+import { decodeReceipt, encodeBlockReceipts, packReceipts, unpackReceipts, type ReceiptToEncode, type StoredReceipt } from './receipts.js'
+import { decodeDepositTx, DEPOSIT_TX_TYPE, type DepositTransaction } from './depositTx.js'
+import { executeTx, journalDepth, type ChainTx, type ExecutedTx, type ExecutionContext } from './executeTx.js'
+import type { L1FeeParams } from './l1Fee.js'
 import { orderedTrieRoot } from './trieRoot.js'
 import { HeadStateManager, createStateTrie } from './stateManager.js'
 import { StateTrie } from './stateTrie.js'
@@ -37,7 +40,19 @@ export interface TxSource {
 export interface BuildBlockParams {
   timestamp: bigint
   coinbase: Uint8Array
+  /**
+   * Deposits that open the block (the L1-info deposit, then L1 deposits), in order. They
+   * are always included, whatever their outcome.
+   */
+  deposits?: readonly DepositTransaction[]
   txs?: TxSource
+  /** L1 data-fee parameters: signed transactions pay it (settled chains). */
+  l1Fee?: L1FeeParams
+  /**
+   * Every offered transaction must be included (a replica re-executing a batch): an
+   * invalid one, or one that does not fit, fails the block with InvalidBlockError.
+   */
+  strict?: boolean
   gasLimit?: bigint
   extraData?: Uint8Array
 }
@@ -205,44 +220,59 @@ export class Chain {
 
     const vm = this.vm
     const included: PooledTx[] = []
-    const receipts: TxReceipt[] = []
+    const toEncode: ReceiptToEncode[] = []
+    const rawTxs: Uint8Array[] = []
+    const blockTxs: ChainTx[] = []
     const invalid: BuiltBlock['invalid'] = []
     const bloom = new Bloom(undefined, common)
+    const ctx: ExecutionContext = { block: context, l1Fee: params.l1Fee }
     let blockGasUsed = 0n
     let receiptGasUsed = 0n
+    const accept = (tx: ChainTx, raw: Uint8Array, res: ExecutedTx) => {
+      blockGasUsed += res.blockGasSpent
+      receiptGasUsed += res.receiptGasSpent
+      bloom.or(res.bloom)
+      toEncode.push({ receipt: res.receipt, type: tx.type, depositNonce: res.depositNonce })
+      rawTxs.push(raw)
+      blockTxs.push(tx)
+    }
 
     const t0 = performance.now()
     await vm.evm.journal.checkpoint()
     try {
       if (common.isActivatedEIP(4788)) await accumulateParentBeaconBlockRoot(vm, new Uint8Array(32), params.timestamp)
       if (common.isActivatedEIP(2935)) await accumulateParentBlockHash(vm, number, parent.hash())
+      for (const deposit of params.deposits ?? []) {
+        accept(deposit, deposit.serialize(), await executeTx(vm, deposit, ctx, receiptGasUsed))
+      }
       const source = params.txs
       for (let it = source?.next(); it !== undefined && !it.done; it = source!.next()) {
         const ptx = it.value
         if (gasLimit - blockGasUsed < ptx.gasLimit) {
+          if (params.strict) throw new InvalidBlockError(`transaction ${ptx.hash} does not fit in block ${number}'s gas limit`)
           // geth: a tx that does not fit is skipped with its sender; stop when not even a transfer fits.
           source!.skipSender(ptx.sender)
           if (gasLimit - blockGasUsed < 21_000n) break
           continue
         }
-        let res
+        let res: ExecutedTx
         const height = journalDepth(vm)
         try {
-          res = await runTx(vm, { tx: ptx.tx, block: context, blockGasUsed: receiptGasUsed, skipHardForkValidation: true })
+          res = await executeTx(vm, ptx.tx, ctx, receiptGasUsed)
         } catch (err) {
           // Invalid for this block (nonce, balance, …) — or an exception from inside the
           // EVM, after which ethereumjs leaves nested checkpoints open. Unwind the journal
           // to where it stood before the tx so none of its effects (gas purchase, nonce)
           // can reach the block.
           while (journalDepth(vm) > height) await vm.evm.journal.revert()
+          if (params.strict) {
+            throw new InvalidBlockError(`transaction ${ptx.hash} is invalid in block ${number}: ${(err as Error).message}`)
+          }
           invalid.push({ ptx, reason: (err as Error).message })
           source!.skipSender(ptx.sender)
           continue
         }
-        blockGasUsed += res.blockGasSpent
-        receiptGasUsed += res.totalGasSpent
-        bloom.or(res.bloom)
-        receipts.push(res.receipt)
+        accept(ptx.tx, ptx.raw, res)
         included.push(ptx)
       }
     } catch (err) {
@@ -257,12 +287,8 @@ export class Chain {
       const stateRoot = await this.state.getStateRoot()
       const t2 = performance.now()
 
-      const txs = included.map((p) => p.tx)
-      const encodedReceipts = encodeBlockReceipts(
-        receipts,
-        txs.map((t) => t.type),
-      )
-      const transactionsTrie = orderedTrieRoot(included.map((p) => p.raw))
+      const encodedReceipts = encodeBlockReceipts(toEncode)
+      const transactionsTrie = orderedTrieRoot(rawTxs)
       const receiptTrie = orderedTrieRoot(encodedReceipts)
       const t3 = performance.now()
       const header = createBlockHeader(
@@ -270,7 +296,7 @@ export class Chain {
         { common },
       )
       // The Block constructor keeps the decoded transactions (createBlock would re-create each).
-      block = new Block(header, txs, [], common.isActivatedEIP(4895) ? [] : undefined, { common })
+      block = new Block(header, blockTxs as TypedTransaction[], [], common.isActivatedEIP(4895) ? [] : undefined, { common })
       stored = await this.commit(block, encodedReceipts)
       const t4 = performance.now()
       timings = { execution: (t1 - t0) / 1000, stateRoot: (t2 - t1) / 1000, tries: (t3 - t2) / 1000, storage: (t4 - t3) / 1000 }
@@ -316,10 +342,7 @@ export class Chain {
         cause: err,
       })
     }
-    const encodedReceipts = encodeBlockReceipts(
-      result.receipts,
-      block.transactions.map((t) => t.type),
-    )
+    const encodedReceipts = encodeBlockReceipts(result.receipts.map((receipt, i) => ({ receipt, type: block.transactions[i]!.type })))
     await this.commit(block, encodedReceipts)
   }
 
@@ -384,12 +407,7 @@ export class Chain {
     const headerRlp = this.store.getHeaderRlp(hash)
     const bodyRlp = this.store.getBodyRlp(hash)
     if (!headerRlp || !bodyRlp) return undefined
-    const headerValues = RLP.decode(headerRlp) as Uint8Array[]
-    const body = RLP.decode(bodyRlp) as Uint8Array[][]
-    const block = createBlockFromBytesArray([headerValues, ...body] as unknown as BlockBytes, {
-      common: this.common,
-      setHardfork: true,
-    })
+    const block = decodeStoredBlock(headerRlp, bodyRlp, this.common)
     this.cacheBlock(block)
     return block
   }
@@ -449,16 +467,6 @@ export class Chain {
   }
 }
 
-/**
- * Checkpoint depth of the EVM journal. ethereumjs keeps it private; we need it to unwind
- * after an exception escapes runTx (see ARCHITECTURE.md, known warts).
- */
-function journalDepth(vm: VM): number {
-  const depth = (vm.evm.journal as unknown as { journalHeight?: unknown }).journalHeight
-  if (typeof depth !== 'number') throw new Error('ethereumjs journal no longer exposes journalHeight')
-  return depth
-}
-
 function equal(a: Uint8Array, b: Uint8Array): boolean {
   return Buffer.compare(a, b) === 0
 }
@@ -487,6 +495,11 @@ class StoreBlockchain {
   async validateHeader(): Promise<void> {
     void this.common
   }
+}
+
+/** Hash of the genesis block `genesis` describes (executes its alloc in memory). */
+export async function genesisBlockHash(genesis: GethGenesis): Promise<Uint8Array> {
+  return (await genesisHeaderFor(createChainCommon(genesis), genesis)).hash()
 }
 
 async function genesisHeaderFor(common: Common, genesis: GethGenesis): Promise<BlockHeader> {
@@ -604,4 +617,23 @@ function stripZeros(b: Uint8Array): Uint8Array {
   let i = 0
   while (i < b.length && b[i] === 0) i++
   return b.subarray(i)
+}
+
+/**
+ * A stored block back into an ethereumjs `Block`. Deposits are not ethereumjs
+ * transactions: they are decoded here and put back in their places.
+ */
+function decodeStoredBlock(headerRlp: Uint8Array, bodyRlp: Uint8Array, common: Common): Block {
+  const headerValues = RLP.decode(headerRlp) as Uint8Array[]
+  const body = RLP.decode(bodyRlp) as Uint8Array[][]
+  const txData = body[0] ?? []
+  const isDeposit = (t: Uint8Array) => t instanceof Uint8Array && t[0] === DEPOSIT_TX_TYPE
+  if (!txData.some(isDeposit)) {
+    return createBlockFromBytesArray([headerValues, ...body] as unknown as BlockBytes, { common, setHardfork: true })
+  }
+  const signedOnly = [txData.filter((t) => !isDeposit(t)), ...body.slice(1)]
+  const decoded = createBlockFromBytesArray([headerValues, ...signedOnly] as unknown as BlockBytes, { common, setHardfork: true })
+  let j = 0
+  const txs = txData.map((t) => (isDeposit(t) ? decodeDepositTx(t, decoded.common) : decoded.transactions[j++]!))
+  return new Block(decoded.header, txs as TypedTransaction[], decoded.uncleHeaders, decoded.withdrawals, { common: decoded.common })
 }

@@ -1,6 +1,8 @@
 import { RLP } from '@ethereumjs/rlp'
 import type { TxReceipt } from '@ethereumjs/vm'
 import { encodeReceipt } from '@ethereumjs/vm'
+import { bigIntToBytes, bytesToBigInt } from '../primitives/hex.js'
+import { DEPOSIT_RECEIPT_VERSION, DEPOSIT_TX_TYPE } from './depositTx.js'
 
 /** A log as stored: [address, topics, data]. */
 export type RawLog = [Uint8Array, Uint8Array[], Uint8Array]
@@ -14,11 +16,39 @@ export interface StoredReceipt {
   cumulativeGasUsed: bigint
   logsBloom: Uint8Array
   logs: RawLog[]
+  /** Deposit receipts: the sender's nonce before the deposit, and the receipt version. */
+  depositNonce?: bigint
+  depositReceiptVersion?: bigint
 }
 
-/** Consensus encodings of a block's receipts (what the receipts root commits to). */
-export function encodeBlockReceipts(receipts: readonly TxReceipt[], txTypes: readonly number[]): Uint8Array[] {
-  return receipts.map((r, i) => encodeReceipt(r, txTypes[i] as never))
+/** One transaction's receipt with what its type adds to the consensus encoding. */
+export interface ReceiptToEncode {
+  receipt: TxReceipt
+  type: number
+  depositNonce?: bigint
+}
+
+/**
+ * Consensus encodings of a block's receipts (what the receipts root commits to).
+ * Deposit receipts append the deposit nonce and receipt version (OP Canyon).
+ */
+export function encodeBlockReceipts(receipts: readonly ReceiptToEncode[]): Uint8Array[] {
+  return receipts.map(({ receipt, type, depositNonce }) => {
+    if (type !== DEPOSIT_TX_TYPE) return encodeReceipt(receipt, type as never)
+    const r = receipt as TxReceipt & { status: 0 | 1 }
+    const body = RLP.encode([
+      r.status === 1 ? Uint8Array.of(1) : new Uint8Array(0),
+      bigIntToBytes(r.cumulativeBlockGasUsed),
+      r.bitvector,
+      r.logs as never,
+      bigIntToBytes(depositNonce ?? 0n),
+      bigIntToBytes(DEPOSIT_RECEIPT_VERSION),
+    ])
+    const out = new Uint8Array(body.length + 1)
+    out[0] = DEPOSIT_TX_TYPE
+    out.set(body, 1)
+    return out
+  })
 }
 
 export function packReceipts(encoded: readonly Uint8Array[]): Uint8Array {
@@ -37,14 +67,24 @@ export function decodeReceipt(bytes: Uint8Array): StoredReceipt {
     type = bytes[0]!
     body = bytes.subarray(1)
   }
-  const [statusOrRoot, cumGas, bloom, logs] = RLP.decode(body) as [Uint8Array, Uint8Array, Uint8Array, RawLog[]]
+  const [statusOrRoot, cumGas, bloom, logs, depositNonce, depositVersion] = RLP.decode(body) as [
+    Uint8Array,
+    Uint8Array,
+    Uint8Array,
+    RawLog[],
+    Uint8Array?,
+    Uint8Array?,
+  ]
   const isRoot = statusOrRoot.length === 32
   return {
     type,
     status: isRoot ? undefined : statusOrRoot.length === 0 ? 0 : (statusOrRoot[0] as 0 | 1),
     root: isRoot ? statusOrRoot : undefined,
-    cumulativeGasUsed: cumGas.length === 0 ? 0n : BigInt('0x' + Buffer.from(cumGas).toString('hex')),
+    cumulativeGasUsed: bytesToBigInt(cumGas),
     logsBloom: bloom,
     logs,
+    ...(type === DEPOSIT_TX_TYPE && depositNonce !== undefined
+      ? { depositNonce: bytesToBigInt(depositNonce), depositReceiptVersion: bytesToBigInt(depositVersion ?? new Uint8Array(0)) }
+      : {}),
   }
 }

@@ -16,6 +16,7 @@ import { createMethodRegistry } from '../rpc/methods.js'
 import { RpcServer } from '../rpc/server.js'
 import { SubscriptionManager } from '../rpc/subscriptions.js'
 import { NodeMetrics } from './metrics.js'
+import type { ChainSettlement } from '../settlement/chainSettlement.js'
 import { SLOT_TIME_MAX_MS, SLOT_TIME_MIN_MS, type NodeOptions } from './options.js'
 
 const pkg = createRequire(import.meta.url)('../../../package.json') as { version: string }
@@ -34,6 +35,7 @@ export class PlexusNode implements Lifecycle {
   private rpc: RpcServer | undefined
   private filters: FilterManager | undefined
   private recovery: SenderRecovery | undefined
+  private _settlement: ChainSettlement | undefined
   private stopped = false
 
   constructor(readonly options: NodeOptions) {
@@ -48,6 +50,11 @@ export class PlexusNode implements Lifecycle {
   get chain(): Chain {
     if (!this._chain) throw new Error('node not started')
     return this._chain
+  }
+
+  /** The chain's L1 side (settled chains only). */
+  get settlement(): ChainSettlement | undefined {
+    return this._settlement
   }
 
   get pool(): TxPool {
@@ -94,10 +101,16 @@ export class PlexusNode implements Lifecycle {
       this.options.txpool,
     ))
 
+    const settlement = (this._settlement = this.options.settlement?.(chain, logger))
     this.producer = new BlockProducer(
       chain,
       pool,
-      { slotTimeMs: this.options.slotTimeMs, feeRecipient: hexToBytes(this.options.feeRecipient), gasLimit: this.options.gasLimit },
+      {
+        slotTimeMs: this.options.slotTimeMs,
+        feeRecipient: hexToBytes(this.options.feeRecipient),
+        gasLimit: this.options.gasLimit,
+        inputs: settlement?.inputs,
+      },
       logger.child({ module: 'producer' }),
     )
     this.producer.onProduced((built, seconds) => {
@@ -126,6 +139,7 @@ export class PlexusNode implements Lifecycle {
       subscriptions: new SubscriptionManager({ logger: logger.child({ module: 'subscriptions' }) }),
       limits,
       clientVersion: CLIENT_VERSION,
+      settlement,
       submitRawTransaction: async (raw) => {
         const ptx = await decodeRawTransactionOffThread(raw, chain.common, recovery, pool.checkEnvelope)
         await pool.add(ptx)
@@ -141,6 +155,7 @@ export class PlexusNode implements Lifecycle {
       onRequest: (method, seconds, ok) => this.metrics.rpcDuration.observe({ method, ok: String(ok) }, seconds),
     })
     await this.rpc.start()
+    await settlement?.start()
     if (this.options.produceBlocks && chain.canBuildNext()) await this.producer.start()
     else if (this.options.produceBlocks) {
       logger.warn('the chain is not yet past the merge in its genesis schedule; serving it read-only (no block production)')
@@ -154,6 +169,7 @@ export class PlexusNode implements Lifecycle {
     // Stop taking requests, finish the block in flight, then close storage.
     await this.rpc?.stop()
     await this.producer?.stop()
+    await this._settlement?.stop()
     this.filters?.close()
     await this.recovery?.stop()
     await this.store?.close()

@@ -1,4 +1,6 @@
 import type { GethGenesis } from '../execution/genesis.js'
+import type { Chain } from '../execution/chain.js'
+import type { ChainSettlement } from '../settlement/chainSettlement.js'
 import type { LogLevel, Logger } from '../primitives/logger.js'
 import type { RpcLimits } from '../rpc/api.js'
 import type { RpcOptions } from '../rpc/options.js'
@@ -23,6 +25,8 @@ export interface NodeOptions {
   produceBlocks: boolean
   logger: Logger
   logLevel?: LogLevel
+  /** Settles the chain on L1: builds its L1 side once the chain is open. */
+  settlement?: (chain: Chain, logger: Logger) => ChainSettlement
 }
 
 export const SLOT_TIME_MIN_MS = 50

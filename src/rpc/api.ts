@@ -23,6 +23,12 @@ export const DEFAULT_RPC_LIMITS: RpcLimits = {
   maxFeeHistory: 1024,
 }
 
+/** What `plexus_getL1Addresses` and `plexus_syncStatus` read. */
+export interface SettlementView {
+  l1Addresses(): Record<string, unknown>
+  syncStatus(): Promise<Record<string, unknown>>
+}
+
 /** What RPC methods may use of the node: the chain, the pool, filters, subscriptions. */
 export interface RpcApi {
   readonly chain: Chain
@@ -31,6 +37,8 @@ export interface RpcApi {
   readonly subscriptions: SubscriptionManager
   readonly limits: RpcLimits
   readonly clientVersion: string
+  /** The chain's L1 side, when it is settled on L1 (`plexus_*` methods). */
+  readonly settlement?: SettlementView
   /** Decodes, validates and pools a raw transaction; returns its hash. */
   submitRawTransaction(raw: Uint8Array): Promise<Hex>
 }

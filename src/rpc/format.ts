@@ -5,6 +5,10 @@ import { bytesToBigInt, toData, toQuantity, type Hex } from '../primitives/hex.j
 import { keccak256 } from '../primitives/crypto.js'
 import type { StoredReceipt } from '../execution/receipts.js'
 import type { PooledTx } from '../execution/pooledTx.js'
+import { isDepositTransaction, type DepositTransaction } from '../execution/depositTx.js'
+import { txsOf, type ChainTx } from '../execution/executeTx.js'
+import { l1CostOf } from '../execution/l1Fee.js'
+import { l1FeeParamsOf, l1InfoOf, type L1BlockInfo } from '../execution/l1Info.js'
 
 /**
  * JSON shapes of blocks, transactions, receipts and logs exactly as geth prints them
@@ -48,11 +52,11 @@ function blockSize(block: Block): number {
   return size
 }
 
-export function formatBlock(block: Block, fullTxs: boolean): Record<string, unknown> {
+export function formatBlock(block: Block, fullTxs: boolean, receipts?: readonly StoredReceipt[]): Record<string, unknown> {
   const out = formatHeader(block.header)
   out.size = toQuantity(blockSize(block))
-  out.transactions = block.transactions.map((tx, i) =>
-    fullTxs ? formatTransaction(tx, { block, index: i }) : toData(tx.hash()),
+  out.transactions = txsOf(block).map((tx, i) =>
+    fullTxs ? formatTransaction(tx, { block, index: i, receipts }) : toData(tx.hash()),
   )
   out.uncles = block.uncleHeaders.map((u) => toData(u.hash()))
   if (block.withdrawals !== undefined) {
@@ -69,10 +73,13 @@ export function formatBlock(block: Block, fullTxs: boolean): Record<string, unkn
 export interface TxInclusion {
   block: Block
   index: number
+  /** The block's receipts, when the caller has them (a deposit's nonce is in its receipt). */
+  receipts?: readonly StoredReceipt[]
 }
 
 /** A transaction as geth prints it; `inclusion` absent for pending ones. */
-export function formatTransaction(tx: TypedTransaction, inclusion?: TxInclusion, sender?: string): Record<string, unknown> {
+export function formatTransaction(tx: ChainTx, inclusion?: TxInclusion, sender?: string): Record<string, unknown> {
+  if (isDepositTransaction(tx)) return formatDepositTransaction(tx, inclusion)
   const t = tx as TypedTransaction & {
     gasPrice?: bigint
     maxFeePerGas?: bigint
@@ -124,17 +131,57 @@ export function formatTransaction(tx: TypedTransaction, inclusion?: TxInclusion,
   return out
 }
 
+/**
+ * A deposit as op-geth prints it: no fee fields or signature (v/r/s zero), plus
+ * `sourceHash`, `mint`, `isSystemTx`; its nonce is the sender's nonce when it ran
+ * (from the receipt).
+ */
+function formatDepositTransaction(tx: DepositTransaction, inclusion?: TxInclusion): Record<string, unknown> {
+  const receipt = inclusion ? receiptOf(inclusion) : undefined
+  return {
+    blockHash: inclusion ? toData(inclusion.block.hash()) : null,
+    blockNumber: inclusion ? toQuantity(inclusion.block.header.number) : null,
+    from: toData(tx.from),
+    gas: toQuantity(tx.gasLimit),
+    gasPrice: '0x0',
+    hash: toData(tx.hash()),
+    input: toData(tx.data),
+    nonce: toQuantity(receipt?.depositNonce ?? 0n),
+    to: tx.to ? tx.to.toString() : null,
+    transactionIndex: inclusion ? toQuantity(inclusion.index) : null,
+    value: toQuantity(tx.value),
+    type: toQuantity(tx.type),
+    v: '0x0',
+    r: '0x0',
+    s: '0x0',
+    sourceHash: toData(tx.sourceHash),
+    mint: toQuantity(tx.mint),
+    ...(tx.isSystemTx ? { isSystemTx: true } : {}),
+    ...(receipt?.depositReceiptVersion !== undefined ? { depositReceiptVersion: toQuantity(receipt.depositReceiptVersion) } : {}),
+  }
+}
+
+function receiptOf(inclusion: TxInclusion): StoredReceipt | undefined {
+  return inclusion.receipts?.[inclusion.index]
+}
+
 export function formatPendingTransaction(ptx: PooledTx): Record<string, unknown> {
   return formatTransaction(ptx.tx, undefined, ptx.sender)
 }
 
-/** What the transaction paid per gas (legacy: gasPrice; 1559: baseFee + capped tip). */
-export function effectiveGasPrice(tx: TypedTransaction, baseFee: bigint | undefined, mined = true): bigint {
+/** What the transaction paid per gas (legacy: gasPrice; 1559: baseFee + capped tip; deposits: 0). */
+export function effectiveGasPrice(tx: ChainTx, baseFee: bigint | undefined, mined = true): bigint {
+  if (isDepositTransaction(tx)) return 0n
   const t = tx as TypedTransaction & { gasPrice?: bigint; maxFeePerGas?: bigint; maxPriorityFeePerGas?: bigint }
   if (!tx.supports(Capability.EIP1559FeeMarket)) return t.gasPrice!
   if (!mined || baseFee === undefined) return t.maxFeePerGas!
   const tip = t.maxFeePerGas! - baseFee < t.maxPriorityFeePerGas! ? t.maxFeePerGas! - baseFee : t.maxPriorityFeePerGas!
   return baseFee + tip
+}
+
+/** The tip per gas a mined transaction paid above the base fee (0 for deposits, which pay none). */
+export function effectiveTip(tx: ChainTx, baseFee: bigint): bigint {
+  return isDepositTransaction(tx) ? 0n : effectiveGasPrice(tx, baseFee) - baseFee
 }
 
 /** All receipts of a block in geth's JSON form (log indexes run across the block). */
@@ -158,12 +205,14 @@ export function formatReceipt(
   prevCumulative: bigint,
   firstLogIndex: number,
 ): Record<string, unknown> {
-  const tx = block.transactions[index]!
+  const txs = txsOf(block)
+  const tx = txs[index]!
   const from = tx.getSenderAddress()
+  const nonce = isDepositTransaction(tx) ? (r.depositNonce ?? 0n) : tx.nonce
   const out: Record<string, unknown> = {
     blockHash: toData(block.hash()),
     blockNumber: toQuantity(block.header.number),
-    contractAddress: tx.to === undefined ? contractAddress(from.bytes, tx.nonce) : null,
+    contractAddress: tx.to === undefined ? contractAddress(from.bytes, nonce) : null,
     cumulativeGasUsed: toQuantity(r.cumulativeGasUsed),
     effectiveGasPrice: toQuantity(effectiveGasPrice(tx, block.header.baseFeePerGas)),
     from: from.toString(),
@@ -177,7 +226,27 @@ export function formatReceipt(
   }
   if (r.status !== undefined) out.status = toQuantity(r.status)
   else out.root = toData(r.root!)
+  if (isDepositTransaction(tx)) {
+    out.depositNonce = toQuantity(r.depositNonce ?? 0n)
+    out.depositReceiptVersion = toQuantity(r.depositReceiptVersion ?? 0n)
+  } else {
+    const info = l1InfoOf(txs[0])
+    if (info) Object.assign(out, formatL1Fee(tx.serialize(), info))
+  }
   return out
+}
+
+/** The OP Stack's L1 data-fee receipt fields (Fjord), from the block's L1 info. */
+function formatL1Fee(raw: Uint8Array, info: L1BlockInfo): Record<string, unknown> {
+  const { l1Fee, l1GasUsed } = l1CostOf(raw, l1FeeParamsOf(info))
+  return {
+    l1BaseFeeScalar: toQuantity(info.baseFeeScalar),
+    l1BlobBaseFee: toQuantity(info.blobBaseFee),
+    l1BlobBaseFeeScalar: toQuantity(info.blobBaseFeeScalar),
+    l1Fee: toQuantity(l1Fee),
+    l1GasPrice: toQuantity(info.baseFee),
+    l1GasUsed: toQuantity(l1GasUsed),
+  }
 }
 
 export function formatLog(

@@ -1,4 +1,6 @@
 import type { RpcApi } from './api.js'
+import { getL1Addresses } from './plexus/getL1Addresses.js'
+import { syncStatus } from './plexus/syncStatus.js'
 import { MethodRegistry, type ParamSpec, type RpcContext } from './types.js'
 import { accounts } from './eth/accounts.js'
 import { blockNumber } from './eth/blockNumber.js'
@@ -89,6 +91,8 @@ const METHODS: Record<string, [Method, ParamSpec]> = {
   txpool_status: [status, { max: 0 }],
   web3_clientVersion: [clientVersion, { max: 0 }],
   web3_sha3: [sha3, { max: 1, required: 1 }],
+  plexus_getL1Addresses: [getL1Addresses, { max: 0, required: 0 }],
+  plexus_syncStatus: [syncStatus, { max: 0, required: 0 }],
   debug_traceCall: [traceCall, { max: 3, required: 1 }],
   debug_traceTransaction: [traceTransaction, { max: 2, required: 1 }],
 }

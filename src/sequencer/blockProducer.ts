@@ -3,6 +3,7 @@ import type { Chain, BuiltBlock } from '../execution/chain.js'
 import type { Lifecycle } from '../primitives/lifecycle.js'
 import type { Logger } from '../primitives/logger.js'
 import type { TxPool } from './txpool/index.js'
+import type { BlockInputSource } from './blockInputs.js'
 
 export interface BlockProducerOptions {
   /** Slot length in ms (50 ms … 12 s). One block per slot, empty or not. */
@@ -11,6 +12,8 @@ export interface BlockProducerOptions {
   feeRecipient: Uint8Array
   /** Gas limit of produced blocks; defaults to the parent's. */
   gasLimit?: bigint
+  /** Deposits and L1 fee parameters of each block (settled chains). */
+  inputs?: BlockInputSource
 }
 
 export interface ProducedBlockObserver {
@@ -55,8 +58,11 @@ export class BlockProducer implements Lifecycle {
     await this.inFlight.catch(() => undefined)
   }
 
-  /** Builds and commits one block now (serialized with the slot loop). */
-  produceBlock(): Promise<Block> {
+  /**
+   * Builds and commits one block now (serialized with the slot loop). Undefined when
+   * the block cannot be built yet (a settled chain whose next L1 origin is unknown).
+   */
+  produceBlock(): Promise<Block | undefined> {
     const run = this.inFlight.catch(() => undefined).then(() => this.build())
     this.inFlight = run
     return run
@@ -75,15 +81,23 @@ export class BlockProducer implements Lifecycle {
     }, delayMs)
   }
 
-  private async build(): Promise<Block> {
+  private async build(): Promise<Block | undefined> {
     const started = performance.now()
     const head = this.chain.headHeader()
     const now = BigInt(Math.floor(Date.now() / 1000))
-    const timestamp = now > head.timestamp ? now : head.timestamp
+    let timestamp = now > head.timestamp ? now : head.timestamp
+    const inputs = this.options.inputs?.inputsFor(head, timestamp)
+    if (this.options.inputs && !inputs) {
+      this.logger.debug({ parent: head.number.toString() }, 'next block waits for its L1 origin')
+      return undefined
+    }
+    if (inputs) timestamp = inputs.timestamp
     const selector = this.pool.selectForBlock(this.chain.nextBaseFee())
     const built = await this.chain.buildBlock({
       timestamp,
       coinbase: this.options.feeRecipient,
+      deposits: inputs?.deposits,
+      l1Fee: inputs?.l1Fee,
       txs: selector,
       gasLimit: this.options.gasLimit,
     })

@@ -30,11 +30,11 @@ describe('plexus CLI', () => {
       for (const [yaml, expected] of cases) {
         const file = path.join(dir, 'plexus.yaml')
         writeFileSync(file, yaml)
-        const { code, out } = await run(['up', '--config', file, '--datadir', path.join(dir, 'data')])
+        const { code, out } = await run(['node', '--config', file, '--datadir', path.join(dir, 'data')])
         assert.equal(code, 1, out)
         assert.match(out, expected)
       }
-      const flag = await run(['up', '--block-time', '10', '--datadir', path.join(dir, 'data')])
+      const flag = await run(['node', '--block-time', '10', '--datadir', path.join(dir, 'data')])
       assert.equal(flag.code, 1)
       assert.match(flag.out, /slotTimeMs: 10 is out of range; use 50 … 12000 ms/)
     } finally {
@@ -54,7 +54,7 @@ describe('plexus CLI', () => {
       changed.gasLimit = '0x1c9c380'
       const other = path.join(dir, 'other-genesis.json')
       writeFileSync(other, JSON.stringify(changed))
-      const { code, out } = await run(['up', '--datadir', dir, '--genesis', other, '--port', '0'])
+      const { code, out } = await run(['node', '--datadir', dir, '--genesis', other, '--port', '0'])
       assert.equal(code, 1)
       assert.match(out, /datadir genesis 0x[0-9a-f]{64} does not match the configured genesis 0x[0-9a-f]{64}/)
     } finally {

@@ -63,7 +63,7 @@ export interface SpawnedNode {
 /** `plexus up` as a child process on a free port; resolves once its RPC answers. */
 export async function spawnNode(args: string[], timeoutMs = 30_000): Promise<SpawnedNode> {
   const port = await freePort()
-  const proc = spawn(process.execPath, [CLI, 'up', '--host', '127.0.0.1', '--port', String(port), '--log-level', 'warn', ...args], {
+  const proc = spawn(process.execPath, [CLI, 'node', '--host', '127.0.0.1', '--port', String(port), '--log-level', 'warn', ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   let out = ''

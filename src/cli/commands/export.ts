@@ -6,8 +6,8 @@ import { ConfigError } from '../../primitives/errors.js'
 import { silentLogger } from '../../primitives/logger.js'
 import { ChainStore } from '../../storage/chainStore.js'
 import { openDatabase } from '../../storage/database.js'
-import { chainDir, storedChainIds, storedGenesis } from '../datadir.js'
-import { DEFAULT_DATADIR } from './up.js'
+import { chainDir, storedChainIds, storedGenesis } from '../../node/datadir.js'
+import { DEFAULT_DATADIR } from './node.js'
 
 export interface ExportOptions {
   datadir?: string

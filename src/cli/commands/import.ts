@@ -10,8 +10,8 @@ import { toData } from '../../primitives/hex.js'
 import { createLogger, type LogLevel } from '../../primitives/logger.js'
 import { ChainStore } from '../../storage/chainStore.js'
 import { openDatabase } from '../../storage/database.js'
-import { chainDir, saveGenesis } from '../datadir.js'
-import { DEFAULT_DATADIR } from './up.js'
+import { chainDir, saveGenesis } from '../../node/datadir.js'
+import { DEFAULT_DATADIR } from './node.js'
 
 export interface ImportOptions {
   genesis: string

@@ -1,58 +1,79 @@
 import path from 'node:path'
-import { PlexusNode } from '../../node/node.js'
-import {
-  DEFAULT_CHAIN_ID,
-  DEFAULT_FEE_VAULT,
-  DEFAULT_GAS_LIMIT,
-  DEFAULT_SLOT_TIME_MS,
-} from '../../node/options.js'
-import { devAccounts, devGenesis, loadGenesisFile, type GethGenesis } from '../../execution/genesis.js'
+import type { Hex } from 'viem'
+import { devAccounts } from '../../execution/genesis.js'
+import { ephemeralDatadir } from '../../node/datadir.js'
+import { PlexusNetwork, type NetworkChainOptions } from '../../node/network.js'
+import { DEFAULT_GAS_LIMIT, DEFAULT_SLOT_TIME_MS } from '../../node/options.js'
+import { ConfigError } from '../../primitives/errors.js'
 import { createLogger, type LogLevel } from '../../primitives/logger.js'
-import { loadConfig, type PlexusConfig } from '../config.js'
-import { chainDir, ephemeralDatadir, saveGenesis, storedChainIds, storedGenesis } from '../datadir.js'
+import { DEFAULT_DATADIR } from './node.js'
 
 export interface UpOptions {
-  config?: string
   datadir?: string
   ephemeral?: boolean
-  genesis?: string
-  chainId?: number
+  l1Rpc?: string
+  l1Key?: string
+  l1Port?: number
+  l1BlockTime?: number
+  chains?: number
   blockTime?: number
-  gasLimit?: number
+  challengeWindow?: number
   host?: string
-  port?: number
   logLevel?: LogLevel
 }
 
-export const DEFAULT_DATADIR = './.plexus'
+/** The dev network's defaults (the ecosystem's conventions: L1 900 on 8545, rollups 901… on 9545…). */
+export const DEV_L1_CHAIN_ID = 900
+export const DEV_L1_PORT = 8545
+export const DEV_L2_FIRST_CHAIN_ID = 901
+export const DEV_L2_FIRST_PORT = 9545
+/** The dev deployer: the test mnemonic's last funded account, so account 0 stays the user's. */
+export const DEV_DEPLOYER_INDEX = 9
 
-/** `plexus up`: start the node and serve until SIGINT/SIGTERM. */
+/**
+ * `plexus up`: the default network — an L1 (embedded anvil, or `--l1-rpc`) and rollups
+ * 901 and 902 settled on it — served until SIGINT/SIGTERM.
+ */
 export async function up(opts: UpOptions): Promise<void> {
-  const config: PlexusConfig = opts.config ? loadConfig(opts.config) : {}
-  const logger = createLogger(opts.logLevel ?? (config.logLevel as LogLevel | undefined) ?? 'info')
+  const logger = createLogger(opts.logLevel ?? 'info')
   const eph = opts.ephemeral ? ephemeralDatadir() : undefined
-  const datadir = path.resolve(eph?.datadir ?? opts.datadir ?? config.datadir ?? DEFAULT_DATADIR)
-  const gasLimit = BigInt(opts.gasLimit ?? config.chain?.gasLimit ?? DEFAULT_GAS_LIMIT)
-
-  const genesis = resolveGenesis(datadir, opts, config, gasLimit)
-  saveGenesis(datadir, genesis)
-  const chainId = genesis.config.chainId
-  const node = new PlexusNode({
-    datadir: path.join(chainDir(datadir, chainId), 'db'),
-    genesis,
-    slotTimeMs: opts.blockTime ?? config.chain?.slotTimeMs ?? DEFAULT_SLOT_TIME_MS,
-    feeRecipient: (config.chain?.feeRecipient ?? DEFAULT_FEE_VAULT) as `0x${string}`,
-    gasLimit,
-    rpc: { host: opts.host ?? config.chain?.rpc?.host ?? '127.0.0.1', port: opts.port ?? config.chain?.rpc?.port ?? 9545 },
-    produceBlocks: true,
+  const datadir = path.resolve(eph?.datadir ?? opts.datadir ?? DEFAULT_DATADIR)
+  if (opts.l1Rpc && !opts.l1Key) {
+    throw new ConfigError('--l1-key', 'required with --l1-rpc: the key that deploys the L1 contracts and funds the batcher and proposer')
+  }
+  if (opts.l1Key && !/^0x[0-9a-fA-F]{64}$/.test(opts.l1Key)) throw new ConfigError('--l1-key', 'must be a 0x-prefixed 32-byte hex private key')
+  const host = opts.host ?? '127.0.0.1'
+  const count = opts.chains ?? 2
+  const chains: NetworkChainOptions[] = Array.from({ length: count }, (_, i) => ({
+    chainId: DEV_L2_FIRST_CHAIN_ID + i,
+    rpcHost: host,
+    rpcPort: DEV_L2_FIRST_PORT + i,
+    slotTimeMs: opts.blockTime ?? DEFAULT_SLOT_TIME_MS,
+    gasLimit: DEFAULT_GAS_LIMIT,
+    challengeWindowSeconds: opts.challengeWindow ?? 12,
+    outputIntervalBlocks: 8,
+    maxBatchBytes: 120_000,
+  }))
+  const network = new PlexusNetwork({
+    datadir,
+    l1: {
+      rpcUrl: opts.l1Rpc,
+      embedded: { host, port: opts.l1Port ?? DEV_L1_PORT, chainId: DEV_L1_CHAIN_ID, blockTimeSeconds: opts.l1BlockTime ?? 2 },
+      deployerKey: (opts.l1Key ?? devAccounts()[DEV_DEPLOYER_INDEX]!.privateKey) as Hex,
+      confirmations: opts.l1Rpc ? 2 : 0,
+      pollMs: 500,
+      roleFunding: 10n ** 19n,
+    },
+    chains,
     logger,
   })
 
-  let stopping: Promise<void> | undefined
+  let stopping = false
   const shutdown = (signal: string) => {
     if (stopping) return
+    stopping = true
     logger.info({ signal }, 'shutting down')
-    stopping = node
+    network
       .stop()
       .catch((err) => logger.error({ err }, 'error during shutdown'))
       .finally(() => {
@@ -64,33 +85,20 @@ export async function up(opts: UpOptions): Promise<void> {
   process.on('SIGTERM', () => shutdown('SIGTERM'))
 
   try {
-    await node.start()
+    await network.start()
   } catch (err) {
-    await node.stop().catch(() => undefined)
     eph?.cleanup()
     throw err
   }
-  printBanner(node, datadir, eph !== undefined)
-}
-
-function resolveGenesis(datadir: string, opts: UpOptions, config: PlexusConfig, gasLimit: bigint): GethGenesis {
-  const file = opts.genesis ?? config.chain?.genesis
-  if (file) return loadGenesisFile(file)
-  const stored = storedChainIds(datadir)
-  const chainId =
-    opts.chainId ?? config.chain?.chainId ?? (stored.length === 1 ? stored[0]! : DEFAULT_CHAIN_ID)
-  return storedGenesis(datadir, chainId) ?? devGenesis({ chainId, gasLimit })
-}
-
-function printBanner(node: PlexusNode, datadir: string, ephemeral: boolean): void {
   const lines = [
     '',
-    `  Plexus chain ${node.chain.chainId} is up`,
-    `  RPC (HTTP + WebSocket)  ${node.rpcUrl()}`,
-    `  Metrics                 ${node.rpcUrl()}/metrics`,
-    `  Data                    ${ephemeral ? `${datadir} (ephemeral)` : datadir}`,
+    '  Plexus network is up',
+    `  L1 (chain ${network.deployment.l1ChainId})${' '.repeat(10)}${network.l1Url}${opts.l1Rpc ? '' : '  (embedded anvil)'}`,
+    ...network.nodes.map((n) => `  L2 chain ${n.chain.chainId}           ${n.rpcUrl()}`),
+    `  L1 contracts            ${Object.entries(network.deployment.contracts).map(([k, v]) => `${k} ${v}`).join(', ')}`,
+    `  Data                    ${eph ? `${datadir} (ephemeral)` : datadir}`,
     '',
-    '  Dev accounts (10,000 ETH each; mnemonic "test test test test test test test test test test test junk"):',
+    '  Dev accounts (funded on every chain; mnemonic "test test test test test test test test test test test junk"):',
     ...devAccounts().map((a, i) => `  (${i}) ${a.address}  ${a.privateKey}`),
     '',
   ]

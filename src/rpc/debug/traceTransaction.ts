@@ -12,6 +12,6 @@ export async function traceTransaction(api: RpcApi, [hash, config]: unknown[]): 
   if (!loc) throw new NotFoundError('transaction not found')
   const block = api.chain.getBlockByHash(loc.blockHash)
   if (!block) throw new NotFoundError('block not found')
-  const { vm, tx } = await replayToTransaction(api.chain, block, loc.index)
-  return trace(vm, tx, block, tracer)
+  const replayed = await replayToTransaction(api.chain, block, loc.index)
+  return trace(replayed.vm, replayed.tx, replayed.block, tracer)
 }

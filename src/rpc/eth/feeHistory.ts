@@ -2,7 +2,8 @@ import { InvalidParamsError } from '../../primitives/errors.js'
 import { parseQuantity, toQuantity } from '../../primitives/hex.js'
 import type { RpcApi } from '../api.js'
 import { parseBlockRef } from '../blockTag.js'
-import { effectiveGasPrice } from '../format.js'
+import { effectiveTip } from '../format.js'
+import { txsOf } from '../../execution/executeTx.js'
 
 /** eth_feeHistory(blockCount, newestBlock, rewardPercentiles) as geth answers it. */
 export function feeHistory(api: RpcApi, [count, newest, percentiles]: unknown[]): Record<string, unknown> {
@@ -72,10 +73,10 @@ function blockRewards(api: RpcApi, n: bigint, pcts: number[]): string[] {
   const baseFee = block.header.baseFeePerGas ?? 0n
   if (block.transactions.length === 0) return pcts.map(() => '0x0')
   let prev = 0n
-  const items = block.transactions.map((tx, i) => {
+  const items = txsOf(block).map((tx, i) => {
     const used = receipts[i]!.cumulativeGasUsed - prev
     prev = receipts[i]!.cumulativeGasUsed
-    return { tip: effectiveGasPrice(tx, baseFee) - baseFee, used }
+    return { tip: effectiveTip(tx, baseFee), used }
   })
   items.sort((a, b) => (a.tip < b.tip ? -1 : a.tip > b.tip ? 1 : 0))
   const total = block.header.gasUsed

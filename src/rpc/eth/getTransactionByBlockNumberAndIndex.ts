@@ -1,4 +1,6 @@
 import { parseQuantity } from '../../primitives/hex.js'
+import { receiptsForDeposits } from '../depositReceipts.js'
+import { txsOf } from '../../execution/executeTx.js'
 import type { RpcApi } from '../api.js'
 import { findBlock, parseBlockRef } from '../blockTag.js'
 import { formatTransaction } from '../format.js'
@@ -6,6 +8,6 @@ import { formatTransaction } from '../format.js'
 export function getTransactionByBlockNumberAndIndex(api: RpcApi, [block, index]: unknown[]): Record<string, unknown> | null {
   const found = findBlock(api.chain, parseBlockRef(block, api.chain))
   const i = Number(parseQuantity(index, 'index'))
-  const tx = found?.transactions[i]
-  return found && tx ? formatTransaction(tx, { block: found, index: i }) : null
+  const tx = found ? txsOf(found)[i] : undefined
+  return found && tx ? formatTransaction(tx, { block: found, index: i, receipts: receiptsForDeposits(api, found) }) : null
 }

@@ -1,4 +1,6 @@
 import { parseHash, toData, type Hex } from '../../primitives/hex.js'
+import { receiptsForDeposits } from '../depositReceipts.js'
+import { txsOf } from '../../execution/executeTx.js'
 import type { RpcApi } from '../api.js'
 import { formatPendingTransaction, formatTransaction } from '../format.js'
 
@@ -7,8 +9,8 @@ export function getTransactionByHash(api: RpcApi, [hash]: unknown[]): Record<str
   const loc = api.chain.store.getTxLocation(h)
   if (loc) {
     const block = api.chain.getBlockByHash(loc.blockHash)
-    const tx = block?.transactions[loc.index]
-    if (block && tx) return formatTransaction(tx, { block, index: loc.index })
+    const tx = block ? txsOf(block)[loc.index] : undefined
+    if (block && tx) return formatTransaction(tx, { block, index: loc.index, receipts: receiptsForDeposits(api, block) })
   }
   const pooled = api.pool.get(toData(h) as Hex)
   return pooled ? formatPendingTransaction(pooled) : null

@@ -1,6 +1,8 @@
 import { toQuantity, type Hex } from '../../primitives/hex.js'
 import type { RpcApi } from '../api.js'
-import { effectiveGasPrice } from '../format.js'
+import { effectiveTip } from '../format.js'
+import { txsOf } from '../../execution/executeTx.js'
+import { isDepositTransaction } from '../../execution/depositTx.js'
 
 /** Smallest tip a dev chain suggests (geth's oracle ignores tips below 2 wei; 1 gwei is its default). */
 const MIN_SUGGESTED_TIP = 1_000_000n
@@ -16,7 +18,7 @@ export function suggestedTip(api: RpcApi): bigint {
   for (let n = head; n >= 0n && n > head - SAMPLE_BLOCKS; n--) {
     const block = api.chain.getBlockByNumber(n)
     const baseFee = block?.header.baseFeePerGas ?? 0n
-    for (const tx of block?.transactions ?? []) tips.push(effectiveGasPrice(tx, baseFee) - baseFee)
+    for (const tx of block ? txsOf(block) : []) if (!isDepositTransaction(tx)) tips.push(effectiveTip(tx, baseFee))
   }
   if (tips.length === 0) return MIN_SUGGESTED_TIP
   tips.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))

@@ -1,0 +1,98 @@
+import path from 'node:path'
+import { PlexusNode } from '../../node/node.js'
+import {
+  DEFAULT_CHAIN_ID,
+  DEFAULT_FEE_VAULT,
+  DEFAULT_GAS_LIMIT,
+  DEFAULT_SLOT_TIME_MS,
+} from '../../node/options.js'
+import { devAccounts, devGenesis, loadGenesisFile, type GethGenesis } from '../../execution/genesis.js'
+import { createLogger, type LogLevel } from '../../primitives/logger.js'
+import { loadConfig, type PlexusConfig } from '../config.js'
+import { chainDir, ephemeralDatadir, saveGenesis, storedChainIds, storedGenesis } from '../../node/datadir.js'
+
+export interface NodeCommandOptions {
+  config?: string
+  datadir?: string
+  ephemeral?: boolean
+  genesis?: string
+  chainId?: number
+  blockTime?: number
+  gasLimit?: number
+  host?: string
+  port?: number
+  logLevel?: LogLevel
+}
+
+export const DEFAULT_DATADIR = './.plexus'
+
+/** `plexus node`: one standalone chain (no L1), served until SIGINT/SIGTERM. */
+export async function runNode(opts: NodeCommandOptions): Promise<void> {
+  const config: PlexusConfig = opts.config ? loadConfig(opts.config) : {}
+  const logger = createLogger(opts.logLevel ?? (config.logLevel as LogLevel | undefined) ?? 'info')
+  const eph = opts.ephemeral ? ephemeralDatadir() : undefined
+  const datadir = path.resolve(eph?.datadir ?? opts.datadir ?? config.datadir ?? DEFAULT_DATADIR)
+  const gasLimit = BigInt(opts.gasLimit ?? config.chain?.gasLimit ?? DEFAULT_GAS_LIMIT)
+
+  const genesis = resolveGenesis(datadir, opts, config, gasLimit)
+  saveGenesis(datadir, genesis)
+  const chainId = genesis.config.chainId
+  const node = new PlexusNode({
+    datadir: path.join(chainDir(datadir, chainId), 'db'),
+    genesis,
+    slotTimeMs: opts.blockTime ?? config.chain?.slotTimeMs ?? DEFAULT_SLOT_TIME_MS,
+    feeRecipient: (config.chain?.feeRecipient ?? DEFAULT_FEE_VAULT) as `0x${string}`,
+    gasLimit,
+    rpc: { host: opts.host ?? config.chain?.rpc?.host ?? '127.0.0.1', port: opts.port ?? config.chain?.rpc?.port ?? 9545 },
+    produceBlocks: true,
+    logger,
+  })
+
+  let stopping: Promise<void> | undefined
+  const shutdown = (signal: string) => {
+    if (stopping) return
+    logger.info({ signal }, 'shutting down')
+    stopping = node
+      .stop()
+      .catch((err) => logger.error({ err }, 'error during shutdown'))
+      .finally(() => {
+        eph?.cleanup()
+        process.exit(0)
+      })
+  }
+  process.on('SIGINT', () => shutdown('SIGINT'))
+  process.on('SIGTERM', () => shutdown('SIGTERM'))
+
+  try {
+    await node.start()
+  } catch (err) {
+    await node.stop().catch(() => undefined)
+    eph?.cleanup()
+    throw err
+  }
+  printBanner(node, datadir, eph !== undefined)
+}
+
+function resolveGenesis(datadir: string, opts: NodeCommandOptions, config: PlexusConfig, gasLimit: bigint): GethGenesis {
+  const file = opts.genesis ?? config.chain?.genesis
+  if (file) return loadGenesisFile(file)
+  const stored = storedChainIds(datadir)
+  const chainId =
+    opts.chainId ?? config.chain?.chainId ?? (stored.length === 1 ? stored[0]! : DEFAULT_CHAIN_ID)
+  return storedGenesis(datadir, chainId) ?? devGenesis({ chainId, gasLimit })
+}
+
+function printBanner(node: PlexusNode, datadir: string, ephemeral: boolean): void {
+  const lines = [
+    '',
+    `  Plexus chain ${node.chain.chainId} is up`,
+    `  RPC (HTTP + WebSocket)  ${node.rpcUrl()}`,
+    `  Metrics                 ${node.rpcUrl()}/metrics`,
+    `  Data                    ${ephemeral ? `${datadir} (ephemeral)` : datadir}`,
+    '',
+    '  Dev accounts (10,000 ETH each; mnemonic "test test test test test test test test test test test junk"):',
+    ...devAccounts().map((a, i) => `  (${i}) ${a.address}  ${a.privateKey}`),
+    '',
+  ]
+  process.stderr.write(lines.join('\n') + '\n')
+}

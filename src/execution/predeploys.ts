@@ -1,0 +1,27 @@
+/**
+ * Fixed addresses of the L2 system contracts and accounts, the same as the OP Stack's
+ * so tools written for it work unchanged.
+ */
+export const PREDEPLOYS = {
+  /** ERC-20 deposits and withdrawals (L2 side of the portal's token escrow). */
+  L2StandardBridge: '0x4200000000000000000000000000000000000010',
+  /** Receives priority fees (the sequencer's coinbase). */
+  SequencerFeeVault: '0x4200000000000000000000000000000000000011',
+  /** The L1 block the chain last derived from: number, hash, base fees, fee scalars. */
+  L1Block: '0x4200000000000000000000000000000000000015',
+  /** Withdrawals: `sentMessages[hash]` at storage slot 0 is what L1 proves against. */
+  L2ToL1MessagePasser: '0x4200000000000000000000000000000000000016',
+  /** Receives the L1 data fee of every transaction. */
+  L1FeeVault: '0x420000000000000000000000000000000000001a',
+} as const satisfies Record<string, `0x${string}`>
+
+/** Sender of the L1-info system deposit that opens every block. */
+export const DEPOSITOR_ACCOUNT = '0xdeaddeaddeaddeaddeaddeaddeaddeaddead0001' as const
+
+/** OP's L1→L2 address alias for contract senders (added mod 2^160). */
+export const L1_TO_L2_ALIAS_OFFSET = 0x1111000000000000000000000000000000001111n
+
+export function applyL1ToL2Alias(address: `0x${string}`): `0x${string}` {
+  const aliased = (BigInt(address) + L1_TO_L2_ALIAS_OFFSET) % (1n << 160n)
+  return `0x${aliased.toString(16).padStart(40, '0')}`
+}

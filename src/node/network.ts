@@ -1,0 +1,245 @@
+import { brotliCompressSync } from 'node:zlib'
+import path from 'node:path'
+import { createPublicClient, createWalletClient, defineChain, http, toHex, type Hex, type PublicClient } from 'viem'
+import { privateKeyToAccount } from 'viem/accounts'
+import { genesisBlockHash } from '../execution/chain.js'
+import { rollupGenesis } from '../execution/rollupGenesis.js'
+import { DEFAULT_BASE_FEE_SCALAR, DEFAULT_BLOB_BASE_FEE_SCALAR } from '../execution/l1Fee.js'
+import type { GethGenesis } from '../execution/genesis.js'
+import { BaseError } from '../primitives/errors.js'
+import { initCrypto } from '../primitives/crypto.js'
+import { toData } from '../primitives/hex.js'
+import type { Lifecycle } from '../primitives/lifecycle.js'
+import type { Logger } from '../primitives/logger.js'
+import { ChainSettlement } from '../settlement/chainSettlement.js'
+import { EmbeddedAnvil } from '../settlement/l1/embeddedAnvil.js'
+import { ensureL1Contracts, readRegistration, registerChain, type ChainRegistration, type L1Deployment } from '../settlement/l1/deploy.js'
+import { L1Tracker } from '../settlement/l1/l1Tracker.js'
+import type { L1Signer } from '../settlement/l1/l1Transactions.js'
+import { roleKey } from '../settlement/l1/roleKeys.js'
+import { chainDir, saveGenesis, storedGenesis } from './datadir.js'
+import { PlexusNode } from './node.js'
+import { DEFAULT_FEE_VAULT } from './options.js'
+
+export interface NetworkL1Options {
+  /** An Ethereum JSON-RPC URL; when unset, Plexus starts anvil (`embedded`). */
+  rpcUrl?: string
+  embedded: { host: string; port: number; chainId: number; blockTimeSeconds: number }
+  /** Deploys the contracts and funds the batcher/proposer keys derived from it. */
+  deployerKey: Hex
+  /** Guardian of the output oracle (can delete roots inside the challenge window). */
+  guardian?: Hex
+  /** L1 blocks an origin must be buried under before L2 adopts it. */
+  confirmations: number
+  pollMs: number
+  /** ETH sent to each batcher/proposer key when it holds less than half of it. */
+  roleFunding: bigint
+}
+
+export interface NetworkChainOptions {
+  chainId: number
+  rpcHost: string
+  rpcPort: number
+  slotTimeMs: number
+  gasLimit: bigint
+  /** Seconds between an output's proposal and when withdrawals may use it. */
+  challengeWindowSeconds: number
+  outputIntervalBlocks: number
+  maxBatchBytes: number
+}
+
+export interface NetworkOptions {
+  datadir: string
+  l1: NetworkL1Options
+  chains: NetworkChainOptions[]
+  logger: Logger
+}
+
+/**
+ * The composition root of a whole network: the L1 (embedded anvil, or any RPC), the
+ * network's L1 contracts (deployed once, reused after), and one rollup node per chain
+ * with its L1 side (deposits in, batches and output roots out). Starts in that order
+ * and stops in reverse.
+ */
+export class PlexusNetwork implements Lifecycle {
+  private anvil: EmbeddedAnvil | undefined
+  private tracker: L1Tracker | undefined
+  readonly nodes: PlexusNode[] = []
+  private _l1Url: string | undefined
+  private _deployment: L1Deployment | undefined
+  private stopped = false
+
+  constructor(readonly options: NetworkOptions) {}
+
+  get l1Url(): string {
+    if (!this._l1Url) throw new Error('network not started')
+    return this._l1Url
+  }
+
+  get deployment(): L1Deployment {
+    if (!this._deployment) throw new Error('network not started')
+    return this._deployment
+  }
+
+  node(chainId: number): PlexusNode {
+    const node = this.nodes.find((n) => Number(n.chain.chainId) === chainId)
+    if (!node) throw new BaseError(`chain ${chainId} is not part of this network`)
+    return node
+  }
+
+  async start(): Promise<void> {
+    const { l1, logger } = this.options
+    await initCrypto()
+    try {
+      if (l1.rpcUrl) {
+        this._l1Url = l1.rpcUrl
+      } else {
+        this.anvil = new EmbeddedAnvil({
+          ...l1.embedded,
+          blockTime: l1.embedded.blockTimeSeconds,
+          stateDir: path.join(this.options.datadir, 'l1', 'anvil'),
+          logger: logger.child({ module: 'l1' }),
+        })
+        await this.anvil.start()
+        this._l1Url = this.anvil.url
+      }
+      const publicClient = createPublicClient({ transport: http(this._l1Url, { retryCount: 3 }) }) as PublicClient
+      const l1ChainId = await publicClient.getChainId()
+      const viemChain = defineChain({
+        id: l1ChainId,
+        name: `L1 ${l1ChainId}`,
+        nativeCurrency: { name: 'Ether', symbol: 'ETH', decimals: 18 },
+        rpcUrls: { default: { http: [this._l1Url] } },
+      })
+      const signer = (key: Hex): L1Signer => {
+        const account = privateKeyToAccount(key)
+        return {
+          account,
+          chain: viemChain,
+          publicClient,
+          wallet: createWalletClient({ account, chain: viemChain, transport: http(this._l1Url) }),
+        }
+      }
+      const deployer = signer(l1.deployerKey)
+      const deployment = (this._deployment = await ensureL1Contracts(
+        deployer,
+        this.options.datadir,
+        l1.guardian ?? deployer.account.address,
+        logger.child({ module: 'l1-deploy' }),
+      ))
+
+      const prepared: { opts: NetworkChainOptions; genesis: GethGenesis; registration: ChainRegistration; batcher: L1Signer; proposer: L1Signer }[] = []
+      for (const opts of this.options.chains) {
+        const chainId = BigInt(opts.chainId)
+        const batcher = signer(roleKey(l1.deployerKey, 'batcher', chainId))
+        const proposer = signer(roleKey(l1.deployerKey, 'proposer', chainId))
+        await fund(deployer, [batcher.account.address, proposer.account.address], l1.roleFunding)
+        const genesis =
+          storedGenesis(this.options.datadir, opts.chainId) ??
+          rollupGenesis({
+            chainId: opts.chainId,
+            gasLimit: opts.gasLimit,
+            l1Portal: deployment.contracts.Portal,
+            timestamp: BigInt(Math.floor(Date.now() / 1000)),
+          })
+        const genesisHash = toData(await genesisBlockHash(genesis))
+        let registration = await readRegistration(deployer, deployment.contracts.ChainRegistry, chainId)
+        if (!registration) {
+          registration = await registerChain(deployer, deployment.contracts.ChainRegistry, {
+            chainId,
+            genesisHash,
+            batcher: batcher.account.address,
+            proposer: proposer.account.address,
+            challengeWindow: BigInt(opts.challengeWindowSeconds),
+            config: chainConfigBytes(genesis, l1ChainId),
+          })
+          logger.info({ chainId: opts.chainId, l1Block: registration.registeredAtBlock.toString() }, 'chain registered on L1')
+        } else if (registration.genesisHash !== genesisHash) {
+          throw new BaseError(`chain ${opts.chainId} is registered on L1 with genesis ${registration.genesisHash}, not ${genesisHash}`, {
+            details: 'the datadir does not belong to this L1 deployment; use a fresh --datadir',
+          })
+        }
+        saveGenesis(this.options.datadir, genesis)
+        prepared.push({ opts, genesis, registration, batcher, proposer })
+      }
+
+      const startBlock = prepared.reduce((min, p) => (p.registration.registeredAtBlock < min ? p.registration.registeredAtBlock : min), 2n ** 64n)
+      const tracker = (this.tracker = new L1Tracker(
+        publicClient,
+        { portal: deployment.contracts.Portal, startBlock, pollMs: l1.pollMs },
+        logger.child({ module: 'l1-tracker' }),
+      ))
+      await tracker.start()
+
+      for (const p of prepared) {
+        const chainLogger = logger.child({ chain: p.opts.chainId })
+        const node = new PlexusNode({
+          datadir: path.join(chainDir(this.options.datadir, p.opts.chainId), 'db'),
+          genesis: p.genesis,
+          slotTimeMs: p.opts.slotTimeMs,
+          feeRecipient: DEFAULT_FEE_VAULT,
+          gasLimit: p.opts.gasLimit,
+          rpc: { host: p.opts.rpcHost, port: p.opts.rpcPort },
+          produceBlocks: true,
+          logger: chainLogger,
+          settlement: (chain, nodeLogger) =>
+            new ChainSettlement(
+              chain,
+              {
+                chainId: BigInt(p.opts.chainId),
+                l1RpcUrl: this.l1Url,
+                deployment,
+                registration: p.registration,
+                tracker,
+                batcherSigner: p.batcher,
+                proposerSigner: p.proposer,
+                confirmations: BigInt(l1.confirmations),
+                baseFeeScalar: DEFAULT_BASE_FEE_SCALAR,
+                blobBaseFeeScalar: DEFAULT_BLOB_BASE_FEE_SCALAR,
+                outputIntervalBlocks: BigInt(p.opts.outputIntervalBlocks),
+                maxBatchBytes: p.opts.maxBatchBytes,
+              },
+              nodeLogger,
+            ),
+        })
+        this.nodes.push(node)
+        await node.start()
+      }
+    } catch (err) {
+      await this.stop().catch(() => undefined)
+      throw err
+    }
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopped) return
+    this.stopped = true
+    for (const node of [...this.nodes].reverse()) await node.stop()
+    await this.tracker?.stop()
+    await this.anvil?.stop()
+  }
+}
+
+/**
+ * What the registry publishes about a chain so anyone can rebuild it from L1 alone:
+ * its genesis and fee parameters, brotli-compressed JSON.
+ */
+function chainConfigBytes(genesis: GethGenesis, l1ChainId: number): Hex {
+  const json = JSON.stringify({
+    version: 1,
+    l1ChainId,
+    genesis,
+    baseFeeScalar: DEFAULT_BASE_FEE_SCALAR.toString(),
+    blobBaseFeeScalar: DEFAULT_BLOB_BASE_FEE_SCALAR.toString(),
+  })
+  return toHex(brotliCompressSync(Buffer.from(json)))
+}
+
+async function fund(from: L1Signer, addresses: Hex[], amount: bigint): Promise<void> {
+  for (const address of addresses) {
+    const balance = await from.publicClient.getBalance({ address })
+    if (balance >= amount / 2n) continue
+    const hash = await from.wallet.sendTransaction({ to: address, value: amount, account: from.account, chain: from.chain })
+    await from.publicClient.waitForTransactionReceipt({ hash, pollingInterval: 250 })
+  }
+}

@@ -1,0 +1,174 @@
+import { decodeFunctionData, parseAbiItem, type Hex } from 'viem'
+import type { Chain } from '../execution/chain.js'
+import { txsOf } from '../execution/executeTx.js'
+import { isDepositTransaction } from '../execution/depositTx.js'
+import { l1InfoOf } from '../execution/l1Info.js'
+import type { Lifecycle } from '../primitives/lifecycle.js'
+import type { Logger } from '../primitives/logger.js'
+import { toData } from '../primitives/hex.js'
+import { decodeBatch, packBatches, type BatchBlock } from './batch/codec.js'
+import { abiOf } from './l1/abis.js'
+import type { L1Tracker } from './l1/l1Tracker.js'
+import { reasonOf, writeAndWait, type L1Signer } from './l1/l1Transactions.js'
+
+export interface BatcherOptions {
+  chainId: bigint
+  inbox: Hex
+  /** L1 block the chain was registered in (where its batches start). */
+  l1StartBlock: bigint
+  /** Largest batch, compressed, per L1 transaction (calldata). */
+  maxBatchBytes: number
+  /** Most L2 blocks per posting round. */
+  maxBlocksPerRound: number
+}
+
+/** One posted batch: which L2 blocks it carries and the L1 block holding it. */
+interface PostedBatch {
+  l1Number: bigint
+  l1Hash: Hex
+  lastBlock: bigint
+}
+
+export const BATCH_SUBMITTED_EVENT = parseAbiItem(
+  'event BatchSubmitted(uint256 indexed chainId, uint256 indexed batchIndex, bytes32 dataHash)',
+)
+
+/**
+ * Posts the chain's blocks to L1 (compressed, as calldata to the BatchInbox), in order,
+ * one L1 transaction at a time, each time the L1 head moves. A block is *safe* once the
+ * batch carrying it sits in a canonical L1 block; a reorg that drops such an L1 block
+ * makes its blocks unsafe again and they are posted again.
+ */
+export class Batcher implements Lifecycle {
+  private readonly posted: PostedBatch[] = []
+  /** Last L2 block already carried by a batch on L1 before this process started. */
+  private recoveredUpTo = 0n
+  private busy = false
+  private stopped = false
+  private unsubscribe: (() => void)[] = []
+  private round: Promise<void> = Promise.resolve()
+
+  constructor(
+    private readonly chain: Chain,
+    private readonly tracker: L1Tracker,
+    private readonly signer: L1Signer,
+    private readonly options: BatcherOptions,
+    private readonly logger: Logger,
+  ) {}
+
+  async start(): Promise<void> {
+    await this.recover()
+    this.unsubscribe.push(this.tracker.onHead(() => this.kick()))
+    this.unsubscribe.push(this.tracker.onReorg((ancestor) => this.onReorg(ancestor)))
+    this.kick()
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true
+    for (const u of this.unsubscribe) u()
+    await this.round.catch(() => undefined)
+  }
+
+  /** Last L2 block posted in a canonical L1 block. */
+  safeHead(): bigint {
+    return this.posted.length ? this.posted[this.posted.length - 1]!.lastBlock : this.recoveredUpTo
+  }
+
+  /** Last L2 block posted in an L1 block at or below `l1Number` (for the finalized head). */
+  safeHeadAt(l1Number: bigint): bigint {
+    let safe = this.recoveredUpTo
+    for (const p of this.posted) if (p.l1Number <= l1Number) safe = p.lastBlock
+    return safe
+  }
+
+  /** Posts what is new now (also called on every L1 head). */
+  kick(): Promise<void> {
+    if (this.busy || this.stopped) return this.round
+    this.busy = true
+    this.round = this.postNew()
+      .catch((err) => this.logger.warn({ err: reasonOf(err) }, 'batch posting failed; retrying on the next L1 block'))
+      .finally(() => (this.busy = false))
+    return this.round
+  }
+
+  private async postNew(): Promise<void> {
+    const head = this.chain.headHeader().number
+    const from = this.safeHead() + 1n
+    if (from > head) return
+    const to = head - from + 1n > BigInt(this.options.maxBlocksPerRound) ? from + BigInt(this.options.maxBlocksPerRound) - 1n : head
+    const blocks: BatchBlock[] = []
+    for (let n = from; n <= to; n++) {
+      const block = this.chain.getBlockByNumber(n)
+      if (!block) return // rewound under us; next round
+      const txs = txsOf(block)
+      const info = l1InfoOf(txs[0])
+      if (!info) throw new Error(`block ${n} has no L1 info deposit; cannot batch it`)
+      blocks.push({
+        number: n,
+        hash: block.hash(),
+        parentHash: block.header.parentHash,
+        timestamp: block.header.timestamp,
+        l1OriginNumber: info.number,
+        l1OriginHash: info.hash,
+        txs: txs.filter((t) => !isDepositTransaction(t)).map((t) => t.serialize()),
+      })
+    }
+    for (const batch of packBatches(this.options.chainId, blocks, this.options.maxBatchBytes)) {
+      if (this.stopped) return
+      const receipt = await writeAndWait(this.signer, {
+        address: this.options.inbox,
+        abi: abiOf('BatchInbox'),
+        functionName: 'submitBatch',
+        args: [this.options.chainId, toData(batch.data)],
+      })
+      this.posted.push({ l1Number: receipt.blockNumber, l1Hash: receipt.blockHash, lastBlock: batch.lastBlock })
+      this.logger.debug(
+        { first: batch.firstBlock.toString(), last: batch.lastBlock.toString(), bytes: batch.data.length, l1Block: receipt.blockNumber.toString() },
+        'posted batch',
+      )
+    }
+  }
+
+  private onReorg(ancestor: bigint): void {
+    while (this.posted.length && this.posted[this.posted.length - 1]!.l1Number > ancestor) {
+      const dropped = this.posted.pop()!
+      this.logger.warn({ l1Block: dropped.l1Number.toString(), lastBlock: dropped.lastBlock.toString() }, 'batch left the L1 chain; reposting')
+    }
+  }
+
+  /** Blocks L2 rewound: anything posted above `number` is void (it is posted again when rebuilt). */
+  onL2Rewind(number: bigint): void {
+    while (this.posted.length && this.posted[this.posted.length - 1]!.lastBlock > number) this.posted.pop()
+    if (this.recoveredUpTo > number) this.recoveredUpTo = number
+  }
+
+  /**
+   * Where posting resumes after a restart: the batches already on L1 that continue our
+   * chain (first block follows the previous batch and its parent hash is our block's).
+   */
+  private async recover(): Promise<void> {
+    const client = this.signer.publicClient
+    const logs = await client.getLogs({
+      address: this.options.inbox,
+      event: BATCH_SUBMITTED_EVENT,
+      args: { chainId: this.options.chainId },
+      fromBlock: this.options.l1StartBlock,
+      toBlock: 'latest',
+    })
+    let next = 1n
+    for (const log of logs) {
+      const tx = await client.getTransaction({ hash: log.transactionHash! })
+      try {
+        const { args } = decodeFunctionData({ abi: abiOf('BatchInbox'), data: tx.input })
+        const batch = decodeBatch(Buffer.from((args![1] as Hex).slice(2), 'hex'))
+        const parent = this.chain.getBlockByNumber(batch.firstBlock - 1n)
+        if (batch.firstBlock !== next || !parent || toData(parent.hash()) !== toData(batch.parentHash)) continue
+        next = batch.firstBlock + BigInt(batch.blocks.length)
+        this.posted.push({ l1Number: log.blockNumber!, l1Hash: log.blockHash!, lastBlock: next - 1n })
+      } catch {
+        continue // not ours to judge here; replicas log why a batch is skipped
+      }
+    }
+    if (next > 1n) this.logger.info({ postedUpTo: (next - 1n).toString() }, 'batcher resumes after the blocks already on L1')
+  }
+}

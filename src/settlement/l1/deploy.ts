@@ -1,0 +1,146 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import path from 'node:path'
+import { type Hex } from 'viem'
+import { BaseError } from '../../primitives/errors.js'
+import type { Logger } from '../../primitives/logger.js'
+import { loadArtifact } from '../../primitives/artifacts.js'
+import { abiOf, L1_CONTRACTS, type L1ContractName } from './abis.js'
+import { writeAndWait, type L1Signer } from './l1Transactions.js'
+
+/** Where the network's L1 contracts live, recorded in the datadir after the first start. */
+export interface L1Deployment {
+  l1ChainId: number
+  /** Hash of L1 block 0: tells a reset L1 (same chain id, new history) from ours. */
+  l1GenesisHash: Hex
+  contracts: Record<L1ContractName, Hex>
+  deployedAtBlock: string
+}
+
+/** The datadir was made against an L1 that no longer holds its contracts. */
+export class L1MismatchError extends BaseError {
+  override name = 'L1MismatchError'
+}
+
+export function deploymentFile(datadir: string): string {
+  return path.join(datadir, 'l1', 'deployment.json')
+}
+
+export function readDeployment(datadir: string): L1Deployment | undefined {
+  const file = deploymentFile(datadir)
+  return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as L1Deployment) : undefined
+}
+
+function writeDeployment(datadir: string, d: L1Deployment): void {
+  const file = deploymentFile(datadir)
+  mkdirSync(path.dirname(file), { recursive: true })
+  writeFileSync(file, JSON.stringify(d, null, 2) + '\n')
+}
+
+/**
+ * The network's L1 contracts: reused when the datadir records them and the L1 still
+ * has them, deployed (and recorded) on first start. Fails clearly when the datadir
+ * belongs to another L1 or one that was reset.
+ */
+export async function ensureL1Contracts(
+  signer: L1Signer,
+  datadir: string,
+  guardian: Hex,
+  logger: Logger,
+): Promise<L1Deployment> {
+  const client = signer.publicClient
+  const l1ChainId = await client.getChainId()
+  const genesis = await client.getBlock({ blockNumber: 0n })
+  const recorded = readDeployment(datadir)
+  if (recorded) {
+    const fix = 'use the L1 this datadir was created with, or start with a fresh --datadir'
+    if (recorded.l1ChainId !== l1ChainId) {
+      throw new L1MismatchError(`the datadir's L1 contracts are on chain ${recorded.l1ChainId}, but the L1 is chain ${l1ChainId}`, { details: fix })
+    }
+    if (recorded.l1GenesisHash !== genesis.hash) {
+      throw new L1MismatchError('the L1 was reset since this datadir was created (different block 0)', { details: fix })
+    }
+    for (const name of L1_CONTRACTS) {
+      const code = await client.getCode({ address: recorded.contracts[name] })
+      if (!code || code === '0x') {
+        throw new L1MismatchError(`the L1 has no ${name} at ${recorded.contracts[name]} (recorded in ${deploymentFile(datadir)})`, {
+          details: `the L1 lost its state; ${fix}`,
+        })
+      }
+    }
+    logger.info({ contracts: recorded.contracts }, 'L1 contracts found')
+    return recorded
+  }
+  const contracts = {} as Record<L1ContractName, Hex>
+  const ctorArgs: Record<L1ContractName, () => unknown[]> = {
+    ChainRegistry: () => [signer.account.address, guardian],
+    BatchInbox: () => [contracts.ChainRegistry],
+    OutputOracle: () => [contracts.ChainRegistry],
+    Portal: () => [contracts.ChainRegistry, contracts.OutputOracle],
+  }
+  let deployedAtBlock = 0n
+  for (const name of L1_CONTRACTS) {
+    const artifact = loadArtifact(name)
+    const hash = await signer.wallet.deployContract({
+      abi: artifact.abi,
+      bytecode: artifact.bytecode,
+      args: ctorArgs[name](),
+      account: signer.account,
+      chain: signer.chain,
+    } as never)
+    const receipt = await client.waitForTransactionReceipt({ hash, pollingInterval: 250 })
+    if (receipt.status !== 'success' || !receipt.contractAddress) throw new BaseError(`deploying ${name} on L1 failed (tx ${hash})`)
+    contracts[name] = receipt.contractAddress
+    if (deployedAtBlock === 0n) deployedAtBlock = receipt.blockNumber
+  }
+  const deployment: L1Deployment = { l1ChainId, l1GenesisHash: genesis.hash!, contracts, deployedAtBlock: deployedAtBlock.toString() }
+  writeDeployment(datadir, deployment)
+  logger.info({ contracts }, 'L1 contracts deployed')
+  return deployment
+}
+
+export interface ChainRegistration {
+  genesisHash: Hex
+  configHash: Hex
+  batcher: Hex
+  proposer: Hex
+  challengeWindow: bigint
+  registeredAtBlock: bigint
+}
+
+/** The registry's record of `chainId`, or undefined if it is not registered. */
+export async function readRegistration(signer: Pick<L1Signer, 'publicClient'>, registry: Hex, chainId: bigint): Promise<ChainRegistration | undefined> {
+  const info = (await signer.publicClient.readContract({
+    address: registry,
+    abi: abiOf('ChainRegistry'),
+    functionName: 'getChain',
+    args: [chainId],
+  })) as { configHash: Hex; genesisHash: Hex; batcher: Hex; proposer: Hex; challengeWindow: bigint; registeredAtBlock: bigint; registered: boolean }
+  if (!info.registered) return undefined
+  return {
+    genesisHash: info.genesisHash,
+    configHash: info.configHash,
+    batcher: info.batcher,
+    proposer: info.proposer,
+    challengeWindow: BigInt(info.challengeWindow),
+    registeredAtBlock: BigInt(info.registeredAtBlock),
+  }
+}
+
+export interface RegisterChainParams {
+  chainId: bigint
+  genesisHash: Hex
+  batcher: Hex
+  proposer: Hex
+  challengeWindow: bigint
+  config: Hex
+}
+
+export async function registerChain(signer: L1Signer, registry: Hex, p: RegisterChainParams): Promise<ChainRegistration> {
+  await writeAndWait(signer, {
+    address: registry,
+    abi: abiOf('ChainRegistry'),
+    functionName: 'registerChain',
+    args: [p.chainId, p.genesisHash, p.batcher, p.proposer, p.challengeWindow, p.config],
+  })
+  return (await readRegistration(signer, registry, p.chainId))!
+}

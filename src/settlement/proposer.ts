@@ -1,0 +1,86 @@
+import type { Hex } from 'viem'
+import type { Chain } from '../execution/chain.js'
+import type { Lifecycle } from '../primitives/lifecycle.js'
+import type { Logger } from '../primitives/logger.js'
+import { abiOf } from './l1/abis.js'
+import type { L1Tracker } from './l1/l1Tracker.js'
+import { reasonOf, writeAndWait, type L1Signer } from './l1/l1Transactions.js'
+import { outputAt } from './outputRoot.js'
+
+export interface ProposerOptions {
+  chainId: bigint
+  oracle: Hex
+  /** Propose the output of every block whose number is a multiple of this. */
+  intervalBlocks: bigint
+}
+
+/**
+ * Posts the chain's output roots to the OutputOracle: for the newest block that is a
+ * multiple of `intervalBlocks` and already safe (its batch is on L1), so anything an
+ * output commits to can be re-derived from L1. Skipped intervals are not posted: one
+ * newer root proves every earlier withdrawal too.
+ */
+export class Proposer implements Lifecycle {
+  private lastProposed = 0n
+  private busy = false
+  private stopped = false
+  private round: Promise<void> = Promise.resolve()
+  private unsubscribe: (() => void) | undefined
+
+  constructor(
+    private readonly chain: Chain,
+    private readonly tracker: L1Tracker,
+    private readonly safeHead: () => bigint,
+    private readonly signer: L1Signer,
+    private readonly options: ProposerOptions,
+    private readonly logger: Logger,
+  ) {}
+
+  async start(): Promise<void> {
+    this.lastProposed = (await this.signer.publicClient.readContract({
+      address: this.options.oracle,
+      abi: abiOf('OutputOracle'),
+      functionName: 'latestBlockNumber',
+      args: [this.options.chainId],
+    })) as bigint
+    this.unsubscribe = this.tracker.onHead(() => void this.kick())
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true
+    this.unsubscribe?.()
+    await this.round.catch(() => undefined)
+  }
+
+  /** L2 block number of the newest output this proposer posted (or found on L1). */
+  latestProposed(): bigint {
+    return this.lastProposed
+  }
+
+  kick(): Promise<void> {
+    if (this.busy || this.stopped) return this.round
+    this.busy = true
+    this.round = this.proposeNext()
+      .catch((err) => this.logger.warn({ err: reasonOf(err) }, 'output proposal failed; retrying on the next L1 block'))
+      .finally(() => (this.busy = false))
+    return this.round
+  }
+
+  private async proposeNext(): Promise<void> {
+    const interval = this.options.intervalBlocks
+    const target = (this.safeHead() / interval) * interval
+    if (target <= this.lastProposed || target === 0n) return
+    const { root } = await outputAt(this.chain, target)
+    // Anchor to the L1 head's parent: its BLOCKHASH is readable both when the call is
+    // simulated (at the head) and when it executes in a later block.
+    const l1 = this.tracker.head()
+    await writeAndWait(this.signer, {
+      address: this.options.oracle,
+      abi: abiOf('OutputOracle'),
+      functionName: 'proposeOutput',
+      args: [this.options.chainId, root, target, l1 ? l1.parentHash : `0x${'00'.repeat(32)}`, l1 ? l1.number - 1n : 0n],
+    })
+    this.lastProposed = target
+    this.logger.debug({ block: target.toString(), root }, 'proposed output')
+  }
+}

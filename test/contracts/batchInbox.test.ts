@@ -1,0 +1,87 @@
+import { after, before, describe, test } from 'node:test'
+import assert from 'node:assert/strict'
+import { encodeFunctionData, keccak256, sha256, type Address, type Hex, type Kzg } from 'viem'
+import { abis, deploySettlement, eventsOf, registerChain, startL1, type L1 } from './setup.js'
+
+const A = 901n
+
+/**
+ * KZG for all-zero blobs only: the zero polynomial's commitment and proof are the point at
+ * infinity, so no trusted setup (or slow pairing code) is needed to build a valid blob tx.
+ */
+const INFINITY = new Uint8Array(48)
+INFINITY[0] = 0xc0
+const zeroBlobKzg: Kzg = {
+  blobToKzgCommitment: (blob) => {
+    assert.ok(blob.every((b) => b === 0), 'zeroBlobKzg only handles zero blobs')
+    return INFINITY
+  },
+  computeBlobKzgProof: () => INFINITY,
+}
+
+describe('BatchInbox', () => {
+  let l1: L1
+  let inbox: Address
+  let registry: Address
+  const batcher = () => l1.accounts[2]!
+
+  before(async () => {
+    l1 = await startL1()
+    ;({ inbox, registry } = await deploySettlement(l1))
+    await registerChain(l1, registry, A, 600n)
+  })
+  after(async () => l1?.stop())
+
+  test('only the batcher submits; the event hash is keccak256 of the calldata', async (t) => {
+    const data: Hex = `0x${Buffer.from(Array.from({ length: 10_240 }, (_, i) => (i * 7) & 0xff)).toString('hex')}`
+    const receipt = await l1.send({ address: inbox, abi: abis.inbox, functionName: 'submitBatch', args: [A, data], from: batcher() })
+    t.diagnostic(`submitBatch (10 KiB) gas: ${receipt.gasUsed}`)
+    assert.deepEqual(eventsOf(receipt, abis.inbox, 'BatchSubmitted')[0]!.args, { chainId: A, batchIndex: 0n, dataHash: keccak256(data) })
+    // The data is in the transaction input, where nodes read it.
+    const tx = await l1.pub.getTransaction({ hash: receipt.transactionHash })
+    assert.equal(tx.input, encodeFunctionData({ abi: abis.inbox, functionName: 'submitBatch', args: [A, data] }))
+
+    const second = await l1.send({ address: inbox, abi: abis.inbox, functionName: 'submitBatch', args: [A, '0x01'], from: batcher() })
+    assert.equal(eventsOf(second, abis.inbox, 'BatchSubmitted')[0]!.args.batchIndex, 1n)
+    assert.equal(await l1.read(inbox, abis.inbox, 'batchCount', [A]), 2n)
+
+    const call = (args: readonly unknown[], from = batcher()) => ({ address: inbox, abi: abis.inbox, functionName: 'submitBatch', args, from })
+    await l1.expectRevert(call([A, '0x01'], l1.accounts[0]!), 'NotBatcher')
+    await l1.expectRevert(call([A, '0x']), 'EmptyBatch')
+    await l1.expectRevert(call([999n, '0x01']), 'ChainNotRegistered', abis.registry)
+  })
+
+  test('a rotated batcher takes over; the old one is refused', async () => {
+    const next = l1.accounts[4]!
+    await l1.send({ address: registry, abi: abis.registry, functionName: 'setBatcher', args: [A, next.address] })
+    await l1.send({ address: inbox, abi: abis.inbox, functionName: 'submitBatch', args: [A, '0x02'], from: next })
+    await l1.expectRevert({ address: inbox, abi: abis.inbox, functionName: 'submitBatch', args: [A, '0x02'], from: batcher() }, 'NotBatcher')
+    await l1.send({ address: registry, abi: abis.registry, functionName: 'setBatcher', args: [A, batcher().address] })
+  })
+
+  test('a blob batch emits the versioned hashes of the transaction blobs', async (t) => {
+    await l1.expectRevert({ address: inbox, abi: abis.inbox, functionName: 'submitBlobBatch', args: [A], from: batcher() }, 'NoBlobs')
+
+    const blobs: Hex[] = [`0x${'00'.repeat(131_072)}`] // one all-zero blob
+    const hash = await l1.wallet.writeContract({
+      address: inbox,
+      abi: abis.inbox,
+      functionName: 'submitBlobBatch',
+      args: [A],
+      account: batcher(),
+      chain: l1.chain,
+      blobs,
+      kzg: zeroBlobKzg,
+      maxFeePerBlobGas: 10n ** 10n,
+    })
+    const receipt = await l1.pub.waitForTransactionReceipt({ hash })
+    assert.equal(receipt.status, 'success')
+    t.diagnostic(`submitBlobBatch (1 blob) gas: ${receipt.gasUsed}`)
+    const versioned = `0x01${sha256(INFINITY).slice(4)}`
+    assert.deepEqual(eventsOf(receipt, abis.inbox, 'BlobBatchSubmitted')[0]!.args, {
+      chainId: A,
+      batchIndex: 3n,
+      blobHashes: [versioned],
+    })
+  })
+})

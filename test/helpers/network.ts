@@ -1,0 +1,61 @@
+import { PlexusNetwork, type NetworkChainOptions } from '../../src/node/network.js'
+import { devAccounts } from '../../src/execution/genesis.js'
+import { createLogger, silentLogger, type LogLevel } from '../../src/primitives/logger.js'
+import { tempDir } from './tmp.js'
+
+export interface TestNetwork {
+  network: PlexusNetwork
+  l1Url: string
+  l2Url(chainId: number): string
+  datadir: string
+  stop(): Promise<void>
+}
+
+export interface TestNetworkOptions {
+  chainIds?: number[]
+  datadir?: string
+  challengeWindowSeconds?: number
+  l1BlockTimeSeconds?: number
+  /** Keep the datadir on stop (restart tests). */
+  keep?: boolean
+}
+
+/** A whole network in this process: embedded anvil and rollups on free 127.0.0.1 ports. */
+export async function startTestNetwork(opts: TestNetworkOptions = {}): Promise<TestNetwork> {
+  const tmp = opts.datadir ? undefined : tempDir()
+  const datadir = opts.datadir ?? tmp!.dir
+  const chains: NetworkChainOptions[] = (opts.chainIds ?? [901]).map((chainId) => ({
+    chainId,
+    rpcHost: '127.0.0.1',
+    rpcPort: 0,
+    slotTimeMs: 250,
+    gasLimit: 60_000_000n,
+    challengeWindowSeconds: opts.challengeWindowSeconds ?? 4,
+    outputIntervalBlocks: 4,
+    maxBatchBytes: 120_000,
+  }))
+  const network = new PlexusNetwork({
+    datadir,
+    l1: {
+      embedded: { host: '127.0.0.1', port: 0, chainId: 900, blockTimeSeconds: opts.l1BlockTimeSeconds ?? 1 },
+      deployerKey: devAccounts()[9]!.privateKey,
+      confirmations: 0,
+      pollMs: 200,
+      roleFunding: 10n ** 19n,
+    },
+    chains,
+    // PLEXUS_TEST_LOG=debug shows the network's logs when a test needs explaining.
+    logger: process.env.PLEXUS_TEST_LOG ? createLogger(process.env.PLEXUS_TEST_LOG as LogLevel) : silentLogger(),
+  })
+  await network.start()
+  return {
+    network,
+    l1Url: network.l1Url,
+    l2Url: (chainId) => network.node(chainId).rpcUrl(),
+    datadir,
+    async stop() {
+      await network.stop()
+      if (!opts.keep) tmp?.cleanup()
+    },
+  }
+}
