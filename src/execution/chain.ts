@@ -48,11 +48,6 @@ export interface BuildBlockParams {
   txs?: TxSource
   /** L1 data-fee parameters: signed transactions pay it (settled chains). */
   l1Fee?: L1FeeParams
-  /**
-   * Every offered transaction must be included (a replica re-executing a batch): an
-   * invalid one, or one that does not fit, fails the block with InvalidBlockError.
-   */
-  strict?: boolean
   gasLimit?: bigint
   extraData?: Uint8Array
 }
@@ -243,13 +238,13 @@ export class Chain {
       if (common.isActivatedEIP(4788)) await accumulateParentBeaconBlockRoot(vm, new Uint8Array(32), params.timestamp)
       if (common.isActivatedEIP(2935)) await accumulateParentBlockHash(vm, number, parent.hash())
       for (const deposit of params.deposits ?? []) {
-        accept(deposit, deposit.serialize(), await executeTx(vm, deposit, ctx, receiptGasUsed))
+        const raw = deposit.serialize()
+        accept(deposit, raw, await executeTx(vm, deposit, raw, ctx, receiptGasUsed))
       }
       const source = params.txs
       for (let it = source?.next(); it !== undefined && !it.done; it = source!.next()) {
         const ptx = it.value
         if (gasLimit - blockGasUsed < ptx.gasLimit) {
-          if (params.strict) throw new InvalidBlockError(`transaction ${ptx.hash} does not fit in block ${number}'s gas limit`)
           // geth: a tx that does not fit is skipped with its sender; stop when not even a transfer fits.
           source!.skipSender(ptx.sender)
           if (gasLimit - blockGasUsed < 21_000n) break
@@ -258,16 +253,13 @@ export class Chain {
         let res: ExecutedTx
         const height = journalDepth(vm)
         try {
-          res = await executeTx(vm, ptx.tx, ctx, receiptGasUsed)
+          res = await executeTx(vm, ptx.tx, ptx.raw, ctx, receiptGasUsed)
         } catch (err) {
           // Invalid for this block (nonce, balance, …) — or an exception from inside the
           // EVM, after which ethereumjs leaves nested checkpoints open. Unwind the journal
           // to where it stood before the tx so none of its effects (gas purchase, nonce)
           // can reach the block.
           while (journalDepth(vm) > height) await vm.evm.journal.revert()
-          if (params.strict) {
-            throw new InvalidBlockError(`transaction ${ptx.hash} is invalid in block ${number}: ${(err as Error).message}`)
-          }
           invalid.push({ ptx, reason: (err as Error).message })
           source!.skipSender(ptx.sender)
           continue

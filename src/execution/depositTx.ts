@@ -109,10 +109,6 @@ export class DepositTransaction {
   supports(capability: number): boolean {
     return capability === Capability.EIP2718TypedTransaction
   }
-
-  isSigned(): boolean {
-    return true
-  }
 }
 
 export function isDepositTransaction(tx: { type: number }): tx is DepositTransaction {
@@ -155,8 +151,8 @@ const USER_DEPOSIT_DOMAIN = 0n
 const L1_INFO_DEPOSIT_DOMAIN = 1n
 
 function domainHash(domain: bigint, l1BlockHash: Uint8Array, n: bigint): Uint8Array {
-  const inner = keccak256(concat(l1BlockHash, bigIntToBytes(n, 32)))
-  return keccak256(concat(bigIntToBytes(domain, 32), inner))
+  const inner = keccak256(Buffer.concat([l1BlockHash, bigIntToBytes(n, 32)]))
+  return keccak256(Buffer.concat([bigIntToBytes(domain, 32), inner]))
 }
 
 /** Source hash of a user deposit: the L1 block hash and the log's index in that block. */
@@ -167,11 +163,4 @@ export function userDepositSourceHash(l1BlockHash: Uint8Array, logIndex: bigint)
 /** Source hash of an L1-info deposit: the origin's hash and the block's sequence number. */
 export function l1InfoSourceHash(l1BlockHash: Uint8Array, sequenceNumber: bigint): Uint8Array {
   return domainHash(L1_INFO_DEPOSIT_DOMAIN, l1BlockHash, sequenceNumber)
-}
-
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.length + b.length)
-  out.set(a)
-  out.set(b, a.length)
-  return out
 }

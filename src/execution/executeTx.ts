@@ -55,37 +55,23 @@ const L1_FEE_VAULT = new Address(hexToBytes(PREDEPLOYS.L1FeeVault))
 export async function executeTx(
   vm: VM,
   tx: ChainTx,
+  raw: Uint8Array,
   ctx: ExecutionContext,
   cumulativeGasUsed: bigint,
 ): Promise<ExecutedTx> {
   if (isDepositTransaction(tx)) return executeDeposit(vm, tx, ctx.block, cumulativeGasUsed)
-  const fee = ctx.l1Fee ? l1CostOf(tx.serialize(), ctx.l1Fee).l1Fee : 0n
+  const fee = ctx.l1Fee ? l1CostOf(raw, ctx.l1Fee).l1Fee : 0n
   const sender = tx.getSenderAddress()
-  if (fee > 0n) {
-    const account = (await vm.stateManager.getAccount(sender)) ?? new Account()
-    if (account.balance < fee) {
-      throw new InsufficientL1FeeError(`insufficient funds for L1 data fee: balance ${account.balance}, L1 fee ${fee}`)
-    }
-    account.balance -= fee
-    await vm.stateManager.putAccount(sender, account)
-  }
+  await adjustBalance(vm, sender, -fee)
   let res: RunTxResult
   try {
     res = await runTx(vm, { tx, block: ctx.block, blockGasUsed: cumulativeGasUsed, skipHardForkValidation: true })
   } catch (err) {
     // The transaction is invalid; hand the fee back so the state is as before it.
-    if (fee > 0n) {
-      const account = (await vm.stateManager.getAccount(sender))!
-      account.balance += fee
-      await vm.stateManager.putAccount(sender, account)
-    }
+    await adjustBalance(vm, sender, fee)
     throw err
   }
-  if (fee > 0n) {
-    const vault = (await vm.stateManager.getAccount(L1_FEE_VAULT)) ?? new Account()
-    vault.balance += fee
-    await vm.stateManager.putAccount(L1_FEE_VAULT, vault)
-  }
+  await adjustBalance(vm, L1_FEE_VAULT, fee)
   return {
     receipt: res.receipt,
     blockGasSpent: res.blockGasSpent,
@@ -93,6 +79,21 @@ export async function executeTx(
     bloom: res.bloom,
     ...(ctx.l1Fee ? { l1Fee: fee } : {}),
   }
+}
+
+/**
+ * Adds `delta` wei to an account (no-op for 0, so no account is touched needlessly).
+ * A debit the balance cannot cover throws InsufficientL1FeeError: the only debit made
+ * here is the L1 data fee.
+ */
+async function adjustBalance(vm: VM, address: Address, delta: bigint): Promise<void> {
+  if (delta === 0n) return
+  const account = (await vm.stateManager.getAccount(address)) ?? new Account()
+  if (account.balance + delta < 0n) {
+    throw new InsufficientL1FeeError(`insufficient funds for L1 data fee: balance ${account.balance}, L1 fee ${-delta}`)
+  }
+  account.balance += delta
+  await vm.stateManager.putAccount(address, account)
 }
 
 /**
@@ -130,13 +131,8 @@ export async function prepareForRun(
   ctx: ExecutionContext,
 ): Promise<{ message: TypedTransaction; block: Block }> {
   if (isDepositTransaction(tx)) return prepareDeposit(vm, tx, ctx.block)
-  const fee = ctx.l1Fee ? l1CostOf(tx.serialize(), ctx.l1Fee).l1Fee : 0n
-  if (fee > 0n) {
-    const sender = tx.getSenderAddress()
-    const account = (await vm.stateManager.getAccount(sender)) ?? new Account()
-    account.balance = account.balance > fee ? account.balance - fee : 0n
-    await vm.stateManager.putAccount(sender, account)
-  }
+  // The block ran it, so the sender could pay the fee then and can now.
+  if (ctx.l1Fee) await adjustBalance(vm, tx.getSenderAddress(), -l1CostOf(tx.serialize(), ctx.l1Fee).l1Fee)
   return { message: tx, block: ctx.block }
 }
 

@@ -1,3 +1,4 @@
+import { CONTRACT_CALL_TX, EMPTY_LEGACY_TX } from '../../test/fixtures/opTransactions.js'
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { fastLzCompressedLength } from '../primitives/fastlz.js'
@@ -22,18 +23,7 @@ const OP_GETH_PARAMS: L1FeeParams = {
   baseFeeScalar: 2n,
   blobBaseFeeScalar: 3n,
 }
-// op-geth's `emptyTx` (core/types/transaction_test.go) as MarshalBinary encodes it
-const EMPTY_LEGACY_TX = 'dd80808094095e7baea6a6c7c4c2dfeb977efac326af552d878080808080'
-
-// bluealloy/revm op-revm (l1block.rs) test_calculate_tx_l1_cost_fjord: OP mainnet tx
-// https://optimistic.etherscan.io/tx/0x8eb9dd4eb6d33f4dc25fb015919e4b1e9f7542f9b0322bf6622e268cd116b594
-const CONTRACT_CALL_TX =
-  '02f901550a758302df1483be21b88304743f94f80e51afb613d764fa61751affd3313c190a86bb870151bd62fd12adb8e41ef24f3f00000000000000' +
-  '0000000000000000000000000000000000000000000000006e000000000000000000000000af88d065e77c8cc2239327c5edb3a432268e5831000000' +
-  '000000000000000000000000000000000000000000000000000003c1e500000000000000000000000000000000000000000000000000000000000000' +
-  '0000000000000000000000000000000000000000000000000000000000000000a0000000000000000000000000000000000000000000000000000000' +
-  '00000000148c89ed219d02f1a5be012c689b4f5b731827bebe000000000000000000000000c001a033fd89cb37c31b2cba46b6466e040c61fc9b2a36' +
-  '75a7f5f493ebd5ad77c497f8a07cdf65680e238392693019b4092f610222e71b7cec06449cb922b93b6a12744e'
+// bluealloy/revm op-revm (l1block.rs) test_calculate_tx_l1_cost_fjord uses CONTRACT_CALL_TX too.
 
 // bluealloy/revm op-revm (l1block.rs) calculate_tx_l1_cost_fjord_actual_block: the second tx
 // of OP mainnet Fjord block 124665056,

@@ -68,6 +68,16 @@ export function l1InfoDeposit(info: L1BlockInfo): DepositTransaction {
  */
 export function l1InfoOf(firstTx: { type: number } | undefined): L1BlockInfo | undefined {
   if (firstTx === undefined || !isDepositTransaction(firstTx)) return undefined
+  // Receipts, replays and the batcher all ask for it; decode each block's once.
+  if (decoded.has(firstTx)) return decoded.get(firstTx)
+  const info = decodeL1Info(firstTx)
+  decoded.set(firstTx, info)
+  return info
+}
+
+const decoded = new WeakMap<DepositTransaction, L1BlockInfo | undefined>()
+
+function decodeL1Info(firstTx: DepositTransaction): L1BlockInfo | undefined {
   if (!firstTx.to || firstTx.to.toString() !== PREDEPLOYS.L1Block || toData(firstTx.from) !== DEPOSITOR_ACCOUNT) return undefined
   try {
     const { args } = decodeFunctionData({ abi: L1_BLOCK_ABI, data: toData(firstTx.data) })

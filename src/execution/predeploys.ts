@@ -17,11 +17,3 @@ export const PREDEPLOYS = {
 
 /** Sender of the L1-info system deposit that opens every block. */
 export const DEPOSITOR_ACCOUNT = '0xdeaddeaddeaddeaddeaddeaddeaddeaddead0001' as const
-
-/** OP's L1→L2 address alias for contract senders (added mod 2^160). */
-export const L1_TO_L2_ALIAS_OFFSET = 0x1111000000000000000000000000000000001111n
-
-export function applyL1ToL2Alias(address: `0x${string}`): `0x${string}` {
-  const aliased = (BigInt(address) + L1_TO_L2_ALIAS_OFFSET) % (1n << 160n)
-  return `0x${aliased.toString(16).padStart(40, '0')}`
-}

@@ -37,7 +37,7 @@ export async function replayToTransaction(
   const ctx = executionContextOf(block)
   let gasUsed = 0n
   for (let i = 0; i < index; i++) {
-    const res = await executeTx(vm, txs[i]!, ctx, gasUsed)
+    const res = await executeTx(vm, txs[i]!, txs[i]!.serialize(), ctx, gasUsed)
     gasUsed += res.receiptGasSpent
   }
   const { message, block: context } = await prepareForRun(vm, target, ctx)

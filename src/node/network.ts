@@ -19,7 +19,7 @@ import type { L1Signer } from '../settlement/l1/l1Transactions.js'
 import { roleKey } from '../settlement/l1/roleKeys.js'
 import { chainDir, saveGenesis, storedGenesis } from './datadir.js'
 import { PlexusNode } from './node.js'
-import { DEFAULT_FEE_VAULT } from './options.js'
+import { DEFAULT_FEE_VAULT, DEFAULT_GAS_LIMIT, DEFAULT_SLOT_TIME_MS } from './options.js'
 
 export interface NetworkL1Options {
   /** An Ethereum JSON-RPC URL; when unset, Plexus starts anvil (`embedded`). */
@@ -46,6 +46,31 @@ export interface NetworkChainOptions {
   challengeWindowSeconds: number
   outputIntervalBlocks: number
   maxBatchBytes: number
+}
+
+/** The dev network's conventions (those of the tools people know): L1 900 on 8545, rollups 901… on 9545…. */
+export const DEV_NETWORK = {
+  l1ChainId: 900,
+  l1Port: 8545,
+  firstChainId: 901,
+  firstPort: 9545,
+  /** The deployer is the test mnemonic's last funded account, so account 0 stays the user's. */
+  deployerIndex: 9,
+} as const
+
+/** Options of the dev network's `index`-th rollup (chain 901 + index on port 9545 + index). */
+export function devChainOptions(index: number, overrides: Partial<NetworkChainOptions> = {}): NetworkChainOptions {
+  return {
+    chainId: DEV_NETWORK.firstChainId + index,
+    rpcHost: '127.0.0.1',
+    rpcPort: DEV_NETWORK.firstPort + index,
+    slotTimeMs: DEFAULT_SLOT_TIME_MS,
+    gasLimit: DEFAULT_GAS_LIMIT,
+    challengeWindowSeconds: 12,
+    outputIntervalBlocks: 8,
+    maxBatchBytes: 120_000,
+    ...overrides,
+  }
 }
 
 export interface NetworkOptions {

@@ -1,3 +1,5 @@
+import { CONTRACT_CALL_TX, EMPTY_LEGACY_TX } from '../../test/fixtures/opTransactions.js'
+import { pseudoRandom } from '../../test/helpers/random.js'
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
 import { describe, it } from 'node:test'
@@ -42,32 +44,7 @@ function roundTrip(data: Uint8Array): void {
   assert.deepEqual(decompress(packed), data)
 }
 
-/** Deterministic pseudo-random bytes (xorshift32), so failures reproduce. */
-function pseudoRandom(n: number, seed: number): Uint8Array {
-  const out = new Uint8Array(n)
-  let x = seed | 1
-  for (let i = 0; i < n; i++) {
-    x ^= x << 13
-    x ^= x >>> 17
-    x ^= x << 5
-    out[i] = x & 0xff
-  }
-  return out
-}
 
-// op-geth core/types/rollup_cost_test.go TestFlzCompressLen: a contract call on OP mainnet,
-// https://optimistic.etherscan.io/tx/0x8eb9dd4eb6d33f4dc25fb015919e4b1e9f7542f9b0322bf6622e268cd116b594
-const CONTRACT_CALL_TX =
-  '02f901550a758302df1483be21b88304743f94f80e51afb613d764fa61751affd3313c190a86bb870151bd62fd12adb8e41ef24f3f00000000000000' +
-  '0000000000000000000000000000000000000000000000006e000000000000000000000000af88d065e77c8cc2239327c5edb3a432268e5831000000' +
-  '000000000000000000000000000000000000000000000000000003c1e500000000000000000000000000000000000000000000000000000000000000' +
-  '0000000000000000000000000000000000000000000000000000000000000000a0000000000000000000000000000000000000000000000000000000' +
-  '00000000148c89ed219d02f1a5be012c689b4f5b731827bebe000000000000000000000000c001a033fd89cb37c31b2cba46b6466e040c61fc9b2a36' +
-  '75a7f5f493ebd5ad77c497f8a07cdf65680e238392693019b4092f610222e71b7cec06449cb922b93b6a12744e'
-
-// op-geth core/types/transaction_test.go `emptyTx` (legacy, nonce 0, to 0x095e7b…, no
-// signature), as MarshalBinary encodes it: the op-geth test expects 31.
-const EMPTY_LEGACY_TX = 'dd80808094095e7baea6a6c7c4c2dfeb977efac326af552d878080808080'
 
 // alloy-rs op-alloy crates/flz (op-alloy-flz) test_flz_compress_len: a Base transaction,
 // 0x5dadeb52979f29fc7a7494c43fdabc5be1d8ff404f3aafe93d729fa8e5d00769 (RLP-wrapped envelope).

@@ -4,6 +4,7 @@ import { txsOf } from '../execution/executeTx.js'
 import { isDepositTransaction } from '../execution/depositTx.js'
 import { l1InfoOf } from '../execution/l1Info.js'
 import type { Lifecycle } from '../primitives/lifecycle.js'
+import { SingleFlight } from '../primitives/singleFlight.js'
 import type { Logger } from '../primitives/logger.js'
 import { toData } from '../primitives/hex.js'
 import { decodeBatch, packBatches, type BatchBlock } from './batch/codec.js'
@@ -43,10 +44,11 @@ export class Batcher implements Lifecycle {
   private readonly posted: PostedBatch[] = []
   /** Last L2 block already carried by a batch on L1 before this process started. */
   private recoveredUpTo = 0n
-  private busy = false
-  private stopped = false
   private unsubscribe: (() => void)[] = []
-  private round: Promise<void> = Promise.resolve()
+  private readonly rounds = new SingleFlight(
+    () => this.postNew(),
+    (err) => this.logger.warn({ err: reasonOf(err) }, 'batch posting failed; retrying on the next L1 block'),
+  )
 
   constructor(
     private readonly chain: Chain,
@@ -64,9 +66,8 @@ export class Batcher implements Lifecycle {
   }
 
   async stop(): Promise<void> {
-    this.stopped = true
     for (const u of this.unsubscribe) u()
-    await this.round.catch(() => undefined)
+    await this.rounds.stop()
   }
 
   /** Last L2 block posted in a canonical L1 block. */
@@ -83,12 +84,7 @@ export class Batcher implements Lifecycle {
 
   /** Posts what is new now (also called on every L1 head). */
   kick(): Promise<void> {
-    if (this.busy || this.stopped) return this.round
-    this.busy = true
-    this.round = this.postNew()
-      .catch((err) => this.logger.warn({ err: reasonOf(err) }, 'batch posting failed; retrying on the next L1 block'))
-      .finally(() => (this.busy = false))
-    return this.round
+    return this.rounds.run()
   }
 
   private async postNew(): Promise<void> {
@@ -114,7 +110,7 @@ export class Batcher implements Lifecycle {
       })
     }
     for (const batch of packBatches(this.options.chainId, blocks, this.options.maxBatchBytes)) {
-      if (this.stopped) return
+      if (this.rounds.isStopped) return
       const receipt = await writeAndWait(this.signer, {
         address: this.options.inbox,
         abi: abiOf('BatchInbox'),
@@ -134,12 +130,6 @@ export class Batcher implements Lifecycle {
       const dropped = this.posted.pop()!
       this.logger.warn({ l1Block: dropped.l1Number.toString(), lastBlock: dropped.lastBlock.toString() }, 'batch left the L1 chain; reposting')
     }
-  }
-
-  /** Blocks L2 rewound: anything posted above `number` is void (it is posted again when rebuilt). */
-  onL2Rewind(number: bigint): void {
-    while (this.posted.length && this.posted[this.posted.length - 1]!.lastBlock > number) this.posted.pop()
-    if (this.recoveredUpTo > number) this.recoveredUpTo = number
   }
 
   /**

@@ -1,6 +1,7 @@
 import type { Hex } from 'viem'
 import type { Chain } from '../execution/chain.js'
 import type { Lifecycle } from '../primitives/lifecycle.js'
+import { SingleFlight } from '../primitives/singleFlight.js'
 import type { Logger } from '../primitives/logger.js'
 import { abiOf } from './l1/abis.js'
 import type { L1Tracker } from './l1/l1Tracker.js'
@@ -22,9 +23,10 @@ export interface ProposerOptions {
  */
 export class Proposer implements Lifecycle {
   private lastProposed = 0n
-  private busy = false
-  private stopped = false
-  private round: Promise<void> = Promise.resolve()
+  private readonly rounds = new SingleFlight(
+    () => this.proposeNext(),
+    (err) => this.logger.warn({ err: reasonOf(err) }, 'output proposal failed; retrying on the next L1 block'),
+  )
   private unsubscribe: (() => void) | undefined
 
   constructor(
@@ -47,9 +49,8 @@ export class Proposer implements Lifecycle {
   }
 
   async stop(): Promise<void> {
-    this.stopped = true
     this.unsubscribe?.()
-    await this.round.catch(() => undefined)
+    await this.rounds.stop()
   }
 
   /** L2 block number of the newest output this proposer posted (or found on L1). */
@@ -58,18 +59,13 @@ export class Proposer implements Lifecycle {
   }
 
   kick(): Promise<void> {
-    if (this.busy || this.stopped) return this.round
-    this.busy = true
-    this.round = this.proposeNext()
-      .catch((err) => this.logger.warn({ err: reasonOf(err) }, 'output proposal failed; retrying on the next L1 block'))
-      .finally(() => (this.busy = false))
-    return this.round
+    return this.rounds.run()
   }
 
   private async proposeNext(): Promise<void> {
     const interval = this.options.intervalBlocks
     const target = (this.safeHead() / interval) * interval
-    if (target <= this.lastProposed || target === 0n) return
+    if (target <= this.lastProposed) return
     const { root } = await outputAt(this.chain, target)
     // Anchor to the L1 head's parent: its BLOCKHASH is readable both when the call is
     // simulated (at the head) and when it executes in a later block.

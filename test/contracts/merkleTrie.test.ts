@@ -3,21 +3,13 @@ import assert from 'node:assert/strict'
 import { createMerkleProof, createMPT, type MerklePatriciaTrie } from '@ethereumjs/mpt'
 import { bytesToHex, hexToBytes } from '@ethereumjs/util'
 import { keccak256, toHex, type Address, type Hex } from 'viem'
+import { pseudoRandom } from '../helpers/random.js'
 import { abis, startL1, type L1 } from './setup.js'
 
-/** Deterministic pseudo-random bytes (xorshift), so failures reproduce. */
+/** A stream of deterministic pseudo-random byte strings (failures reproduce). */
 function rng(seed: number) {
-  let x = seed >>> 0 || 1
-  return (n: number) => {
-    const out = new Uint8Array(n)
-    for (let i = 0; i < n; i++) {
-      x ^= x << 13
-      x ^= x >>> 17
-      x ^= x << 5
-      out[i] = x & 0xff
-    }
-    return out
-  }
+  let n = 0
+  return (len: number) => pseudoRandom(len, seed * 7919 + ++n)
 }
 
 const hex = (b: Uint8Array) => bytesToHex(b) as Hex

@@ -1,15 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process'
-import { createRequire } from 'node:module'
-import path from 'node:path'
+import { anvilBinary } from '../../src/settlement/l1/embeddedAnvil.js'
 import { freePort, rpc, sleep } from './node.js'
 
-const require = createRequire(import.meta.url)
-
-/** Path of the anvil binary shipped in the @foundry-rs/anvil platform package. */
-export function anvilBinary(): string {
-  const pkg = `@foundry-rs/anvil-${process.platform}-${process.arch === 'x64' ? 'amd64' : process.arch}`
-  return path.join(path.dirname(require.resolve(`${pkg}/package.json`)), 'bin', 'anvil')
-}
+export { anvilBinary }
 
 export interface Anvil {
   url: string

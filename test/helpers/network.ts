@@ -1,4 +1,4 @@
-import { PlexusNetwork, type NetworkChainOptions } from '../../src/node/network.js'
+import { DEV_NETWORK, devChainOptions, PlexusNetwork, type NetworkChainOptions } from '../../src/node/network.js'
 import { devAccounts } from '../../src/execution/genesis.js'
 import { createLogger, silentLogger, type LogLevel } from '../../src/primitives/logger.js'
 import { tempDir } from './tmp.js'
@@ -24,21 +24,14 @@ export interface TestNetworkOptions {
 export async function startTestNetwork(opts: TestNetworkOptions = {}): Promise<TestNetwork> {
   const tmp = opts.datadir ? undefined : tempDir()
   const datadir = opts.datadir ?? tmp!.dir
-  const chains: NetworkChainOptions[] = (opts.chainIds ?? [901]).map((chainId) => ({
-    chainId,
-    rpcHost: '127.0.0.1',
-    rpcPort: 0,
-    slotTimeMs: 250,
-    gasLimit: 60_000_000n,
-    challengeWindowSeconds: opts.challengeWindowSeconds ?? 4,
-    outputIntervalBlocks: 4,
-    maxBatchBytes: 120_000,
-  }))
+  const chains: NetworkChainOptions[] = (opts.chainIds ?? [901]).map((chainId, i) =>
+    devChainOptions(i, { chainId, rpcPort: 0, challengeWindowSeconds: opts.challengeWindowSeconds ?? 4, outputIntervalBlocks: 4 }),
+  )
   const network = new PlexusNetwork({
     datadir,
     l1: {
       embedded: { host: '127.0.0.1', port: 0, chainId: 900, blockTimeSeconds: opts.l1BlockTimeSeconds ?? 1 },
-      deployerKey: devAccounts()[9]!.privateKey,
+      deployerKey: devAccounts()[DEV_NETWORK.deployerIndex]!.privateKey,
       confirmations: 0,
       pollMs: 200,
       roleFunding: 10n ** 19n,

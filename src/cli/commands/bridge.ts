@@ -2,6 +2,7 @@ import { erc20Abi, formatUnits, parseUnits, type Hex } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { devAccounts } from '../../execution/genesis.js'
 import { ConfigError } from '../../primitives/errors.js'
+import { addressFlag, privateKeyFlag } from '../flags.js'
 import {
   createBridgeContext,
   depositERC20,
@@ -17,7 +18,7 @@ import {
   type BridgeContext,
 } from '../../settlement/actions/bridge.js'
 import { abiOf } from '../../settlement/l1/abis.js'
-import { DEV_L2_FIRST_CHAIN_ID, DEV_L2_FIRST_PORT } from './up.js'
+import { DEV_NETWORK } from '../../node/network.js'
 
 export interface BridgeCommandOptions {
   chain: number
@@ -38,14 +39,12 @@ function stage(opts: BridgeCommandOptions, name: string, fields: Record<string, 
 }
 
 async function context(opts: BridgeCommandOptions): Promise<BridgeContext> {
-  const key = opts.key ?? devAccounts()[0]!.privateKey
-  if (!/^0x[0-9a-fA-F]{64}$/.test(key)) throw new ConfigError('--key', 'must be a 0x-prefixed 32-byte hex private key')
-  for (const [flag, v] of [['--to', opts.to], ['--token', opts.token]] as const) {
-    if (v !== undefined && !/^0x[0-9a-fA-F]{40}$/.test(v)) throw new ConfigError(flag, 'must be a 0x-prefixed 20-byte hex address')
-  }
+  const key = opts.key ? privateKeyFlag('--key', opts.key) : devAccounts()[0]!.privateKey
+  if (opts.to !== undefined) addressFlag('--to', opts.to)
+  if (opts.token !== undefined) addressFlag('--token', opts.token)
   // The dev network's convention: chain 901 on 9545, 902 on 9546, …
-  const l2Url = opts.l2Rpc ?? `http://127.0.0.1:${DEV_L2_FIRST_PORT + opts.chain - DEV_L2_FIRST_CHAIN_ID}`
-  return createBridgeContext({ l2Url, l1Url: opts.l1Rpc, account: privateKeyToAccount(key as Hex) })
+  const l2Url = opts.l2Rpc ?? `http://127.0.0.1:${DEV_NETWORK.firstPort + opts.chain - DEV_NETWORK.firstChainId}`
+  return createBridgeContext({ l2Url, l1Url: opts.l1Rpc, account: privateKeyToAccount(key) })
 }
 
 async function decimalsOf(ctx: BridgeContext, token: Hex | undefined): Promise<number> {

@@ -6,8 +6,9 @@ import {
   DEFAULT_GAS_LIMIT,
   DEFAULT_SLOT_TIME_MS,
 } from '../../node/options.js'
-import { devAccounts, devGenesis, loadGenesisFile, type GethGenesis } from '../../execution/genesis.js'
+import { devGenesis, loadGenesisFile, type GethGenesis } from '../../execution/genesis.js'
 import { createLogger, type LogLevel } from '../../primitives/logger.js'
+import { devAccountLines, serveUntilSignal } from '../serve.js'
 import { loadConfig, type PlexusConfig } from '../config.js'
 import { chainDir, ephemeralDatadir, saveGenesis, storedChainIds, storedGenesis } from '../../node/datadir.js'
 
@@ -48,28 +49,7 @@ export async function runNode(opts: NodeCommandOptions): Promise<void> {
     logger,
   })
 
-  let stopping: Promise<void> | undefined
-  const shutdown = (signal: string) => {
-    if (stopping) return
-    logger.info({ signal }, 'shutting down')
-    stopping = node
-      .stop()
-      .catch((err) => logger.error({ err }, 'error during shutdown'))
-      .finally(() => {
-        eph?.cleanup()
-        process.exit(0)
-      })
-  }
-  process.on('SIGINT', () => shutdown('SIGINT'))
-  process.on('SIGTERM', () => shutdown('SIGTERM'))
-
-  try {
-    await node.start()
-  } catch (err) {
-    await node.stop().catch(() => undefined)
-    eph?.cleanup()
-    throw err
-  }
+  await serveUntilSignal(node, logger, eph?.cleanup)
   printBanner(node, datadir, eph !== undefined)
 }
 
@@ -90,8 +70,7 @@ function printBanner(node: PlexusNode, datadir: string, ephemeral: boolean): voi
     `  Metrics                 ${node.rpcUrl()}/metrics`,
     `  Data                    ${ephemeral ? `${datadir} (ephemeral)` : datadir}`,
     '',
-    '  Dev accounts (10,000 ETH each; mnemonic "test test test test test test test test test test test junk"):',
-    ...devAccounts().map((a, i) => `  (${i}) ${a.address}  ${a.privateKey}`),
+    ...devAccountLines(),
     '',
   ]
   process.stderr.write(lines.join('\n') + '\n')

@@ -78,10 +78,6 @@ export class L1Tracker implements Lifecycle {
     return perChain.get(chainId) ?? []
   }
 
-  isCanonical(number: bigint, hash: Hex): boolean {
-    return this.headers.get(number)?.hash === hash
-  }
-
   onHead(listener: (head: L1BlockRef) => void): () => void {
     this.headListeners.add(listener)
     return () => this.headListeners.delete(listener)
