@@ -16,7 +16,8 @@ import type { Logger } from '../primitives/logger.js'
 import { BaseError, CorruptionError } from '../primitives/errors.js'
 import { keccak256, sha256 } from '../primitives/crypto.js'
 import { toData, type Hex } from '../primitives/hex.js'
-import type { ChainStore, FlatStateDiff } from '../storage/chainStore.js'
+import type { ChainStore } from '../storage/chainStore.js'
+import type { FlatStateDiff } from '../storage/flatState.js'
 import { EMPTY_NODE_READER, TrieNodeDB } from '../storage/trieNodeDB.js'
 import { createChainCommon, genesisNumber, type GethGenesis } from './genesis.js'
 import { decodeReceipt, encodeBlockReceipts, packReceipts, unpackReceipts, type ReceiptToEncode, type StoredReceipt } from './receipts.js'
@@ -374,7 +375,7 @@ export class Chain {
       body: RLP.encode(raw.slice(1) as never),
       receipts: packReceipts(encodedReceipts),
       txHashes: block.transactions.map((t) => t.hash()),
-      logKeys: logKeys.values(),
+      logKeys: [...logKeys.values()],
       trieNodes,
       flat,
     }, this.flatReadable)

@@ -1,4 +1,4 @@
-import { TransactionFlags, type Database } from 'lmdb'
+import { TransactionFlags } from 'lmdb'
 import type { ChainDatabase, Tables } from './database.js'
 import {
   META_CHAIN_ID,
@@ -15,7 +15,9 @@ import {
   u64,
 } from './keys.js'
 import { writeTrieNodes } from './trieNodeDB.js'
-import { CorruptionError } from '../primitives/errors.js'
+import { applyFlatDiff, applyFlatUndo, flatUndoOf, type FlatStateDiff } from './flatState.js'
+import { decodeChangeSet, encodeChangeSet, type ChangeSet } from './changeset.js'
+import { BaseError, CorruptionError } from '../primitives/errors.js'
 
 /**
  * Block commits are synchronous (visible and in the OS page cache when commitBlock
@@ -36,18 +38,10 @@ export interface BlockWrite {
   body: Uint8Array
   receipts: Uint8Array
   txHashes: readonly Uint8Array[]
-  /** Addresses and topics that appear in this block's logs (for eth_getLogs). */
-  logKeys: Iterable<Uint8Array>
+  /** Distinct addresses and topics that appear in this block's logs (for eth_getLogs). */
+  logKeys: readonly Uint8Array[]
   trieNodes: ReadonlyMap<string, Uint8Array | undefined>
   flat: FlatStateDiff
-}
-
-/** Head-state changes of one block, keyed by raw bytes. `undefined` deletes. */
-export interface FlatStateDiff {
-  /** Accounts whose whole storage was wiped before `storage` is applied. */
-  clearedStorage: readonly Uint8Array[]
-  accounts: ReadonlyMap<string, { address: Uint8Array; rlp: Uint8Array | undefined }>
-  storage: readonly { address: Uint8Array; slot: Uint8Array; value: Uint8Array | undefined }[]
 }
 
 export interface TxLocation {
@@ -55,9 +49,33 @@ export interface TxLocation {
   index: number
 }
 
+/** A rewind named a block that is not on the canonical chain at or below the head. */
+export class RewindTargetError extends BaseError {
+  override name = 'RewindTargetError'
+}
+
+/**
+ * A rewind would cross a block committed without a changeset (by a build from before
+ * changesets were recorded). Nothing was changed; this datadir cannot follow a reorg
+ * that deep and has to be re-synced.
+ */
+export class MissingChangeSetError extends BaseError {
+  override name = 'MissingChangeSetError'
+  constructor(
+    readonly target: bigint,
+    /** The lowest block the chain can still be rewound to. */
+    readonly oldestTarget: bigint,
+  ) {
+    super(`cannot rewind to block ${target}: block ${oldestTarget} has no changeset`, {
+      details: `it was committed before this node recorded changesets; the chain can be rewound to block ${oldestTarget} at the lowest`,
+    })
+  }
+}
+
 /**
  * Blocks, receipts, indices and head state of one chain. Reads are synchronous
- * (memory-mapped); `commitBlock` is the only writer and is atomic.
+ * (memory-mapped); every write (`commitBlock`, `rewindTo`, start-up repair) is one
+ * atomic transaction.
  */
 export class ChainStore {
   readonly tables: Tables
@@ -142,10 +160,14 @@ export class ChainStore {
 
   // ---- writes -------------------------------------------------------------------
 
-  /** Write genesis: the block, its state and the chain's identity, atomically. */
+  /**
+   * Write genesis: the block, its state and the chain's identity, atomically. Genesis
+   * has no changeset: there is nothing below it to rewind to.
+   */
   commitGenesis(write: BlockWrite, chainId: bigint): void {
     this.tables.meta.transactionSync(() => {
       this.writeBlock(write)
+      applyFlatDiff(this.tables, write.flat)
       this.tables.meta.putSync(META_GENESIS, buf(write.hash))
       this.tables.meta.putSync(META_CHAIN_ID, u64(chainId))
       this.tables.meta.putSync(META_SCHEMA, u64(SCHEMA_VERSION))
@@ -154,14 +176,23 @@ export class ChainStore {
     })
   }
 
-  /** Write one block and everything it changed, then move the head to it: one transaction. */
+  /**
+   * Write one block, everything it changed and its changeset, then move the head to
+   * it: one transaction.
+   */
   commitBlock(write: BlockWrite, flatTracksHead = true): void {
-    this.tables.meta.transactionSync(() => {
+    const t = this.tables
+    t.meta.transactionSync(() => {
       this.writeBlock(write)
-      this.tables.meta.putSync(META_HEAD, buf(write.hash))
+      // Recorded even while the flat tables are stale: it inverts exactly what the diff
+      // writes, whatever the rows held.
+      const flat = flatUndoOf(t, write.flat)
+      t.changesets.putSync(u64(write.number), buf(encodeChangeSet({ flat, txHashes: write.txHashes, logKeys: write.logKeys })))
+      applyFlatDiff(t, write.flat)
+      t.meta.putSync(META_HEAD, buf(write.hash))
       // Once the flat tables fell behind (a repair rewind), a block's diff cannot bring
       // them back in line: leave the marker stale so readers keep using the trie.
-      if (flatTracksHead) this.tables.meta.putSync(META_FLAT_ROOT, buf(write.stateRoot))
+      if (flatTracksHead) t.meta.putSync(META_FLAT_ROOT, buf(write.stateRoot))
     }, COMMIT_FLAGS)
   }
 
@@ -176,7 +207,58 @@ export class ChainStore {
     const empty = Buffer.alloc(0)
     for (const key of w.logKeys) t.logIndex.putSync(logIndexKey(key, w.number), empty)
     writeTrieNodes(t.trie, w.trieNodes)
-    applyFlatDiff(t.accounts, t.storage, w.flat)
+  }
+
+  /**
+   * Unwind the canonical chain to block `number`, newest block first: each block's
+   * changeset restores the flat rows it overwrote and names the tx and log index entries
+   * it added; those, its canonical entry and its changeset are deleted. Headers, bodies
+   * and receipts stay, reachable only by hash (orphans, like geth's side blocks). One
+   * transaction: a crash leaves the old head or the new one. Throws, having changed
+   * nothing, if `number` is not canonical or a block above it has no changeset.
+   *
+   * `stateRoot` is block `number`'s: it becomes the flat tables' root if they tracked the
+   * head (`flatTracksHead`, as in `commitBlock`); otherwise the stale marker stays.
+   */
+  rewindTo(number: bigint, stateRoot: Uint8Array, flatTracksHead = true): void {
+    const t = this.tables
+    t.meta.transactionSync(() => {
+      const target = this.canonicalHash(number)
+      if (!target) throw new RewindTargetError(`cannot rewind to block ${number}: it is not a canonical block of this chain`)
+      const removed = [...t.canonical.getRange({ start: u64(number + 1n) })].reverse()
+      const head = this.headHash()
+      if (!head || !buf(removed[0]?.value ?? target).equals(head)) {
+        throw new CorruptionError(`the canonical chain above block ${number} does not end at the head`)
+      }
+      // All checks before the first write; a throw would abort the transaction anyway.
+      const missing = removed.find(({ key }) => !t.changesets.doesExist(key))
+      if (missing) throw new MissingChangeSetError(number, readU64(missing.key))
+      for (const { key, value } of removed) this.unwindBlock(key, value)
+      t.meta.putSync(META_HEAD, buf(target))
+      if (flatTracksHead) t.meta.putSync(META_FLAT_ROOT, buf(stateRoot))
+    }, COMMIT_FLAGS)
+  }
+
+  /** Undo one canonical block (`key` its u64 number) inside `rewindTo`'s transaction. */
+  private unwindBlock(key: Buffer, hash: Buffer): void {
+    const t = this.tables
+    const number = readU64(key)
+    let changeSet: ChangeSet
+    try {
+      changeSet = decodeChangeSet(t.changesets.getBinary(key)!)
+    } catch (cause) {
+      throw new CorruptionError(`the changeset of block ${number} is unreadable`, { cause })
+    }
+    applyFlatUndo(t, changeSet.flat)
+    for (const txHash of changeSet.txHashes) {
+      // Only while the entry is still this block's: the index keeps one block per
+      // transaction, and another block holding it may have been indexed since.
+      const location = this.getTxLocation(txHash)
+      if (location && hash.equals(location.blockHash)) t.txIndex.removeSync(buf(txHash))
+    }
+    for (const logKey of changeSet.logKeys) t.logIndex.removeSync(logIndexKey(logKey, number))
+    t.canonical.removeSync(key)
+    t.changesets.removeSync(key)
   }
 
   /**
@@ -186,7 +268,11 @@ export class ChainStore {
   setHead(hash: Uint8Array, number: bigint, removeAbove: bigint | undefined): void {
     this.tables.meta.transactionSync(() => {
       if (removeAbove !== undefined) {
-        for (let n = number + 1n; n <= removeAbove; n++) this.tables.canonical.removeSync(u64(n))
+        for (let n = number + 1n; n <= removeAbove; n++) {
+          this.tables.canonical.removeSync(u64(n))
+          // A changeset describes a canonical block; it goes with the block.
+          this.tables.changesets.removeSync(u64(n))
+        }
       }
       this.tables.meta.putSync(META_HEAD, buf(hash))
     })
@@ -200,23 +286,5 @@ export class ChainStore {
   async close(): Promise<void> {
     await this.flushed()
     await this.db.close()
-  }
-}
-
-function applyFlatDiff(accounts: Database<Buffer, Buffer>, storage: Database<Buffer, Buffer>, diff: FlatStateDiff): void {
-  for (const address of diff.clearedStorage) {
-    const start = storageKey(address, new Uint8Array(32))
-    const end = storageKey(address, new Uint8Array(32).fill(0xff))
-    for (const key of storage.getKeys({ start, end, snapshot: false })) storage.removeSync(key as Buffer)
-    storage.removeSync(end)
-  }
-  for (const { address, rlp } of diff.accounts.values()) {
-    if (rlp === undefined) accounts.removeSync(buf(address))
-    else accounts.putSync(buf(address), buf(rlp))
-  }
-  for (const { address, slot, value } of diff.storage) {
-    const key = storageKey(address, slot)
-    if (value === undefined || value.length === 0) storage.removeSync(key)
-    else storage.putSync(key, buf(value))
   }
 }

@@ -26,6 +26,8 @@ export interface Tables {
   readonly storage: Database<Buffer, Buffer>
   /** MPT node hash (and code under the 'c' prefix) → bytes; content-addressed, never pruned. */
   readonly trie: Database<Buffer, Buffer>
+  /** uint64 BE number → RLP changeset (changeset.ts): what rewinding that canonical block undoes. */
+  readonly changesets: Database<Buffer, Buffer>
 }
 
 export interface ChainDatabase {
@@ -44,6 +46,7 @@ const TABLE_NAMES = [
   'accounts',
   'storage',
   'trie',
+  'changesets',
 ] as const
 
 export interface OpenDatabaseOptions {
