@@ -16,7 +16,7 @@ import type { Logger } from '../primitives/logger.js'
 import { BaseError, CorruptionError } from '../primitives/errors.js'
 import { keccak256, sha256 } from '../primitives/crypto.js'
 import { toData, type Hex } from '../primitives/hex.js'
-import type { ChainStore } from '../storage/chainStore.js'
+import { RewindTargetError, type ChainStore } from '../storage/chainStore.js'
 import type { FlatStateDiff } from '../storage/flatState.js'
 import { EMPTY_NODE_READER, TrieNodeDB } from '../storage/trieNodeDB.js'
 import { createChainCommon, genesisNumber, type GethGenesis } from './genesis.js'
@@ -74,6 +74,11 @@ export interface BuiltBlock {
   invalid: { ptx: PooledTx; reason: string }[]
 }
 
+/** Called with each newly committed block. */
+export type BlockListener = (block: Block, receipts: StoredReceipt[]) => void
+/** Called after a rewind with the new head and the removed blocks, oldest first. */
+export type RewindListener = (head: BlockHeader, removed: Block[]) => void
+
 /** A block that fails validation on import. */
 export class InvalidBlockError extends BaseError {
   override name = 'InvalidBlockError'
@@ -95,7 +100,8 @@ export class Chain {
   readonly chainId: bigint
   private head: BlockHeader
   private readonly blockCache = new Map<string, Block>()
-  private readonly listeners = new Set<(block: Block, receipts: StoredReceipt[]) => void>()
+  private readonly blockListeners = new Set<BlockListener>()
+  private readonly rewindListeners = new Set<RewindListener>()
   /** Whether the flat tables hold exactly the head state (false only after a repair rewind). */
   flatReadable = true
 
@@ -176,9 +182,15 @@ export class Chain {
   }
 
   /** Subscribe to newly committed blocks. */
-  onBlock(listener: (block: Block, receipts: StoredReceipt[]) => void): () => void {
-    this.listeners.add(listener)
-    return () => this.listeners.delete(listener)
+  onBlock(listener: BlockListener): () => void {
+    this.blockListeners.add(listener)
+    return () => this.blockListeners.delete(listener)
+  }
+
+  /** Subscribe to rewinds (the head moved back; see `rewindTo`). */
+  onRewind(listener: RewindListener): () => void {
+    this.rewindListeners.add(listener)
+    return () => this.rewindListeners.delete(listener)
   }
 
   // ---- building -----------------------------------------------------------------
@@ -269,7 +281,7 @@ export class Chain {
         included.push(ptx)
       }
     } catch (err) {
-      await this.abandonBlock()
+      await this.resetToHead()
       throw err
     }
     const t1 = performance.now()
@@ -294,7 +306,7 @@ export class Chain {
       const t4 = performance.now()
       timings = { execution: (t1 - t0) / 1000, stateRoot: (t2 - t1) / 1000, tries: (t3 - t2) / 1000, storage: (t4 - t3) / 1000 }
     } catch (err) {
-      await this.abandonBlock()
+      await this.resetToHead()
       throw err
     }
     return { block, timings, receipts: stored, included, invalid }
@@ -330,7 +342,7 @@ export class Chain {
         clearCache: false,
       })
     } catch (err) {
-      await this.abandonBlock()
+      await this.resetToHead()
       throw new InvalidBlockError(`block ${block.header.number} (${toData(block.hash())}) is invalid: ${(err as Error).message}`, {
         cause: err,
       })
@@ -339,11 +351,49 @@ export class Chain {
     await this.commit(block, encodedReceipts)
   }
 
+  // ---- rewinding ----------------------------------------------------------------
+
   /**
-   * Drops everything since the committed head: a fresh state manager and VM over the
-   * head's state root (the old ones may hold an unbalanced journal after an exception).
+   * Unwinds the chain to its block `number`, for when the L1 blocks that the blocks
+   * above were derived from were reorged away. Storage undoes them in one transaction
+   * (see `ChainStore.rewindTo`); the state manager and VM restart over block `number`'s
+   * state root, whose trie nodes are still stored (they are never pruned). Returns the
+   * removed blocks oldest first — each sender's transactions in nonce order, as a pool
+   * re-adds them (deposits among them come from L1 again, not from a pool) — and tells
+   * the `onRewind` listeners. Rewinding to the head (the only target on a genesis-only
+   * chain) removes nothing and tells no one. Serialized with building and importing by
+   * the caller, like them.
    */
-  private async abandonBlock(): Promise<void> {
+  async rewindTo(number: bigint): Promise<Block[]> {
+    const head = this.head
+    if (number < 0n || number > head.number) {
+      throw new RewindTargetError(`cannot rewind to block ${number}: the head is block ${head.number}`)
+    }
+    if (number === head.number) return []
+    const removed: Block[] = []
+    for (let n = number + 1n; n <= head.number; n++) removed.push(this.canonicalBlock(n))
+    const target = this.canonicalBlock(number).header
+    this.store.rewindTo(number, target.stateRoot, this.flatReadable)
+    // Orphans stay readable by hash from storage; the cache is for the canonical chain.
+    for (const block of removed) this.blockCache.delete(toData(block.hash()))
+    this.head = target
+    await this.resetToHead()
+    this.notify(this.rewindListeners, (listener) => listener(target, removed), 'rewind')
+    return removed
+  }
+
+  private canonicalBlock(number: bigint): Block {
+    const block = this.getBlockByNumber(number)
+    if (!block) throw new CorruptionError(`canonical block ${number} is missing from storage`)
+    return block
+  }
+
+  /**
+   * A fresh state manager and VM over the head's state root, dropping everything not
+   * committed: after a block was abandoned (the old ones may hold an unbalanced journal
+   * after an exception) or the head moved back.
+   */
+  private async resetToHead(): Promise<void> {
     this.trieDB.discard()
     this.state = new HeadStateManager(this.common, new StateTrie(this.trieDB, this.head.stateRoot))
     this._vm = await createVM({
@@ -381,14 +431,19 @@ export class Chain {
     }, this.flatReadable)
     this.head = block.header
     this.cacheBlock(block)
-    for (const listener of this.listeners) {
+    this.notify(this.blockListeners, (listener) => listener(block, receipts), 'block')
+    return receipts
+  }
+
+  /** A listener's failure is logged, never the chain's: the change is already committed. */
+  private notify<L>(listeners: ReadonlySet<L>, call: (listener: L) => void, event: string): void {
+    for (const listener of listeners) {
       try {
-        listener(block, receipts)
+        call(listener)
       } catch (err) {
-        this.logger.error({ err }, 'block listener failed')
+        this.logger.error({ err }, `${event} listener failed`)
       }
     }
-    return receipts
   }
 
   // ---- reads (committed data only) -----------------------------------------------
