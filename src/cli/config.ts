@@ -12,24 +12,36 @@ import { SLOT_TIME_MAX_MS, SLOT_TIME_MIN_MS } from '../node/options.js'
  */
 const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/, 'must be a 0x-prefixed 20-byte hex address')
 
+const chainIdSchema = z.number().int().positive().max(2 ** 53 - 1)
+const rpcSchema = z
+  .object({
+    host: z.string().min(1).optional(),
+    port: z.number().int().min(0).max(65535).optional(),
+  })
+  .strict()
+
 export const configSchema = z
   .object({
     datadir: z.string().min(1).optional(),
     logLevel: z.enum(LOG_LEVELS as [string, ...string[]]).optional(),
     chain: z
       .object({
-        chainId: z.number().int().positive().max(2 ** 53 - 1).optional(),
+        chainId: chainIdSchema.optional(),
         slotTimeMs: z.number().int().min(SLOT_TIME_MIN_MS).max(SLOT_TIME_MAX_MS).optional(),
         gasLimit: z.number().int().min(5_000_000).max(2 ** 53 - 1).optional(),
         genesis: z.string().min(1).optional(),
         feeRecipient: address.optional(),
-        rpc: z
-          .object({
-            host: z.string().min(1).optional(),
-            port: z.number().int().min(0).max(65535).optional(),
-          })
-          .strict()
-          .optional(),
+        rpc: rpcSchema.optional(),
+      })
+      .strict()
+      .optional(),
+    /** Replica mode (`plexus replica --config`): rebuild `chainId` from the L1 alone. */
+    replica: z
+      .object({
+        l1RpcUrl: z.string().url('must be the L1 JSON-RPC URL, e.g. http://127.0.0.1:8545'),
+        chainId: chainIdSchema,
+        registry: address.optional(),
+        rpc: rpcSchema.optional(),
       })
       .strict()
       .optional(),

@@ -7,6 +7,7 @@ import { importChain } from './commands/import.js'
 import { up } from './commands/up.js'
 import { runNode } from './commands/node.js'
 import { addresses } from './commands/addresses.js'
+import { replica } from './commands/replica.js'
 import { deposit, withdraw } from './commands/bridge.js'
 
 function int(name: string) {
@@ -53,6 +54,19 @@ program
   .option('--port <port>', 'RPC port, HTTP and WebSocket (default 9545)', int('--port'))
   .addOption(logLevel)
   .action(async (opts) => runNode(opts))
+
+program
+  .command('replica')
+  .description('rebuild one chain from L1 data alone (no sequencer), serve its JSON-RPC and check every posted output root')
+  .option('--config <file>', 'config file with a `replica` section (YAML or JSON)')
+  .option('--l1 <url>', 'L1 JSON-RPC URL (e.g. http://127.0.0.1:8545)')
+  .option('--chain <id>', 'chain id to replicate (e.g. 901)', int('--chain'))
+  .option('--registry <address>', "the network's ChainRegistry on L1 (default: the dev network's)")
+  .option('--datadir <dir>', 'data directory (default ./.plexus-replica)')
+  .option('--host <host>', 'RPC listen address (default 127.0.0.1)')
+  .option('--port <port>', 'RPC port (default 9645 for chain 901, 9646 for 902, …)', int('--port'))
+  .addOption(logLevel)
+  .action(async (opts) => replica(opts))
 
 program
   .command('addresses')

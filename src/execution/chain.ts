@@ -51,6 +51,12 @@ export interface BuildBlockParams {
   l1Fee?: L1FeeParams
   gasLimit?: bigint
   extraData?: Uint8Array
+  /**
+   * Every transaction `txs` offers must be included (replicas re-deriving a batch): one
+   * that does not fit or fails validation makes the block invalid (`InvalidBlockError`)
+   * instead of being skipped, and nothing is committed.
+   */
+  strict?: boolean
 }
 
 /** Seconds spent in each phase of building a block (for metrics and profiling). */
@@ -258,6 +264,7 @@ export class Chain {
       for (let it = source?.next(); it !== undefined && !it.done; it = source!.next()) {
         const ptx = it.value
         if (gasLimit - blockGasUsed < ptx.gasLimit) {
+          if (params.strict) throw new InvalidBlockError(`transaction ${ptx.hash} does not fit in the block's remaining gas`)
           // geth: a tx that does not fit is skipped with its sender; stop when not even a transfer fits.
           source!.skipSender(ptx.sender)
           if (gasLimit - blockGasUsed < 21_000n) break
@@ -273,6 +280,7 @@ export class Chain {
           // to where it stood before the tx so none of its effects (gas purchase, nonce)
           // can reach the block.
           while (journalDepth(vm) > height) await vm.evm.journal.revert()
+          if (params.strict) throw new InvalidBlockError(`transaction ${ptx.hash} is invalid: ${(err as Error).message}`, { cause: err })
           invalid.push({ ptx, reason: (err as Error).message })
           source!.skipSender(ptx.sender)
           continue

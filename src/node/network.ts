@@ -1,8 +1,8 @@
-import { brotliCompressSync } from 'node:zlib'
 import path from 'node:path'
-import { createPublicClient, createWalletClient, defineChain, http, toHex, type Hex, type PublicClient } from 'viem'
+import { createPublicClient, createWalletClient, defineChain, getContractAddress, http, type Hex, type PublicClient } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { genesisBlockHash } from '../execution/chain.js'
+import { devAccounts } from '../execution/genesis.js'
 import { rollupGenesis } from '../execution/rollupGenesis.js'
 import { DEFAULT_BASE_FEE_SCALAR, DEFAULT_BLOB_BASE_FEE_SCALAR } from '../execution/l1Fee.js'
 import type { GethGenesis } from '../execution/genesis.js'
@@ -12,6 +12,7 @@ import { toData } from '../primitives/hex.js'
 import type { Lifecycle } from '../primitives/lifecycle.js'
 import type { Logger } from '../primitives/logger.js'
 import { ChainSettlement } from '../settlement/chainSettlement.js'
+import { CHAIN_CONFIG_VERSION, encodeChainConfig } from '../settlement/l1/chainConfig.js'
 import { EmbeddedAnvil } from '../settlement/l1/embeddedAnvil.js'
 import { ensureL1Contracts, readRegistration, registerChain, type ChainRegistration, type L1Deployment } from '../settlement/l1/deploy.js'
 import { L1Tracker } from '../settlement/l1/l1Tracker.js'
@@ -57,6 +58,15 @@ export const DEV_NETWORK = {
   /** The deployer is the test mnemonic's last funded account, so account 0 stays the user's. */
   deployerIndex: 9,
 } as const
+
+/**
+ * Where the dev network's ChainRegistry lives: the deployer's first contract (nonce 0),
+ * as `plexus up` deploys it on a fresh embedded L1. Replicas of the dev network find
+ * the chain's config there without being told.
+ */
+export function devRegistryAddress(): Hex {
+  return getContractAddress({ from: devAccounts()[DEV_NETWORK.deployerIndex]!.address, nonce: 0n })
+}
 
 /** Options of the dev network's `index`-th rollup (chain 901 + index on port 9545 + index). */
 export function devChainOptions(index: number, overrides: Partial<NetworkChainOptions> = {}): NetworkChainOptions {
@@ -176,7 +186,15 @@ export class PlexusNetwork implements Lifecycle {
             batcher: batcher.account.address,
             proposer: proposer.account.address,
             challengeWindow: BigInt(opts.challengeWindowSeconds),
-            config: chainConfigBytes(genesis, l1ChainId),
+            config: encodeChainConfig({
+              version: CHAIN_CONFIG_VERSION,
+              l1ChainId,
+              genesis,
+              feeRecipient: DEFAULT_FEE_VAULT,
+              baseFeeScalar: DEFAULT_BASE_FEE_SCALAR,
+              blobBaseFeeScalar: DEFAULT_BLOB_BASE_FEE_SCALAR,
+              contracts: deployment.contracts,
+            }),
           })
           logger.info({ chainId: opts.chainId, l1Block: registration.registeredAtBlock.toString() }, 'chain registered on L1')
         } else if (registration.genesisHash !== genesisHash) {
@@ -243,21 +261,6 @@ export class PlexusNetwork implements Lifecycle {
     await this.tracker?.stop()
     await this.anvil?.stop()
   }
-}
-
-/**
- * What the registry publishes about a chain so anyone can rebuild it from L1 alone:
- * its genesis and fee parameters, brotli-compressed JSON.
- */
-function chainConfigBytes(genesis: GethGenesis, l1ChainId: number): Hex {
-  const json = JSON.stringify({
-    version: 1,
-    l1ChainId,
-    genesis,
-    baseFeeScalar: DEFAULT_BASE_FEE_SCALAR.toString(),
-    blobBaseFeeScalar: DEFAULT_BLOB_BASE_FEE_SCALAR.toString(),
-  })
-  return toHex(brotliCompressSync(Buffer.from(json)))
 }
 
 async function fund(from: L1Signer, addresses: Hex[], amount: bigint): Promise<void> {

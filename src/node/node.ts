@@ -5,7 +5,7 @@ import { Chain } from '../execution/chain.js'
 import { decodeRawTransactionOffThread } from '../execution/decodeTx.js'
 import { SenderRecovery } from '../execution/senderRecovery.js'
 import { initCrypto } from '../primitives/crypto.js'
-import { ConfigError } from '../primitives/errors.js'
+import { BaseError, ConfigError, RpcErrorCode } from '../primitives/errors.js'
 import { hexToBytes, type Hex } from '../primitives/hex.js'
 import type { Lifecycle } from '../primitives/lifecycle.js'
 import { BlockProducer } from '../sequencer/blockProducer.js'
@@ -16,8 +16,7 @@ import { createMethodRegistry } from '../rpc/methods.js'
 import { RpcServer } from '../rpc/server.js'
 import { SubscriptionManager } from '../rpc/subscriptions.js'
 import { NodeMetrics } from './metrics.js'
-import type { ChainSettlement } from '../settlement/chainSettlement.js'
-import { SLOT_TIME_MAX_MS, SLOT_TIME_MIN_MS, type NodeOptions } from './options.js'
+import { SLOT_TIME_MAX_MS, SLOT_TIME_MIN_MS, type ChainL1Side, type NodeOptions } from './options.js'
 
 const pkg = createRequire(import.meta.url)('../../../package.json') as { version: string }
 export const CLIENT_VERSION = `plexus/v${pkg.version}/${process.platform}-${process.arch}/node${process.versions.node}`
@@ -35,7 +34,7 @@ export class PlexusNode implements Lifecycle {
   private rpc: RpcServer | undefined
   private filters: FilterManager | undefined
   private recovery: SenderRecovery | undefined
-  private _settlement: ChainSettlement | undefined
+  private _settlement: ChainL1Side | undefined
   private stopped = false
 
   constructor(readonly options: NodeOptions) {
@@ -53,7 +52,7 @@ export class PlexusNode implements Lifecycle {
   }
 
   /** The chain's L1 side (settled chains only). */
-  get settlement(): ChainSettlement | undefined {
+  get settlement(): ChainL1Side | undefined {
     return this._settlement
   }
 
@@ -141,6 +140,7 @@ export class PlexusNode implements Lifecycle {
       clientVersion: CLIENT_VERSION,
       settlement,
       submitRawTransaction: async (raw) => {
+        if (this.options.rejectTransactions) throw new BaseError(this.options.rejectTransactions, { rpcCode: RpcErrorCode.Server })
         const ptx = await decodeRawTransactionOffThread(raw, chain.common, recovery, pool.checkEnvelope)
         await pool.add(ptx)
         return ptx.hash as Hex

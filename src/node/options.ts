@@ -1,6 +1,8 @@
 import type { GethGenesis } from '../execution/genesis.js'
 import type { Chain } from '../execution/chain.js'
-import type { ChainSettlement } from '../settlement/chainSettlement.js'
+import type { Lifecycle } from '../primitives/lifecycle.js'
+import type { SettlementView } from '../rpc/api.js'
+import type { BlockInputSource } from '../sequencer/blockInputs.js'
 import type { LogLevel, Logger } from '../primitives/logger.js'
 import type { RpcLimits } from '../rpc/api.js'
 import type { RpcOptions } from '../rpc/options.js'
@@ -21,12 +23,26 @@ export interface NodeOptions {
   rpc: Partial<RpcOptions>
   rpcLimits?: Partial<RpcLimits>
   txpool?: Partial<TxPoolOptions>
-  /** Produce blocks on the slot clock (off for import-only or tests that step blocks). */
+  /** Produce blocks on the slot clock (off for import-only, replicas, or tests that step blocks). */
   produceBlocks: boolean
+  /**
+   * Why `eth_sendRawTransaction` is refused (a replica has no sequencer to send to);
+   * unset: transactions are accepted into the pool.
+   */
+  rejectTransactions?: string
   logger: Logger
   logLevel?: LogLevel
   /** Settles the chain on L1: builds its L1 side once the chain is open. */
-  settlement?: (chain: Chain, logger: Logger) => ChainSettlement
+  settlement?: (chain: Chain, logger: Logger) => ChainL1Side
+}
+
+/**
+ * A chain's L1 side as the node sees it: a sequencer's (block inputs, batcher, proposer)
+ * or a replica's (derivation from L1); both answer the `plexus_*` settlement methods.
+ */
+export interface ChainL1Side extends Lifecycle, SettlementView {
+  /** Deposits and L1 fee parameters of each produced block (sequencers only). */
+  readonly inputs?: BlockInputSource
 }
 
 export const SLOT_TIME_MIN_MS = 50

@@ -19,4 +19,10 @@ export interface BlockInputs {
  */
 export interface BlockInputSource {
   inputsFor(parent: BlockHeader, timestamp: bigint): BlockInputs | undefined
+  /**
+   * The newest block at or below `head` whose L1 origin is still canonical, when `head`'s
+   * is not (an L1 reorg removed it): the chain must rewind there before building on.
+   * Undefined when `head` is fine.
+   */
+  rewindTarget(head: BlockHeader): bigint | undefined
 }

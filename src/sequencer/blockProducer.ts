@@ -1,5 +1,7 @@
 import type { Block } from '@ethereumjs/block'
 import type { Chain, BuiltBlock } from '../execution/chain.js'
+import { toPooledTx } from '../execution/decodeTx.js'
+import { isDepositTransaction } from '../execution/depositTx.js'
 import type { Lifecycle } from '../primitives/lifecycle.js'
 import type { Logger } from '../primitives/logger.js'
 import type { TxPool } from './txpool/index.js'
@@ -81,8 +83,24 @@ export class BlockProducer implements Lifecycle {
     }, delayMs)
   }
 
+  /**
+   * When an L1 reorg removed the origin of the newest blocks, rewinds the chain to the
+   * last block whose origin survived; the removed blocks' transactions go back to the
+   * pool (their deposits are re-derived from the new L1 chain).
+   */
+  private async followL1Reorg(): Promise<void> {
+    const target = this.options.inputs?.rewindTarget(this.chain.headHeader())
+    if (target === undefined) return
+    const from = this.chain.headHeader().number
+    const removed = await this.chain.rewindTo(target)
+    const returned = removed.flatMap((block) => block.transactions.filter((tx) => !isDepositTransaction(tx)).map((tx) => toPooledTx(tx, tx.serialize())))
+    await this.pool.onRewind(returned)
+    this.logger.warn({ from: from.toString(), to: target.toString(), returnedTxs: returned.length }, 'L1 reorg removed the origin of recent blocks; rewound')
+  }
+
   private async build(): Promise<Block | undefined> {
     const started = performance.now()
+    await this.followL1Reorg()
     const head = this.chain.headHeader()
     const now = BigInt(Math.floor(Date.now() / 1000))
     let timestamp = now > head.timestamp ? now : head.timestamp

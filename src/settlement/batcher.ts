@@ -9,6 +9,7 @@ import type { Logger } from '../primitives/logger.js'
 import { toData } from '../primitives/hex.js'
 import { decodeBatch, packBatches, type BatchBlock } from './batch/codec.js'
 import { abiOf } from './l1/abis.js'
+import { BatchLedger } from './batchLedger.js'
 import type { L1Tracker } from './l1/l1Tracker.js'
 import { reasonOf, writeAndWait, type L1Signer } from './l1/l1Transactions.js'
 
@@ -23,13 +24,6 @@ export interface BatcherOptions {
   maxBlocksPerRound: number
 }
 
-/** One posted batch: which L2 blocks it carries and the L1 block holding it. */
-interface PostedBatch {
-  l1Number: bigint
-  l1Hash: Hex
-  lastBlock: bigint
-}
-
 export const BATCH_SUBMITTED_EVENT = parseAbiItem(
   'event BatchSubmitted(uint256 indexed chainId, uint256 indexed batchIndex, bytes32 dataHash)',
 )
@@ -41,9 +35,7 @@ export const BATCH_SUBMITTED_EVENT = parseAbiItem(
  * makes its blocks unsafe again and they are posted again.
  */
 export class Batcher implements Lifecycle {
-  private readonly posted: PostedBatch[] = []
-  /** Last L2 block already carried by a batch on L1 before this process started. */
-  private recoveredUpTo = 0n
+  private readonly posted = new BatchLedger()
   private unsubscribe: (() => void)[] = []
   private readonly rounds = new SingleFlight(
     () => this.postNew(),
@@ -62,6 +54,7 @@ export class Batcher implements Lifecycle {
     await this.recover()
     this.unsubscribe.push(this.tracker.onHead(() => this.kick()))
     this.unsubscribe.push(this.tracker.onReorg((ancestor) => this.onReorg(ancestor)))
+    this.unsubscribe.push(this.chain.onRewind((head) => this.posted.truncateTo(head.number)))
     this.kick()
   }
 
@@ -72,14 +65,12 @@ export class Batcher implements Lifecycle {
 
   /** Last L2 block posted in a canonical L1 block. */
   safeHead(): bigint {
-    return this.posted.length ? this.posted[this.posted.length - 1]!.lastBlock : this.recoveredUpTo
+    return this.posted.safeHead()
   }
 
   /** Last L2 block posted in an L1 block at or below `l1Number` (for the finalized head). */
   safeHeadAt(l1Number: bigint): bigint {
-    let safe = this.recoveredUpTo
-    for (const p of this.posted) if (p.l1Number <= l1Number) safe = p.lastBlock
-    return safe
+    return this.posted.safeHeadAt(l1Number)
   }
 
   /** Posts what is new now (also called on every L1 head). */
@@ -99,6 +90,8 @@ export class Batcher implements Lifecycle {
       const txs = txsOf(block)
       const info = l1InfoOf(txs[0])
       if (!info) throw new Error(`block ${n} has no L1 info deposit; cannot batch it`)
+      // Its origin left the L1 chain: the producer is about to rewind this block.
+      if (this.tracker.block(info.number)?.hash !== toData(info.hash)) break
       blocks.push({
         number: n,
         hash: block.hash(),
@@ -109,6 +102,7 @@ export class Batcher implements Lifecycle {
         txs: txs.filter((t) => !isDepositTransaction(t)).map((t) => t.serialize()),
       })
     }
+    if (blocks.length === 0) return
     for (const batch of packBatches(this.options.chainId, blocks, this.options.maxBatchBytes)) {
       if (this.rounds.isStopped) return
       const receipt = await writeAndWait(this.signer, {
@@ -117,7 +111,7 @@ export class Batcher implements Lifecycle {
         functionName: 'submitBatch',
         args: [this.options.chainId, toData(batch.data)],
       })
-      this.posted.push({ l1Number: receipt.blockNumber, l1Hash: receipt.blockHash, lastBlock: batch.lastBlock })
+      this.posted.record({ l1Number: receipt.blockNumber, l1Hash: receipt.blockHash, lastBlock: batch.lastBlock })
       this.logger.debug(
         { first: batch.firstBlock.toString(), last: batch.lastBlock.toString(), bytes: batch.data.length, l1Block: receipt.blockNumber.toString() },
         'posted batch',
@@ -126,8 +120,7 @@ export class Batcher implements Lifecycle {
   }
 
   private onReorg(ancestor: bigint): void {
-    while (this.posted.length && this.posted[this.posted.length - 1]!.l1Number > ancestor) {
-      const dropped = this.posted.pop()!
+    for (const dropped of this.posted.dropAbove(ancestor)) {
       this.logger.warn({ l1Block: dropped.l1Number.toString(), lastBlock: dropped.lastBlock.toString() }, 'batch left the L1 chain; reposting')
     }
   }
@@ -154,7 +147,7 @@ export class Batcher implements Lifecycle {
         const parent = this.chain.getBlockByNumber(batch.firstBlock - 1n)
         if (batch.firstBlock !== next || !parent || toData(parent.hash()) !== toData(batch.parentHash)) continue
         next = batch.firstBlock + BigInt(batch.blocks.length)
-        this.posted.push({ l1Number: log.blockNumber!, l1Hash: log.blockHash!, lastBlock: next - 1n })
+        this.posted.record({ l1Number: log.blockNumber!, l1Hash: log.blockHash!, lastBlock: next - 1n })
       } catch {
         continue // not ours to judge here; replicas log why a batch is skipped
       }

@@ -1,6 +1,6 @@
-import type { Hex } from 'viem'
+import type { Hex, PublicClient } from 'viem'
 import type { Chain } from '../execution/chain.js'
-import { toData } from '../primitives/hex.js'
+import { toData, toQuantity } from '../primitives/hex.js'
 import type { Lifecycle } from '../primitives/lifecycle.js'
 import type { Logger } from '../primitives/logger.js'
 import { Batcher } from './batcher.js'
@@ -86,39 +86,55 @@ export class ChainSettlement implements Lifecycle {
   /** `plexus_getL1Addresses`: where this chain's L1 side lives. */
   l1Addresses(): Record<string, unknown> {
     const o = this.options
-    return {
-      l1ChainId: o.deployment.l1ChainId,
-      l1RpcUrl: o.l1RpcUrl,
-      ...o.deployment.contracts,
-      batcher: o.registration.batcher,
-      proposer: o.registration.proposer,
-      registeredAtBlock: `0x${o.registration.registeredAtBlock.toString(16)}`,
-      challengeWindow: `0x${o.registration.challengeWindow.toString(16)}`,
-    }
+    return l1AddressesOf(o.deployment.l1ChainId, o.l1RpcUrl, o.deployment.contracts, o.registration)
   }
 
   /** `plexus_syncStatus`: unsafe (produced), safe (batched on L1), finalized (batched in a finalized L1 block). */
   async syncStatus(): Promise<Record<string, unknown>> {
     const tracker = this.options.tracker
     const l1Head = tracker.head()
-    let l1Finalized: bigint | undefined
-    try {
-      l1Finalized = (await tracker.client.getBlock({ blockTag: 'finalized' })).number ?? undefined
-    } catch {
-      l1Finalized = undefined
-    }
-    const ref = (n: bigint): HeadRef | null => {
-      const block = this.chain.getBlockByNumber(n)
-      return block ? { number: `0x${n.toString(16)}`, hash: toData(block.hash()) } : null
-    }
-    const head = this.chain.headHeader().number
+    const finalized = await l1Finalized(tracker.client)
     return {
-      unsafe: ref(head),
-      safe: ref(this.batcher.safeHead()),
-      finalized: ref(l1Finalized === undefined ? 0n : this.batcher.safeHeadAt(l1Finalized)),
-      l1: l1Head ? { number: `0x${l1Head.number.toString(16)}`, hash: l1Head.hash } : null,
-      latestOutput: `0x${this.proposer.latestProposed().toString(16)}`,
+      mode: 'sequencer',
+      unsafe: headRef(this.chain, this.chain.headHeader().number),
+      safe: headRef(this.chain, this.batcher.safeHead()),
+      finalized: headRef(this.chain, finalized === undefined ? 0n : this.batcher.safeHeadAt(finalized)),
+      l1: l1Head ? { number: toQuantity(l1Head.number), hash: l1Head.hash } : null,
+      latestOutput: toQuantity(this.proposer.latestProposed()),
       outputMismatches: [],
     }
+  }
+}
+
+/** `plexus_getL1Addresses` of a chain: the L1, its contracts by name, and the chain's roles. */
+export function l1AddressesOf(
+  l1ChainId: number,
+  l1RpcUrl: string,
+  contracts: Record<string, Hex>,
+  registration: ChainRegistration,
+): Record<string, unknown> {
+  return {
+    l1ChainId,
+    l1RpcUrl,
+    ...contracts,
+    batcher: registration.batcher,
+    proposer: registration.proposer,
+    registeredAtBlock: toQuantity(registration.registeredAtBlock),
+    challengeWindow: toQuantity(registration.challengeWindow),
+  }
+}
+
+/** A block as `plexus_syncStatus` reports a head, or null if the chain does not have it. */
+export function headRef(chain: Chain, number: bigint): HeadRef | null {
+  const block = chain.getBlockByNumber(number)
+  return block ? { number: toQuantity(number), hash: toData(block.hash()) } : null
+}
+
+/** The L1's finalized block number, or undefined if the L1 does not say (or is unreachable). */
+export async function l1Finalized(client: PublicClient): Promise<bigint | undefined> {
+  try {
+    return (await client.getBlock({ blockTag: 'finalized' })).number ?? undefined
+  } catch {
+    return undefined
   }
 }

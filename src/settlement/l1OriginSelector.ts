@@ -3,6 +3,7 @@ import type { Chain } from '../execution/chain.js'
 import { txsOf } from '../execution/executeTx.js'
 import { l1FeeParamsOf, l1InfoDeposit, l1InfoOf, type L1BlockInfo } from '../execution/l1Info.js'
 import { toData } from '../primitives/hex.js'
+import type { DepositTransaction } from '../execution/depositTx.js'
 import type { BlockInputs, BlockInputSource } from '../sequencer/blockInputs.js'
 import { refHashBytes, type L1BlockRef, type L1Tracker } from './l1/l1Tracker.js'
 
@@ -30,6 +31,20 @@ export class L1OriginSelector implements BlockInputSource {
     private readonly options: L1OriginSelectorOptions,
   ) {}
 
+  rewindTarget(head: BlockHeader): bigint | undefined {
+    let target: bigint | undefined
+    for (let n = head.number; n > 0n; n--) {
+      const block = this.chain.getBlockByNumber(n)
+      const info = block && l1InfoOf(txsOf(block)[0])
+      if (!info) break
+      const canonical = this.tracker.block(info.number)
+      // Not tracked (yet): nothing says it was reorged away.
+      if (!canonical || canonical.hash === toData(info.hash)) break
+      target = n - 1n
+    }
+    return target
+  }
+
   inputsFor(parent: BlockHeader, timestamp: bigint): BlockInputs | undefined {
     const o = this.options
     const parentBlock = this.chain.getBlockByHash(parent.hash())
@@ -54,20 +69,32 @@ export class L1OriginSelector implements BlockInputSource {
     if (!origin) return undefined
     const deposits = sequenceNumber === 0n ? this.tracker.depositsIn(origin.hash, o.chainId) : []
     if (!deposits) return undefined
-    const info: L1BlockInfo = {
-      number: origin.number,
-      timestamp: origin.timestamp,
-      hash: refHashBytes(origin),
-      baseFee: origin.baseFee,
-      blobBaseFee: origin.blobBaseFee,
-      sequenceNumber,
-      baseFeeScalar: o.baseFeeScalar,
-      blobBaseFeeScalar: o.blobBaseFeeScalar,
-    }
-    return {
-      timestamp: timestamp < origin.timestamp ? origin.timestamp : timestamp,
-      deposits: [l1InfoDeposit(info), ...deposits],
-      l1Fee: l1FeeParamsOf(info),
-    }
+    return blockInputsAt(origin, sequenceNumber, timestamp < origin.timestamp ? origin.timestamp : timestamp, deposits, o)
   }
+}
+
+/**
+ * The inputs of an L2 block with L1 origin `origin`: the L1-info deposit, then the
+ * origin's user deposits (which the caller passes only for the first block of an
+ * origin), and the L1 fee parameters. The sequencer and replicas both build blocks
+ * from this, so they agree byte for byte.
+ */
+export function blockInputsAt(
+  origin: L1BlockRef,
+  sequenceNumber: bigint,
+  timestamp: bigint,
+  deposits: readonly DepositTransaction[],
+  scalars: { baseFeeScalar: bigint; blobBaseFeeScalar: bigint },
+): BlockInputs {
+  const info: L1BlockInfo = {
+    number: origin.number,
+    timestamp: origin.timestamp,
+    hash: refHashBytes(origin),
+    baseFee: origin.baseFee,
+    blobBaseFee: origin.blobBaseFee,
+    sequenceNumber,
+    baseFeeScalar: scalars.baseFeeScalar,
+    blobBaseFeeScalar: scalars.blobBaseFeeScalar,
+  }
+  return { timestamp, deposits: [l1InfoDeposit(info), ...deposits], l1Fee: l1FeeParamsOf(info) }
 }

@@ -23,6 +23,8 @@ export interface ProposerOptions {
  */
 export class Proposer implements Lifecycle {
   private lastProposed = 0n
+  /** An L1 reorg may have removed outputs: read the oracle again before the next proposal. */
+  private stale = true
   private readonly rounds = new SingleFlight(
     () => this.proposeNext(),
     (err) => this.logger.warn({ err: reasonOf(err) }, 'output proposal failed; retrying on the next L1 block'),
@@ -39,13 +41,23 @@ export class Proposer implements Lifecycle {
   ) {}
 
   async start(): Promise<void> {
+    await this.readLatest()
+    const offHead = this.tracker.onHead(() => void this.kick())
+    const offReorg = this.tracker.onReorg(() => (this.stale = true))
+    this.unsubscribe = () => {
+      offHead()
+      offReorg()
+    }
+  }
+
+  private async readLatest(): Promise<void> {
+    this.stale = false
     this.lastProposed = (await this.signer.publicClient.readContract({
       address: this.options.oracle,
       abi: abiOf('OutputOracle'),
       functionName: 'latestBlockNumber',
       args: [this.options.chainId],
     })) as bigint
-    this.unsubscribe = this.tracker.onHead(() => void this.kick())
   }
 
   async stop(): Promise<void> {
@@ -63,6 +75,7 @@ export class Proposer implements Lifecycle {
   }
 
   private async proposeNext(): Promise<void> {
+    if (this.stale) await this.readLatest()
     const interval = this.options.intervalBlocks
     const target = (this.safeHead() / interval) * interval
     if (target <= this.lastProposed) return

@@ -220,6 +220,32 @@ export class TxPool {
   }
 
   /**
+   * The head went back (the chain rewound after an L1 reorg): every sender's state is
+   * re-read, then the transactions of the removed blocks, oldest first, are offered
+   * again. Those that are no longer valid (or already pooled) are dropped silently:
+   * they were in a block the network no longer has, as geth does on a reorg.
+   */
+  async onRewind(returned: readonly PooledTx[]): Promise<void> {
+    this.epoch++
+    this.syncEvictionBaseFee()
+    const senders = [...this.senders.keys()]
+    const states = await Promise.all(senders.map((s) => this.readState(s)))
+    const { gasLimit } = this.deps.head()
+    for (let i = 0; i < senders.length; i++) {
+      const q = this.senders.get(senders[i]!)
+      if (q !== undefined) this.refresh(q, states[i]!, gasLimit)
+    }
+    for (const ptx of returned) {
+      if (this.all.has(ptx.hash)) continue
+      try {
+        await this.add(ptx)
+      } catch (err) {
+        this.deps.logger?.debug({ hash: ptx.hash, err: (err as Error).message }, 'txpool: dropped a transaction of a rewound block')
+      }
+    }
+  }
+
+  /**
    * Pending txs for a block at `baseFee`, best effective tip first, each sender in nonce
    * order. Takes a snapshot (O(pending)); the pool may change while it is consumed.
    */

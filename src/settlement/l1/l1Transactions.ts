@@ -53,11 +53,32 @@ export async function writeAndWait(signer: L1Signer, call: ContractWrite): Promi
   } catch (err) {
     throw new L1TransactionError(`L1 call ${call.functionName} failed: ${reasonOf(err)}`, { cause: err })
   }
-  const receipt = await publicClient.waitForTransactionReceipt({ hash, pollingInterval: 250 })
+  const receipt = await waitForInclusion(publicClient, hash, call.functionName)
   if (receipt.status !== 'success') {
     throw new L1TransactionError(`L1 call ${call.functionName} reverted in block ${receipt.blockNumber} (tx ${hash})`)
   }
   return receipt
+}
+
+const RECEIPT_POLL_MS = 250
+/** Consecutive polls without the transaction anywhere before it counts as dropped. */
+const DROPPED_AFTER_POLLS = 8
+
+/**
+ * Waits for the receipt of `hash`. Unlike viem's wait, it gives up when the L1 no longer
+ * knows the transaction at all (an L1 reorg dropped it and the node did not re-pool it),
+ * so the caller's next round can send again instead of waiting minutes for nothing.
+ */
+async function waitForInclusion(client: PublicClient, hash: Hex, what: string): Promise<TransactionReceipt> {
+  let missing = 0
+  for (;;) {
+    const receipt = await client.getTransactionReceipt({ hash }).catch(() => undefined)
+    if (receipt) return receipt
+    const known = await client.getTransaction({ hash }).catch(() => undefined)
+    missing = known ? 0 : missing + 1
+    if (missing >= DROPPED_AFTER_POLLS) throw new L1TransactionError(`L1 call ${what} (tx ${hash}) was dropped by the L1 before inclusion`)
+    await new Promise((resolve) => setTimeout(resolve, RECEIPT_POLL_MS))
+  }
 }
 
 /** The revert reason or short message of a viem error. */
