@@ -4,6 +4,7 @@
  * spot-check receipts.
  */
 import type { Hex } from 'viem'
+import { BlockWatcher } from './blockWatcher.js'
 import { chunk, sleep, type Rpc } from './rpc.js'
 import type { PreparedWorkload } from './workload.js'
 
@@ -37,13 +38,12 @@ export type Measurement = {
   timedOut: string | undefined
 }
 
-function percentile(sorted: number[], p: number): number {
+/** The p-th percentile (nearest rank) of ascending `sorted`; NaN when empty. */
+export function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return NaN
   const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))
   return sorted[rank]!
 }
-
-type BlockBody = { transactions: Hex[] } | null
 
 export async function measure(rpc: Rpc, workload: PreparedWorkload, opts: MeasureOptions): Promise<Measurement> {
   const { txs } = workload
@@ -55,63 +55,14 @@ export async function measure(rpc: Rpc, workload: PreparedWorkload, opts: Measur
   let includedCount = 0
   let sendErrors = 0
   let firstSendError: string | undefined
-  let blocks = 0
 
-  const startBlock = Number(await rpc.call<Hex>('eth_blockNumber'))
-
-  // Watcher: one loop notes when each new height is first seen, another fetches the
-  // bodies of noted heights and stamps their transactions with that time.
-  let stopped = false
-  let seenHeight = startBlock
-  let fetchedHeight = startBlock
-  const observedAt = new Map<number, number>()
-  let watchError: unknown
-
-  const poller = (async () => {
-    while (!stopped) {
-      try {
-        const height = Number(await rpc.call<Hex>('eth_blockNumber'))
-        const now = performance.now()
-        for (let n = seenHeight + 1; n <= height; n++) observedAt.set(n, now)
-        if (height > seenHeight) seenHeight = height
-      } catch (err) {
-        watchError = err
-      }
-      await sleep(opts.pollMs)
+  const watcher = await BlockWatcher.start(rpc, opts.pollMs, (hash, _block, at) => {
+    const i = indexByHash.get(hash.toLowerCase())
+    if (i !== undefined && Number.isNaN(includedAt[i]!)) {
+      includedAt[i] = at
+      includedCount++
     }
-  })()
-
-  const fetcher = (async () => {
-    while (!stopped) {
-      if (fetchedHeight >= seenHeight) {
-        await sleep(opts.pollMs)
-        continue
-      }
-      const heights: number[] = []
-      for (let n = fetchedHeight + 1; n <= seenHeight && heights.length < 100; n++) heights.push(n)
-      try {
-        const answers = await rpc.batch(heights.map((n) => ({ method: 'eth_getBlockByNumber', params: [`0x${n.toString(16)}`, false] })))
-        for (const [j, a] of answers.entries()) {
-          const body = a.result as BlockBody
-          if (a.error || !body) throw new Error(`block ${heights[j]} not available: ${a.error?.message ?? 'null'}`)
-          const at = observedAt.get(heights[j]!)!
-          for (const hash of body.transactions) {
-            const i = indexByHash.get(hash.toLowerCase())
-            if (i !== undefined && Number.isNaN(includedAt[i]!)) {
-              includedAt[i] = at
-              includedCount++
-            }
-          }
-          observedAt.delete(heights[j]!)
-          fetchedHeight = heights[j]!
-          blocks++
-        }
-      } catch (err) {
-        watchError = err
-        await sleep(opts.pollMs)
-      }
-    }
-  })()
+  })
 
   // Senders: each lane posts its batches one after another; lanes run concurrently.
   const firstSend = performance.now()
@@ -149,17 +100,16 @@ export async function measure(rpc: Rpc, workload: PreparedWorkload, opts: Measur
     for (let i = 0; i < txs.length; i++) if (accepted[i] && Number.isNaN(includedAt[i]!)) pendingAccepted++
     if (pendingAccepted === 0) break
     if (performance.now() > deadline) {
-      const why = watchError ? ` (last watcher error: ${(watchError as Error).message})` : ''
+      const why = watcher.lastError ? ` (last watcher error: ${(watcher.lastError as Error).message})` : ''
       timedOut =
         `timed out after ${(opts.inclusionTimeoutMs / 1000).toFixed(0)}s waiting for inclusion: ` +
         `${includedCount} of ${txs.length} txs included (${acceptedCount} acknowledged by the target), ` +
-        `head at block ${seenHeight}${why}`
+        `head at block ${watcher.height}${why}`
       break
     }
     await sleep(opts.pollMs)
   }
-  stopped = true
-  await Promise.all([poller, fetcher])
+  await watcher.stop()
 
   const latencies: number[] = []
   let lastIncluded = firstSend
@@ -186,7 +136,7 @@ export async function measure(rpc: Rpc, workload: PreparedWorkload, opts: Measur
     p50Ms: percentile(latencies, 50),
     p99Ms: percentile(latencies, 99),
     maxMs: latencies.length ? latencies[latencies.length - 1]! : NaN,
-    blocks,
+    blocks: watcher.blocks,
     verify,
     timedOut,
   }

@@ -5,6 +5,7 @@
 import { cpus, totalmem } from 'node:os'
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
+import type { SettlementResult } from './settlement.js'
 import type { TargetKind } from './targets.js'
 import { WORKLOAD_LABEL, type WorkloadKind } from './workload.js'
 
@@ -50,12 +51,14 @@ export type Report = {
   machine: { cpus: number; cpuModel: string; totalMemoryGB: number; node: string; platform: string; date: string }
   config: RunConfig
   rows: Row[]
+  /** Batch cost and deposit latency; null when the run left the settlement part out. */
+  settlement: SettlementResult | null
 }
 
 export const START_MARKER = '<!-- results:start -->'
 export const END_MARKER = '<!-- results:end -->'
 
-export function buildReport(rows: Row[], config: RunConfig): Report {
+export function buildReport(rows: Row[], config: RunConfig, settlement: SettlementResult | null): Report {
   const cpu = cpus()
   return {
     machine: {
@@ -68,6 +71,7 @@ export function buildReport(rows: Row[], config: RunConfig): Report {
     },
     config,
     rows,
+    settlement,
   }
 }
 
@@ -83,7 +87,16 @@ function num(value: number | null, digits = 0): string {
   return value === null || Number.isNaN(value) ? '—' : value.toFixed(digits)
 }
 
-/** A markdown table (it reads fine on a terminal too), plus one note per failed row. */
+/** A markdown table (it reads fine on a terminal too); numeric columns right-aligned. */
+function markdownTable(header: string[], body: string[][], numeric: ReadonlySet<number>): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)))
+  const line = (cells: string[]) =>
+    `| ${cells.map((c, i) => (numeric.has(i) ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join(' | ')} |`
+  const sep = `|${widths.map((w, i) => (numeric.has(i) ? `${'-'.repeat(w + 1)}:` : '-'.repeat(w + 2))).join('|')}|`
+  return [line(header), sep, ...body.map(line)].join('\n')
+}
+
+/** The throughput table, plus one note per failed row. */
 export function formatTable(report: Report): string {
   const { rows } = report
   const header = ['target', 'workload', 'txs', 'TPS', 'p50 ms', 'p99 ms', 'peak RSS MB', 'Plexus/anvil TPS']
@@ -97,24 +110,93 @@ export function formatTable(report: Report): string {
     num(r.peakRssMB),
     ratio(r, rows),
   ])
-  const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)))
-  const numeric = new Set([2, 3, 4, 5, 6, 7])
-  const line = (cells: string[]) =>
-    `| ${cells.map((c, i) => (numeric.has(i) ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join(' | ')} |`
-  const sep = `|${widths.map((w, i) => (numeric.has(i) ? `${'-'.repeat(w + 1)}:` : '-'.repeat(w + 2))).join('|')}|`
   const notes = rows
     .filter((r) => r.error)
     .map((r) => `- ${r.target}, ${WORKLOAD_LABEL[r.workload]}: ${r.error!.split('\n')[0]}`)
-  return [line(header), sep, ...body.map(line), ...(notes.length ? ['', ...notes] : [])].join('\n')
+  return [markdownTable(header, body, new Set([2, 3, 4, 5, 6, 7])), ...(notes.length ? ['', ...notes] : [])].join('\n')
+}
+
+/** The OP Stack's floor on a transaction's compressed size (Fjord `minTransactionSize`). */
+const OP_REFERENCE = 'OP ~100 B/tx'
+
+/** The settlement table: metric, Plexus, reference, notes; plus a note if a part failed. */
+export function formatSettlementTable(s: SettlementResult): string {
+  const body: string[][] = []
+  for (const c of s.batchCosts) {
+    const label = WORKLOAD_LABEL[c.workload]
+    const others = c.otherTxs > 0 ? `; ${c.otherTxs} other txs in the same batches` : ''
+    body.push([
+      `L1 bytes per L2 tx, ${label}`,
+      `${c.bytesPerTx.toFixed(1)} B`,
+      OP_REFERENCE,
+      `${c.txs} txs in ${c.batches} batch${c.batches === 1 ? '' : 'es'} (${c.l2Blocks} L2 blocks, ${c.emptyBlocks} empty, charged to the txs)${others}; ` +
+        `${c.rawBytesPerTx.toFixed(0)} B signed, uncompressed; the L1 fee charges for ${c.feeEstimateBytesPerTx.toFixed(0)} B (Fjord estimate)`,
+    ])
+  }
+  for (const c of s.batchCosts) {
+    body.push([
+      `L1 gas per L2 tx, ${WORKLOAD_LABEL[c.workload]}`,
+      c.l1GasPerTx.toFixed(0),
+      '—',
+      `submitBatch gasUsed ÷ txs, ${c.calldataBytesPerTx.toFixed(1)} B of calldata per tx; ` +
+        (c.calldataFloor ? 'each batch paid the EIP-7623 calldata floor (40 gas per non-zero byte)' : 'above the EIP-7623 calldata floor'),
+    ])
+  }
+  if (s.idle && s.idle.batches > 0) {
+    body.push([
+      'L1 bytes per batch of empty blocks',
+      `${(s.idle.bytes / s.idle.batches).toFixed(0)} B`,
+      '—',
+      `${s.idle.batches} batches with no transaction, ${(s.idle.l2Blocks / s.idle.batches).toFixed(1)} empty L2 blocks each: ` +
+        'an idle chain still posts one per L1 block; not in the rows above',
+    ])
+  }
+  const d = s.depositLatency
+  if (d) {
+    body.push([
+      'Deposit latency, L1 blocks',
+      `${d.l1Blocks.median} median, ${d.l1Blocks.max} max`,
+      '—',
+      `L1 head when the L2 block appeared − the deposit's L1 block; ${d.deposits} deposits, ${s.l1BlockTimeSeconds} s L1 blocks, ` +
+        `${s.confirmations} confirmations; ${d.maxOriginLag === 0 ? "each L2 block's L1 origin is the deposit's L1 block" : `L1 origin up to ${d.maxOriginLag} blocks after the deposit's`}`,
+    ])
+    body.push([
+      'Deposit latency, seconds',
+      `${d.seconds.median.toFixed(2)} median, ${d.seconds.max.toFixed(2)} max`,
+      '—',
+      `deposit's L1 block first seen → its L2 block first seen; from the deposit call: ${d.fromSendSeconds.median.toFixed(2)} median, ${d.fromSendSeconds.max.toFixed(2)} max`,
+    ])
+  }
+  const table = body.length ? markdownTable(['metric', 'Plexus', 'reference', 'notes'], body, new Set()) : ''
+  const note = s.error ? `- settlement: ${s.error.split('\n')[0]}` : ''
+  return [table, note].filter(Boolean).join('\n\n')
 }
 
 function machineLine(report: Report): string {
   const m = report.machine
+  return `${m.date.slice(0, 10)}, ${m.cpus} × ${m.cpuModel}, ${m.totalMemoryGB} GB RAM, Node ${m.node}, ${m.platform}.`
+}
+
+function settlementLine(s: SettlementResult): string {
   return (
-    `${m.date.slice(0, 10)}, ${m.cpus} × ${m.cpuModel}, ${m.totalMemoryGB} GB RAM, Node ${m.node}, ${m.platform}; ` +
-    `${report.config.count} txs per workload from ${report.config.senders} senders, ` +
-    `${report.config.batchSize} txs per batch, ${report.config.lanes} batches in flight.`
+    `rollup ${s.chainId} and its L1 (embedded anvil, ${s.l1BlockTimeSeconds} s blocks, ${s.confirmations} confirmations) ` +
+    `in the bench process; ${s.txsPerWorkload} txs per workload from ${s.senders} senders, ${s.deposits} deposits; ` +
+    `${(s.durationMs / 1000).toFixed(0)} s in all.`
   )
+}
+
+/** Everything the run measured: the throughput table and the settlement table, each under its settings. */
+export function formatResults(report: Report): string {
+  const { config, rows, settlement } = report
+  const parts: string[] = []
+  if (rows.length > 0) {
+    parts.push(
+      `Throughput: ${config.count} txs per workload from ${config.senders} senders, ${config.batchSize} txs per batch, ${config.lanes} batches in flight.`,
+      formatTable(report),
+    )
+  }
+  if (settlement) parts.push(`Settlement: ${settlementLine(settlement)}`, formatSettlementTable(settlement))
+  return parts.join('\n\n')
 }
 
 function writeAtomic(file: string, text: string): void {
@@ -135,7 +217,7 @@ export function updateReadme(file: string, report: Report): void {
     '',
     `Latest run: ${machineLine(report)}`,
     '',
-    formatTable(report),
+    formatResults(report),
     '',
     END_MARKER,
   ].join('\n')

@@ -1,34 +1,42 @@
 /**
  * `npm run bench`: the same pre-signed workloads (ETH transfers, ERC-20 transfers)
- * against anvil (automine and interval mining) and Plexus, each in a fresh process.
+ * against anvil (automine and interval mining) and Plexus, each in a fresh process;
+ * then Plexus' settlement on L1 (batch bytes and gas per transaction, deposit latency)
+ * on a network started in this process.
  *
- *   node dist/bench/run.js [--only anvil|plexus] [--count N] [--workload eth|erc20]
- *                          [--senders S]
+ *   node dist/bench/run.js [--only anvil|plexus|settlement] [--count N] [--workload eth|erc20]
+ *                          [--senders S] [--settlement-txs N]
  *
- * Prints a table, writes bench/results/latest.json and the results section of
- * bench/README.md. A target that fails to start or to finish is reported as failed
- * and the run continues.
+ * Prints the tables, writes bench/results/latest.json and the results section of
+ * bench/README.md. A target or part that fails to start or to finish is reported as
+ * failed and the run continues.
  */
 import { diffTimings, readTimings } from './nodeTimings.js'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { measure, type MeasureOptions } from './measure.js'
-import { buildReport, formatTable, updateReadme, writeJson, type Row, type RunConfig } from './report.js'
+import { buildReport, formatResults, updateReadme, writeJson, type Row, type RunConfig } from './report.js'
+import { runSettlement, stopSettlement, type SettlementResult } from './settlement.js'
 import { anvilTarget, killAllChildren, plexusTarget, RunningTarget, StartError, type TargetSpec } from './targets.js'
 import { prepareWorkload, WORKLOAD_LABEL, WORKLOADS, type WorkloadKind } from './workload.js'
 
-const USAGE = 'usage: node dist/bench/run.js [--only anvil|plexus] [--count N] [--workload eth|erc20] [--senders S]'
+const USAGE =
+  'usage: node dist/bench/run.js [--only anvil|plexus|settlement] [--count N] [--workload eth|erc20] [--senders S] [--settlement-txs N]'
+const ONLY = ['anvil', 'plexus', 'settlement'] as const
+type Only = (typeof ONLY)[number]
 
 const BATCH_SIZE = 100
 const LANES = 8
 const POLL_MS = 20
 /** Plexus' default block time; anvil's interval row uses the same. */
 const BLOCK_TIME_SECONDS = 0.25
+/** ETH deposits whose latency the settlement part measures. */
+const DEPOSITS = 10
 
 const resultsFile = fileURLToPath(new URL('../../bench/results/latest.json', import.meta.url))
 const readmeFile = fileURLToPath(new URL('../../bench/README.md', import.meta.url))
 
-type Args = { only: 'anvil' | 'plexus' | undefined; count: number; senders: number; workloads: WorkloadKind[] }
+type Args = { only: Only | undefined; count: number; senders: number; settlementTxs: number; workloads: WorkloadKind[] }
 
 function parse(argv: string[]): Args {
   const { values } = parseArgs({
@@ -38,6 +46,7 @@ function parse(argv: string[]): Args {
       count: { type: 'string' },
       senders: { type: 'string' },
       workload: { type: 'string' },
+      'settlement-txs': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -47,16 +56,18 @@ function parse(argv: string[]): Args {
     process.exit(0)
   }
   const only = values.only
-  if (only !== undefined && only !== 'anvil' && only !== 'plexus') throw new Error(`--only must be anvil or plexus\n${USAGE}`)
+  if (only !== undefined && !(ONLY as readonly string[]).includes(only)) throw new Error(`--only must be one of ${ONLY.join(', ')}\n${USAGE}`)
   const count = Number(values.count ?? 10_000)
   const senders = Number(values.senders ?? 200)
+  const settlementTxs = Number(values['settlement-txs'] ?? 500)
   if (!Number.isInteger(count) || count < 1) throw new Error(`--count must be a positive integer\n${USAGE}`)
   if (!Number.isInteger(senders) || senders < 1) throw new Error(`--senders must be a positive integer\n${USAGE}`)
+  if (!Number.isInteger(settlementTxs) || settlementTxs < 1) throw new Error(`--settlement-txs must be a positive integer\n${USAGE}`)
   const workload = values.workload
   if (workload !== undefined && !(WORKLOADS as readonly string[]).includes(workload)) {
     throw new Error(`--workload must be one of ${WORKLOADS.join(', ')}\n${USAGE}`)
   }
-  return { only, count, senders, workloads: workload ? [workload as WorkloadKind] : [...WORKLOADS] }
+  return { only: only as Only | undefined, count, senders, settlementTxs, workloads: workload ? [workload as WorkloadKind] : [...WORKLOADS] }
 }
 
 function emptyRow(spec: TargetSpec, workload: WorkloadKind, txs: number, error: string): Row {
@@ -153,25 +164,40 @@ async function main(): Promise<void> {
   // The fair pair first (anvil with 250 ms blocks, then Plexus), automine last: at 10,000
   // txs automine anvil grows to several GB and fails by design, and the memory it leaves
   // for the OS to reclaim should not weigh on the rows being compared.
+  // Settlement runs last, in this process, so its network never shares the machine with
+  // a throughput target.
+  const runs = (part: Only) => args.only === undefined || args.only === part
   const targets: TargetSpec[] = []
-  if (args.only !== 'plexus') targets.push(anvilTarget(BLOCK_TIME_SECONDS, true))
-  if (args.only !== 'anvil') targets.push(plexusTarget())
-  if (args.only !== 'plexus') targets.push(anvilTarget(undefined, false))
+  if (runs('anvil')) targets.push(anvilTarget(BLOCK_TIME_SECONDS, true))
+  if (runs('plexus')) targets.push(plexusTarget())
+  if (runs('anvil')) targets.push(anvilTarget(undefined, false))
 
-  const measureOpts: MeasureOptions = {
+  const measureOptions = (count: number): MeasureOptions => ({
     batchSize: BATCH_SIZE,
     pollMs: POLL_MS,
-    inclusionTimeoutMs: Math.max(60_000, args.count * 10),
+    inclusionTimeoutMs: Math.max(60_000, count * 10),
     sampleEvery: 100,
-  }
+  })
   const rows: Row[] = []
   for (const spec of targets) {
-    for (const workload of args.workloads) rows.push(await runOne(spec, workload, args, measureOpts))
+    for (const workload of args.workloads) rows.push(await runOne(spec, workload, args, measureOptions(args.count)))
+  }
+  let settlement: SettlementResult | null = null
+  if (runs('settlement')) {
+    settlement = await runSettlement({
+      workloads: args.workloads,
+      txs: args.settlementTxs,
+      senders: args.senders,
+      lanes: LANES,
+      deposits: DEPOSITS,
+      measure: measureOptions(args.settlementTxs),
+      log: (line) => console.log(line),
+    })
   }
 
   const config: RunConfig = { count: args.count, senders: Math.min(args.senders, args.count), batchSize: BATCH_SIZE, lanes: LANES, pollMs: POLL_MS }
-  const report = buildReport(rows, config)
-  console.log(`\n${formatTable(report)}\n`)
+  const report = buildReport(rows, config, settlement)
+  console.log(`\n${formatResults(report)}\n`)
   writeJson(resultsFile, report)
   updateReadme(readmeFile, report)
   console.log('wrote bench/results/latest.json and the results section of bench/README.md')
@@ -182,7 +208,9 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => {
     console.error(`\nbench: ${signal}, stopping spawned processes`)
     killAllChildren()
-    process.exit(signal === 'SIGINT' ? 130 : 143)
+    void stopSettlement()
+      .catch(() => undefined)
+      .finally(() => process.exit(signal === 'SIGINT' ? 130 : 143))
   })
 }
 

@@ -2,10 +2,9 @@ import path from 'node:path'
 import { createPublicClient, createWalletClient, defineChain, getContractAddress, http, type Hex, type PublicClient } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { genesisBlockHash } from '../execution/chain.js'
-import { devAccounts } from '../execution/genesis.js'
 import { rollupGenesis } from '../execution/rollupGenesis.js'
 import { DEFAULT_BASE_FEE_SCALAR, DEFAULT_BLOB_BASE_FEE_SCALAR } from '../execution/l1Fee.js'
-import type { GethGenesis } from '../execution/genesis.js'
+import { devAccounts, type GethGenesis } from '../execution/genesis.js'
 import { BaseError } from '../primitives/errors.js'
 import { initCrypto } from '../primitives/crypto.js'
 import { toData } from '../primitives/hex.js'
@@ -53,6 +52,8 @@ export interface NetworkChainOptions {
 export const DEV_NETWORK = {
   l1ChainId: 900,
   l1Port: 8545,
+  /** Block time of the embedded L1, in seconds. */
+  l1BlockTimeSeconds: 2,
   firstChainId: 901,
   firstPort: 9545,
   /** The deployer is the test mnemonic's last funded account, so account 0 stays the user's. */
@@ -80,6 +81,32 @@ export function devChainOptions(index: number, overrides: Partial<NetworkChainOp
     outputIntervalBlocks: 8,
     maxBatchBytes: 120_000,
     ...overrides,
+  }
+}
+
+/** What `devL1Options` may override: any field, and any field of `embedded` alone. */
+export type DevL1Overrides = Partial<Omit<NetworkL1Options, 'embedded'>> & { embedded?: Partial<NetworkL1Options['embedded']> }
+
+/**
+ * Options of the dev network's L1: embedded anvil (chain 900 on 127.0.0.1:8545, 2 s blocks),
+ * contracts deployed by the test mnemonic's deployer account, origins adopted without
+ * confirmations, and the batcher and proposer keys funded with 10 ETH.
+ */
+export function devL1Options(overrides: DevL1Overrides = {}): NetworkL1Options {
+  const { embedded, ...rest } = overrides
+  return {
+    embedded: {
+      host: '127.0.0.1',
+      port: DEV_NETWORK.l1Port,
+      chainId: DEV_NETWORK.l1ChainId,
+      blockTimeSeconds: DEV_NETWORK.l1BlockTimeSeconds,
+      ...embedded,
+    },
+    deployerKey: devAccounts()[DEV_NETWORK.deployerIndex]!.privateKey,
+    confirmations: 0,
+    pollMs: 500,
+    roleFunding: 10n ** 19n,
+    ...rest,
   }
 }
 

@@ -1,4 +1,4 @@
-import { decodeFunctionData, parseAbiItem, type Hex } from 'viem'
+import type { Hex } from 'viem'
 import type { Chain } from '../execution/chain.js'
 import { txsOf } from '../execution/executeTx.js'
 import { isDepositTransaction } from '../execution/depositTx.js'
@@ -8,6 +8,7 @@ import { SingleFlight } from '../primitives/singleFlight.js'
 import type { Logger } from '../primitives/logger.js'
 import { toData } from '../primitives/hex.js'
 import { decodeBatch, packBatches, type BatchBlock } from './batch/codec.js'
+import { readPostedBatches } from './batch/postedBatches.js'
 import { abiOf } from './l1/abis.js'
 import { BatchLedger } from './batchLedger.js'
 import type { L1Tracker } from './l1/l1Tracker.js'
@@ -23,10 +24,6 @@ export interface BatcherOptions {
   /** Most L2 blocks per posting round. */
   maxBlocksPerRound: number
 }
-
-export const BATCH_SUBMITTED_EVENT = parseAbiItem(
-  'event BatchSubmitted(uint256 indexed chainId, uint256 indexed batchIndex, bytes32 dataHash)',
-)
 
 /**
  * Posts the chain's blocks to L1 (compressed, as calldata to the BatchInbox), in order,
@@ -130,24 +127,20 @@ export class Batcher implements Lifecycle {
    * chain (first block follows the previous batch and its parent hash is our block's).
    */
   private async recover(): Promise<void> {
-    const client = this.signer.publicClient
-    const logs = await client.getLogs({
-      address: this.options.inbox,
-      event: BATCH_SUBMITTED_EVENT,
-      args: { chainId: this.options.chainId },
+    const onL1 = await readPostedBatches(this.signer.publicClient, {
+      inbox: this.options.inbox,
+      chainId: this.options.chainId,
       fromBlock: this.options.l1StartBlock,
-      toBlock: 'latest',
     })
     let next = 1n
-    for (const log of logs) {
-      const tx = await client.getTransaction({ hash: log.transactionHash! })
+    for (const posted of onL1) {
+      if (!posted.data) continue
       try {
-        const { args } = decodeFunctionData({ abi: abiOf('BatchInbox'), data: tx.input })
-        const batch = decodeBatch(Buffer.from((args![1] as Hex).slice(2), 'hex'))
+        const batch = decodeBatch(posted.data)
         const parent = this.chain.getBlockByNumber(batch.firstBlock - 1n)
         if (batch.firstBlock !== next || !parent || toData(parent.hash()) !== toData(batch.parentHash)) continue
         next = batch.firstBlock + BigInt(batch.blocks.length)
-        this.posted.record({ l1Number: log.blockNumber!, l1Hash: log.blockHash!, lastBlock: next - 1n })
+        this.posted.record({ l1Number: posted.l1Number, l1Hash: posted.l1Hash, lastBlock: next - 1n })
       } catch {
         continue // not ours to judge here; replicas log why a batch is skipped
       }

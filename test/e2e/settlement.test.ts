@@ -26,9 +26,12 @@ import {
   waitForOutput,
   type BridgeContext,
 } from '../../src/settlement/actions/bridge.js'
+import { decodeBatch } from '../../src/settlement/batch/codec.js'
+import { readPostedBatches } from '../../src/settlement/batch/postedBatches.js'
 import { abiOf } from '../../src/settlement/l1/abis.js'
 import { startTestNetwork, type TestNetwork } from '../helpers/network.js'
-import { waitFor } from '../helpers/node.js'
+import { rpc, waitFor } from '../helpers/node.js'
+import { tempDir } from '../helpers/tmp.js'
 
 const l1Chain = defineChain({ id: 900, name: 'L1', nativeCurrency: { name: 'Ether', symbol: 'ETH', decimals: 18 }, rpcUrls: { default: { http: [] } } })
 const user = privateKeyToAccount(devAccounts()[1]!.privateKey)
@@ -182,5 +185,46 @@ describe('settlement on L1: deposits, batches, outputs, withdrawals', () => {
     await finalizeWithdrawal(ctx, w)
     const afterBal = (await l1.readContract({ address: l1Token, abi: token.abi, functionName: 'balanceOf', args: [user.address] })) as bigint
     assert.equal(afterBal - before, parseEther('15'))
+  })
+})
+
+describe('settlement across a restart', () => {
+  const safeHead = async (net: TestNetwork): Promise<bigint> => {
+    const s = await rpc<{ safe: { number: Hex } | null }>(net.l2Url(901), 'plexus_syncStatus', [])
+    return s.safe ? BigInt(s.safe.number) : 0n
+  }
+
+  it('the batcher resumes after the batches already on L1 instead of posting them again', async () => {
+    const { dir, cleanup } = tempDir()
+    let net: TestNetwork | undefined
+    try {
+      net = await startTestNetwork({ datadir: dir, keep: true })
+      const before = await waitFor(
+        async () => {
+          const safe = await safeHead(net!)
+          return safe >= 4n ? safe : undefined
+        },
+        30_000,
+        'blocks batched',
+      )
+      await net.stop()
+      net = await startTestNetwork({ datadir: dir, keep: true })
+      // Read back from L1 during start-up, before anything new is posted.
+      assert.ok((await safeHead(net)) >= before)
+      await waitFor(async () => (await safeHead(net!)) > before + 4n, 30_000, 'new blocks batched after the restart')
+      const l1 = createPublicClient({ chain: l1Chain, transport: http(net.l1Url) }) as PublicClient
+      const posted = await readPostedBatches(l1, { inbox: net.network.deployment.contracts.BatchInbox, chainId: 901n, fromBlock: 0n })
+      let next = 1n
+      for (const p of posted) {
+        assert.ok(p.data, `batch ${p.batchIndex} has readable calldata`)
+        const batch = decodeBatch(p.data)
+        assert.equal(batch.firstBlock, next, `batch ${p.batchIndex} continues the one before it`)
+        next = batch.firstBlock + BigInt(batch.blocks.length)
+      }
+      assert.ok(next > before + 4n)
+    } finally {
+      await net?.stop()
+      cleanup()
+    }
   })
 })

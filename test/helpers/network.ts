@@ -1,5 +1,4 @@
-import { DEV_NETWORK, devChainOptions, PlexusNetwork, type NetworkChainOptions } from '../../src/node/network.js'
-import { devAccounts } from '../../src/execution/genesis.js'
+import { devChainOptions, devL1Options, PlexusNetwork, type NetworkChainOptions } from '../../src/node/network.js'
 import { createLogger, silentLogger, type LogLevel } from '../../src/primitives/logger.js'
 import { tempDir } from './tmp.js'
 
@@ -29,13 +28,7 @@ export async function startTestNetwork(opts: TestNetworkOptions = {}): Promise<T
   )
   const network = new PlexusNetwork({
     datadir,
-    l1: {
-      embedded: { host: '127.0.0.1', port: 0, chainId: 900, blockTimeSeconds: opts.l1BlockTimeSeconds ?? 1 },
-      deployerKey: devAccounts()[DEV_NETWORK.deployerIndex]!.privateKey,
-      confirmations: 0,
-      pollMs: 200,
-      roleFunding: 10n ** 19n,
-    },
+    l1: devL1Options({ embedded: { port: 0, blockTimeSeconds: opts.l1BlockTimeSeconds ?? 1 }, pollMs: 200 }),
     chains,
     // PLEXUS_TEST_LOG=debug shows the network's logs when a test needs explaining.
     logger: process.env.PLEXUS_TEST_LOG ? createLogger(process.env.PLEXUS_TEST_LOG as LogLevel) : silentLogger(),

@@ -1,7 +1,6 @@
 import path from 'node:path'
-import { devAccounts } from '../../execution/genesis.js'
 import { ephemeralDatadir } from '../../node/datadir.js'
-import { DEV_NETWORK, devChainOptions, PlexusNetwork } from '../../node/network.js'
+import { devChainOptions, devL1Options, PlexusNetwork } from '../../node/network.js'
 import { ConfigError } from '../../primitives/errors.js'
 import { privateKeyFlag } from '../flags.js'
 import { createLogger, type LogLevel } from '../../primitives/logger.js'
@@ -44,14 +43,16 @@ export async function up(opts: UpOptions): Promise<void> {
   )
   const network = new PlexusNetwork({
     datadir,
-    l1: {
+    l1: devL1Options({
       rpcUrl: opts.l1Rpc,
-      embedded: { host, port: opts.l1Port ?? DEV_NETWORK.l1Port, chainId: DEV_NETWORK.l1ChainId, blockTimeSeconds: opts.l1BlockTime ?? 2 },
-      deployerKey: opts.l1Key ? privateKeyFlag('--l1-key', opts.l1Key) : devAccounts()[DEV_NETWORK.deployerIndex]!.privateKey,
+      embedded: {
+        host,
+        ...(opts.l1Port !== undefined ? { port: opts.l1Port } : {}),
+        ...(opts.l1BlockTime !== undefined ? { blockTimeSeconds: opts.l1BlockTime } : {}),
+      },
+      ...(opts.l1Key ? { deployerKey: privateKeyFlag('--l1-key', opts.l1Key) } : {}),
       confirmations: opts.l1Rpc ? 2 : 0,
-      pollMs: 500,
-      roleFunding: 10n ** 19n,
-    },
+    }),
     chains,
     logger,
   })
