@@ -10,7 +10,9 @@ import { initCrypto } from '../primitives/crypto.js'
 import { toData } from '../primitives/hex.js'
 import type { Lifecycle } from '../primitives/lifecycle.js'
 import type { Logger } from '../primitives/logger.js'
+import type { DataAvailability } from '../settlement/batcher.js'
 import { ChainSettlement } from '../settlement/chainSettlement.js'
+import { blobSourceFor } from '../settlement/da/index.js'
 import { CHAIN_CONFIG_VERSION, encodeChainConfig } from '../settlement/l1/chainConfig.js'
 import { EmbeddedAnvil } from '../settlement/l1/embeddedAnvil.js'
 import { ensureL1Contracts, readRegistration, registerChain, type ChainRegistration, type L1Deployment } from '../settlement/l1/deploy.js'
@@ -34,6 +36,8 @@ export interface NetworkL1Options {
   pollMs: number
   /** ETH sent to each batcher/proposer key when it holds less than half of it. */
   roleFunding: bigint
+  /** A consensus-layer beacon API of the L1, for reading blobs back (unset: the L1 RPC's anvil endpoint). */
+  beaconUrl?: string
 }
 
 export interface NetworkChainOptions {
@@ -46,6 +50,8 @@ export interface NetworkChainOptions {
   challengeWindowSeconds: number
   outputIntervalBlocks: number
   maxBatchBytes: number
+  /** Post batches as calldata or as EIP-4844 blobs. */
+  da: DataAvailability
 }
 
 /** The dev network's conventions (those of the tools people know): L1 900 on 8545, rollups 901… on 9545…. */
@@ -80,6 +86,7 @@ export function devChainOptions(index: number, overrides: Partial<NetworkChainOp
     challengeWindowSeconds: 12,
     outputIntervalBlocks: 8,
     maxBatchBytes: 120_000,
+    da: 'calldata',
     ...overrides,
   }
 }
@@ -268,6 +275,8 @@ export class PlexusNetwork implements Lifecycle {
                 blobBaseFeeScalar: DEFAULT_BLOB_BASE_FEE_SCALAR,
                 outputIntervalBlocks: BigInt(p.opts.outputIntervalBlocks),
                 maxBatchBytes: p.opts.maxBatchBytes,
+                da: p.opts.da,
+                blobSource: blobSourceFor(this.l1Url, l1.beaconUrl, publicClient),
               },
               nodeLogger,
             ),

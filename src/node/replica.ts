@@ -7,6 +7,7 @@ import { toData } from '../primitives/hex.js'
 import type { Lifecycle } from '../primitives/lifecycle.js'
 import type { Logger } from '../primitives/logger.js'
 import { ChainReplica } from '../settlement/chainReplica.js'
+import { blobSourceFor } from '../settlement/da/index.js'
 import { fetchChainConfig } from '../settlement/l1/chainConfig.js'
 import { L1Tracker } from '../settlement/l1/l1Tracker.js'
 import { chainDir, saveGenesis, storedGenesis } from './datadir.js'
@@ -19,6 +20,8 @@ export interface ReplicaOptions {
   chainId: number
   /** The network's ChainRegistry on L1. */
   registry: Hex
+  /** A consensus-layer beacon API, for chains that post blobs (unset: the L1 RPC's anvil blob endpoint). */
+  l1BeaconUrl?: string
   datadir: string
   rpc: { host: string; port: number }
   /** How often the L1 is polled for new blocks. */
@@ -92,7 +95,7 @@ export class PlexusReplica implements Lifecycle {
         rejectTransactions: REPLICA_REJECTS_TRANSACTIONS,
         logger: o.logger,
         settlement: (chain, logger) =>
-          (this._replica = new ChainReplica(chain, { chainId, l1RpcUrl: o.l1RpcUrl, config, registration, tracker, client }, logger)),
+          (this._replica = new ChainReplica(chain, { chainId, l1RpcUrl: o.l1RpcUrl, config, registration, tracker, client, blobSource: blobSourceFor(o.l1RpcUrl, o.l1BeaconUrl, client) }, logger)),
       })
       await this._node.start()
     } catch (err) {

@@ -8,19 +8,24 @@ import { SingleFlight } from '../primitives/singleFlight.js'
 import type { Logger } from '../primitives/logger.js'
 import { toData } from '../primitives/hex.js'
 import { decodeBatch, packBatches, type BatchBlock } from './batch/codec.js'
-import { readPostedBatches } from './batch/postedBatches.js'
+import { postBlobBatch } from './da/index.js'
+import type { BatchSource } from './derivation/derivationPipeline.js'
 import { abiOf } from './l1/abis.js'
 import { BatchLedger } from './batchLedger.js'
 import type { L1Tracker } from './l1/l1Tracker.js'
 import { reasonOf, writeAndWait, type L1Signer } from './l1/l1Transactions.js'
+
+export type DataAvailability = 'calldata' | 'blobs'
 
 export interface BatcherOptions {
   chainId: bigint
   inbox: Hex
   /** L1 block the chain was registered in (where its batches start). */
   l1StartBlock: bigint
-  /** Largest batch, compressed, per L1 transaction (calldata). */
+  /** Largest batch, compressed, per L1 transaction. */
   maxBatchBytes: number
+  /** Post batches as calldata or as EIP-4844 blobs. */
+  da: DataAvailability
   /** Most L2 blocks per posting round. */
   maxBlocksPerRound: number
 }
@@ -43,6 +48,8 @@ export class Batcher implements Lifecycle {
     private readonly chain: Chain,
     private readonly tracker: L1Tracker,
     private readonly signer: L1Signer,
+    /** Reads back what is already on L1 (the replicas' retrieval stage). */
+    private readonly source: BatchSource,
     private readonly options: BatcherOptions,
     private readonly logger: Logger,
   ) {}
@@ -102,12 +109,15 @@ export class Batcher implements Lifecycle {
     if (blocks.length === 0) return
     for (const batch of packBatches(this.options.chainId, blocks, this.options.maxBatchBytes)) {
       if (this.rounds.isStopped) return
-      const receipt = await writeAndWait(this.signer, {
-        address: this.options.inbox,
-        abi: abiOf('BatchInbox'),
-        functionName: 'submitBatch',
-        args: [this.options.chainId, toData(batch.data)],
-      })
+      const receipt =
+        this.options.da === 'blobs'
+          ? await postBlobBatch(this.signer, this.options.inbox, this.options.chainId, batch.data)
+          : await writeAndWait(this.signer, {
+              address: this.options.inbox,
+              abi: abiOf('BatchInbox'),
+              functionName: 'submitBatch',
+              args: [this.options.chainId, toData(batch.data)],
+            })
       this.posted.record({ l1Number: receipt.blockNumber, l1Hash: receipt.blockHash, lastBlock: batch.lastBlock })
       this.logger.debug(
         { first: batch.firstBlock.toString(), last: batch.lastBlock.toString(), bytes: batch.data.length, l1Block: receipt.blockNumber.toString() },
@@ -127,11 +137,8 @@ export class Batcher implements Lifecycle {
    * chain (first block follows the previous batch and its parent hash is our block's).
    */
   private async recover(): Promise<void> {
-    const onL1 = await readPostedBatches(this.signer.publicClient, {
-      inbox: this.options.inbox,
-      chainId: this.options.chainId,
-      fromBlock: this.options.l1StartBlock,
-    })
+    const latest = await this.signer.publicClient.getBlockNumber({ cacheTime: 0 })
+    const onL1 = await this.source.batchesIn(this.options.l1StartBlock, latest)
     let next = 1n
     for (const posted of onL1) {
       if (!posted.data) continue

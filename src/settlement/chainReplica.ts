@@ -5,7 +5,8 @@ import type { Lifecycle } from '../primitives/lifecycle.js'
 import type { Logger } from '../primitives/logger.js'
 import { SingleFlight } from '../primitives/singleFlight.js'
 import { headRef, l1AddressesOf, l1Finalized } from './chainSettlement.js'
-import { CalldataBatchSource } from './derivation/batchSource.js'
+import type { BlobSource } from './da/index.js'
+import { L1BatchSource } from './derivation/batchSource.js'
 import { DerivedBlockBuilder } from './derivation/blockBuilder.js'
 import { DerivationPipeline } from './derivation/derivationPipeline.js'
 import { OutputVerifier } from './derivation/outputVerifier.js'
@@ -21,6 +22,8 @@ export interface ChainReplicaOptions {
   registration: ChainRegistration
   tracker: L1Tracker
   client: PublicClient
+  /** Where blob batches are read from (a beacon node, or anvil for a dev L1). */
+  blobSource: BlobSource
 }
 
 /**
@@ -44,7 +47,7 @@ export class ChainReplica implements Lifecycle {
     this.pipeline = new DerivationPipeline(
       chain,
       o.tracker,
-      new CalldataBatchSource(o.client, o.config.contracts.BatchInbox, o.chainId),
+      new L1BatchSource(o.client, o.config.contracts.BatchInbox, o.chainId, o.blobSource),
       new DerivedBlockBuilder(chain, o.tracker, {
         chainId: o.chainId,
         feeRecipient: hexToBytes(o.config.feeRecipient),

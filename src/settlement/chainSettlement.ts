@@ -3,7 +3,9 @@ import type { Chain } from '../execution/chain.js'
 import { toData, toQuantity } from '../primitives/hex.js'
 import type { Lifecycle } from '../primitives/lifecycle.js'
 import type { Logger } from '../primitives/logger.js'
-import { Batcher } from './batcher.js'
+import { Batcher, type DataAvailability } from './batcher.js'
+import { MAX_BLOB_BATCH_BYTES, type BlobSource } from './da/index.js'
+import { L1BatchSource } from './derivation/batchSource.js'
 import type { L1Deployment, ChainRegistration } from './l1/deploy.js'
 import type { L1Tracker } from './l1/l1Tracker.js'
 import type { L1Signer } from './l1/l1Transactions.js'
@@ -23,6 +25,10 @@ export interface ChainSettlementOptions {
   blobBaseFeeScalar: bigint
   outputIntervalBlocks: bigint
   maxBatchBytes: number
+  /** Batches as calldata or blobs. */
+  da: DataAvailability
+  /** Where blobs are read back from (the batcher's restart recovery). */
+  blobSource: BlobSource
 }
 
 /** A head as `plexus_syncStatus` reports it. */
@@ -54,11 +60,14 @@ export class ChainSettlement implements Lifecycle {
       chain,
       o.tracker,
       o.batcherSigner,
+      new L1BatchSource(o.tracker.client, o.deployment.contracts.BatchInbox, o.chainId, o.blobSource),
       {
         chainId: o.chainId,
         inbox: o.deployment.contracts.BatchInbox,
         l1StartBlock: o.registration.registeredAtBlock,
-        maxBatchBytes: o.maxBatchBytes,
+        // A blob transaction carries at most MAX_BLOB_BATCH_BYTES.
+        maxBatchBytes: o.da === 'blobs' && o.maxBatchBytes > MAX_BLOB_BATCH_BYTES ? MAX_BLOB_BATCH_BYTES : o.maxBatchBytes,
+        da: o.da,
         maxBlocksPerRound: 2_000,
       },
       logger.child({ module: 'batcher' }),

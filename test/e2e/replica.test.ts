@@ -20,6 +20,7 @@ import { abiOf } from '../../src/settlement/l1/abis.js'
 import { startTestNetwork, type TestNetwork } from '../helpers/network.js'
 import { waitFor } from '../helpers/node.js'
 import { tempDir } from '../helpers/tmp.js'
+import { assertSameChain, safeAtLeast, syncStatus } from '../helpers/sync.js'
 
 const l1Chain = defineChain({ id: 900, name: 'L1', nativeCurrency: { name: 'Ether', symbol: 'ETH', decimals: 18 }, rpcUrls: { default: { http: [] } } })
 const user = privateKeyToAccount(devAccounts()[2]!.privateKey)
@@ -27,39 +28,6 @@ const deployer = privateKeyToAccount(devAccounts()[9]!.privateKey)
 /** Stands in as batcher while the test posts bad batches. */
 const rogue = privateKeyToAccount(devAccounts()[8]!.privateKey)
 const BATCH_SUBMITTED = parseAbiItem('event BatchSubmitted(uint256 indexed chainId, uint256 indexed batchIndex, bytes32 dataHash)')
-
-interface SyncStatus {
-  mode: string
-  unsafe: { number: Hex; hash: Hex } | null
-  safe: { number: Hex; hash: Hex } | null
-  latestOutput: Hex
-  outputMismatches: unknown[]
-  skippedBatches?: { total: number; recent: { reason: string; batchIndex: Hex }[] }
-}
-
-async function syncStatus(url: string): Promise<SyncStatus> {
-  const client = createPublicClient({ transport: http(url) })
-  return (await client.request({ method: 'plexus_syncStatus' as never })) as SyncStatus
-}
-
-/** Waits until `url`'s safe head is at least `block`. */
-async function safeAtLeast(url: string, block: bigint, timeoutMs = 60_000): Promise<void> {
-  await waitFor(async () => {
-    const s = await syncStatus(url)
-    return s.safe !== null && BigInt(s.safe.number) >= block
-  }, timeoutMs)
-}
-
-/** Block hash and state root of every block 0…`to` on both nodes are the same. */
-async function assertSameChain(a: string, b: string, to: bigint): Promise<void> {
-  const ca = createPublicClient({ transport: http(a) })
-  const cb = createPublicClient({ transport: http(b) })
-  for (let n = 0n; n <= to; n++) {
-    const [x, y] = await Promise.all([ca.getBlock({ blockNumber: n }), cb.getBlock({ blockNumber: n })])
-    assert.equal(y.hash, x.hash, `block ${n} hash`)
-    assert.equal(y.stateRoot, x.stateRoot, `block ${n} state root`)
-  }
-}
 
 describe('replicas rebuild each chain from L1 alone', () => {
   let net: TestNetwork

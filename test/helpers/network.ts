@@ -1,5 +1,6 @@
 import { devChainOptions, devL1Options, PlexusNetwork, type NetworkChainOptions } from '../../src/node/network.js'
 import { createLogger, silentLogger, type LogLevel } from '../../src/primitives/logger.js'
+import type { DataAvailability } from '../../src/settlement/batcher.js'
 import { tempDir } from './tmp.js'
 
 export interface TestNetwork {
@@ -15,6 +16,8 @@ export interface TestNetworkOptions {
   datadir?: string
   challengeWindowSeconds?: number
   l1BlockTimeSeconds?: number
+  /** How the chains post batches (default calldata). */
+  da?: DataAvailability
   /** Keep the datadir on stop (restart tests). */
   keep?: boolean
 }
@@ -24,7 +27,7 @@ export async function startTestNetwork(opts: TestNetworkOptions = {}): Promise<T
   const tmp = opts.datadir ? undefined : tempDir()
   const datadir = opts.datadir ?? tmp!.dir
   const chains: NetworkChainOptions[] = (opts.chainIds ?? [901]).map((chainId, i) =>
-    devChainOptions(i, { chainId, rpcPort: 0, challengeWindowSeconds: opts.challengeWindowSeconds ?? 4, outputIntervalBlocks: 4 }),
+    devChainOptions(i, { chainId, rpcPort: 0, challengeWindowSeconds: opts.challengeWindowSeconds ?? 4, outputIntervalBlocks: 4, da: opts.da ?? 'calldata' }),
   )
   const network = new PlexusNetwork({
     datadir,

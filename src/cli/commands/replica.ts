@@ -12,6 +12,7 @@ export interface ReplicaCommandOptions {
   l1?: string
   chain?: number
   registry?: string
+  l1Beacon?: string
   datadir?: string
   host?: string
   port?: number
@@ -39,6 +40,7 @@ export async function replica(opts: ReplicaCommandOptions): Promise<void> {
     l1RpcUrl,
     chainId,
     registry,
+    l1BeaconUrl: opts.l1Beacon,
     datadir,
     rpc: {
       host: opts.host ?? config?.rpc?.host ?? '127.0.0.1',

@@ -1,6 +1,7 @@
 import path from 'node:path'
 import { ephemeralDatadir } from '../../node/datadir.js'
 import { devChainOptions, devL1Options, PlexusNetwork } from '../../node/network.js'
+import type { DataAvailability } from '../../settlement/batcher.js'
 import { ConfigError } from '../../primitives/errors.js'
 import { privateKeyFlag } from '../flags.js'
 import { createLogger, type LogLevel } from '../../primitives/logger.js'
@@ -17,6 +18,8 @@ export interface UpOptions {
   chains?: number
   blockTime?: number
   challengeWindow?: number
+  da?: DataAvailability
+  l1Beacon?: string
   host?: string
   logLevel?: LogLevel
 }
@@ -39,6 +42,7 @@ export async function up(opts: UpOptions): Promise<void> {
       rpcHost: host,
       ...(opts.blockTime !== undefined ? { slotTimeMs: opts.blockTime } : {}),
       ...(opts.challengeWindow !== undefined ? { challengeWindowSeconds: opts.challengeWindow } : {}),
+      ...(opts.da !== undefined ? { da: opts.da } : {}),
     }),
   )
   const network = new PlexusNetwork({
@@ -52,6 +56,7 @@ export async function up(opts: UpOptions): Promise<void> {
       },
       ...(opts.l1Key ? { deployerKey: privateKeyFlag('--l1-key', opts.l1Key) } : {}),
       confirmations: opts.l1Rpc ? 2 : 0,
+      beaconUrl: opts.l1Beacon,
     }),
     chains,
     logger,

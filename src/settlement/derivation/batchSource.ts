@@ -1,21 +1,42 @@
 import type { Hex, PublicClient } from 'viem'
 import { readPostedBatches, type PostedBatchTx } from '../batch/postedBatches.js'
+import { BLOB_BATCH_SUBMITTED_EVENT, BlobDataError, blobBatchesIn, fetchBlobBatch, type BlobSource } from '../da/index.js'
 
 /** One batch commitment found on L1, with its data or why the data could not be read. */
 export type L1BatchData = Pick<PostedBatchTx, 'l1Number' | 'l1Hash' | 'batchIndex' | 'txHash' | 'logIndex' | 'data' | 'error'>
 
 /**
- * Retrieval stage of derivation for calldata batches: the batches committed for one
- * chain in a range of L1 blocks, in L1 order, with their bytes.
+ * Retrieval stage of derivation: the batches committed for one chain in a range of L1
+ * blocks, in L1 order, as calldata (`submitBatch`) or blobs (`submitBlobBatch`), each
+ * with its bytes or the reason they are unusable. Blobs a source does not have (yet)
+ * throw, so the range is read again later rather than skipped.
  */
-export class CalldataBatchSource {
+export class L1BatchSource {
   constructor(
     private readonly client: PublicClient,
     private readonly inbox: Hex,
     private readonly chainId: bigint,
+    private readonly blobs: BlobSource,
   ) {}
 
-  batchesIn(fromBlock: bigint, toBlock: bigint): Promise<L1BatchData[]> {
-    return readPostedBatches(this.client, { inbox: this.inbox, chainId: this.chainId, fromBlock, toBlock })
+  async batchesIn(fromBlock: bigint, toBlock: bigint): Promise<L1BatchData[]> {
+    const [calldata, blobLogs] = await Promise.all([
+      readPostedBatches(this.client, { inbox: this.inbox, chainId: this.chainId, fromBlock, toBlock }),
+      this.client.getLogs({ address: this.inbox, event: BLOB_BATCH_SUBMITTED_EVENT, args: { chainId: this.chainId }, fromBlock, toBlock }),
+    ])
+    const found: L1BatchData[] = [...calldata]
+    for (const log of blobLogs) {
+      const ref = blobBatchesIn([log], this.inbox)[0]
+      if (!ref) continue
+      const batch: L1BatchData = { l1Number: ref.block.number, l1Hash: ref.block.hash, batchIndex: ref.batchIndex, txHash: ref.txHash, logIndex: log.logIndex }
+      try {
+        batch.data = await fetchBlobBatch(this.blobs, ref)
+      } catch (err) {
+        if (!(err instanceof BlobDataError) || err.reason === 'unavailable') throw err
+        batch.error = err.message
+      }
+      found.push(batch)
+    }
+    return found.sort((a, b) => (a.l1Number === b.l1Number ? a.logIndex - b.logIndex : a.l1Number < b.l1Number ? -1 : 1))
   }
 }
