@@ -5,12 +5,13 @@ import { z } from 'zod'
 import { ConfigError } from '../primitives/errors.js'
 import { LOG_LEVELS } from '../primitives/logger.js'
 import { SLOT_TIME_MAX_MS, SLOT_TIME_MIN_MS } from '../node/options.js'
+import { ADDRESS_RE } from '../primitives/hex.js'
 
 /**
  * The node's config file (YAML or JSON). Issue-2 scope: one chain. Unknown keys are
  * errors; every error names the exact path and how to fix it.
  */
-const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/, 'must be a 0x-prefixed 20-byte hex address')
+const address = z.string().regex(ADDRESS_RE, 'must be a 0x-prefixed 20-byte hex address')
 
 const chainIdSchema = z.number().int().positive().max(2 ** 53 - 1)
 const rpcSchema = z

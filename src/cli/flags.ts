@@ -1,5 +1,6 @@
 import type { Hex } from 'viem'
 import { ConfigError } from '../primitives/errors.js'
+import { ADDRESS_RE } from '../primitives/hex.js'
 
 /** A `0x` + 32-byte private key flag, or a ConfigError naming the flag. */
 export function privateKeyFlag(flag: string, value: string): Hex {
@@ -9,6 +10,6 @@ export function privateKeyFlag(flag: string, value: string): Hex {
 
 /** A `0x` + 20-byte address flag, or a ConfigError naming the flag. */
 export function addressFlag(flag: string, value: string): Hex {
-  if (!/^0x[0-9a-fA-F]{40}$/.test(value)) throw new ConfigError(flag, 'must be a 0x-prefixed 20-byte hex address')
+  if (!ADDRESS_RE.test(value)) throw new ConfigError(flag, 'must be a 0x-prefixed 20-byte hex address')
   return value as Hex
 }

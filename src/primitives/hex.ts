@@ -4,6 +4,8 @@ import { InvalidParamsError } from './errors.js'
 export type Hex = `0x${string}`
 
 const HEX_RE = /^0x[0-9a-fA-F]*$/
+/** A 0x-prefixed 20-byte address (any case). */
+export const ADDRESS_RE = /^0x[0-9a-fA-F]{40}$/
 const QUANTITY_RE = /^0x(0|[1-9a-fA-F][0-9a-fA-F]*)$/
 
 /** Encodes a number as a JSON-RPC QUANTITY (no leading zeros). */

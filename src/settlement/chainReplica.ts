@@ -1,4 +1,4 @@
-import type { Hex, PublicClient } from 'viem'
+import type { PublicClient } from 'viem'
 import type { Chain } from '../execution/chain.js'
 import { hexToBytes, toQuantity } from '../primitives/hex.js'
 import type { Lifecycle } from '../primitives/lifecycle.js'
@@ -120,7 +120,7 @@ export class ChainReplica implements Lifecycle {
         recent: this.pipeline.skipped.map((s) => ({
           l1Block: toQuantity(s.l1Block),
           batchIndex: toQuantity(s.batchIndex),
-          txHash: s.txHash as Hex,
+          txHash: s.txHash,
           reason: s.reason,
         })),
       },

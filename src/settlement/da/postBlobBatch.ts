@@ -1,6 +1,6 @@
 import { encodeFunctionData, type Hex, type TransactionReceipt } from 'viem'
 import { abiOf } from '../l1/abis.js'
-import { L1TransactionError, reasonOf, type L1Signer } from '../l1/l1Transactions.js'
+import { L1TransactionError, reasonOf, waitForSuccess, type L1Signer } from '../l1/l1Transactions.js'
 import { encodeBlobs, MAX_BLOB_BATCH_BYTES } from './blobCodec.js'
 import { blobTxNetworkForm, sidecarVersionOf } from './blobTx.js'
 import { blobKzg, versionedHash, type BlobSidecarVersion } from './kzg.js'
@@ -90,11 +90,5 @@ export async function postBlobBatch(
   } catch (err) {
     return fail('failed', err)
   }
-  const receipt = await publicClient
-    .waitForTransactionReceipt({ hash, pollingInterval: 250 })
-    .catch((err: unknown) => fail(`(tx ${hash}) was sent but not confirmed`, err))
-  if (receipt.status !== 'success') {
-    throw new L1TransactionError(`L1 call submitBlobBatch reverted in block ${receipt.blockNumber} (tx ${hash})`)
-  }
-  return receipt
+  return waitForSuccess(publicClient, hash, 'submitBlobBatch')
 }

@@ -134,7 +134,8 @@ export class DerivationPipeline {
       throw err
     }
     await this.apply({ batch, found })
-    // A batch that arrived early may continue what was just derived.
+    // A batch that arrived early may continue what was just derived. Its blocks become
+    // derivable (safe) only now, so they count as carried by this L1 block.
     for (let next = this.future.get(this.derivedHead() + 1n); next; next = this.future.get(this.derivedHead() + 1n)) {
       this.future.delete(next.batch.firstBlock)
       await this.apply({ batch: next.batch, found: { ...next.found, l1Number: found.l1Number, l1Hash: found.l1Hash } })

@@ -31,7 +31,8 @@ interface PostedOutput {
 export class OutputVerifier {
   private cursor: bigint
   private pending: PostedOutput[] = []
-  private verifiedUpTo = 0n
+  /** The newest output that matched, and the L1 block that holds it. */
+  private verified: { l2Block: bigint; l1Block: bigint } | undefined
   readonly mismatches: OutputMismatch[] = []
 
   constructor(
@@ -45,7 +46,7 @@ export class OutputVerifier {
 
   /** L2 block of the newest posted output that matched. */
   latestVerified(): bigint {
-    return this.verifiedUpTo
+    return this.verified?.l2Block ?? 0n
   }
 
   /** Reads outputs posted up to L1 block `l1Head` and checks those at or below `derivedHead`. */
@@ -71,7 +72,7 @@ export class OutputVerifier {
       }
       const { root } = await outputAt(this.chain, output.l2Block)
       if (root === output.root) {
-        if (output.l2Block > this.verifiedUpTo) this.verifiedUpTo = output.l2Block
+        if (!this.verified || output.l2Block > this.verified.l2Block) this.verified = { l2Block: output.l2Block, l1Block: output.l1Block }
         continue
       }
       const mismatch = { outputIndex: output.outputIndex, l2Block: output.l2Block, l1Block: output.l1Block, posted: output.root, computed: root }
@@ -88,5 +89,7 @@ export class OutputVerifier {
   reset(ancestor: bigint): void {
     if (this.cursor > ancestor + 1n) this.cursor = ancestor + 1n
     this.pending = this.pending.filter((o) => o.l1Block <= ancestor)
+    // The output it held is gone; the next one checked takes its place.
+    if (this.verified && this.verified.l1Block > ancestor) this.verified = undefined
   }
 }

@@ -4,6 +4,7 @@ import { z } from 'zod'
 import type { GethGenesis } from '../../execution/genesis.js'
 import { BaseError } from '../../primitives/errors.js'
 import { readRegistration, type ChainRegistration } from './deploy.js'
+import { ADDRESS_RE } from '../../primitives/hex.js'
 
 /**
  * What the registry publishes about a chain (in its `ChainRegistered` event, hashed into
@@ -24,7 +25,7 @@ export interface PublishedChainConfig {
 
 export const CHAIN_CONFIG_VERSION = 2
 
-const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/) as unknown as z.ZodType<Hex>
+const address = z.string().regex(ADDRESS_RE) as unknown as z.ZodType<Hex>
 const configSchema = z.object({
   version: z.literal(CHAIN_CONFIG_VERSION),
   l1ChainId: z.number().int().positive(),

@@ -53,9 +53,17 @@ export async function writeAndWait(signer: L1Signer, call: ContractWrite): Promi
   } catch (err) {
     throw new L1TransactionError(`L1 call ${call.functionName} failed: ${reasonOf(err)}`, { cause: err })
   }
-  const receipt = await waitForInclusion(publicClient, hash, call.functionName)
+  return waitForSuccess(publicClient, hash, call.functionName)
+}
+
+/**
+ * The receipt of the sent L1 call `what` (tx `hash`), once included; throws if it
+ * reverted or the L1 dropped it (see `waitForInclusion`).
+ */
+export async function waitForSuccess(client: PublicClient, hash: Hex, what: string): Promise<TransactionReceipt> {
+  const receipt = await waitForInclusion(client, hash, what)
   if (receipt.status !== 'success') {
-    throw new L1TransactionError(`L1 call ${call.functionName} reverted in block ${receipt.blockNumber} (tx ${hash})`)
+    throw new L1TransactionError(`L1 call ${what} reverted in block ${receipt.blockNumber} (tx ${hash})`)
   }
   return receipt
 }
