@@ -57,6 +57,13 @@ export interface BuildBlockParams {
    * instead of being skipped, and nothing is committed.
    */
   strict?: boolean
+  /**
+   * A protocol check every offered transaction must pass before it runs (interop: its
+   * executing messages must point at real initiating messages). Returns why the
+   * transaction may not be in this block, or undefined. A failing transaction is dropped
+   * like an invalid one; in a strict build it invalidates the block.
+   */
+  checkTx?: (tx: TypedTransaction) => string | undefined
 }
 
 /** Seconds spent in each phase of building a block (for metrics and profiling). */
@@ -268,6 +275,13 @@ export class Chain {
           // geth: a tx that does not fit is skipped with its sender; stop when not even a transfer fits.
           source!.skipSender(ptx.sender)
           if (gasLimit - blockGasUsed < 21_000n) break
+          continue
+        }
+        const rejected = params.checkTx?.(ptx.tx)
+        if (rejected !== undefined) {
+          if (params.strict) throw new InvalidBlockError(`transaction ${ptx.hash} is invalid: ${rejected}`)
+          invalid.push({ ptx, reason: rejected })
+          source!.skipSender(ptx.sender)
           continue
         }
         let res: ExecutedTx

@@ -13,7 +13,24 @@ export const PREDEPLOYS = {
   L2ToL1MessagePasser: '0x4200000000000000000000000000000000000016',
   /** Receives the L1 data fee of every transaction. */
   L1FeeVault: '0x420000000000000000000000000000000000001a',
+  /** Interop: validates executing messages declared in the transaction's access list. */
+  CrossL2Inbox: '0x4200000000000000000000000000000000000022',
+  /** Interop: sends and relays messages between the network's chains. */
+  L2ToL2CrossDomainMessenger: '0x4200000000000000000000000000000000000023',
+  /** Interop: moves the native asset between chains (burn into ETHLiquidity, mint out of it). */
+  SuperchainETHBridge: '0x4200000000000000000000000000000000000024',
+  /** Interop: the native-asset reserve SuperchainETHBridge burns into and mints from. */
+  ETHLiquidity: '0x4200000000000000000000000000000000000025',
+  /** Interop: moves ERC-7802 (SuperchainERC20) tokens between chains. */
+  SuperchainTokenBridge: '0x4200000000000000000000000000000000000028',
 } as const satisfies Record<string, `0x${string}`>
 
 /** Sender of the L1-info system deposit that opens every block. */
 export const DEPOSITOR_ACCOUNT = '0xdeaddeaddeaddeaddeaddeaddeaddeaddead0001' as const
+
+/**
+ * The network's reference SuperchainERC20 ("Plexus Token", PLX, 18 decimals): the same
+ * address and code on every chain, so it moves between them through the
+ * SuperchainTokenBridge without a wrapped copy anywhere.
+ */
+export const REFERENCE_SUPERCHAIN_TOKEN = '0x4200000000000000000000000000000000000500' as const
