@@ -11,7 +11,7 @@ import type { Common } from '@ethereumjs/common'
 import { RLP } from '@ethereumjs/rlp'
 import type { TypedTransaction } from '@ethereumjs/tx'
 import { Account, Address, KECCAK256_RLP, createAccountFromRLP, createAddressFromString } from '@ethereumjs/util'
-import { Bloom, createVM, runBlock, type VM } from '@ethereumjs/vm'
+import { createVM, runBlock, type VM } from '@ethereumjs/vm'
 import type { Logger } from '../primitives/logger.js'
 import { BaseError, CorruptionError } from '../primitives/errors.js'
 import { keccak256, sha256 } from '../primitives/crypto.js'
@@ -20,23 +20,17 @@ import { RewindTargetError, type ChainStore } from '../storage/chainStore.js'
 import type { FlatStateDiff } from '../storage/flatState.js'
 import { EMPTY_NODE_READER, TrieNodeDB } from '../storage/trieNodeDB.js'
 import { createChainCommon, genesisNumber, type GethGenesis } from './genesis.js'
-import { decodeReceipt, encodeBlockReceipts, packReceipts, unpackReceipts, type ReceiptToEncode, type StoredReceipt } from './receipts.js'
+import { decodeReceipt, encodeBlockReceipts, packReceipts, unpackReceipts, type StoredReceipt } from './receipts.js'
 import { decodeDepositTx, DEPOSIT_TX_TYPE, type DepositTransaction } from './depositTx.js'
-import { executeTx, journalDepth, type ChainTx, type ExecutedTx, type ExecutionContext } from './executeTx.js'
 import type { L1FeeParams } from './l1Fee.js'
 import { orderedTrieRoot } from './trieRoot.js'
 import { HeadStateManager, createStateTrie } from './stateManager.js'
 import { StateTrie } from './stateTrie.js'
 import { accumulateParentBeaconBlockRoot, accumulateParentBlockHash } from './systemCalls.js'
 import { installJumpdestCache } from './jumpdestCache.js'
-import type { PooledTx } from './pooledTx.js'
+import { InvalidBlockError, OpenBlock, type BuiltBlock, type TxSource } from './openBlock.js'
 
-/** Where the builder takes transactions from, best first (the pool's selection). */
-export interface TxSource {
-  next(): IteratorResult<PooledTx, undefined>
-  /** The sender's remaining transactions must not be offered for this block. */
-  skipSender(sender: Hex): void
-}
+export { InvalidBlockError, OpenBlock, type AddTxResult, type BuildTimings, type BuiltBlock, type TxSource } from './openBlock.js'
 
 export interface BuildBlockParams {
   timestamp: bigint
@@ -66,36 +60,10 @@ export interface BuildBlockParams {
   checkTx?: (tx: TypedTransaction) => string | undefined
 }
 
-/** Seconds spent in each phase of building a block (for metrics and profiling). */
-export interface BuildTimings {
-  /** System calls and every transaction through runTx. */
-  execution: number
-  /** Flushing the block's state changes into the trie and hashing it. */
-  stateRoot: number
-  /** Transactions and receipts tries. */
-  tries: number
-  /** Encoding and the LMDB write transaction. */
-  storage: number
-}
-
-export interface BuiltBlock {
-  block: Block
-  timings: BuildTimings
-  receipts: StoredReceipt[]
-  included: PooledTx[]
-  /** Transactions that failed validation at execution (nonce, balance): drop them. */
-  invalid: { ptx: PooledTx; reason: string }[]
-}
-
 /** Called with each newly committed block. */
 export type BlockListener = (block: Block, receipts: StoredReceipt[]) => void
 /** Called after a rewind with the new head and the removed blocks, oldest first. */
 export type RewindListener = (head: BlockHeader, removed: Block[]) => void
-
-/** A block that fails validation on import. */
-export class InvalidBlockError extends BaseError {
-  override name = 'InvalidBlockError'
-}
 
 const EMPTY_REQUESTS_HASH_INPUT = new Uint8Array(0)
 const BLOCK_CACHE_SIZE = 256
@@ -215,7 +183,28 @@ export class Chain {
     return this.head.calcNextBaseFee()
   }
 
+  /**
+   * Builds a block on the head from `params` and commits it: deposits, then what
+   * `params.txs` offers (see `OpenBlock.fill`), then roots and one storage transaction.
+   */
   async buildBlock(params: BuildBlockParams): Promise<BuiltBlock> {
+    const open = await this.openBlock(params)
+    try {
+      if (params.txs) await open.fill(params.txs, { strict: params.strict, checkTx: params.checkTx })
+    } catch (err) {
+      await open.abandon()
+      throw err
+    }
+    return open.seal()
+  }
+
+  /**
+   * Starts a block on the head and runs its system calls and deposits; transactions are
+   * then added one at a time (`OpenBlock.addTx`, `fill`), under checkpoints a caller can
+   * revert (a cross-chain bundle is all or nothing), until `seal` commits it or `abandon`
+   * drops it. While a block is open nothing else may build, import or rewind on this chain.
+   */
+  async openBlock(params: Omit<BuildBlockParams, 'txs' | 'strict' | 'checkTx'>): Promise<OpenBlock> {
     const parent = this.head
     const number = parent.number + 1n
     const common = this.common
@@ -237,101 +226,18 @@ export class Chain {
       ...(common.isActivatedEIP(4788) ? { parentBeaconBlockRoot: new Uint8Array(32) } : {}),
       ...(common.isActivatedEIP(7685) ? { requestsHash: sha256(EMPTY_REQUESTS_HASH_INPUT) } : {}),
     }
-    const context = createBlock({ header: headerFields }, { common, freeze: false })
-
     const vm = this.vm
-    const included: PooledTx[] = []
-    const toEncode: ReceiptToEncode[] = []
-    const rawTxs: Uint8Array[] = []
-    const blockTxs: ChainTx[] = []
-    const invalid: BuiltBlock['invalid'] = []
-    const bloom = new Bloom(undefined, common)
-    const ctx: ExecutionContext = { block: context, l1Fee: params.l1Fee }
-    let blockGasUsed = 0n
-    let receiptGasUsed = 0n
-    const accept = (tx: ChainTx, raw: Uint8Array, res: ExecutedTx) => {
-      blockGasUsed += res.blockGasSpent
-      receiptGasUsed += res.receiptGasSpent
-      bloom.or(res.bloom)
-      toEncode.push({ receipt: res.receipt, type: tx.type, depositNonce: res.depositNonce })
-      rawTxs.push(raw)
-      blockTxs.push(tx)
-    }
-
-    const t0 = performance.now()
+    const open = new OpenBlock(vm, headerFields, params.l1Fee, () => this.resetToHead(), (block, receipts) => this.commit(block, receipts), () => this.state.getStateRoot())
     await vm.evm.journal.checkpoint()
     try {
       if (common.isActivatedEIP(4788)) await accumulateParentBeaconBlockRoot(vm, new Uint8Array(32), params.timestamp)
       if (common.isActivatedEIP(2935)) await accumulateParentBlockHash(vm, number, parent.hash())
-      for (const deposit of params.deposits ?? []) {
-        const raw = deposit.serialize()
-        accept(deposit, raw, await executeTx(vm, deposit, raw, ctx, receiptGasUsed))
-      }
-      const source = params.txs
-      for (let it = source?.next(); it !== undefined && !it.done; it = source!.next()) {
-        const ptx = it.value
-        if (gasLimit - blockGasUsed < ptx.gasLimit) {
-          if (params.strict) throw new InvalidBlockError(`transaction ${ptx.hash} does not fit in the block's remaining gas`)
-          // geth: a tx that does not fit is skipped with its sender; stop when not even a transfer fits.
-          source!.skipSender(ptx.sender)
-          if (gasLimit - blockGasUsed < 21_000n) break
-          continue
-        }
-        const rejected = params.checkTx?.(ptx.tx)
-        if (rejected !== undefined) {
-          if (params.strict) throw new InvalidBlockError(`transaction ${ptx.hash} is invalid: ${rejected}`)
-          invalid.push({ ptx, reason: rejected })
-          source!.skipSender(ptx.sender)
-          continue
-        }
-        let res: ExecutedTx
-        const height = journalDepth(vm)
-        try {
-          res = await executeTx(vm, ptx.tx, ptx.raw, ctx, receiptGasUsed)
-        } catch (err) {
-          // Invalid for this block (nonce, balance, …) — or an exception from inside the
-          // EVM, after which ethereumjs leaves nested checkpoints open. Unwind the journal
-          // to where it stood before the tx so none of its effects (gas purchase, nonce)
-          // can reach the block.
-          while (journalDepth(vm) > height) await vm.evm.journal.revert()
-          if (params.strict) throw new InvalidBlockError(`transaction ${ptx.hash} is invalid: ${(err as Error).message}`, { cause: err })
-          invalid.push({ ptx, reason: (err as Error).message })
-          source!.skipSender(ptx.sender)
-          continue
-        }
-        accept(ptx.tx, ptx.raw, res)
-        included.push(ptx)
-      }
+      for (const deposit of params.deposits ?? []) await open.addDeposit(deposit)
     } catch (err) {
       await this.resetToHead()
       throw err
     }
-    const t1 = performance.now()
-    let block: Block, stored: StoredReceipt[], timings: BuildTimings
-    try {
-      // The outermost commit flushes the block's cached writes into the trie.
-      await vm.evm.journal.commit()
-      const stateRoot = await this.state.getStateRoot()
-      const t2 = performance.now()
-
-      const encodedReceipts = encodeBlockReceipts(toEncode)
-      const transactionsTrie = orderedTrieRoot(rawTxs)
-      const receiptTrie = orderedTrieRoot(encodedReceipts)
-      const t3 = performance.now()
-      const header = createBlockHeader(
-        { ...headerFields, stateRoot, transactionsTrie, receiptTrie, logsBloom: bloom.bitvector, gasUsed: blockGasUsed },
-        { common },
-      )
-      // The Block constructor keeps the decoded transactions (createBlock would re-create each).
-      block = new Block(header, blockTxs as TypedTransaction[], [], common.isActivatedEIP(4895) ? [] : undefined, { common })
-      stored = await this.commit(block, encodedReceipts)
-      const t4 = performance.now()
-      timings = { execution: (t1 - t0) / 1000, stateRoot: (t2 - t1) / 1000, tries: (t3 - t2) / 1000, storage: (t4 - t3) / 1000 }
-    } catch (err) {
-      await this.resetToHead()
-      throw err
-    }
-    return { block, timings, receipts: stored, included, invalid }
+    return open
   }
 
   // ---- importing ----------------------------------------------------------------

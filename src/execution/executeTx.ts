@@ -34,6 +34,8 @@ export interface ExecutedTx {
   depositNonce?: bigint
   /** Signed transactions on a settled chain: the L1 data fee charged. */
   l1Fee?: bigint
+  /** What the call returned, or its revert data (signed transactions). */
+  output?: Uint8Array
 }
 
 /** A signed transaction that cannot pay its L1 data fee on top of its gas and value. */
@@ -77,6 +79,7 @@ export async function executeTx(
     blockGasSpent: res.blockGasSpent,
     receiptGasSpent: res.totalGasSpent,
     bloom: res.bloom,
+    output: res.execResult.returnValue,
     ...(ctx.l1Fee ? { l1Fee: fee } : {}),
   }
 }
