@@ -5,9 +5,9 @@ import { genesisBlockHash } from '../execution/chain.js'
 import { rollupGenesis } from '../execution/rollupGenesis.js'
 import { DEFAULT_BASE_FEE_SCALAR, DEFAULT_BLOB_BASE_FEE_SCALAR } from '../execution/l1Fee.js'
 import { devAccounts, type GethGenesis } from '../execution/genesis.js'
-import { BaseError } from '../primitives/errors.js'
+import { BaseError, ConfigError } from '../primitives/errors.js'
 import { initCrypto } from '../primitives/crypto.js'
-import { toData } from '../primitives/hex.js'
+import { toData, toQuantity } from '../primitives/hex.js'
 import type { Lifecycle } from '../primitives/lifecycle.js'
 import type { Logger } from '../primitives/logger.js'
 import type { DataAvailability } from '../settlement/batcher.js'
@@ -20,6 +20,7 @@ import { L1Tracker } from '../settlement/l1/l1Tracker.js'
 import type { L1Signer } from '../settlement/l1/l1Transactions.js'
 import { roleKey } from '../settlement/l1/roleKeys.js'
 import { chainDir, saveGenesis, storedGenesis } from './datadir.js'
+import { NetworkSequencing } from './networkSequencing.js'
 import { PlexusNode } from './node.js'
 import { DEFAULT_FEE_VAULT, DEFAULT_GAS_LIMIT, DEFAULT_SLOT_TIME_MS } from './options.js'
 
@@ -133,6 +134,7 @@ export interface NetworkOptions {
 export class PlexusNetwork implements Lifecycle {
   private anvil: EmbeddedAnvil | undefined
   private tracker: L1Tracker | undefined
+  private _sequencing: NetworkSequencing | undefined
   readonly nodes: PlexusNode[] = []
   private _l1Url: string | undefined
   private _deployment: L1Deployment | undefined
@@ -150,6 +152,12 @@ export class PlexusNetwork implements Lifecycle {
     return this._deployment
   }
 
+  /** The shared sequencer, the interop rules and relayer, bundles and message tracking. */
+  get sequencing(): NetworkSequencing {
+    if (!this._sequencing) throw new Error('network not started')
+    return this._sequencing
+  }
+
   node(chainId: number): PlexusNode {
     const node = this.nodes.find((n) => Number(n.chain.chainId) === chainId)
     if (!node) throw new BaseError(`chain ${chainId} is not part of this network`)
@@ -159,6 +167,8 @@ export class PlexusNetwork implements Lifecycle {
   async start(): Promise<void> {
     const { l1, logger } = this.options
     await initCrypto()
+    const slotTimeMs = networkSlotTime(this.options.chains)
+    const relayerKey = roleKey(l1.deployerKey, 'relayer', 0n)
     try {
       if (l1.rpcUrl) {
         this._l1Url = l1.rpcUrl
@@ -203,14 +213,15 @@ export class PlexusNetwork implements Lifecycle {
         const batcher = signer(roleKey(l1.deployerKey, 'batcher', chainId))
         const proposer = signer(roleKey(l1.deployerKey, 'proposer', chainId))
         await fund(deployer, [batcher.account.address, proposer.account.address], l1.roleFunding)
-        const genesis =
-          storedGenesis(this.options.datadir, opts.chainId) ??
+        const genesis = storedGenesis(this.options.datadir, opts.chainId) ?? withRelayer(
           rollupGenesis({
             chainId: opts.chainId,
             gasLimit: opts.gasLimit,
             l1Portal: deployment.contracts.Portal,
             timestamp: BigInt(Math.floor(Date.now() / 1000)),
-          })
+          }),
+          relayerKey,
+        )
         const genesisHash = toData(await genesisBlockHash(genesis))
         let registration = await readRegistration(deployer, deployment.contracts.ChainRegistry, chainId)
         if (!registration) {
@@ -248,6 +259,7 @@ export class PlexusNetwork implements Lifecycle {
       ))
       await tracker.start()
 
+      const sequencing = (this._sequencing = new NetworkSequencing({ slotTimeMs, relayerKey, logger: logger.child({ module: 'network' }) }))
       for (const p of prepared) {
         const chainLogger = logger.child({ chain: p.opts.chainId })
         const node = new PlexusNode({
@@ -257,7 +269,10 @@ export class PlexusNetwork implements Lifecycle {
           feeRecipient: DEFAULT_FEE_VAULT,
           gasLimit: p.opts.gasLimit,
           rpc: { host: p.opts.rpcHost, port: p.opts.rpcPort },
-          produceBlocks: true,
+          // The network's shared sequencer builds every chain's blocks, slot by slot.
+          produceBlocks: false,
+          network: sequencing,
+          checkTransaction: sequencing.checkTxFor(BigInt(p.opts.chainId)),
           logger: chainLogger,
           settlement: (chain, nodeLogger) =>
             new ChainSettlement(
@@ -283,7 +298,9 @@ export class PlexusNetwork implements Lifecycle {
         })
         this.nodes.push(node)
         await node.start()
+        sequencing.addNode(node)
       }
+      await sequencing.start()
     } catch (err) {
       await this.stop().catch(() => undefined)
       throw err
@@ -293,6 +310,7 @@ export class PlexusNetwork implements Lifecycle {
   async stop(): Promise<void> {
     if (this.stopped) return
     this.stopped = true
+    await this._sequencing?.stop()
     for (const node of [...this.nodes].reverse()) await node.stop()
     await this.tracker?.stop()
     await this.anvil?.stop()
@@ -307,3 +325,23 @@ async function fund(from: L1Signer, addresses: Hex[], amount: bigint): Promise<v
     await from.publicClient.waitForTransactionReceipt({ hash, pollingInterval: 250 })
   }
 }
+
+/** The network's slot time: every chain's must be the same (one slot clock builds them all). */
+function networkSlotTime(chains: readonly NetworkChainOptions[]): number {
+  const slotTimeMs = chains[0]?.slotTimeMs ?? DEFAULT_SLOT_TIME_MS
+  chains.forEach((c, i) => {
+    if (c.slotTimeMs !== slotTimeMs) {
+      throw new ConfigError(`chains[${i}].slotTimeMs`, `${c.slotTimeMs} differs from chains[0]'s ${slotTimeMs}; every chain of a network shares one slot clock, so give them all the same slot time`)
+    }
+  })
+  return slotTimeMs
+}
+
+/** A fresh genesis with the network relayer funded: it pays the gas of every relay it sends. */
+function withRelayer(genesis: GethGenesis, relayerKey: Hex): GethGenesis {
+  genesis.alloc[privateKeyToAccount(relayerKey).address.toLowerCase()] = { balance: toQuantity(RELAYER_GENESIS_BALANCE) }
+  return genesis
+}
+
+/** 1,000,000 ETH: relays cost the base fee (and the L1 data fee) only. */
+const RELAYER_GENESIS_BALANCE = 10n ** 24n

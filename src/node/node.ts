@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module'
 import { ChainStore } from '../storage/chainStore.js'
 import { openDatabase } from '../storage/database.js'
-import { Chain } from '../execution/chain.js'
+import { Chain, type BuiltBlock } from '../execution/chain.js'
 import { decodeRawTransactionOffThread } from '../execution/decodeTx.js'
 import { SenderRecovery } from '../execution/senderRecovery.js'
 import { initCrypto } from '../primitives/crypto.js'
@@ -78,6 +78,20 @@ export class PlexusNode implements Lifecycle {
     return this.producer.produceBlock()
   }
 
+  /** Where the chain's priority fees go. */
+  feeRecipientBytes(): Uint8Array {
+    return hexToBytes(this.options.feeRecipient)
+  }
+
+  /** Block-production metrics of a block built for this chain (by its producer or the network's sequencer). */
+  observeProduced(built: BuiltBlock, seconds: number): void {
+    this.metrics.blockBuildSeconds.observe(seconds)
+    const s = this.pool.status()
+    this.metrics.txpoolPending.set(s.pending)
+    this.metrics.txpoolQueued.set(s.queued)
+    for (const [phase, secs] of Object.entries(built.timings)) this.metrics.blockPhaseSeconds.observe({ phase }, secs)
+  }
+
   async start(): Promise<void> {
     const { logger } = this.options
     await initCrypto()
@@ -112,13 +126,7 @@ export class PlexusNode implements Lifecycle {
       },
       logger.child({ module: 'producer' }),
     )
-    this.producer.onProduced((built, seconds) => {
-      this.metrics.blockBuildSeconds.observe(seconds)
-      const s = pool.status()
-      this.metrics.txpoolPending.set(s.pending)
-      this.metrics.txpoolQueued.set(s.queued)
-      for (const [phase, secs] of Object.entries(built.timings)) this.metrics.blockPhaseSeconds.observe({ phase }, secs)
-    })
+    this.producer.onProduced((built, seconds) => this.observeProduced(built, seconds))
     chain.onBlock((block) => {
       this.metrics.blocks.inc()
       this.metrics.transactions.inc(block.transactions.length)
@@ -139,9 +147,12 @@ export class PlexusNode implements Lifecycle {
       limits,
       clientVersion: CLIENT_VERSION,
       settlement,
+      network: this.options.network,
       submitRawTransaction: async (raw) => {
         if (this.options.rejectTransactions) throw new BaseError(this.options.rejectTransactions, { rpcCode: RpcErrorCode.Server })
         const ptx = await decodeRawTransactionOffThread(raw, chain.common, recovery, pool.checkEnvelope)
+        const refused = this.options.checkTransaction?.(ptx.tx)
+        if (refused !== undefined) throw new BaseError(refused, { rpcCode: RpcErrorCode.Server })
         await pool.add(ptx)
         return ptx.hash as Hex
       },

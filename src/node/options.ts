@@ -4,7 +4,8 @@ import type { Lifecycle } from '../primitives/lifecycle.js'
 import type { SettlementView } from '../rpc/api.js'
 import type { BlockInputSource } from '../sequencer/blockInputs.js'
 import type { LogLevel, Logger } from '../primitives/logger.js'
-import type { RpcLimits } from '../rpc/api.js'
+import type { NetworkApi, RpcLimits } from '../rpc/api.js'
+import type { TypedTransaction } from '@ethereumjs/tx'
 import type { RpcOptions } from '../rpc/options.js'
 import type { TxPoolOptions } from '../sequencer/txpool/index.js'
 
@@ -32,6 +33,13 @@ export interface NodeOptions {
   rejectTransactions?: string
   logger: Logger
   logLevel?: LogLevel
+  /** The network the chain is part of: answers the bundle and message methods on its RPC. */
+  network?: NetworkApi
+  /**
+   * A protocol check a transaction must pass to enter the pool (interop: its executing
+   * messages); returns why it is refused, or undefined.
+   */
+  checkTransaction?: (tx: TypedTransaction) => string | undefined
   /** Settles the chain on L1: builds its L1 side once the chain is open. */
   settlement?: (chain: Chain, logger: Logger) => ChainL1Side
 }

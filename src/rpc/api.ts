@@ -1,5 +1,7 @@
 import type { Chain } from '../execution/chain.js'
 import type { Hex } from '../primitives/hex.js'
+import type { TrackedMessage } from '../interop/messageTracker.js'
+import type { BundleStatus } from '../sequencer/bundles.js'
 import type { TxPool } from '../sequencer/txpool/index.js'
 import type { FilterManager } from './filters.js'
 import type { SubscriptionManager } from './subscriptions.js'
@@ -29,6 +31,19 @@ export interface SettlementView {
   syncStatus(): Promise<Record<string, unknown>>
 }
 
+/** The network-wide services every chain's RPC answers for (`plexus_*` bundle and message methods). */
+export interface NetworkApi {
+  /** Queues an atomic bundle; returns its id. Throws on a malformed bundle. */
+  sendBundle(txs: { chainId: bigint; raw: Uint8Array }[], deadlineSlot?: bigint): Promise<Hex>
+  getBundle(id: Hex): BundleStatus | undefined
+  getMessage(msgHash: Hex): TrackedMessage | undefined
+  getMessagesByTx(chainId: bigint, txHash: Hex): TrackedMessage[]
+  /** Queues a failed message for another relay by the network. */
+  retryMessage(msgHash: Hex, gasLimit?: bigint): TrackedMessage | undefined
+  /** The slot the next blocks belong to. */
+  nextSlot(): bigint
+}
+
 /** What RPC methods may use of the node: the chain, the pool, filters, subscriptions. */
 export interface RpcApi {
   readonly chain: Chain
@@ -39,6 +54,8 @@ export interface RpcApi {
   readonly clientVersion: string
   /** The chain's L1 side, when it is settled on L1 (`plexus_*` methods). */
   readonly settlement?: SettlementView
+  /** The network this chain is part of (bundles, messages), unless it runs standalone. */
+  readonly network?: NetworkApi
   /** Decodes, validates and pools a raw transaction; returns its hash. */
   submitRawTransaction(raw: Uint8Array): Promise<Hex>
 }

@@ -1,6 +1,12 @@
 import type { RpcApi } from './api.js'
 import { getL1Addresses } from './plexus/getL1Addresses.js'
 import { syncStatus } from './plexus/syncStatus.js'
+import { getBundle } from './plexus/getBundle.js'
+import { getContracts } from './plexus/getContracts.js'
+import { getMessage } from './plexus/getMessage.js'
+import { getMessagesByTx } from './plexus/getMessagesByTx.js'
+import { retryMessage } from './plexus/retryMessage.js'
+import { sendBundle } from './plexus/sendBundle.js'
 import { MethodRegistry, type ParamSpec, type RpcContext } from './types.js'
 import { accounts } from './eth/accounts.js'
 import { blockNumber } from './eth/blockNumber.js'
@@ -93,6 +99,12 @@ const METHODS: Record<string, [Method, ParamSpec]> = {
   web3_sha3: [sha3, { max: 1, required: 1 }],
   plexus_getL1Addresses: [getL1Addresses, { max: 0, required: 0 }],
   plexus_syncStatus: [syncStatus, { max: 0, required: 0 }],
+  plexus_getContracts: [getContracts, { max: 0, required: 0 }],
+  plexus_sendBundle: [sendBundle, { max: 1, required: 1 }],
+  plexus_getBundle: [getBundle, { max: 1, required: 1 }],
+  plexus_getMessage: [getMessage, { max: 1, required: 1 }],
+  plexus_getMessagesByTx: [getMessagesByTx, { max: 2, required: 2 }],
+  plexus_retryMessage: [retryMessage, { max: 2, required: 1 }],
   debug_traceCall: [traceCall, { max: 3, required: 1 }],
   debug_traceTransaction: [traceTransaction, { max: 2, required: 1 }],
 }

@@ -1,11 +1,10 @@
 import type { Block } from '@ethereumjs/block'
 import type { Chain, BuiltBlock } from '../execution/chain.js'
-import { toPooledTx } from '../execution/decodeTx.js'
-import { isDepositTransaction } from '../execution/depositTx.js'
 import type { Lifecycle } from '../primitives/lifecycle.js'
 import type { Logger } from '../primitives/logger.js'
 import type { TxPool } from './txpool/index.js'
 import type { BlockInputSource } from './blockInputs.js'
+import { rewindChain } from './l1Reorg.js'
 
 export interface BlockProducerOptions {
   /** Slot length in ms (50 ms … 12 s). One block per slot, empty or not. */
@@ -90,12 +89,7 @@ export class BlockProducer implements Lifecycle {
    */
   private async followL1Reorg(): Promise<void> {
     const target = this.options.inputs?.rewindTarget(this.chain.headHeader())
-    if (target === undefined) return
-    const from = this.chain.headHeader().number
-    const removed = await this.chain.rewindTo(target)
-    const returned = removed.flatMap((block) => block.transactions.filter((tx) => !isDepositTransaction(tx)).map((tx) => toPooledTx(tx, tx.serialize())))
-    await this.pool.onRewind(returned)
-    this.logger.warn({ from: from.toString(), to: target.toString(), returnedTxs: returned.length }, 'L1 reorg removed the origin of recent blocks; rewound')
+    if (target !== undefined) await rewindChain(this.chain, this.pool, target, this.logger)
   }
 
   private async build(): Promise<Block | undefined> {

@@ -1,6 +1,7 @@
 import { concat, keccak256, toHex, type Hex } from 'viem'
 
-export type L1Role = 'batcher' | 'proposer'
+/** Roles with their own key: the L1 posters, and the network's L2 relayer (chain id 0: one for every chain). */
+export type L1Role = 'batcher' | 'proposer' | 'relayer'
 
 /**
  * The batcher's and proposer's L1 keys of a chain, derived from the deployer key so a

@@ -1,0 +1,73 @@
+import type { Chain } from '../execution/chain.js'
+import type { RawLog } from '../execution/receipts.js'
+import { toData, type Hex } from '../primitives/hex.js'
+import { payloadHashOf } from './identifier.js'
+import type { InitiatingLog, InteropView } from './validation.js'
+
+const LOG_CACHE_BLOCKS = 512
+
+interface CachedLogs {
+  hash: string
+  logs: InitiatingLog[]
+}
+
+/**
+ * The network's chains as the interop rules read them: committed blocks and their logs.
+ * Chains are in the dependency set of each other (every chain of the network, in both
+ * directions). Slots: chains are sequenced in lockstep, so a block's slot is its number
+ * plus the chain's slot offset (0 for chains that started with the network).
+ */
+export class ChainsView implements InteropView {
+  private readonly logCache = new Map<string, CachedLogs>()
+
+  constructor(
+    private readonly chains: () => ReadonlyMap<bigint, Chain>,
+    private readonly slotOffset: (chainId: bigint) => bigint = () => 0n,
+  ) {}
+
+  inDependencySet(chainId: bigint): boolean {
+    return this.chains().has(chainId)
+  }
+
+  blockTimestamp(chainId: bigint, blockNumber: bigint): bigint | undefined {
+    const chain = this.chains().get(chainId)
+    if (!chain || blockNumber > chain.headHeader().number) return undefined
+    return chain.getBlockByNumber(blockNumber)?.header.timestamp
+  }
+
+  logAt(chainId: bigint, blockNumber: bigint, logIndex: number): InitiatingLog | undefined {
+    return this.logsOf(chainId, blockNumber)?.[logIndex]
+  }
+
+  slotOf(chainId: bigint, blockNumber: bigint): bigint {
+    return blockNumber + this.slotOffset(chainId)
+  }
+
+  orderOf(chainId: bigint): number {
+    let order = 0
+    for (const id of this.chains().keys()) if (id < chainId) order++
+    return order
+  }
+
+  /** Every log of a canonical block, in block-wide log-index order. */
+  private logsOf(chainId: bigint, blockNumber: bigint): InitiatingLog[] | undefined {
+    const chain = this.chains().get(chainId)
+    if (!chain || blockNumber > chain.headHeader().number) return undefined
+    const block = chain.getBlockByNumber(blockNumber)
+    if (!block) return undefined
+    const key = `${chainId}:${blockNumber}`
+    const hash = toData(block.hash())
+    const cached = this.logCache.get(key)
+    // Keyed by number but checked by hash: a rewind (L1 reorg) may have replaced the block.
+    if (cached && cached.hash === hash) return cached.logs
+    const receipts = chain.getReceipts(block.hash()) ?? []
+    const logs = receipts.flatMap((r) => r.logs.map(initiatingLog))
+    this.logCache.set(key, { hash, logs })
+    if (this.logCache.size > LOG_CACHE_BLOCKS) this.logCache.delete(this.logCache.keys().next().value!)
+    return logs
+  }
+}
+
+function initiatingLog([address, topics, data]: RawLog): InitiatingLog {
+  return { origin: toData(address) as Hex, payloadHash: payloadHashOf(topics.map((t) => toData(t) as Hex), toData(data) as Hex) }
+}

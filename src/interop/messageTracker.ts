@@ -1,0 +1,222 @@
+import type { Block, BlockHeader } from '@ethereumjs/block'
+import type { TypedTransaction } from '@ethereumjs/tx'
+import { decodeFunctionData, keccak256, type Hex } from 'viem'
+import type { Chain } from '../execution/chain.js'
+import { PREDEPLOYS } from '../execution/predeploys.js'
+import type { StoredReceipt } from '../execution/receipts.js'
+import { toData } from '../primitives/hex.js'
+import type { MessageIdentifier } from './identifier.js'
+import { messengerAbi, relayedMessageFromLog, sentMessageFromLog, type SentMessage } from './messages.js'
+
+export type MessageStatus = 'sent' | 'relayed' | 'failed'
+
+/** A cross-chain message and what became of it. */
+export interface TrackedMessage extends SentMessage {
+  id: MessageIdentifier
+  sourceTx: Hex
+  status: MessageStatus
+  /** The destination transaction that relayed it (status relayed), or the last one that failed. */
+  destinationTx?: Hex
+  destinationBlock?: bigint
+  /** Why the last relay failed (status failed). */
+  failure?: string
+  /** Relay attempts by the network (the sequencer's relayer). */
+  attempts: number
+  /** Set by a retry: the gas limit the next relay uses. */
+  retryGasLimit?: bigint
+}
+
+const MESSENGER = PREDEPLOYS.L2ToL2CrossDomainMessenger
+
+/**
+ * Follows every message sent through the L2ToL2CrossDomainMessenger of every chain of
+ * the network, from the chains' committed blocks: `SentMessage` logs (sent),
+ * `RelayedMessage` logs on the destination (relayed), and relay transactions that
+ * reverted (failed). Everything here is derived from chain data, so on start-up it is
+ * rebuilt by reading the chains, and after a rewind the affected messages go back to
+ * what the remaining blocks say. The sequencer's relayer takes what is waiting from
+ * `waitingFor`.
+ */
+export class MessageTracker {
+  private readonly messages = new Map<Hex, TrackedMessage>()
+  private readonly byTx = new Map<string, Hex[]>()
+  /** keccak of a message's payload (what relayMessage takes) → its hash. */
+  private readonly byPayload = new Map<Hex, Hex>()
+  /** Per destination chain: messages the network has yet to relay, in the order sent. */
+  private readonly waiting = new Map<bigint, Set<Hex>>()
+
+  /** Reads `chain` from block 1 to its head (start-up), then follows it. */
+  follow(chain: Chain): () => void {
+    const chainId = chain.chainId
+    for (let n = 1n; n <= chain.headHeader().number; n++) {
+      const block = chain.getBlockByNumber(n)
+      if (block) this.observe(chainId, block, chain.getReceipts(block.hash()) ?? [])
+    }
+    const offBlock = chain.onBlock((block, receipts) => this.observe(chainId, block, receipts))
+    const offRewind = chain.onRewind((head, removed) => this.onRewind(chainId, head, removed))
+    return () => {
+      offBlock()
+      offRewind()
+    }
+  }
+
+  get(msgHash: Hex): TrackedMessage | undefined {
+    return this.messages.get(msgHash.toLowerCase() as Hex)
+  }
+
+  /** The messages a transaction sent, in log order. */
+  sentBy(chainId: bigint, txHash: Hex): TrackedMessage[] {
+    return (this.byTx.get(txKey(chainId, txHash)) ?? []).map((h) => this.messages.get(h)!).filter(Boolean)
+  }
+
+  /** Messages to `chainId` the network should relay now, oldest first. */
+  waitingFor(chainId: bigint): TrackedMessage[] {
+    return [...(this.waiting.get(chainId) ?? [])].map((h) => this.messages.get(h)!)
+  }
+
+  /**
+   * The network's relay of `msgHash` ran (it is in the block): `failure` is the reason it
+   * reverted, which the block alone does not say.
+   */
+  relayAttempted(msgHash: Hex, txHash: Hex, failure: string | undefined): void {
+    const m = this.messages.get(msgHash)
+    if (!m) return
+    m.attempts++
+    delete m.retryGasLimit
+    if (failure === undefined || m.status === 'relayed') return
+    m.status = 'failed'
+    m.failure = failure
+    m.destinationTx = txHash
+    this.waiting.get(m.destination)?.delete(m.msgHash)
+  }
+
+  /** The network gives up relaying `msgHash` (it expired): failed, until retried. */
+  markFailed(msgHash: Hex, reason: string): void {
+    const m = this.messages.get(msgHash)
+    if (!m || m.status === 'relayed') return
+    m.status = 'failed'
+    m.failure = reason
+    this.waiting.get(m.destination)?.delete(msgHash)
+  }
+
+  /**
+   * Queues a failed (or not yet relayed) message for another relay by the network, with
+   * an optional gas limit for it.
+   */
+  retry(msgHash: Hex, gasLimit?: bigint): TrackedMessage | undefined {
+    const m = this.get(msgHash)
+    if (!m || m.status === 'relayed') return m
+    m.status = 'sent'
+    delete m.failure
+    if (gasLimit !== undefined) m.retryGasLimit = gasLimit
+    this.waitingSet(m.destination).add(m.msgHash)
+    return m
+  }
+
+  private observe(chainId: bigint, block: Block, receipts: readonly StoredReceipt[]): void {
+    let logIndex = 0
+    block.transactions.forEach((tx, i) => {
+      const receipt = receipts[i]
+      if (!receipt) return
+      const txHash = toData(tx.hash()) as Hex
+      for (const [address, topics, data] of receipt.logs) {
+        const log = { address: toData(address) as Hex, topics: topics.map((t) => toData(t) as Hex), data: toData(data) as Hex }
+        const index = logIndex++
+        if (log.address !== MESSENGER) continue
+        const sent = sentMessageFromLog(chainId, log)
+        if (sent) {
+          this.onSent(sent, {
+            origin: MESSENGER,
+            blockNumber: block.header.number,
+            logIndex: index,
+            timestamp: block.header.timestamp,
+            chainId,
+          }, txHash)
+          continue
+        }
+        const relayed = relayedMessageFromLog(log)
+        if (relayed) this.onRelayed(relayed.msgHash, txHash, block.header.number)
+      }
+      if (receipt.status === 0) this.onFailedRelay(tx as TypedTransaction, txHash, block.header.number)
+    })
+  }
+
+  private onSent(sent: SentMessage, id: MessageIdentifier, sourceTx: Hex): void {
+    const existing = this.messages.get(sent.msgHash)
+    // Re-sent (resendMessage) or seen again: the first identifier stays the one relays use
+    // unless the message was never relayed, then the newest is as good.
+    const record: TrackedMessage = existing ?? { ...sent, id, sourceTx, status: 'sent', attempts: 0 }
+    if (!existing) {
+      this.messages.set(sent.msgHash, record)
+      this.byPayload.set(sent.payloadHash, sent.msgHash)
+      this.waitingSet(sent.destination).add(sent.msgHash)
+    }
+    const key = txKey(id.chainId, sourceTx)
+    const list = this.byTx.get(key) ?? []
+    if (!list.includes(sent.msgHash)) list.push(sent.msgHash)
+    this.byTx.set(key, list)
+  }
+
+  private onRelayed(msgHash: Hex, txHash: Hex, blockNumber: bigint): void {
+    const m = this.messages.get(msgHash)
+    if (!m) return
+    m.status = 'relayed'
+    m.destinationTx = txHash
+    m.destinationBlock = blockNumber
+    delete m.failure
+    this.waiting.get(m.destination)?.delete(msgHash)
+  }
+
+  /** A reverted call of relayMessage: the message it carried failed (the reason comes from whoever ran it). */
+  private onFailedRelay(tx: TypedTransaction, txHash: Hex, blockNumber: bigint): void {
+    if (tx.to?.toString() !== MESSENGER) return
+    let payload: Hex
+    try {
+      const call = decodeFunctionData({ abi: messengerAbi, data: toData(tx.data) as Hex })
+      if (call.functionName !== 'relayMessage') return
+      payload = (call.args as readonly [unknown, Hex])[1]
+    } catch {
+      return
+    }
+    const msgHash = this.byPayload.get(keccak256(payload))
+    const m = msgHash && this.messages.get(msgHash)
+    if (!m || m.status === 'relayed') return
+    m.status = 'failed'
+    m.failure ??= 'the relay transaction reverted'
+    m.destinationTx = txHash
+    m.destinationBlock = blockNumber
+    this.waiting.get(m.destination)?.delete(m.msgHash)
+  }
+
+  /** Forgets what the removed blocks said: their messages, or their relays. */
+  private onRewind(chainId: bigint, head: BlockHeader, removed: readonly Block[]): void {
+    if (removed.length === 0) return
+    for (const [hash, m] of this.messages) {
+      if (m.source === chainId && m.id.blockNumber > head.number) {
+        this.messages.delete(hash)
+        this.byPayload.delete(m.payloadHash)
+        this.waiting.get(m.destination)?.delete(hash)
+        const key = txKey(chainId, m.sourceTx)
+        const left = (this.byTx.get(key) ?? []).filter((h) => h !== hash)
+        if (left.length > 0) this.byTx.set(key, left)
+        else this.byTx.delete(key)
+      } else if (m.destination === chainId && m.destinationBlock !== undefined && m.destinationBlock > head.number) {
+        m.status = 'sent'
+        delete m.destinationTx
+        delete m.destinationBlock
+        delete m.failure
+        this.waitingSet(m.destination).add(hash)
+      }
+    }
+  }
+
+  private waitingSet(chainId: bigint): Set<Hex> {
+    let set = this.waiting.get(chainId)
+    if (!set) this.waiting.set(chainId, (set = new Set()))
+    return set
+  }
+}
+
+function txKey(chainId: bigint, txHash: Hex): string {
+  return `${chainId}:${txHash.toLowerCase()}`
+}

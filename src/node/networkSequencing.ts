@@ -1,0 +1,175 @@
+import type { TypedTransaction } from '@ethereumjs/tx'
+import type { Chain } from '../execution/chain.js'
+import { decodeRawTransaction } from '../execution/decodeTx.js'
+import type { PooledTx } from '../execution/pooledTx.js'
+import { ChainsView } from '../interop/chainsView.js'
+import { MessageTracker, type TrackedMessage } from '../interop/messageTracker.js'
+import { Relayer } from '../interop/relayer.js'
+import { checkTransaction, DEFAULT_MESSAGE_EXPIRY_SECONDS } from '../interop/validation.js'
+import { BaseError } from '../primitives/errors.js'
+import type { Hex } from '../primitives/hex.js'
+import type { Lifecycle } from '../primitives/lifecycle.js'
+import type { Logger } from '../primitives/logger.js'
+import type { NetworkApi } from '../rpc/api.js'
+import { BundleQueue, InvalidBundleError, type BundleStatus } from '../sequencer/bundles.js'
+import { SharedSequencer } from '../sequencer/sharedSequencer.js'
+import type { SlotResult, SlotRules } from '../sequencer/slotBuilder.js'
+import type { PlexusNode } from './node.js'
+
+export interface NetworkSequencingOptions {
+  slotTimeMs: number
+  /** Key of the network's relayer: it signs relay transactions on every chain. */
+  relayerKey: Hex
+  /** Gas limit of relay transactions (a retry may ask for more). */
+  relayGasLimit?: bigint
+  logger: Logger
+}
+
+/**
+ * The network-wide half of the sequencer: the shared slot clock over every chain's node,
+ * the interop rules it builds by (executing messages checked against the chains
+ * themselves), the relayer that delivers every sent message, the message tracker and
+ * the bundle queue — and the `plexus_*` methods every chain's RPC answers from them.
+ */
+export class NetworkSequencing implements Lifecycle, NetworkApi {
+  readonly tracker = new MessageTracker()
+  readonly bundles = new BundleQueue()
+  readonly view: ChainsView
+  readonly relayer: Relayer
+  readonly sequencer: SharedSequencer
+  private readonly nodes = new Map<bigint, PlexusNode>()
+  private readonly chains = new Map<bigint, Chain>()
+  private readonly unfollow: (() => void)[] = []
+  /** Relay transactions of the slot being built → the message each carries. */
+  private readonly relayOf = new Map<Hex, Hex>()
+
+  constructor(private readonly options: NetworkSequencingOptions) {
+    this.view = new ChainsView(() => this.chains)
+    this.relayer = new Relayer({ key: options.relayerKey, gasLimit: options.relayGasLimit })
+    const rules: SlotRules = {
+      checkTx: (chainId, block) => this.checkAt(chainId, block.number, block.timestamp),
+      relaysFor: (chainId, block) => this.relaysFor(chainId, block.timestamp),
+    }
+    this.sequencer = new SharedSequencer({ slotTimeMs: options.slotTimeMs }, rules, this.bundles, options.logger.child({ module: 'sequencer' }))
+    this.sequencer.onSlot((result) => this.afterSlot(result))
+  }
+
+  /** Adds a started node's chain: followed for messages and built in every slot from the next. */
+  addNode(node: PlexusNode): void {
+    const chain = node.chain
+    this.nodes.set(chain.chainId, node)
+    // Insert in chain-id order: the view's iteration order is the slot order.
+    const sorted = [...this.chains.entries(), [chain.chainId, chain] as const].sort((a, b) => (a[0] < b[0] ? -1 : 1))
+    this.chains.clear()
+    for (const [id, c] of sorted) this.chains.set(id, c)
+    this.unfollow.push(this.tracker.follow(chain))
+    this.sequencer.addChain({
+      chainId: chain.chainId,
+      chain,
+      pool: node.pool,
+      feeRecipient: node.feeRecipientBytes(),
+      gasLimit: node.options.gasLimit,
+      inputs: node.settlement?.inputs,
+      onProduced: (built, seconds) => node.observeProduced(built, seconds),
+    })
+  }
+
+  /**
+   * The pool's admission check for `chainId`: a transaction's executing messages must
+   * be valid for the next slot (its block's timestamp is at least now).
+   */
+  checkTxFor(chainId: bigint): (tx: TypedTransaction) => string | undefined {
+    return (tx) => {
+      const chain = this.chains.get(chainId)
+      if (!chain) return undefined
+      const now = BigInt(Math.floor(Date.now() / 1000))
+      const head = chain.headHeader()
+      return this.checkAt(chainId, head.number + 1n, now > head.timestamp ? now : head.timestamp)(tx)
+    }
+  }
+
+  async start(): Promise<void> {
+    await this.sequencer.start()
+  }
+
+  async stop(): Promise<void> {
+    await this.sequencer.stop()
+    for (const off of this.unfollow) off()
+  }
+
+  // ---- NetworkApi ----------------------------------------------------------------
+
+  async sendBundle(txs: { chainId: bigint; raw: Uint8Array }[], deadlineSlot?: bigint): Promise<Hex> {
+    const decoded: { chainId: bigint; ptx: PooledTx }[] = txs.map(({ chainId, raw }, i) => {
+      const node = this.nodes.get(chainId)
+      if (!node) throw new InvalidBundleError(`txs[${i}]: chain ${chainId} is not part of this network (chains: ${[...this.nodes.keys()].join(', ')})`)
+      let ptx: PooledTx
+      try {
+        ptx = decodeRawTransaction(raw, node.chain.common, node.pool.checkEnvelope)
+      } catch (err) {
+        throw new InvalidBundleError(`txs[${i}]: ${(err as Error).message}`)
+      }
+      const txChainId = (ptx.tx as { chainId?: bigint }).chainId
+      if (txChainId !== undefined && txChainId !== chainId) {
+        throw new InvalidBundleError(`txs[${i}] is signed for chain ${txChainId}, but listed for chain ${chainId}`)
+      }
+      return { chainId, ptx }
+    })
+    return this.bundles.submit(decoded, this.sequencer.nextSlot(), deadlineSlot)
+  }
+
+  getBundle(id: Hex): BundleStatus | undefined {
+    return this.bundles.get(id)
+  }
+
+  getMessage(msgHash: Hex): TrackedMessage | undefined {
+    return this.tracker.get(msgHash)
+  }
+
+  getMessagesByTx(chainId: bigint, txHash: Hex): TrackedMessage[] {
+    return this.tracker.sentBy(chainId, txHash)
+  }
+
+  retryMessage(msgHash: Hex, gasLimit?: bigint): TrackedMessage | undefined {
+    if (gasLimit !== undefined && gasLimit < 21_000n) throw new BaseError(`gasLimit ${gasLimit} is below the 21000 every transaction needs`)
+    return this.tracker.retry(msgHash, gasLimit)
+  }
+
+  nextSlot(): bigint {
+    return this.sequencer.nextSlot()
+  }
+
+  // ---- slot rules ----------------------------------------------------------------
+
+  private checkAt(chainId: bigint, number: bigint, timestamp: bigint): (tx: TypedTransaction) => string | undefined {
+    const ctx = { chainId, slot: this.view.slotOf(chainId, number), timestamp }
+    return (tx) => {
+      const err = checkTransaction(tx, ctx, this.view)
+      return err ? `invalid executing message: ${err.message}` : undefined
+    }
+  }
+
+  /** Relays for `chainId`'s block: every message waiting for it that has not expired. */
+  private async relaysFor(chainId: bigint, timestamp: bigint): Promise<PooledTx[]> {
+    const chain = this.chains.get(chainId)
+    if (!chain) return []
+    const waiting = this.tracker.waitingFor(chainId).filter((m) => {
+      if (m.id.timestamp + DEFAULT_MESSAGE_EXPIRY_SECONDS >= timestamp) return true
+      this.tracker.markFailed(m.msgHash, 'expired: the message is older than the expiry window; resend it (resendMessage) to relay it')
+      return false
+    })
+    const relays = await this.relayer.relayTxs(chain, waiting)
+    for (const r of relays) this.relayOf.set(r.ptx.hash, r.message.msgHash)
+    return relays.map((r) => r.ptx)
+  }
+
+  private afterSlot(result: SlotResult): void {
+    for (const r of result.relays) {
+      const msgHash = this.relayOf.get(r.ptx.hash)
+      if (!msgHash) continue
+      // A relay with no room waits for the next slot; anything else is an attempt.
+      if (r.kind !== 'no-room') this.tracker.relayAttempted(msgHash, r.ptx.hash, r.reason)
+    }
+    this.relayOf.clear()
+  }
+}
