@@ -1,17 +1,39 @@
+import { encodeAbiParameters, keccak256, type Hex } from 'viem'
 import { loadArtifact } from '../primitives/artifacts.js'
-import { devGenesis, type DevGenesisOptions, type GethGenesis } from './genesis.js'
-import { PREDEPLOYS } from './predeploys.js'
+import { devAccounts, devGenesis, type DevGenesisOptions, type GethAllocAccount, type GethGenesis } from './genesis.js'
+import { PREDEPLOYS, REFERENCE_SUPERCHAIN_TOKEN } from './predeploys.js'
 
 export interface RollupGenesisOptions extends DevGenesisOptions {
   /** The network's L1 Portal: the L2 bridge only accepts deposits it sent. */
   l1Portal: `0x${string}`
+  /**
+   * Accounts that start with {@link PLX_GENESIS_BALANCE} of the reference SuperchainERC20
+   * (PLX) each; default: the dev accounts. The same on every chain of a network, so the
+   * network-wide supply is this times the number of chains.
+   */
+  tokenHolders?: Hex[]
 }
 
+/** PLX each token holder starts with on each chain: 1,000,000 tokens (18 decimals). */
+export const PLX_GENESIS_BALANCE = 1_000_000n * 10n ** 18n
+
+/** ETHLiquidity's genesis balance, the OP Stack's: more than could ever be bridged in. */
+export const ETH_LIQUIDITY_GENESIS_BALANCE = (1n << 248n) - 1n
+
 /**
- * Genesis of a chain settled on L1: the dev genesis plus the system predeploys
- * (L1Block, L2ToL1MessagePasser, L2StandardBridge) as runtime code, with the bridge's
- * `l1Portal` (storage slot 0) set. Predeploy constructors never run, so no contract
- * may rely on one.
+ * Storage slots of OpenZeppelin 5.x `ERC20` (`_balances`, `_allowances`, `_totalSupply`,
+ * `_name`, `_symbol` in declaration order) that PlexusToken's genesis storage is written to.
+ * PlexusToken and SuperchainERC20 declare no storage of their own.
+ */
+export const ERC20_SLOTS = { balances: 0n, totalSupply: 2n } as const
+
+/**
+ * Genesis of a chain settled on L1: the dev genesis plus the system predeploys as runtime
+ * code — L1Block, L2ToL1MessagePasser, L2StandardBridge (its `l1Portal` at slot 0), and the
+ * interop set: CrossL2Inbox, L2ToL2CrossDomainMessenger, SuperchainETHBridge, ETHLiquidity
+ * (funded with {@link ETH_LIQUIDITY_GENESIS_BALANCE}), SuperchainTokenBridge and the
+ * reference token PlexusToken with its holders' balances and total supply. Predeploy
+ * constructors never run, so no contract may rely on one.
  */
 export function rollupGenesis(opts: RollupGenesisOptions): GethGenesis {
   const genesis = devGenesis(opts)
@@ -21,7 +43,38 @@ export function rollupGenesis(opts: RollupGenesisOptions): GethGenesis {
   genesis.alloc[PREDEPLOYS.L2StandardBridge] = {
     balance: '0x0',
     code: code('L2StandardBridge'),
-    storage: { '0x0': `0x${opts.l1Portal.slice(2).toLowerCase().padStart(64, '0')}` },
+    storage: { '0x0': word(BigInt(opts.l1Portal)) },
   }
+  genesis.alloc[PREDEPLOYS.CrossL2Inbox] = { balance: '0x0', code: code('CrossL2Inbox') }
+  genesis.alloc[PREDEPLOYS.L2ToL2CrossDomainMessenger] = { balance: '0x0', code: code('L2ToL2CrossDomainMessenger') }
+  genesis.alloc[PREDEPLOYS.SuperchainETHBridge] = { balance: '0x0', code: code('SuperchainETHBridge') }
+  genesis.alloc[PREDEPLOYS.ETHLiquidity] = { balance: quantity(ETH_LIQUIDITY_GENESIS_BALANCE), code: code('ETHLiquidity') }
+  genesis.alloc[PREDEPLOYS.SuperchainTokenBridge] = { balance: '0x0', code: code('SuperchainTokenBridge') }
+  genesis.alloc[REFERENCE_SUPERCHAIN_TOKEN] = tokenAlloc(
+    code('PlexusToken'),
+    opts.tokenHolders ?? devAccounts().map((a) => a.address),
+  )
   return genesis
+}
+
+/** PlexusToken's account: code, each (distinct) holder's balance and the total supply. */
+function tokenAlloc(code: Hex, holders: Hex[]): GethAllocAccount {
+  const distinct = [...new Set(holders.map((h) => h.toLowerCase() as Hex))]
+  const storage: Record<string, string> = {}
+  for (const holder of distinct) storage[balanceSlot(holder)] = word(PLX_GENESIS_BALANCE)
+  if (distinct.length > 0) storage[word(ERC20_SLOTS.totalSupply)] = word(PLX_GENESIS_BALANCE * BigInt(distinct.length))
+  return { balance: '0x0', code, storage }
+}
+
+/** Slot of `_balances[holder]`: keccak256(abi.encode(holder, uint256(0))). */
+export function balanceSlot(holder: Hex): Hex {
+  return keccak256(encodeAbiParameters([{ type: 'address' }, { type: 'uint256' }], [holder, ERC20_SLOTS.balances]))
+}
+
+function word(value: bigint): Hex {
+  return `0x${value.toString(16).padStart(64, '0')}`
+}
+
+function quantity(value: bigint): string {
+  return `0x${value.toString(16)}`
 }

@@ -16,6 +16,24 @@ library Predeploys {
     /// @notice Records withdrawals in its storage; L1 proves them against that storage root.
     address internal constant L2_TO_L1_MESSAGE_PASSER = 0x4200000000000000000000000000000000000016;
 
+    /// @notice Interop: validates executing messages against the transaction's access list.
+    address internal constant CROSS_L2_INBOX = 0x4200000000000000000000000000000000000022;
+
+    /// @notice Interop: sends and relays messages between the network's chains.
+    address internal constant L2_TO_L2_CROSS_DOMAIN_MESSENGER = 0x4200000000000000000000000000000000000023;
+
+    /// @notice Interop: moves the native asset between chains (burn into, mint out of ETH_LIQUIDITY).
+    address internal constant SUPERCHAIN_ETH_BRIDGE = 0x4200000000000000000000000000000000000024;
+
+    /// @notice Interop: the native-asset reserve, funded in the genesis with type(uint248).max wei.
+    address internal constant ETH_LIQUIDITY = 0x4200000000000000000000000000000000000025;
+
+    /// @notice Interop: moves ERC-7802 (SuperchainERC20) tokens between chains.
+    address internal constant SUPERCHAIN_TOKEN_BRIDGE = 0x4200000000000000000000000000000000000028;
+
+    /// @notice The network's reference SuperchainERC20 (PlexusToken, "PLX"), same address on every chain.
+    address internal constant REFERENCE_SUPERCHAIN_TOKEN = 0x4200000000000000000000000000000000000500;
+
     /// @notice The sender of the system transaction that updates {L1_BLOCK}; it has no key.
     address internal constant DEPOSITOR = 0xDeaDDEaDDeAdDeAdDEAdDEaddeAddEAdDEAd0001;
 }
