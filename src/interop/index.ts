@@ -1,0 +1,5 @@
+export * from './errors.js'
+export * from './identifier.js'
+export * from './accessList.js'
+export * from './validation.js'
+export * from './messages.js'
