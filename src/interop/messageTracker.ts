@@ -6,7 +6,7 @@ import { PREDEPLOYS } from '../execution/predeploys.js'
 import type { StoredReceipt } from '../execution/receipts.js'
 import { toData } from '../primitives/hex.js'
 import type { MessageIdentifier } from './identifier.js'
-import { messengerAbi, relayedMessageFromLog, sentMessageFromLog, type SentMessage } from './messages.js'
+import { relayMessageAbi, relayedMessageFromLog, sentMessageFromLog, type SentMessage } from './messages.js'
 
 export type MessageStatus = 'sent' | 'relayed' | 'failed'
 
@@ -172,7 +172,7 @@ export class MessageTracker {
     if (tx.to?.toString() !== MESSENGER) return
     let payload: Hex
     try {
-      const call = decodeFunctionData({ abi: messengerAbi, data: toData(tx.data) as Hex })
+      const call = decodeFunctionData({ abi: relayMessageAbi, data: toData(tx.data) as Hex })
       if (call.functionName !== 'relayMessage') return
       payload = (call.args as readonly [unknown, Hex])[1]
     } catch {

@@ -1,4 +1,4 @@
-import { createFeeMarketEIP1559Tx } from '@ethereumjs/tx'
+import { createFeeMarket1559Tx } from '@ethereumjs/tx'
 import { Address } from '@ethereumjs/util'
 import type { Chain } from '../execution/chain.js'
 import { toPooledTx } from '../execution/decodeTx.js'
@@ -47,7 +47,7 @@ export class Relayer {
     const to = new Address(hexToBytes(PREDEPLOYS.L2ToL2CrossDomainMessenger))
     return messages.slice(0, MAX_RELAYS_PER_BLOCK).map((message) => {
       const accessList = executingMessagesAccessList([{ id: message.id, msgHash: message.payloadHash }])
-      const tx = createFeeMarketEIP1559Tx(
+      const tx = createFeeMarket1559Tx(
         {
           chainId: chain.chainId,
           nonce: nonce++,

@@ -207,6 +207,8 @@ export class PlexusNetwork implements Lifecycle {
         logger.child({ module: 'l1-deploy' }),
       ))
 
+      // One genesis timestamp for every new chain: their blocks share timestamps from block 0.
+      const genesisTime = BigInt(Math.floor(Date.now() / 1000))
       const prepared: { opts: NetworkChainOptions; genesis: GethGenesis; registration: ChainRegistration; batcher: L1Signer; proposer: L1Signer }[] = []
       for (const opts of this.options.chains) {
         const chainId = BigInt(opts.chainId)
@@ -218,7 +220,7 @@ export class PlexusNetwork implements Lifecycle {
             chainId: opts.chainId,
             gasLimit: opts.gasLimit,
             l1Portal: deployment.contracts.Portal,
-            timestamp: BigInt(Math.floor(Date.now() / 1000)),
+            timestamp: genesisTime,
           }),
           relayerKey,
         )
