@@ -1,8 +1,11 @@
 import type { Abi } from 'viem'
 import { loadArtifact } from '../../primitives/artifacts.js'
 
-/** The Plexus L1 contracts, in deployment order. */
-export const L1_CONTRACTS = ['ChainRegistry', 'BatchInbox', 'OutputOracle', 'Portal'] as const
+/**
+ * The Plexus L1 contracts, in deployment order. A contract added at the end is deployed
+ * into existing datadirs on their next start (see `ensureL1Contracts`).
+ */
+export const L1_CONTRACTS = ['ChainRegistry', 'BatchInbox', 'OutputOracle', 'Portal', 'SuperRootOracle'] as const
 export type L1ContractName = (typeof L1_CONTRACTS)[number]
 
 /** ABI of a Plexus contract (L1 or L2), from the build's artifacts. */

@@ -38,8 +38,10 @@ function writeDeployment(datadir: string, d: L1Deployment): void {
 
 /**
  * The network's L1 contracts: reused when the datadir records them and the L1 still
- * has them, deployed (and recorded) on first start. Fails clearly when the datadir
- * belongs to another L1 or one that was reset.
+ * has them, deployed (and recorded) on first start. A contract the record lacks (added
+ * to Plexus after the datadir was made, e.g. the SuperRootOracle, or left out by a
+ * start that failed part-way) is deployed and recorded without touching the others.
+ * Fails clearly when the datadir belongs to another L1 or one that was reset.
  */
 export async function ensureL1Contracts(
   signer: L1Signer,
@@ -51,6 +53,7 @@ export async function ensureL1Contracts(
   const l1ChainId = await client.getChainId()
   const genesis = await client.getBlock({ blockNumber: 0n })
   const recorded = readDeployment(datadir)
+  const contracts = { ...recorded?.contracts } as Record<L1ContractName, Hex>
   if (recorded) {
     const fix = 'use the L1 this datadir was created with, or start with a fresh --datadir'
     if (recorded.l1ChainId !== l1ChainId) {
@@ -60,6 +63,8 @@ export async function ensureL1Contracts(
       throw new L1MismatchError('the L1 was reset since this datadir was created (different block 0)', { details: fix })
     }
     for (const name of L1_CONTRACTS) {
+      // Contracts added to Plexus after the datadir was made are deployed below.
+      if (!recorded.contracts[name]) continue
       const code = await client.getCode({ address: recorded.contracts[name] })
       if (!code || code === '0x') {
         throw new L1MismatchError(`the L1 has no ${name} at ${recorded.contracts[name]} (recorded in ${deploymentFile(datadir)})`, {
@@ -67,18 +72,22 @@ export async function ensureL1Contracts(
         })
       }
     }
-    logger.info({ contracts: recorded.contracts }, 'L1 contracts found')
-    return recorded
+    if (L1_CONTRACTS.every((name) => recorded.contracts[name])) {
+      logger.info({ contracts: recorded.contracts }, 'L1 contracts found')
+      return recorded
+    }
   }
-  const contracts = {} as Record<L1ContractName, Hex>
   const ctorArgs: Record<L1ContractName, () => unknown[]> = {
     ChainRegistry: () => [signer.account.address, guardian],
     BatchInbox: () => [contracts.ChainRegistry],
     OutputOracle: () => [contracts.ChainRegistry],
     Portal: () => [contracts.ChainRegistry, contracts.OutputOracle],
+    SuperRootOracle: () => [contracts.ChainRegistry],
   }
-  let deployedAtBlock = 0n
+  let deployedAtBlock = recorded ? BigInt(recorded.deployedAtBlock) : 0n
+  const added: L1ContractName[] = []
   for (const name of L1_CONTRACTS) {
+    if (contracts[name]) continue
     const artifact = loadArtifact(name)
     const hash = await signer.wallet.deployContract({
       abi: artifact.abi,
@@ -90,12 +99,35 @@ export async function ensureL1Contracts(
     const receipt = await client.waitForTransactionReceipt({ hash, pollingInterval: 250 })
     if (receipt.status !== 'success' || !receipt.contractAddress) throw new BaseError(`deploying ${name} on L1 failed (tx ${hash})`)
     contracts[name] = receipt.contractAddress
+    added.push(name)
     if (deployedAtBlock === 0n) deployedAtBlock = receipt.blockNumber
+    // Recorded after each contract, so a failure part-way does not deploy the same one twice.
+    writeDeployment(datadir, { l1ChainId, l1GenesisHash: genesis.hash!, contracts: { ...contracts }, deployedAtBlock: deployedAtBlock.toString() })
   }
   const deployment: L1Deployment = { l1ChainId, l1GenesisHash: genesis.hash!, contracts, deployedAtBlock: deployedAtBlock.toString() }
-  writeDeployment(datadir, deployment)
-  logger.info({ contracts }, 'L1 contracts deployed')
+  logger.info({ contracts, added }, recorded ? 'L1 contracts found; added the missing ones' : 'L1 contracts deployed')
   return deployment
+}
+
+/**
+ * Makes the super root oracle's owner-set parameters what the network wants: its
+ * proposer and challenge window. Idempotent (only sends what differs); `signer` must be
+ * the ChainRegistry's owner (the deployer).
+ */
+export async function configureSuperRootOracle(
+  signer: L1Signer,
+  oracle: Hex,
+  params: { proposer: Hex; challengeWindow: bigint },
+): Promise<void> {
+  const read = (functionName: string) => signer.publicClient.readContract({ address: oracle, abi: abiOf('SuperRootOracle'), functionName })
+  const proposer = (await read('proposer')) as Hex
+  if (proposer.toLowerCase() !== params.proposer.toLowerCase()) {
+    await writeAndWait(signer, { address: oracle, abi: abiOf('SuperRootOracle'), functionName: 'setProposer', args: [params.proposer] })
+  }
+  const window = BigInt((await read('challengeWindow')) as bigint | number)
+  if (window !== params.challengeWindow) {
+    await writeAndWait(signer, { address: oracle, abi: abiOf('SuperRootOracle'), functionName: 'setChallengeWindow', args: [params.challengeWindow] })
+  }
 }
 
 export interface ChainRegistration {
