@@ -15,7 +15,9 @@ import { ChainSettlement } from '../settlement/chainSettlement.js'
 import { blobSourceFor } from '../settlement/da/index.js'
 import { CHAIN_CONFIG_VERSION, encodeChainConfig } from '../settlement/l1/chainConfig.js'
 import { EmbeddedAnvil } from '../settlement/l1/embeddedAnvil.js'
-import { ensureL1Contracts, readRegistration, registerChain, type ChainRegistration, type L1Deployment } from '../settlement/l1/deploy.js'
+import { SuperRootProposer } from '../settlement/superRootProposer.js'
+import { superProposerKey } from '../settlement/l1/superRootRole.js'
+import { configureSuperRootOracle, ensureL1Contracts, readRegistration, registerChain, type ChainRegistration, type L1Deployment } from '../settlement/l1/deploy.js'
 import { L1Tracker } from '../settlement/l1/l1Tracker.js'
 import type { L1Signer } from '../settlement/l1/l1Transactions.js'
 import { roleKey } from '../settlement/l1/roleKeys.js'
@@ -135,6 +137,8 @@ export class PlexusNetwork implements Lifecycle {
   private anvil: EmbeddedAnvil | undefined
   private tracker: L1Tracker | undefined
   private _sequencing: NetworkSequencing | undefined
+  private superProposer: SuperRootProposer | undefined
+  private readonly settlements = new Map<bigint, ChainSettlement>()
   readonly nodes: PlexusNode[] = []
   private _l1Url: string | undefined
   private _deployment: L1Deployment | undefined
@@ -261,6 +265,13 @@ export class PlexusNetwork implements Lifecycle {
       ))
       await tracker.start()
 
+      const superSigner = signer(superProposerKey(l1.deployerKey))
+      await fund(deployer, [superSigner.account.address], l1.roleFunding)
+      await configureSuperRootOracle(deployer, deployment.contracts.SuperRootOracle!, {
+        proposer: superSigner.account.address,
+        challengeWindow: BigInt(Math.max(...this.options.chains.map((c) => c.challengeWindowSeconds))),
+      })
+
       const sequencing = (this._sequencing = new NetworkSequencing({ slotTimeMs, relayerKey, logger: logger.child({ module: 'network' }) }))
       for (const p of prepared) {
         const chainLogger = logger.child({ chain: p.opts.chainId })
@@ -276,8 +287,8 @@ export class PlexusNetwork implements Lifecycle {
           network: sequencing,
           checkTransaction: sequencing.checkTxFor(BigInt(p.opts.chainId)),
           logger: chainLogger,
-          settlement: (chain, nodeLogger) =>
-            new ChainSettlement(
+          settlement: (chain, nodeLogger) => {
+            const settlement = new ChainSettlement(
               chain,
               {
                 chainId: BigInt(p.opts.chainId),
@@ -296,13 +307,27 @@ export class PlexusNetwork implements Lifecycle {
                 blobSource: blobSourceFor(this.l1Url, l1.beaconUrl, publicClient),
               },
               nodeLogger,
-            ),
+            )
+            this.settlements.set(BigInt(p.opts.chainId), settlement)
+            return settlement
+          },
         })
         this.nodes.push(node)
         await node.start()
         sequencing.addNode(node)
       }
       await sequencing.start()
+      this.superProposer = new SuperRootProposer(
+        tracker,
+        superSigner,
+        {
+          oracle: deployment.contracts.SuperRootOracle!,
+          intervalSeconds: SUPER_ROOT_INTERVAL_SECONDS,
+          chains: () => this.nodes.map((n) => ({ chainId: n.chain.chainId, chain: n.chain, safeHead: () => this.settlements.get(n.chain.chainId)!.batcher.safeHead() })),
+        },
+        logger.child({ module: 'super-proposer' }),
+      )
+      await this.superProposer.start()
     } catch (err) {
       await this.stop().catch(() => undefined)
       throw err
@@ -312,6 +337,7 @@ export class PlexusNetwork implements Lifecycle {
   async stop(): Promise<void> {
     if (this.stopped) return
     this.stopped = true
+    await this.superProposer?.stop()
     await this._sequencing?.stop()
     for (const node of [...this.nodes].reverse()) await node.stop()
     await this.tracker?.stop()
@@ -327,6 +353,9 @@ async function fund(from: L1Signer, addresses: Hex[], amount: bigint): Promise<v
     await from.publicClient.waitForTransactionReceipt({ hash, pollingInterval: 250 })
   }
 }
+
+/** L2 seconds between the super roots the network proposes on L1. */
+const SUPER_ROOT_INTERVAL_SECONDS = 8n
 
 /** The network's slot time: every chain's must be the same (one slot clock builds them all). */
 function networkSlotTime(chains: readonly NetworkChainOptions[]): number {

@@ -19,6 +19,8 @@ import { PREDEPLOYS, REFERENCE_SUPERCHAIN_TOKEN } from '../../src/execution/pred
 import { executingMessagesAccessList } from '../../src/interop/accessList.js'
 import type { MessageIdentifier } from '../../src/interop/identifier.js'
 import { relayMessageCalldata } from '../../src/interop/messages.js'
+import { abiOf } from '../../src/settlement/l1/abis.js'
+import { superRootAt } from '../../src/settlement/superRoot.js'
 import { loadArtifact } from '../helpers/artifacts.js'
 import { startTestNetwork, type TestNetwork } from '../helpers/network.js'
 import { rpc, waitFor } from '../helpers/node.js'
@@ -118,12 +120,30 @@ describe('one network: shared slots, native messages, tokens, bundles', () => {
   it('builds every chain in the same slots, with the same timestamps', async () => {
     const a = side[901]!.client
     const b = side[902]!.client
-    const head = await a.getBlockNumber()
+    const head = await waitFor(async () => {
+      const n = await a.getBlockNumber()
+      return n >= 4n ? n : undefined
+    })
     await waitFor(async () => (await b.getBlockNumber()) >= head + 2n)
     for (let n = head - 3n; n <= head; n++) {
       const [x, y] = await Promise.all([a.getBlock({ blockNumber: n }), b.getBlock({ blockNumber: n })])
       assert.equal(x.timestamp, y.timestamp, `slot ${n} timestamp`)
     }
+  })
+
+  it('proposes one super root for the whole network on L1, matching both chains\' output roots', async () => {
+    const l1 = createPublicClient({ transport: http(net.l1Url), cacheTime: 0 })
+    const oracle = net.network.deployment.contracts.SuperRootOracle!
+    const abi = abiOf('SuperRootOracle')
+    const count = await waitFor(async () => {
+      const n = (await l1.readContract({ address: oracle, abi, functionName: 'superRootCount' })) as bigint
+      return n > 0n ? n : undefined
+    }, 60_000, 'a super root on L1')
+    const { superRoot: root, l2Timestamp } = (await l1.readContract({ address: oracle, abi, functionName: 'superRootAt', args: [count - 1n] })) as { superRoot: Hex; l2Timestamp: bigint }
+    const computed = await superRootAt(CHAINS.map((id) => ({ chainId: BigInt(id), chain: net.network.node(id).chain })), l2Timestamp)
+    assert.ok(computed, 'the proposed timestamp is final on both chains')
+    assert.deepEqual(computed.outputs.map((o) => o.chainId), [901n, 902n], 'both chains are in the root')
+    assert.equal(root, computed.root)
   })
 
   it('serves plexus_getContracts by name on every chain', async () => {

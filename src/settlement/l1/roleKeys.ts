@@ -1,7 +1,10 @@
 import { concat, keccak256, toHex, type Hex } from 'viem'
 
-/** Roles with their own key: the L1 posters, and the network's L2 relayer (chain id 0: one for every chain). */
-export type L1Role = 'batcher' | 'proposer' | 'relayer'
+/**
+ * Roles with their own key: each chain's L1 posters, and the network-level ones (chain id
+ * 0): the super-root proposer on L1 and the relayer on every L2.
+ */
+export type L1Role = 'batcher' | 'proposer' | 'super-proposer' | 'relayer'
 
 /**
  * The batcher's and proposer's L1 keys of a chain, derived from the deployer key so a

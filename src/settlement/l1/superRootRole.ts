@@ -1,11 +1,11 @@
-import { concat, keccak256, toHex, type Hex } from 'viem'
+import type { Hex } from 'viem'
+import { roleKey } from './roleKeys.js'
 
 /**
  * The super root proposer's L1 key, derived from the deployer key like the chains' role
- * keys (`roleKey` in ./roleKeys.ts): the same formula with the role 'super-proposer' and
- * chain id 0, the network-level "chain". Its own key, so its nonces never race the
+ * keys, for the network-level "chain" 0. Its own key, so its nonces never race the
  * chains' proposers.
  */
 export function superProposerKey(deployerKey: Hex): Hex {
-  return keccak256(concat([deployerKey, toHex('plexus/super-proposer'), toHex(0n, { size: 32 })]))
+  return roleKey(deployerKey, 'super-proposer', 0n)
 }
