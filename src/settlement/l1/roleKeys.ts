@@ -10,3 +10,11 @@ export type L1Role = 'batcher' | 'proposer'
 export function roleKey(deployerKey: Hex, role: L1Role, chainId: bigint): Hex {
   return keccak256(concat([deployerKey, toHex(`plexus/${role}`), toHex(chainId, { size: 32 })]))
 }
+
+/**
+ * The network batcher's L1 key: one key posts every chain's blocks (network batches),
+ * derived from the deployer key like the per-chain roles.
+ */
+export function networkBatcherKey(deployerKey: Hex): Hex {
+  return keccak256(concat([deployerKey, toHex('plexus/network-batcher')]))
+}
