@@ -4,7 +4,7 @@ import { createPublicClient, createWalletClient, defineChain, http, parseAbiItem
 import { privateKeyToAccount } from 'viem/accounts'
 import { devAccounts } from '../../src/execution/genesis.js'
 import { PlexusReplica } from '../../src/node/replica.js'
-import { silentLogger } from '../../src/primitives/logger.js'
+import { createLogger, silentLogger, type LogLevel } from '../../src/primitives/logger.js'
 import { startTestNetwork, type TestNetwork } from '../helpers/network.js'
 import { assertSameChain, safeAtLeast, syncStatus } from '../helpers/sync.js'
 import { tempDir } from '../helpers/tmp.js'
@@ -51,7 +51,7 @@ describe('a network with da: blobs', () => {
       datadir: dir.dir,
       rpc: { host: '127.0.0.1', port: 0 },
       pollMs: 200,
-      logger: silentLogger(),
+      logger: process.env.PLEXUS_TEST_LOG ? createLogger(process.env.PLEXUS_TEST_LOG as LogLevel).child({ replica: true }) : silentLogger(),
     })
     await replica.start()
     for (const [chainId, head] of heads) {

@@ -3,9 +3,9 @@ import { concat, keccak256, toHex, type Hex } from 'viem'
 export type L1Role = 'batcher' | 'proposer'
 
 /**
- * The batcher's and proposer's L1 keys of a chain, derived from the deployer key so a
- * network needs one key in its config and each service still has its own nonce
- * sequence (they post concurrently).
+ * A chain's L1 role keys (the proposer's; batches are posted by the network batcher, see
+ * `networkBatcherKey`), derived from the deployer key so a network needs one key in its
+ * config and each service still has its own nonce sequence (they post concurrently).
  */
 export function roleKey(deployerKey: Hex, role: L1Role, chainId: bigint): Hex {
   return keccak256(concat([deployerKey, toHex(`plexus/${role}`), toHex(chainId, { size: 32 })]))
