@@ -138,7 +138,7 @@ export function formatSettlementTable(s: SettlementResult): string {
       `L1 gas per L2 tx, ${WORKLOAD_LABEL[c.workload]}`,
       c.l1GasPerTx.toFixed(0),
       '—',
-      `submitBatch gasUsed ÷ txs, ${c.calldataBytesPerTx.toFixed(1)} B of calldata per tx; ` +
+      `submitNetworkBatch gasUsed ÷ txs, ${c.calldataBytesPerTx.toFixed(1)} B of calldata per tx; ` +
         (c.calldataFloor ? 'each batch paid the EIP-7623 calldata floor (40 gas per non-zero byte)' : 'above the EIP-7623 calldata floor'),
     ])
   }

@@ -4,8 +4,9 @@
  *
  * - **Batch cost.** For each workload, the bench's pre-signed transactions are sent
  *   (bench/workload.ts, bench/measure.ts), the batcher's safe head is awaited, and the
- *   batches are read back from L1 (`BatchSubmitted` logs → `submitBatch` calldata →
- *   `decodeBatch`): bytes of batch data and L1 gas per workload transaction.
+ *   network batches are read back from L1 (`NetworkBatchSubmitted` logs →
+ *   `submitNetworkBatch` calldata → `decodeNetworkBatch`, the chain's section): bytes of
+ *   batch data and L1 gas per workload transaction.
  * - **Deposit latency.** ETH deposits sent one after another on L1 (`depositETH`); for
  *   each, the L1 block that holds it against the L2 block that includes it.
  */
@@ -20,7 +21,7 @@ import { fastLzCompressedLength } from '../src/primitives/fastlz.js'
 import { hexToBytes, toData } from '../src/primitives/hex.js'
 import { silentLogger } from '../src/primitives/logger.js'
 import { createBridgeContext, depositETH, type BridgeContext } from '../src/settlement/actions/bridge.js'
-import { decodeBatch, type Batch } from '../src/settlement/batch/codec.js'
+import { decodeNetworkBatch, type Batch } from '../src/settlement/batch/codec.js'
 import { readPostedBatches, type PostedBatchTx } from '../src/settlement/batch/postedBatches.js'
 import { depositFromLog, TRANSACTION_DEPOSITED_EVENT } from '../src/settlement/deposits.js'
 import { BlockWatcher } from './blockWatcher.js'
@@ -42,13 +43,13 @@ export type BatchCost = {
   otherTxs: number
   /** Batch data (version byte + brotli payload) of those batches, per workload transaction. */
   bytesPerTx: number
-  /** The whole L1 transaction input (the ABI-encoded `submitBatch` call), per workload transaction. */
+  /** The whole L1 transaction input (the ABI-encoded `submitNetworkBatch` call), per workload transaction. */
   calldataBytesPerTx: number
   /** The signed L2 transactions themselves, uncompressed. */
   rawBytesPerTx: number
   /** Fjord's estimated size of each transaction (what its L1 data fee is charged for; at least 100). */
   feeEstimateBytesPerTx: number
-  /** `gasUsed` of the L1 `submitBatch` transactions, per workload transaction. */
+  /** `gasUsed` of the L1 `submitNetworkBatch` transactions, per workload transaction. */
   l1GasPerTx: number
   /** Whether every one of those L1 transactions paid exactly the EIP-7623 calldata floor. */
   calldataFloor: boolean
@@ -176,11 +177,11 @@ export async function runSettlement(opts: SettlementOptions): Promise<Settlement
 
     const posted = await readPostedBatches(ctx.l1, {
       inbox: addresses.BatchInbox,
-      chainId: BigInt(chain.chainId),
       fromBlock: BigInt(addresses.registeredAtBlock),
     })
-    // Only the batcher posts here: every commitment carries readable data.
-    const batches = posted.map((p) => ({ ...p, data: p.data!, batch: decodeBatch(p.data!) }))
+    // Only the batcher posts here: every commitment carries readable data, and with one
+    // chain in the network each network batch is that chain's one section.
+    const batches = posted.map((p) => ({ ...p, data: p.data!, batch: sectionOf(decodeNetworkBatch(p.data!).chains, BigInt(chain.chainId)) }))
     for (const w of workloads) {
       const cost = await batchCost(ctx.l1, w, batches)
       result.batchCosts.push(cost)
@@ -217,6 +218,12 @@ export function stopSettlement(): Promise<void> {
 }
 
 type DecodedBatch = PostedBatchTx & { data: Uint8Array; batch: Batch }
+
+function sectionOf(sections: Batch[], chainId: bigint): Batch {
+  const section = sections.find((s) => s.chainId === chainId)
+  if (!section || sections.length !== 1) throw new Error(`a network batch of this one-chain network carries chains ${sections.map((s) => s.chainId).join(', ')}`)
+  return section
+}
 
 /**
  * The batches that carry at least one of the workload's transactions, all of their bytes

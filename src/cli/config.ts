@@ -36,11 +36,13 @@ export const configSchema = z
       })
       .strict()
       .optional(),
-    /** Replica mode (`plexus replica --config`): rebuild `chainId` from the L1 alone. */
+    /**
+     * Replica mode (`plexus replica --config`): rebuild every chain of the network from
+     * the L1 alone; `rpc.port` is the first chain's port, the next chains' follow it.
+     */
     replica: z
       .object({
         l1RpcUrl: z.string().url('must be the L1 JSON-RPC URL, e.g. http://127.0.0.1:8545'),
-        chainId: chainIdSchema,
         registry: address.optional(),
         rpc: rpcSchema.optional(),
       })

@@ -36,7 +36,7 @@ program
   .option('--chains <n>', 'number of rollups (default 2)', int('--chains'))
   .option('--block-time <ms>', 'L2 slot time in milliseconds, 50 … 12000 (default 250)', int('--block-time'))
   .option('--challenge-window <s>', 'withdrawal challenge window in seconds (default 12)', int('--challenge-window'))
-  .addOption(new Option('--da <mode>', 'how batches are posted to L1 (default calldata)').choices(['calldata', 'blobs']))
+  .addOption(new Option('--da <mode>', 'how the network batches (every chain\'s blocks, together) are posted to L1 (default calldata)').choices(['calldata', 'blobs']))
   .option('--l1-beacon <url>', 'beacon API of the L1, to read blobs back (with --l1-rpc and --da blobs)')
   .option('--host <host>', 'listen address (default 127.0.0.1)')
   .addOption(logLevel)
@@ -59,15 +59,14 @@ program
 
 program
   .command('replica')
-  .description('rebuild one chain from L1 data alone (no sequencer), serve its JSON-RPC and check every posted output root')
+  .description('rebuild every chain of the network from L1 data alone (no sequencer), serve their JSON-RPC and check every posted output root')
   .option('--config <file>', 'config file with a `replica` section (YAML or JSON)')
   .option('--l1 <url>', 'L1 JSON-RPC URL (e.g. http://127.0.0.1:8545)')
-  .option('--chain <id>', 'chain id to replicate (e.g. 901)', int('--chain'))
   .option('--registry <address>', "the network's ChainRegistry on L1 (default: the dev network's)")
-  .option('--l1-beacon <url>', 'beacon API of the L1, for chains that post blobs (default: the L1 RPC, as anvil serves blobs)')
+  .option('--l1-beacon <url>', 'beacon API of the L1, for networks that post blobs (default: the L1 RPC, as anvil serves blobs)')
   .option('--datadir <dir>', 'data directory (default ./.plexus-replica)')
   .option('--host <host>', 'RPC listen address (default 127.0.0.1)')
-  .option('--port <port>', 'RPC port (default 9645 for chain 901, 9646 for 902, …)', int('--port'))
+  .option('--port <port>', 'RPC port of the lowest chain id; the next chains take the next ports (default 9645: 901 on 9645, 902 on 9646, …)', int('--port'))
   .addOption(logLevel)
   .action(async (opts) => replica(opts))
 

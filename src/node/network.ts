@@ -10,9 +10,9 @@ import { initCrypto } from '../primitives/crypto.js'
 import { toData, toQuantity } from '../primitives/hex.js'
 import type { Lifecycle } from '../primitives/lifecycle.js'
 import type { Logger } from '../primitives/logger.js'
-import type { DataAvailability } from '../settlement/batcher.js'
 import { ChainSettlement } from '../settlement/chainSettlement.js'
-import { blobSourceFor } from '../settlement/da/index.js'
+import { blobSourceFor, MAX_BLOB_BATCH_BYTES } from '../settlement/da/index.js'
+import { L1BatchSource } from '../settlement/derivation/batchSource.js'
 import { CHAIN_CONFIG_VERSION, encodeChainConfig } from '../settlement/l1/chainConfig.js'
 import { EmbeddedAnvil } from '../settlement/l1/embeddedAnvil.js'
 import { SuperRootProposer } from '../settlement/superRootProposer.js'
@@ -20,7 +20,9 @@ import { superProposerKey } from '../settlement/l1/superRootRole.js'
 import { configureSuperRootOracle, ensureL1Contracts, readRegistration, registerChain, type ChainRegistration, type L1Deployment } from '../settlement/l1/deploy.js'
 import { L1Tracker } from '../settlement/l1/l1Tracker.js'
 import type { L1Signer } from '../settlement/l1/l1Transactions.js'
-import { roleKey } from '../settlement/l1/roleKeys.js'
+import { ensureNetworkBatcher } from '../settlement/l1/networkBatcherRole.js'
+import { networkBatcherKey, roleKey } from '../settlement/l1/roleKeys.js'
+import { NetworkBatcher, type DataAvailability } from '../settlement/networkBatcher.js'
 import { chainDir, saveGenesis, storedGenesis } from './datadir.js'
 import { NetworkSequencing } from './networkSequencing.js'
 import { PlexusNode } from './node.js'
@@ -52,9 +54,6 @@ export interface NetworkChainOptions {
   /** Seconds between an output's proposal and when withdrawals may use it. */
   challengeWindowSeconds: number
   outputIntervalBlocks: number
-  maxBatchBytes: number
-  /** Post batches as calldata or as EIP-4844 blobs. */
-  da: DataAvailability
 }
 
 /** The dev network's conventions (those of the tools people know): L1 900 on 8545, rollups 901… on 9545…. */
@@ -88,8 +87,6 @@ export function devChainOptions(index: number, overrides: Partial<NetworkChainOp
     gasLimit: DEFAULT_GAS_LIMIT,
     challengeWindowSeconds: 12,
     outputIntervalBlocks: 8,
-    maxBatchBytes: 120_000,
-    da: 'calldata',
     ...overrides,
   }
 }
@@ -124,8 +121,14 @@ export interface NetworkOptions {
   datadir: string
   l1: NetworkL1Options
   chains: NetworkChainOptions[]
+  /** Post network batches as calldata or as EIP-4844 blobs (default calldata). */
+  da?: DataAvailability
+  /** Largest network batch, compressed, per L1 transaction (default 120,000; blobs: at most 6 blobs' worth). */
+  maxBatchBytes?: number
   logger: Logger
 }
+
+export const DEFAULT_MAX_BATCH_BYTES = 120_000
 
 /**
  * The composition root of a whole network: the L1 (embedded anvil, or any RPC), the
@@ -138,7 +141,7 @@ export class PlexusNetwork implements Lifecycle {
   private tracker: L1Tracker | undefined
   private _sequencing: NetworkSequencing | undefined
   private superProposer: SuperRootProposer | undefined
-  private readonly settlements = new Map<bigint, ChainSettlement>()
+  private batcher: NetworkBatcher | undefined
   readonly nodes: PlexusNode[] = []
   private _l1Url: string | undefined
   private _deployment: L1Deployment | undefined
@@ -211,14 +214,18 @@ export class PlexusNetwork implements Lifecycle {
         logger.child({ module: 'l1-deploy' }),
       ))
 
+      // One batcher posts every chain's blocks, together (network batches).
+      const batcherSigner = signer(networkBatcherKey(l1.deployerKey))
+      await fund(deployer, [batcherSigner.account.address], l1.roleFunding)
+      await ensureNetworkBatcher(deployer, deployment.contracts.ChainRegistry, batcherSigner.account.address)
+
       // One genesis timestamp for every new chain: their blocks share timestamps from block 0.
       const genesisTime = BigInt(Math.floor(Date.now() / 1000))
-      const prepared: { opts: NetworkChainOptions; genesis: GethGenesis; registration: ChainRegistration; batcher: L1Signer; proposer: L1Signer }[] = []
+      const prepared: { opts: NetworkChainOptions; genesis: GethGenesis; registration: ChainRegistration; proposer: L1Signer }[] = []
       for (const opts of this.options.chains) {
         const chainId = BigInt(opts.chainId)
-        const batcher = signer(roleKey(l1.deployerKey, 'batcher', chainId))
         const proposer = signer(roleKey(l1.deployerKey, 'proposer', chainId))
-        await fund(deployer, [batcher.account.address, proposer.account.address], l1.roleFunding)
+        await fund(deployer, [proposer.account.address], l1.roleFunding)
         const genesis = storedGenesis(this.options.datadir, opts.chainId) ?? withRelayer(
           rollupGenesis({
             chainId: opts.chainId,
@@ -234,7 +241,7 @@ export class PlexusNetwork implements Lifecycle {
           registration = await registerChain(deployer, deployment.contracts.ChainRegistry, {
             chainId,
             genesisHash,
-            batcher: batcher.account.address,
+            batcher: batcherSigner.account.address, // the chain's batcher of record
             proposer: proposer.account.address,
             challengeWindow: BigInt(opts.challengeWindowSeconds),
             config: encodeChainConfig({
@@ -254,7 +261,7 @@ export class PlexusNetwork implements Lifecycle {
           })
         }
         saveGenesis(this.options.datadir, genesis)
-        prepared.push({ opts, genesis, registration, batcher, proposer })
+        prepared.push({ opts, genesis, registration, proposer })
       }
 
       const startBlock = prepared.reduce((min, p) => (p.registration.registeredAtBlock < min ? p.registration.registeredAtBlock : min), 2n ** 64n)
@@ -264,6 +271,22 @@ export class PlexusNetwork implements Lifecycle {
         logger.child({ module: 'l1-tracker' }),
       ))
       await tracker.start()
+      const da = this.options.da ?? 'calldata'
+      const maxBatchBytes = this.options.maxBatchBytes ?? DEFAULT_MAX_BATCH_BYTES
+      const batcher = (this.batcher = new NetworkBatcher(
+        tracker,
+        batcherSigner,
+        new L1BatchSource(publicClient, deployment.contracts.BatchInbox, blobSourceFor(this.l1Url, l1.beaconUrl, publicClient)),
+        {
+          inbox: deployment.contracts.BatchInbox,
+          l1StartBlock: startBlock,
+          // A blob transaction carries at most MAX_BLOB_BATCH_BYTES.
+          maxBatchBytes: da === 'blobs' && maxBatchBytes > MAX_BLOB_BATCH_BYTES ? MAX_BLOB_BATCH_BYTES : maxBatchBytes,
+          da,
+          maxSlotsPerRound: 2_000,
+        },
+        logger.child({ module: 'batcher' }),
+      ))
 
       const superSigner = signer(superProposerKey(l1.deployerKey))
       await fund(deployer, [superSigner.account.address], l1.roleFunding)
@@ -287,8 +310,8 @@ export class PlexusNetwork implements Lifecycle {
           network: sequencing,
           checkTransaction: sequencing.checkTxFor(BigInt(p.opts.chainId)),
           logger: chainLogger,
-          settlement: (chain, nodeLogger) => {
-            const settlement = new ChainSettlement(
+          settlement: (chain, nodeLogger) =>
+            new ChainSettlement(
               chain,
               {
                 chainId: BigInt(p.opts.chainId),
@@ -296,26 +319,23 @@ export class PlexusNetwork implements Lifecycle {
                 deployment,
                 registration: p.registration,
                 tracker,
-                batcherSigner: p.batcher,
+                batcher,
                 proposerSigner: p.proposer,
                 confirmations: BigInt(l1.confirmations),
                 baseFeeScalar: DEFAULT_BASE_FEE_SCALAR,
                 blobBaseFeeScalar: DEFAULT_BLOB_BASE_FEE_SCALAR,
                 outputIntervalBlocks: BigInt(p.opts.outputIntervalBlocks),
-                maxBatchBytes: p.opts.maxBatchBytes,
-                da: p.opts.da,
-                blobSource: blobSourceFor(this.l1Url, l1.beaconUrl, publicClient),
               },
               nodeLogger,
-            )
-            this.settlements.set(BigInt(p.opts.chainId), settlement)
-            return settlement
-          },
+            ),
         })
         this.nodes.push(node)
         await node.start()
+        batcher.addChain(BigInt(p.opts.chainId), node.chain)
         sequencing.addNode(node)
       }
+      // Reads back what is on L1 before it posts anything new.
+      await batcher.start()
       await sequencing.start()
       this.superProposer = new SuperRootProposer(
         tracker,
@@ -323,7 +343,7 @@ export class PlexusNetwork implements Lifecycle {
         {
           oracle: deployment.contracts.SuperRootOracle!,
           intervalSeconds: SUPER_ROOT_INTERVAL_SECONDS,
-          chains: () => this.nodes.map((n) => ({ chainId: n.chain.chainId, chain: n.chain, safeHead: () => this.settlements.get(n.chain.chainId)!.batcher.safeHead() })),
+          chains: () => this.nodes.map((n) => ({ chainId: n.chain.chainId, chain: n.chain, safeHead: () => batcher.safeHead(n.chain.chainId) })),
         },
         logger.child({ module: 'super-proposer' }),
       )
@@ -339,6 +359,7 @@ export class PlexusNetwork implements Lifecycle {
     this.stopped = true
     await this.superProposer?.stop()
     await this._sequencing?.stop()
+    await this.batcher?.stop()
     for (const node of [...this.nodes].reverse()) await node.stop()
     await this.tracker?.stop()
     await this.anvil?.stop()

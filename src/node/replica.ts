@@ -8,24 +8,37 @@ import type { Lifecycle } from '../primitives/lifecycle.js'
 import type { Logger } from '../primitives/logger.js'
 import { ChainReplica } from '../settlement/chainReplica.js'
 import { blobSourceFor } from '../settlement/da/index.js'
-import { fetchChainConfig } from '../settlement/l1/chainConfig.js'
+import type { CheckTxFor } from '../settlement/derivation/networkDerivationPipeline.js'
+import { fetchChainConfig, registeredChainIds, type PublishedChainConfig } from '../settlement/l1/chainConfig.js'
+import type { ChainRegistration } from '../settlement/l1/deploy.js'
 import { L1Tracker } from '../settlement/l1/l1Tracker.js'
+import { NetworkReplica } from '../settlement/networkReplica.js'
+import type { SlotOffsets } from '../settlement/slots.js'
 import { chainDir, saveGenesis, storedGenesis } from './datadir.js'
+import { ChainsView } from '../interop/chainsView.js'
+import { checkTransaction } from '../interop/validation.js'
 import { PlexusNode } from './node.js'
 import { DEFAULT_SLOT_TIME_MS } from './options.js'
 
 export interface ReplicaOptions {
   /** The L1's JSON-RPC URL: the replica's only source. */
   l1RpcUrl: string
-  chainId: number
-  /** The network's ChainRegistry on L1. */
+  /** The network's ChainRegistry on L1: every chain registered there is derived. */
   registry: Hex
-  /** A consensus-layer beacon API, for chains that post blobs (unset: the L1 RPC's anvil blob endpoint). */
+  /** A consensus-layer beacon API, for networks that post blobs (unset: the L1 RPC's anvil blob endpoint). */
   l1BeaconUrl?: string
   datadir: string
+  /**
+   * Each chain's JSON-RPC: the i-th chain in ascending chain id order listens on
+   * `port + i` (port 0: each on a free port).
+   */
   rpc: { host: string; port: number }
   /** How often the L1 is polled for new blocks. */
   pollMs: number
+  /** Slot of each chain's blocks (default: offset 0 for every chain); the batcher's. */
+  slotOffsets?: SlotOffsets
+  /** Extra validity check of each derived block's transactions (cross-chain messages). */
+  checkTxFor?: CheckTxFor
   logger: Logger
 }
 
@@ -33,27 +46,44 @@ export const REPLICA_REJECTS_TRANSACTIONS =
   'this node is a replica: it derives the chain from L1 and does not accept transactions; send them to the sequencer'
 
 /**
- * The composition root of a replica: the chain's published config read from the L1
- * registry (genesis, fee parameters, contract addresses), an L1 tracker, and a rollup
- * node that builds no blocks of its own but derives them from L1 (`ChainReplica`), and
- * serves the same JSON-RPC as the sequencer.
+ * The composition root of a network replica: every chain registered on L1, each with its
+ * published config (genesis, fee parameters, contract addresses), one L1 tracker, and per
+ * chain a rollup node that builds no blocks of its own and serves the same JSON-RPC as
+ * the sequencer; the chains are derived together from the network batches on L1
+ * (`NetworkReplica`), interleaved slot by slot, since a block may execute a message of
+ * another chain.
  */
 export class PlexusReplica implements Lifecycle {
   private tracker: L1Tracker | undefined
-  private _node: PlexusNode | undefined
-  private _replica: ChainReplica | undefined
+  private _network: NetworkReplica | undefined
+  readonly nodes: PlexusNode[] = []
+
+  /**
+   * The interop rules a derived block's transactions must pass, checked against the
+   * chains this replica derives (the same rules the sequencer builds by): a batch whose
+   * block executes a forged message is invalid.
+   */
+  private interopRules(): CheckTxFor {
+    const view = new ChainsView(() => new Map(this.nodes.map((n) => [n.chain.chainId, n.chain])))
+    return (chainId, block) => (tx) => {
+      const err = checkTransaction(tx, { chainId, slot: view.slotOf(chainId, block.number), timestamp: block.timestamp }, view)
+      return err ? `invalid executing message: ${err.message}` : undefined
+    }
+  }
   private stopped = false
 
   constructor(readonly options: ReplicaOptions) {}
 
-  get node(): PlexusNode {
-    if (!this._node) throw new Error('replica not started')
-    return this._node
+  /** The node serving `chainId`. */
+  node(chainId: number): PlexusNode {
+    const node = this.nodes.find((n) => Number(n.chain.chainId) === chainId)
+    if (!node) throw new BaseError(`chain ${chainId} is not part of this replica`)
+    return node
   }
 
-  get replica(): ChainReplica {
-    if (!this._replica) throw new Error('replica not started')
-    return this._replica
+  get network(): NetworkReplica {
+    if (!this._network) throw new Error('replica not started')
+    return this._network
   }
 
   async start(): Promise<void> {
@@ -61,43 +91,66 @@ export class PlexusReplica implements Lifecycle {
     await initCrypto()
     try {
       const client = createPublicClient({ transport: http(o.l1RpcUrl, { retryCount: 3 }) }) as PublicClient
-      const chainId = BigInt(o.chainId)
-      const { config, registration } = await fetchChainConfig(client, o.registry, chainId)
       const l1ChainId = await client.getChainId()
-      if (l1ChainId !== config.l1ChainId) {
-        throw new BaseError(`chain ${o.chainId} settles on L1 chain ${config.l1ChainId}, but ${o.l1RpcUrl} is chain ${l1ChainId}`)
+      const chainIds = await registeredChainIds(client, o.registry)
+      if (chainIds.length === 0) throw new BaseError(`no chain is registered in the registry at ${o.registry}`)
+      const chains: { chainId: bigint; config: PublishedChainConfig; registration: ChainRegistration }[] = []
+      for (const chainId of chainIds) {
+        const { config, registration } = await fetchChainConfig(client, o.registry, chainId)
+        if (l1ChainId !== config.l1ChainId) {
+          throw new BaseError(`chain ${chainId} settles on L1 chain ${config.l1ChainId}, but ${o.l1RpcUrl} is chain ${l1ChainId}`)
+        }
+        const genesisHash = toData(await genesisBlockHash(config.genesis))
+        if (genesisHash !== registration.genesisHash) {
+          throw new BaseError(`the published genesis of chain ${chainId} hashes to ${genesisHash}, but the registry holds ${registration.genesisHash}`)
+        }
+        const stored = storedGenesis(o.datadir, Number(chainId))
+        if (stored && toData(await genesisBlockHash(stored)) !== genesisHash) {
+          throw new BaseError(`the datadir ${o.datadir} holds another chain ${chainId} than the one registered on this L1`, {
+            details: 'use a fresh --datadir for this replica',
+          })
+        }
+        const first = chains[0]?.config.contracts
+        if (first && (first.BatchInbox !== config.contracts.BatchInbox || first.Portal !== config.contracts.Portal)) {
+          throw new BaseError(`chain ${chainId} publishes other L1 contracts than chain ${chains[0]!.chainId}; a network shares one inbox and portal`)
+        }
+        chains.push({ chainId, config, registration })
       }
-      const genesisHash = toData(await genesisBlockHash(config.genesis))
-      if (genesisHash !== registration.genesisHash) {
-        throw new BaseError(`the published genesis of chain ${o.chainId} hashes to ${genesisHash}, but the registry holds ${registration.genesisHash}`)
-      }
-      const stored = storedGenesis(o.datadir, o.chainId)
-      if (stored && toData(await genesisBlockHash(stored)) !== genesisHash) {
-        throw new BaseError(`the datadir ${o.datadir} holds another chain ${o.chainId} than the one registered on this L1`, {
-          details: 'use a fresh --datadir for this replica',
-        })
-      }
-      saveGenesis(o.datadir, config.genesis)
+      for (const c of chains) saveGenesis(o.datadir, c.config.genesis)
 
-      const tracker = (this.tracker = new L1Tracker(
-        client,
-        { portal: config.contracts.Portal, startBlock: registration.registeredAtBlock, pollMs: o.pollMs },
-        o.logger.child({ module: 'l1-tracker' }),
-      ))
+      const contracts = chains[0]!.config.contracts
+      const startBlock = chains.reduce((min, c) => (c.registration.registeredAtBlock < min ? c.registration.registeredAtBlock : min), chains[0]!.registration.registeredAtBlock)
+      const tracker = (this.tracker = new L1Tracker(client, { portal: contracts.Portal, startBlock, pollMs: o.pollMs }, o.logger.child({ module: 'l1-tracker' })))
       await tracker.start()
-      this._node = new PlexusNode({
-        datadir: path.join(chainDir(o.datadir, o.chainId), 'db'),
-        genesis: config.genesis,
-        slotTimeMs: DEFAULT_SLOT_TIME_MS,
-        feeRecipient: config.feeRecipient,
-        rpc: o.rpc,
-        produceBlocks: false,
-        rejectTransactions: REPLICA_REJECTS_TRANSACTIONS,
-        logger: o.logger,
-        settlement: (chain, logger) =>
-          (this._replica = new ChainReplica(chain, { chainId, l1RpcUrl: o.l1RpcUrl, config, registration, tracker, client, blobSource: blobSourceFor(o.l1RpcUrl, o.l1BeaconUrl, client) }, logger)),
-      })
-      await this._node.start()
+      const network = (this._network = new NetworkReplica(
+        tracker,
+        client,
+        {
+          inbox: contracts.BatchInbox,
+          blobSource: blobSourceFor(o.l1RpcUrl, o.l1BeaconUrl, client),
+          slotOffsets: o.slotOffsets,
+          checkTxFor: o.checkTxFor ?? this.interopRules(),
+        },
+        o.logger,
+      ))
+      for (const [i, c] of chains.entries()) {
+        const node = new PlexusNode({
+          datadir: path.join(chainDir(o.datadir, Number(c.chainId)), 'db'),
+          genesis: c.config.genesis,
+          slotTimeMs: DEFAULT_SLOT_TIME_MS,
+          feeRecipient: c.config.feeRecipient,
+          rpc: { host: o.rpc.host, port: o.rpc.port === 0 ? 0 : o.rpc.port + i },
+          produceBlocks: false,
+          rejectTransactions: REPLICA_REJECTS_TRANSACTIONS,
+          logger: o.logger.child({ chain: Number(c.chainId) }),
+          settlement: (chain) =>
+            new ChainReplica(chain, network, { chainId: c.chainId, l1RpcUrl: o.l1RpcUrl, config: c.config, registration: c.registration, tracker, client }),
+        })
+        this.nodes.push(node)
+        await node.start()
+      }
+      // Every chain is open: derive them together.
+      await network.start()
     } catch (err) {
       await this.stop().catch(() => undefined)
       throw err
@@ -107,7 +160,8 @@ export class PlexusReplica implements Lifecycle {
   async stop(): Promise<void> {
     if (this.stopped) return
     this.stopped = true
-    await this._node?.stop()
+    await this._network?.stop()
+    for (const node of [...this.nodes].reverse()) await node.stop()
     await this.tracker?.stop()
   }
 }

@@ -3,13 +3,11 @@ import type { Chain } from '../execution/chain.js'
 import { toData, toQuantity } from '../primitives/hex.js'
 import type { Lifecycle } from '../primitives/lifecycle.js'
 import type { Logger } from '../primitives/logger.js'
-import { Batcher, type DataAvailability } from './batcher.js'
-import { MAX_BLOB_BATCH_BYTES, type BlobSource } from './da/index.js'
-import { L1BatchSource } from './derivation/batchSource.js'
 import type { L1Deployment, ChainRegistration } from './l1/deploy.js'
 import type { L1Tracker } from './l1/l1Tracker.js'
 import type { L1Signer } from './l1/l1Transactions.js'
 import { L1OriginSelector } from './l1OriginSelector.js'
+import type { SafeHeads } from './networkBatcher.js'
 import { Proposer } from './proposer.js'
 
 export interface ChainSettlementOptions {
@@ -18,17 +16,13 @@ export interface ChainSettlementOptions {
   deployment: L1Deployment
   registration: ChainRegistration
   tracker: L1Tracker
-  batcherSigner: L1Signer
+  /** The network batcher, which posts this chain's blocks with every other chain's. */
+  batcher: SafeHeads
   proposerSigner: L1Signer
   confirmations: bigint
   baseFeeScalar: bigint
   blobBaseFeeScalar: bigint
   outputIntervalBlocks: bigint
-  maxBatchBytes: number
-  /** Batches as calldata or blobs. */
-  da: DataAvailability
-  /** Where blobs are read back from (the batcher's restart recovery). */
-  blobSource: BlobSource
 }
 
 /** A head as `plexus_syncStatus` reports it. */
@@ -37,10 +31,13 @@ export interface HeadRef {
   hash: Hex
 }
 
-/** The L1 side of a sequencing chain: its origin selection, batcher and proposer. */
+/**
+ * The L1 side of a sequencing chain: its origin selection and proposer. Its blocks are
+ * batched by the network's `NetworkBatcher` (with every other chain's), which it asks
+ * for the chain's safe head.
+ */
 export class ChainSettlement implements Lifecycle {
   readonly inputs: L1OriginSelector
-  readonly batcher: Batcher
   readonly proposer: Proposer
 
   constructor(
@@ -56,26 +53,10 @@ export class ChainSettlement implements Lifecycle {
       baseFeeScalar: o.baseFeeScalar,
       blobBaseFeeScalar: o.blobBaseFeeScalar,
     })
-    this.batcher = new Batcher(
-      chain,
-      o.tracker,
-      o.batcherSigner,
-      new L1BatchSource(o.tracker.client, o.deployment.contracts.BatchInbox, o.chainId, o.blobSource),
-      {
-        chainId: o.chainId,
-        inbox: o.deployment.contracts.BatchInbox,
-        l1StartBlock: o.registration.registeredAtBlock,
-        // A blob transaction carries at most MAX_BLOB_BATCH_BYTES.
-        maxBatchBytes: o.da === 'blobs' && o.maxBatchBytes > MAX_BLOB_BATCH_BYTES ? MAX_BLOB_BATCH_BYTES : o.maxBatchBytes,
-        da: o.da,
-        maxBlocksPerRound: 2_000,
-      },
-      logger.child({ module: 'batcher' }),
-    )
     this.proposer = new Proposer(
       chain,
       o.tracker,
-      () => this.batcher.safeHead(),
+      () => this.safeHead(),
       o.proposerSigner,
       { chainId: o.chainId, oracle: o.deployment.contracts.OutputOracle, intervalBlocks: o.outputIntervalBlocks },
       logger.child({ module: 'proposer' }),
@@ -83,13 +64,16 @@ export class ChainSettlement implements Lifecycle {
   }
 
   async start(): Promise<void> {
-    await this.batcher.start()
     await this.proposer.start()
   }
 
   async stop(): Promise<void> {
     await this.proposer.stop()
-    await this.batcher.stop()
+  }
+
+  /** Last block of this chain posted in a canonical L1 block (by the network batcher). */
+  safeHead(): bigint {
+    return this.options.batcher.safeHead(this.options.chainId)
   }
 
   /** `plexus_getL1Addresses`: where this chain's L1 side lives. */
@@ -106,8 +90,8 @@ export class ChainSettlement implements Lifecycle {
     return {
       mode: 'sequencer',
       unsafe: headRef(this.chain, this.chain.headHeader().number),
-      safe: headRef(this.chain, this.batcher.safeHead()),
-      finalized: headRef(this.chain, finalized === undefined ? 0n : this.batcher.safeHeadAt(finalized)),
+      safe: headRef(this.chain, this.safeHead()),
+      finalized: headRef(this.chain, finalized === undefined ? 0n : this.options.batcher.safeHeadAt(this.options.chainId, finalized)),
       l1: l1Head ? { number: toQuantity(l1Head.number), hash: l1Head.hash } : null,
       latestOutput: toQuantity(this.proposer.latestProposed()),
       outputMismatches: [],

@@ -32,42 +32,50 @@ describe('BatchInbox', () => {
   })
   after(async () => l1?.stop())
 
-  test('only the batcher submits; the event hash is keccak256 of the calldata', async (t) => {
-    const data: Hex = `0x${Buffer.from(Array.from({ length: 10_240 }, (_, i) => (i * 7) & 0xff)).toString('hex')}`
-    const receipt = await l1.send({ address: inbox, abi: abis.inbox, functionName: 'submitBatch', args: [A, data], from: batcher() })
-    t.diagnostic(`submitBatch (10 KiB) gas: ${receipt.gasUsed}`)
-    assert.deepEqual(eventsOf(receipt, abis.inbox, 'BatchSubmitted')[0]!.args, { chainId: A, batchIndex: 0n, dataHash: keccak256(data) })
-    // The data is in the transaction input, where nodes read it.
-    const tx = await l1.pub.getTransaction({ hash: receipt.transactionHash })
-    assert.equal(tx.input, encodeFunctionData({ abi: abis.inbox, functionName: 'submitBatch', args: [A, data] }))
-
-    const second = await l1.send({ address: inbox, abi: abis.inbox, functionName: 'submitBatch', args: [A, '0x01'], from: batcher() })
-    assert.equal(eventsOf(second, abis.inbox, 'BatchSubmitted')[0]!.args.batchIndex, 1n)
-    assert.equal(await l1.read(inbox, abis.inbox, 'batchCount', [A]), 2n)
-
-    const call = (args: readonly unknown[], from = batcher()) => ({ address: inbox, abi: abis.inbox, functionName: 'submitBatch', args, from })
-    await l1.expectRevert(call([A, '0x01'], l1.accounts[0]!), 'NotBatcher')
-    await l1.expectRevert(call([A, '0x']), 'EmptyBatch')
-    await l1.expectRevert(call([999n, '0x01']), 'ChainNotRegistered', abis.registry)
+  test('no one posts before the owner sets the network batcher', async () => {
+    await l1.expectRevert({ address: inbox, abi: abis.inbox, functionName: 'submitNetworkBatch', args: ['0x01'], from: batcher() }, 'NotBatcher')
+    await l1.send({ address: registry, abi: abis.registry, functionName: 'setNetworkBatcher', args: [batcher().address] })
   })
 
-  test('a rotated batcher takes over; the old one is refused', async () => {
+  test('only the network batcher submits; the event hash is keccak256 of the calldata', async (t) => {
+    const data: Hex = `0x${Buffer.from(Array.from({ length: 10_240 }, (_, i) => (i * 7) & 0xff)).toString('hex')}`
+    const receipt = await l1.send({ address: inbox, abi: abis.inbox, functionName: 'submitNetworkBatch', args: [data], from: batcher() })
+    t.diagnostic(`submitNetworkBatch (10 KiB) gas: ${receipt.gasUsed}`)
+    assert.deepEqual(eventsOf(receipt, abis.inbox, 'NetworkBatchSubmitted')[0]!.args, { batchIndex: 0n, dataHash: keccak256(data) })
+    // The data is in the transaction input, where nodes read it.
+    const tx = await l1.pub.getTransaction({ hash: receipt.transactionHash })
+    assert.equal(tx.input, encodeFunctionData({ abi: abis.inbox, functionName: 'submitNetworkBatch', args: [data] }))
+
+    const second = await l1.send({ address: inbox, abi: abis.inbox, functionName: 'submitNetworkBatch', args: ['0x01'], from: batcher() })
+    assert.equal(eventsOf(second, abis.inbox, 'NetworkBatchSubmitted')[0]!.args.batchIndex, 1n)
+    assert.equal(await l1.read(inbox, abis.inbox, 'batchCount'), 2n)
+
+    const call = (args: readonly unknown[], from = batcher()) => ({ address: inbox, abi: abis.inbox, functionName: 'submitNetworkBatch', args, from })
+    await l1.expectRevert(call(['0x01'], l1.accounts[0]!), 'NotBatcher')
+    await l1.expectRevert(call(['0x']), 'EmptyBatch')
+    // A chain's batcher of record is not the network batcher: it cannot post.
+    await l1.send({ address: registry, abi: abis.registry, functionName: 'setNetworkBatcher', args: [l1.accounts[1]!.address] })
+    await l1.expectRevert(call(['0x01']), 'NotBatcher')
+    await l1.send({ address: registry, abi: abis.registry, functionName: 'setNetworkBatcher', args: [batcher().address] })
+  })
+
+  test('a rotated network batcher takes over; the old one is refused', async () => {
     const next = l1.accounts[4]!
-    await l1.send({ address: registry, abi: abis.registry, functionName: 'setBatcher', args: [A, next.address] })
-    await l1.send({ address: inbox, abi: abis.inbox, functionName: 'submitBatch', args: [A, '0x02'], from: next })
-    await l1.expectRevert({ address: inbox, abi: abis.inbox, functionName: 'submitBatch', args: [A, '0x02'], from: batcher() }, 'NotBatcher')
-    await l1.send({ address: registry, abi: abis.registry, functionName: 'setBatcher', args: [A, batcher().address] })
+    await l1.send({ address: registry, abi: abis.registry, functionName: 'setNetworkBatcher', args: [next.address] })
+    await l1.send({ address: inbox, abi: abis.inbox, functionName: 'submitNetworkBatch', args: ['0x02'], from: next })
+    await l1.expectRevert({ address: inbox, abi: abis.inbox, functionName: 'submitNetworkBatch', args: ['0x02'], from: batcher() }, 'NotBatcher')
+    await l1.send({ address: registry, abi: abis.registry, functionName: 'setNetworkBatcher', args: [batcher().address] })
   })
 
   test('a blob batch emits the versioned hashes of the transaction blobs', async (t) => {
-    await l1.expectRevert({ address: inbox, abi: abis.inbox, functionName: 'submitBlobBatch', args: [A], from: batcher() }, 'NoBlobs')
+    await l1.expectRevert({ address: inbox, abi: abis.inbox, functionName: 'submitNetworkBlobBatch', args: [], from: batcher() }, 'NoBlobs')
 
     const blobs: Hex[] = [`0x${'00'.repeat(131_072)}`] // one all-zero blob
     const hash = await l1.wallet.writeContract({
       address: inbox,
       abi: abis.inbox,
-      functionName: 'submitBlobBatch',
-      args: [A],
+      functionName: 'submitNetworkBlobBatch',
+      args: [],
       account: batcher(),
       chain: l1.chain,
       blobs,
@@ -76,10 +84,9 @@ describe('BatchInbox', () => {
     })
     const receipt = await l1.pub.waitForTransactionReceipt({ hash })
     assert.equal(receipt.status, 'success')
-    t.diagnostic(`submitBlobBatch (1 blob) gas: ${receipt.gasUsed}`)
+    t.diagnostic(`submitNetworkBlobBatch (1 blob) gas: ${receipt.gasUsed}`)
     const versioned = `0x01${sha256(INFINITY).slice(4)}`
-    assert.deepEqual(eventsOf(receipt, abis.inbox, 'BlobBatchSubmitted')[0]!.args, {
-      chainId: A,
+    assert.deepEqual(eventsOf(receipt, abis.inbox, 'NetworkBlobBatchSubmitted')[0]!.args, {
       batchIndex: 3n,
       blobHashes: [versioned],
     })

@@ -90,6 +90,17 @@ describe('ChainRegistry', () => {
     assert.equal(await l1.read(registry, abis.registry, 'guardian'), next)
   })
 
+  test('the owner sets the network batcher (zero until set, never back to zero); others cannot', async () => {
+    const zero = '0x0000000000000000000000000000000000000000'
+    assert.equal(await l1.read(registry, abis.registry, 'networkBatcher'), zero)
+    const first = l1.accounts[2]!.address
+    const r1 = await l1.send(call('setNetworkBatcher', [first]))
+    assert.deepEqual(eventsOf(r1, abis.registry, 'NetworkBatcherUpdated')[0]!.args, { previousBatcher: zero, newBatcher: first })
+    assert.equal(await l1.read(registry, abis.registry, 'networkBatcher'), first)
+    await l1.expectRevert(call('setNetworkBatcher', [zero]), 'ZeroAddress')
+    await l1.expectRevert(call('setNetworkBatcher', [l1.accounts[4]!.address], 2), 'NotOwner')
+  })
+
   test('ownership moves to a new owner, never to zero', async () => {
     const next = l1.accounts[4]!.address
     await l1.expectRevert(call('transferOwnership', ['0x0000000000000000000000000000000000000000']), 'ZeroAddress')

@@ -1,4 +1,4 @@
-// Blob data availability against a real anvil (Osaka): post batches in blobs through the
+// Blob data availability against a real anvil (Osaka): post network batches in blobs through the
 // BatchInbox, find them by their events, read them back through anvil's blobs endpoint and
 // through a beacon API, and refuse blobs that do not match L1's versioned hashes.
 import assert from 'node:assert/strict'
@@ -25,6 +25,7 @@ import {
 import { blobKzg, versionedHash } from '../../src/settlement/da/kzg.js'
 import { abiOf } from '../../src/settlement/l1/abis.js'
 import { ensureL1Contracts, registerChain } from '../../src/settlement/l1/deploy.js'
+import { ensureNetworkBatcher } from '../../src/settlement/l1/networkBatcherRole.js'
 import { L1TransactionError, writeAndWait, type L1Signer } from '../../src/settlement/l1/l1Transactions.js'
 import { startAnvil, type Anvil } from '../helpers/anvil.js'
 import { rpc } from '../helpers/node.js'
@@ -81,6 +82,7 @@ describe('blob batches on L1', () => {
       challengeWindow: 600n,
       config: '0x',
     })
+    await ensureNetworkBatcher(deployer, deployment.contracts.ChainRegistry, batcher.account.address)
     source = anvilBlobSource(anvil.url)
   })
   after(async () => {
@@ -90,7 +92,7 @@ describe('blob batches on L1', () => {
 
   /** Posts `data` as the batcher and returns the event's batch, checked against the tx. */
   async function post(data: Uint8Array, blobs: number, sidecarVersion?: 0 | 1): Promise<BlobBatchRef> {
-    const receipt = await postBlobBatch(batcher, inbox, CHAIN_ID, data, { sidecarVersion })
+    const receipt = await postBlobBatch(batcher, inbox, data, { sidecarVersion })
     assert.equal(receipt.status, 'success')
     assert.equal(receipt.type, 'eip4844')
     assert.equal(receipt.blobGasUsed, BigInt(blobs) * BLOB_GAS_PER_BLOB)
@@ -100,7 +102,7 @@ describe('blob batches on L1', () => {
     const tx = await pub.getTransaction({ hash: receipt.transactionHash })
     assert.deepEqual(ref.blobHashes, tx.blobVersionedHashes, 'the event lists the transaction’s versioned hashes')
     assert.equal(ref.blobHashes.length, blobs)
-    assert.deepEqual([ref.chainId, ref.block.number, ref.block.hash, ref.txHash], [CHAIN_ID, receipt.blockNumber, receipt.blockHash, receipt.transactionHash])
+    assert.deepEqual([ref.block.number, ref.block.hash, ref.txHash], [receipt.blockNumber, receipt.blockHash, receipt.transactionHash])
     return ref
   }
 
@@ -125,18 +127,17 @@ describe('blob batches on L1', () => {
     assert.deepEqual(await fetchBlobBatch(source, ref), data)
   })
 
-  it('only the registered batcher posts; the error carries the revert reason', async () => {
-    await assert.rejects(postBlobBatch(deployer, inbox, CHAIN_ID, Uint8Array.of(1)), (e: unknown) => {
+  it('only the network batcher posts; the error carries the revert reason', async () => {
+    await assert.rejects(postBlobBatch(deployer, inbox, Uint8Array.of(1)), (e: unknown) => {
       assert.ok(e instanceof L1TransactionError)
-      assert.match(e.shortMessage, new RegExp(`NotBatcher\\(${CHAIN_ID}, ${deployer.account.address}\\)`))
+      assert.match(e.shortMessage, new RegExp(`NotBatcher\\(${deployer.account.address}\\)`))
       return true
     })
-    await assert.rejects(postBlobBatch(batcher, inbox, 999n, Uint8Array.of(1)), /ChainNotRegistered\(999\)/)
   })
 
   it('a batch over what one transaction carries is refused before anything is sent', async () => {
     const nonce = await pub.getTransactionCount({ address: batcher.account.address })
-    await assert.rejects(postBlobBatch(batcher, inbox, CHAIN_ID, new Uint8Array(MAX_BLOB_BATCH_BYTES + 1)), /780265 bytes is over the 780264/)
+    await assert.rejects(postBlobBatch(batcher, inbox, new Uint8Array(MAX_BLOB_BATCH_BYTES + 1)), /780265 bytes is over the 780264/)
     assert.equal(await pub.getTransactionCount({ address: batcher.account.address }), nonce)
   })
 
@@ -231,10 +232,10 @@ describe('blob batches on L1', () => {
     const calldata = await writeAndWait(batcher, {
       address: inbox,
       abi: abiOf('BatchInbox'),
-      functionName: 'submitBatch',
-      args: [CHAIN_ID, toData(data)],
+      functionName: 'submitNetworkBatch',
+      args: [toData(data)],
     })
-    const blob = await postBlobBatch(batcher, inbox, CHAIN_ID, data)
+    const blob = await postBlobBatch(batcher, inbox, data)
     const fee = (r: typeof blob) => r.gasUsed * r.effectiveGasPrice + (r.blobGasUsed ?? 0n) * (r.blobGasPrice ?? 0n)
     t.diagnostic(`calldata: gas ${calldata.gasUsed}, fee ${fee(calldata)} wei at ${calldata.effectiveGasPrice} wei/gas`)
     t.diagnostic(`blob: gas ${blob.gasUsed} + blob gas ${blob.blobGasUsed}, fee ${fee(blob)} wei at ${blob.effectiveGasPrice} wei/gas, ${blob.blobGasPrice} wei/blob gas`)

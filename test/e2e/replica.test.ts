@@ -16,7 +16,10 @@ import { privateKeyToAccount } from 'viem/accounts'
 import { devAccounts } from '../../src/execution/genesis.js'
 import { PlexusReplica } from '../../src/node/replica.js'
 import { silentLogger, createLogger, type LogLevel } from '../../src/primitives/logger.js'
+import type { CheckTxFor } from '../../src/settlement/derivation/networkDerivationPipeline.js'
 import { abiOf } from '../../src/settlement/l1/abis.js'
+import { hexToBytes, toData } from '../../src/primitives/hex.js'
+import { decodeNetworkBatch, encodeNetworkBatch } from '../../src/settlement/batch/codec.js'
 import { startTestNetwork, type TestNetwork } from '../helpers/network.js'
 import { waitFor } from '../helpers/node.js'
 import { tempDir } from '../helpers/tmp.js'
@@ -25,31 +28,33 @@ import { assertSameChain, safeAtLeast, syncStatus } from '../helpers/sync.js'
 const l1Chain = defineChain({ id: 900, name: 'L1', nativeCurrency: { name: 'Ether', symbol: 'ETH', decimals: 18 }, rpcUrls: { default: { http: [] } } })
 const user = privateKeyToAccount(devAccounts()[2]!.privateKey)
 const deployer = privateKeyToAccount(devAccounts()[9]!.privateKey)
-/** Stands in as batcher while the test posts bad batches. */
+/** Stands in as network batcher while the test posts bad batches. */
 const rogue = privateKeyToAccount(devAccounts()[8]!.privateKey)
-const BATCH_SUBMITTED = parseAbiItem('event BatchSubmitted(uint256 indexed chainId, uint256 indexed batchIndex, bytes32 dataHash)')
+const NETWORK_BATCH_SUBMITTED = parseAbiItem('event NetworkBatchSubmitted(uint256 indexed batchIndex, bytes32 dataHash)')
 
-describe('replicas rebuild each chain from L1 alone', () => {
+describe('a replica rebuilds the whole network from L1 alone', () => {
   let net: TestNetwork
   let l1: PublicClient
-  const replicas = new Map<number, PlexusReplica>()
+  let replica: PlexusReplica
+  const started: PlexusReplica[] = []
   const dirs: { cleanup(): void }[] = []
+  const url = (chainId: number) => replica.node(chainId).rpcUrl()
 
-  async function startReplica(chainId: number): Promise<PlexusReplica> {
+  async function startReplica(name: string, checkTxFor?: CheckTxFor): Promise<PlexusReplica> {
     const tmp = tempDir()
     dirs.push(tmp)
-    const replica = new PlexusReplica({
+    const r = new PlexusReplica({
       l1RpcUrl: net.l1Url,
-      chainId,
       registry: net.network.deployment.contracts.ChainRegistry,
       datadir: tmp.dir,
       rpc: { host: '127.0.0.1', port: 0 },
       pollMs: 200,
-      logger: process.env.PLEXUS_TEST_LOG ? createLogger(process.env.PLEXUS_TEST_LOG as LogLevel).child({ replica: chainId }) : silentLogger(),
+      checkTxFor,
+      logger: process.env.PLEXUS_TEST_LOG ? createLogger(process.env.PLEXUS_TEST_LOG as LogLevel).child({ replica: name }) : silentLogger(),
     })
-    await replica.start()
-    replicas.set(chainId, replica)
-    return replica
+    await r.start()
+    started.push(r)
+    return r
   }
 
   before(async () => {
@@ -57,12 +62,12 @@ describe('replicas rebuild each chain from L1 alone', () => {
     l1 = createPublicClient({ chain: l1Chain, transport: http(net.l1Url) }) as PublicClient
   })
   after(async () => {
-    for (const r of replicas.values()) await r.stop()
+    for (const r of started) await r.stop()
     await net?.stop()
     for (const d of dirs) d.cleanup()
   })
 
-  it('a replica started from nothing reaches the sequencer head with identical block hashes and state roots, for both chains', async () => {
+  it('a replica started from nothing derives both chains to the sequencer heads, with identical block hashes and state roots', async () => {
     // Activity that derivation must reproduce: L1 deposits, L2 transfers and a contract with storage.
     const portal = net.network.deployment.contracts.Portal
     const l1Wallet = createWalletClient({ account: user, chain: l1Chain, transport: http(net.l1Url) })
@@ -87,75 +92,126 @@ describe('replicas rebuild each chain from L1 alone', () => {
       await safeAtLeast(net.l2Url(chainId), head)
       targets.set(chainId, head)
     }
+    replica = await startReplica('network')
+    // One replica, every registered chain, each on its own RPC server.
+    assert.deepEqual(replica.nodes.map((n) => n.chain.chainId), [901n, 902n])
+    assert.notEqual(url(901), url(902))
     for (const chainId of [901, 902]) {
-      const replica = await startReplica(chainId)
-      const url = replica.node.rpcUrl()
-      await safeAtLeast(url, targets.get(chainId)!)
-      await assertSameChain(net.l2Url(chainId), url, targets.get(chainId)!)
-      const status = await syncStatus(url)
+      await safeAtLeast(url(chainId), targets.get(chainId)!)
+      await assertSameChain(net.l2Url(chainId), url(chainId), targets.get(chainId)!)
+      const status = await syncStatus(url(chainId))
       assert.equal(status.mode, 'replica')
       assert.deepEqual(status.outputMismatches, [])
       assert.equal(status.skippedBatches?.total, 0)
     }
-    // The replica checked the proposer's roots against its own.
-    await waitFor(async () => BigInt((await syncStatus(replicas.get(901)!.node.rpcUrl())).latestOutput) > 0n, 60_000)
+    // The replica checked the proposers' roots against its own, on both chains.
+    for (const chainId of [901, 902]) await waitFor(async () => BigInt((await syncStatus(url(chainId))).latestOutput) > 0n, 60_000)
   })
 
   it('refuses transactions: a replica has no sequencer to send them to', async () => {
-    const url = replicas.get(901)!.node.rpcUrl()
-    const wallet = createWalletClient({ account: user, chain: defineChain({ ...l1Chain, id: 901 }), transport: http(url) })
+    const wallet = createWalletClient({ account: user, chain: defineChain({ ...l1Chain, id: 901 }), transport: http(url(901)) })
     await assert.rejects(wallet.sendTransaction({ to: user.address, value: 1n, gas: 21_000n, maxFeePerGas: 10n ** 10n, maxPriorityFeePerGas: 1n, nonce: 0 }), /replica/)
   })
 
-  it('skips corrupt, truncated and stale batches with their reasons and keeps following the chain', async () => {
+  it('a network batch with one invalid block (checkTxFor rejects a tx on 902) is skipped whole: no chain advances past it', async () => {
+    const l2 = createPublicClient({ transport: http(net.l2Url(902)) })
+    const wallet = createWalletClient({ account: user, chain: defineChain({ ...l1Chain, id: 902 }), transport: http(net.l2Url(902)) })
+    const marked = await wallet.sendTransaction({ to: user.address, value: 42n })
+    const block = (await l2.waitForTransactionReceipt({ hash: marked, pollingInterval: 100 })).blockNumber
+    await safeAtLeast(net.l2Url(902), block)
+
+    // A replica whose protocol check rejects that one transaction; it records the blocks it checks, in order.
+    const checked: [bigint, bigint][] = []
+    const strict = await startReplica('strict', (chainId, b) => {
+      checked.push([b.number, chainId])
+      if (chainId !== 902n) return undefined
+      return (tx) => (toData(tx.hash()) === marked ? 'rejected by the test' : undefined)
+    })
+    const statusOf = (chainId: number) => syncStatus(strict.node(chainId).rpcUrl())
+    const skipped = await waitFor(async () => (await statusOf(902)).skippedBatches!.recent.find((r) => /rejected by the test/.test(r.reason)), 60_000)
+    assert.match(skipped!.reason, new RegExp(`^chain 902: transaction ${marked} is invalid: rejected by the test`))
+    // It never gets past that batch, on either chain, however long the real batcher goes on.
+    await new Promise((resolve) => setTimeout(resolve, 3_000))
+    const heads = new Map<number, bigint>()
+    for (const chainId of [901, 902]) {
+      const s = await statusOf(chainId)
+      const safe = BigInt(s.safe!.number)
+      assert.ok(safe < block, `chain ${chainId}: derived up to ${safe}, not to the skipped batch's blocks (${block} and its slot)`)
+      assert.equal(s.unsafe!.number, s.safe!.number, `chain ${chainId}: the blocks the batch had built were rewound`)
+      heads.set(chainId, safe)
+      await assertSameChain(net.l2Url(chainId), strict.node(chainId).rpcUrl(), safe)
+    }
+    // Both chains were cut at the same slot (the batch before the skipped one), and the
+    // blocks were built interleaved: slot by slot, 901 before 902 within a slot.
+    assert.equal(heads.get(901), heads.get(902))
+    const order = checked.map(([n, id]) => `${n}:${id}`)
+    const sorted = [...checked].sort((x, y) => (x[0] !== y[0] ? (x[0] < y[0] ? -1 : 1) : x[1] < y[1] ? -1 : 1)).map(([n, id]) => `${n}:${id}`)
+    assert.deepEqual(order, sorted)
+    assert.deepEqual(checked.at(-1), [block, 902n], 'the last block checked is the rejected one')
+    assert.ok(checked.some(([n, id]) => n === block && id === 901n), 'the same slot of 901 was built first, then rewound')
+    await strict.stop()
+  })
+
+  it('skips corrupt, truncated, stale and foreign network batches with their reasons and keeps following both chains', async () => {
     const { ChainRegistry, BatchInbox } = net.network.deployment.contracts
     const owner = createWalletClient({ account: deployer, chain: l1Chain, transport: http(net.l1Url) })
     const rogueWallet = createWalletClient({ account: rogue, chain: l1Chain, transport: http(net.l1Url) })
     const registry = { address: ChainRegistry, abi: abiOf('ChainRegistry') } as const
-    const batcher = (await l1.readContract({ ...registry, functionName: 'batcher', args: [901n] })) as Hex
+    const batcher = (await l1.readContract({ ...registry, functionName: 'networkBatcher' })) as Hex
 
-    // The newest real batch of chain 901, as the batcher posted it.
-    const logs = await l1.getLogs({ address: BatchInbox, event: BATCH_SUBMITTED, args: { chainId: 901n }, fromBlock: 0n })
+    // The newest real network batch, as the batcher posted it.
+    const logs = await l1.getLogs({ address: BatchInbox, event: NETWORK_BATCH_SUBMITTED, fromBlock: 0n })
     const last = logs[logs.length - 1]!
     const tx = await l1.getTransaction({ hash: last.transactionHash! })
-    const realBatch = decodeFunctionData({ abi: abiOf('BatchInbox'), data: tx.input }).args![1] as Hex
+    const realBatch = decodeFunctionData({ abi: abiOf('BatchInbox'), data: tx.input }).args![0] as Hex
+    const real = decodeNetworkBatch(hexToBytes(realBatch))
+    assert.deepEqual(real.chains.map((c) => c.chainId), [901n, 902n])
+    // A section for a chain that is not registered.
+    const foreign = encodeNetworkBatch({ chains: [{ ...real.chains[1]!, chainId: 999n }] })
 
-    const before = (await syncStatus(replicas.get(901)!.node.rpcUrl())).skippedBatches!.total
+    const before = (await syncStatus(url(901))).skippedBatches!.total
     const send = async (hash: Hex) => assert.equal((await l1.waitForTransactionReceipt({ hash })).status, 'success')
-    await send(await owner.writeContract({ ...registry, functionName: 'setBatcher', args: [901n, rogue.address] }))
+    await send(await owner.writeContract({ ...registry, functionName: 'setNetworkBatcher', args: [rogue.address] }))
     try {
       const post = async (data: Hex) =>
-        send(await rogueWallet.writeContract({ address: BatchInbox, abi: abiOf('BatchInbox'), functionName: 'submitBatch', args: [901n, data] }))
-      await post('0x01deadbeefdeadbeefdeadbeef') // right version byte, garbage stream
+        send(await rogueWallet.writeContract({ address: BatchInbox, abi: abiOf('BatchInbox'), functionName: 'submitNetworkBatch', args: [data] }))
+      await post('0x02deadbeefdeadbeefdeadbeef') // right version byte, garbage stream
       await post('0x07aabbcc') // unknown version
+      await post(`0x01${realBatch.slice(4)}`) // the retired single-chain version
       await post(`0x${realBatch.slice(2, 2 + ((realBatch.length - 2) >> 2) * 2)}`) // truncated to half its bytes
       await post(realBatch) // a valid batch again: stale
+      await post(toData(foreign))
     } finally {
-      await send(await owner.writeContract({ ...registry, functionName: 'setBatcher', args: [901n, batcher] }))
+      await send(await owner.writeContract({ ...registry, functionName: 'setNetworkBatcher', args: [batcher] }))
     }
 
-    const url = replicas.get(901)!.node.rpcUrl()
     const status = await waitFor(async () => {
-      const s = await syncStatus(url)
-      return s.skippedBatches!.total >= before + 4 ? s : undefined
+      const s = await syncStatus(url(901))
+      return s.skippedBatches!.total >= before + 6 ? s : undefined
     }, 30_000)
-    const reasons = status!.skippedBatches!.recent.slice(-4).map((r) => r.reason)
+    const reasons = status!.skippedBatches!.recent.slice(-6).map((r) => r.reason)
     assert.match(reasons[0]!, /invalid batch \(decompress\)/)
     assert.match(reasons[1]!, /invalid batch \(version\)/)
-    assert.match(reasons[2]!, /invalid batch \(decompress\)/)
-    assert.match(reasons[3]!, /already derived/)
+    assert.match(reasons[2]!, /invalid batch \(version\): version byte 0x01 \(single-chain batches\) is retired/)
+    assert.match(reasons[3]!, /invalid batch \(decompress\)/)
+    assert.match(reasons[4]!, /^chain 901: .*already derived/)
+    assert.match(reasons[5]!, /carries chain 999, which is not a registered chain of this network/)
+    // Network batches: every chain reports the same list.
+    assert.deepEqual((await syncStatus(url(902))).skippedBatches!.recent.slice(-6).map((r) => r.reason), reasons)
 
-    // The replica keeps deriving what the real batcher posts next, identically.
-    const head = await createPublicClient({ transport: http(net.l2Url(901)) }).getBlockNumber()
-    await safeAtLeast(net.l2Url(901), head)
-    await safeAtLeast(url, head)
-    await assertSameChain(net.l2Url(901), url, head)
-    assert.deepEqual((await syncStatus(url)).outputMismatches, [])
+    // The replica keeps deriving what the real batcher posts next, identically, on both chains.
+    for (const chainId of [901, 902]) {
+      const head = await createPublicClient({ transport: http(net.l2Url(chainId)) }).getBlockNumber()
+      await safeAtLeast(net.l2Url(chainId), head)
+      await safeAtLeast(url(chainId), head)
+      await assertSameChain(net.l2Url(chainId), url(chainId), head)
+      assert.deepEqual((await syncStatus(url(chainId))).outputMismatches, [])
+    }
   })
 
   it('an L1 reorg that drops a deposit and a batch: sequencer and replica both end on the same, correct chain', async () => {
     const seqUrl = net.l2Url(901)
-    const repUrl = replicas.get(901)!.node.rpcUrl()
+    const repUrl = url(901)
     const l2 = createPublicClient({ transport: http(seqUrl) })
     const portal = net.network.deployment.contracts.Portal
     const recipient = privateKeyToAccount(toHex(4242, { size: 32 })).address
@@ -199,5 +255,10 @@ describe('replicas rebuild each chain from L1 alone', () => {
     assert.equal(await replicaClient.getBalance({ address: recipient }), 7n)
     assert.equal((await replicaClient.getTransactionReceipt({ hash: transfer })).blockHash, receipt!.blockHash)
     assert.deepEqual((await syncStatus(repUrl)).outputMismatches, [])
+    // Chain 902 (the same network batches) is derived identically too.
+    const head902 = await createPublicClient({ transport: http(net.l2Url(902)) }).getBlockNumber({ cacheTime: 0 })
+    await safeAtLeast(net.l2Url(902), head902)
+    await safeAtLeast(url(902), head902)
+    await assertSameChain(net.l2Url(902), url(902), head902)
   })
 })

@@ -26,7 +26,7 @@ import {
   waitForOutput,
   type BridgeContext,
 } from '../../src/settlement/actions/bridge.js'
-import { decodeBatch } from '../../src/settlement/batch/codec.js'
+import { decodeNetworkBatch } from '../../src/settlement/batch/codec.js'
 import { readPostedBatches } from '../../src/settlement/batch/postedBatches.js'
 import { abiOf } from '../../src/settlement/l1/abis.js'
 import { startTestNetwork, type TestNetwork } from '../helpers/network.js'
@@ -189,39 +189,49 @@ describe('settlement on L1: deposits, batches, outputs, withdrawals', () => {
 })
 
 describe('settlement across a restart', () => {
-  const safeHead = async (net: TestNetwork): Promise<bigint> => {
-    const s = await rpc<{ safe: { number: Hex } | null }>(net.l2Url(901), 'plexus_syncStatus', [])
+  const CHAINS = [901, 902]
+  const safeHead = async (net: TestNetwork, chainId: number): Promise<bigint> => {
+    const s = await rpc<{ safe: { number: Hex } | null }>(net.l2Url(chainId), 'plexus_syncStatus', [])
     return s.safe ? BigInt(s.safe.number) : 0n
   }
+  const lowestSafe = async (net: TestNetwork): Promise<bigint> => {
+    const heads = await Promise.all(CHAINS.map((id) => safeHead(net, id)))
+    return heads.reduce((min, h) => (h < min ? h : min))
+  }
 
-  it('the batcher resumes after the batches already on L1 instead of posting them again', async () => {
+  it('the network batcher resumes after the batches already on L1 instead of posting them again, for every chain', async () => {
     const { dir, cleanup } = tempDir()
     let net: TestNetwork | undefined
     try {
-      net = await startTestNetwork({ datadir: dir, keep: true })
+      net = await startTestNetwork({ datadir: dir, keep: true, chainIds: CHAINS })
       const before = await waitFor(
         async () => {
-          const safe = await safeHead(net!)
+          const safe = await lowestSafe(net!)
           return safe >= 4n ? safe : undefined
         },
         30_000,
         'blocks batched',
       )
       await net.stop()
-      net = await startTestNetwork({ datadir: dir, keep: true })
+      net = await startTestNetwork({ datadir: dir, keep: true, chainIds: CHAINS })
       // Read back from L1 during start-up, before anything new is posted.
-      assert.ok((await safeHead(net)) >= before)
-      await waitFor(async () => (await safeHead(net!)) > before + 4n, 30_000, 'new blocks batched after the restart')
+      assert.ok((await lowestSafe(net)) >= before)
+      await waitFor(async () => (await lowestSafe(net!)) > before + 4n, 30_000, 'new blocks batched after the restart')
       const l1 = createPublicClient({ chain: l1Chain, transport: http(net.l1Url) }) as PublicClient
-      const posted = await readPostedBatches(l1, { inbox: net.network.deployment.contracts.BatchInbox, chainId: 901n, fromBlock: 0n })
-      let next = 1n
+      const posted = await readPostedBatches(l1, { inbox: net.network.deployment.contracts.BatchInbox, fromBlock: 0n })
+      const next = new Map(CHAINS.map((id) => [BigInt(id), 1n]))
       for (const p of posted) {
         assert.ok(p.data, `batch ${p.batchIndex} has readable calldata`)
-        const batch = decodeBatch(p.data)
-        assert.equal(batch.firstBlock, next, `batch ${p.batchIndex} continues the one before it`)
-        next = batch.firstBlock + BigInt(batch.blocks.length)
+        const sections = decodeNetworkBatch(p.data).chains
+        // Slots cut every batch (offset 0: block n is slot n on both chains): the same block range of each.
+        assert.deepEqual(sections.map((s) => s.chainId), [901n, 902n], `batch ${p.batchIndex} carries both chains`)
+        assert.deepEqual(sections.map((s) => [s.firstBlock, s.blocks.length]), [[sections[0]!.firstBlock, sections[0]!.blocks.length], [sections[0]!.firstBlock, sections[0]!.blocks.length]])
+        for (const batch of sections) {
+          assert.equal(batch.firstBlock, next.get(batch.chainId), `batch ${p.batchIndex} continues the one before it on chain ${batch.chainId}`)
+          next.set(batch.chainId, batch.firstBlock + BigInt(batch.blocks.length))
+        }
       }
-      assert.ok(next > before + 4n)
+      for (const n of next.values()) assert.ok(n > before + 4n)
     } finally {
       await net?.stop()
       cleanup()

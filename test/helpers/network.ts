@@ -1,6 +1,6 @@
 import { devChainOptions, devL1Options, PlexusNetwork, type NetworkChainOptions } from '../../src/node/network.js'
 import { createLogger, silentLogger, type LogLevel } from '../../src/primitives/logger.js'
-import type { DataAvailability } from '../../src/settlement/batcher.js'
+import type { DataAvailability } from '../../src/settlement/networkBatcher.js'
 import { tempDir } from './tmp.js'
 
 export interface TestNetwork {
@@ -16,7 +16,7 @@ export interface TestNetworkOptions {
   datadir?: string
   challengeWindowSeconds?: number
   l1BlockTimeSeconds?: number
-  /** How the chains post batches (default calldata). */
+  /** How the network batches are posted (default calldata). */
   da?: DataAvailability
   /** Keep the datadir on stop (restart tests). */
   keep?: boolean
@@ -27,12 +27,13 @@ export async function startTestNetwork(opts: TestNetworkOptions = {}): Promise<T
   const tmp = opts.datadir ? undefined : tempDir()
   const datadir = opts.datadir ?? tmp!.dir
   const chains: NetworkChainOptions[] = (opts.chainIds ?? [901]).map((chainId, i) =>
-    devChainOptions(i, { chainId, rpcPort: 0, challengeWindowSeconds: opts.challengeWindowSeconds ?? 4, outputIntervalBlocks: 4, da: opts.da ?? 'calldata' }),
+    devChainOptions(i, { chainId, rpcPort: 0, challengeWindowSeconds: opts.challengeWindowSeconds ?? 4, outputIntervalBlocks: 4 }),
   )
   const network = new PlexusNetwork({
     datadir,
     l1: devL1Options({ embedded: { port: 0, blockTimeSeconds: opts.l1BlockTimeSeconds ?? 1 }, pollMs: 200 }),
     chains,
+    da: opts.da ?? 'calldata',
     // PLEXUS_TEST_LOG=debug shows the network's logs when a test needs explaining.
     logger: process.env.PLEXUS_TEST_LOG ? createLogger(process.env.PLEXUS_TEST_LOG as LogLevel) : silentLogger(),
   })

@@ -15,7 +15,9 @@ contract ChainRegistry {
         bytes32 configHash;
         /// @notice Hash of the chain's L2 genesis block.
         bytes32 genesisHash;
-        /// @notice The only account that may post batches for the chain.
+        /// @notice The chain's batcher of record. Batches are posted by the registry's
+        ///         {networkBatcher} for all chains at once; the inbox no longer reads this field
+        ///         (kept so the registration ABI stays stable; see ARCHITECTURE.md, Settlement).
         address batcher;
         /// @notice The only account that may propose output roots for the chain.
         address proposer;
@@ -34,6 +36,10 @@ contract ChainRegistry {
     ///         Zero means no one can; outputs still wait out the window before they are final.
     address public guardian;
 
+    /// @notice The only account that may post network batches (every chain's blocks, together)
+    ///         to the BatchInbox. Zero until the owner sets it: no one can post.
+    address public networkBatcher;
+
     mapping(uint256 chainId => ChainInfo) private _chains;
     uint256[] private _chainIds;
 
@@ -47,6 +53,7 @@ contract ChainRegistry {
     );
     event BatcherUpdated(uint256 indexed chainId, address indexed previousBatcher, address indexed newBatcher);
     event ProposerUpdated(uint256 indexed chainId, address indexed previousProposer, address indexed newProposer);
+    event NetworkBatcherUpdated(address indexed previousBatcher, address indexed newBatcher);
     event GuardianUpdated(address indexed previousGuardian, address indexed newGuardian);
     event OwnershipTransferred(address indexed previousOwner, address indexed newOwner);
 
@@ -100,7 +107,7 @@ contract ChainRegistry {
         emit ChainRegistered(chainId, genesisHash, batcher_, proposer_, challengeWindow_, config);
     }
 
-    /// @notice Replaces a chain's batcher (e.g. after a key rotation).
+    /// @notice Replaces a chain's batcher of record (not who may post: see {setNetworkBatcher}).
     function setBatcher(uint256 chainId, address newBatcher) external onlyOwner {
         ChainInfo storage c = _registered(chainId);
         if (newBatcher == address(0)) revert ZeroAddress();
@@ -114,6 +121,13 @@ contract ChainRegistry {
         if (newProposer == address(0)) revert ZeroAddress();
         emit ProposerUpdated(chainId, c.proposer, newProposer);
         c.proposer = newProposer;
+    }
+
+    /// @notice Sets the network batcher (first set, or a key rotation).
+    function setNetworkBatcher(address newBatcher) external onlyOwner {
+        if (newBatcher == address(0)) revert ZeroAddress();
+        emit NetworkBatcherUpdated(networkBatcher, newBatcher);
+        networkBatcher = newBatcher;
     }
 
     /// @notice Replaces the guardian of all chains; zero removes the role.

@@ -10,7 +10,6 @@ import { serveUntilSignal } from '../serve.js'
 export interface ReplicaCommandOptions {
   config?: string
   l1?: string
-  chain?: number
   registry?: string
   l1Beacon?: string
   datadir?: string
@@ -21,30 +20,29 @@ export interface ReplicaCommandOptions {
 
 export const DEFAULT_REPLICA_DATADIR = './.plexus-replica'
 /** Replica RPC ports sit 100 above the dev network's sequencer ports (9545 → 9645). */
-const REPLICA_PORT_OFFSET = 100
+export const DEFAULT_REPLICA_PORT = 9645
 
 /**
- * `plexus replica`: rebuilds one chain from L1 data alone (no sequencer), serves its
- * JSON-RPC and checks every posted output root; served until SIGINT/SIGTERM.
+ * `plexus replica`: rebuilds every chain of the network from L1 data alone (no
+ * sequencer), derived together from the network batches, serves each chain's JSON-RPC
+ * (the i-th chain by chain id on `--port` + i) and checks every posted output root;
+ * served until SIGINT/SIGTERM.
  */
 export async function replica(opts: ReplicaCommandOptions): Promise<void> {
   const config: PlexusConfig['replica'] = opts.config ? loadConfig(opts.config).replica : undefined
   const l1RpcUrl = opts.l1 ?? config?.l1RpcUrl
-  if (!l1RpcUrl) throw new ConfigError('--l1', 'required: the L1 JSON-RPC URL to derive the chain from (e.g. http://127.0.0.1:8545)')
-  const chainId = opts.chain ?? config?.chainId
-  if (chainId === undefined) throw new ConfigError('--chain', 'required: the chain id to replicate (e.g. 901)')
+  if (!l1RpcUrl) throw new ConfigError('--l1', 'required: the L1 JSON-RPC URL to derive the network from (e.g. http://127.0.0.1:8545)')
   const registry = opts.registry ? addressFlag('--registry', opts.registry) : (config?.registry as `0x${string}` | undefined) ?? devRegistryAddress()
   const logger = createLogger(opts.logLevel ?? 'info')
   const datadir = path.resolve(opts.datadir ?? DEFAULT_REPLICA_DATADIR)
   const node = new PlexusReplica({
     l1RpcUrl,
-    chainId,
     registry,
     l1BeaconUrl: opts.l1Beacon,
     datadir,
     rpc: {
       host: opts.host ?? config?.rpc?.host ?? '127.0.0.1',
-      port: opts.port ?? config?.rpc?.port ?? 9545 + REPLICA_PORT_OFFSET + Math.max(0, chainId - 901),
+      port: opts.port ?? config?.rpc?.port ?? DEFAULT_REPLICA_PORT,
     },
     pollMs: 500,
     logger,
@@ -52,9 +50,9 @@ export async function replica(opts: ReplicaCommandOptions): Promise<void> {
   await serveUntilSignal(node, logger)
   const lines = [
     '',
-    `  Plexus replica of chain ${chainId} is up (derived from L1 only)`,
+    `  Plexus replica of the network is up (derived from L1 only)`,
     `  L1                      ${l1RpcUrl} (registry ${registry})`,
-    `  RPC (HTTP + WebSocket)  ${node.node.rpcUrl()}`,
+    ...node.nodes.map((n) => `  L2 chain ${n.chain.chainId} (HTTP + WS)  ${n.rpcUrl()}`),
     `  Data                    ${datadir}`,
     '',
   ]

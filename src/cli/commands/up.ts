@@ -1,7 +1,7 @@
 import path from 'node:path'
 import { ephemeralDatadir } from '../../node/datadir.js'
 import { devChainOptions, devL1Options, PlexusNetwork } from '../../node/network.js'
-import type { DataAvailability } from '../../settlement/batcher.js'
+import type { DataAvailability } from '../../settlement/networkBatcher.js'
 import { ConfigError } from '../../primitives/errors.js'
 import { privateKeyFlag } from '../flags.js'
 import { createLogger, type LogLevel } from '../../primitives/logger.js'
@@ -42,7 +42,6 @@ export async function up(opts: UpOptions): Promise<void> {
       rpcHost: host,
       ...(opts.blockTime !== undefined ? { slotTimeMs: opts.blockTime } : {}),
       ...(opts.challengeWindow !== undefined ? { challengeWindowSeconds: opts.challengeWindow } : {}),
-      ...(opts.da !== undefined ? { da: opts.da } : {}),
     }),
   )
   const network = new PlexusNetwork({
@@ -59,6 +58,7 @@ export async function up(opts: UpOptions): Promise<void> {
       beaconUrl: opts.l1Beacon,
     }),
     chains,
+    ...(opts.da !== undefined ? { da: opts.da } : {}),
     logger,
   })
 

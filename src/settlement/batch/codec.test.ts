@@ -6,14 +6,26 @@ import { encodeFunctionData, parseAbi, type Hex } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import {
   BatchDecodeError,
-  decodeBatch,
-  encodeBatch,
-  packBatches,
+  decodeNetworkBatch,
+  encodeNetworkBatch,
+  packNetworkBatches,
   type Batch,
   type BatchBlock,
   type BatchDecodeReason,
   type BatchLimits,
+  type NetworkBatch,
 } from './codec.js'
+
+/** A network batch of one chain's section (most of the format's rules are per section). */
+const encodeBatch = (batch: Batch, opts?: BatchLimits) => encodeNetworkBatch({ chains: [batch] }, opts)
+function decodeBatch(data: Uint8Array, opts?: BatchLimits): Batch {
+  const decoded = decodeNetworkBatch(data, opts)
+  assert.equal(decoded.chains.length, 1)
+  return decoded.chains[0]!
+}
+/** packNetworkBatches of one chain, as the ranges of that chain. */
+const packBatches = (chainId: bigint, blocks: BatchBlock[], maxBytes: number, opts?: BatchLimits) =>
+  packNetworkBatches([{ chainId, blocks }], maxBytes, opts).map((b) => ({ data: b.data, firstBlock: b.sections[0]!.firstBlock, lastBlock: b.sections[0]!.lastBlock }))
 
 /** Deterministic randomness (xorshift32) so failures reproduce. */
 function rng(seed: number): { int(n: number): number; bytes(n: number): Uint8Array } {
@@ -95,7 +107,7 @@ function batchOf(chainId: bigint, blocks: readonly BatchBlock[]): Batch {
 /** Version byte + brotli of arbitrary payload bytes, for hand-built invalid payloads. */
 function wrap(payload: Uint8Array, quality = 5): Uint8Array {
   const c = brotliCompressSync(payload, { params: { [zlibConstants.BROTLI_PARAM_QUALITY]: quality } })
-  return Uint8Array.of(0x01, ...c)
+  return Uint8Array.of(0x02, ...c)
 }
 
 function concat(...parts: Uint8Array[]): Uint8Array {
@@ -114,8 +126,13 @@ function rawList(items: Uint8Array[]): Uint8Array {
 }
 const H = (b: number) => new Uint8Array(32).fill(b)
 
-/** A valid payload with overridable fields, encoded with @ethereumjs/rlp (independent of the codec). */
-function payload(over: Partial<Record<'chainId' | 'parent' | 'first' | 'origin' | 'originHash' | 'ts' | 'blocks', RlpInput>> = {}): RlpInput[] {
+type SectionOverrides = Partial<Record<'chainId' | 'parent' | 'first' | 'origin' | 'originHash' | 'ts' | 'blocks', RlpInput>>
+/** A valid payload of one section with overridable fields, encoded with @ethereumjs/rlp (independent of the codec). */
+function payload(over: SectionOverrides = {}): RlpInput[] {
+  return [sectionFields(over)]
+}
+/** A valid chain section's fields. */
+function sectionFields(over: SectionOverrides = {}): RlpInput[] {
   return [
     over.chainId ?? 901n,
     over.parent ?? H(1),
@@ -197,15 +214,19 @@ describe('decodeBatch rejections', () => {
 
   it('version', () => {
     expectReason(Uint8Array.of(0x00, 1, 2), 'version')
-    expectReason(Uint8Array.of(0x02), 'version')
+    expectReason(Uint8Array.of(0x03), 'version')
+    // the retired single-chain format, even when the rest is a valid 0x01 batch
+    const retired = wrap(rlp(sectionFields()))
+    retired[0] = 0x01
+    assert.throws(() => decodeNetworkBatch(retired), (e: unknown) => e instanceof BatchDecodeError && e.reason === 'version' && /retired/.test(e.message))
     const good = wrap(rlp(payload()))
     good[0] = 0xff
     expectReason(good, 'version')
   })
 
   it('decompress', () => {
-    expectReason(Uint8Array.of(0x01), 'decompress')
-    expectReason(Uint8Array.of(0x01, 0xff, 0xff, 0xff, 0xff), 'decompress')
+    expectReason(Uint8Array.of(0x02), 'decompress')
+    expectReason(Uint8Array.of(0x02, 0xff, 0xff, 0xff, 0xff), 'decompress')
     const good = wrap(rlp(payload()))
     expectReason(good.subarray(0, good.length - 1), 'decompress')
     // a complete stream followed by anything is rejected, not silently accepted
@@ -218,7 +239,7 @@ describe('decodeBatch rejections', () => {
       params: { [zlibConstants.BROTLI_PARAM_QUALITY]: 5, [zlibConstants.BROTLI_PARAM_LGWIN]: 24 },
     })
     assert.ok(bomb.length < 100) // 64 MiB of zeros in a few dozen bytes
-    expectReason(concat(Uint8Array.of(1), bomb), 'too-large')
+    expectReason(concat(Uint8Array.of(2), bomb), 'too-large')
     const batch = encodeBatch(batchOf(1n, makeChain(4, { count: 10 })))
     expectReason(batch, 'too-large', { maxDecompressedBytes: 64 })
     assert.equal(reasonOf(() => decodeBatch(batch, { maxDecompressedBytes: 1 << 20 })), 'ok')
@@ -230,8 +251,8 @@ describe('decodeBatch rejections', () => {
     const txs = new Uint8Array((8 << 20) - 200).fill(0x01)
     const longList = (body: Uint8Array) => rawList([body])
     const block = rawList([Uint8Array.of(0x80, 0x80), longList(txs)])
-    const fields = payload().slice(0, 6).map((f) => rlp(f))
-    const bomb = wrap(rawList([...fields, rawList([block])]), 5)
+    const fields = sectionFields().slice(0, 6).map((f) => rlp(f))
+    const bomb = wrap(rawList([rawList([...fields, rawList([block])])]), 5)
     assert.ok(bomb.length < 200)
     const started = Date.now()
     assert.throws(() => decodeBatch(bomb), (e: unknown) => e instanceof BatchDecodeError && e.reason === 'too-large' && /transactions/.test(e.message))
@@ -255,9 +276,9 @@ describe('decodeBatch rejections', () => {
     // a length with a leading zero byte
     expectReason(wrap(concat(Uint8Array.of(0xf9, 0x00, 0x38), new Uint8Array(0x38).fill(0x80))), 'rlp')
     // a single byte below 0x80 wrapped as a string: chain id 5 written 81 05 instead of 05
-    const fields = payload().map((f) => rlp(f))
-    expectReason(wrap(rawList([Uint8Array.of(0x81, 0x05), ...fields.slice(1)])), 'rlp')
-    assert.equal(reasonOf(() => decodeBatch(wrap(rawList([Uint8Array.of(0x05), ...fields.slice(1)])))), 'ok')
+    const fields = sectionFields().map((f) => rlp(f))
+    expectReason(wrap(rawList([rawList([Uint8Array.of(0x81, 0x05), ...fields.slice(1)])])), 'rlp')
+    assert.equal(reasonOf(() => decodeBatch(wrap(rawList([rawList([Uint8Array.of(0x05), ...fields.slice(1)])])))), 'ok')
     // length prefix running past its container
     expectReason(wrap(Uint8Array.of(0xc3, 0xbb, 0xff, 0xff)), 'rlp')
   })
@@ -265,8 +286,11 @@ describe('decodeBatch rejections', () => {
   it('shape: valid RLP that is not a batch', () => {
     const cases: [string, RlpInput][] = [
       ['top-level string', new Uint8Array(40)],
-      ['6 fields', payload().slice(0, 6)],
-      ['8 fields', [...payload(), 1n]],
+      ['no sections', []],
+      ['section not a list', [Uint8Array.of(1, 2)]],
+      ['sections not a list', sectionFields()[1]!],
+      ['6 fields', [sectionFields().slice(0, 6)]],
+      ['8 fields', [[...sectionFields(), 1n]]],
       ['short parent hash', payload({ parent: new Uint8Array(31) })],
       ['list as hash', payload({ originHash: [H(2)] })],
       ['leading zero quantity', payload({ first: Uint8Array.of(0, 10) })],
@@ -294,6 +318,8 @@ describe('decodeBatch rejections', () => {
       ['timestamp past uint64', payload({ ts: max64, blocks: [[0n, 0n, []], [1n, 0n, []]] })],
       ['origin past uint64', payload({ origin: max64, blocks: [[0n, 0n, []], [0n, 1n, []]] })],
       ['numbers past uint64', payload({ first: max64, blocks: [[0n, 0n, []], [0n, 0n, []]] })],
+      ['chain ids descending', [sectionFields({ chainId: 902n }), sectionFields({ chainId: 901n })]],
+      ['a chain twice', [sectionFields(), sectionFields({ first: 12n })]],
     ]
     for (const [name, p] of cases) assert.equal(reasonOf(() => decodeBatch(wrap(rlp(p)))), 'order', name)
   })
@@ -403,6 +429,92 @@ describe('packBatches', () => {
   })
 })
 
+describe('network batches of several chains', () => {
+  it('round-trips sections of several chains, limits counting all of them', () => {
+    const batch: NetworkBatch = { chains: [901n, 902n, 7_000_000n].map((id, i) => batchOf(id, makeChain(40 + i, { count: 3 + i, maxTxs: 5 }))) }
+    const data = encodeNetworkBatch(batch)
+    assert.deepEqual(decodeNetworkBatch(data), batch)
+    const blocks = batch.chains.reduce((n, c) => n + c.blocks.length, 0)
+    const txs = batch.chains.reduce((n, c) => n + c.blocks.reduce((m, b) => m + b.txs.length, 0), 0)
+    expectReason(data, 'too-large', { maxBlocks: blocks - 1 })
+    expectReason(data, 'too-large', { maxTxs: txs - 1 })
+    assert.equal(reasonOf(() => decodeNetworkBatch(data, { maxBlocks: blocks, maxTxs: txs })), 'ok')
+    assert.throws(() => encodeNetworkBatch({ chains: [batch.chains[1]!, batch.chains[0]!] }), /ascending/)
+    assert.throws(() => encodeNetworkBatch({ chains: [] }), /at least one chain/)
+  })
+
+  /** Every block of `chains` is in exactly one batch, each batch a whole range of slots. */
+  const checkNetwork = (chains: { chainId: bigint; blocks: BatchBlock[]; slotOffset?: bigint }[], maxBytes: number, limits?: BatchLimits) => {
+    const batches = packNetworkBatches(chains, maxBytes, limits)
+    const next = new Map(chains.map((c) => [c.chainId, 0]))
+    const slotOf = (c: (typeof chains)[number], i: number) => c.blocks[i]!.number + (c.slotOffset ?? 0n)
+    let lastSlot = -1n
+    for (const [k, b] of batches.entries()) {
+      assert.ok(b.data.length <= maxBytes, `batch ${k}: ${b.data.length} > ${maxBytes}`)
+      assert.ok(b.firstSlot > lastSlot, `batch ${k} starts after the previous one`)
+      const decoded = decodeNetworkBatch(b.data, limits)
+      assert.deepEqual(decoded.chains.map((c) => c.chainId), b.sections.map((c) => c.chainId))
+      for (const c of chains) {
+        const from = next.get(c.chainId)!
+        let to = from
+        while (to < c.blocks.length && slotOf(c, to) <= b.lastSlot) to++
+        const section = decoded.chains.find((d) => d.chainId === c.chainId)
+        if (to === from) {
+          assert.equal(section, undefined, `batch ${k} has no block of chain ${c.chainId}`)
+          continue
+        }
+        assert.ok(slotOf(c, from) >= b.firstSlot)
+        assert.deepEqual(section, batchOf(c.chainId, c.blocks.slice(from, to)), `batch ${k}, chain ${c.chainId}: every block of its slots`)
+        next.set(c.chainId, to)
+      }
+      lastSlot = b.lastSlot
+    }
+    for (const c of chains) assert.equal(next.get(c.chainId), c.blocks.length, `chain ${c.chainId} covered`)
+    return batches
+  }
+
+  it('cuts batches at slot boundaries: every chain\'s blocks of the same slots, within maxBytes', () => {
+    const chains = [901n, 902n, 903n].map((chainId, i) => ({ chainId, blocks: makeChain(60 + i, { count: 150, maxTxs: 5, maxTxBytes: 120 }) }))
+    const batches = checkNetwork(chains, 5000)
+    assert.ok(batches.length > 3)
+    for (const b of batches) {
+      assert.equal(b.sections.length, 3)
+      for (const section of b.sections) assert.deepEqual([section.firstBlock, section.lastBlock], [b.firstSlot, b.lastSlot])
+      // greedy: one more slot would not have fit
+      if (b.lastSlot < 150n) {
+        const more = packNetworkBatches(
+          chains.map((c) => ({ chainId: c.chainId, blocks: c.blocks.slice(Number(b.firstSlot) - 1, Number(b.lastSlot) + 1) })),
+          1 << 30,
+        )
+        assert.equal(more.length, 1)
+        assert.ok(more[0]!.data.length > 5000, `batch at slot ${b.firstSlot} could have taken slot ${b.lastSlot + 1n}`)
+      }
+    }
+    checkNetwork(chains, 1 << 20, { maxBlocks: 31 }) // 10 slots of 3 chains per batch
+    assert.deepEqual(
+      packNetworkBatches(chains, 1 << 22, { maxBlocks: 31 }).slice(0, 2).map((b) => [b.firstSlot, b.lastSlot]),
+      [[1n, 10n], [11n, 20n]],
+    )
+  })
+
+  it('chains with their own ranges and slot offsets (a chain that joined later, one behind)', () => {
+    const early = { chainId: 901n, blocks: makeChain(70, { count: 60, maxTxs: 3 }) } // slots 1…60
+    const joined = { chainId: 905n, blocks: makeChain(71, { count: 25, maxTxs: 3 }), slotOffset: 35n } // blocks 1…25 at slots 36…60
+    const behind = { chainId: 902n, blocks: makeChain(72, { count: 20, firstNumber: 41n, maxTxs: 3 }) } // blocks 41…60
+    const batches = checkNetwork([joined, early, behind], 1500)
+    assert.ok(batches.length > 2)
+    const first = batches[0]!
+    assert.deepEqual(first.sections.map((s) => s.chainId), [901n])
+    assert.ok(batches.at(-1)!.sections.some((s) => s.chainId === 905n && s.lastBlock === 25n))
+  })
+
+  it('throws a plain Error for a chain listed twice, and returns nothing for no blocks', () => {
+    const blocks = makeChain(80, { count: 3 })
+    assert.throws(() => packNetworkBatches([{ chainId: 1n, blocks }, { chainId: 1n, blocks }], 10_000), /twice/)
+    assert.deepEqual(packNetworkBatches([{ chainId: 1n, blocks: [] }], 10_000), [])
+  })
+})
+
 describe('compression of realistic transactions (measurement)', () => {
   it('compresses signed ETH and ERC-20 transfers below their raw size', async () => {
     const r = rng(2024)
@@ -411,13 +523,13 @@ describe('compression of realistic transactions (measurement)', () => {
     const nonces = senders.map(() => r.int(500))
     const tokens = [hex(r.bytes(20)), hex(r.bytes(20)), hex(r.bytes(20))]
     const abi = parseAbi(['function transfer(address to, uint256 amount) returns (bool)'])
-    const sign = async (erc20: boolean, i: number): Promise<Uint8Array> => {
+    const sign = async (erc20: boolean, i: number, chainId = 901): Promise<Uint8Array> => {
       const s = r.int(senders.length)
       const tip = 1_000_000n + BigInt(r.int(3)) * 500_000n
       const maxFeePerGas = 1_000_000_000n + BigInt(Math.floor(i / 10)) * 1_000_000n + tip
       const recipient = hex(r.bytes(20))
       const amount = BigInt(r.int(1_000_000)) * 10n ** 12n
-      const common = { type: 'eip1559', chainId: 901, nonce: nonces[s]!++, maxFeePerGas, maxPriorityFeePerGas: tip } as const
+      const common = { type: 'eip1559', chainId, nonce: nonces[s]!++, maxFeePerGas, maxPriorityFeePerGas: tip } as const
       const signed = erc20
         ? await senders[s]!.signTransaction({
             ...common,
@@ -439,6 +551,19 @@ describe('compression of realistic transactions (measurement)', () => {
       console.log(`${kind} transfers: ${compressed.toFixed(1)} bytes/tx in the batch vs ${raw.toFixed(1)} raw (${txs.length} txs, ${data.length} bytes)`)
       assert.ok(compressed < raw)
       assert.deepEqual(decodeBatch(data).blocks.flatMap((b) => b.txs), txs)
+
+      // The same workload on two chains (902's own transactions, same slots): one network
+      // batch for both against one batch per chain.
+      const other: Uint8Array[] = []
+      for (let i = 0; i < 200; i++) other.push(await sign(kind === 'ERC-20', i, 902))
+      const blocks902 = makeChain(5, { count: 20 })
+      blocks902.forEach((b, i) => (b.txs = other.slice(i * 10, i * 10 + 10)))
+      const together = encodeNetworkBatch({ chains: [batchOf(901n, blocks), batchOf(902n, blocks902)] })
+      const apart = data.length + encodeBatch(batchOf(902n, blocks902)).length
+      console.log(
+        `${kind} transfers on two chains: ${(together.length / 400).toFixed(1)} bytes/tx in one network batch vs ${(apart / 400).toFixed(1)} in one batch per chain`,
+      )
+      assert.ok(together.length < apart)
     }
   })
 })

@@ -2,47 +2,62 @@ import { brotliCompressSync, brotliDecompressSync, constants as zlibConstants, t
 import { BaseError } from '../../primitives/errors.js'
 
 /**
- * The batch format: how the batcher posts a chain's L2 blocks to L1 (calldata or blobs)
- * and how replicas read them back. Deposit transactions are not in batches (replicas
- * derive them from L1 events); each block's other transactions are, byte for byte.
+ * The batch format: how the network batcher posts the L2 blocks of every chain to L1
+ * (calldata or blobs), and how replicas read them back. One *network batch* carries, for
+ * each chain, a contiguous run of its blocks (in practice the blocks of one range of
+ * slots on every chain), compressed together in one brotli stream: the chains' blocks
+ * share their timestamps, origins and much of their transaction shapes, so one stream
+ * compresses better than one per chain, and a replica gets everything it needs to derive
+ * the chains interleaved, slot by slot. Deposit transactions are not in batches
+ * (replicas derive them from L1 events); each block's other transactions are, byte for
+ * byte.
  *
  * Wire format: one version byte, then the payload.
- *   0x01  brotli (quality 11, 2^24 window) of the RLP list
- *         [chainId, parentHash, firstBlock, firstOrigin, lastOriginHash, firstTimestamp,
- *          [[timestampDelta, originDelta, [tx, …]], …]]
+ *   0x02  brotli (quality 11, 2^24 window) of the RLP list of chain sections
+ *         [[chainId, parentHash, firstBlock, firstOrigin, lastOriginHash, firstTimestamp,
+ *           [[timestampDelta, originDelta, [tx, …]], …]], …]
+ *         at least one section, chain ids strictly ascending (each chain at most once).
+ *   0x01  the retired single-chain format (one section, not in a list): not accepted.
+ *         Batches are posted only through the inbox's network functions, which did not
+ *         exist when 0x01 was, so no 0x01 batch can reach a network replica.
  *   0x00  reserved (zlib); not produced and not accepted.
- * Each block's deltas are against the block before it; the first block's are against the
- * header's `firstTimestamp`/`firstOrigin` and so are always 0 (decoding insists on it,
- * which keeps the encoding of a batch unique). `originDelta` is 0 or 1. Block numbers
- * run from `firstBlock` without gaps. Quantities are canonical RLP integers (no leading
- * zeros); block numbers, timestamps and origin numbers stay within uint64, the chain id
- * within uint256.
+ * In a section, each block's deltas are against the block before it; the first block's
+ * are against the header's `firstTimestamp`/`firstOrigin` and so are always 0 (decoding
+ * insists on it, which keeps the encoding of a batch unique). `originDelta` is 0 or 1.
+ * Block numbers run from `firstBlock` without gaps. Quantities are canonical RLP
+ * integers (no leading zeros); block numbers, timestamps and origin numbers stay within
+ * uint64, chain ids within uint256. The limits (`BatchLimits`) bound the whole network
+ * batch: all sections together.
  *
  * Why transactions are stored as-is: on 200 signed EIP-1559 ETH transfers and 200 ERC-20
  * `transfer` calls (10 senders, chain 901, random recipients, 20 blocks of 10; see the
- * measurement in codec.test.ts) this format takes ≈101 and ≈105 bytes/tx against 119 and
- * 180 raw. In a side experiment on the same kind of data, moving the signatures into a
- * fixed-width column of their own saved ≈1.6 bytes/tx (1.5%), and a full per-field
- * columnar layout 1.6-2.3 bytes/tx (≤2.2%): 64 bytes of every transfer are the random r
- * and s and 20 more a random recipient, which nothing compresses. Rebuilding exact
- * transaction bytes from split fields is consensus-critical code (a tx that does not
- * re-encode byte for byte changes its hash), not worth 2%, so the codec does not do it.
+ * measurement in codec.test.ts) the single-chain format took ≈101 and ≈105 bytes/tx
+ * against 119 and 180 raw. In a side experiment on the same kind of data, moving the
+ * signatures into a fixed-width column of their own saved ≈1.6 bytes/tx (1.5%), and a
+ * full per-field columnar layout 1.6-2.3 bytes/tx (≤2.2%): 64 bytes of every transfer
+ * are the random r and s and 20 more a random recipient, which nothing compresses.
+ * Rebuilding exact transaction bytes from split fields is consensus-critical code (a tx
+ * that does not re-encode byte for byte changes its hash), not worth 2%, so the codec
+ * does not do it.
  */
 
-export const BATCH_VERSION_BROTLI = 0x01
+export const NETWORK_BATCH_VERSION = 0x02
+/** The retired single-chain format's version byte (rejected, with a reason saying so). */
+export const RETIRED_CHAIN_BATCH_VERSION = 0x01
 
 /**
- * What a batch may hold. Decoding rejects more (`too-large`), and `packBatches` never
- * produces more, so both sides must use the same values (the defaults, unless configured
- * alike). The counts bound the decoded objects: without them 8 MiB of one-byte
- * "transactions" (a 42-byte brotli stream) would decode into 8 million arrays.
+ * What a network batch may hold, all chains together. Decoding rejects more
+ * (`too-large`), and `packNetworkBatches` never produces more, so both sides must use
+ * the same values (the defaults, unless configured alike). The counts bound the decoded
+ * objects: without them 8 MiB of one-byte "transactions" (a 42-byte brotli stream)
+ * would decode into 8 million arrays.
  */
 export interface BatchLimits {
   /** Bytes of RLP payload after decompression. Default 8 MiB. */
   maxDecompressedBytes?: number
-  /** Blocks in one batch. Default 65,536. */
+  /** Blocks in one network batch, all chains together. Default 65,536. */
   maxBlocks?: number
-  /** Transactions in one batch, all blocks together. Default 131,072. */
+  /** Transactions in one network batch, all blocks together. Default 131,072. */
   maxTxs?: number
 }
 
@@ -61,6 +76,7 @@ export interface BatchBlock {
   txs: Uint8Array[]
 }
 
+/** One chain's section of a network batch: a contiguous run of its blocks. */
 export interface Batch {
   chainId: bigint
   /** Hash of the block before the first block. */
@@ -74,18 +90,25 @@ export interface Batch {
   blocks: { timestamp: bigint; l1OriginNumber: bigint; txs: Uint8Array[] }[]
 }
 
+/** A network batch: one section per chain, in ascending chain id order. */
+export interface NetworkBatch {
+  chains: Batch[]
+}
+
 /**
  * Why a batch was rejected:
  * - `empty`: no bytes at all;
- * - `version`: unknown version byte;
+ * - `version`: unknown (or retired) version byte;
  * - `decompress`: the brotli stream is corrupt, truncated or followed by extra bytes;
  * - `too-large`: it decompresses to more bytes, or holds more blocks or transactions,
  *   than the limits allow;
  * - `rlp`: the payload is not exactly one canonical RLP item;
  * - `shape`: valid RLP, but not a batch (field count, list/string, hash length,
- *   non-canonical or oversized integer, no blocks, empty or deposit transaction);
- * - `order`: the blocks do not form a sequence (first block's deltas not 0, an origin
- *   delta other than 0 or 1, numbers or timestamps running past uint64).
+ *   non-canonical or oversized integer, no sections, a section without blocks, empty or
+ *   deposit transaction);
+ * - `order`: chain ids not strictly ascending, or a section's blocks do not form a
+ *   sequence (first block's deltas not 0, an origin delta other than 0 or 1, numbers or
+ *   timestamps running past uint64).
  */
 export type BatchDecodeReason = 'empty' | 'version' | 'decompress' | 'too-large' | 'rlp' | 'shape' | 'order'
 
@@ -121,62 +144,78 @@ function limitsOf(opts: BatchLimits, caller: string): Required<BatchLimits> {
 // ---------------------------------------------------------------------------------------
 
 /**
- * Encodes a batch: version byte + brotli of its RLP. Throws a plain Error on input that
- * is not a valid batch, or one that exceeds `limits` (which decoding would reject).
+ * Encodes a network batch: version byte + brotli of its RLP. Throws a plain Error on
+ * input that is not a valid batch (no sections, chain ids not ascending, an invalid
+ * section), or one that exceeds `limits` (which decoding would reject).
  */
-export function encodeBatch(batch: Batch, opts: BatchLimits = {}): Uint8Array {
-  const limits = limitsOf(opts, 'encodeBatch')
+export function encodeNetworkBatch(batch: NetworkBatch, opts: BatchLimits = {}): Uint8Array {
+  const limits = limitsOf(opts, 'encodeNetworkBatch')
+  if (batch.chains.length === 0) throw new Error('encodeNetworkBatch: a batch needs at least one chain section')
+  let blockCount = 0
+  let txCount = 0
+  const sections: Uint8Array[] = []
+  for (const [i, section] of batch.chains.entries()) {
+    if (i > 0 && section.chainId <= batch.chains[i - 1]!.chainId) throw new Error('encodeNetworkBatch: chain ids must be strictly ascending')
+    sections.push(sectionOf(section))
+    blockCount += section.blocks.length
+    txCount += section.blocks.reduce((n, b) => n + b.txs.length, 0)
+  }
+  if (blockCount > limits.maxBlocks) throw new Error(`encodeNetworkBatch: more than ${limits.maxBlocks} blocks`)
+  if (txCount > limits.maxTxs) throw new Error(`encodeNetworkBatch: more than ${limits.maxTxs} transactions`)
+  const payload = encodeList(sections)
+  if (payload.length > limits.maxDecompressedBytes) {
+    throw new Error(`encodeNetworkBatch: ${payload.length} bytes before compression, over ${limits.maxDecompressedBytes}`)
+  }
+  return compress(payload)
+}
+
+/** One chain's section, RLP-encoded (checked as decoding will check it). */
+function sectionOf(batch: Batch): Uint8Array {
   checkHeader(batch.chainId, batch.parentHash, batch.firstBlock, batch.lastOriginHash)
   const { blocks } = batch
-  if (blocks.length === 0) throw new Error('encodeBatch: a batch needs at least one block')
+  if (blocks.length === 0) throw new Error(`encodeNetworkBatch: chain ${batch.chainId}'s section needs at least one block`)
   if (blocks[0]!.l1OriginNumber !== batch.firstOrigin) {
-    throw new Error('encodeBatch: firstOrigin differs from the first block\'s l1OriginNumber')
+    throw new Error('encodeNetworkBatch: firstOrigin differs from the first block\'s l1OriginNumber')
   }
-  if (batch.firstBlock + BigInt(blocks.length) - 1n > MAX_UINT64) throw new Error('encodeBatch: block numbers pass uint64')
-  if (blocks.length > limits.maxBlocks) throw new Error(`encodeBatch: more than ${limits.maxBlocks} blocks`)
-  if (blocks.reduce((n, b) => n + b.txs.length, 0) > limits.maxTxs) throw new Error(`encodeBatch: more than ${limits.maxTxs} transactions`)
+  if (batch.firstBlock + BigInt(blocks.length) - 1n > MAX_UINT64) throw new Error('encodeNetworkBatch: block numbers pass uint64')
   const entries: Uint8Array[] = []
   for (let i = 0; i < blocks.length; i++) {
     const block = blocks[i]!
     const prev = i === 0 ? block : blocks[i - 1]!
     entries.push(blockEntry(block.timestamp, block.l1OriginNumber, prev.timestamp, prev.l1OriginNumber, encodeTxList(block.txs)))
   }
-  const payload = payloadOf(batch.chainId, batch.parentHash, batch.firstBlock, batch.firstOrigin, batch.lastOriginHash, blocks[0]!.timestamp, entries)
-  if (payload.length > limits.maxDecompressedBytes) {
-    throw new Error(`encodeBatch: ${payload.length} bytes before compression, over ${limits.maxDecompressedBytes}`)
-  }
-  return compress(payload)
+  return sectionPayload(batch.chainId, batch.parentHash, batch.firstBlock, batch.firstOrigin, batch.lastOriginHash, blocks[0]!.timestamp, entries)
 }
 
 function checkHeader(chainId: bigint, parentHash: Uint8Array, firstBlock: bigint, lastOriginHash: Uint8Array): void {
-  if (chainId < 0n || chainId > MAX_UINT256) throw new Error('encodeBatch: chainId out of range')
-  if (parentHash.length !== HASH_LENGTH || lastOriginHash.length !== HASH_LENGTH) throw new Error('encodeBatch: hashes must be 32 bytes')
-  if (firstBlock < 0n || firstBlock > MAX_UINT64) throw new Error('encodeBatch: firstBlock out of range')
+  if (chainId < 0n || chainId > MAX_UINT256) throw new Error('encodeNetworkBatch: chainId out of range')
+  if (parentHash.length !== HASH_LENGTH || lastOriginHash.length !== HASH_LENGTH) throw new Error('encodeNetworkBatch: hashes must be 32 bytes')
+  if (firstBlock < 0n || firstBlock > MAX_UINT64) throw new Error('encodeNetworkBatch: firstBlock out of range')
 }
 
 /** One block's RLP entry, its deltas taken against (prevTimestamp, prevOrigin). */
 function blockEntry(timestamp: bigint, origin: bigint, prevTimestamp: bigint, prevOrigin: bigint, txList: Uint8Array): Uint8Array {
   if (timestamp < 0n || timestamp > MAX_UINT64 || origin < 0n || origin > MAX_UINT64) {
-    throw new Error('encodeBatch: timestamp or l1OriginNumber out of uint64 range')
+    throw new Error('encodeNetworkBatch: timestamp or l1OriginNumber out of uint64 range')
   }
   const timestampDelta = timestamp - prevTimestamp
   const originDelta = origin - prevOrigin
-  if (timestampDelta < 0n) throw new Error('encodeBatch: block timestamps must not decrease')
-  if (originDelta !== 0n && originDelta !== 1n) throw new Error('encodeBatch: the L1 origin may only stay or advance by one per block')
+  if (timestampDelta < 0n) throw new Error('encodeNetworkBatch: block timestamps must not decrease')
+  if (originDelta !== 0n && originDelta !== 1n) throw new Error('encodeNetworkBatch: the L1 origin may only stay or advance by one per block')
   return encodeList([encodeUint(timestampDelta), encodeUint(originDelta), txList])
 }
 
 function encodeTxList(txs: readonly Uint8Array[]): Uint8Array {
   const parts: Uint8Array[] = []
   for (const tx of txs) {
-    if (tx.length === 0) throw new Error('encodeBatch: empty transaction')
-    if (tx[0] === DEPOSIT_TX_TYPE) throw new Error('encodeBatch: deposit transactions are not batched')
+    if (tx.length === 0) throw new Error('encodeNetworkBatch: empty transaction')
+    if (tx[0] === DEPOSIT_TX_TYPE) throw new Error('encodeNetworkBatch: deposit transactions are not batched')
     parts.push(encodeString(tx))
   }
   return encodeList(parts)
 }
 
-function payloadOf(
+function sectionPayload(
   chainId: bigint,
   parentHash: Uint8Array,
   firstBlock: bigint,
@@ -205,7 +244,7 @@ function compress(payload: Uint8Array): Uint8Array {
     },
   })
   const out = new Uint8Array(compressed.length + 1)
-  out[0] = BATCH_VERSION_BROTLI
+  out[0] = NETWORK_BATCH_VERSION
   out.set(compressed, 1)
   return out
 }
@@ -254,14 +293,16 @@ function encodeUint(value: bigint): Uint8Array {
 // ---------------------------------------------------------------------------------------
 
 /**
- * Decodes and validates a batch. For any bytes it throws nothing but `BatchDecodeError`
- * (invalid options are a caller bug: plain Error). Work and memory are linear in the
- * decompressed size, which `limits` bound, as they bound the number of decoded objects.
+ * Decodes and validates a network batch. For any bytes it throws nothing but
+ * `BatchDecodeError` (invalid options are a caller bug: plain Error). Work and memory
+ * are linear in the decompressed size, which `limits` bound, as they bound the number of
+ * decoded objects.
  */
-export function decodeBatch(data: Uint8Array, opts: BatchLimits = {}): Batch {
-  const limits = limitsOf(opts, 'decodeBatch')
+export function decodeNetworkBatch(data: Uint8Array, opts: BatchLimits = {}): NetworkBatch {
+  const limits = limitsOf(opts, 'decodeNetworkBatch')
   if (data.length === 0) throw new BatchDecodeError('empty', 'no data')
-  if (data[0] !== BATCH_VERSION_BROTLI) throw new BatchDecodeError('version', `unknown version byte 0x${data[0]!.toString(16).padStart(2, '0')}`)
+  if (data[0] === RETIRED_CHAIN_BATCH_VERSION) throw new BatchDecodeError('version', 'version byte 0x01 (single-chain batches) is retired; network batches are 0x02')
+  if (data[0] !== NETWORK_BATCH_VERSION) throw new BatchDecodeError('version', `unknown version byte 0x${data[0]!.toString(16).padStart(2, '0')}`)
   const payload = decompress(data.subarray(1), limits.maxDecompressedBytes)
   try {
     return parsePayload(payload, limits)
@@ -375,39 +416,58 @@ function uintOf(buf: Uint8Array, item: Item, what: string, maxBytes: number): bi
   return value
 }
 
-function parsePayload(buf: Uint8Array, limits: Required<BatchLimits>): Batch {
+function parsePayload(buf: Uint8Array, limits: Required<BatchLimits>): NetworkBatch {
   if (buf.length === 0) throw new BatchDecodeError('rlp', 'empty payload')
   const top = readItem(buf, 0, buf.length)
   if (top.end !== buf.length) throw new BatchDecodeError('rlp', `${buf.length - top.end} bytes after the payload`)
-  const fields = expectFields(buf, top, 'batch', 7)
+  // every section holds a block, so the block limit bounds the sections too
+  const items = expectList(buf, top, 'sections', limits.maxBlocks, () => new BatchDecodeError('too-large', `more than ${limits.maxBlocks} blocks`))
+  if (items.length === 0) throw new BatchDecodeError('shape', 'no chain sections')
+  const counts = { blocks: 0, txs: 0 }
+  const chains: Batch[] = []
+  for (const item of items) {
+    const section = parseSection(buf, item, limits, counts)
+    const prev = chains[chains.length - 1]
+    if (prev && section.chainId <= prev.chainId) {
+      throw new BatchDecodeError('order', `chain ${section.chainId}'s section follows chain ${prev.chainId}'s (chain ids must be strictly ascending)`)
+    }
+    chains.push(section)
+  }
+  return { chains }
+}
+
+/** One chain's section; `counts` carries the blocks and transactions of the sections before it. */
+function parseSection(buf: Uint8Array, item: Item, limits: Required<BatchLimits>, counts: { blocks: number; txs: number }): Batch {
+  const fields = expectFields(buf, item, 'section', 7)
   const chainId = uintOf(buf, fields[0]!, 'chainId', 32)
-  const parentHash = hashOf(buf, fields[1]!, 'parentHash')
-  const firstBlock = uintOf(buf, fields[2]!, 'firstBlock', 8)
-  const firstOrigin = uintOf(buf, fields[3]!, 'firstOrigin', 8)
-  const lastOriginHash = hashOf(buf, fields[4]!, 'lastOriginHash')
-  const firstTimestamp = uintOf(buf, fields[5]!, 'firstTimestamp', 8)
-  const entries = expectList(buf, fields[6]!, 'blocks', limits.maxBlocks, () => new BatchDecodeError('too-large', `more than ${limits.maxBlocks} blocks`))
-  if (entries.length === 0) throw new BatchDecodeError('shape', 'no blocks')
-  if (firstBlock + BigInt(entries.length) - 1n > MAX_UINT64) throw new BatchDecodeError('order', 'block numbers run past uint64')
+  const at = `chain ${chainId}`
+  const parentHash = hashOf(buf, fields[1]!, `${at} parentHash`)
+  const firstBlock = uintOf(buf, fields[2]!, `${at} firstBlock`, 8)
+  const firstOrigin = uintOf(buf, fields[3]!, `${at} firstOrigin`, 8)
+  const lastOriginHash = hashOf(buf, fields[4]!, `${at} lastOriginHash`)
+  const firstTimestamp = uintOf(buf, fields[5]!, `${at} firstTimestamp`, 8)
+  const entries = expectList(buf, fields[6]!, `${at} blocks`, limits.maxBlocks - counts.blocks, () => new BatchDecodeError('too-large', `more than ${limits.maxBlocks} blocks`))
+  if (entries.length === 0) throw new BatchDecodeError('shape', `${at}: no blocks`)
+  counts.blocks += entries.length
+  if (firstBlock + BigInt(entries.length) - 1n > MAX_UINT64) throw new BatchDecodeError('order', `${at}: block numbers run past uint64`)
 
   const blocks: Batch['blocks'] = []
   let timestamp = firstTimestamp
   let origin = firstOrigin
-  let txCount = 0
   const tooManyTxs = () => new BatchDecodeError('too-large', `more than ${limits.maxTxs} transactions`)
   for (let i = 0; i < entries.length; i++) {
-    const what = `block ${i}`
+    const what = `${at} block ${i}`
     const [tsItem, originItem, txsItem] = expectFields(buf, entries[i]!, what, 3) as [Item, Item, Item]
     const timestampDelta = uintOf(buf, tsItem, `${what} timestampDelta`, 8)
     const originDelta = uintOf(buf, originItem, `${what} originDelta`, 8)
-    if (i === 0 && (timestampDelta !== 0n || originDelta !== 0n)) throw new BatchDecodeError('order', 'the first block\'s deltas must be 0')
+    if (i === 0 && (timestampDelta !== 0n || originDelta !== 0n)) throw new BatchDecodeError('order', `${at}: the first block's deltas must be 0`)
     if (originDelta > 1n) throw new BatchDecodeError('order', `${what}: origin delta ${originDelta} (must be 0 or 1)`)
     timestamp += timestampDelta
     origin += originDelta
     if (timestamp > MAX_UINT64 || origin > MAX_UINT64) throw new BatchDecodeError('order', `${what}: timestamp or origin runs past uint64`)
     const txs: Uint8Array[] = []
-    const txItems = expectList(buf, txsItem, `${what} txs`, limits.maxTxs - txCount, tooManyTxs)
-    txCount += txItems.length
+    const txItems = expectList(buf, txsItem, `${what} txs`, limits.maxTxs - counts.txs, tooManyTxs)
+    counts.txs += txItems.length
     for (const txItem of txItems) {
       const tx = bytesOf(buf, txItem, `${what} tx ${txs.length}`)
       if (tx.length === 0) throw new BatchDecodeError('shape', `${what} tx ${txs.length}: empty`)
@@ -423,94 +483,187 @@ function parsePayload(buf: Uint8Array, limits: Required<BatchLimits>): Batch {
 // Packing
 // ---------------------------------------------------------------------------------------
 
+/** One chain's blocks to pack: a contiguous run, each parentHash the previous hash. */
+export interface ChainBlocks {
+  chainId: bigint
+  blocks: readonly BatchBlock[]
+  /** slot = block number + slotOffset (see `settlement/slots.ts`); default 0. */
+  slotOffset?: bigint
+}
+
+/** A packed network batch and the block range of each chain it carries. */
+export interface PackedNetworkBatch {
+  data: Uint8Array
+  /** Ascending chain id; only the chains with a block in the batch. */
+  sections: { chainId: bigint; firstBlock: bigint; lastBlock: bigint }[]
+  /** The slots the batch covers (every chain's blocks of these slots, as given). */
+  firstSlot: bigint
+  lastSlot: bigint
+}
+
 /**
- * Splits a contiguous run of blocks into consecutive batches of at most `maxBytes`
- * encoded bytes each (and within `limits`, as decoding will check), every batch holding
- * as many blocks as fit (greedy).
+ * Splits the blocks of several chains into consecutive network batches of at most
+ * `maxBytes` encoded bytes each (and within `limits`, as decoding will check). A batch
+ * never splits a slot: it carries every given block of a range of slots, of all chains,
+ * so the chains stay in step from one batch to the next (a replica derives each batch
+ * interleaved by slot; a batch that carried chain A up to slot s and chain B only up to
+ * s - 1 would make A's slot-s block wait on B's slot-(s - 1) one from a later batch).
+ * Every batch holds as many slots as fit (greedy).
  *
  * How it stays near-linear: each block's RLP entry is built once, and a candidate batch
- * is a header plus a run of those entries whose exact RLP length is known from prefix
- * sums, so the only real cost is brotli. The number of blocks to try is predicted from
- * the compression ratio just measured (brotli output grows close to linearly with its
- * input), then refined by regula falsi between the largest count known to fit and the
- * smallest known not to, with a bisection step after two interpolations that fail to
- * halve the gap. In practice each batch costs two compressions of about its own size
- * (the one that fits and the one with a block more that does not), never one per block.
- * The result is the largest count whose encoding fits, assuming, as holds in practice,
- * that a batch never compresses smaller than a prefix of itself.
+ * is a list of sections, each a header plus a run of those entries whose exact RLP
+ * length is known from prefix sums, so the only real cost is brotli. The number of slots
+ * to try is predicted from the compression ratio just measured (brotli output grows
+ * close to linearly with its input), then refined by regula falsi between the largest
+ * count known to fit and the smallest known not to, with a bisection step after two
+ * interpolations that fail to halve the gap. In practice each batch costs two
+ * compressions of about its own size, never one per slot. The result is the largest
+ * count whose encoding fits, assuming, as holds in practice, that a batch never
+ * compresses smaller than a prefix of itself.
  *
- * Throws a plain Error for caller bugs: blocks that are not a chain (consecutive numbers,
- * each parentHash the previous hash), invalid block fields, a bad `maxBytes`, or a
- * single block that alone exceeds `maxBytes` or `limits`.
+ * Throws a plain Error for caller bugs: a chain listed twice, blocks that are not a
+ * chain (consecutive numbers, each parentHash the previous hash), invalid block fields,
+ * a bad `maxBytes`, or a single slot that alone exceeds `maxBytes` or `limits`.
  */
-export function packBatches(
-  chainId: bigint,
-  blocks: readonly BatchBlock[],
-  maxBytes: number,
-  opts: BatchLimits = {},
-): { data: Uint8Array; firstBlock: bigint; lastBlock: bigint }[] {
-  if (!Number.isSafeInteger(maxBytes) || maxBytes < 1) throw new Error('packBatches: maxBytes must be a positive integer')
-  const limits = limitsOf(opts, 'packBatches')
-  checkChain(blocks)
-  if (blocks.length === 0) return []
+export function packNetworkBatches(chains: readonly ChainBlocks[], maxBytes: number, opts: BatchLimits = {}): PackedNetworkBatch[] {
+  if (!Number.isSafeInteger(maxBytes) || maxBytes < 1) throw new Error('packNetworkBatches: maxBytes must be a positive integer')
+  const limits = limitsOf(opts, 'packNetworkBatches')
+  const sorted = chains.filter((c) => c.blocks.length > 0).sort((a, b) => (a.chainId < b.chainId ? -1 : a.chainId > b.chainId ? 1 : 0))
+  for (let i = 1; i < sorted.length; i++) {
+    if (sorted[i]!.chainId === sorted[i - 1]!.chainId) throw new Error(`packNetworkBatches: chain ${sorted[i]!.chainId} is listed twice`)
+  }
+  if (sorted.length === 0) return []
 
-  // per block: its tx list (encoded once) and its entry as a non-first block
-  const txLists = blocks.map((b) => encodeTxList(b.txs))
-  const follow = blocks.map((b, i) =>
-    i === 0 ? new Uint8Array(0) : blockEntry(b.timestamp, b.l1OriginNumber, blocks[i - 1]!.timestamp, blocks[i - 1]!.l1OriginNumber, txLists[i]!),
-  )
-  // prefix sums over blocks: entry bytes (as non-first blocks) and transaction counts
-  const entryPrefix = new Float64Array(blocks.length + 1)
-  const txPrefix = new Float64Array(blocks.length + 1)
-  for (let i = 0; i < blocks.length; i++) {
-    entryPrefix[i + 1] = entryPrefix[i]! + follow[i]!.length
-    txPrefix[i + 1] = txPrefix[i]! + blocks[i]!.txs.length
-  }
-  /** Exact RLP payload length of blocks[start, start + count) as one batch. */
-  const payloadLength = (start: number, count: number): number => {
-    const first = blocks[start]!
-    const firstEntry = listLength(2 + txLists[start]!.length)
-    const entries = firstEntry + entryPrefix[start + count]! - entryPrefix[start + 1]!
-    const fields =
-      uintLength(chainId) + 33 + uintLength(first.number) + uintLength(first.l1OriginNumber) + 33 + uintLength(first.timestamp) + listLength(entries)
-    return listLength(fields)
-  }
-  /** The most blocks from `start` that the count and size limits allow (0: not even one). */
-  const capOf = (start: number): number => {
-    let a = 0
-    let b = Math.min(blocks.length - start, limits.maxBlocks)
-    while (a < b) {
-      const mid = Math.ceil((a + b) / 2)
-      const ok = txPrefix[start + mid]! - txPrefix[start]! <= limits.maxTxs && payloadLength(start, mid) <= limits.maxDecompressedBytes
-      if (ok) a = mid
-      else b = mid - 1
+  const lanes = sorted.map((c) => {
+    checkChain(c.blocks)
+    const blocks = c.blocks
+    const txLists = blocks.map((b) => encodeTxList(b.txs))
+    // each block's entry as a non-first block of its section
+    const follow = blocks.map((b, i) =>
+      i === 0 ? new Uint8Array(0) : blockEntry(b.timestamp, b.l1OriginNumber, blocks[i - 1]!.timestamp, blocks[i - 1]!.l1OriginNumber, txLists[i]!),
+    )
+    const entryPrefix = new Float64Array(blocks.length + 1)
+    const txPrefix = new Float64Array(blocks.length + 1)
+    for (let i = 0; i < blocks.length; i++) {
+      entryPrefix[i + 1] = entryPrefix[i]! + follow[i]!.length
+      txPrefix[i + 1] = txPrefix[i]! + blocks[i]!.txs.length
     }
-    return a
+    const firstSlot = blocks[0]!.number + (c.slotOffset ?? 0n)
+    return { chainId: c.chainId, blocks, txLists, follow, entryPrefix, txPrefix, firstSlot }
+  })
+  // The slots that hold a block of some chain, ascending: the units batches are cut in.
+  const slotSet = new Set<bigint>()
+  for (const lane of lanes) for (let i = 0; i < lane.blocks.length; i++) slotSet.add(lane.firstSlot + BigInt(i))
+  const slots = [...slotSet].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
+
+  type Lane = (typeof lanes)[number]
+  /** The lane's block indexes [from, to) inside slots[start, start + count). */
+  const rangeOf = (lane: Lane, start: number, count: number): [number, number] => {
+    const lo = slots[start]! - lane.firstSlot
+    const hi = slots[start + count - 1]! - lane.firstSlot + 1n
+    const from = lo < 0n ? 0 : Number(lo)
+    const to = hi > BigInt(lane.blocks.length) ? lane.blocks.length : Number(hi)
+    return from < to ? [from, to] : [0, 0]
+  }
+  /** Exact RLP payload length of slots[start, start + count) as one network batch. */
+  const payloadLength = (start: number, count: number): number => {
+    let sections = 0
+    for (const lane of lanes) {
+      const [from, to] = rangeOf(lane, start, count)
+      if (from === to) continue
+      const first = lane.blocks[from]!
+      const entries = listLength(2 + lane.txLists[from]!.length) + lane.entryPrefix[to]! - lane.entryPrefix[from + 1]!
+      const fields =
+        uintLength(lane.chainId) + 33 + uintLength(first.number) + uintLength(first.l1OriginNumber) + 33 + uintLength(first.timestamp) + listLength(entries)
+      sections += listLength(fields)
+    }
+    return listLength(sections)
+  }
+  const totals = (start: number, count: number): { blocks: number; txs: number } => {
+    let blocks = 0
+    let txs = 0
+    for (const lane of lanes) {
+      const [from, to] = rangeOf(lane, start, count)
+      blocks += to - from
+      txs += lane.txPrefix[to]! - lane.txPrefix[from]!
+    }
+    return { blocks, txs }
   }
   const encodeRange = (start: number, count: number): Uint8Array => {
-    const first = blocks[start]!
-    const last = blocks[start + count - 1]!
-    checkHeader(chainId, first.parentHash, first.number, last.l1OriginHash)
-    const entries = [blockEntry(first.timestamp, first.l1OriginNumber, first.timestamp, first.l1OriginNumber, txLists[start]!)]
-    for (let i = start + 1; i < start + count; i++) entries.push(follow[i]!)
-    return compress(payloadOf(chainId, first.parentHash, first.number, first.l1OriginNumber, last.l1OriginHash, first.timestamp, entries))
+    const sections: Uint8Array[] = []
+    for (const lane of lanes) {
+      const [from, to] = rangeOf(lane, start, count)
+      if (from === to) continue
+      const first = lane.blocks[from]!
+      const last = lane.blocks[to - 1]!
+      checkHeader(lane.chainId, first.parentHash, first.number, last.l1OriginHash)
+      const entries = [blockEntry(first.timestamp, first.l1OriginNumber, first.timestamp, first.l1OriginNumber, lane.txLists[from]!)]
+      for (let i = from + 1; i < to; i++) entries.push(lane.follow[i]!)
+      sections.push(sectionPayload(lane.chainId, first.parentHash, first.number, first.l1OriginNumber, last.l1OriginHash, first.timestamp, entries))
+    }
+    return compress(encodeList(sections))
   }
 
-  const out: { data: Uint8Array; firstBlock: bigint; lastBlock: bigint }[] = []
+  const out: PackedNetworkBatch[] = []
+  greedyRuns({
+    units: slots.length,
+    maxBytes,
+    payloadLength,
+    fitsLimits: (start, count) => {
+      const t = totals(start, count)
+      return t.blocks <= limits.maxBlocks && t.txs <= limits.maxTxs && payloadLength(start, count) <= limits.maxDecompressedBytes
+    },
+    encodeRange,
+    describe: (start) => `slot ${slots[start]}`,
+    emit: (start, count, data) => {
+      const sections: PackedNetworkBatch['sections'] = []
+      for (const lane of lanes) {
+        const [from, to] = rangeOf(lane, start, count)
+        if (from < to) sections.push({ chainId: lane.chainId, firstBlock: lane.blocks[from]!.number, lastBlock: lane.blocks[to - 1]!.number })
+      }
+      out.push({ data, sections, firstSlot: slots[start]!, lastSlot: slots[start + count - 1]! })
+    },
+  })
+  return out
+}
+
+/**
+ * The greedy split behind `packNetworkBatches`, over `units` consecutive units: from each
+ * start, the most units whose encoding fits `maxBytes` (and `fitsLimits`, which must be
+ * monotone in the count), found with the few compressions described there.
+ */
+function greedyRuns(p: {
+  units: number
+  maxBytes: number
+  payloadLength(start: number, count: number): number
+  fitsLimits(start: number, count: number): boolean
+  encodeRange(start: number, count: number): Uint8Array
+  describe(start: number): string
+  emit(start: number, count: number, data: Uint8Array): void
+}): void {
+  const { maxBytes } = p
   let ratio = 1 // compressed bytes per payload byte, learned as we go
-  for (let start = 0; start < blocks.length; ) {
-    const cap = capOf(start)
-    if (cap === 0) throw new Error(`packBatches: block ${blocks[start]!.number} alone exceeds the batch limits`)
+  for (let start = 0; start < p.units; ) {
+    // the most units from `start` that the count and size limits allow (0: not even one)
+    let a = 0
+    let b = p.units - start
+    while (a < b) {
+      const mid = Math.ceil((a + b) / 2)
+      if (p.fitsLimits(start, mid)) a = mid
+      else b = mid - 1
+    }
+    const cap = a
+    if (cap === 0) throw new Error(`packNetworkBatches: ${p.describe(start)} alone exceeds the batch limits`)
     /** The largest count in (lo, hi) whose payload is at most `target` bytes (lo + 1 if none). */
     const predict = (target: number, lo: number, hi: number): number => {
-      let a = lo + 1
-      let b = hi - 1
-      while (a < b) {
-        const mid = Math.ceil((a + b) / 2)
-        if (payloadLength(start, mid) <= target) a = mid
-        else b = mid - 1
+      let x = lo + 1
+      let y = hi - 1
+      while (x < y) {
+        const mid = Math.ceil((x + y) / 2)
+        if (p.payloadLength(start, mid) <= target) x = mid
+        else y = mid - 1
       }
-      return a
+      return x
     }
     let lo = 0 // largest count known to fit
     let loSize = 0
@@ -521,8 +674,8 @@ export function packBatches(
     let slowSteps = 0
     let count = predict(maxBytes / ratio, lo, hi)
     while (true) {
-      const data = encodeRange(start, count)
-      ratio = Math.max(data.length / payloadLength(start, count), 1e-3)
+      const data = p.encodeRange(start, count)
+      ratio = Math.max(data.length / p.payloadLength(start, count), 1e-3)
       const gapBefore = hi - lo
       if (data.length <= maxBytes) {
         lo = count
@@ -546,20 +699,19 @@ export function packBatches(
           slowSteps = 0
           next = lo + Math.floor((hi - lo) / 2)
         } else {
-          const at = payloadLength(start, lo)
-          const target = at + ((payloadLength(start, hi) - at) * (maxBytes - loSize)) / Math.max(hiSize - loSize, 1)
+          const at = p.payloadLength(start, lo)
+          const target = at + ((p.payloadLength(start, hi) - at) * (maxBytes - loSize)) / Math.max(hiSize - loSize, 1)
           next = predict(target, lo, hi)
         }
       }
       count = Math.min(Math.max(next, lo + 1), hi - 1)
     }
     if (loData === undefined) {
-      throw new Error(`packBatches: block ${blocks[start]!.number} alone encodes to ${hiSize} bytes, over maxBytes ${maxBytes}`)
+      throw new Error(`packNetworkBatches: ${p.describe(start)} alone encodes to ${hiSize} bytes, over maxBytes ${maxBytes}`)
     }
-    out.push({ data: loData, firstBlock: blocks[start]!.number, lastBlock: blocks[start + lo - 1]!.number })
+    p.emit(start, lo, loData)
     start += lo
   }
-  return out
 }
 
 /** Length of an RLP list (or string over 1 byte) header plus a payload of `n` bytes. */
@@ -578,14 +730,14 @@ function uintLength(value: bigint): number {
 function checkChain(blocks: readonly BatchBlock[]): void {
   for (let i = 0; i < blocks.length; i++) {
     const b = blocks[i]!
-    if (b.number < 0n || b.number > MAX_UINT64) throw new Error(`packBatches: block number ${b.number} out of uint64 range`)
+    if (b.number < 0n || b.number > MAX_UINT64) throw new Error(`packNetworkBatches: block number ${b.number} out of uint64 range`)
     if (b.hash.length !== HASH_LENGTH || b.parentHash.length !== HASH_LENGTH || b.l1OriginHash.length !== HASH_LENGTH) {
-      throw new Error(`packBatches: block ${b.number}: hashes must be 32 bytes`)
+      throw new Error(`packNetworkBatches: block ${b.number}: hashes must be 32 bytes`)
     }
     if (i === 0) continue
     const prev = blocks[i - 1]!
-    if (b.number !== prev.number + 1n) throw new Error(`packBatches: block ${b.number} follows block ${prev.number}`)
-    if (!equalBytes(b.parentHash, prev.hash)) throw new Error(`packBatches: block ${b.number}'s parentHash is not block ${prev.number}'s hash`)
+    if (b.number !== prev.number + 1n) throw new Error(`packNetworkBatches: block ${b.number} follows block ${prev.number}`)
+    if (!equalBytes(b.parentHash, prev.hash)) throw new Error(`packNetworkBatches: block ${b.number}'s parentHash is not block ${prev.number}'s hash`)
   }
 }
 

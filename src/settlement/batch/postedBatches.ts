@@ -2,11 +2,9 @@ import { decodeFunctionData, keccak256, parseAbiItem, type Hex, type PublicClien
 import { hexToBytes } from '../../primitives/hex.js'
 import { abiOf } from '../l1/abis.js'
 
-export const BATCH_SUBMITTED_EVENT = parseAbiItem(
-  'event BatchSubmitted(uint256 indexed chainId, uint256 indexed batchIndex, bytes32 dataHash)',
-)
+export const NETWORK_BATCH_SUBMITTED_EVENT = parseAbiItem('event NetworkBatchSubmitted(uint256 indexed batchIndex, bytes32 dataHash)')
 
-/** One calldata batch commitment found on L1, with its data or why the data is unusable. */
+/** One calldata network batch commitment found on L1, with its data or why the data is unusable. */
 export interface PostedBatchTx {
   l1Number: bigint
   l1Hash: Hex
@@ -14,7 +12,7 @@ export interface PostedBatchTx {
   batchIndex: bigint
   /** Position in its L1 block: with `l1Number`, the order batches are derived in. */
   logIndex: number
-  /** The L1 transaction's whole input (the ABI-encoded `submitBatch(chainId, data)` call). */
+  /** The L1 transaction's whole input (the ABI-encoded `submitNetworkBatch(data)` call). */
   input: Hex
   /** The batch as posted (version byte and compressed payload, not yet decoded). */
   data?: Uint8Array
@@ -23,20 +21,19 @@ export interface PostedBatchTx {
 }
 
 /**
- * The calldata batches of `chainId` in L1 blocks `fromBlock` … `toBlock` (default:
- * latest), in L1 order, found through the BatchInbox's `BatchSubmitted` events, each
- * with its bytes read back from the committing transaction and checked against the
- * logged hash. A commitment whose data cannot be read that way (posted through another
- * contract, or not a `submitBatch` for this chain) is returned with `error`.
+ * The calldata network batches in L1 blocks `fromBlock` … `toBlock` (default: latest),
+ * in L1 order, found through the BatchInbox's `NetworkBatchSubmitted` events, each with
+ * its bytes read back from the committing transaction and checked against the logged
+ * hash. A commitment whose data cannot be read that way (posted through another
+ * contract, or not a `submitNetworkBatch` call) is returned with `error`.
  */
 export async function readPostedBatches(
   client: PublicClient,
-  params: { inbox: Hex; chainId: bigint; fromBlock: bigint; toBlock?: bigint },
+  params: { inbox: Hex; fromBlock: bigint; toBlock?: bigint },
 ): Promise<PostedBatchTx[]> {
   const logs = await client.getLogs({
     address: params.inbox,
-    event: BATCH_SUBMITTED_EVENT,
-    args: { chainId: params.chainId },
+    event: NETWORK_BATCH_SUBMITTED_EVENT,
     fromBlock: params.fromBlock,
     toBlock: params.toBlock ?? 'latest',
   })
@@ -51,7 +48,7 @@ export async function readPostedBatches(
       logIndex: log.logIndex,
       input: tx.input,
     }
-    const data = calldataBatch(tx.to ?? undefined, tx.input, params)
+    const data = calldataBatch(tx.to ?? undefined, tx.input, params.inbox)
     if (typeof data === 'string') posted.error = data
     else if (keccak256(data) !== log.args.dataHash) posted.error = 'the calldata does not match the data hash the inbox logged'
     else posted.data = data
@@ -60,14 +57,14 @@ export async function readPostedBatches(
   return out
 }
 
-/** The batch bytes of a direct `submitBatch(chainId, data)` call, or why there are none. */
-function calldataBatch(to: Hex | undefined, input: Hex, params: { inbox: Hex; chainId: bigint }): Uint8Array | string {
-  if (to?.toLowerCase() !== params.inbox.toLowerCase()) return 'the transaction does not call the inbox directly'
+/** The batch bytes of a direct `submitNetworkBatch(data)` call, or why there are none. */
+function calldataBatch(to: Hex | undefined, input: Hex, inbox: Hex): Uint8Array | string {
+  if (to?.toLowerCase() !== inbox.toLowerCase()) return 'the transaction does not call the inbox directly'
   try {
     const { functionName, args } = decodeFunctionData({ abi: abiOf('BatchInbox'), data: input })
-    if (functionName !== 'submitBatch' || args?.[0] !== params.chainId) return 'the transaction is not a submitBatch for this chain'
-    return hexToBytes(args[1] as Hex)
+    if (functionName !== 'submitNetworkBatch') return 'the transaction is not a submitNetworkBatch call'
+    return hexToBytes(args![0] as Hex)
   } catch {
-    return 'the transaction calldata is not a submitBatch call'
+    return 'the transaction calldata is not a submitNetworkBatch call'
   }
 }

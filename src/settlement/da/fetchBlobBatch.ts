@@ -4,13 +4,12 @@ import type { BlobSource, L1BlockRef } from './blobSource.js'
 import { BlobDataError } from './errors.js'
 import { blobKzg, KzgInputError, versionedHash } from './kzg.js'
 
-export const BLOB_BATCH_SUBMITTED_EVENT = parseAbiItem(
-  'event BlobBatchSubmitted(uint256 indexed chainId, uint256 indexed batchIndex, bytes32[] blobHashes)',
+export const NETWORK_BLOB_BATCH_SUBMITTED_EVENT = parseAbiItem(
+  'event NetworkBlobBatchSubmitted(uint256 indexed batchIndex, bytes32[] blobHashes)',
 )
 
-/** One `BlobBatchSubmitted` event: which blobs of which L1 block carry a batch. */
+/** One `NetworkBlobBatchSubmitted` event: which blobs of which L1 block carry a network batch. */
 export interface BlobBatchRef {
-  chainId: bigint
   batchIndex: bigint
   block: L1BlockRef
   txHash: Hex
@@ -21,12 +20,11 @@ export interface BlobBatchRef {
 /** The blob batches that `inbox` announced in `logs` (a receipt's, or from eth_getLogs). */
 export function blobBatchesIn(logs: readonly Log[], inbox: Hex): BlobBatchRef[] {
   const own = logs.filter((log) => log.address.toLowerCase() === inbox.toLowerCase())
-  return parseEventLogs({ abi: [BLOB_BATCH_SUBMITTED_EVENT], logs: own as Log[], strict: true }).flatMap((log) => {
+  return parseEventLogs({ abi: [NETWORK_BLOB_BATCH_SUBMITTED_EVENT], logs: own as Log[], strict: true }).flatMap((log) => {
     // Pending logs have no block yet; a batch counts only once it is in one.
     if (log.blockHash === null || log.blockNumber === null || log.transactionHash === null) return []
     return [
       {
-        chainId: log.args.chainId,
         batchIndex: log.args.batchIndex,
         block: { number: log.blockNumber, hash: log.blockHash },
         txHash: log.transactionHash,

@@ -18,8 +18,8 @@ export interface PostBlobBatchOptions {
 const BLOB_FEE_HEADROOM = 2n
 
 /**
- * Posts `data` (one batch, at most MAX_BLOB_BATCH_BYTES) to L1 in the blobs of one type-3
- * transaction calling `BatchInbox.submitBlobBatch(chainId)`, and waits for its receipt.
+ * Posts `data` (one network batch, at most MAX_BLOB_BATCH_BYTES) to L1 in the blobs of one
+ * type-3 transaction calling `BatchInbox.submitNetworkBlobBatch()`, and waits for its receipt.
  * The blobs' KZG work runs on a worker thread (seconds per blob; see kzg.ts); fees,
  * nonce and gas are read after it, so they are current when the transaction is signed.
  * Throws L1TransactionError with the revert reason if the call would revert or did, and
@@ -29,7 +29,6 @@ const BLOB_FEE_HEADROOM = 2n
 export async function postBlobBatch(
   signer: L1Signer,
   inbox: Hex,
-  chainId: bigint,
   data: Uint8Array,
   options: PostBlobBatchOptions = {},
 ): Promise<TransactionReceipt> {
@@ -44,17 +43,14 @@ export async function postBlobBatch(
   }
   const blobs = encodeBlobs(data)
   const fail = (what: string, err: unknown): never => {
-    throw new L1TransactionError(`L1 call submitBlobBatch ${what}: ${reasonOf(err)}`, { cause: err })
+    throw new L1TransactionError(`L1 call submitNetworkBlobBatch ${what}: ${reasonOf(err)}`, { cause: err })
   }
   const version = options.sidecarVersion ?? (await sidecarVersionOf(publicClient).catch((err) => fail('failed', err)))
   const commitments = await blobKzg.commitments(blobs)
   const proofs = await blobKzg.proofs(blobs, commitments, version)
   const blobVersionedHashes = commitments.map(versionedHash)
 
-  // The inbox asks the registry for the chain's batcher: its errors (ChainNotRegistered)
-  // decode too, so they read as such.
-  const abi = [...abiOf('BatchInbox'), ...abiOf('ChainRegistry').filter((item) => item.type === 'error')]
-  const request = { address: inbox, abi, functionName: 'submitBlobBatch', args: [chainId] } as const
+  const request = { address: inbox, abi: abiOf('BatchInbox'), functionName: 'submitNetworkBlobBatch', args: [] } as const
   let hash: Hex
   try {
     const [fees, blobBaseFee, nonce] = await Promise.all([
@@ -63,7 +59,7 @@ export async function postBlobBatch(
       publicClient.getTransactionCount({ address: account.address, blockTag: 'pending' }),
     ])
     const maxFeePerBlobGas = blobBaseFee * BLOB_FEE_HEADROOM
-    // Simulates too: a revert (NotBatcher, an unregistered chain) surfaces here, decoded.
+    // Simulates too: a revert (NotBatcher) surfaces here, decoded.
     const gas = await publicClient.estimateContractGas({
       ...request,
       account,
@@ -90,5 +86,5 @@ export async function postBlobBatch(
   } catch (err) {
     return fail('failed', err)
   }
-  return waitForSuccess(publicClient, hash, 'submitBlobBatch')
+  return waitForSuccess(publicClient, hash, 'submitNetworkBlobBatch')
 }

@@ -1,28 +1,32 @@
 import type { Hex, PublicClient } from 'viem'
 import { readPostedBatches, type PostedBatchTx } from '../batch/postedBatches.js'
-import { BLOB_BATCH_SUBMITTED_EVENT, BlobDataError, blobBatchesIn, fetchBlobBatch, type BlobSource } from '../da/index.js'
+import { NETWORK_BLOB_BATCH_SUBMITTED_EVENT, BlobDataError, blobBatchesIn, fetchBlobBatch, type BlobSource } from '../da/index.js'
 
-/** One batch commitment found on L1, with its data or why the data could not be read. */
+/** One network batch commitment found on L1, with its data or why the data could not be read. */
 export type L1BatchData = Pick<PostedBatchTx, 'l1Number' | 'l1Hash' | 'batchIndex' | 'txHash' | 'logIndex' | 'data' | 'error'>
 
+/** Where network batches come from (calldata or blobs), in L1 order. */
+export interface BatchSource {
+  batchesIn(fromBlock: bigint, toBlock: bigint): Promise<L1BatchData[]>
+}
+
 /**
- * Retrieval stage of derivation: the batches committed for one chain in a range of L1
- * blocks, in L1 order, as calldata (`submitBatch`) or blobs (`submitBlobBatch`), each
- * with its bytes or the reason they are unusable. Blobs a source does not have (yet)
- * throw, so the range is read again later rather than skipped.
+ * Retrieval stage of derivation: the network batches committed in a range of L1 blocks,
+ * in L1 order, as calldata (`submitNetworkBatch`) or blobs (`submitNetworkBlobBatch`),
+ * each with its bytes or the reason they are unusable. Blobs a source does not have
+ * (yet) throw, so the range is read again later rather than skipped.
  */
-export class L1BatchSource {
+export class L1BatchSource implements BatchSource {
   constructor(
     private readonly client: PublicClient,
     private readonly inbox: Hex,
-    private readonly chainId: bigint,
     private readonly blobs: BlobSource,
   ) {}
 
   async batchesIn(fromBlock: bigint, toBlock: bigint): Promise<L1BatchData[]> {
     const [calldata, blobLogs] = await Promise.all([
-      readPostedBatches(this.client, { inbox: this.inbox, chainId: this.chainId, fromBlock, toBlock }),
-      this.client.getLogs({ address: this.inbox, event: BLOB_BATCH_SUBMITTED_EVENT, args: { chainId: this.chainId }, fromBlock, toBlock }),
+      readPostedBatches(this.client, { inbox: this.inbox, fromBlock, toBlock }),
+      this.client.getLogs({ address: this.inbox, event: NETWORK_BLOB_BATCH_SUBMITTED_EVENT, fromBlock, toBlock }),
     ])
     const found: L1BatchData[] = [...calldata]
     for (const log of blobLogs) {

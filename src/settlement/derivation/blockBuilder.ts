@@ -1,4 +1,5 @@
 import type { Block } from '@ethereumjs/block'
+import type { TypedTransaction } from '@ethereumjs/tx'
 import { equalsBytes } from '@ethereumjs/util'
 import { InvalidBlockError, type Chain, type TxSource } from '../../execution/chain.js'
 import { decodeRawTransaction } from '../../execution/decodeTx.js'
@@ -53,8 +54,12 @@ export class DerivedBlockBuilder {
     )
   }
 
-  /** Builds and commits `plan` on the head; throws `InvalidBlockError` if the batch's block is invalid. */
-  async build(plan: BlockPlan): Promise<Block> {
+  /**
+   * Builds and commits `plan` on the head; throws `InvalidBlockError` if the batch's block
+   * is invalid, which includes a transaction `checkTx` rejects (a protocol check beyond
+   * the EVM's, e.g. that a cross-chain message it executes was initiated).
+   */
+  async build(plan: BlockPlan, checkTx?: (tx: TypedTransaction) => string | undefined): Promise<Block> {
     const inputs = this.inputsOf(plan)
     const txs: PooledTx[] = []
     for (const [i, raw] of plan.txs.entries()) {
@@ -71,6 +76,7 @@ export class DerivedBlockBuilder {
       l1Fee: inputs.l1Fee,
       txs: inOrder(txs),
       strict: true,
+      ...(checkTx ? { checkTx } : {}),
     })
     return built.block
   }

@@ -3,6 +3,7 @@ import { keccak256, parseAbiItem, toHex, type Hex, type PublicClient } from 'vie
 import { z } from 'zod'
 import type { GethGenesis } from '../../execution/genesis.js'
 import { BaseError } from '../../primitives/errors.js'
+import { abiOf } from './abis.js'
 import { readRegistration, type ChainRegistration } from './deploy.js'
 import { ADDRESS_RE } from '../../primitives/hex.js'
 
@@ -113,4 +114,14 @@ export async function fetchChainConfig(
     throw new ChainConfigError(`the published genesis is for chain ${config.genesis.config.chainId}, not ${chainId}`)
   }
   return { config, registration }
+}
+
+/** Every chain registered in the registry on L1, in ascending chain id order. */
+export async function registeredChainIds(client: PublicClient, registry: Hex): Promise<bigint[]> {
+  const code = await client.getCode({ address: registry })
+  if (!code || code === '0x') {
+    throw new ChainConfigError(`no contract at ${registry} on the L1`, { details: 'pass the network\'s ChainRegistry address (see `plexus addresses`)' })
+  }
+  const ids = (await client.readContract({ address: registry, abi: abiOf('ChainRegistry'), functionName: 'chainIds' })) as readonly bigint[]
+  return [...ids].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
 }

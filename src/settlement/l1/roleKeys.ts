@@ -7,10 +7,18 @@ import { concat, keccak256, toHex, type Hex } from 'viem'
 export type L1Role = 'batcher' | 'proposer' | 'super-proposer' | 'relayer'
 
 /**
- * The batcher's and proposer's L1 keys of a chain, derived from the deployer key so a
- * network needs one key in its config and each service still has its own nonce
- * sequence (they post concurrently).
+ * A chain's L1 role keys (the proposer's; batches are posted by the network batcher, see
+ * `networkBatcherKey`), derived from the deployer key so a network needs one key in its
+ * config and each service still has its own nonce sequence (they post concurrently).
  */
 export function roleKey(deployerKey: Hex, role: L1Role, chainId: bigint): Hex {
   return keccak256(concat([deployerKey, toHex(`plexus/${role}`), toHex(chainId, { size: 32 })]))
+}
+
+/**
+ * The network batcher's L1 key: one key posts every chain's blocks (network batches),
+ * derived from the deployer key like the per-chain roles.
+ */
+export function networkBatcherKey(deployerKey: Hex): Hex {
+  return keccak256(concat([deployerKey, toHex('plexus/network-batcher')]))
 }

@@ -1,0 +1,133 @@
+import type { Hex, PublicClient } from 'viem'
+import type { Chain } from '../execution/chain.js'
+import { hexToBytes } from '../primitives/hex.js'
+import type { Lifecycle } from '../primitives/lifecycle.js'
+import type { Logger } from '../primitives/logger.js'
+import { SingleFlight } from '../primitives/singleFlight.js'
+import type { BatchLimits } from './batch/codec.js'
+import type { BlobSource } from './da/index.js'
+import { L1BatchSource } from './derivation/batchSource.js'
+import { DerivedBlockBuilder } from './derivation/blockBuilder.js'
+import { NetworkDerivationPipeline, type CheckTxFor, type DerivedChain } from './derivation/networkDerivationPipeline.js'
+import { OutputVerifier } from './derivation/outputVerifier.js'
+import type { PublishedChainConfig } from './l1/chainConfig.js'
+import type { ChainRegistration } from './l1/deploy.js'
+import type { L1Tracker } from './l1/l1Tracker.js'
+import { reasonOf } from './l1/l1Transactions.js'
+import type { SlotOffsets } from './slots.js'
+
+export interface NetworkReplicaOptions {
+  /** The network's BatchInbox. */
+  inbox: Hex
+  /** Where blob batches are read from (a beacon node, or anvil for a dev L1). */
+  blobSource: BlobSource
+  limits?: BatchLimits
+  /** Slot of each chain's blocks (default: offset 0 for every chain). */
+  slotOffsets?: SlotOffsets
+  /** Extra validity check of each derived block's transactions (cross-chain messages). */
+  checkTxFor?: CheckTxFor
+}
+
+/** What the replica derives for one chain. */
+export interface ReplicaChain {
+  chainId: bigint
+  config: PublishedChainConfig
+  registration: ChainRegistration
+}
+
+/**
+ * The L1 side of a network replica: it rebuilds every chain of the network from L1 alone
+ * (deposits and network batches, no sequencer), interleaved slot by slot, checks every
+ * posted output root of every chain against its own, and follows L1 reorgs. Derivation
+ * runs on each new L1 head, one round at a time. Chains are added (`addChain`) before
+ * `start`.
+ */
+export class NetworkReplica implements Lifecycle {
+  private readonly chains: { info: ReplicaChain; chain: Chain; outputs: OutputVerifier }[] = []
+  private _pipeline: NetworkDerivationPipeline | undefined
+  private readonly unsubscribe: (() => void)[] = []
+  private readonly rounds: SingleFlight
+
+  constructor(
+    private readonly tracker: L1Tracker,
+    private readonly client: PublicClient,
+    private readonly options: NetworkReplicaOptions,
+    private readonly logger: Logger,
+  ) {
+    this.rounds = new SingleFlight(
+      () => this.round(),
+      (err) => this.logger.warn({ err: reasonOf(err) }, 'derivation round failed; retrying on the next L1 block'),
+    )
+  }
+
+  get pipeline(): NetworkDerivationPipeline {
+    if (!this._pipeline) throw new Error('network replica not started')
+    return this._pipeline
+  }
+
+  addChain(chain: Chain, info: ReplicaChain): void {
+    if (this._pipeline) throw new Error('NetworkReplica.addChain: add every chain before start()')
+    const outputs = new OutputVerifier(
+      chain,
+      this.client,
+      { chainId: info.chainId, oracle: info.config.contracts.OutputOracle, l1StartBlock: info.registration.registeredAtBlock },
+      this.logger.child({ chain: info.chainId.toString() }),
+    )
+    this.chains.push({ info, chain, outputs })
+  }
+
+  /** The output verifier of `chainId`. */
+  outputs(chainId: bigint): OutputVerifier {
+    const c = this.chains.find((x) => x.info.chainId === chainId)
+    if (!c) throw new Error(`chain ${chainId} is not replicated here`)
+    return c.outputs
+  }
+
+  async start(): Promise<void> {
+    if (this.chains.length === 0) throw new Error('NetworkReplica: no chains to derive')
+    const derived: DerivedChain[] = this.chains.map(({ info, chain }) => ({
+      chainId: info.chainId,
+      chain,
+      l1StartBlock: info.registration.registeredAtBlock,
+      builder: new DerivedBlockBuilder(chain, this.tracker, {
+        chainId: info.chainId,
+        feeRecipient: hexToBytes(info.config.feeRecipient),
+        baseFeeScalar: info.config.baseFeeScalar,
+        blobBaseFeeScalar: info.config.blobBaseFeeScalar,
+      }),
+    }))
+    const l1StartBlock = derived.reduce((min, c) => (c.l1StartBlock < min ? c.l1StartBlock : min), derived[0]!.l1StartBlock)
+    this._pipeline = new NetworkDerivationPipeline(
+      derived,
+      this.tracker,
+      new L1BatchSource(this.client, this.options.inbox, this.options.blobSource),
+      { l1StartBlock, limits: this.options.limits, slotOffsets: this.options.slotOffsets, checkTxFor: this.options.checkTxFor },
+      this.logger.child({ module: 'derivation' }),
+    )
+    this.unsubscribe.push(this.tracker.onHead(() => void this.rounds.run()))
+    this.unsubscribe.push(
+      this.tracker.onReorg((ancestor) => {
+        this.pipeline.noteReorg(ancestor)
+        for (const c of this.chains) c.outputs.reset(ancestor)
+      }),
+    )
+    void this.rounds.run()
+  }
+
+  async stop(): Promise<void> {
+    for (const u of this.unsubscribe) u()
+    await this.rounds.stop()
+  }
+
+  /** Derives and checks what L1 holds now (also run on every L1 head). */
+  sync(): Promise<void> {
+    return this.rounds.run()
+  }
+
+  private async round(): Promise<void> {
+    await this.pipeline.step()
+    const l1 = this.tracker.head()
+    if (!l1) return
+    for (const c of this.chains) await c.outputs.check(l1.number, this.pipeline.derivedHead(c.info.chainId))
+  }
+}
