@@ -310,6 +310,13 @@ function corpus(): Call[] {
     // the fuzzed node is standalone: these answer -32601 (not settled on L1), which is still well-formed
     { method: 'plexus_getL1Addresses', params: [] },
     { method: 'plexus_syncStatus', params: [] },
+    // network methods: a standalone node answers -32601 (no network), except getContracts
+    { method: 'plexus_getContracts', params: [] },
+    { method: 'plexus_sendBundle', params: [{ txs: [{ chainId: '0x385', tx: '0x02' }], deadlineSlot: '0x10' }] },
+    { method: 'plexus_getBundle', params: [`0x${'11'.repeat(32)}`] },
+    { method: 'plexus_getMessage', params: [`0x${'22'.repeat(32)}`] },
+    { method: 'plexus_getMessagesByTx', params: ['0x385', `0x${'33'.repeat(32)}`] },
+    { method: 'plexus_retryMessage', params: [`0x${'44'.repeat(32)}`] },
     { method: 'debug_traceCall', params: [callObj, 'latest', { tracer: 'callTracer', tracerConfig: { withLog: true } }] },
     { method: 'debug_traceTransaction', params: [tx, { tracer: 'callTracer' }] },
   ]
@@ -323,6 +330,11 @@ const EXPECTED_TO_FAIL = new Set([
   'eth_sendRawTransaction',
   'plexus_getL1Addresses',
   'plexus_syncStatus',
+  'plexus_sendBundle',
+  'plexus_getBundle',
+  'plexus_getMessage',
+  'plexus_getMessagesByTx',
+  'plexus_retryMessage',
 ])
 
 // ------------------------------------------------------------------ mutations
