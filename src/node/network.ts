@@ -16,12 +16,11 @@ import { L1BatchSource } from '../settlement/derivation/batchSource.js'
 import { CHAIN_CONFIG_VERSION, encodeChainConfig } from '../settlement/l1/chainConfig.js'
 import { EmbeddedAnvil } from '../settlement/l1/embeddedAnvil.js'
 import { SuperRootProposer } from '../settlement/superRootProposer.js'
-import { superProposerKey } from '../settlement/l1/superRootRole.js'
 import { configureSuperRootOracle, ensureL1Contracts, readRegistration, registerChain, type ChainRegistration, type L1Deployment } from '../settlement/l1/deploy.js'
 import { L1Tracker } from '../settlement/l1/l1Tracker.js'
 import type { L1Signer } from '../settlement/l1/l1Transactions.js'
 import { ensureNetworkBatcher } from '../settlement/l1/networkBatcherRole.js'
-import { networkBatcherKey, roleKey } from '../settlement/l1/roleKeys.js'
+import { NETWORK_ROLE, roleKey } from '../settlement/l1/roleKeys.js'
 import { NetworkBatcher, type DataAvailability } from '../settlement/networkBatcher.js'
 import { chainDir, saveGenesis, storedGenesis } from './datadir.js'
 import { NetworkSequencing } from './networkSequencing.js'
@@ -175,7 +174,7 @@ export class PlexusNetwork implements Lifecycle {
     const { l1, logger } = this.options
     await initCrypto()
     const slotTimeMs = networkSlotTime(this.options.chains)
-    const relayerKey = roleKey(l1.deployerKey, 'relayer', 0n)
+    const relayerKey = roleKey(l1.deployerKey, 'relayer', NETWORK_ROLE)
     try {
       if (l1.rpcUrl) {
         this._l1Url = l1.rpcUrl
@@ -215,7 +214,7 @@ export class PlexusNetwork implements Lifecycle {
       ))
 
       // One batcher posts every chain's blocks, together (network batches).
-      const batcherSigner = signer(networkBatcherKey(l1.deployerKey))
+      const batcherSigner = signer(roleKey(l1.deployerKey, 'network-batcher', NETWORK_ROLE))
       await fund(deployer, [batcherSigner.account.address], l1.roleFunding)
       await ensureNetworkBatcher(deployer, deployment.contracts.ChainRegistry, batcherSigner.account.address)
 
@@ -288,7 +287,7 @@ export class PlexusNetwork implements Lifecycle {
         logger.child({ module: 'batcher' }),
       ))
 
-      const superSigner = signer(superProposerKey(l1.deployerKey))
+      const superSigner = signer(roleKey(l1.deployerKey, 'super-proposer', NETWORK_ROLE))
       await fund(deployer, [superSigner.account.address], l1.roleFunding)
       await configureSuperRootOracle(deployer, deployment.contracts.SuperRootOracle!, {
         proposer: superSigner.account.address,

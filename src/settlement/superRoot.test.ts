@@ -9,7 +9,6 @@ import { ChainStore } from '../storage/chainStore.js'
 import { openDatabase } from '../storage/database.js'
 import { tempDir } from '../../test/helpers/tmp.js'
 import { roleKey } from './l1/roleKeys.js'
-import { superProposerKey } from './l1/superRootRole.js'
 import { outputAt } from './outputRoot.js'
 import { decodeSuperRoot, encodeSuperRoot, newestBlockAtOrBefore, superRootAt, SuperRootError } from './superRoot.js'
 
@@ -171,13 +170,5 @@ describe('superRootAt over real chains', () => {
     assert.deepEqual(after?.outputs.map((o) => o.chainId), [901n, 902n, 903n])
     assert.deepEqual(after?.blocks, [8n, 6n, 1n])
     assert.equal(await superRootAt([{ chainId: 903n, chain: late }], 1003n), undefined, 'no chain existed')
-  })
-})
-
-describe('superProposerKey', () => {
-  it('is roleKey’s derivation with the role super-proposer and chain id 0', () => {
-    const deployer: Hex = `0x${'42'.repeat(32)}`
-    assert.equal(superProposerKey(deployer), roleKey(deployer, 'super-proposer' as never, 0n))
-    assert.notEqual(superProposerKey(deployer), roleKey(deployer, 'proposer', 0n))
   })
 })

@@ -52,7 +52,7 @@ export class SuperRootProposer implements Lifecycle {
   /**
    * @param tracker the network's L1 tracker (rounds run on its heads; its reorgs make the
    *        proposer re-read the oracle).
-   * @param signer the oracle's proposer (see `superProposerKey`, `configureSuperRootOracle`).
+   * @param signer the oracle's proposer (`roleKey(deployer, 'super-proposer', NETWORK_ROLE)`, set by `configureSuperRootOracle`).
    */
   constructor(
     private readonly tracker: L1Tracker,

@@ -29,7 +29,7 @@ import { abiOf } from '../../src/settlement/l1/abis.js'
 import { configureSuperRootOracle, deploymentFile, ensureL1Contracts, registerChain, type L1Deployment } from '../../src/settlement/l1/deploy.js'
 import { L1Tracker } from '../../src/settlement/l1/l1Tracker.js'
 import { writeAndWait, type L1Signer } from '../../src/settlement/l1/l1Transactions.js'
-import { superProposerKey } from '../../src/settlement/l1/superRootRole.js'
+import { NETWORK_ROLE, roleKey } from '../../src/settlement/l1/roleKeys.js'
 import { outputAt } from '../../src/settlement/outputRoot.js'
 import { encodeSuperRoot, superRootAt } from '../../src/settlement/superRoot.js'
 import { SuperRootProposer } from '../../src/settlement/superRootProposer.js'
@@ -158,7 +158,7 @@ describe('super roots: proposer and verifier against L1', () => {
   before(async () => {
     l1 = await startL1()
     deployer = l1.signer(KEYS[0])
-    superProposer = l1.signer(superProposerKey(KEYS[0]))
+    superProposer = l1.signer(roleKey(KEYS[0], 'super-proposer', NETWORK_ROLE))
     deployment = await ensureL1Contracts(deployer, dirs[0]!.dir, deployer.account.address, logger)
     oracle = deployment.contracts.SuperRootOracle
     a = await openChain(901, dirs[1]!.dir)
