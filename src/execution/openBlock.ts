@@ -108,23 +108,6 @@ export class OpenBlock {
     return this.headerFields.gasLimit - this.blockGasUsed
   }
 
-  /** Transactions in the block so far, deposits included (the next one's index). */
-  txCount(): number {
-    return this.blockTxs.length
-  }
-
-  /** Logs emitted by the block so far (the block-wide index of the next log). */
-  logCount(): number {
-    let n = 0
-    for (const r of this.toEncode) n += r.receipt.logs.length
-    return n
-  }
-
-  /** Pool transactions included so far. */
-  included(): readonly PooledTx[] {
-    return this._included
-  }
-
   async addDeposit(deposit: DepositTransaction): Promise<ExecutedTx> {
     this.assertOpen()
     const raw = deposit.serialize()

@@ -1,10 +1,11 @@
 import type { Block, BlockHeader } from '@ethereumjs/block'
 import type { TypedTransaction } from '@ethereumjs/tx'
+import { equalsBytes } from '@ethereumjs/util'
 import { decodeFunctionData, keccak256, type Hex } from 'viem'
 import type { Chain } from '../execution/chain.js'
 import { PREDEPLOYS } from '../execution/predeploys.js'
 import type { StoredReceipt } from '../execution/receipts.js'
-import { toData } from '../primitives/hex.js'
+import { hexToBytes, toData } from '../primitives/hex.js'
 import type { MessageIdentifier } from './identifier.js'
 import { relayMessageAbi, relayedMessageFromLog, sentMessageFromLog, type SentMessage } from './messages.js'
 
@@ -27,6 +28,7 @@ export interface TrackedMessage extends SentMessage {
 }
 
 const MESSENGER = PREDEPLOYS.L2ToL2CrossDomainMessenger
+const MESSENGER_BYTES = hexToBytes(MESSENGER)
 
 /**
  * Follows every message sent through the L2ToL2CrossDomainMessenger of every chain of
@@ -118,11 +120,13 @@ export class MessageTracker {
     block.transactions.forEach((tx, i) => {
       const receipt = receipts[i]
       if (!receipt) return
-      const txHash = toData(tx.hash()) as Hex
+      // Hashed only for a transaction that touched the messenger (hashing every tx would cost a keccak each).
+      const txHash = () => toData(tx.hash()) as Hex
       for (const [address, topics, data] of receipt.logs) {
-        const log = { address: toData(address) as Hex, topics: topics.map((t) => toData(t) as Hex), data: toData(data) as Hex }
         const index = logIndex++
-        if (log.address !== MESSENGER) continue
+        // Runs on every committed block: only the messenger's logs are decoded.
+        if (!equalsBytes(address, MESSENGER_BYTES)) continue
+        const log = { address: MESSENGER as Hex, topics: topics.map((t) => toData(t) as Hex), data: toData(data) as Hex }
         const sent = sentMessageFromLog(chainId, log)
         if (sent) {
           this.onSent(sent, {
@@ -131,13 +135,13 @@ export class MessageTracker {
             logIndex: index,
             timestamp: block.header.timestamp,
             chainId,
-          }, txHash)
+          }, txHash())
           continue
         }
         const relayed = relayedMessageFromLog(log)
-        if (relayed) this.onRelayed(relayed.msgHash, txHash, block.header.number)
+        if (relayed) this.onRelayed(relayed.msgHash, txHash(), block.header.number)
       }
-      if (receipt.status === 0) this.onFailedRelay(tx as TypedTransaction, txHash, block.header.number)
+      if (receipt.status === 0) this.onFailedRelay(tx as TypedTransaction, block.header.number)
     })
   }
 
@@ -168,8 +172,9 @@ export class MessageTracker {
   }
 
   /** A reverted call of relayMessage: the message it carried failed (the reason comes from whoever ran it). */
-  private onFailedRelay(tx: TypedTransaction, txHash: Hex, blockNumber: bigint): void {
-    if (tx.to?.toString() !== MESSENGER) return
+  private onFailedRelay(tx: TypedTransaction, blockNumber: bigint): void {
+    if (!tx.to || !equalsBytes(tx.to.bytes, MESSENGER_BYTES)) return
+    const txHash = toData(tx.hash()) as Hex
     let payload: Hex
     try {
       const call = decodeFunctionData({ abi: relayMessageAbi, data: toData(tx.data) as Hex })

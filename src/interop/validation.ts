@@ -164,3 +164,20 @@ export function checkTransaction(
   }
   return checkExecutingMessages(accesses, ctx, view, opts)
 }
+
+/**
+ * The rule as a block builder's transaction check (`BuildBlockParams.checkTx`,
+ * `SlotRules.checkTx`): why `tx` may not be in `chainId`'s block `number` at
+ * `timestamp`, or undefined. The sequencer, its pool and replicas all check through this.
+ */
+export function executingMessageCheck(
+  view: InteropView,
+  chainId: bigint,
+  block: { number: bigint; timestamp: bigint },
+): (tx: TypedTransaction) => string | undefined {
+  const ctx = { chainId, slot: view.slotOf(chainId, block.number), timestamp: block.timestamp }
+  return (tx) => {
+    const err = checkTransaction(tx, ctx, view)
+    return err ? `invalid executing message: ${err.message}` : undefined
+  }
+}

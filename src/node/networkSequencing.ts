@@ -5,7 +5,7 @@ import type { PooledTx } from '../execution/pooledTx.js'
 import { ChainsView } from '../interop/chainsView.js'
 import { MessageTracker, type TrackedMessage } from '../interop/messageTracker.js'
 import { Relayer } from '../interop/relayer.js'
-import { checkTransaction, DEFAULT_MESSAGE_EXPIRY_SECONDS } from '../interop/validation.js'
+import { DEFAULT_MESSAGE_EXPIRY_SECONDS, executingMessageCheck } from '../interop/validation.js'
 import { BaseError } from '../primitives/errors.js'
 import type { Hex } from '../primitives/hex.js'
 import type { Lifecycle } from '../primitives/lifecycle.js'
@@ -47,7 +47,7 @@ export class NetworkSequencing implements Lifecycle, NetworkApi {
     this.view = new ChainsView(() => this.chains)
     this.relayer = new Relayer({ key: options.relayerKey, gasLimit: options.relayGasLimit })
     const rules: SlotRules = {
-      checkTx: (chainId, block) => this.checkAt(chainId, block.number, block.timestamp),
+      checkTx: (chainId, block) => executingMessageCheck(this.view, chainId, block),
       relaysFor: (chainId, block) => this.relaysFor(chainId, block.timestamp),
     }
     this.sequencer = new SharedSequencer({ slotTimeMs: options.slotTimeMs }, rules, this.bundles, options.logger.child({ module: 'sequencer' }))
@@ -84,7 +84,7 @@ export class NetworkSequencing implements Lifecycle, NetworkApi {
       if (!chain) return undefined
       const now = BigInt(Math.floor(Date.now() / 1000))
       const head = chain.headHeader()
-      return this.checkAt(chainId, head.number + 1n, now > head.timestamp ? now : head.timestamp)(tx)
+      return executingMessageCheck(this.view, chainId, { number: head.number + 1n, timestamp: now > head.timestamp ? now : head.timestamp })(tx)
     }
   }
 
@@ -140,14 +140,6 @@ export class NetworkSequencing implements Lifecycle, NetworkApi {
   }
 
   // ---- slot rules ----------------------------------------------------------------
-
-  private checkAt(chainId: bigint, number: bigint, timestamp: bigint): (tx: TypedTransaction) => string | undefined {
-    const ctx = { chainId, slot: this.view.slotOf(chainId, number), timestamp }
-    return (tx) => {
-      const err = checkTransaction(tx, ctx, this.view)
-      return err ? `invalid executing message: ${err.message}` : undefined
-    }
-  }
 
   /** Relays for `chainId`'s block: every message waiting for it that has not expired. */
   private async relaysFor(chainId: bigint, timestamp: bigint): Promise<PooledTx[]> {

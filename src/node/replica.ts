@@ -1,6 +1,6 @@
 import path from 'node:path'
 import { createPublicClient, http, type Hex, type PublicClient } from 'viem'
-import { genesisBlockHash } from '../execution/chain.js'
+import { genesisBlockHash, type Chain } from '../execution/chain.js'
 import { BaseError } from '../primitives/errors.js'
 import { initCrypto } from '../primitives/crypto.js'
 import { toData } from '../primitives/hex.js'
@@ -16,7 +16,7 @@ import { NetworkReplica } from '../settlement/networkReplica.js'
 import type { SlotOffsets } from '../settlement/slots.js'
 import { chainDir, saveGenesis, storedGenesis } from './datadir.js'
 import { ChainsView } from '../interop/chainsView.js'
-import { checkTransaction } from '../interop/validation.js'
+import { executingMessageCheck } from '../interop/validation.js'
 import { PlexusNode } from './node.js'
 import { DEFAULT_SLOT_TIME_MS } from './options.js'
 
@@ -57,6 +57,8 @@ export class PlexusReplica implements Lifecycle {
   private tracker: L1Tracker | undefined
   private _network: NetworkReplica | undefined
   readonly nodes: PlexusNode[] = []
+  /** The derived chains by id, in chain-id order (the interop rules read them). */
+  private readonly chains = new Map<bigint, Chain>()
 
   /**
    * The interop rules a derived block's transactions must pass, checked against the
@@ -64,11 +66,8 @@ export class PlexusReplica implements Lifecycle {
    * block executes a forged message is invalid.
    */
   private interopRules(): CheckTxFor {
-    const view = new ChainsView(() => new Map(this.nodes.map((n) => [n.chain.chainId, n.chain])))
-    return (chainId, block) => (tx) => {
-      const err = checkTransaction(tx, { chainId, slot: view.slotOf(chainId, block.number), timestamp: block.timestamp }, view)
-      return err ? `invalid executing message: ${err.message}` : undefined
-    }
+    const view = new ChainsView(() => this.chains)
+    return (chainId, block) => executingMessageCheck(view, chainId, block)
   }
   private stopped = false
 
@@ -148,6 +147,7 @@ export class PlexusReplica implements Lifecycle {
         })
         this.nodes.push(node)
         await node.start()
+        this.chains.set(c.chainId, node.chain)
       }
       // Every chain is open: derive them together.
       await network.start()

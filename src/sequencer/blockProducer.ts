@@ -5,6 +5,7 @@ import type { Logger } from '../primitives/logger.js'
 import type { TxPool } from './txpool/index.js'
 import type { BlockInputSource } from './blockInputs.js'
 import { rewindChain } from './l1Reorg.js'
+import { SlotClock } from './slotClock.js'
 
 export interface BlockProducerOptions {
   /** Slot length in ms (50 ms … 12 s). One block per slot, empty or not. */
@@ -28,17 +29,17 @@ export interface ProducedBlockObserver {
  * sub-second slots consecutive blocks may share a timestamp (as on Arbitrum).
  */
 export class BlockProducer implements Lifecycle {
-  private timer: NodeJS.Timeout | undefined
-  private running = false
-  private inFlight: Promise<unknown> = Promise.resolve()
   private readonly observers = new Set<ProducedBlockObserver>()
+  private readonly clock: SlotClock<Block | undefined>
 
   constructor(
     private readonly chain: Chain,
     private readonly pool: TxPool,
     private readonly options: BlockProducerOptions,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    this.clock = new SlotClock(options.slotTimeMs, () => this.build(), (err) => logger.error({ err }, 'block production failed'))
+  }
 
   onProduced(observer: ProducedBlockObserver): () => void {
     this.observers.add(observer)
@@ -46,17 +47,12 @@ export class BlockProducer implements Lifecycle {
   }
 
   async start(): Promise<void> {
-    if (this.running) return
-    this.running = true
-    this.schedule(this.options.slotTimeMs)
+    this.clock.start()
     this.logger.info({ slotTimeMs: this.options.slotTimeMs }, 'block producer started')
   }
 
   async stop(): Promise<void> {
-    this.running = false
-    if (this.timer) clearTimeout(this.timer)
-    this.timer = undefined
-    await this.inFlight.catch(() => undefined)
+    await this.clock.stop()
   }
 
   /**
@@ -64,22 +60,7 @@ export class BlockProducer implements Lifecycle {
    * the block cannot be built yet (a settled chain whose next L1 origin is unknown).
    */
   produceBlock(): Promise<Block | undefined> {
-    const run = this.inFlight.catch(() => undefined).then(() => this.build())
-    this.inFlight = run
-    return run
-  }
-
-  private schedule(delayMs: number): void {
-    if (!this.running) return
-    this.timer = setTimeout(() => {
-      const started = performance.now()
-      this.produceBlock()
-        .catch((err) => this.logger.error({ err }, 'block production failed'))
-        .finally(() => {
-          const elapsed = performance.now() - started
-          this.schedule(Math.max(0, this.options.slotTimeMs - elapsed))
-        })
-    }, delayMs)
+    return this.clock.run()
   }
 
   /**

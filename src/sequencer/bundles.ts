@@ -78,7 +78,7 @@ export class BundleQueue {
     return id
   }
 
-  /** The bundles to try in `slot`, in arrival order. */
+  /** The bundles to try in the next slot, in arrival order. */
   forSlot(): SlotBundle[] {
     return [...this.pending.values()].map((e) => e.bundle)
   }

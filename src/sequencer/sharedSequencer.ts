@@ -5,6 +5,7 @@ import type { Logger } from '../primitives/logger.js'
 import type { BlockInputSource, BlockInputs } from './blockInputs.js'
 import type { BundleQueue } from './bundles.js'
 import { rewindChain } from './l1Reorg.js'
+import { SlotClock } from './slotClock.js'
 import { buildSlot, type SlotChainInput, type SlotResult, type SlotRules } from './slotBuilder.js'
 import type { TxPool } from './txpool/index.js'
 
@@ -36,27 +37,22 @@ export interface SharedSequencerOptions {
  */
 export class SharedSequencer implements Lifecycle {
   private readonly chains: SequencedChain[] = []
-  private timer: NodeJS.Timeout | undefined
-  private running = false
-  private inFlight: Promise<unknown> = Promise.resolve()
   private readonly slotListeners = new Set<(result: SlotResult) => void>()
+  private readonly clock: SlotClock<SlotResult | undefined>
 
   constructor(
     private readonly options: SharedSequencerOptions,
     private readonly rules: SlotRules,
     private readonly bundles: BundleQueue,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    this.clock = new SlotClock(options.slotTimeMs, () => this.build(), (err) => logger.error({ err }, 'slot production failed'))
+  }
 
   /** Adds a chain; it is built from the next slot on, in ascending chain-id order. */
   addChain(chain: SequencedChain): void {
     this.chains.push(chain)
     this.chains.sort((a, b) => (a.chainId < b.chainId ? -1 : a.chainId > b.chainId ? 1 : 0))
-  }
-
-  /** The chains in slot build order. */
-  sequenced(): readonly SequencedChain[] {
-    return this.chains
   }
 
   /** The slot the next block of every chain belongs to. */
@@ -72,34 +68,17 @@ export class SharedSequencer implements Lifecycle {
   }
 
   async start(): Promise<void> {
-    if (this.running) return
-    this.running = true
-    this.schedule(this.options.slotTimeMs)
+    this.clock.start()
     this.logger.info({ slotTimeMs: this.options.slotTimeMs, chains: this.chains.map((c) => Number(c.chainId)) }, 'shared sequencer started')
   }
 
   async stop(): Promise<void> {
-    this.running = false
-    if (this.timer) clearTimeout(this.timer)
-    this.timer = undefined
-    await this.inFlight.catch(() => undefined)
+    await this.clock.stop()
   }
 
   /** Builds one slot now (serialized with the clock). Undefined when it cannot be built yet. */
   produceSlot(): Promise<SlotResult | undefined> {
-    const run = this.inFlight.catch(() => undefined).then(() => this.build())
-    this.inFlight = run
-    return run
-  }
-
-  private schedule(delayMs: number): void {
-    if (!this.running) return
-    this.timer = setTimeout(() => {
-      const started = performance.now()
-      this.produceSlot()
-        .catch((err) => this.logger.error({ err }, 'slot production failed'))
-        .finally(() => this.schedule(Math.max(0, this.options.slotTimeMs - (performance.now() - started))))
-    }, delayMs)
+    return this.clock.run()
   }
 
   /** Rewinds every chain to the lowest height an L1 reorg forces on any of them. */

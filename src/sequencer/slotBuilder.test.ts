@@ -12,7 +12,7 @@ import { rollupGenesis } from '../execution/rollupGenesis.js'
 import { ChainsView } from '../interop/chainsView.js'
 import { MessageTracker } from '../interop/messageTracker.js'
 import { Relayer } from '../interop/relayer.js'
-import { checkTransaction } from '../interop/validation.js'
+import { executingMessageCheck } from '../interop/validation.js'
 import { initCrypto } from '../primitives/crypto.js'
 import { hexToBytes, toData, type Hex } from '../primitives/hex.js'
 import { silentLogger } from '../primitives/logger.js'
@@ -53,7 +53,7 @@ async function network() {
   for (const chain of chains.values()) tracker.follow(chain)
   const relayer = new Relayer({ key: relayerAccount!.privateKey })
   const rules: SlotRules = {
-    checkTx: (chainId, block) => (tx) => checkTransaction(tx, { chainId, slot: block.number, timestamp: block.timestamp }, view)?.message,
+    checkTx: (chainId, block) => executingMessageCheck(view, chainId, block),
     relaysFor: async (chainId) => (await relayer.relayTxs(chains.get(chainId)!, tracker.waitingFor(chainId))).map((r) => r.ptx),
   }
   const slot = (n: bigint, txs: Map<bigint, PooledTx[]>, bundles: SlotBundle[] = []) =>

@@ -1,0 +1,46 @@
+/**
+ * Runs `tick` once per slot: each run starts `slotTimeMs` after the previous one started
+ * (at once if it took longer), never two at a time. `run` runs it now, serialized with
+ * the clock's own runs (tests and tools that step production).
+ */
+export class SlotClock<T> {
+  private timer: NodeJS.Timeout | undefined
+  private running = false
+  private inFlight: Promise<unknown> = Promise.resolve()
+
+  constructor(
+    private readonly slotTimeMs: number,
+    private readonly tick: () => Promise<T>,
+    private readonly onError: (err: unknown) => void,
+  ) {}
+
+  start(): void {
+    if (this.running) return
+    this.running = true
+    this.schedule(this.slotTimeMs)
+  }
+
+  /** Stops the clock and waits for a run in flight. */
+  async stop(): Promise<void> {
+    this.running = false
+    if (this.timer) clearTimeout(this.timer)
+    this.timer = undefined
+    await this.inFlight.catch(() => undefined)
+  }
+
+  run(): Promise<T> {
+    const run = this.inFlight.catch(() => undefined).then(() => this.tick())
+    this.inFlight = run
+    return run
+  }
+
+  private schedule(delayMs: number): void {
+    if (!this.running) return
+    this.timer = setTimeout(() => {
+      const started = performance.now()
+      this.run()
+        .catch(this.onError)
+        .finally(() => this.schedule(Math.max(0, this.slotTimeMs - (performance.now() - started))))
+    }, delayMs)
+  }
+}
