@@ -29,6 +29,9 @@ export type Measurement = {
   durationMs: number
   /** ms from the first send to the last send answered. */
   sendMs: number
+  /** performance.now() of the first send and of the last inclusion observed (to combine concurrent runs). */
+  firstSendAt: number
+  lastIncludedAt: number
   tps: number
   p50Ms: number
   p99Ms: number
@@ -132,6 +135,8 @@ export async function measure(rpc: Rpc, workload: PreparedWorkload, opts: Measur
     firstSendError,
     durationMs,
     sendMs: lastSendAnswered - firstSend,
+    firstSendAt: firstSend,
+    lastIncludedAt: lastIncluded,
     tps: durationMs > 0 ? includedCount / (durationMs / 1000) : 0,
     p50Ms: percentile(latencies, 50),
     p99Ms: percentile(latencies, 99),

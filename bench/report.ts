@@ -5,6 +5,7 @@
 import { cpus, totalmem } from 'node:os'
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
+import { goalText, type InteropResult } from './interop.js'
 import type { SettlementResult } from './settlement.js'
 import type { TargetKind } from './targets.js'
 import { WORKLOAD_LABEL, type WorkloadKind } from './workload.js'
@@ -53,12 +54,14 @@ export type Report = {
   rows: Row[]
   /** Batch cost and deposit latency; null when the run left the settlement part out. */
   settlement: SettlementResult | null
+  /** Message latency between two chains, and two chains' throughput against one; null when left out. */
+  interop: InteropResult | null
 }
 
 export const START_MARKER = '<!-- results:start -->'
 export const END_MARKER = '<!-- results:end -->'
 
-export function buildReport(rows: Row[], config: RunConfig, settlement: SettlementResult | null): Report {
+export function buildReport(rows: Row[], config: RunConfig, settlement: SettlementResult | null, interop: InteropResult | null): Report {
   const cpu = cpus()
   return {
     machine: {
@@ -72,6 +75,7 @@ export function buildReport(rows: Row[], config: RunConfig, settlement: Settleme
     config,
     rows,
     settlement,
+    interop,
   }
 }
 
@@ -172,6 +176,49 @@ export function formatSettlementTable(s: SettlementResult): string {
   return [table, note].filter(Boolean).join('\n\n')
 }
 
+/** The interop tables: latency per direction with its goal, then throughput of one chain and of two at once. */
+export function formatInteropTables(r: InteropResult): string {
+  const parts: string[] = []
+  if (r.latency.directions.length > 0) {
+    const body = r.latency.directions.map((d) => [
+      `${d.source}→${d.destination}`,
+      String(d.messages),
+      String(d.relayed),
+      String(d.failed + d.pending),
+      d.slots ? `${d.slots.p50} / ${d.slots.p99} / ${d.slots.max}` : '—',
+      d.ms ? `${d.ms.p50.toFixed(0)} / ${d.ms.p99.toFixed(0)} / ${d.ms.max.toFixed(0)}` : '—',
+      goalText(d),
+    ])
+    parts.push(
+      markdownTable(['direction', 'messages', 'relayed', 'not relayed', 'slots p50 / p99 / max', 'ms p50 / p99 / max', 'goal check'], body, new Set([1, 2, 3, 4, 5])),
+    )
+  }
+  const t = r.throughput
+  const runs: [string, typeof t.oneChain][] = [['one chain', t.oneChain], ['two chains at once', t.twoChains]]
+  const body: string[][] = []
+  for (const [label, run] of runs) {
+    if (!run) continue
+    for (const c of run.chains) body.push([label, String(c.chainId), String(c.included), num(c.tps), num(c.p50Ms), num(c.p99Ms)])
+    if (run.chains.length > 1) body.push([label, 'total', String(run.included), num(run.totalTps), '—', '—'])
+  }
+  if (body.length > 0) {
+    parts.push(markdownTable(['network', 'chain', 'txs', 'TPS', 'p50 ms', 'p99 ms'], body, new Set([2, 3, 4, 5])))
+    if (t.ratio !== null) parts.push(`Two chains at once / one chain alone, total TPS: ${t.ratio.toFixed(2)}×.`)
+  }
+  if (r.error) parts.push(`- interop: ${r.error.split('\n')[0]}`)
+  return parts.join('\n\n')
+}
+
+function interopLine(r: InteropResult): string {
+  const l = r.latency
+  return (
+    `rollups ${r.chainIds.join(' and ')} (${r.slotTimeMs} ms slots, one shared sequencer) and their L1 (embedded anvil, ${r.l1BlockTimeSeconds} s blocks) ` +
+    `in the bench process. Latency: ${l.messagesPerDirection} messages each way from ${l.sendersPerDirection} senders per chain, ` +
+    `1–${l.maxMessagesPerTx} per tx, sent at random moments over ${l.spreadSeconds} s; source block committed → destination block holding the relay committed. ` +
+    `Throughput: ${r.throughput.txsPerChain} ETH transfers per chain from ${r.throughput.senders} senders; ${(r.durationMs / 1000).toFixed(0)} s in all.`
+  )
+}
+
 function machineLine(report: Report): string {
   const m = report.machine
   return `${m.date.slice(0, 10)}, ${m.cpus} × ${m.cpuModel}, ${m.totalMemoryGB} GB RAM, Node ${m.node}, ${m.platform}.`
@@ -187,7 +234,7 @@ function settlementLine(s: SettlementResult): string {
 
 /** Everything the run measured: the throughput table and the settlement table, each under its settings. */
 export function formatResults(report: Report): string {
-  const { config, rows, settlement } = report
+  const { config, rows, settlement, interop } = report
   const parts: string[] = []
   if (rows.length > 0) {
     parts.push(
@@ -196,6 +243,7 @@ export function formatResults(report: Report): string {
     )
   }
   if (settlement) parts.push(`Settlement: ${settlementLine(settlement)}`, formatSettlementTable(settlement))
+  if (interop) parts.push(`Interop: ${interopLine(interop)}`, formatInteropTables(interop))
   return parts.join('\n\n')
 }
 

@@ -2,27 +2,31 @@
  * `npm run bench`: the same pre-signed workloads (ETH transfers, ERC-20 transfers)
  * against anvil (automine and interval mining) and Plexus, each in a fresh process;
  * then Plexus' settlement on L1 (batch bytes and gas per transaction, deposit latency)
- * on a network started in this process.
+ * and interop (cross-chain message latency both ways, two chains' throughput against
+ * one), on networks started in this process.
  *
- *   node dist/bench/run.js [--only anvil|plexus|settlement] [--count N] [--workload eth|erc20]
- *                          [--senders S] [--settlement-txs N]
+ *   node dist/bench/run.js [--only anvil|plexus|settlement|interop] [--count N] [--workload eth|erc20]
+ *                          [--senders S] [--settlement-txs N] [--interop-txs N] [--interop-messages N]
  *
  * Prints the tables, writes bench/results/latest.json and the results section of
  * bench/README.md. A target or part that fails to start or to finish is reported as
- * failed and the run continues.
+ * failed and the run continues; a cross-chain message left unrelayed also makes the
+ * run exit with status 1, after the results are written.
  */
 import { diffTimings, readTimings } from './nodeTimings.js'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { measure, type MeasureOptions } from './measure.js'
 import { buildReport, formatResults, updateReadme, writeJson, type Row, type RunConfig } from './report.js'
+import { runInterop, stopInterop, type InteropResult } from './interop.js'
 import { runSettlement, stopSettlement, type SettlementResult } from './settlement.js'
 import { anvilTarget, killAllChildren, plexusTarget, RunningTarget, StartError, type TargetSpec } from './targets.js'
 import { prepareWorkload, WORKLOAD_LABEL, WORKLOADS, type WorkloadKind } from './workload.js'
 
 const USAGE =
-  'usage: node dist/bench/run.js [--only anvil|plexus|settlement] [--count N] [--workload eth|erc20] [--senders S] [--settlement-txs N]'
-const ONLY = ['anvil', 'plexus', 'settlement'] as const
+  'usage: node dist/bench/run.js [--only anvil|plexus|settlement|interop] [--count N] [--workload eth|erc20] [--senders S]\n' +
+  '                              [--settlement-txs N] [--interop-txs N] [--interop-messages N]'
+const ONLY = ['anvil', 'plexus', 'settlement', 'interop'] as const
 type Only = (typeof ONLY)[number]
 
 const BATCH_SIZE = 100
@@ -36,7 +40,15 @@ const DEPOSITS = 10
 const resultsFile = fileURLToPath(new URL('../../bench/results/latest.json', import.meta.url))
 const readmeFile = fileURLToPath(new URL('../../bench/README.md', import.meta.url))
 
-type Args = { only: Only | undefined; count: number; senders: number; settlementTxs: number; workloads: WorkloadKind[] }
+type Args = {
+  only: Only | undefined
+  count: number
+  senders: number
+  settlementTxs: number
+  interopTxs: number
+  interopMessages: number
+  workloads: WorkloadKind[]
+}
 
 function parse(argv: string[]): Args {
   const { values } = parseArgs({
@@ -47,6 +59,8 @@ function parse(argv: string[]): Args {
       senders: { type: 'string' },
       workload: { type: 'string' },
       'settlement-txs': { type: 'string' },
+      'interop-txs': { type: 'string' },
+      'interop-messages': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -63,11 +77,23 @@ function parse(argv: string[]): Args {
   if (!Number.isInteger(count) || count < 1) throw new Error(`--count must be a positive integer\n${USAGE}`)
   if (!Number.isInteger(senders) || senders < 1) throw new Error(`--senders must be a positive integer\n${USAGE}`)
   if (!Number.isInteger(settlementTxs) || settlementTxs < 1) throw new Error(`--settlement-txs must be a positive integer\n${USAGE}`)
+  const interopTxs = Number(values['interop-txs'] ?? 4_000)
+  const interopMessages = Number(values['interop-messages'] ?? 200)
+  if (!Number.isInteger(interopTxs) || interopTxs < 1) throw new Error(`--interop-txs must be a positive integer\n${USAGE}`)
+  if (!Number.isInteger(interopMessages) || interopMessages < 1) throw new Error(`--interop-messages must be a positive integer\n${USAGE}`)
   const workload = values.workload
   if (workload !== undefined && !(WORKLOADS as readonly string[]).includes(workload)) {
     throw new Error(`--workload must be one of ${WORKLOADS.join(', ')}\n${USAGE}`)
   }
-  return { only: only as Only | undefined, count, senders, settlementTxs, workloads: workload ? [workload as WorkloadKind] : [...WORKLOADS] }
+  return {
+    only: only as Only | undefined,
+    count,
+    senders,
+    settlementTxs,
+    interopTxs,
+    interopMessages,
+    workloads: workload ? [workload as WorkloadKind] : [...WORKLOADS],
+  }
 }
 
 function emptyRow(spec: TargetSpec, workload: WorkloadKind, txs: number, error: string): Row {
@@ -164,8 +190,8 @@ async function main(): Promise<void> {
   // The fair pair first (anvil with 250 ms blocks, then Plexus), automine last: at 10,000
   // txs automine anvil grows to several GB and fails by design, and the memory it leaves
   // for the OS to reclaim should not weigh on the rows being compared.
-  // Settlement runs last, in this process, so its network never shares the machine with
-  // a throughput target.
+  // Settlement and interop run last, in this process, so their networks never share the
+  // machine with a throughput target.
   const runs = (part: Only) => args.only === undefined || args.only === part
   const targets: TargetSpec[] = []
   if (runs('anvil')) targets.push(anvilTarget(BLOCK_TIME_SECONDS, true))
@@ -195,12 +221,36 @@ async function main(): Promise<void> {
     })
   }
 
+  let interop: InteropResult | null = null
+  if (runs('interop')) {
+    interop = await runInterop({
+      messages: args.interopMessages,
+      txs: args.interopTxs,
+      senders: args.senders,
+      lanes: LANES,
+      measure: measureOptions(args.interopTxs * 2),
+      log: (line) => console.log(line),
+    })
+  }
+
   const config: RunConfig = { count: args.count, senders: Math.min(args.senders, args.count), batchSize: BATCH_SIZE, lanes: LANES, pollMs: POLL_MS }
-  const report = buildReport(rows, config, settlement)
+  const report = buildReport(rows, config, settlement, interop)
   console.log(`\n${formatResults(report)}\n`)
   writeJson(resultsFile, report)
   updateReadme(readmeFile, report)
   console.log('wrote bench/results/latest.json and the results section of bench/README.md')
+
+  const unrelayed = interop?.latency.directions.filter((d) => d.relayed < d.messages) ?? []
+  if (unrelayed.length > 0) {
+    console.error(
+      `\nbench: FAILED: cross-chain messages not relayed: ` +
+        unrelayed.map((d) => `${d.source}→${d.destination} ${d.messages - d.relayed} of ${d.messages} (${d.failed} failed, ${d.pending} waiting)`).join(', '),
+    )
+    process.exitCode = 1
+  } else if (interop && interop.latency.directions.length === 0) {
+    console.error(`\nbench: FAILED: the interop message latency did not complete: ${interop.error ?? 'unknown error'}`)
+    process.exitCode = 1
+  }
 }
 
 process.on('exit', killAllChildren)
@@ -208,7 +258,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => {
     console.error(`\nbench: ${signal}, stopping spawned processes`)
     killAllChildren()
-    void stopSettlement()
+    void Promise.all([stopSettlement(), stopInterop()])
       .catch(() => undefined)
       .finally(() => process.exit(signal === 'SIGINT' ? 130 : 143))
   })

@@ -106,7 +106,7 @@ async function sign(account: Account, chainId: number, tx: TxFields, maxFeePerGa
 }
 
 /** Sends raw transactions in batches and waits until all have successful receipts. */
-async function sendAndWait(rpc: Rpc, raws: Hex[], what: string, timeoutMs = 120_000): Promise<Array<Record<string, unknown>>> {
+export async function sendAndWait(rpc: Rpc, raws: Hex[], what: string, timeoutMs = 120_000): Promise<Array<Record<string, unknown>>> {
   const hashes: Hex[] = []
   for (const batch of chunk(raws, 100)) {
     const answers = await rpc.batch(batch.map((raw) => ({ method: 'eth_sendRawTransaction', params: [raw] })))
