@@ -39,6 +39,8 @@ program
   .addOption(new Option('--da <mode>', 'how the network batches (every chain\'s blocks, together) are posted to L1 (default calldata)').choices(['calldata', 'blobs']))
   .option('--l1-beacon <url>', 'beacon API of the L1, to read blobs back (with --l1-rpc and --da blobs)')
   .option('--host <host>', 'listen address (default 127.0.0.1)')
+  .option('--dashboard-port <port>', 'port of the web dashboard (default 8420; 0 = any free port)', int('--dashboard-port'))
+  .option('--no-dashboard', 'do not serve the web dashboard')
   .addOption(logLevel)
   .action(async (opts) => up(opts))
 

@@ -11,8 +11,27 @@ import { relayMessageAbi, relayedMessageFromLog, sentMessageFromLog, type SentMe
 
 export type MessageStatus = 'sent' | 'relayed' | 'failed'
 
+/** What `MessageTracker.list` selects; messages come in the order the tracker first saw them. */
+export interface MessageQuery {
+  /** Only messages in this state. */
+  status?: MessageStatus
+  /** Only messages whose sender or target is this address (lowercase or checksummed). */
+  address?: Hex
+  /** Only messages from or to this chain. */
+  chainId?: bigint
+  /** First index to return (ascending), or the last (descending). Default: the start of the order. */
+  fromIndex?: number
+  limit: number
+  /** Newest first. */
+  descending?: boolean
+}
+
+export type MessageListener = (message: TrackedMessage) => void
+
 /** A cross-chain message and what became of it. */
 export interface TrackedMessage extends SentMessage {
+  /** Position in the order the tracker first saw messages (never reused, so a stable cursor). */
+  index: number
   id: MessageIdentifier
   sourceTx: Hex
   status: MessageStatus
@@ -46,6 +65,8 @@ export class MessageTracker {
   private readonly byPayload = new Map<Hex, Hex>()
   /** Per destination chain: messages the network has yet to relay, in the order sent. */
   private readonly waiting = new Map<bigint, Set<Hex>>()
+  private readonly listeners = new Set<MessageListener>()
+  private nextIndex = 0
 
   /** Reads `chain` from block 1 to its head (start-up), then follows it. */
   follow(chain: Chain): () => void {
@@ -71,6 +92,34 @@ export class MessageTracker {
     return (this.byTx.get(txKey(chainId, txHash)) ?? []).map((h) => this.messages.get(h)!).filter(Boolean)
   }
 
+  /** Calls `listener` with a message each time one is first seen or its state changes. */
+  onChange(listener: MessageListener): () => void {
+    this.listeners.add(listener)
+    return () => this.listeners.delete(listener)
+  }
+
+  /** Every message so far (known to this tracker). */
+  get size(): number {
+    return this.messages.size
+  }
+
+  /** The messages `query` selects, in index order (or reversed), at most `limit`. */
+  list(query: MessageQuery): TrackedMessage[] {
+    const all = [...this.messages.values()]
+    if (query.descending) all.reverse()
+    const address = query.address?.toLowerCase()
+    const out: TrackedMessage[] = []
+    for (const m of all) {
+      if (out.length >= query.limit) break
+      if (query.fromIndex !== undefined && (query.descending ? m.index > query.fromIndex : m.index < query.fromIndex)) continue
+      if (query.status && m.status !== query.status) continue
+      if (query.chainId !== undefined && m.source !== query.chainId && m.destination !== query.chainId) continue
+      if (address && m.sender.toLowerCase() !== address && m.target.toLowerCase() !== address) continue
+      out.push(m)
+    }
+    return out
+  }
+
   /** Messages to `chainId` the network should relay now, oldest first. */
   waitingFor(chainId: bigint): TrackedMessage[] {
     return [...(this.waiting.get(chainId) ?? [])].map((h) => this.messages.get(h)!)
@@ -90,6 +139,7 @@ export class MessageTracker {
     m.failure = failure
     m.destinationTx = txHash
     this.waiting.get(m.destination)?.delete(m.msgHash)
+    this.emit(m)
   }
 
   /** The network gives up relaying `msgHash` (it expired): failed, until retried. */
@@ -99,6 +149,7 @@ export class MessageTracker {
     m.status = 'failed'
     m.failure = reason
     this.waiting.get(m.destination)?.delete(msgHash)
+    this.emit(m)
   }
 
   /**
@@ -112,6 +163,7 @@ export class MessageTracker {
     delete m.failure
     if (gasLimit !== undefined) m.retryGasLimit = gasLimit
     this.waitingSet(m.destination).add(m.msgHash)
+    this.emit(m)
     return m
   }
 
@@ -149,11 +201,12 @@ export class MessageTracker {
     const existing = this.messages.get(sent.msgHash)
     // Re-sent (resendMessage) or seen again: the first identifier stays the one relays use
     // unless the message was never relayed, then the newest is as good.
-    const record: TrackedMessage = existing ?? { ...sent, id, sourceTx, status: 'sent', attempts: 0 }
+    const record: TrackedMessage = existing ?? { ...sent, index: this.nextIndex++, id, sourceTx, status: 'sent', attempts: 0 }
     if (!existing) {
       this.messages.set(sent.msgHash, record)
       this.byPayload.set(sent.payloadHash, sent.msgHash)
       this.waitingSet(sent.destination).add(sent.msgHash)
+      this.emit(record)
     }
     const key = txKey(id.chainId, sourceTx)
     const list = this.byTx.get(key) ?? []
@@ -169,6 +222,7 @@ export class MessageTracker {
     m.destinationBlock = blockNumber
     delete m.failure
     this.waiting.get(m.destination)?.delete(msgHash)
+    this.emit(m)
   }
 
   /** A reverted call of relayMessage: the message it carried failed (the reason comes from whoever ran it). */
@@ -191,6 +245,7 @@ export class MessageTracker {
     m.destinationTx = txHash
     m.destinationBlock = blockNumber
     this.waiting.get(m.destination)?.delete(m.msgHash)
+    this.emit(m)
   }
 
   /** Forgets what the removed blocks said: their messages, or their relays. */
@@ -211,8 +266,13 @@ export class MessageTracker {
         delete m.destinationBlock
         delete m.failure
         this.waitingSet(m.destination).add(hash)
+        this.emit(m)
       }
     }
+  }
+
+  private emit(m: TrackedMessage): void {
+    for (const listener of this.listeners) listener(m)
   }
 
   private waitingSet(chainId: bigint): Set<Hex> {

@@ -22,6 +22,7 @@ import type { L1Signer } from '../settlement/l1/l1Transactions.js'
 import { ensureNetworkBatcher } from '../settlement/l1/networkBatcherRole.js'
 import { NETWORK_ROLE, roleKey } from '../settlement/l1/roleKeys.js'
 import { NetworkBatcher, type DataAvailability } from '../settlement/networkBatcher.js'
+import { DashboardServer } from '../rpc/dashboardServer.js'
 import { chainDir, saveGenesis, storedGenesis } from './datadir.js'
 import { NetworkSequencing } from './networkSequencing.js'
 import { PlexusNode } from './node.js'
@@ -124,6 +125,8 @@ export interface NetworkOptions {
   da?: DataAvailability
   /** Largest network batch, compressed, per L1 transaction (default 120,000; blobs: at most 6 blobs' worth). */
   maxBatchBytes?: number
+  /** Serve the web dashboard (static files from dist/web) here; unset: no dashboard. */
+  dashboard?: { host: string; port: number; webDir?: string }
   logger: Logger
 }
 
@@ -141,6 +144,7 @@ export class PlexusNetwork implements Lifecycle {
   private _sequencing: NetworkSequencing | undefined
   private superProposer: SuperRootProposer | undefined
   private batcher: NetworkBatcher | undefined
+  private dashboard: DashboardServer | undefined
   readonly nodes: PlexusNode[] = []
   private _l1Url: string | undefined
   private _deployment: L1Deployment | undefined
@@ -162,6 +166,11 @@ export class PlexusNetwork implements Lifecycle {
   get sequencing(): NetworkSequencing {
     if (!this._sequencing) throw new Error('network not started')
     return this._sequencing
+  }
+
+  /** The dashboard's URL, when it is served. */
+  get dashboardUrl(): string | undefined {
+    return this.dashboard?.url()
   }
 
   node(chainId: number): PlexusNode {
@@ -347,6 +356,16 @@ export class PlexusNetwork implements Lifecycle {
         logger.child({ module: 'super-proposer' }),
       )
       await this.superProposer.start()
+      if (this.options.dashboard && this.nodes[0]) {
+        this.dashboard = new DashboardServer({
+          ...this.options.dashboard,
+          rpcUrl: this.nodes[0].rpcUrl(),
+          // Only the embedded L1 is a dev network: its accounts are the test mnemonic's.
+          dev: !l1.rpcUrl,
+          logger: logger.child({ module: 'dashboard' }),
+        })
+        await this.dashboard.start()
+      }
     } catch (err) {
       await this.stop().catch(() => undefined)
       throw err
@@ -356,6 +375,7 @@ export class PlexusNetwork implements Lifecycle {
   async stop(): Promise<void> {
     if (this.stopped) return
     this.stopped = true
+    await this.dashboard?.stop()
     await this.superProposer?.stop()
     await this._sequencing?.stop()
     await this.batcher?.stop()

@@ -3,7 +3,7 @@ import type { Chain } from '../execution/chain.js'
 import { decodeRawTransaction } from '../execution/decodeTx.js'
 import type { PooledTx } from '../execution/pooledTx.js'
 import { ChainsView } from '../interop/chainsView.js'
-import { MessageTracker, type TrackedMessage } from '../interop/messageTracker.js'
+import { MessageTracker, type MessageListener, type MessageQuery, type TrackedMessage } from '../interop/messageTracker.js'
 import { Relayer } from '../interop/relayer.js'
 import { DEFAULT_MESSAGE_EXPIRY_SECONDS, executingMessageCheck } from '../interop/validation.js'
 import { BaseError } from '../primitives/errors.js'
@@ -128,6 +128,22 @@ export class NetworkSequencing implements Lifecycle, NetworkApi {
 
   getMessagesByTx(chainId: bigint, txHash: Hex): TrackedMessage[] {
     return this.tracker.sentBy(chainId, txHash)
+  }
+
+  listMessages(query: MessageQuery): TrackedMessage[] {
+    return this.tracker.list(query)
+  }
+
+  messageCount(): number {
+    return this.tracker.size
+  }
+
+  onMessage(listener: MessageListener): () => void {
+    return this.tracker.onChange(listener)
+  }
+
+  listBundles(limit: number, status?: BundleStatus['status']): { id: Hex; status: BundleStatus }[] {
+    return this.bundles.list(limit, status)
   }
 
   retryMessage(msgHash: Hex, gasLimit?: bigint): TrackedMessage | undefined {

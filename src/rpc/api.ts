@@ -1,7 +1,8 @@
 import type { Chain } from '../execution/chain.js'
 import type { Hex } from '../primitives/hex.js'
-import type { TrackedMessage } from '../interop/messageTracker.js'
+import type { MessageListener, MessageQuery, TrackedMessage } from '../interop/messageTracker.js'
 import type { BundleStatus } from '../sequencer/bundles.js'
+import type { BridgeTransfersContext } from '../settlement/bridgeTransfers.js'
 import type { TxPool } from '../sequencer/txpool/index.js'
 import type { FilterManager } from './filters.js'
 import type { SubscriptionManager } from './subscriptions.js'
@@ -25,10 +26,12 @@ export const DEFAULT_RPC_LIMITS: RpcLimits = {
   maxFeeHistory: 1024,
 }
 
-/** What `plexus_getL1Addresses` and `plexus_syncStatus` read. */
+/** What `plexus_getL1Addresses`, `plexus_syncStatus` and the bridge methods read. */
 export interface SettlementView {
   l1Addresses(): Record<string, unknown>
   syncStatus(): Promise<Record<string, unknown>>
+  /** Deposits and withdrawals (a sequencing chain; replicas do not serve them). */
+  bridgeTransfers?(): BridgeTransfersContext
 }
 
 /** The network-wide services every chain's RPC answers for (`plexus_*` bundle and message methods). */
@@ -38,6 +41,14 @@ export interface NetworkApi {
   getBundle(id: Hex): BundleStatus | undefined
   getMessage(msgHash: Hex): TrackedMessage | undefined
   getMessagesByTx(chainId: bigint, txHash: Hex): TrackedMessage[]
+  /** The messages `query` selects (plexus_listMessages). */
+  listMessages(query: MessageQuery): TrackedMessage[]
+  /** How many messages the network knows. */
+  messageCount(): number
+  /** Calls `listener` each time a message is first seen or changes state (plexus_messages). */
+  onMessage(listener: MessageListener): () => void
+  /** Bundles newest first, at most `limit`, optionally in one state (plexus_listBundles). */
+  listBundles(limit: number, status?: BundleStatus['status']): { id: Hex; status: BundleStatus }[]
   /** Queues a failed message for another relay by the network. */
   retryMessage(msgHash: Hex, gasLimit?: bigint): TrackedMessage | undefined
   /** The slot the next blocks belong to. */

@@ -5,6 +5,11 @@ import { getBundle } from './plexus/getBundle.js'
 import { getContracts } from './plexus/getContracts.js'
 import { getMessage } from './plexus/getMessage.js'
 import { getMessagesByTx } from './plexus/getMessagesByTx.js'
+import { getWithdrawal } from './plexus/getWithdrawal.js'
+import { listBundles } from './plexus/listBundles.js'
+import { listDeposits } from './plexus/listDeposits.js'
+import { listWithdrawals } from './plexus/listWithdrawals.js'
+import { listMessages } from './plexus/listMessages.js'
 import { retryMessage } from './plexus/retryMessage.js'
 import { sendBundle } from './plexus/sendBundle.js'
 import { MethodRegistry, type ParamSpec, type RpcContext } from './types.js'
@@ -105,6 +110,11 @@ const METHODS: Record<string, [Method, ParamSpec]> = {
   plexus_getMessage: [getMessage, { max: 1, required: 1 }],
   plexus_getMessagesByTx: [getMessagesByTx, { max: 2, required: 2 }],
   plexus_retryMessage: [retryMessage, { max: 2, required: 1 }],
+  plexus_listMessages: [listMessages, { max: 1, required: 0 }],
+  plexus_listBundles: [listBundles, { max: 1, required: 0 }],
+  plexus_listDeposits: [listDeposits, { max: 1, required: 0 }],
+  plexus_listWithdrawals: [listWithdrawals, { max: 1, required: 0 }],
+  plexus_getWithdrawal: [getWithdrawal, { max: 1, required: 1 }],
   debug_traceCall: [traceCall, { max: 3, required: 1 }],
   debug_traceTransaction: [traceTransaction, { max: 2, required: 1 }],
 }

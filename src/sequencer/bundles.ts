@@ -136,6 +136,25 @@ export class BundleQueue {
     return this.decided.get(id)
   }
 
+  /**
+   * Bundles newest first: those still waiting (newest submission first), then decided
+   * ones (most recently decided first), optionally only those in `status`.
+   */
+  list(limit: number, status?: BundleStatus['status']): { id: Hex; status: BundleStatus }[] {
+    const out: { id: Hex; status: BundleStatus }[] = []
+    if (status === undefined || status === 'pending') {
+      for (const id of [...this.pending.keys()].reverse()) {
+        if (out.length >= limit) return out
+        out.push({ id, status: this.get(id)! })
+      }
+    }
+    for (const [id, decided] of [...this.decided.entries()].reverse()) {
+      if (out.length >= limit) break
+      if (status === undefined || decided.status === status) out.push({ id, status: decided })
+    }
+    return out
+  }
+
   private decide(id: Hex, status: BundleStatus): void {
     this.pending.delete(id)
     this.decided.set(id, status)

@@ -3,6 +3,7 @@ import type { Chain } from '../execution/chain.js'
 import { toData, toQuantity } from '../primitives/hex.js'
 import type { Lifecycle } from '../primitives/lifecycle.js'
 import type { Logger } from '../primitives/logger.js'
+import type { BridgeTransfersContext } from './bridgeTransfers.js'
 import type { L1Deployment, ChainRegistration } from './l1/deploy.js'
 import type { L1Tracker } from './l1/l1Tracker.js'
 import type { L1Signer } from './l1/l1Transactions.js'
@@ -82,19 +83,43 @@ export class ChainSettlement implements Lifecycle {
     return l1AddressesOf(o.deployment.l1ChainId, o.l1RpcUrl, o.deployment.contracts, o.registration)
   }
 
+  /** Where deposits and withdrawals of this chain are read from (plexus_listDeposits …). */
+  bridgeTransfers(): BridgeTransfersContext {
+    const o = this.options
+    return {
+      chain: this.chain,
+      chainId: o.chainId,
+      l1: o.tracker.client,
+      portal: o.deployment.contracts.Portal,
+      oracle: o.deployment.contracts.OutputOracle,
+      registry: o.deployment.contracts.ChainRegistry,
+      l1StartBlock: o.registration.registeredAtBlock,
+    }
+  }
+
   /** `plexus_syncStatus`: unsafe (produced), safe (batched on L1), finalized (batched in a finalized L1 block). */
   async syncStatus(): Promise<Record<string, unknown>> {
     const tracker = this.options.tracker
     const l1Head = tracker.head()
     const finalized = await l1Finalized(tracker.client)
+    const unsafe = this.chain.headHeader().number
+    const safe = this.safeHead()
+    const latestOutput = this.proposer.latestProposed()
+    const interval = this.options.outputIntervalBlocks
+    const nextOutput = (latestOutput / interval + 1n) * interval
     return {
       mode: 'sequencer',
-      unsafe: headRef(this.chain, this.chain.headHeader().number),
-      safe: headRef(this.chain, this.safeHead()),
+      unsafe: headRef(this.chain, unsafe),
+      safe: headRef(this.chain, safe),
       finalized: headRef(this.chain, finalized === undefined ? 0n : this.options.batcher.safeHeadAt(this.options.chainId, finalized)),
       l1: l1Head ? { number: toQuantity(l1Head.number), hash: l1Head.hash } : null,
-      latestOutput: toQuantity(this.proposer.latestProposed()),
+      latestOutput: toQuantity(latestOutput),
       outputMismatches: [],
+      // What settlement still owes L1: blocks not yet in a batch on L1, and the next output root.
+      unbatchedBlocks: toQuantity(unsafe > safe ? unsafe - safe : 0n),
+      outputInterval: toQuantity(interval),
+      nextOutput: toQuantity(nextOutput),
+      outputDue: nextOutput <= safe,
     }
   }
 }

@@ -20,6 +20,8 @@ export interface TestNetworkOptions {
   da?: DataAvailability
   /** Keep the datadir on stop (restart tests). */
   keep?: boolean
+  /** Serve the web dashboard on a free port (network.dashboardUrl). */
+  dashboard?: boolean
 }
 
 /** A whole network in this process: embedded anvil and rollups on free 127.0.0.1 ports. */
@@ -34,6 +36,7 @@ export async function startTestNetwork(opts: TestNetworkOptions = {}): Promise<T
     l1: devL1Options({ embedded: { port: 0, blockTimeSeconds: opts.l1BlockTimeSeconds ?? 1 }, pollMs: 200 }),
     chains,
     da: opts.da ?? 'calldata',
+    ...(opts.dashboard ? { dashboard: { host: '127.0.0.1', port: 0 } } : {}),
     // PLEXUS_TEST_LOG=debug shows the network's logs when a test needs explaining.
     logger: process.env.PLEXUS_TEST_LOG ? createLogger(process.env.PLEXUS_TEST_LOG as LogLevel) : silentLogger(),
   })

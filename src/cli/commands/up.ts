@@ -21,8 +21,14 @@ export interface UpOptions {
   da?: DataAvailability
   l1Beacon?: string
   host?: string
+  /** Port of the web dashboard (default 8420); `dashboard: false` turns it off (--no-dashboard). */
+  dashboardPort?: number
+  dashboard?: boolean
   logLevel?: LogLevel
 }
+
+/** The dashboard's default port. */
+export const DEFAULT_DASHBOARD_PORT = 8420
 
 /**
  * `plexus up`: the default network — an L1 (embedded anvil, or `--l1-rpc`) and rollups
@@ -59,6 +65,7 @@ export async function up(opts: UpOptions): Promise<void> {
     }),
     chains,
     ...(opts.da !== undefined ? { da: opts.da } : {}),
+    ...(opts.dashboard === false ? {} : { dashboard: { host, port: opts.dashboardPort ?? DEFAULT_DASHBOARD_PORT } }),
     logger,
   })
 
@@ -68,6 +75,7 @@ export async function up(opts: UpOptions): Promise<void> {
     '  Plexus network is up',
     `  L1 (chain ${network.deployment.l1ChainId})${' '.repeat(10)}${network.l1Url}${opts.l1Rpc ? '' : '  (embedded anvil)'}`,
     ...network.nodes.map((n) => `  L2 chain ${n.chain.chainId}           ${n.rpcUrl()}`),
+    ...(network.dashboardUrl ? [`  Dashboard               ${network.dashboardUrl}`] : []),
     `  L1 contracts            ${Object.entries(network.deployment.contracts).map(([k, v]) => `${k} ${v}`).join(', ')}`,
     `  Data                    ${eph ? `${datadir} (ephemeral)` : datadir}`,
     '',

@@ -5,10 +5,15 @@ import type { RpcApi } from '../api.js'
 import { UnsupportedSubscriptionError } from '../errors.js'
 import { formatHeader, formatPendingTransaction } from '../format.js'
 import { blockLogs, parseLogCriteria } from '../logs.js'
+import { formatMessage, networkOf } from '../plexus/network.js'
 import { parseSubscriptionName } from '../subscriptions.js'
 import type { RpcContext } from '../types.js'
 
-/** eth_subscribe: newHeads, logs (with a filter), newPendingTransactions (hashes, or full txs with `true`). */
+/**
+ * eth_subscribe: newHeads, logs (with a filter), newPendingTransactions (hashes, or full
+ * txs with `true`), and the network's plexus_messages (a message each time one is sent,
+ * relayed, fails or is retried).
+ */
 export function subscribe(api: RpcApi, params: unknown[], ctx: RpcContext): Hex {
   const kind = parseSubscriptionName(params)
   switch (kind) {
@@ -27,6 +32,10 @@ export function subscribe(api: RpcApi, params: unknown[], ctx: RpcContext): Hex 
       return api.subscriptions.add(ctx, (emit) =>
         api.pool.onPending((ptx) => emit(full ? formatPendingTransaction(ptx) : ptx.hash)),
       )
+    }
+    case 'plexus_messages': {
+      const network = networkOf(api, 'eth_subscribe("plexus_messages")')
+      return api.subscriptions.add(ctx, (emit) => network.onMessage((m) => emit(formatMessage(m))))
     }
     default:
       throw new UnsupportedSubscriptionError('eth', kind)

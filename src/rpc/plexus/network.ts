@@ -14,6 +14,7 @@ export function networkOf(api: RpcApi, method: string): NetworkApi {
 export function formatMessage(m: TrackedMessage): Record<string, unknown> {
   return {
     msgHash: m.msgHash,
+    index: m.index,
     status: m.status,
     source: toQuantity(m.source),
     destination: toQuantity(m.destination),

@@ -1,0 +1,159 @@
+import { type Hex, type Transaction, type TransactionReceipt } from 'viem'
+import { decodeCall, decodeLog, decodeRevert, type DecodedCall } from '../net/abis'
+import type { ChainConn, Network } from '../net/network'
+import type { RpcMessage } from '../net/registry'
+import { append, h, type Child } from '../ui/dom'
+import { address, amount, argValue, badge, dateTime, fields, hex, num, routes } from '../ui/format'
+import { messageStatus } from '../ui/messageStatus'
+
+/** geth's callTracer frame. */
+interface CallFrame {
+  type: string
+  from: Hex
+  to?: Hex
+  value?: Hex
+  gas: Hex
+  gasUsed: Hex
+  input: Hex
+  output?: Hex
+  error?: string
+  revertReason?: string
+  calls?: CallFrame[]
+}
+
+/**
+ * A transaction: status and revert reason, the decoded call, decoded logs, the internal
+ * calls (callTracer), and the cross-chain messages it sent or relayed.
+ */
+export function txPage(el: HTMLElement, net: Network, params: Record<string, string>): void {
+  const c = net.chain(Number(params.chain))
+  if (!c) return void el.append(h('div.panel', null, h('h2', null, `Chain ${params.chain} is not part of this network`)))
+  const hash = params.hash as Hex
+  el.append(h('p.muted', null, 'Loading transaction …'))
+  void load(el, net, c, hash)
+}
+
+async function load(el: HTMLElement, net: Network, c: ChainConn, hash: Hex): Promise<void> {
+  let tx: Transaction
+  try {
+    tx = await c.client.getTransaction({ hash })
+  } catch {
+    el.replaceChildren(h('div.panel', null, h('h2', null, 'Transaction not found'), h('p.muted', null, `${hash} is not on ${c.name}. `, h('a', { href: routes.search(hash) }, 'Search every chain'))))
+    return
+  }
+  const [receipt, trace, sent] = await Promise.all([
+    c.client.getTransactionReceipt({ hash }).catch(() => undefined),
+    c.client.request({ method: 'debug_traceTransaction' as never, params: [hash, { tracer: 'callTracer' }] as never }).catch(() => undefined) as Promise<CallFrame | undefined>,
+    c.kind === 'l2'
+      ? (c.client.request({ method: 'plexus_getMessagesByTx' as never, params: [`0x${c.id.toString(16)}`, hash] as never }).catch(() => []) as Promise<RpcMessage[]>)
+      : Promise.resolve([] as RpcMessage[]),
+  ])
+  const block = receipt ? await c.client.getBlock({ blockHash: receipt.blockHash }).catch(() => undefined) : undefined
+  const call = decodeCall(tx.to, tx.input)
+  const symbol = net.symbol(c.id)
+  const reverted = receipt?.status === 'reverted'
+  const reason = reverted ? (trace?.revertReason ?? decodeRevert(trace?.output) ?? trace?.error ?? 'execution reverted') : undefined
+  const isDeposit = (tx.typeHex as string) === '0x7e' || (tx.type as string) === 'deposit'
+
+  // Messages this transaction relayed: RelayedMessage logs name their hashes.
+  const relayed = (receipt?.logs ?? [])
+    .map((l) => decodeLog(l.address, l.topics, l.data))
+    .filter((d) => d?.eventName === 'RelayedMessage')
+    .map((d) => d!.args.find((a) => a.name === 'messageHash' || a.name === 'msgHash')?.value as Hex | undefined)
+    .filter((x): x is Hex => !!x)
+
+  el.replaceChildren()
+  append(el, [
+    h('div.page-head', null, h('h1', null, 'Transaction'), h('a.sub', { href: routes.chain(c.id) }, c.name), isDeposit ? badge('deposit from L1', 'info') : null),
+    h(
+      'section.panel',
+      null,
+      fields([
+        ['Hash', hex(tx.hash, undefined, { full: true })],
+        ['Status', receipt ? (reverted ? badge('reverted', 'bad') : badge('success', 'ok')) : badge('pending', 'warn')],
+        ...(reason ? ([['Revert reason', h('div.reason', { 'data-revert': '' }, reason)]] as [string, Child][]) : []),
+        ['Block', receipt ? h('span', null, h('a.mono', { href: routes.block(c.id, receipt.blockNumber) }, num(receipt.blockNumber)), block ? h('span.muted', null, `  ${dateTime(block.timestamp)}`) : null) : '—'],
+        ['From', address(tx.from, c.id)],
+        ['To', tx.to ? address(tx.to, c.id) : receipt?.contractAddress ? h('span', null, 'new contract ', address(receipt.contractAddress, c.id)) : '—'],
+        ['Value', amount(tx.value, symbol)],
+        ['Fee', receipt ? feeOf(receipt, symbol) : '—'],
+        ['Gas used', receipt ? `${num(receipt.gasUsed)} of ${num(tx.gas)}` : '—'],
+        ['Nonce · type', `${tx.nonce ?? '—'} · ${tx.typeHex ?? tx.type}`],
+      ]),
+    ),
+    h('section.panel', null, h('h2', null, 'Call'), callView(call, tx.input, c.id)),
+    sent.length || relayed.length
+      ? h(
+          'section.panel',
+          null,
+          h('h2', null, 'Cross-chain messages'),
+          h(
+            'div.table-wrap',
+            null,
+            h(
+              'table',
+              null,
+              h('thead', null, h('tr', null, h('th', null, 'Message'), h('th', null, ''), h('th', null, 'Route'), h('th', null, 'Status'))),
+              h(
+                'tbody',
+                null,
+                sent.map((m) => h('tr', null, h('td', null, hex(m.msgHash, routes.message(m.msgHash))), h('td', null, 'sent'), h('td', null, `${Number(m.source)} → ${Number(m.destination)}`), h('td', null, messageStatus(m)))),
+                relayed.map((hash) => h('tr', null, h('td', null, hex(hash, routes.message(hash))), h('td', null, 'relayed here'), h('td', null, `→ ${c.id}`), h('td', null, badge('relayed', 'ok')))),
+              ),
+            ),
+          ),
+        )
+      : null,
+    h('section.panel', null, h('h2', null, `Logs (${receipt?.logs.length ?? 0})`), logsView(receipt, c.id)),
+    h('section.panel', null, h('h2', null, 'Internal calls'), trace ? h('div.calltree', null, h('ul', null, frameView(trace, c.id, symbol))) : h('p.empty', null, 'No trace (the node did not trace this transaction).')),
+  ])
+}
+
+function feeOf(r: TransactionReceipt, symbol: string): string {
+  const l1Fee = (r as unknown as { l1Fee?: bigint | Hex }).l1Fee
+  const l2 = r.gasUsed * r.effectiveGasPrice
+  const l1 = l1Fee === undefined || l1Fee === null ? 0n : BigInt(l1Fee)
+  return l1 > 0n ? `${amount(l2 + l1, symbol, 18, 9)} (L1 data ${amount(l1, symbol, 18, 9)})` : amount(l2, symbol, 18, 9)
+}
+
+function callView(call: DecodedCall | undefined, input: Hex, chainId: number): Child {
+  if (input === '0x') return h('p.muted', null, 'Plain transfer (no calldata).')
+  if (!call) return h('div', null, h('p.muted', null, 'Unknown function: no known ABI matches its selector.'), h('div.mono.wrap', null, input.length > 400 ? `${input.slice(0, 400)}…` : input))
+  return h('div', null, h('p', null, h('span.tag', null, call.contract), h('strong.mono', null, `${call.functionName}(…)`)), argsTable(call.args, chainId))
+}
+
+function argsTable(args: { name: string; type: string; value: unknown }[], chainId: number): Child {
+  if (args.length === 0) return null
+  return fields(args.map((a) => [`${a.name} ${a.type ? `(${a.type})` : ''}`, argValue(a.value, chainId)]))
+}
+
+function logsView(receipt: TransactionReceipt | undefined, chainId: number): Child {
+  if (!receipt || receipt.logs.length === 0) return h('p.empty', null, 'No logs.')
+  return receipt.logs.map((l) => {
+    const d = decodeLog(l.address, l.topics, l.data)
+    return h(
+      'div.panel',
+      { style: 'margin-bottom:8px;padding:12px' },
+      h('p', { style: 'margin:0 0 6px' }, h('span.muted', null, `#${l.logIndex} `), address(l.address, chainId), ' ', d ? h('strong.mono', null, d.eventName) : h('span.muted', null, 'unknown event')),
+      d ? argsTable(d.args, chainId) : h('div.mono.wrap.muted', null, [...l.topics, l.data].join('\n')),
+    )
+  })
+}
+
+function frameView(f: CallFrame, chainId: number, symbol: string): HTMLElement {
+  const call = decodeCall(f.to, f.input)
+  const value = f.value && BigInt(f.value) > 0n ? ` · ${amount(BigInt(f.value), symbol)}` : ''
+  const failed = f.error !== undefined
+  return h(
+    'li',
+    null,
+    h('span.badge', null, f.type.toLowerCase()),
+    ' ',
+    address(f.to, chainId),
+    ' ',
+    h('strong', null, call ? `${call.functionName}(${call.args.map((a) => a.name).join(', ')})` : f.input === '0x' ? 'transfer' : f.input.slice(0, 10)),
+    h('span.muted', null, `${value} · gas ${num(BigInt(f.gasUsed))}`),
+    failed ? h('span.fail', null, ` ✕ ${f.revertReason ?? decodeRevert(f.output) ?? f.error}`) : null,
+    f.calls?.length ? h('ul', null, f.calls.map((x) => frameView(x, chainId, symbol))) : null,
+  )
+}
