@@ -37,9 +37,9 @@ export function chainCard(c: ChainConn, slotTimeMs: number | undefined): { el: H
               h('div', { title: 'blocks produced but not yet in a batch on L1' }, h('span', null, 'To batch'), h('span', null, s?.unbatchedBlocks ? `${num(BigInt(s.unbatchedBlocks))} blk` : '—')),
               h(
                 'div',
-                { title: 'the newest output root on L1, and the next one' },
+                { title: s?.nextOutput ? `newest output root on L1; the next covers block ${n(s.nextOutput)}${s.outputDue ? ' and is due now' : ''}` : 'newest output root on L1' },
                 h('span', null, 'Output'),
-                h('span', null, s ? `${n(s.latestOutput)}${s.nextOutput ? ` → ${n(s.nextOutput)}` : ''}${s.outputDue ? ' ·due' : ''}` : '—'),
+                h('span', null, s ? n(s.latestOutput) : '—'),
               ),
             ]
           : null,

@@ -7,15 +7,20 @@ export function short(hex: string, keep = 6): string {
   return hex.length <= 2 + keep * 2 + 1 ? hex : `${hex.slice(0, 2 + keep)}…${hex.slice(-keep)}`
 }
 
+/** Two overlapping squares, drawn (no icon font: system fonts lack a copy glyph). */
+const COPY_ICON =
+  '<svg width="12" height="12" viewBox="0 0 16 16" fill="none" stroke="currentColor" stroke-width="1.6" aria-hidden="true"><rect x="5" y="5" width="9" height="9" rx="2"/><path d="M11 5V3.5A1.5 1.5 0 0 0 9.5 2h-6A1.5 1.5 0 0 0 2 3.5v6A1.5 1.5 0 0 0 3.5 11H5"/></svg>'
+
 /** A copy-to-clipboard button for `value`. */
 export function copyButton(value: string): HTMLElement {
-  const btn = h('button.copy', { type: 'button', title: 'Copy', 'aria-label': 'Copy', 'data-copy': value }, '⧉')
+  const btn = h('button.copy', { type: 'button', title: 'Copy', 'aria-label': 'Copy', 'data-copy': value })
+  btn.innerHTML = COPY_ICON
   btn.addEventListener('click', (e) => {
     e.preventDefault()
     e.stopPropagation()
     void navigator.clipboard?.writeText(value).then(() => {
-      btn.textContent = '✓'
-      setTimeout(() => (btn.textContent = '⧉'), 900)
+      btn.classList.add('copied')
+      setTimeout(() => btn.classList.remove('copied'), 900)
     })
   })
   return btn

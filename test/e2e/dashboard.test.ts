@@ -1,0 +1,161 @@
+import assert from 'node:assert/strict'
+import { existsSync, mkdirSync } from 'node:fs'
+import path from 'node:path'
+import { after, before, describe, it } from 'node:test'
+import { fileURLToPath } from 'node:url'
+import { chromium, type Browser, type Page } from 'playwright-core'
+import { createPublicClient, createWalletClient, defineChain, encodeFunctionData, http, parseAbi, parseEther, type Hex, type PublicClient } from 'viem'
+import { privateKeyToAccount, type PrivateKeyAccount } from 'viem/accounts'
+import { devAccounts } from '../../src/execution/genesis.js'
+import { PREDEPLOYS } from '../../src/execution/predeploys.js'
+import { loadArtifact } from '../helpers/artifacts.js'
+import { startTestNetwork, type TestNetwork } from '../helpers/network.js'
+import { rpc, waitFor } from '../helpers/node.js'
+
+/** Debian's chromium (scripts/install-debian-deps.sh installs it). */
+const CHROMIUM = process.env.PLEXUS_CHROMIUM ?? '/usr/bin/chromium'
+const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run']
+const SHOTS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../test-results/dashboard')
+
+const ethBridgeAbi = parseAbi(['function sendETH(address to, uint256 chainId) payable returns (bytes32)'])
+const messengerAbi = parseAbi(['function sendMessage(uint256 destination, address target, bytes message) returns (bytes32)'])
+const probeAbi = loadArtifact('MessageProbe').abi
+
+describe('web dashboard (chromium)', () => {
+  let net: TestNetwork
+  let browser: Browser
+  let page: Page
+  let dashboard: string
+  const clients: Record<number, PublicClient> = {}
+
+  async function send(chainId: number, account: PrivateKeyAccount, req: { to?: Hex; data?: Hex; value?: bigint }): Promise<Hex> {
+    const url = net.l2Url(chainId)
+    const chain = defineChain({ id: chainId, name: `L2 ${chainId}`, nativeCurrency: { name: 'Ether', symbol: 'ETH', decimals: 18 }, rpcUrls: { default: { http: [url] } } })
+    const hash = await createWalletClient({ account, chain, transport: http(url) }).sendTransaction({ ...req, account, chain } as never)
+    const receipt = await clients[chainId]!.waitForTransactionReceipt({ hash, pollingInterval: 50 })
+    assert.equal(receipt.status, 'success', `tx ${hash} on ${chainId}`)
+    return hash
+  }
+
+  async function shot(name: string, p: Page = page): Promise<void> {
+    await p.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true })
+  }
+
+  before(async () => {
+    if (!existsSync(CHROMIUM)) {
+      throw new Error(`chromium not found at ${CHROMIUM}: the browser tests drive Debian's chromium; install it with \`bash scripts/install-debian-deps.sh\` (as root)`)
+    }
+    mkdirSync(SHOTS, { recursive: true })
+    net = await startTestNetwork({ chainIds: [901, 902], dashboard: true })
+    dashboard = net.network.dashboardUrl!
+    for (const id of [901, 902]) clients[id] = createPublicClient({ transport: http(net.l2Url(id)), cacheTime: 0 }) as PublicClient
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS })
+    page = await browser.newPage({ viewport: { width: 1280, height: 900 } })
+    page.on('pageerror', (err) => console.error('page error:', err.message))
+  })
+  after(async () => {
+    await browser?.close()
+    await net?.stop()
+  })
+
+  it('lists every chain, L1 included, with heads that advance live', async () => {
+    await page.goto(`${dashboard}/`)
+    for (const id of [900, 901, 902]) await page.locator(`[data-chain="${id}"] [data-head]`).waitFor()
+    const headOf = async (id: number) => BigInt((await page.locator(`[data-chain="${id}"] [data-head]`).getAttribute('data-head')) || '0')
+    const first = await headOf(902)
+    // No reload: the page follows newHeads over the WebSocket.
+    // (Expressions as strings: they run in the page, whose DOM types this tsconfig does not load.)
+    await page.waitForFunction(`BigInt(document.querySelector('[data-chain="902"] [data-head]')?.getAttribute('data-head') || '0') > ${first + 2n}n`, null, { timeout: 15_000 })
+    assert.ok((await headOf(902)) > first + 2n)
+    // The safe head arrives from plexus_syncStatus once a batch is on L1.
+    await page.waitForFunction(`/\\d/.test(document.querySelector('[data-chain="901"] [data-safe]')?.textContent ?? '')`, null, { timeout: 20_000 })
+    assert.match(await page.locator('[data-chain="900"]').innerText(), /L1/)
+    await shot('network')
+    const phone = await browser.newPage({ viewport: { width: 390, height: 844 }, isMobile: true })
+    await phone.goto(`${dashboard}/`)
+    await phone.locator('[data-chain="902"] [data-head]').waitFor()
+    await shot('network-phone', phone)
+    await phone.close()
+  })
+
+  it('finds a transaction by its hash on any chain and shows it decoded', async () => {
+    const sender = privateKeyToAccount(devAccounts()[6]!.privateKey)
+    const hash = await send(902, sender, { to: PREDEPLOYS.SuperchainETHBridge, data: encodeFunctionData({ abi: ethBridgeAbi, functionName: 'sendETH', args: [sender.address, 901n] }), value: parseEther('0.1') })
+    await page.goto(`${dashboard}/`)
+    await page.fill('input[type=search]', hash)
+    await page.press('input[type=search]', 'Enter')
+    await page.waitForURL((u) => u.hash === `#/chain/902/tx/${hash}`, { timeout: 15_000 })
+    await page.getByRole('heading', { name: 'Internal calls' }).waitFor()
+    const text = await page.locator('main').innerText()
+    assert.match(text, /success/)
+    assert.match(text, /sendETH/, 'the call is decoded with the predeploy ABI')
+    assert.match(text, /SentMessage/, 'the messenger log is decoded')
+    assert.match(text, /Cross-chain messages/)
+    await shot('transaction')
+  })
+
+  it('bridges ETH 901 → 902 with a dev account in one click, and the tracker reaches "arrived"', async () => {
+    const account0 = devAccounts()[0]!.address
+    const before = await clients[902]!.getBalance({ address: account0 })
+    await page.goto(`${dashboard}/#/bridge`)
+    await page.waitForFunction(`document.getElementById('account')?.value === 'dev:0'`, null, { timeout: 15_000 })
+    await page.selectOption('#from', '901')
+    await page.selectOption('#to', '902')
+    await page.fill('#amount', '0.25')
+    await page.locator('#send:not([disabled])').click()
+    await page.locator('#tracker[data-stage="arrived"]').waitFor({ timeout: 30_000 })
+    const after = await clients[902]!.getBalance({ address: account0 })
+    assert.equal(after - before, parseEther('0.25'), 'the destination balance grew by the amount')
+    assert.match(await page.locator('#tracker').innerText(), /Relayed on Plexus 902/)
+    await shot('bridge')
+  })
+
+  it('shows a failed message with its reason, and the retry button relays it', async () => {
+    const deployer = privateKeyToAccount(devAccounts()[7]!.privateKey)
+    const artifact = loadArtifact('MessageProbe')
+    const url = net.l2Url(902)
+    const chain = defineChain({ id: 902, name: 'L2 902', nativeCurrency: { name: 'Ether', symbol: 'ETH', decimals: 18 }, rpcUrls: { default: { http: [url] } } })
+    const deploy = await createWalletClient({ account: deployer, chain, transport: http(url) }).deployContract({ abi: artifact.abi, bytecode: artifact.bytecode, account: deployer, chain })
+    const probe = (await clients[902]!.waitForTransactionReceipt({ hash: deploy, pollingInterval: 50 })).contractAddress!
+    await send(902, deployer, { to: probe, data: encodeFunctionData({ abi: probeAbi, functionName: 'setClosed', args: [true] }) })
+    const sender = privateKeyToAccount(devAccounts()[8]!.privateKey)
+    const tx = await send(901, sender, {
+      to: PREDEPLOYS.L2ToL2CrossDomainMessenger,
+      data: encodeFunctionData({ abi: messengerAbi, functionName: 'sendMessage', args: [902n, probe, encodeFunctionData({ abi: probeAbi, functionName: 'receiveValue', args: [7n] })] }),
+    })
+    const [msg] = await rpc<{ msgHash: Hex }[]>(net.l2Url(901), 'plexus_getMessagesByTx', ['0x385', tx])
+
+    await page.goto(`${dashboard}/#/messages`)
+    const row = page.locator(`tr[data-msg="${msg!.msgHash}"][data-status="failed"]`)
+    await row.waitFor({ timeout: 20_000 })
+    assert.match(await row.innerText(), /probe: closed/)
+    await shot('messages')
+    await row.locator(`a[href="#/message/${msg!.msgHash}"]`).first().click()
+    const failure = page.locator('[data-failure]')
+    await failure.waitFor()
+    assert.match(await failure.innerText(), /probe: closed/)
+    await shot('message-failed')
+
+    await send(902, deployer, { to: probe, data: encodeFunctionData({ abi: probeAbi, functionName: 'setClosed', args: [false] }) })
+    await page.click('#retry')
+    // The plexus_messages subscription moves the page to relayed without a reload.
+    await page.locator('.page-head [data-status="relayed"]').waitFor({ timeout: 20_000 })
+    await waitFor(async () => (await clients[902]!.readContract({ address: probe, abi: probeAbi, functionName: 'lastValue' })) === 7n, 10_000, 'the retried relay ran')
+  })
+
+  it('renders the chain, block and address pages', async () => {
+    const account0 = devAccounts()[0]!.address
+    await page.goto(`${dashboard}/#/chain/901`)
+    await page.getByRole('heading', { name: 'Latest blocks' }).waitFor()
+    await shot('chain')
+    await page.goto(`${dashboard}/#/chain/901/block/3`)
+    await page.getByRole('heading', { name: 'Block 3' }).waitFor()
+    assert.match(await page.locator('main').innerText(), /deposit/, 'every rollup block opens with the L1-info deposit')
+    await shot('block')
+    await page.goto(`${dashboard}/#/address/${account0}`)
+    await page.locator('tr[data-chain="902"]').waitFor()
+    await page.getByRole('heading', { name: /Cross-chain messages/ }).waitFor()
+    assert.match(await page.locator('tr[data-chain="902"]').innerText(), /ETH/)
+    await shot('address')
+  })
+})
