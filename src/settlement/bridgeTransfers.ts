@@ -121,7 +121,7 @@ export async function listDeposits(ctx: BridgeTransfersContext, q: { address?: H
     out.push({
       l1TxHash: log.transactionHash!,
       l1BlockNumber: log.blockNumber!,
-      from: tx.from.toString() as Hex,
+      from: toData(tx.from),
       to: tx.to ? (tx.to.toString() as Hex) : null,
       mint: tx.mint,
       value: tx.value,

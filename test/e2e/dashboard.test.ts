@@ -110,6 +110,44 @@ describe('web dashboard (chromium)', () => {
     await shot('bridge')
   })
 
+  it('deposits ETH from L1 to 902 through the same page, to "arrived"', async () => {
+    const account0 = devAccounts()[0]!.address
+    const before = await clients[902]!.getBalance({ address: account0 })
+    await page.goto(`${dashboard}/#/bridge`)
+    await page.waitForFunction(`document.getElementById('account')?.value === 'dev:0'`, null, { timeout: 15_000 })
+    await page.selectOption('#from', '900')
+    await page.selectOption('#to', '902')
+    await page.fill('#amount', '0.5')
+    await page.locator('#send:not([disabled])').click()
+    await page.locator('#tracker[data-stage="arrived"]').waitFor({ timeout: 60_000 })
+    assert.equal((await clients[902]!.getBalance({ address: account0 })) - before, parseEther('0.5'))
+    await shot('bridge-deposit')
+  })
+
+  it('withdraws 901 → L1: the tracker offers prove, shows when it is finalizable, and finalizes', async () => {
+    const account1 = devAccounts()[1]!
+    const l1 = createPublicClient({ transport: http(net.l1Url), cacheTime: 0 })
+    await page.goto(`${dashboard}/#/bridge`)
+    await page.waitForFunction(`document.getElementById('account')?.value === 'dev:0'`, null, { timeout: 15_000 })
+    await page.selectOption('#account', 'dev:1')
+    await page.selectOption('#from', '901')
+    await page.selectOption('#to', '900')
+    await page.fill('#amount', '0.2')
+    await page.locator('#send:not([disabled])').click()
+    await page.locator('#tracker[data-stage="ready-to-prove"]').waitFor({ timeout: 90_000 })
+    await shot('bridge-withdrawal-prove')
+    await page.click('#prove')
+    await page.locator('#tracker[data-stage="finalizable"]').waitFor({ timeout: 60_000 })
+    assert.match(await page.locator('#tracker').innerText(), /finalizable at/)
+    const before = await l1.getBalance({ address: account1.address })
+    await page.click('#finalize')
+    await page.locator('#tracker[data-stage="arrived"]').waitFor({ timeout: 60_000 })
+    const after = await l1.getBalance({ address: account1.address })
+    // Finalizing costs L1 gas, paid by the same account: more than 0.19 ETH arrived.
+    assert.ok(after - before > parseEther('0.19'), `L1 balance grew by ${after - before}`)
+    await shot('bridge-withdrawal')
+  })
+
   it('shows a failed message with its reason, and the retry button relays it', async () => {
     const deployer = privateKeyToAccount(devAccounts()[7]!.privateKey)
     const artifact = loadArtifact('MessageProbe')

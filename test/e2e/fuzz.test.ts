@@ -317,6 +317,11 @@ function corpus(): Call[] {
     { method: 'plexus_getMessage', params: [`0x${'22'.repeat(32)}`] },
     { method: 'plexus_getMessagesByTx', params: ['0x385', `0x${'33'.repeat(32)}`] },
     { method: 'plexus_retryMessage', params: [`0x${'44'.repeat(32)}`] },
+    { method: 'plexus_listMessages', params: [{ status: 'failed', limit: 10, order: 'asc' }] },
+    { method: 'plexus_listBundles', params: [{ status: 'included', limit: 5 }] },
+    { method: 'plexus_listDeposits', params: [{ address: a, limit: 5 }] },
+    { method: 'plexus_listWithdrawals', params: [{ address: a }] },
+    { method: 'plexus_getWithdrawal', params: [`0x${'55'.repeat(32)}`] },
     { method: 'debug_traceCall', params: [callObj, 'latest', { tracer: 'callTracer', tracerConfig: { withLog: true } }] },
     { method: 'debug_traceTransaction', params: [tx, { tracer: 'callTracer' }] },
   ]
@@ -335,6 +340,11 @@ const EXPECTED_TO_FAIL = new Set([
   'plexus_getMessage',
   'plexus_getMessagesByTx',
   'plexus_retryMessage',
+  'plexus_listMessages',
+  'plexus_listBundles',
+  'plexus_listDeposits',
+  'plexus_listWithdrawals',
+  'plexus_getWithdrawal',
 ])
 
 // ------------------------------------------------------------------ mutations

@@ -29,7 +29,10 @@ async function boot(): Promise<void> {
           onsubmit: (e: Event) => {
             e.preventDefault()
             const q = search.value.trim()
-            if (q) location.hash = routes.search(q)
+            if (!q) return
+            location.hash = routes.search(q)
+            search.value = ''
+            search.blur()
           },
         },
         search,

@@ -37,7 +37,9 @@ export function hex(value: string, href?: string, opts: { keep?: number; full?: 
 export function address(value: string | null | undefined, chainId?: number): Child {
   if (!value) return h('span.muted', null, '—')
   const name = contractName(value)
-  return h('span.addr', null, name ? h('span.tag', null, name) : null, hex(value, routes.address(value, chainId)))
+  // A known contract shows its name (the address on hover, and copyable).
+  if (name) return h('span.addr', null, h('a.tag', { href: routes.address(value, chainId), title: value }, name), copyButton(value))
+  return h('span.addr', null, hex(value, routes.address(value, chainId)))
 }
 
 export const routes = {
