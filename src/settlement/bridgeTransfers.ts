@@ -5,6 +5,7 @@ import type { Chain } from '../execution/chain.js'
 import { PREDEPLOYS } from '../execution/predeploys.js'
 import { BaseError } from '../primitives/errors.js'
 import { hexToBytes, toData } from '../primitives/hex.js'
+import type { WithdrawalTransaction } from './actions/bridge.js'
 import { depositFromLog, TRANSACTION_DEPOSITED_EVENT } from './deposits.js'
 import { abiOf } from './l1/abis.js'
 import { hashOutputRoot, outputAt, type OutputRootProof } from './outputRoot.js'
@@ -49,14 +50,7 @@ export interface DepositRecord {
  */
 export type WithdrawalStage = 'initiated' | 'ready-to-prove' | 'proven' | 'finalizable' | 'finalized'
 
-export interface WithdrawalTx {
-  nonce: bigint
-  sender: Hex
-  target: Hex
-  value: bigint
-  gasLimit: bigint
-  data: Hex
-}
+type WithdrawalTx = WithdrawalTransaction
 
 export interface WithdrawalRecord {
   withdrawalHash: Hex

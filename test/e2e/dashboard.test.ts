@@ -37,6 +37,28 @@ describe('web dashboard (chromium)', () => {
     return hash
   }
 
+  /** Opens the bridge, fills it in and sends with one click. */
+  async function bridge(p: { account?: string; from: string; to: string; amount: string }): Promise<void> {
+    await page.goto(`${dashboard}/#/bridge`)
+    await page.waitForFunction(`document.getElementById('account')?.value === 'dev:0'`, null, { timeout: 15_000 })
+    if (p.account) await page.selectOption('#account', p.account)
+    await page.selectOption('#from', p.from)
+    await page.selectOption('#to', p.to)
+    await page.fill('#amount', p.amount)
+    await page.locator('#send:not([disabled])').click()
+  }
+
+  /** Waits for the bridge tracker to reach `stage`; on timeout the error says where it stands. */
+  async function trackerAt(stage: string, timeout: number): Promise<void> {
+    try {
+      await page.locator(`#tracker[data-stage="${stage}"]`).waitFor({ timeout })
+    } catch (err) {
+      const now = await page.locator('#tracker').getAttribute('data-stage').catch(() => null)
+      const text = await page.locator('#bridge-form, #tracker').allInnerTexts().catch(() => [])
+      throw new Error(`tracker did not reach "${stage}" (at "${now}"):\n${text.join('\n')}`, { cause: err })
+    }
+  }
+
   async function shot(name: string, p: Page = page): Promise<void> {
     await p.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true })
   }
@@ -97,51 +119,36 @@ describe('web dashboard (chromium)', () => {
   it('bridges ETH 901 → 902 with a dev account in one click, and the tracker reaches "arrived"', async () => {
     const account0 = devAccounts()[0]!.address
     const before = await clients[902]!.getBalance({ address: account0 })
-    await page.goto(`${dashboard}/#/bridge`)
-    await page.waitForFunction(`document.getElementById('account')?.value === 'dev:0'`, null, { timeout: 15_000 })
-    await page.selectOption('#from', '901')
-    await page.selectOption('#to', '902')
-    await page.fill('#amount', '0.25')
-    await page.locator('#send:not([disabled])').click()
-    await page.locator('#tracker[data-stage="arrived"]').waitFor({ timeout: 30_000 })
+    await bridge({ from: '901', to: '902', amount: '0.25' })
+    await trackerAt('arrived', 30_000)
     const after = await clients[902]!.getBalance({ address: account0 })
     assert.equal(after - before, parseEther('0.25'), 'the destination balance grew by the amount')
     assert.match(await page.locator('#tracker').innerText(), /Relayed on Plexus 902/)
     await shot('bridge')
   })
 
-  it('deposits ETH from L1 to 902 through the same page, to "arrived"', async () => {
+  // (to 901: the withdrawal below needs ETH in 901's escrow on L1; dev balances were never deposited)
+  it('deposits ETH from L1 to 901 through the same page, to "arrived"', async () => {
     const account0 = devAccounts()[0]!.address
-    const before = await clients[902]!.getBalance({ address: account0 })
-    await page.goto(`${dashboard}/#/bridge`)
-    await page.waitForFunction(`document.getElementById('account')?.value === 'dev:0'`, null, { timeout: 15_000 })
-    await page.selectOption('#from', '900')
-    await page.selectOption('#to', '902')
-    await page.fill('#amount', '0.5')
-    await page.locator('#send:not([disabled])').click()
-    await page.locator('#tracker[data-stage="arrived"]').waitFor({ timeout: 60_000 })
-    assert.equal((await clients[902]!.getBalance({ address: account0 })) - before, parseEther('0.5'))
+    const before = await clients[901]!.getBalance({ address: account0 })
+    await bridge({ from: '900', to: '901', amount: '0.5' })
+    await trackerAt('arrived', 60_000)
+    assert.equal((await clients[901]!.getBalance({ address: account0 })) - before, parseEther('0.5'))
     await shot('bridge-deposit')
   })
 
   it('withdraws 901 → L1: the tracker offers prove, shows when it is finalizable, and finalizes', async () => {
     const account1 = devAccounts()[1]!
     const l1 = createPublicClient({ transport: http(net.l1Url), cacheTime: 0 })
-    await page.goto(`${dashboard}/#/bridge`)
-    await page.waitForFunction(`document.getElementById('account')?.value === 'dev:0'`, null, { timeout: 15_000 })
-    await page.selectOption('#account', 'dev:1')
-    await page.selectOption('#from', '901')
-    await page.selectOption('#to', '900')
-    await page.fill('#amount', '0.2')
-    await page.locator('#send:not([disabled])').click()
-    await page.locator('#tracker[data-stage="ready-to-prove"]').waitFor({ timeout: 90_000 })
+    await bridge({ account: 'dev:1', from: '901', to: '900', amount: '0.2' })
+    await trackerAt('ready-to-prove', 90_000)
     await shot('bridge-withdrawal-prove')
     await page.click('#prove')
-    await page.locator('#tracker[data-stage="finalizable"]').waitFor({ timeout: 60_000 })
+    await trackerAt('finalizable', 60_000)
     assert.match(await page.locator('#tracker').innerText(), /finalizable at/)
     const before = await l1.getBalance({ address: account1.address })
     await page.click('#finalize')
-    await page.locator('#tracker[data-stage="arrived"]').waitFor({ timeout: 60_000 })
+    await trackerAt('arrived', 60_000)
     const after = await l1.getBalance({ address: account1.address })
     // Finalizing costs L1 gas, paid by the same account: more than 0.19 ETH arrived.
     assert.ok(after - before > parseEther('0.19'), `L1 balance grew by ${after - before}`)

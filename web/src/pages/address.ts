@@ -5,7 +5,7 @@ import type { RpcDeposit, RpcWithdrawal } from '../net/registry'
 import { h, replace } from '../ui/dom'
 import { address, amount, badge, hex, num, routes } from '../ui/format'
 import { messageStatus } from '../ui/messageStatus'
-import { withdrawalStage } from './messages'
+import { fromEveryRollup, withdrawalStage } from './messages'
 
 const TRANSFER = parseAbiItem('event Transfer(address indexed from, address indexed to, uint256 value)')
 /** How far back token transfers are looked up (one eth_getLogs range). */
@@ -53,8 +53,8 @@ async function chainRow(c: ChainConn, a: Hex, token: Hex | undefined): Promise<H
 async function loadActivity(net: Network, a: Hex): Promise<HTMLElement[]> {
   const [messages, deposits, withdrawals, transfers] = await Promise.all([
     net.primary.request({ method: 'plexus_listMessages' as never, params: [{ address: a, limit: 50 }] as never }).then((r) => (r as { messages: import('../net/registry').RpcMessage[] }).messages).catch(() => []),
-    Promise.all(net.l2s.map(async (c) => ((await c.client.request({ method: 'plexus_listDeposits' as never, params: [{ address: a, limit: 20 }] as never }).catch(() => [])) as RpcDeposit[]).map((d) => ({ c, d })))).then((x) => x.flat()),
-    Promise.all(net.l2s.map(async (c) => ((await c.client.request({ method: 'plexus_listWithdrawals' as never, params: [{ address: a, limit: 20 }] as never }).catch(() => [])) as RpcWithdrawal[]).map((w) => ({ c, w })))).then((x) => x.flat()),
+    fromEveryRollup<RpcDeposit>(net, 'plexus_listDeposits', { address: a, limit: 20 }).then((x) => x.map(({ c, item: d }) => ({ c, d })), () => []),
+    fromEveryRollup<RpcWithdrawal>(net, 'plexus_listWithdrawals', { address: a, limit: 20 }).then((x) => x.map(({ c, item: w }) => ({ c, w })), () => []),
     Promise.all(net.chains.map((c) => transfersOf(c, a))).then((x) => x.flat().sort((p, q) => Number(q.block - p.block)).slice(0, 30)),
   ])
   const section = (title: string, head: string[], rows: HTMLElement[], empty: string) =>

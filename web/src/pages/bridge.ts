@@ -1,5 +1,6 @@
 import { erc20Abi, parseUnits, type Hex } from 'viem'
 import { abi } from '../net/abis'
+import { errorText } from '../net/errors'
 import { throttle, type ChainConn, type Network } from '../net/network'
 import { connectInjected, injectedProvider, loadDevAccounts, signerAddress, walletFor, type Signer } from '../net/wallet'
 import { h, replace } from '../ui/dom'
@@ -202,7 +203,7 @@ export function bridgePage(el: HTMLElement, net: Network, _params: Record<string
       history.replaceState(null, '', `#/bridge?${trackerQuery(transfer)}`)
       startTracker(transfer)
     } catch (e) {
-      status.textContent = (e as { shortMessage?: string }).shortMessage ?? (e as Error).message.split('\n')[0]!
+      status.textContent = errorText(e)
     } finally {
       refresh()
     }

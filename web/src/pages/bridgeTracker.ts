@@ -1,5 +1,6 @@
 import type { Hex, TransactionReceipt } from 'viem'
 import { abi } from '../net/abis'
+import { errorText } from '../net/errors'
 import { throttle, type ChainConn, type Network } from '../net/network'
 import type { RpcDeposit, RpcMessage, RpcWithdrawal } from '../net/registry'
 import { walletFor, type Signer } from '../net/wallet'
@@ -157,7 +158,7 @@ function followWithdrawal(
       const receipt = await waitReceipt(l1, hash)
       if (receipt.status !== 'success') error = `${what} reverted on L1 (${hash})`
     } catch (e) {
-      error = (e as { shortMessage?: string }).shortMessage ?? (e as Error).message.split('\n')[0]!
+      error = errorText(e)
     }
     busy = ''
     await check()

@@ -1,4 +1,4 @@
-import { throttle, type Network } from '../net/network'
+import { throttle, type ChainConn, type Network } from '../net/network'
 import type { RpcBundle, RpcDeposit, RpcMessage, RpcWithdrawal } from '../net/registry'
 import { h, replace, type Child } from '../ui/dom'
 import { address, ago, amount, badge, dateTime, hex, num, routes } from '../ui/format'
@@ -112,10 +112,7 @@ function depositsTab(el: HTMLElement, net: Network, subs: Subscriptions): void {
   const panel = h('section.panel', null, h('p.muted', null, 'Loading …'))
   el.append(panel)
   const read = async () => {
-    const per = await Promise.all(
-      net.l2s.map(async (c) => ({ c, list: (await c.client.request({ method: 'plexus_listDeposits' as never, params: [{ limit: 50 }] as never })) as RpcDeposit[] })),
-    )
-    const rows = per.flatMap(({ c, list }) => list.map((d) => ({ c, d }))).sort((a, b) => Number(BigInt(b.d.l1BlockNumber) - BigInt(a.d.l1BlockNumber)))
+    const rows = (await fromEveryRollup<RpcDeposit>(net, 'plexus_listDeposits')).map(({ c, item: d }) => ({ c, d })).sort((a, b) => Number(BigInt(b.d.l1BlockNumber) - BigInt(a.d.l1BlockNumber)))
     replace(
       panel,
       h('h2', null, `Deposits L1 → L2 (${rows.length})`),
@@ -142,6 +139,12 @@ function depositsTab(el: HTMLElement, net: Network, subs: Subscriptions): void {
   if (net.l1) subs.add(net.l1.on('head', throttle(() => void read().catch(() => undefined), 2_000)))
 }
 
+/** A per-chain list method (deposits, withdrawals) asked of every rollup, with the chain of each item. */
+export async function fromEveryRollup<T>(net: Network, method: string, query: Record<string, unknown> = { limit: 50 }): Promise<{ c: ChainConn; item: T }[]> {
+  const per = await Promise.all(net.l2s.map(async (c) => ({ c, list: (await c.client.request({ method: method as never, params: [query] as never })) as T[] })))
+  return per.flatMap(({ c, list }) => list.map((item) => ({ c, item })))
+}
+
 /** initiated · ready to prove · proven (finalizable at T) · finalizable · finalized. */
 export function withdrawalStage(w: RpcWithdrawal): HTMLElement {
   switch (w.stage) {
@@ -162,10 +165,7 @@ function withdrawalsTab(el: HTMLElement, net: Network, subs: Subscriptions): voi
   const panel = h('section.panel', null, h('p.muted', null, 'Loading …'))
   el.append(panel)
   const read = async () => {
-    const per = await Promise.all(
-      net.l2s.map(async (c) => ({ c, list: (await c.client.request({ method: 'plexus_listWithdrawals' as never, params: [{ limit: 50 }] as never })) as RpcWithdrawal[] })),
-    )
-    const rows = per.flatMap(({ c, list }) => list.map((w) => ({ c, w })))
+    const rows = (await fromEveryRollup<RpcWithdrawal>(net, 'plexus_listWithdrawals')).map(({ c, item: w }) => ({ c, w }))
     replace(
       panel,
       h('h2', null, `Withdrawals L2 → L1 (${rows.length})`),
