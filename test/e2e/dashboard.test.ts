@@ -60,6 +60,8 @@ describe('web dashboard (chromium)', () => {
   }
 
   async function shot(name: string, p: Page = page): Promise<void> {
+    // From the top: the sticky header would otherwise sit mid-page in a full-page capture.
+    await p.evaluate('window.scrollTo(0, 0)')
     await p.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true })
   }
 

@@ -2,7 +2,7 @@ import type { Network } from '../net/network'
 import { addChainToWallet, injectedProvider } from '../net/wallet'
 import { chainCard } from '../ui/chainCard'
 import { append, h, replace } from '../ui/dom'
-import { address, ago, fields, hex, num, routes } from '../ui/format'
+import { ago, fields, hex, num, routes } from '../ui/format'
 import { Subscriptions } from '../ui/live'
 import { throttleFrame } from './network'
 
@@ -64,7 +64,7 @@ export function chainPage(el: HTMLElement, net: Network, params: Record<string, 
     h('div', { style: 'height:16px' }),
     h('section.panel', null, h('h2', null, 'Latest blocks'), h('div.table-wrap', null, h('table', null, h('thead', null, h('tr', null, h('th', null, 'Block'), h('th', null, 'Hash'), h('th', null, 'Txs'), h('th.hide-sm', null, 'Gas used'), h('th', null, 'Age'))), blocks))),
     contracts && Object.keys(contracts).length
-      ? h('section.panel', null, h('h2', null, 'Contracts'), fields(Object.entries(contracts).map(([name, a]) => [name, address(a, c.id)])))
+      ? h('section.panel', null, h('h2', null, 'Contracts'), fields(Object.entries(contracts).map(([name, a]) => [name, hex(a, routes.address(a, c.id), { full: true })])))
       : null,
   ])
   drawBlocks()
