@@ -56,14 +56,16 @@ async function boot(): Promise<void> {
     )
     return
   }
-  for (const c of net.registry?.chains ?? []) {
-    learnContracts(c.contracts.l2)
-    learnContracts(c.contracts.l1)
+  const learn = () => {
+    for (const c of net.registry?.chains ?? []) {
+      learnContracts(c.contracts.l2)
+      learnContracts(c.contracts.superchainERC20)
+      learnContracts(c.contracts.l1)
+    }
+    learnContracts(net.registry?.l1.contracts)
   }
-  learnContracts(net.registry?.l1.contracts)
-  net.on('chains', () => {
-    for (const c of net.registry?.chains ?? []) learnContracts(c.contracts.l2)
-  })
+  learn()
+  net.on('chains', learn)
 
   let cleanup: (() => void) | void
   const render = () => {

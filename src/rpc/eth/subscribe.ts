@@ -11,8 +11,8 @@ import type { RpcContext } from '../types.js'
 
 /**
  * eth_subscribe: newHeads, logs (with a filter), newPendingTransactions (hashes, or full
- * txs with `true`), and the network's plexus_messages (a message each time one is sent,
- * relayed, fails or is retried).
+ * txs with `true`), and on a network plexus_chains (the registry whenever a chain joins)
+ * and plexus_messages (a message each time one is sent, relayed, fails or is retried).
  */
 export function subscribe(api: RpcApi, params: unknown[], ctx: RpcContext): Hex {
   const kind = parseSubscriptionName(params)
@@ -36,6 +36,11 @@ export function subscribe(api: RpcApi, params: unknown[], ctx: RpcContext): Hex 
     case 'plexus_messages': {
       const network = networkOf(api, 'eth_subscribe("plexus_messages")')
       return api.subscriptions.add(ctx, (emit) => network.onMessage((m) => emit(formatMessage(m))))
+    }
+    case 'plexus_chains': {
+      // The network's registry, pushed again whenever a chain joins.
+      const network = networkOf(api, 'eth_subscribe("plexus_chains")')
+      return api.subscriptions.add(ctx, (emit) => network.onChainsChanged(() => emit(network.chainRegistry())))
     }
     default:
       throw new UnsupportedSubscriptionError('eth', kind)

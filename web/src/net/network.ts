@@ -172,7 +172,7 @@ export class Network extends Emitter<{ chains: ChainConn[]; message: RpcMessage 
 
   /** A dev network: the page may sign with the test mnemonic's accounts. */
   get dev(): boolean {
-    return this.config.dev || this.registry?.dev === true
+    return this.config.dev || this.registry?.devAccounts === true
   }
 
   get l1(): ChainConn | undefined {

@@ -6,8 +6,8 @@ export interface ChainRegistry {
   l1: { chainId: number; rpcUrl: string; contracts: Record<string, `0x${string}`> }
   slotTimeMs: number
   chains: RegistryChain[]
-  /** A dev network (the test mnemonic's accounts are funded); the dashboard's own config says so too. */
-  dev?: boolean
+  /** The chains hold the public test mnemonic's dev accounts (a dev network; never a real one). */
+  devAccounts?: boolean
 }
 
 export interface RegistryChain {
@@ -17,7 +17,7 @@ export interface RegistryChain {
   nativeCurrency: { name: string; symbol: string; decimals: number }
   /** EIP-3085 wallet_addEthereumChain parameters. */
   addEthereumChain: Record<string, unknown>
-  contracts: { l2: Record<string, `0x${string}`>; l1?: Record<string, `0x${string}`> }
+  contracts: { l2: Record<string, `0x${string}`>; superchainERC20?: Record<string, `0x${string}`>; l1?: Record<string, `0x${string}`> }
 }
 
 /** A message as plexus_getMessage / plexus_listMessages / plexus_messages report it. */

@@ -27,7 +27,7 @@ export function addressPage(el: HTMLElement, net: Network, params: Record<string
     ),
     activity,
   )
-  const token = net.registry?.chains[0]?.contracts.l2.PlexusToken
+  const token = net.registry?.chains[0]?.contracts.superchainERC20?.PlexusToken
   void Promise.all(net.chains.map((c) => chainRow(c, a, token))).then((rows) => replace(balances, rows))
   void loadActivity(net, a).then((nodes) => replace(activity, nodes))
 }

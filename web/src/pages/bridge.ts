@@ -17,12 +17,6 @@ interface Asset {
   token?: Hex
 }
 
-/** The network's L2 contracts that are not tokens (everything else in the registry's l2 list is tried as one). */
-const SYSTEM_CONTRACTS = new Set([
-  'L2StandardBridge', 'SequencerFeeVault', 'L1Block', 'L2ToL1MessagePasser', 'L1FeeVault', 'CrossL2Inbox',
-  'L2ToL2CrossDomainMessenger', 'SuperchainETHBridge', 'ETHLiquidity', 'SuperchainTokenBridge',
-])
-
 /**
  * The one-click bridge: source, destination, asset, amount; one confirmation; then a live
  * tracker until the funds arrive. Rollup → rollup moves through the interop bridges
@@ -60,8 +54,7 @@ export function bridgePage(el: HTMLElement, net: Network, _params: Record<string
     const native: Asset = { key: 'native', symbol: src.nativeCurrency.symbol, decimals: src.nativeCurrency.decimals }
     const tokens: Asset[] = []
     if (src.kind === 'l2' && chainOf(to).kind === 'l2') {
-      const entries = Object.entries(src.registryEntry?.contracts.l2 ?? {}).filter(([name]) => !SYSTEM_CONTRACTS.has(name))
-      for (const [, address] of entries) {
+      for (const address of Object.values(src.registryEntry?.contracts.superchainERC20 ?? {})) {
         const [symbol, decimals] = await Promise.all([
           src.client.readContract({ address, abi: erc20Abi, functionName: 'symbol' }).catch(() => undefined),
           src.client.readContract({ address, abi: erc20Abi, functionName: 'decimals' }).catch(() => undefined),

@@ -31,7 +31,7 @@ export function chainPage(el: HTMLElement, net: Network, params: Record<string, 
         ),
       ),
     )
-  const contracts = c.kind === 'l1' ? net.registry?.l1.contracts : { ...c.registryEntry?.contracts.l2 }
+  const contracts = c.kind === 'l1' ? net.registry?.l1.contracts : { ...c.registryEntry?.contracts.l2, ...c.registryEntry?.contracts.superchainERC20 }
   const provider = injectedProvider()
   const walletNote = h('span.muted')
   append(el, [
