@@ -125,7 +125,7 @@ describe('web dashboard (chromium)', () => {
     await trackerAt('arrived', 30_000)
     const after = await clients[902]!.getBalance({ address: account0 })
     assert.equal(after - before, parseEther('0.25'), 'the destination balance grew by the amount')
-    assert.match(await page.locator('#tracker').innerText(), /Relayed on Plexus 902/)
+    assert.match(await page.locator('#tracker').innerText(), /Relayed on \S*902/)
     await shot('bridge')
   })
 
