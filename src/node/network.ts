@@ -4,7 +4,7 @@ import { privateKeyToAccount } from 'viem/accounts'
 import { genesisBlockHash } from '../execution/chain.js'
 import { rollupGenesis } from '../execution/rollupGenesis.js'
 import { DEFAULT_BASE_FEE_SCALAR, DEFAULT_BLOB_BASE_FEE_SCALAR } from '../execution/l1Fee.js'
-import { devAccounts, type GethGenesis } from '../execution/genesis.js'
+import { devAccounts, type GenesisBaseFeeOptions, type GethAllocAccount, type GethGenesis } from '../execution/genesis.js'
 import { BaseError, ConfigError } from '../primitives/errors.js'
 import { initCrypto } from '../primitives/crypto.js'
 import { toData, toQuantity } from '../primitives/hex.js'
@@ -13,7 +13,7 @@ import type { Logger } from '../primitives/logger.js'
 import { ChainSettlement } from '../settlement/chainSettlement.js'
 import { blobSourceFor, MAX_BLOB_BATCH_BYTES } from '../settlement/da/index.js'
 import { L1BatchSource } from '../settlement/derivation/batchSource.js'
-import { CHAIN_CONFIG_VERSION, encodeChainConfig } from '../settlement/l1/chainConfig.js'
+import { CHAIN_CONFIG_VERSION, encodeChainConfig, fetchChainConfig } from '../settlement/l1/chainConfig.js'
 import { EmbeddedAnvil } from '../settlement/l1/embeddedAnvil.js'
 import { SuperRootProposer } from '../settlement/superRootProposer.js'
 import { configureSuperRootOracle, ensureL1Contracts, readRegistration, registerChain, type ChainRegistration, type L1Deployment } from '../settlement/l1/deploy.js'
@@ -44,8 +44,23 @@ export interface NetworkL1Options {
   beaconUrl?: string
 }
 
+/**
+ * A chain whose native (gas) token is an ERC-20 instead of ETH. Without `l1Address`, on
+ * the embedded dev L1, a test ERC-20 with these name/symbol/decimals is deployed.
+ */
+export interface GasTokenOptions {
+  /** The token on L1 (required with a real L1). */
+  l1Address?: Hex
+  name: string
+  symbol: string
+  /** The token's ERC-20 decimals(), 0 … 18. */
+  decimals: number
+}
+
 export interface NetworkChainOptions {
   chainId: number
+  /** Shown in logs and the banner (default `plexus-<chainId>`). */
+  name?: string
   rpcHost: string
   rpcPort: number
   slotTimeMs: number
@@ -53,6 +68,21 @@ export interface NetworkChainOptions {
   /** Seconds between an output's proposal and when withdrawals may use it. */
   challengeWindowSeconds: number
   outputIntervalBlocks: number
+  /** Coinbase of every block: where priority fees go (default the SequencerFeeVault predeploy). */
+  feeRecipient?: Hex
+  /** EIP-1559 settings, fixed in the genesis (default: Ethereum's, 1 gwei at genesis). */
+  baseFee?: GenesisBaseFeeOptions
+  /** Fund the test mnemonic's first ten accounts at genesis (default true). */
+  devAccounts?: boolean
+  /** Extra genesis accounts (geth alloc: prefunded balances, predeploys); not in the 0x4200… namespace. */
+  alloc?: Record<string, GethAllocAccount>
+  /** An ERC-20 as the chain's gas token (default ETH). */
+  gasToken?: GasTokenOptions
+}
+
+/** The name a chain is shown under when its options give none. */
+export function chainName(opts: Pick<NetworkChainOptions, 'chainId' | 'name'>): string {
+  return opts.name ?? `plexus-${opts.chainId}`
 }
 
 /** The dev network's conventions (those of the tools people know): L1 900 on 8545, rollups 901… on 9545…. */
@@ -220,9 +250,10 @@ export class PlexusNetwork implements Lifecycle {
 
       // One genesis timestamp for every new chain: their blocks share timestamps from block 0.
       const genesisTime = BigInt(Math.floor(Date.now() / 1000))
-      const prepared: { opts: NetworkChainOptions; genesis: GethGenesis; registration: ChainRegistration; proposer: L1Signer }[] = []
-      for (const opts of this.options.chains) {
+      const prepared: { opts: NetworkChainOptions; genesis: GethGenesis; registration: ChainRegistration; proposer: L1Signer; feeRecipient: Hex }[] = []
+      for (const [index, opts] of this.options.chains.entries()) {
         const chainId = BigInt(opts.chainId)
+        const feeRecipient = opts.feeRecipient ?? DEFAULT_FEE_VAULT
         const proposer = signer(roleKey(l1.deployerKey, 'proposer', chainId))
         await fund(deployer, [proposer.account.address], l1.roleFunding)
         const genesis = storedGenesis(this.options.datadir, opts.chainId) ?? withRelayer(
@@ -231,6 +262,9 @@ export class PlexusNetwork implements Lifecycle {
             gasLimit: opts.gasLimit,
             l1Portal: deployment.contracts.Portal,
             timestamp: genesisTime,
+            devAccounts: opts.devAccounts,
+            alloc: opts.alloc,
+            baseFee: opts.baseFee,
           }),
           relayerKey,
         )
@@ -247,7 +281,7 @@ export class PlexusNetwork implements Lifecycle {
               version: CHAIN_CONFIG_VERSION,
               l1ChainId,
               genesis,
-              feeRecipient: DEFAULT_FEE_VAULT,
+              feeRecipient,
               baseFeeScalar: DEFAULT_BASE_FEE_SCALAR,
               blobBaseFeeScalar: DEFAULT_BLOB_BASE_FEE_SCALAR,
               contracts: deployment.contracts,
@@ -258,9 +292,15 @@ export class PlexusNetwork implements Lifecycle {
           throw new BaseError(`chain ${opts.chainId} is registered on L1 with genesis ${registration.genesisHash}, not ${genesisHash}`, {
             details: 'the datadir does not belong to this L1 deployment; use a fresh --datadir',
           })
+        } else {
+          // Replicas build every block with the registered coinbase: it cannot change.
+          const published = (await fetchChainConfig(publicClient, deployment.contracts.ChainRegistry, chainId)).config
+          if (published.feeRecipient.toLowerCase() !== feeRecipient.toLowerCase()) {
+            throw new ConfigError(`chains[${index}].feeRecipient`, `chain ${opts.chainId} was registered on L1 with fee recipient ${published.feeRecipient}, not ${feeRecipient}; it is fixed at registration (replicas build blocks with it), so set it back or start a new network with a fresh datadir`)
+          }
         }
         saveGenesis(this.options.datadir, genesis)
-        prepared.push({ opts, genesis, registration, proposer })
+        prepared.push({ opts, genesis, registration, proposer, feeRecipient })
       }
 
       const startBlock = prepared.reduce((min, p) => (p.registration.registeredAtBlock < min ? p.registration.registeredAtBlock : min), 2n ** 64n)
@@ -296,12 +336,12 @@ export class PlexusNetwork implements Lifecycle {
 
       const sequencing = (this._sequencing = new NetworkSequencing({ slotTimeMs, relayerKey, logger: logger.child({ module: 'network' }) }))
       for (const p of prepared) {
-        const chainLogger = logger.child({ chain: p.opts.chainId })
+        const chainLogger = logger.child({ chain: p.opts.chainId, name: chainName(p.opts) })
         const node = new PlexusNode({
           datadir: path.join(chainDir(this.options.datadir, p.opts.chainId), 'db'),
           genesis: p.genesis,
           slotTimeMs: p.opts.slotTimeMs,
-          feeRecipient: DEFAULT_FEE_VAULT,
+          feeRecipient: p.feeRecipient,
           gasLimit: p.opts.gasLimit,
           rpc: { host: p.opts.rpcHost, port: p.opts.rpcPort },
           // The network's shared sequencer builds every chain's blocks, slot by slot.
