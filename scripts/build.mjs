@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Builds everything `npm start`, `npm test` and `npm run bench` need: TypeScript to
-// dist/, then Solidity to dist/contracts/. Both steps are incremental.
+// dist/, the config file's JSON Schema (schema/plexus.schema.json), then Solidity to
+// dist/contracts/. Every step is incremental.
 import { spawnSync } from 'node:child_process'
 import { createRequire } from 'node:module'
 import { fileURLToPath } from 'node:url'
@@ -18,4 +19,5 @@ function run(label, cmd, args) {
 }
 
 run('typescript', process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.json'])
+run('config schema', process.execPath, [path.join(root, 'scripts/write-config-schema.mjs')])
 run('solidity', process.execPath, [path.join(root, 'scripts/compile-contracts.mjs')])

@@ -9,6 +9,8 @@ import { runNode } from './commands/node.js'
 import { addresses } from './commands/addresses.js'
 import { replica } from './commands/replica.js'
 import { deposit, withdraw } from './commands/bridge.js'
+import { init } from './commands/init.js'
+import { configCheck } from './commands/configCheck.js'
 
 function int(name: string) {
   return (value: string): number => {
@@ -26,7 +28,8 @@ const program = new Command()
 
 program
   .command('up')
-  .description('start the network: an L1 (embedded anvil on 8545, chain 900) and rollups 901, 902 on 9545, 9546 settled on it')
+  .description('start the network a config file describes, or the default one: an L1 (embedded anvil on 8545, chain 900) and rollups 901, 902 on 9545, 9546 settled on it')
+  .option('--config <file>', 'network config file (YAML or JSON, see `plexus init`); flags override it')
   .option('--datadir <dir>', 'data directory (default ./.plexus)')
   .option('--ephemeral', 'use a temporary data directory, removed on exit')
   .option('--l1-rpc <url>', 'use this Ethereum JSON-RPC as L1 instead of starting anvil')
@@ -39,8 +42,31 @@ program
   .addOption(new Option('--da <mode>', 'how the network batches (every chain\'s blocks, together) are posted to L1 (default calldata)').choices(['calldata', 'blobs']))
   .option('--l1-beacon <url>', 'beacon API of the L1, to read blobs back (with --l1-rpc and --da blobs)')
   .option('--host <host>', 'listen address (default 127.0.0.1)')
-  .addOption(logLevel)
+  // No default: an explicit --log-level overrides the config file's logLevel.
+  .addOption(new Option('--log-level <level>', 'log level (default info)').choices(LOG_LEVELS as string[]))
   .action(async (opts) => up(opts))
+
+program
+  .command('init')
+  .description('write a commented starter config (plexus.yaml) for a network of N chains')
+  .option('--chains <n>', 'number of rollups (default 2)', int('--chains'))
+  .option('--out <file>', 'where to write it (default ./plexus.yaml)')
+  .option('--force', 'overwrite an existing file')
+  .option('--production', 'write the production template instead (real L1 from environment variables, blobs, 7-day challenge window)')
+  .action((opts) => {
+    const file = init(opts)
+    process.stderr.write(`wrote ${file}\ncheck it with \`plexus config check ${file}\`, start it with \`plexus up --config ${file}\`\n`)
+  })
+
+program
+  .command('config')
+  .description('config file tools')
+  .command('check')
+  .description('validate a config file (default ./plexus.yaml): prints "ok: …" or every error, exit 1 on errors')
+  .argument('[file]', 'the config file')
+  .action((file?: string) => {
+    process.stdout.write(`${configCheck(file)}\n`)
+  })
 
 program
   .command('node')
@@ -119,7 +145,7 @@ program
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   if (err instanceof ConfigError) {
-    process.stderr.write(`config error: ${err.message}\n`)
+    for (const issue of err.issues) process.stderr.write(`config error: ${issue.path}: ${issue.message}\n`)
   } else if (err instanceof BaseError) {
     process.stderr.write(`error: ${err.message}\n`)
   } else {
