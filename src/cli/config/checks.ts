@@ -44,9 +44,10 @@ export function checkNetwork(config: PlexusConfig): ConfigIssue[] {
     else firstIndex.chainId.set(c.chainId, i)
     if (c.chainId === l1ChainId) issue(['chains', i, 'chainId'], `${c.chainId} is the L1's chain id${defaulted('chainId')}; give the rollup another id`)
 
+    // A defaulted name (plexus-<chainId>) repeats only when the id does, reported above.
     const name = chainName(c)
     const seenName = firstIndex.name.get(name.toLowerCase())
-    if (seenName !== undefined) issue(['chains', i, 'name'], `"${name}" is already the name of chains[${seenName}]; give every chain its own name`)
+    if (seenName !== undefined && given[i]?.name !== undefined) issue(['chains', i, 'name'], `"${name}" is already the name of chains[${seenName}]; give every chain its own name`)
     else firstIndex.name.set(name.toLowerCase(), i)
 
     if (c.rpcPort !== 0) {
