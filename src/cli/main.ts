@@ -20,6 +20,8 @@ function int(name: string) {
 }
 
 const logLevel = new Option('--log-level <level>', 'log level').choices(LOG_LEVELS as string[]).default('info')
+// Commands that read a config file: no default, so an explicit --log-level overrides the file's logLevel.
+const logLevelOverConfig = () => new Option('--log-level <level>', 'log level (default: the config file\'s, else info)').choices(LOG_LEVELS as string[])
 
 const program = new Command()
   .name('plexus')
@@ -42,8 +44,7 @@ program
   .addOption(new Option('--da <mode>', 'how the network batches (every chain\'s blocks, together) are posted to L1 (default calldata)').choices(['calldata', 'blobs']))
   .option('--l1-beacon <url>', 'beacon API of the L1, to read blobs back (with --l1-rpc and --da blobs)')
   .option('--host <host>', 'listen address (default 127.0.0.1)')
-  // No default: an explicit --log-level overrides the config file's logLevel.
-  .addOption(new Option('--log-level <level>', 'log level (default info)').choices(LOG_LEVELS as string[]))
+  .addOption(logLevelOverConfig())
   .action(async (opts) => up(opts))
 
 program
@@ -80,7 +81,7 @@ program
   .option('--gas-limit <gas>', 'block gas limit (default 60000000)', int('--gas-limit'))
   .option('--host <host>', 'RPC listen address (default 127.0.0.1)')
   .option('--port <port>', 'RPC port, HTTP and WebSocket (default 9545)', int('--port'))
-  .addOption(logLevel)
+  .addOption(logLevelOverConfig())
   .action(async (opts) => runNode(opts))
 
 program

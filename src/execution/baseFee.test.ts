@@ -9,7 +9,7 @@ import { openDatabase } from '../storage/database.js'
 import { ChainStore } from '../storage/chainStore.js'
 import { decodeChainConfig, encodeChainConfig, CHAIN_CONFIG_VERSION } from '../settlement/l1/chainConfig.js'
 import { tempDir } from '../../test/helpers/tmp.js'
-import { baseFeeParamsOf, ETHEREUM_BASE_FEE_PARAMS, nextBaseFee } from './baseFee.js'
+import { baseFeeParamsOf, baseFeeSettingsMismatch, ETHEREUM_BASE_FEE_PARAMS, nextBaseFee } from './baseFee.js'
 import { Chain, type TxSource } from './chain.js'
 import { createChainCommon, devAccounts, devGenesis, type GethGenesis } from './genesis.js'
 import { toPooledTx } from './decodeTx.js'
@@ -70,6 +70,10 @@ test('a genesis carries its base-fee parameters under config.optimism, checked',
     () => baseFeeParamsOf({ ...genesis, config: { ...genesis.config, optimism: { eip1559Denominator: 0 } } }),
     /genesis\.config\.optimism\.eip1559Denominator: must be a positive integer \(got 0\)/,
   )
+  // A restarted chain keeps its genesis: asking for other settings is reported, the same ones are not.
+  assert.equal(baseFeeSettingsMismatch(genesis, { elasticity: 6, denominator: 250, initial: 5n }), undefined)
+  assert.equal(baseFeeSettingsMismatch(genesis, undefined), undefined)
+  assert.equal(baseFeeSettingsMismatch(genesis, { denominator: 8, initial: 7n }), "the chain's genesis has initial 5 wei, denominator 250")
 })
 
 test('a chain with another denominator computes another next base fee, and a rebuild from the published genesis agrees', async () => {

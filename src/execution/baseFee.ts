@@ -65,3 +65,22 @@ export function nextBaseFee(parent: BaseFeeParent, params: BaseFeeParams): bigin
   const delta = (baseFee * (target - parent.gasUsed)) / target / params.denominator
   return baseFee > delta ? baseFee - delta : 0n
 }
+
+/**
+ * How a genesis differs from the EIP-1559 settings asked of it (undefined when it does
+ * not): once a chain exists its genesis is fixed, so a changed setting cannot apply.
+ */
+export function baseFeeSettingsMismatch(
+  genesis: GethGenesis,
+  wanted: { initial?: bigint; elasticity?: number; denominator?: number } | undefined,
+): string | undefined {
+  if (!wanted) return undefined
+  const have = baseFeeParamsOf(genesis)
+  const initial = genesis.baseFeePerGas === undefined ? DEFAULT_INITIAL_BASE_FEE : BigInt(genesis.baseFeePerGas)
+  const diffs = [
+    wanted.initial !== undefined && wanted.initial !== initial ? `initial ${initial} wei` : undefined,
+    wanted.elasticity !== undefined && BigInt(wanted.elasticity) !== have.elasticity ? `elasticity ${have.elasticity}` : undefined,
+    wanted.denominator !== undefined && BigInt(wanted.denominator) !== have.denominator ? `denominator ${have.denominator}` : undefined,
+  ].filter((d) => d !== undefined)
+  return diffs.length > 0 ? `the chain's genesis has ${diffs.join(', ')}` : undefined
+}

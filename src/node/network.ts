@@ -1,6 +1,7 @@
 import path from 'node:path'
 import { createPublicClient, createWalletClient, defineChain, getContractAddress, http, type Hex, type PublicClient } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
+import { baseFeeSettingsMismatch } from '../execution/baseFee.js'
 import { genesisBlockHash } from '../execution/chain.js'
 import { rollupGenesis } from '../execution/rollupGenesis.js'
 import { DEFAULT_BASE_FEE_SCALAR, DEFAULT_BLOB_BASE_FEE_SCALAR } from '../execution/l1Fee.js'
@@ -256,7 +257,12 @@ export class PlexusNetwork implements Lifecycle {
         const feeRecipient = opts.feeRecipient ?? DEFAULT_FEE_VAULT
         const proposer = signer(roleKey(l1.deployerKey, 'proposer', chainId))
         await fund(deployer, [proposer.account.address], l1.roleFunding)
-        const genesis = storedGenesis(this.options.datadir, opts.chainId) ?? withRelayer(
+        const stored = storedGenesis(this.options.datadir, opts.chainId)
+        const changed = stored && baseFeeSettingsMismatch(stored, opts.baseFee)
+        if (changed) {
+          throw new ConfigError(`chains[${index}].baseFee`, `${changed}; base-fee settings are fixed when a chain is created (replicas read them from its genesis), so set them back or start a new network with a fresh datadir`)
+        }
+        const genesis = stored ?? withRelayer(
           rollupGenesis({
             chainId: opts.chainId,
             gasLimit: opts.gasLimit,
