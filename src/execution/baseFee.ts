@@ -78,7 +78,8 @@ export function baseFeeSettingsMismatch(
   const have = baseFeeParamsOf(genesis)
   const initial = genesis.baseFeePerGas === undefined ? DEFAULT_INITIAL_BASE_FEE : BigInt(genesis.baseFeePerGas)
   const diffs = [
-    wanted.initial !== undefined && wanted.initial !== initial ? `initial ${initial} wei` : undefined,
+    // BigInt(): options read back from JSON (joined chains, snapshots) carry it as text.
+    wanted.initial !== undefined && BigInt(wanted.initial) !== initial ? `initial ${initial} wei` : undefined,
     wanted.elasticity !== undefined && BigInt(wanted.elasticity) !== have.elasticity ? `elasticity ${have.elasticity}` : undefined,
     wanted.denominator !== undefined && BigInt(wanted.denominator) !== have.denominator ? `denominator ${have.denominator}` : undefined,
   ].filter((d) => d !== undefined)

@@ -1,5 +1,6 @@
 import path from 'node:path'
 import { ephemeralDatadir } from '../../node/datadir.js'
+import { restoreSnapshot, snapshotChains } from '../../node/snapshot.js'
 import { chainName, PlexusNetwork } from '../../node/network.js'
 import type { DataAvailability } from '../../settlement/networkBatcher.js'
 import { ConfigError } from '../../primitives/errors.js'
@@ -22,6 +23,7 @@ export interface UpOptions {
   da?: DataAvailability
   l1Beacon?: string
   host?: string
+  fromSnapshot?: string
   logLevel?: LogLevel
 }
 
@@ -31,6 +33,9 @@ export interface UpOptions {
  * until SIGINT/SIGTERM. Explicit flags override the file.
  */
 export async function up(opts: UpOptions): Promise<void> {
+  if (opts.config && opts.fromSnapshot) {
+    throw new ConfigError('--from-snapshot', 'cannot be combined with --config: a snapshot brings its own network; start it with --from-snapshot and --datadir only')
+  }
   const file = opts.config ? loadConfig(opts.config) : parseConfig({})
   if (opts.l1Rpc && !opts.l1Key && !file.l1?.deployerKey) {
     throw new ConfigError('--l1-key', 'required with --l1-rpc: the key that deploys the L1 contracts and funds the batcher and proposer')
@@ -47,7 +52,17 @@ export async function up(opts: UpOptions): Promise<void> {
   const eph = opts.ephemeral ? ephemeralDatadir() : undefined
   const options = toNetworkOptions(config)
   const datadir = path.resolve(eph?.datadir ?? options.datadir)
-  const network = new PlexusNetwork({ ...options, datadir, logger })
+  // A snapshot brings its own chains (and the embedded L1's state) into the new datadir.
+  const snapshot = opts.fromSnapshot ? restoreSnapshot(opts.fromSnapshot, datadir) : undefined
+  const network = new PlexusNetwork({
+    ...options,
+    datadir,
+    logger,
+    ...(snapshot ? { chains: snapshotChains(snapshot) } : {}),
+    ...(snapshot?.l1.kind === 'embedded'
+      ? { l1: { ...options.l1, embedded: { ...options.l1.embedded, chainId: snapshot.l1.chainId, blockTimeSeconds: snapshot.l1.blockTimeSeconds } } }
+      : {}),
+  })
   const rpcL1 = options.l1.rpcUrl !== undefined
 
   await serveUntilSignal(network, logger, eph?.cleanup)
@@ -55,7 +70,7 @@ export async function up(opts: UpOptions): Promise<void> {
     '',
     '  Plexus network is up',
     `  L1 (chain ${network.deployment.l1ChainId})${' '.repeat(10)}${network.l1Url}${rpcL1 ? '' : '  (embedded anvil)'}`,
-    ...options.chains.map((c) => `  L2 chain ${c.chainId}           ${network.node(c.chainId).rpcUrl()}  ${chainName(c)}`),
+    ...network.chains().map((c) => `  L2 chain ${c.chainId}           ${network.node(c.chainId).rpcUrl()}  ${chainName(c)}`),
     `  L1 contracts            ${Object.entries(network.deployment.contracts).map(([k, v]) => `${k} ${v}`).join(', ')}`,
     `  Data                    ${eph ? `${datadir} (ephemeral)` : datadir}`,
     '',

@@ -21,7 +21,15 @@ export interface PublishedChainConfig {
   feeRecipient: Hex
   baseFeeScalar: bigint
   blobBaseFeeScalar: bigint
-  contracts: { ChainRegistry: Hex; BatchInbox: Hex; OutputOracle: Hex; Portal: Hex }
+  /**
+   * The network slot of the chain's block 0: block n is in slot n + genesisSlot. 0 for
+   * the chains a network starts with; a chain that joins a running network is given the
+   * slot before its first block when it is registered, so every replica interleaves it
+   * with the other chains the same way. Absent in configs from before chains could join.
+   */
+  genesisSlot?: bigint
+  /** The network's L1 contracts; `SuperRootOracle` is absent in configs registered before it existed. */
+  contracts: { ChainRegistry: Hex; BatchInbox: Hex; OutputOracle: Hex; Portal: Hex; SuperRootOracle?: Hex }
 }
 
 export const CHAIN_CONFIG_VERSION = 2
@@ -34,7 +42,8 @@ const configSchema = z.object({
   feeRecipient: address,
   baseFeeScalar: z.string().regex(/^\d+$/),
   blobBaseFeeScalar: z.string().regex(/^\d+$/),
-  contracts: z.object({ ChainRegistry: address, BatchInbox: address, OutputOracle: address, Portal: address }),
+  genesisSlot: z.string().regex(/^\d+$/).optional(),
+  contracts: z.object({ ChainRegistry: address, BatchInbox: address, OutputOracle: address, Portal: address, SuperRootOracle: address.optional() }),
 })
 
 /** The registry's record of a chain cannot be used to rebuild it. */
@@ -47,6 +56,7 @@ export function encodeChainConfig(config: PublishedChainConfig): Hex {
     ...config,
     baseFeeScalar: config.baseFeeScalar.toString(),
     blobBaseFeeScalar: config.blobBaseFeeScalar.toString(),
+    ...(config.genesisSlot ? { genesisSlot: config.genesisSlot.toString() } : {}),
   })
   return toHex(brotliCompressSync(Buffer.from(json)))
 }
@@ -75,6 +85,7 @@ export function decodeChainConfig(bytes: Hex): PublishedChainConfig {
     genesis: c.genesis as unknown as GethGenesis,
     baseFeeScalar: BigInt(c.baseFeeScalar),
     blobBaseFeeScalar: BigInt(c.blobBaseFeeScalar),
+    genesisSlot: c.genesisSlot === undefined ? undefined : BigInt(c.genesisSlot),
   }
 }
 
