@@ -1,6 +1,6 @@
 import type { Hex } from 'viem'
 import type { GethAllocAccount } from '../../execution/genesis.js'
-import { DEV_NETWORK, devChainOptions, devL1Options, type NetworkChainOptions, type NetworkOptions } from '../../node/network.js'
+import { chainName, DEV_NETWORK, devChainOptions, devL1Options, type NetworkChainOptions, type NetworkOptions } from '../../node/network.js'
 import type { ChainConfig, PlexusConfig } from './schema.js'
 
 /** Where a config without `datadir` keeps its data (relative to the working directory). */
@@ -46,7 +46,7 @@ export function toChainOptions(c: ChainConfig, index: number): NetworkChainOptio
   const alloc = genesisAlloc(c)
   return devChainOptions(index, {
     chainId,
-    name: c.name ?? `plexus-${chainId}`,
+    name: chainName({ chainId, name: c.name }),
     ...(c.rpc?.host !== undefined ? { rpcHost: c.rpc.host } : {}),
     ...(c.rpc?.port !== undefined ? { rpcPort: c.rpc.port } : {}),
     ...(c.slotTime !== undefined ? { slotTimeMs: c.slotTime } : {}),
