@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // Builds everything `npm start`, `npm test` and `npm run bench` need: TypeScript to
-// dist/, Solidity to dist/contracts/, then the web dashboard (web/ → dist/web/, with the
-// contract ABIs from dist/contracts). Every step is incremental. `npm ci` runs it too
-// (the `prepare` script), so a fresh clone has the dashboard built.
+// dist/, the config file's JSON Schema (schema/plexus.schema.json), Solidity to
+// dist/contracts/, then the web dashboard (web/ → dist/web/, with the contract ABIs from
+// dist/contracts). Every step is incremental. `npm ci` runs it too (the `prepare`
+// script), so a fresh clone has the dashboard built.
 import { spawnSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
@@ -48,5 +49,6 @@ function buildWeb() {
 }
 
 run('typescript', process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.json'])
+run('config schema', process.execPath, [path.join(root, 'scripts/write-config-schema.mjs')])
 run('solidity', process.execPath, [path.join(root, 'scripts/compile-contracts.mjs')])
 buildWeb()

@@ -9,6 +9,8 @@ import { runNode } from './commands/node.js'
 import { addresses } from './commands/addresses.js'
 import { replica } from './commands/replica.js'
 import { deposit, withdraw } from './commands/bridge.js'
+import { init } from './commands/init.js'
+import { configCheck } from './commands/configCheck.js'
 import { chainAdd, chains } from './commands/chains.js'
 import { status } from './commands/status.js'
 import { snapshotSave } from './commands/snapshot.js'
@@ -21,6 +23,8 @@ function int(name: string) {
 }
 
 const logLevel = new Option('--log-level <level>', 'log level').choices(LOG_LEVELS as string[]).default('info')
+// Commands that read a config file: no default, so an explicit --log-level overrides the file's logLevel.
+const logLevelOverConfig = () => new Option('--log-level <level>', 'log level (default: the config file\'s, else info)').choices(LOG_LEVELS as string[])
 
 const program = new Command()
   .name('plexus')
@@ -29,7 +33,8 @@ const program = new Command()
 
 program
   .command('up')
-  .description('start the network: an L1 (embedded anvil on 8545, chain 900) and rollups 901, 902 on 9545, 9546 settled on it')
+  .description('start the network a config file describes, or the default one: an L1 (embedded anvil on 8545, chain 900) and rollups 901, 902 on 9545, 9546 settled on it')
+  .option('--config <file>', 'network config file (YAML or JSON, see `plexus init`); flags override it')
   .option('--datadir <dir>', 'data directory (default ./.plexus)')
   .option('--ephemeral', 'use a temporary data directory, removed on exit')
   .option('--l1-rpc <url>', 'use this Ethereum JSON-RPC as L1 instead of starting anvil')
@@ -45,7 +50,7 @@ program
   .option('--dashboard-port <port>', 'port of the web dashboard (default 8420; 0 = any free port)', int('--dashboard-port'))
   .option('--no-dashboard', 'do not serve the web dashboard')
   .option('--from-snapshot <file>', 'restore a network saved with `plexus snapshot save` into --datadir (which must be new) and start it')
-  .addOption(logLevel)
+  .addOption(logLevelOverConfig())
   .action(async (opts) => up(opts))
 
 const datadirOption = ['--datadir <dir>', 'data directory of the running network (default ./.plexus)'] as const
@@ -80,6 +85,28 @@ program
   .action(async (file, opts) => snapshotSave(file, opts))
 
 program
+  .command('init')
+  .description('write a commented starter config (plexus.yaml) for a network of N chains')
+  .option('--chains <n>', 'number of rollups (default 2)', int('--chains'))
+  .option('--out <file>', 'where to write it (default ./plexus.yaml)')
+  .option('--force', 'overwrite an existing file')
+  .option('--production', 'write the production template instead (real L1 from environment variables, blobs, 7-day challenge window)')
+  .action((opts) => {
+    const file = init(opts)
+    process.stderr.write(`wrote ${file}\ncheck it with \`plexus config check ${file}\`, start it with \`plexus up --config ${file}\`\n`)
+  })
+
+program
+  .command('config')
+  .description('config file tools')
+  .command('check')
+  .description('validate a config file (default ./plexus.yaml): prints "ok: …" or every error, exit 1 on errors')
+  .argument('[file]', 'the config file')
+  .action((file?: string) => {
+    process.stdout.write(`${configCheck(file)}\n`)
+  })
+
+program
   .command('node')
   .description('start one standalone chain without L1 (chain 901 on 127.0.0.1:9545 by default)')
   .option('--config <file>', 'config file (YAML or JSON)')
@@ -91,7 +118,7 @@ program
   .option('--gas-limit <gas>', 'block gas limit (default 60000000)', int('--gas-limit'))
   .option('--host <host>', 'RPC listen address (default 127.0.0.1)')
   .option('--port <port>', 'RPC port, HTTP and WebSocket (default 9545)', int('--port'))
-  .addOption(logLevel)
+  .addOption(logLevelOverConfig())
   .action(async (opts) => runNode(opts))
 
 program
@@ -156,7 +183,7 @@ program
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   if (err instanceof ConfigError) {
-    process.stderr.write(`config error: ${err.message}\n`)
+    for (const issue of err.issues) process.stderr.write(`config error: ${issue.path}: ${issue.message}\n`)
   } else if (err instanceof BaseError) {
     process.stderr.write(`error: ${err.message}\n`)
   } else {

@@ -19,6 +19,7 @@ import { toData, type Hex } from '../primitives/hex.js'
 import { RewindTargetError, type ChainStore } from '../storage/chainStore.js'
 import type { FlatStateDiff } from '../storage/flatState.js'
 import { EMPTY_NODE_READER, TrieNodeDB } from '../storage/trieNodeDB.js'
+import { baseFeeParamsOf, DEFAULT_INITIAL_BASE_FEE, nextBaseFee, type BaseFeeParams } from './baseFee.js'
 import { createChainCommon, genesisNumber, type GethGenesis } from './genesis.js'
 import { decodeReceipt, encodeBlockReceipts, packReceipts, unpackReceipts, type StoredReceipt } from './receipts.js'
 import { decodeDepositTx, DEPOSIT_TX_TYPE, type DepositTransaction } from './depositTx.js'
@@ -79,6 +80,8 @@ const BLOCK_CACHE_SIZE = 256
 export class Chain {
   readonly common: Common
   readonly chainId: bigint
+  /** EIP-1559 elasticity and max-change denominator, from the genesis config. */
+  readonly baseFeeParams: BaseFeeParams
   private head: BlockHeader
   private readonly blockCache = new Map<string, Block>()
   private readonly blockListeners = new Set<BlockListener>()
@@ -97,6 +100,7 @@ export class Chain {
   ) {
     this.common = _vm.common
     this.chainId = this.common.chainId()
+    this.baseFeeParams = baseFeeParamsOf(genesis)
     this.head = head
   }
 
@@ -178,9 +182,13 @@ export class Chain {
 
   /** Base fee of the block after the head. */
   nextBaseFee(): bigint {
-    const common = this.common
-    if (!common.isActivatedEIP(1559)) return 0n
-    return this.head.calcNextBaseFee()
+    return this.baseFeeAfter(this.head)
+  }
+
+  /** Base fee of the block after `header`, under this chain's EIP-1559 parameters (0 before London). */
+  baseFeeAfter(header: BlockHeader): bigint {
+    if (header.baseFeePerGas === undefined) return 0n
+    return nextBaseFee(header, this.baseFeeParams)
   }
 
   /**
@@ -517,7 +525,7 @@ async function genesisState(
       mixHash: genesis.mixHash ? Buffer.from(genesis.mixHash.slice(2), 'hex') : new Uint8Array(32),
       coinbase: genesis.coinbase ? createAddressFromString(genesis.coinbase) : new Address(new Uint8Array(20)),
       stateRoot,
-      ...(common.isActivatedEIP(1559) ? { baseFeePerGas: genesisNumber(genesis.baseFeePerGas, 1_000_000_000n) } : {}),
+      ...(common.isActivatedEIP(1559) ? { baseFeePerGas: genesisNumber(genesis.baseFeePerGas, DEFAULT_INITIAL_BASE_FEE) } : {}),
       ...(common.isActivatedEIP(4844)
         ? { excessBlobGas: genesisNumber(genesis.excessBlobGas), blobGasUsed: genesisNumber(genesis.blobGasUsed) }
         : {}),

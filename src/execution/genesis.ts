@@ -3,6 +3,7 @@ import { createCommonFromGethGenesis, type Common } from '@ethereumjs/common'
 import { mnemonicToAccount } from 'viem/accounts'
 import { ConfigError } from '../primitives/errors.js'
 import { customCrypto } from '../primitives/crypto.js'
+import { DEFAULT_INITIAL_BASE_FEE, ETHEREUM_BASE_FEE_PARAMS, type OptimismGenesisConfig } from './baseFee.js'
 
 /** geth's genesis.json, the fields Plexus reads (others are ignored, as geth does). */
 export interface GethGenesis {
@@ -39,6 +40,18 @@ export interface DevGenesisOptions {
   /** Extra prefunded accounts (address → wei) on top of the dev mnemonic's first ten. */
   alloc?: Record<string, GethAllocAccount>
   timestamp?: bigint
+  /** Fund the test mnemonic's first ten accounts with {@link DEV_BALANCE} (default true). */
+  devAccounts?: boolean
+  /** EIP-1559 settings (default: Ethereum's elasticity 2 and denominator 8, 1 gwei at genesis). */
+  baseFee?: GenesisBaseFeeOptions
+}
+
+/** A chain's EIP-1559 settings, written into its genesis (see `baseFee.ts`). */
+export interface GenesisBaseFeeOptions {
+  /** Base fee of the genesis block, in wei. */
+  initial?: bigint
+  elasticity?: number
+  denominator?: number
 }
 
 export interface DevAccount {
@@ -61,11 +74,14 @@ export function devAccounts(count = DEV_ACCOUNT_COUNT): DevAccount[] {
 
 /**
  * The dev chain as a geth genesis: every fork through Osaka active at genesis
- * (post-merge, EIP-1559 base fee starting at 1 gwei), the dev accounts funded.
+ * (post-merge, EIP-1559 base fee starting at 1 gwei unless `baseFee` says otherwise),
+ * the dev accounts funded unless `devAccounts` is false.
  */
 export function devGenesis(opts: DevGenesisOptions): GethGenesis {
   const alloc: Record<string, GethAllocAccount> = {}
-  for (const { address } of devAccounts()) alloc[address.toLowerCase()] = { balance: `0x${DEV_BALANCE.toString(16)}` }
+  if (opts.devAccounts !== false) {
+    for (const { address } of devAccounts()) alloc[address.toLowerCase()] = { balance: `0x${DEV_BALANCE.toString(16)}` }
+  }
   Object.assign(alloc, opts.alloc ?? {})
   return {
     config: {
@@ -92,6 +108,11 @@ export function devGenesis(opts: DevGenesisOptions): GethGenesis {
         prague: { target: 6, max: 9, baseFeeUpdateFraction: 5007716 },
         osaka: { target: 6, max: 9, baseFeeUpdateFraction: 5007716 },
       },
+      // Where the OP Stack keeps a chain's EIP-1559 parameters; replicas read them from here.
+      optimism: {
+        eip1559Elasticity: opts.baseFee?.elasticity ?? Number(ETHEREUM_BASE_FEE_PARAMS.elasticity),
+        eip1559Denominator: opts.baseFee?.denominator ?? Number(ETHEREUM_BASE_FEE_PARAMS.denominator),
+      } satisfies OptimismGenesisConfig,
     },
     alloc,
     nonce: '0x0',
@@ -101,7 +122,7 @@ export function devGenesis(opts: DevGenesisOptions): GethGenesis {
     difficulty: '0x0',
     mixHash: `0x${'00'.repeat(32)}`,
     coinbase: `0x${'00'.repeat(20)}`,
-    baseFeePerGas: '0x3b9aca00',
+    baseFeePerGas: `0x${(opts.baseFee?.initial ?? DEFAULT_INITIAL_BASE_FEE).toString(16)}`,
     excessBlobGas: '0x0',
     blobGasUsed: '0x0',
   }

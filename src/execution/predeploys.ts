@@ -34,3 +34,18 @@ export const DEPOSITOR_ACCOUNT = '0xdeaddeaddeaddeaddeaddeaddeaddeaddead0001' as
  * SuperchainTokenBridge without a wrapped copy anywhere.
  */
 export const REFERENCE_SUPERCHAIN_TOKEN = '0x4200000000000000000000000000000000000500' as const
+
+/**
+ * Why a genesis account may not be given by a user: it is a Plexus system address (the
+ * OP Stack's predeploy namespace 0x4200…0000 – 0x4200…07ff, where every Plexus predeploy
+ * and the reference token live, or the system depositor). Undefined when the address is free.
+ */
+export function reservedAddressReason(address: string): string | undefined {
+  const a = address.toLowerCase()
+  const named = Object.entries({ ...PREDEPLOYS, ReferenceSuperchainToken: REFERENCE_SUPERCHAIN_TOKEN, Depositor: DEPOSITOR_ACCOUNT }).find(
+    ([, addr]) => addr.toLowerCase() === a,
+  )
+  if (named) return `is the ${named[0]} system address`
+  if (/^0x4200000000000000000000000000000000000[0-7][0-9a-f]{2}$/.test(a)) return 'is in the predeploy namespace 0x4200…0000 – 0x4200…07ff reserved for Plexus system contracts'
+  return undefined
+}

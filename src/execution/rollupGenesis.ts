@@ -1,7 +1,8 @@
 import { encodeAbiParameters, keccak256, type Hex } from 'viem'
 import { loadArtifact } from '../primitives/artifacts.js'
 import { devAccounts, devGenesis, type DevGenesisOptions, type GethAllocAccount, type GethGenesis } from './genesis.js'
-import { PREDEPLOYS, REFERENCE_SUPERCHAIN_TOKEN } from './predeploys.js'
+import { ConfigError } from '../primitives/errors.js'
+import { PREDEPLOYS, REFERENCE_SUPERCHAIN_TOKEN, reservedAddressReason } from './predeploys.js'
 
 export interface RollupGenesisOptions extends DevGenesisOptions {
   /** The network's L1 Portal: the L2 bridge only accepts deposits it sent. */
@@ -36,6 +37,10 @@ export const ERC20_SLOTS = { balances: 0n, totalSupply: 2n } as const
  * constructors never run, so no contract may rely on one.
  */
 export function rollupGenesis(opts: RollupGenesisOptions): GethGenesis {
+  for (const address of Object.keys(opts.alloc ?? {})) {
+    const reason = reservedAddressReason(address)
+    if (reason) throw new ConfigError(`alloc.${address}`, `${reason}; give the account another address`)
+  }
   const genesis = devGenesis(opts)
   const code = (name: string) => loadArtifact(name).deployedBytecode
   genesis.alloc[PREDEPLOYS.L1Block] = { balance: '0x0', code: code('L1Block') }
@@ -52,7 +57,7 @@ export function rollupGenesis(opts: RollupGenesisOptions): GethGenesis {
   genesis.alloc[PREDEPLOYS.SuperchainTokenBridge] = { balance: '0x0', code: code('SuperchainTokenBridge') }
   genesis.alloc[REFERENCE_SUPERCHAIN_TOKEN] = tokenAlloc(
     code('PlexusToken'),
-    opts.tokenHolders ?? devAccounts().map((a) => a.address),
+    opts.tokenHolders ?? (opts.devAccounts === false ? [] : devAccounts().map((a) => a.address)),
   )
   return genesis
 }

@@ -1,10 +1,11 @@
 import path from 'node:path'
 import { createPublicClient, createWalletClient, defineChain, getContractAddress, http, type Hex, type PublicClient } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
+import { baseFeeSettingsMismatch } from '../execution/baseFee.js'
 import { genesisBlockHash } from '../execution/chain.js'
 import { rollupGenesis } from '../execution/rollupGenesis.js'
 import { DEFAULT_BASE_FEE_SCALAR, DEFAULT_BLOB_BASE_FEE_SCALAR } from '../execution/l1Fee.js'
-import { devAccounts, type GethGenesis } from '../execution/genesis.js'
+import { devAccounts, type GenesisBaseFeeOptions, type GethAllocAccount, type GethGenesis } from '../execution/genesis.js'
 import { BaseError, ConfigError } from '../primitives/errors.js'
 import { initCrypto } from '../primitives/crypto.js'
 import { toData, toQuantity } from '../primitives/hex.js'
@@ -48,9 +49,22 @@ export interface NetworkL1Options {
   beaconUrl?: string
 }
 
+/**
+ * A chain whose native (gas) token is an ERC-20 instead of ETH. Without `l1Address`, on
+ * the embedded dev L1, a test ERC-20 with these name/symbol/decimals is deployed.
+ */
+export interface GasTokenOptions {
+  /** The token on L1 (required with a real L1). */
+  l1Address?: Hex
+  name: string
+  symbol: string
+  /** The token's ERC-20 decimals(), 0 … 18. */
+  decimals: number
+}
+
 export interface NetworkChainOptions {
   chainId: number
-  /** Shown to wallets and apps (default `plexus-<chainId>`). */
+  /** Shown in logs, to wallets and apps (default `plexus-<chainId>`, see `chainName`). */
   name?: string
   rpcHost: string
   rpcPort: number
@@ -59,6 +73,21 @@ export interface NetworkChainOptions {
   /** Seconds between an output's proposal and when withdrawals may use it. */
   challengeWindowSeconds: number
   outputIntervalBlocks: number
+  /** Coinbase of every block: where priority fees go (default the SequencerFeeVault predeploy). */
+  feeRecipient?: Hex
+  /** EIP-1559 settings, fixed in the genesis (default: Ethereum's, 1 gwei at genesis). */
+  baseFee?: GenesisBaseFeeOptions
+  /** Fund the test mnemonic's first ten accounts at genesis (default true). */
+  devAccounts?: boolean
+  /** Extra genesis accounts (geth alloc: prefunded balances, predeploys); not in the 0x4200… namespace. */
+  alloc?: Record<string, GethAllocAccount>
+  /** An ERC-20 as the chain's gas token (default ETH). */
+  gasToken?: GasTokenOptions
+}
+
+/** The name a chain is shown under when its options give none. */
+export function chainName(opts: Pick<NetworkChainOptions, 'chainId' | 'name'>): string {
+  return opts.name ?? `plexus-${opts.chainId}`
 }
 
 /** The dev network's conventions (those of the tools people know): L1 900 on 8545, rollups 901… on 9545…. */
@@ -210,7 +239,7 @@ export class PlexusNetwork implements Lifecycle {
         const chainId = Number(n.chain.chainId)
         return {
           chainId,
-          name: this.chainOptions.get(chainId)?.name ?? `plexus-${chainId}`,
+          name: chainName(this.chainOptions.get(chainId) ?? { chainId }),
           httpUrl: n.rpcUrl(),
           genesisSlot: running.sequencing.genesisSlot(n.chain.chainId),
         }
@@ -265,14 +294,23 @@ export class PlexusNetwork implements Lifecycle {
     const { l1, logger } = this.options
     const { deployer, deployment } = ctx
     const chainId = BigInt(opts.chainId)
+    const feeRecipient = opts.feeRecipient ?? DEFAULT_FEE_VAULT
     const proposer = ctx.signer(roleKey(l1.deployerKey, 'proposer', chainId))
     await fund(deployer, [proposer.account.address], l1.roleFunding)
-    const genesis = storedGenesis(this.options.datadir, opts.chainId) ?? withRelayer(
+    const stored = storedGenesis(this.options.datadir, opts.chainId)
+    const changed = stored && baseFeeSettingsMismatch(stored, opts.baseFee)
+    if (changed) {
+      throw new ConfigError(this.optionPath(opts, 'baseFee'), `${changed}; base-fee settings are fixed when a chain is created (replicas read them from its genesis), so set them back or start a new network with a fresh datadir`)
+    }
+    const genesis = stored ?? withRelayer(
       rollupGenesis({
         chainId: opts.chainId,
         gasLimit: opts.gasLimit,
         l1Portal: deployment.contracts.Portal,
         timestamp: genesisTime,
+        devAccounts: opts.devAccounts,
+        alloc: opts.alloc,
+        baseFee: opts.baseFee,
       }),
       ctx.relayerKey,
     )
@@ -289,7 +327,7 @@ export class PlexusNetwork implements Lifecycle {
           version: CHAIN_CONFIG_VERSION,
           l1ChainId: ctx.l1ChainId,
           genesis,
-          feeRecipient: DEFAULT_FEE_VAULT,
+          feeRecipient,
           baseFeeScalar: DEFAULT_BASE_FEE_SCALAR,
           blobBaseFeeScalar: DEFAULT_BLOB_BASE_FEE_SCALAR,
           ...(genesisSlot > 0n ? { genesisSlot } : {}),
@@ -303,22 +341,33 @@ export class PlexusNetwork implements Lifecycle {
       })
     } else {
       // Registered before (a restart, or a join cut short): the slot on L1 is the chain's.
-      genesisSlot = (await fetchChainConfig(deployer.publicClient, deployment.contracts.ChainRegistry, chainId)).config.genesisSlot ?? 0n
+      const published = (await fetchChainConfig(deployer.publicClient, deployment.contracts.ChainRegistry, chainId)).config
+      genesisSlot = published.genesisSlot ?? 0n
+      // Replicas build every block with the registered coinbase: it cannot change.
+      if (published.feeRecipient.toLowerCase() !== feeRecipient.toLowerCase()) {
+        throw new ConfigError(this.optionPath(opts, 'feeRecipient'), `chain ${opts.chainId} was registered on L1 with fee recipient ${published.feeRecipient}, not ${feeRecipient}; it is fixed at registration (replicas build blocks with it), so set it back or start a new network with a fresh datadir`)
+      }
     }
     saveGenesis(this.options.datadir, genesis)
-    return { opts, genesis, registration, proposer, genesisSlot }
+    return { opts, genesis, registration, proposer, genesisSlot, feeRecipient }
+  }
+
+  /** Where a chain's option sits in `NetworkOptions` (`chains[1].baseFee`), for errors. */
+  private optionPath(opts: NetworkChainOptions, field: string): string {
+    const index = this.options.chains.findIndex((c) => c.chainId === opts.chainId)
+    return index >= 0 ? `chains[${index}].${field}` : `chain ${opts.chainId}: ${field}`
   }
 
   /** Starts the chain's node and makes it part of the sequencing, batching and proposing. */
   private async startChain(p: PreparedChain): Promise<PlexusNode> {
     const { ctx, tracker, batcher, sequencing } = this.running!
     const { l1, logger } = this.options
-    const chainLogger = logger.child({ chain: p.opts.chainId })
+    const chainLogger = logger.child({ chain: p.opts.chainId, name: chainName(p.opts) })
     const node = new PlexusNode({
       datadir: path.join(chainDir(this.options.datadir, p.opts.chainId), 'db'),
       genesis: p.genesis,
       slotTimeMs: p.opts.slotTimeMs,
-      feeRecipient: DEFAULT_FEE_VAULT,
+      feeRecipient: p.feeRecipient,
       gasLimit: p.opts.gasLimit,
       rpc: { host: p.opts.rpcHost, port: p.opts.rpcPort },
       // The network's shared sequencer builds every chain's blocks, slot by slot.
@@ -558,6 +607,8 @@ interface PreparedChain {
   proposer: L1Signer
   /** The network slot of the chain's block 0. */
   genesisSlot: bigint
+  /** Coinbase of its blocks, as registered on L1. */
+  feeRecipient: Hex
 }
 
 /**

@@ -50,8 +50,9 @@ export function joiningChainOptions(chains: readonly NetworkChainOptions[], para
     throw new ConfigError(at, issue.code === 'unrecognized_keys' ? `unknown key(s) ${issue.keys.join(', ')}; the keys are ${Object.keys(chainAddSchema.shape).join(', ')}` : issue.message)
   }
   const p = parsed.data
-  const base = chains[0]
-  if (!base) throw new ConfigError('chains', 'the network has no chain to take defaults from')
+  if (!chains[0]) throw new ConfigError('chains', 'the network has no chain to take defaults from')
+  // The first chain's settings, less what makes it that chain (its own genesis accounts, its gas token).
+  const { alloc: _alloc, gasToken: _gasToken, ...base } = chains[0]
   const chainId = p.chainId ?? Math.max(...chains.map((c) => c.chainId)) + 1
   const usedPorts = chains.map((c) => c.rpcPort).filter((port) => port !== 0)
   const rpcPort = p.rpcPort ?? (usedPorts.length === 0 ? 0 : Math.max(...usedPorts) + 1)

@@ -74,12 +74,33 @@ export class CorruptionError extends BaseError {
   override name = 'CorruptionError'
 }
 
-/** A configuration value is invalid; `path` names the exact field. */
+/** One problem of a configuration: the exact field, what is wrong and how to fix it. */
+export interface ConfigIssue {
+  path: string
+  message: string
+}
+
+/**
+ * A configuration value is invalid; `path` names the exact field. A config file is
+ * reported whole: `issues` holds every problem found (the first is `path`), and the
+ * message has one `path: message` line per issue.
+ */
 export class ConfigError extends BaseError {
   override name = 'ConfigError'
   readonly path: string
-  constructor(path: string, message: string, params: BaseErrorParameters = {}) {
-    super(`${path}: ${message}`, params)
+  readonly issues: readonly ConfigIssue[]
+  constructor(path: string, message: string, params: BaseErrorParameters & { moreIssues?: readonly ConfigIssue[] } = {}) {
+    const { moreIssues = [], ...rest } = params
+    const issues = [{ path, message }, ...moreIssues]
+    super(issues.map((i) => `${i.path}: ${i.message}`).join('\n'), rest)
     this.path = path
+    this.issues = issues
+  }
+
+  /** Every issue at once (at least one). */
+  static of(issues: readonly ConfigIssue[]): ConfigError {
+    const [first, ...more] = issues
+    if (!first) throw new Error('ConfigError.of needs at least one issue')
+    return new ConfigError(first.path, first.message, { moreIssues: more })
   }
 }

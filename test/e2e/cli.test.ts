@@ -23,7 +23,7 @@ describe('plexus CLI', () => {
     try {
       const cases: [string, RegExp][] = [
         ['chain:\n  slotTimeMs: 10\n', /config error: chain\.slotTimeMs: .*50/],
-        ['chain:\n  rpc:\n    prot: 9545\n', /config error: chain\.rpc: unknown key\(s\) "prot"; remove them/],
+        ['chain:\n  rpc:\n    prot: 9545\n', /config error: chain\.rpc\.prot: unknown key; did you mean "port"\?/],
         ['chain:\n  feeRecipient: "0x1234"\n', /config error: chain\.feeRecipient: must be a 0x-prefixed 20-byte hex address/],
         ['chain: [1, 2\n', /config error: config: .* is not valid YAML/],
       ]

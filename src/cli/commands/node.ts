@@ -9,7 +9,7 @@ import {
 import { devGenesis, loadGenesisFile, type GethGenesis } from '../../execution/genesis.js'
 import { createLogger, type LogLevel } from '../../primitives/logger.js'
 import { devAccountLines, serveUntilSignal } from '../serve.js'
-import { loadConfig, type PlexusConfig } from '../config.js'
+import { DEFAULT_DATADIR, loadConfig, type PlexusConfig } from '../config/index.js'
 import { chainDir, ephemeralDatadir, saveGenesis, storedChainIds, storedGenesis } from '../../node/datadir.js'
 
 export interface NodeCommandOptions {
@@ -25,7 +25,7 @@ export interface NodeCommandOptions {
   logLevel?: LogLevel
 }
 
-export const DEFAULT_DATADIR = './.plexus'
+export { DEFAULT_DATADIR }
 
 /** `plexus node`: one standalone chain (no L1), served until SIGINT/SIGTERM. */
 export async function runNode(opts: NodeCommandOptions): Promise<void> {

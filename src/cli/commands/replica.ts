@@ -3,7 +3,7 @@ import { devRegistryAddress } from '../../node/network.js'
 import { PlexusReplica } from '../../node/replica.js'
 import { ConfigError } from '../../primitives/errors.js'
 import { createLogger, type LogLevel } from '../../primitives/logger.js'
-import { loadConfig, type PlexusConfig } from '../config.js'
+import { loadConfig, type PlexusConfig } from '../config/index.js'
 import { addressFlag } from '../flags.js'
 import { serveUntilSignal } from '../serve.js'
 

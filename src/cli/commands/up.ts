@@ -1,15 +1,16 @@
 import path from 'node:path'
 import { ephemeralDatadir } from '../../node/datadir.js'
 import { restoreSnapshot, snapshotChains } from '../../node/snapshot.js'
-import { devChainOptions, devL1Options, PlexusNetwork } from '../../node/network.js'
+import { chainName, PlexusNetwork } from '../../node/network.js'
 import type { DataAvailability } from '../../settlement/networkBatcher.js'
 import { ConfigError } from '../../primitives/errors.js'
 import { privateKeyFlag } from '../flags.js'
 import { createLogger, type LogLevel } from '../../primitives/logger.js'
-import { DEFAULT_DATADIR } from './node.js'
+import { checkNetwork, loadConfig, parseConfig, toNetworkOptions, withFlags } from '../config/index.js'
 import { devAccountLines, serveUntilSignal } from '../serve.js'
 
 export interface UpOptions {
+  config?: string
   datadir?: string
   ephemeral?: boolean
   l1Rpc?: string
@@ -33,53 +34,51 @@ export interface UpOptions {
 export const DEFAULT_DASHBOARD_PORT = 8420
 
 /**
- * `plexus up`: the default network — an L1 (embedded anvil, or `--l1-rpc`) and rollups
- * 901 and 902 settled on it — served until SIGINT/SIGTERM.
+ * `plexus up`: the network a config file describes (`--config`), or the default one —
+ * an L1 (embedded anvil, or `--l1-rpc`) and rollups 901 and 902 settled on it — served
+ * until SIGINT/SIGTERM. Explicit flags override the file.
  */
 export async function up(opts: UpOptions): Promise<void> {
-  const logger = createLogger(opts.logLevel ?? 'info')
-  const eph = opts.ephemeral ? ephemeralDatadir() : undefined
-  const datadir = path.resolve(eph?.datadir ?? opts.datadir ?? DEFAULT_DATADIR)
-  if (opts.l1Rpc && !opts.l1Key) {
+  if (opts.config && opts.fromSnapshot) {
+    throw new ConfigError('--from-snapshot', 'cannot be combined with --config: a snapshot brings its own network; start it with --from-snapshot and --datadir only')
+  }
+  const file = opts.config ? loadConfig(opts.config) : parseConfig({})
+  if (opts.l1Rpc && !opts.l1Key && !file.l1?.deployerKey) {
     throw new ConfigError('--l1-key', 'required with --l1-rpc: the key that deploys the L1 contracts and funds the batcher and proposer')
   }
-  const host = opts.host ?? '127.0.0.1'
-  const count = opts.chains ?? 2
+  const config = withFlags(file, {
+    ...opts,
+    ...(opts.datadir !== undefined ? { datadir: path.resolve(opts.datadir) } : {}),
+    l1Key: opts.l1Key ? privateKeyFlag('--l1-key', opts.l1Key) : undefined,
+  })
+  const issues = checkNetwork(config)
+  if (issues.length > 0) throw ConfigError.of(issues)
+
+  const logger = createLogger(config.logLevel ?? 'info')
+  const eph = opts.ephemeral ? ephemeralDatadir() : undefined
+  const options = toNetworkOptions(config)
+  const datadir = path.resolve(eph?.datadir ?? options.datadir)
   // A snapshot brings its own chains (and the embedded L1's state) into the new datadir.
   const snapshot = opts.fromSnapshot ? restoreSnapshot(opts.fromSnapshot, datadir) : undefined
-  const chains = snapshot ? snapshotChains(snapshot) : Array.from({ length: count }, (_, i) =>
-    devChainOptions(i, {
-      rpcHost: host,
-      ...(opts.blockTime !== undefined ? { slotTimeMs: opts.blockTime } : {}),
-      ...(opts.challengeWindow !== undefined ? { challengeWindowSeconds: opts.challengeWindow } : {}),
-    }),
-  )
   const network = new PlexusNetwork({
+    ...options,
     datadir,
-    l1: devL1Options({
-      rpcUrl: opts.l1Rpc,
-      embedded: {
-        host,
-        ...(opts.l1Port !== undefined ? { port: opts.l1Port } : {}),
-        ...(opts.l1BlockTime !== undefined ? { blockTimeSeconds: opts.l1BlockTime } : {}),
-        ...(snapshot?.l1.kind === 'embedded' ? { chainId: snapshot.l1.chainId, blockTimeSeconds: snapshot.l1.blockTimeSeconds } : {}),
-      },
-      ...(opts.l1Key ? { deployerKey: privateKeyFlag('--l1-key', opts.l1Key) } : {}),
-      confirmations: opts.l1Rpc ? 2 : 0,
-      beaconUrl: opts.l1Beacon,
-    }),
-    chains,
-    ...(opts.da !== undefined ? { da: opts.da } : {}),
-    ...(opts.dashboard === false ? {} : { dashboard: { host, port: opts.dashboardPort ?? DEFAULT_DASHBOARD_PORT } }),
+    // The dashboard listens where the chains' RPC does.
+    ...(opts.dashboard === false ? {} : { dashboard: { host: opts.host ?? options.chains[0]?.rpcHost ?? '127.0.0.1', port: opts.dashboardPort ?? DEFAULT_DASHBOARD_PORT } }),
     logger,
+    ...(snapshot ? { chains: snapshotChains(snapshot) } : {}),
+    ...(snapshot?.l1.kind === 'embedded'
+      ? { l1: { ...options.l1, embedded: { ...options.l1.embedded, chainId: snapshot.l1.chainId, blockTimeSeconds: snapshot.l1.blockTimeSeconds } } }
+      : {}),
   })
+  const rpcL1 = options.l1.rpcUrl !== undefined
 
   await serveUntilSignal(network, logger, eph?.cleanup)
   const lines = [
     '',
     '  Plexus network is up',
-    `  L1 (chain ${network.deployment.l1ChainId})${' '.repeat(10)}${network.l1Url}${opts.l1Rpc ? '' : '  (embedded anvil)'}`,
-    ...network.nodes.map((n) => `  L2 chain ${n.chain.chainId}           ${n.rpcUrl()}`),
+    `  L1 (chain ${network.deployment.l1ChainId})${' '.repeat(10)}${network.l1Url}${rpcL1 ? '' : '  (embedded anvil)'}`,
+    ...network.chains().map((c) => `  L2 chain ${c.chainId}           ${network.node(c.chainId).rpcUrl()}  ${chainName(c)}`),
     ...(network.dashboardUrl ? [`  Dashboard               ${network.dashboardUrl}`] : []),
     `  L1 contracts            ${Object.entries(network.deployment.contracts).map(([k, v]) => `${k} ${v}`).join(', ')}`,
     `  Data                    ${eph ? `${datadir} (ephemeral)` : datadir}`,

@@ -32,7 +32,7 @@ export function feeHistory(api: RpcApi, [count, newest, percentiles]: unknown[])
   }
   // The base fee after the newest block is part of the answer.
   const newestHeader = api.chain.getBlockByNumber(last)!.header
-  baseFees.push(toQuantity(newestHeader.baseFeePerGas !== undefined ? newestHeader.calcNextBaseFee() : 0n))
+  baseFees.push(toQuantity(api.chain.baseFeeAfter(newestHeader)))
   blobFees.push(blobFees[blobFees.length - 1]!)
   return {
     oldestBlock: toQuantity(first),
