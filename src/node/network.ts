@@ -17,6 +17,7 @@ import { CHAIN_CONFIG_VERSION, encodeChainConfig } from '../settlement/l1/chainC
 import { EmbeddedAnvil } from '../settlement/l1/embeddedAnvil.js'
 import { SuperRootProposer } from '../settlement/superRootProposer.js'
 import { configureSuperRootOracle, ensureL1Contracts, readRegistration, registerChain, type ChainRegistration, type L1Deployment } from '../settlement/l1/deploy.js'
+import { checkRegisteredGasToken, logL1FeePricing, resolveGasToken } from '../settlement/l1/gasToken.js'
 import { L1Tracker } from '../settlement/l1/l1Tracker.js'
 import type { L1Signer } from '../settlement/l1/l1Transactions.js'
 import { ensureNetworkBatcher } from '../settlement/l1/networkBatcherRole.js'
@@ -44,6 +45,19 @@ export interface NetworkL1Options {
   beaconUrl?: string
 }
 
+/**
+ * A chain whose native asset is an L1 ERC-20 (OP Stack "custom gas token"). Without
+ * `l1Address` (embedded dev L1 only) Plexus deploys a test token with this name, symbol and
+ * decimals, mintable by the deployer, with a balance for each dev account.
+ */
+export interface GasTokenOptions {
+  l1Address?: Hex
+  name: string
+  symbol: string
+  /** 0…18; the L2 native balance has 18 either way. */
+  decimals: number
+}
+
 export interface NetworkChainOptions {
   chainId: number
   rpcHost: string
@@ -53,6 +67,8 @@ export interface NetworkChainOptions {
   /** Seconds between an output's proposal and when withdrawals may use it. */
   challengeWindowSeconds: number
   outputIntervalBlocks: number
+  /** The chain's native asset when it is not ETH; fixed once the chain is registered. */
+  gasToken?: GasTokenOptions
 }
 
 /** The dev network's conventions (those of the tools people know): L1 900 on 8545, rollups 901… on 9545…. */
@@ -221,8 +237,14 @@ export class PlexusNetwork implements Lifecycle {
       // One genesis timestamp for every new chain: their blocks share timestamps from block 0.
       const genesisTime = BigInt(Math.floor(Date.now() / 1000))
       const prepared: { opts: NetworkChainOptions; genesis: GethGenesis; registration: ChainRegistration; proposer: L1Signer }[] = []
-      for (const opts of this.options.chains) {
+      for (const [i, opts] of this.options.chains.entries()) {
         const chainId = BigInt(opts.chainId)
+        const gasToken = opts.gasToken && (await resolveGasToken(deployer, this.options.datadir, opts.gasToken, {
+          path: `chains[${i}].gasToken`,
+          embeddedL1: !l1.rpcUrl,
+          holders: devAccounts().map((a) => a.address),
+          logger: logger.child({ module: 'l1-deploy' }),
+        }))
         const proposer = signer(roleKey(l1.deployerKey, 'proposer', chainId))
         await fund(deployer, [proposer.account.address], l1.roleFunding)
         const genesis = storedGenesis(this.options.datadir, opts.chainId) ?? withRelayer(
@@ -231,6 +253,7 @@ export class PlexusNetwork implements Lifecycle {
             gasLimit: opts.gasLimit,
             l1Portal: deployment.contracts.Portal,
             timestamp: genesisTime,
+            gasToken,
           }),
           relayerKey,
         )
@@ -251,12 +274,22 @@ export class PlexusNetwork implements Lifecycle {
               baseFeeScalar: DEFAULT_BASE_FEE_SCALAR,
               blobBaseFeeScalar: DEFAULT_BLOB_BASE_FEE_SCALAR,
               contracts: deployment.contracts,
+              gasToken,
             }),
+            gasToken: gasToken?.address,
           })
           logger.info({ chainId: opts.chainId, l1Block: registration.registeredAtBlock.toString() }, 'chain registered on L1')
         } else if (registration.genesisHash !== genesisHash) {
           throw new BaseError(`chain ${opts.chainId} is registered on L1 with genesis ${registration.genesisHash}, not ${genesisHash}`, {
             details: 'the datadir does not belong to this L1 deployment; use a fresh --datadir',
+          })
+        } else {
+          await checkRegisteredGasToken(publicClient, deployment.contracts.ChainRegistry, chainId, gasToken, `chains[${i}].gasToken`)
+        }
+        if (gasToken) {
+          logL1FeePricing(logger.child({ chain: opts.chainId }), opts.chainId, gasToken, {
+            baseFeeScalar: DEFAULT_BASE_FEE_SCALAR,
+            blobBaseFeeScalar: DEFAULT_BLOB_BASE_FEE_SCALAR,
           })
         }
         saveGenesis(this.options.datadir, genesis)

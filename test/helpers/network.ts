@@ -1,4 +1,4 @@
-import { devChainOptions, devL1Options, PlexusNetwork, type NetworkChainOptions } from '../../src/node/network.js'
+import { devChainOptions, devL1Options, PlexusNetwork, type GasTokenOptions, type NetworkChainOptions } from '../../src/node/network.js'
 import { createLogger, silentLogger, type LogLevel } from '../../src/primitives/logger.js'
 import type { DataAvailability } from '../../src/settlement/networkBatcher.js'
 import { tempDir } from './tmp.js'
@@ -20,6 +20,8 @@ export interface TestNetworkOptions {
   da?: DataAvailability
   /** Keep the datadir on stop (restart tests). */
   keep?: boolean
+  /** Chains whose native asset is an L1 ERC-20, by chain id. */
+  gasTokens?: Record<number, GasTokenOptions>
 }
 
 /** A whole network in this process: embedded anvil and rollups on free 127.0.0.1 ports. */
@@ -27,7 +29,13 @@ export async function startTestNetwork(opts: TestNetworkOptions = {}): Promise<T
   const tmp = opts.datadir ? undefined : tempDir()
   const datadir = opts.datadir ?? tmp!.dir
   const chains: NetworkChainOptions[] = (opts.chainIds ?? [901]).map((chainId, i) =>
-    devChainOptions(i, { chainId, rpcPort: 0, challengeWindowSeconds: opts.challengeWindowSeconds ?? 4, outputIntervalBlocks: 4 }),
+    devChainOptions(i, {
+      chainId,
+      rpcPort: 0,
+      challengeWindowSeconds: opts.challengeWindowSeconds ?? 4,
+      outputIntervalBlocks: 4,
+      ...(opts.gasTokens?.[chainId] ? { gasToken: opts.gasTokens[chainId] } : {}),
+    }),
   )
   const network = new PlexusNetwork({
     datadir,

@@ -2,6 +2,7 @@ import { brotliCompressSync, brotliDecompressSync } from 'node:zlib'
 import { keccak256, parseAbiItem, toHex, type Hex, type PublicClient } from 'viem'
 import { z } from 'zod'
 import type { GethGenesis } from '../../execution/genesis.js'
+import type { GasToken } from '../../execution/gasToken.js'
 import { BaseError } from '../../primitives/errors.js'
 import { abiOf } from './abis.js'
 import { readRegistration, type ChainRegistration } from './deploy.js'
@@ -22,6 +23,12 @@ export interface PublishedChainConfig {
   baseFeeScalar: bigint
   blobBaseFeeScalar: bigint
   contracts: { ChainRegistry: Hex; BatchInbox: Hex; OutputOracle: Hex; Portal: Hex }
+  /**
+   * The chain's native asset when it is an L1 ERC-20 (absent: ETH). The registry holds the
+   * address and decimals the portal uses; this adds the name and symbol for wallets. An
+   * optional field, so configs published before gas tokens still read (as ETH chains).
+   */
+  gasToken?: GasToken
 }
 
 export const CHAIN_CONFIG_VERSION = 2
@@ -35,6 +42,7 @@ const configSchema = z.object({
   baseFeeScalar: z.string().regex(/^\d+$/),
   blobBaseFeeScalar: z.string().regex(/^\d+$/),
   contracts: z.object({ ChainRegistry: address, BatchInbox: address, OutputOracle: address, Portal: address }),
+  gasToken: z.object({ address, decimals: z.number().int().min(0).max(18), name: z.string(), symbol: z.string() }).optional(),
 })
 
 /** The registry's record of a chain cannot be used to rebuild it. */
