@@ -3,6 +3,7 @@ import assert from 'node:assert/strict'
 import { getAddress, parseEther, zeroAddress, type Abi, type Address } from 'viem'
 import { GAS_PAYING_TOKEN_SLOTS, gasTokenStorage, type GasToken } from '../../src/execution/gasToken.js'
 import { PREDEPLOYS } from '../../src/execution/predeploys.js'
+import { readNativeAsset } from '../../src/settlement/actions/bridge.js'
 import { loadArtifact } from '../helpers/artifacts.js'
 import { abis, L1_BLOCK, MESSAGE_PASSER, startL1, type L1 } from './setup.js'
 
@@ -70,6 +71,18 @@ describe('custom gas token on L2: L1Block getters, the message passer, the inter
     const long = { ...USDC, name: 'A'.repeat(30) + 'é' } // 32 bytes of UTF-8
     await setNativeAsset(long)
     assert.equal(await l1Block('gasPayingTokenName'), long.name)
+  })
+
+  test('the bridge actions read the native asset from L1Block; an L1Block without the getters means ETH', async () => {
+    await setNativeAsset(USDC)
+    assert.deepEqual(await readNativeAsset(l1.pub as never), { custom: true, l1Token: USDC.address, decimals: 6, name: 'USD Coin', symbol: 'USDC' })
+    // A genesis made before the getters existed: no such function, the call reverts.
+    await l1.testClient.setCode({ address: L1_BLOCK, bytecode: loadArtifact('ETHLiquidity').deployedBytecode })
+    try {
+      assert.deepEqual(await readNativeAsset(l1.pub as never), { custom: false, l1Token: ETHER, decimals: 18, name: 'Ether', symbol: 'ETH' })
+    } finally {
+      await l1.testClient.setCode({ address: L1_BLOCK, bytecode: loadArtifact('L1Block').deployedBytecode })
+    }
   })
 
   test('withdrawals must be whole token units: 10^12 wei for 6 decimals, 10^18 for 0, anything for 18', async () => {

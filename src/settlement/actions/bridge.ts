@@ -1,4 +1,6 @@
 import {
+  BaseError as ViemBaseError,
+  ContractFunctionRevertedError,
   createPublicClient,
   createWalletClient,
   defineChain,
@@ -100,10 +102,20 @@ export async function createBridgeContext(params: { l1Url?: string; l2Url: strin
   }
 }
 
-/** Reads the L2's native asset from its L1Block predeploy. */
+/**
+ * Reads the L2's native asset from its L1Block predeploy. A chain whose genesis predates the
+ * gas-token getters (its L1Block reverts on them) is an ETH chain.
+ */
 export async function readNativeAsset(l2: PublicClient): Promise<NativeAsset> {
   const read = (functionName: string) => l2.readContract({ address: PREDEPLOYS.L1Block, abi: abiOf('L1Block'), functionName })
-  if (!(await read('isCustomGasToken'))) return ETHER
+  let custom: unknown
+  try {
+    custom = await read('isCustomGasToken')
+  } catch (err) {
+    if (err instanceof ViemBaseError && err.walk((e) => e instanceof ContractFunctionRevertedError)) return ETHER
+    throw err
+  }
+  if (!custom) return ETHER
   const [[l1Token, decimals], name, symbol] = (await Promise.all([
     read('gasPayingToken'),
     read('gasPayingTokenName'),
