@@ -31,12 +31,10 @@ import {
   type InitiatedWithdrawal,
 } from '../../src/settlement/actions/bridge.js'
 import { abiOf } from '../../src/settlement/l1/abis.js'
-import { PlexusReplica } from '../../src/node/replica.js'
-import { silentLogger } from '../../src/primitives/logger.js'
 import { fetchChainConfig } from '../../src/settlement/l1/chainConfig.js'
 import { devGasTokensFile, registeredGasToken } from '../../src/settlement/l1/gasToken.js'
 import { loadArtifact } from '../helpers/artifacts.js'
-import { startTestNetwork, type TestNetwork, type TestNetworkOptions } from '../helpers/network.js'
+import { startTestNetwork, startTestReplica, type TestNetwork, type TestNetworkOptions } from '../helpers/network.js'
 import { runCli, waitFor } from '../helpers/node.js'
 import { assertSameChain, safeAtLeast } from '../helpers/sync.js'
 import { tempDir } from '../helpers/tmp.js'
@@ -212,17 +210,8 @@ describe('a network whose chains pay gas in L1 ERC-20s: 901 in a 6-decimal USDC,
   it('a replica rebuilds both chains from L1 alone: same blocks and roots, same native asset', async () => {
     const targets = new Map<number, bigint>()
     for (const id of [901, 902]) targets.set(id, await ctx[id]!.l2.getBlockNumber())
-    const tmp = tempDir()
-    const replica = new PlexusReplica({
-      l1RpcUrl: net.l1Url,
-      registry: net.network.deployment.contracts.ChainRegistry,
-      datadir: tmp.dir,
-      rpc: { host: '127.0.0.1', port: 0 },
-      pollMs: 200,
-      logger: silentLogger(),
-    })
+    const { replica, stop } = await startTestReplica(net, { name: 'gas-token' })
     try {
-      await replica.start()
       for (const id of [901, 902]) {
         const url = replica.node(id).rpcUrl()
         await safeAtLeast(url, targets.get(id)!)
@@ -231,8 +220,7 @@ describe('a network whose chains pay gas in L1 ERC-20s: 901 in a 6-decimal USDC,
       const replicaCtx = await createBridgeContext({ l2Url: replica.node(901).rpcUrl(), l1Url: net.l1Url, account: user })
       assert.deepEqual(replicaCtx.nativeAsset, ctx[901]!.nativeAsset)
     } finally {
-      await replica.stop()
-      tmp.cleanup()
+      await stop()
     }
   })
 

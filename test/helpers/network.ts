@@ -1,5 +1,7 @@
 import { devChainOptions, devL1Options, PlexusNetwork, type GasTokenOptions, type NetworkChainOptions } from '../../src/node/network.js'
-import { createLogger, silentLogger, type LogLevel } from '../../src/primitives/logger.js'
+import { createLogger, silentLogger, type LogLevel, type Logger } from '../../src/primitives/logger.js'
+import { PlexusReplica } from '../../src/node/replica.js'
+import type { CheckTxFor } from '../../src/settlement/derivation/networkDerivationPipeline.js'
 import type { DataAvailability } from '../../src/settlement/networkBatcher.js'
 import { tempDir } from './tmp.js'
 
@@ -42,8 +44,7 @@ export async function startTestNetwork(opts: TestNetworkOptions = {}): Promise<T
     l1: devL1Options({ embedded: { port: 0, blockTimeSeconds: opts.l1BlockTimeSeconds ?? 1 }, pollMs: 200 }),
     chains,
     da: opts.da ?? 'calldata',
-    // PLEXUS_TEST_LOG=debug shows the network's logs when a test needs explaining.
-    logger: process.env.PLEXUS_TEST_LOG ? createLogger(process.env.PLEXUS_TEST_LOG as LogLevel) : silentLogger(),
+    logger: testLogger(),
   })
   await network.start()
   return {
@@ -54,6 +55,44 @@ export async function startTestNetwork(opts: TestNetworkOptions = {}): Promise<T
     async stop() {
       await network.stop()
       if (!opts.keep) tmp?.cleanup()
+    },
+  }
+}
+
+/** PLEXUS_TEST_LOG=debug shows the logs when a test needs explaining; silent otherwise. */
+function testLogger(): Logger {
+  return process.env.PLEXUS_TEST_LOG ? createLogger(process.env.PLEXUS_TEST_LOG as LogLevel) : silentLogger()
+}
+
+export interface TestReplica {
+  replica: PlexusReplica
+  /** Stops the replica and removes its datadir. */
+  stop(): Promise<void>
+}
+
+/** A replica of `net` in this process: every registered chain, a temporary datadir, free ports. */
+export async function startTestReplica(net: TestNetwork, opts: { name?: string; checkTxFor?: CheckTxFor } = {}): Promise<TestReplica> {
+  const tmp = tempDir()
+  const replica = new PlexusReplica({
+    l1RpcUrl: net.l1Url,
+    registry: net.network.deployment.contracts.ChainRegistry,
+    datadir: tmp.dir,
+    rpc: { host: '127.0.0.1', port: 0 },
+    pollMs: 200,
+    checkTxFor: opts.checkTxFor,
+    logger: testLogger().child({ replica: opts.name ?? 'replica' }),
+  })
+  try {
+    await replica.start()
+  } catch (err) {
+    tmp.cleanup()
+    throw err
+  }
+  return {
+    replica,
+    async stop() {
+      await replica.stop()
+      tmp.cleanup()
     },
   }
 }
