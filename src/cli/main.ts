@@ -9,6 +9,9 @@ import { runNode } from './commands/node.js'
 import { addresses } from './commands/addresses.js'
 import { replica } from './commands/replica.js'
 import { deposit, withdraw } from './commands/bridge.js'
+import { chainAdd, chains } from './commands/chains.js'
+import { status } from './commands/status.js'
+import { snapshotSave } from './commands/snapshot.js'
 
 function int(name: string) {
   return (value: string): number => {
@@ -39,8 +42,40 @@ program
   .addOption(new Option('--da <mode>', 'how the network batches (every chain\'s blocks, together) are posted to L1 (default calldata)').choices(['calldata', 'blobs']))
   .option('--l1-beacon <url>', 'beacon API of the L1, to read blobs back (with --l1-rpc and --da blobs)')
   .option('--host <host>', 'listen address (default 127.0.0.1)')
+  .option('--from-snapshot <file>', 'restore a network saved with `plexus snapshot save` into --datadir (which must be new) and start it')
   .addOption(logLevel)
   .action(async (opts) => up(opts))
+
+const datadirOption = ['--datadir <dir>', 'data directory of the running network (default ./.plexus)'] as const
+/** The flags of every command that acts on a running network. */
+const onRunningNetwork = (cmd: Command) => cmd.option(...datadirOption).option('--json', 'machine-readable output')
+
+const chainAddCommand = program
+  .command('chain')
+  .description('act on the chains of a running network')
+  .command('add')
+  .description('add a chain to the running network: registered on L1, sequenced from the next slots on, in the interop set of every chain')
+  .option('--name <name>', 'name shown to wallets and apps (default plexus-<chain id>)')
+  .option('--chain-id <id>', 'chain id (default: the highest one + 1)', int('--chain-id'))
+  .option('--port <port>', 'RPC port (default: the highest one + 1)', int('--port'))
+  .option('--config-overrides <json>', 'other chain options as JSON: gasLimit, challengeWindowSeconds, outputIntervalBlocks, rpcHost')
+onRunningNetwork(chainAddCommand).action(async (opts) => chainAdd(opts))
+
+onRunningNetwork(program.command('chains').description('list the chains of the running network: chain id, name, RPC URL, head')).action(async (opts) =>
+  chains(opts),
+)
+
+onRunningNetwork(
+  program.command('status').description("the L1 head and every chain's unsafe / safe / finalized heads, pending batches and proposals"),
+).action(async (opts) => status(opts))
+
+program
+  .command('snapshot')
+  .description('save the whole running network (L1 included); restore with `plexus up --from-snapshot FILE`')
+  .command('save')
+  .argument('<file>', 'the snapshot file to write (a .tar.gz)')
+  .option(...datadirOption)
+  .action(async (file, opts) => snapshotSave(file, opts))
 
 program
   .command('node')

@@ -13,7 +13,7 @@ import type { Logger } from '../primitives/logger.js'
 import { ChainSettlement } from '../settlement/chainSettlement.js'
 import { blobSourceFor, MAX_BLOB_BATCH_BYTES } from '../settlement/da/index.js'
 import { L1BatchSource } from '../settlement/derivation/batchSource.js'
-import { CHAIN_CONFIG_VERSION, encodeChainConfig } from '../settlement/l1/chainConfig.js'
+import { CHAIN_CONFIG_VERSION, encodeChainConfig, fetchChainConfig } from '../settlement/l1/chainConfig.js'
 import { EmbeddedAnvil } from '../settlement/l1/embeddedAnvil.js'
 import { SuperRootProposer } from '../settlement/superRootProposer.js'
 import { configureSuperRootOracle, ensureL1Contracts, readRegistration, registerChain, type ChainRegistration, type L1Deployment } from '../settlement/l1/deploy.js'
@@ -23,8 +23,11 @@ import type { L1Signer } from '../settlement/l1/l1Transactions.js'
 import { ensureNetworkBatcher } from '../settlement/l1/networkBatcherRole.js'
 import { NETWORK_ROLE, roleKey } from '../settlement/l1/roleKeys.js'
 import { NetworkBatcher, type DataAvailability } from '../settlement/networkBatcher.js'
-import { chainDir, saveGenesis, storedGenesis } from './datadir.js'
+import { chainDir, joinedChains, saveGenesis, saveJoinedChain, storedGenesis } from './datadir.js'
 import { NetworkSequencing } from './networkSequencing.js'
+import { AdminEndpoint } from './adminEndpoint.js'
+import { networkAdminHandlers } from './networkAdmin.js'
+import { buildRegistry, writeRegistry, type NetworkRegistry } from './networkRegistry.js'
 import { PlexusNode } from './node.js'
 import { DEFAULT_FEE_VAULT, DEFAULT_GAS_LIMIT, DEFAULT_SLOT_TIME_MS } from './options.js'
 
@@ -60,6 +63,8 @@ export interface GasTokenOptions {
 
 export interface NetworkChainOptions {
   chainId: number
+  /** Shown to wallets and apps (default `plexus-<chainId>`). */
+  name?: string
   rpcHost: string
   rpcPort: number
   slotTimeMs: number
@@ -140,6 +145,8 @@ export interface NetworkOptions {
   da?: DataAvailability
   /** Largest network batch, compressed, per L1 transaction (default 120,000; blobs: at most 6 blobs' worth). */
   maxBatchBytes?: number
+  /** Serve the local admin endpoint (`<datadir>/admin.json`) that `plexus chain add/chains/status/snapshot` use (default true). */
+  admin?: boolean
   logger: Logger
 }
 
@@ -156,11 +163,19 @@ export class PlexusNetwork implements Lifecycle {
   private tracker: L1Tracker | undefined
   private _sequencing: NetworkSequencing | undefined
   private superProposer: SuperRootProposer | undefined
+  private admin: AdminEndpoint | undefined
   private batcher: NetworkBatcher | undefined
   readonly nodes: PlexusNode[] = []
   private _l1Url: string | undefined
   private _deployment: L1Deployment | undefined
   private stopped = false
+  /** What starting a chain needs of the network, kept for chains that join later. */
+  private running: RunningNetwork | undefined
+  /** The options of every chain, in chain-id order (the started ones and those joined since). */
+  private readonly chainOptions = new Map<number, NetworkChainOptions>()
+  private readonly chainListeners = new Set<() => void>()
+  /** Serializes `addChain` calls. */
+  private adding: Promise<unknown> = Promise.resolve()
 
   constructor(readonly options: NetworkOptions) {}
 
@@ -183,6 +198,190 @@ export class PlexusNetwork implements Lifecycle {
   node(chainId: number): PlexusNode {
     const node = this.nodes.find((n) => Number(n.chain.chainId) === chainId)
     if (!node) throw new BaseError(`chain ${chainId} is not part of this network`)
+    return node
+  }
+
+  /**
+   * The network as wallets and apps take it (`plexus_getChainRegistry`): EIP-3085
+   * parameters, viem chains and contract addresses of every chain, joined ones included.
+   */
+  registry(): NetworkRegistry {
+    const running = this.running
+    if (!running) throw new Error('network not started')
+    return buildRegistry({
+      l1: { chainId: running.ctx.l1ChainId, rpcUrl: this.l1Url, contracts: { ...running.ctx.deployment.contracts } },
+      slotTimeMs: running.slotTimeMs,
+      // The public test mnemonic's accounts are funded on the dev network only.
+      devAccounts: !this.options.l1.rpcUrl,
+      chains: this.nodes.map((n) => {
+        const chainId = Number(n.chain.chainId)
+        const gasToken = this.chainOptions.get(chainId)?.gasToken
+        return {
+          chainId,
+          name: this.chainOptions.get(chainId)?.name ?? `plexus-${chainId}`,
+          // The L2 native balance has 18 decimals whatever the gas token's on L1.
+          ...(gasToken ? { nativeCurrency: { name: gasToken.name, symbol: gasToken.symbol, decimals: 18 } } : {}),
+          httpUrl: n.rpcUrl(),
+          genesisSlot: running.sequencing.genesisSlot(n.chain.chainId),
+        }
+      }),
+    })
+  }
+
+  /** Every chain's options, in chain-id order (those joined at run time included). */
+  chains(): NetworkChainOptions[] {
+    return [...this.chainOptions.values()].sort((a, b) => a.chainId - b.chainId)
+  }
+
+  /** Called whenever a chain joins; returns what unsubscribes. */
+  onChainsChanged(listener: () => void): () => void {
+    this.chainListeners.add(listener)
+    return () => this.chainListeners.delete(listener)
+  }
+
+  /**
+   * Adds a chain to the running network: registered on L1 with the network slot its
+   * block 0 sits in, then started and sequenced in the shared slot from that slot on,
+   * in the interop dependency set of every chain in both directions, batched and
+   * proposed with the others. Resolves once the chain has built its first block in a
+   * shared slot, so a message to it can be sent right away. Recorded in the datadir:
+   * the next start brings it back.
+   */
+  addChain(opts: NetworkChainOptions): Promise<PlexusNode> {
+    const run = this.adding.then(() => this.joinChain(opts))
+    this.adding = run.catch(() => undefined)
+    return run
+  }
+
+  private async joinChain(opts: NetworkChainOptions): Promise<PlexusNode> {
+    const running = this.running
+    if (!running || this.stopped) throw new BaseError('the network is not running')
+    checkJoiningChain(this.chains(), opts, running.slotTimeMs)
+    // The chain's first block goes in a slot far enough ahead to register it on L1 first
+    // (if registering takes longer, the sequencer catches the chain up to the others).
+    const lead = BigInt(Math.ceil(JOIN_LEAD_MS(this.options.l1) / running.slotTimeMs))
+    const genesisSlot = running.sequencing.nextSlot() + lead - 1n
+    const prepared = await this.prepareChain(running.ctx, opts, BigInt(Math.floor(Date.now() / 1000)), genesisSlot)
+    saveJoinedChain(this.options.datadir, { ...opts, gasLimit: opts.gasLimit.toString(), genesisSlot: prepared.genesisSlot.toString() })
+    const node = await this.startChain(prepared)
+    const joined = await waitUntil(() => node.chain.headHeader().number >= 1n, JOIN_TIMEOUT_MS(running.slotTimeMs, lead))
+    if (!joined) throw new BaseError(`chain ${opts.chainId} was added but has not built a block yet; check the logs`)
+    this.options.logger.info({ chainId: opts.chainId, genesisSlot: prepared.genesisSlot.toString(), rpc: node.rpcUrl() }, 'chain joined the network')
+    return node
+  }
+
+  /** The chain's genesis and L1 registration: read back if it exists, made otherwise. */
+  private async prepareChain(ctx: ChainContext, opts: NetworkChainOptions, genesisTime: bigint, genesisSlot: bigint): Promise<PreparedChain> {
+    const { l1, logger } = this.options
+    const { deployer, deployment } = ctx
+    const chainId = BigInt(opts.chainId)
+    const index = this.options.chains.indexOf(opts)
+    const gasTokenPath = `${index >= 0 ? `chains[${index}]` : `chain ${opts.chainId}`}.gasToken`
+    const gasToken = opts.gasToken && (await resolveGasToken(deployer, this.options.datadir, opts.gasToken, {
+      path: gasTokenPath,
+      embeddedL1: !l1.rpcUrl,
+      holders: devAccounts().map((a) => a.address),
+      logger: logger.child({ module: 'l1-deploy' }),
+    }))
+    const proposer = ctx.signer(roleKey(l1.deployerKey, 'proposer', chainId))
+    await fund(deployer, [proposer.account.address], l1.roleFunding)
+    const genesis = storedGenesis(this.options.datadir, opts.chainId) ?? withRelayer(
+      rollupGenesis({
+        chainId: opts.chainId,
+        gasLimit: opts.gasLimit,
+        l1Portal: deployment.contracts.Portal,
+        timestamp: genesisTime,
+        gasToken,
+      }),
+      ctx.relayerKey,
+    )
+    const genesisHash = toData(await genesisBlockHash(genesis))
+    let registration = await readRegistration(deployer, deployment.contracts.ChainRegistry, chainId)
+    if (!registration) {
+      registration = await registerChain(deployer, deployment.contracts.ChainRegistry, {
+        chainId,
+        genesisHash,
+        batcher: ctx.batcherAddress, // the chain's batcher of record
+        proposer: proposer.account.address,
+        challengeWindow: BigInt(opts.challengeWindowSeconds),
+        config: encodeChainConfig({
+          version: CHAIN_CONFIG_VERSION,
+          l1ChainId: ctx.l1ChainId,
+          genesis,
+          feeRecipient: DEFAULT_FEE_VAULT,
+          baseFeeScalar: DEFAULT_BASE_FEE_SCALAR,
+          blobBaseFeeScalar: DEFAULT_BLOB_BASE_FEE_SCALAR,
+          ...(genesisSlot > 0n ? { genesisSlot } : {}),
+          contracts: deployment.contracts,
+          gasToken,
+        }),
+        gasToken: gasToken?.address,
+      })
+      logger.info({ chainId: opts.chainId, l1Block: registration.registeredAtBlock.toString() }, 'chain registered on L1')
+    } else if (registration.genesisHash !== genesisHash) {
+      throw new BaseError(`chain ${opts.chainId} is registered on L1 with genesis ${registration.genesisHash}, not ${genesisHash}`, {
+        details: 'the datadir does not belong to this L1 deployment; use a fresh --datadir',
+      })
+    } else {
+      // Registered before (a restart, or a join cut short): the slot on L1 is the chain's.
+      genesisSlot = (await fetchChainConfig(deployer.publicClient, deployment.contracts.ChainRegistry, chainId)).config.genesisSlot ?? 0n
+      await checkRegisteredGasToken(deployer.publicClient, deployment.contracts.ChainRegistry, chainId, gasToken, gasTokenPath)
+    }
+    if (gasToken) {
+      logL1FeePricing(logger.child({ chain: opts.chainId }), opts.chainId, gasToken, {
+        baseFeeScalar: DEFAULT_BASE_FEE_SCALAR,
+        blobBaseFeeScalar: DEFAULT_BLOB_BASE_FEE_SCALAR,
+      })
+    }
+    saveGenesis(this.options.datadir, genesis)
+    return { opts, genesis, registration, proposer, genesisSlot }
+  }
+
+  /** Starts the chain's node and makes it part of the sequencing, batching and proposing. */
+  private async startChain(p: PreparedChain): Promise<PlexusNode> {
+    const { ctx, tracker, batcher, sequencing } = this.running!
+    const { l1, logger } = this.options
+    const chainLogger = logger.child({ chain: p.opts.chainId })
+    const node = new PlexusNode({
+      datadir: path.join(chainDir(this.options.datadir, p.opts.chainId), 'db'),
+      genesis: p.genesis,
+      slotTimeMs: p.opts.slotTimeMs,
+      feeRecipient: DEFAULT_FEE_VAULT,
+      gasLimit: p.opts.gasLimit,
+      rpc: { host: p.opts.rpcHost, port: p.opts.rpcPort },
+      // The network's shared sequencer builds every chain's blocks, slot by slot.
+      produceBlocks: false,
+      network: sequencing,
+      checkTransaction: sequencing.checkTxFor(BigInt(p.opts.chainId)),
+      logger: chainLogger,
+      settlement: (chain, nodeLogger) =>
+        new ChainSettlement(
+          chain,
+          {
+            chainId: BigInt(p.opts.chainId),
+            l1RpcUrl: this.l1Url,
+            deployment: ctx.deployment,
+            registration: p.registration,
+            tracker,
+            batcher,
+            proposerSigner: p.proposer,
+            confirmations: BigInt(l1.confirmations),
+            baseFeeScalar: DEFAULT_BASE_FEE_SCALAR,
+            blobBaseFeeScalar: DEFAULT_BLOB_BASE_FEE_SCALAR,
+            outputIntervalBlocks: BigInt(p.opts.outputIntervalBlocks),
+          },
+          nodeLogger,
+        ),
+    })
+    this.nodes.push(node)
+    await node.start()
+    this.nodes.sort((a, b) => (a.chain.chainId < b.chain.chainId ? -1 : 1))
+    batcher.addChain(BigInt(p.opts.chainId), node.chain)
+    sequencing.addNode(node, p.genesisSlot)
+    this.chainOptions.set(p.opts.chainId, p.opts)
+    // Written once the network is up, then again whenever a chain joins.
+    if (this.superProposer) writeRegistry(path.join(this.options.datadir, 'registry'), this.registry())
+    for (const listener of this.chainListeners) listener()
     return node
   }
 
@@ -236,65 +435,11 @@ export class PlexusNetwork implements Lifecycle {
 
       // One genesis timestamp for every new chain: their blocks share timestamps from block 0.
       const genesisTime = BigInt(Math.floor(Date.now() / 1000))
-      const prepared: { opts: NetworkChainOptions; genesis: GethGenesis; registration: ChainRegistration; proposer: L1Signer }[] = []
-      for (const [i, opts] of this.options.chains.entries()) {
-        const chainId = BigInt(opts.chainId)
-        const gasToken = opts.gasToken && (await resolveGasToken(deployer, this.options.datadir, opts.gasToken, {
-          path: `chains[${i}].gasToken`,
-          embeddedL1: !l1.rpcUrl,
-          holders: devAccounts().map((a) => a.address),
-          logger: logger.child({ module: 'l1-deploy' }),
-        }))
-        const proposer = signer(roleKey(l1.deployerKey, 'proposer', chainId))
-        await fund(deployer, [proposer.account.address], l1.roleFunding)
-        const genesis = storedGenesis(this.options.datadir, opts.chainId) ?? withRelayer(
-          rollupGenesis({
-            chainId: opts.chainId,
-            gasLimit: opts.gasLimit,
-            l1Portal: deployment.contracts.Portal,
-            timestamp: genesisTime,
-            gasToken,
-          }),
-          relayerKey,
-        )
-        const genesisHash = toData(await genesisBlockHash(genesis))
-        let registration = await readRegistration(deployer, deployment.contracts.ChainRegistry, chainId)
-        if (!registration) {
-          registration = await registerChain(deployer, deployment.contracts.ChainRegistry, {
-            chainId,
-            genesisHash,
-            batcher: batcherSigner.account.address, // the chain's batcher of record
-            proposer: proposer.account.address,
-            challengeWindow: BigInt(opts.challengeWindowSeconds),
-            config: encodeChainConfig({
-              version: CHAIN_CONFIG_VERSION,
-              l1ChainId,
-              genesis,
-              feeRecipient: DEFAULT_FEE_VAULT,
-              baseFeeScalar: DEFAULT_BASE_FEE_SCALAR,
-              blobBaseFeeScalar: DEFAULT_BLOB_BASE_FEE_SCALAR,
-              contracts: deployment.contracts,
-              gasToken,
-            }),
-            gasToken: gasToken?.address,
-          })
-          logger.info({ chainId: opts.chainId, l1Block: registration.registeredAtBlock.toString() }, 'chain registered on L1')
-        } else if (registration.genesisHash !== genesisHash) {
-          throw new BaseError(`chain ${opts.chainId} is registered on L1 with genesis ${registration.genesisHash}, not ${genesisHash}`, {
-            details: 'the datadir does not belong to this L1 deployment; use a fresh --datadir',
-          })
-        } else {
-          await checkRegisteredGasToken(publicClient, deployment.contracts.ChainRegistry, chainId, gasToken, `chains[${i}].gasToken`)
-        }
-        if (gasToken) {
-          logL1FeePricing(logger.child({ chain: opts.chainId }), opts.chainId, gasToken, {
-            baseFeeScalar: DEFAULT_BASE_FEE_SCALAR,
-            blobBaseFeeScalar: DEFAULT_BLOB_BASE_FEE_SCALAR,
-          })
-        }
-        saveGenesis(this.options.datadir, genesis)
-        prepared.push({ opts, genesis, registration, proposer })
-      }
+      const ctx: ChainContext = { deployer, signer, batcherAddress: batcherSigner.account.address, deployment, l1ChainId, relayerKey }
+      // Chains added to this network at run time (`plexus chain add`) come back with it.
+      const chains = [...this.options.chains.map((options) => ({ options, genesisSlot: 0n })), ...joinedChainOptions(this.options.datadir, this.options.chains)]
+      const prepared: PreparedChain[] = []
+      for (const opts of chains) prepared.push(await this.prepareChain(ctx, opts.options, genesisTime, opts.genesisSlot))
 
       const startBlock = prepared.reduce((min, p) => (p.registration.registeredAtBlock < min ? p.registration.registeredAtBlock : min), 2n ** 64n)
       const tracker = (this.tracker = new L1Tracker(
@@ -327,45 +472,14 @@ export class PlexusNetwork implements Lifecycle {
         challengeWindow: BigInt(Math.max(...this.options.chains.map((c) => c.challengeWindowSeconds))),
       })
 
-      const sequencing = (this._sequencing = new NetworkSequencing({ slotTimeMs, relayerKey, logger: logger.child({ module: 'network' }) }))
-      for (const p of prepared) {
-        const chainLogger = logger.child({ chain: p.opts.chainId })
-        const node = new PlexusNode({
-          datadir: path.join(chainDir(this.options.datadir, p.opts.chainId), 'db'),
-          genesis: p.genesis,
-          slotTimeMs: p.opts.slotTimeMs,
-          feeRecipient: DEFAULT_FEE_VAULT,
-          gasLimit: p.opts.gasLimit,
-          rpc: { host: p.opts.rpcHost, port: p.opts.rpcPort },
-          // The network's shared sequencer builds every chain's blocks, slot by slot.
-          produceBlocks: false,
-          network: sequencing,
-          checkTransaction: sequencing.checkTxFor(BigInt(p.opts.chainId)),
-          logger: chainLogger,
-          settlement: (chain, nodeLogger) =>
-            new ChainSettlement(
-              chain,
-              {
-                chainId: BigInt(p.opts.chainId),
-                l1RpcUrl: this.l1Url,
-                deployment,
-                registration: p.registration,
-                tracker,
-                batcher,
-                proposerSigner: p.proposer,
-                confirmations: BigInt(l1.confirmations),
-                baseFeeScalar: DEFAULT_BASE_FEE_SCALAR,
-                blobBaseFeeScalar: DEFAULT_BLOB_BASE_FEE_SCALAR,
-                outputIntervalBlocks: BigInt(p.opts.outputIntervalBlocks),
-              },
-              nodeLogger,
-            ),
-        })
-        this.nodes.push(node)
-        await node.start()
-        batcher.addChain(BigInt(p.opts.chainId), node.chain)
-        sequencing.addNode(node)
-      }
+      const sequencing = (this._sequencing = new NetworkSequencing({
+        slotTimeMs,
+        relayerKey,
+        registry: { registry: () => this.registry(), onChange: (listener) => this.onChainsChanged(listener) },
+        logger: logger.child({ module: 'network' }),
+      }))
+      this.running = { ctx, tracker, batcher, sequencing, slotTimeMs }
+      for (const p of prepared) await this.startChain(p)
       // Reads back what is on L1 before it posts anything new.
       await batcher.start()
       await sequencing.start()
@@ -380,6 +494,11 @@ export class PlexusNetwork implements Lifecycle {
         logger.child({ module: 'super-proposer' }),
       )
       await this.superProposer.start()
+      writeRegistry(path.join(this.options.datadir, 'registry'), this.registry())
+      if (this.options.admin ?? true) {
+        this.admin = new AdminEndpoint(this.options.datadir, networkAdminHandlers(this), logger.child({ module: 'admin' }))
+        await this.admin.start()
+      }
     } catch (err) {
       await this.stop().catch(() => undefined)
       throw err
@@ -389,6 +508,7 @@ export class PlexusNetwork implements Lifecycle {
   async stop(): Promise<void> {
     if (this.stopped) return
     this.stopped = true
+    await this.admin?.stop()
     await this.superProposer?.stop()
     await this._sequencing?.stop()
     await this.batcher?.stop()
@@ -429,3 +549,66 @@ function withRelayer(genesis: GethGenesis, relayerKey: Hex): GethGenesis {
 
 /** 1,000,000 ETH: relays cost the base fee (and the L1 data fee) only. */
 const RELAYER_GENESIS_BALANCE = 10n ** 24n
+
+/** What starting a chain needs of the network's L1 side. */
+interface ChainContext {
+  deployer: L1Signer
+  signer: (key: Hex) => L1Signer
+  batcherAddress: Hex
+  deployment: L1Deployment
+  l1ChainId: number
+  relayerKey: Hex
+}
+
+interface RunningNetwork {
+  ctx: ChainContext
+  tracker: L1Tracker
+  batcher: NetworkBatcher
+  sequencing: NetworkSequencing
+  slotTimeMs: number
+}
+
+interface PreparedChain {
+  opts: NetworkChainOptions
+  genesis: GethGenesis
+  registration: ChainRegistration
+  proposer: L1Signer
+  /** The network slot of the chain's block 0. */
+  genesisSlot: bigint
+}
+
+/**
+ * How far ahead a joining chain's first slot is put: long enough to fund its proposer
+ * and register it on L1 (a few L1 blocks).
+ */
+const JOIN_LEAD_MS = (l1: NetworkL1Options): number => (l1.rpcUrl ? 12_000 : l1.embedded.blockTimeSeconds * 1000) * (5 + l1.confirmations) + 2_000
+
+/** How long `addChain` waits for the joined chain's first block. */
+const JOIN_TIMEOUT_MS = (slotTimeMs: number, lead: bigint): number => 60_000 + Number(lead) * slotTimeMs
+
+/** The chains this datadir's network was joined by at run time, not among `started`. */
+function joinedChainOptions(datadir: string, started: readonly NetworkChainOptions[]): { options: NetworkChainOptions; genesisSlot: bigint }[] {
+  return joinedChains(datadir)
+    .filter((r) => !started.some((c) => c.chainId === r.chainId))
+    .map((r) => {
+      const { genesisSlot, gasLimit, ...rest } = r as Record<string, unknown> & { genesisSlot: string; gasLimit: string }
+      return { options: { ...(rest as unknown as NetworkChainOptions), gasLimit: BigInt(gasLimit) }, genesisSlot: BigInt(genesisSlot) }
+    })
+}
+
+/** A joining chain must not clash with a chain of the network, and shares its slot clock. */
+function checkJoiningChain(chains: readonly NetworkChainOptions[], opts: NetworkChainOptions, slotTimeMs: number): void {
+  if (chains.some((c) => c.chainId === opts.chainId)) throw new ConfigError('chainId', `chain ${opts.chainId} is already part of this network; pick another chain id`)
+  const port = chains.find((c) => opts.rpcPort !== 0 && c.rpcPort === opts.rpcPort && c.rpcHost === opts.rpcHost)
+  if (port) throw new ConfigError('rpc.port', `port ${opts.rpcPort} is chain ${port.chainId}'s; pick another port`)
+  if (opts.slotTimeMs !== slotTimeMs) throw new ConfigError('slotTimeMs', `${opts.slotTimeMs} differs from the network's ${slotTimeMs}; every chain of a network shares one slot clock`)
+}
+
+async function waitUntil(done: () => boolean, timeoutMs: number): Promise<boolean> {
+  const until = Date.now() + timeoutMs
+  while (!done()) {
+    if (Date.now() > until) return false
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+  return true
+}

@@ -15,6 +15,7 @@ import { BundleQueue, InvalidBundleError, type BundleStatus } from '../sequencer
 import { SharedSequencer } from '../sequencer/sharedSequencer.js'
 import type { SlotResult, SlotRules } from '../sequencer/slotBuilder.js'
 import type { PlexusNode } from './node.js'
+import type { NetworkRegistry } from './networkRegistry.js'
 
 export interface NetworkSequencingOptions {
   slotTimeMs: number
@@ -22,7 +23,14 @@ export interface NetworkSequencingOptions {
   relayerKey: Hex
   /** Gas limit of relay transactions (a retry may ask for more). */
   relayGasLimit?: bigint
+  /** The network's registry for wallets and apps, and news of chains joining. */
+  registry?: RegistrySource
   logger: Logger
+}
+
+export interface RegistrySource {
+  registry(): NetworkRegistry
+  onChange(listener: () => void): () => void
 }
 
 /**
@@ -39,12 +47,14 @@ export class NetworkSequencing implements Lifecycle, NetworkApi {
   readonly sequencer: SharedSequencer
   private readonly nodes = new Map<bigint, PlexusNode>()
   private readonly chains = new Map<bigint, Chain>()
+  /** The network slot of each chain's block 0 (0 unless it joined a running network). */
+  private readonly genesisSlots = new Map<bigint, bigint>()
   private readonly unfollow: (() => void)[] = []
   /** Relay transactions of the slot being built → the message each carries. */
   private readonly relayOf = new Map<Hex, Hex>()
 
   constructor(private readonly options: NetworkSequencingOptions) {
-    this.view = new ChainsView(() => this.chains)
+    this.view = new ChainsView(() => this.chains, (chainId) => this.genesisSlot(chainId))
     this.relayer = new Relayer({ key: options.relayerKey, gasLimit: options.relayGasLimit })
     const rules: SlotRules = {
       checkTx: (chainId, block) => executingMessageCheck(this.view, chainId, block),
@@ -54,10 +64,14 @@ export class NetworkSequencing implements Lifecycle, NetworkApi {
     this.sequencer.onSlot((result) => this.afterSlot(result))
   }
 
-  /** Adds a started node's chain: followed for messages and built in every slot from the next. */
-  addNode(node: PlexusNode): void {
+  /**
+   * Adds a started node's chain: followed for messages, in the dependency set of every
+   * other chain, and built in every slot from its first (`genesisSlot` + its head + 1).
+   */
+  addNode(node: PlexusNode, genesisSlot = 0n): void {
     const chain = node.chain
     this.nodes.set(chain.chainId, node)
+    this.genesisSlots.set(chain.chainId, genesisSlot)
     // Insert in chain-id order: the view's iteration order is the slot order.
     const sorted = [...this.chains.entries(), [chain.chainId, chain] as const].sort((a, b) => (a[0] < b[0] ? -1 : 1))
     this.chains.clear()
@@ -71,7 +85,13 @@ export class NetworkSequencing implements Lifecycle, NetworkApi {
       gasLimit: node.options.gasLimit,
       inputs: node.settlement?.inputs,
       onProduced: (built, seconds) => node.observeProduced(built, seconds),
+      genesisSlot,
     })
+  }
+
+  /** The network slot of `chainId`'s block 0. */
+  genesisSlot(chainId: bigint): bigint {
+    return this.genesisSlots.get(chainId) ?? 0n
   }
 
   /**
@@ -137,6 +157,14 @@ export class NetworkSequencing implements Lifecycle, NetworkApi {
 
   nextSlot(): bigint {
     return this.sequencer.nextSlot()
+  }
+
+  chainRegistry(): NetworkRegistry | undefined {
+    return this.options.registry?.registry()
+  }
+
+  onChainsChanged(listener: () => void): () => void {
+    return this.options.registry?.onChange(listener) ?? (() => undefined)
   }
 
   // ---- slot rules ----------------------------------------------------------------

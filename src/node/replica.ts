@@ -35,7 +35,7 @@ export interface ReplicaOptions {
   rpc: { host: string; port: number }
   /** How often the L1 is polled for new blocks. */
   pollMs: number
-  /** Slot of each chain's blocks (default: offset 0 for every chain); the batcher's. */
+  /** Slot of each chain's blocks (default: each chain's registered genesis slot); the batcher's. */
   slotOffsets?: SlotOffsets
   /** Extra validity check of each derived block's transactions (cross-chain messages). */
   checkTxFor?: CheckTxFor
@@ -65,8 +65,8 @@ export class PlexusReplica implements Lifecycle {
    * chains this replica derives (the same rules the sequencer builds by): a batch whose
    * block executes a forged message is invalid.
    */
-  private interopRules(): CheckTxFor {
-    const view = new ChainsView(() => this.chains)
+  private interopRules(slotOffsets: SlotOffsets): CheckTxFor {
+    const view = new ChainsView(() => this.chains, slotOffsets)
     return (chainId, block) => executingMessageCheck(view, chainId, block)
   }
   private stopped = false
@@ -118,6 +118,9 @@ export class PlexusReplica implements Lifecycle {
       for (const c of chains) saveGenesis(o.datadir, c.config.genesis)
 
       const contracts = chains[0]!.config.contracts
+      // Where each chain's blocks sit among the network's slots, as registered on L1.
+      const genesisSlots = new Map(chains.map((c) => [c.chainId, c.config.genesisSlot ?? 0n]))
+      const slotOffsets: SlotOffsets = o.slotOffsets ?? ((chainId) => genesisSlots.get(chainId) ?? 0n)
       const startBlock = chains.reduce((min, c) => (c.registration.registeredAtBlock < min ? c.registration.registeredAtBlock : min), chains[0]!.registration.registeredAtBlock)
       const tracker = (this.tracker = new L1Tracker(client, { portal: contracts.Portal, startBlock, pollMs: o.pollMs }, o.logger.child({ module: 'l1-tracker' })))
       await tracker.start()
@@ -127,8 +130,9 @@ export class PlexusReplica implements Lifecycle {
         {
           inbox: contracts.BatchInbox,
           blobSource: blobSourceFor(o.l1RpcUrl, o.l1BeaconUrl, client),
-          slotOffsets: o.slotOffsets,
-          checkTxFor: o.checkTxFor ?? this.interopRules(),
+          slotOffsets,
+          checkTxFor: o.checkTxFor ?? this.interopRules(slotOffsets),
+          superRootOracle: contracts.SuperRootOracle,
         },
         o.logger,
       ))

@@ -42,6 +42,10 @@ export interface NetworkApi {
   retryMessage(msgHash: Hex, gasLimit?: bigint): TrackedMessage | undefined
   /** The slot the next blocks belong to. */
   nextSlot(): bigint
+  /** Every chain of the network for wallets and apps (`plexus_getChainRegistry`); undefined if unknown. */
+  chainRegistry(): unknown
+  /** Calls `listener` whenever a chain joins the network; returns what unsubscribes. */
+  onChainsChanged(listener: () => void): () => void
 }
 
 /** What RPC methods may use of the node: the chain, the pool, filters, subscriptions. */

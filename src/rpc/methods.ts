@@ -3,6 +3,7 @@ import { getL1Addresses } from './plexus/getL1Addresses.js'
 import { syncStatus } from './plexus/syncStatus.js'
 import { getBundle } from './plexus/getBundle.js'
 import { getContracts } from './plexus/getContracts.js'
+import { getChainRegistry } from './plexus/getChainRegistry.js'
 import { getMessage } from './plexus/getMessage.js'
 import { getMessagesByTx } from './plexus/getMessagesByTx.js'
 import { retryMessage } from './plexus/retryMessage.js'
@@ -100,6 +101,7 @@ const METHODS: Record<string, [Method, ParamSpec]> = {
   plexus_getL1Addresses: [getL1Addresses, { max: 0, required: 0 }],
   plexus_syncStatus: [syncStatus, { max: 0, required: 0 }],
   plexus_getContracts: [getContracts, { max: 0, required: 0 }],
+  plexus_getChainRegistry: [getChainRegistry, { max: 0, required: 0 }],
   plexus_sendBundle: [sendBundle, { max: 1, required: 1 }],
   plexus_getBundle: [getBundle, { max: 1, required: 1 }],
   plexus_getMessage: [getMessage, { max: 1, required: 1 }],

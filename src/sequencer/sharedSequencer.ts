@@ -20,7 +20,16 @@ export interface SequencedChain {
   inputs?: BlockInputSource
   /** Told of each block built for this chain, with the seconds its slot took. */
   onProduced?: (built: BuiltBlock, seconds: number) => void
+  /**
+   * The network slot of the chain's block 0: its block n is in slot n + genesisSlot.
+   * 0 for the chains the network started with; a chain that joins later has its first
+   * block in slot genesisSlot + 1 (fixed when it was registered, so replicas agree).
+   */
+  genesisSlot?: bigint
 }
+
+/** Most slots a lagging chain is caught up by in one tick (the rest wait for the next). */
+const MAX_CATCH_UP_SLOTS = 64
 
 export interface SharedSequencerOptions {
   slotTimeMs: number
@@ -28,15 +37,18 @@ export interface SharedSequencerOptions {
 
 /**
  * One slot clock for every chain of the network: each slot builds one block on every
- * chain, all with the same timestamp, through `buildSlot`. Chains stay in lockstep —
- * the same head number — so a block's network slot is its number (a slot that cannot be
- * built on one chain, for want of its L1 origin, is built on none). When an L1 reorg
- * removes the origin of recent blocks on any chain, every chain rewinds to the same
- * height: a block on one chain may have executed messages from the removed blocks of
- * another.
+ * chain, all with the same timestamp, through `buildSlot`. Chains stay in lockstep — a
+ * block's network slot is its number plus the chain's genesis slot — (a slot that cannot
+ * be built on one chain, for want of its L1 origin, is built on none). A chain that
+ * joins waits for its first slot; one that is behind (it joined late, or a crash fell
+ * between the commits of one slot) is caught up first, alone. When an L1 reorg removes
+ * the origin of recent blocks on any chain, every chain rewinds to the same slot: a
+ * block on one chain may have executed messages from the removed blocks of another.
  */
 export class SharedSequencer implements Lifecycle {
   private readonly chains: SequencedChain[] = []
+  /** Chains whose first slot is still ahead. */
+  private readonly joining: SequencedChain[] = []
   private readonly slotListeners = new Set<(result: SlotResult) => void>()
   private readonly clock: SlotClock<SlotResult | undefined>
 
@@ -49,17 +61,43 @@ export class SharedSequencer implements Lifecycle {
     this.clock = new SlotClock(options.slotTimeMs, () => this.build(), (err) => logger.error({ err }, 'slot production failed'))
   }
 
-  /** Adds a chain; it is built from the next slot on, in ascending chain-id order. */
+  /**
+   * Adds a chain, built in ascending chain-id order within each slot from its first slot
+   * on (genesisSlot + its head + 1): at once if that slot is next, caught up first if it
+   * has passed, held until then if it is ahead.
+   */
   addChain(chain: SequencedChain): void {
-    this.chains.push(chain)
-    this.chains.sort((a, b) => (a.chainId < b.chainId ? -1 : a.chainId > b.chainId ? 1 : 0))
+    if (this.chains.length > 0 && headSlot(chain) >= this.nextSlot()) this.joining.push(chain)
+    else this.activate(chain)
   }
 
   /** The slot the next block of every chain belongs to. */
   nextSlot(): bigint {
-    let head = 0n
-    for (const c of this.chains) if (c.chain.headHeader().number > head) head = c.chain.headHeader().number
-    return head + 1n
+    let top = 0n
+    for (const c of this.chains) if (headSlot(c) > top) top = headSlot(c)
+    return top + 1n
+  }
+
+  /** The slot `chainId`'s block `blockNumber` is in. */
+  slotOf(chainId: bigint, blockNumber: bigint): bigint {
+    const c = this.chains.find((x) => x.chainId === chainId) ?? this.joining.find((x) => x.chainId === chainId)
+    return blockNumber + (c?.genesisSlot ?? 0n)
+  }
+
+  private activate(chain: SequencedChain): void {
+    this.chains.push(chain)
+    this.chains.sort((a, b) => (a.chainId < b.chainId ? -1 : a.chainId > b.chainId ? 1 : 0))
+  }
+
+  /** Joining chains whose first slot is the next one become part of it. */
+  private admitJoining(): void {
+    const next = this.nextSlot()
+    for (const c of [...this.joining]) {
+      if (headSlot(c) + 1n > next) continue
+      this.joining.splice(this.joining.indexOf(c), 1)
+      this.activate(c)
+      this.logger.info({ chain: Number(c.chainId), slot: (headSlot(c) + 1n).toString() }, 'chain joined the shared slot')
+    }
   }
 
   onSlot(listener: (result: SlotResult) => void): () => void {
@@ -76,41 +114,63 @@ export class SharedSequencer implements Lifecycle {
     await this.clock.stop()
   }
 
+  /** Stops building slots (after the one in flight) until `resume`: nothing is committed meanwhile. */
+  pause(): Promise<void> {
+    return this.clock.stop()
+  }
+
+  resume(): void {
+    this.clock.start()
+  }
+
   /** Builds one slot now (serialized with the clock). Undefined when it cannot be built yet. */
   produceSlot(): Promise<SlotResult | undefined> {
     return this.clock.run()
   }
 
-  /** Rewinds every chain to the lowest height an L1 reorg forces on any of them. */
+  /** Rewinds every chain to the lowest slot an L1 reorg forces on any of them. */
   private async followL1Reorg(): Promise<void> {
     let target: bigint | undefined
     for (const c of this.chains) {
       const t = c.inputs?.rewindTarget(c.chain.headHeader())
-      if (t !== undefined && (target === undefined || t < target)) target = t
+      if (t !== undefined && (target === undefined || t + genesisSlotOf(c) < target)) target = t + genesisSlotOf(c)
     }
     if (target === undefined) return
     for (const c of this.chains) {
-      if (c.chain.headHeader().number > target) await rewindChain(c.chain, c.pool, target, this.logger.child({ chain: Number(c.chainId) }))
+      // A chain that joined after the target slot keeps its genesis.
+      const to = target > genesisSlotOf(c) ? target - genesisSlotOf(c) : 0n
+      if (c.chain.headHeader().number > to) await rewindChain(c.chain, c.pool, to, this.logger.child({ chain: Number(c.chainId) }))
     }
   }
 
   private async build(): Promise<SlotResult | undefined> {
     if (this.chains.length === 0) return undefined
-    const started = performance.now()
     await this.followL1Reorg()
-    // After a crash between the commits of one slot some chains may be a block behind:
-    // finish that slot on them first (without bundles, which were only in memory).
+    this.admitJoining()
+    // Chains behind the others (one that joined late; or a crash fell between the commits
+    // of one slot) are caught up first, slot by slot, alone and without bundles (those
+    // were only in memory).
+    for (let i = 0; i < MAX_CATCH_UP_SLOTS; i++) {
+      const top = this.nextSlot() - 1n
+      let behind = top
+      for (const c of this.chains) if (headSlot(c) < behind) behind = headSlot(c)
+      if (behind === top) break
+      const lagging = this.chains.filter((c) => headSlot(c) === behind)
+      if (!(await this.buildOn(lagging, behind + 1n, false))) return undefined
+    }
     const top = this.nextSlot() - 1n
-    const lagging = this.chains.filter((c) => c.chain.headHeader().number < top)
-    const building = lagging.length > 0 ? lagging : this.chains
-    const slot = lagging.length > 0 ? lagging[0]!.chain.headHeader().number + 1n : top + 1n
+    if (this.chains.some((c) => headSlot(c) < top)) return undefined // still catching up
+    return this.buildOn(this.chains, top + 1n, true)
+  }
 
-    const inputs = this.inputsAt(building)
+  private async buildOn(building: SequencedChain[], slot: bigint, withBundles: boolean): Promise<SlotResult | undefined> {
+    const started = performance.now()
+    const inputs = this.inputsAt(building, withBundles ? undefined : this.builtTimestamp(slot))
     if (!inputs) {
       this.logger.debug({ slot: slot.toString() }, 'slot waits for an L1 origin')
       return undefined
     }
-    this.bundles.expire(slot)
+    if (withBundles) this.bundles.expire(slot)
     const result = await buildSlot(
       {
         slot,
@@ -124,11 +184,11 @@ export class SharedSequencer implements Lifecycle {
           l1Fee: inputs.perChain[i]?.l1Fee,
           txs: c.pool.selectForBlock(c.chain.nextBaseFee()),
         })),
-        bundles: lagging.length > 0 ? [] : this.bundles.forSlot(),
+        bundles: withBundles ? this.bundles.forSlot() : [],
       },
       this.rules,
     )
-    this.bundles.record(result)
+    if (withBundles) this.bundles.record(result)
     const seconds = (performance.now() - started) / 1000
     for (const { chainId, built } of result.blocks) {
       const c = this.chains.find((x) => x.chainId === chainId)!
@@ -152,13 +212,22 @@ export class SharedSequencer implements Lifecycle {
     return result
   }
 
+  /** The timestamp a chain already gave `slot` (a catch-up keeps the slot's timestamp), if any built it. */
+  private builtTimestamp(slot: bigint): bigint | undefined {
+    for (const c of this.chains) {
+      if (headSlot(c) < slot || slot < genesisSlotOf(c)) continue
+      return c.chain.getBlockByNumber(slot - genesisSlotOf(c))?.header.timestamp
+    }
+    return undefined
+  }
+
   /**
-   * One timestamp for the slot, and each chain's inputs at it: now (whole seconds), never
+   * One timestamp for the slot (the one it already has on other chains, for a catch-up), and each chain's inputs at it: now (whole seconds), never
    * before any chain's head, and moved up to the newest L1 origin's timestamp if a chain's
    * origin is newer (only possible for a chain's first block).
    */
-  private inputsAt(chains: readonly SequencedChain[]): { timestamp: bigint; perChain: (BlockInputs | undefined)[] } | undefined {
-    let timestamp = BigInt(Math.floor(Date.now() / 1000))
+  private inputsAt(chains: readonly SequencedChain[], slotTimestamp?: bigint): { timestamp: bigint; perChain: (BlockInputs | undefined)[] } | undefined {
+    let timestamp = slotTimestamp ?? BigInt(Math.floor(Date.now() / 1000))
     for (const c of chains) if (c.chain.headHeader().timestamp > timestamp) timestamp = c.chain.headHeader().timestamp
     for (let attempt = 0; attempt < 2; attempt++) {
       const perChain = chains.map((c) => c.inputs?.inputsFor(c.chain.headHeader(), timestamp))
@@ -169,4 +238,13 @@ export class SharedSequencer implements Lifecycle {
     }
     return undefined
   }
+}
+
+function genesisSlotOf(c: SequencedChain): bigint {
+  return c.genesisSlot ?? 0n
+}
+
+/** The slot of the chain's head block. */
+function headSlot(c: SequencedChain): bigint {
+  return c.chain.headHeader().number + genesisSlotOf(c)
 }

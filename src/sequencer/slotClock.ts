@@ -6,6 +6,8 @@
 export class SlotClock<T> {
   private timer: NodeJS.Timeout | undefined
   private running = false
+  /** Bumped by every start: a run that finishes after a stop and a new start schedules nothing. */
+  private generation = 0
   private inFlight: Promise<unknown> = Promise.resolve()
 
   constructor(
@@ -17,7 +19,8 @@ export class SlotClock<T> {
   start(): void {
     if (this.running) return
     this.running = true
-    this.schedule(this.slotTimeMs)
+    this.generation++
+    this.schedule(this.slotTimeMs, this.generation)
   }
 
   /** Stops the clock and waits for a run in flight. */
@@ -34,13 +37,13 @@ export class SlotClock<T> {
     return run
   }
 
-  private schedule(delayMs: number): void {
-    if (!this.running) return
+  private schedule(delayMs: number, generation: number): void {
+    if (!this.running || generation !== this.generation) return
     this.timer = setTimeout(() => {
       const started = performance.now()
       this.run()
         .catch(this.onError)
-        .finally(() => this.schedule(Math.max(0, this.slotTimeMs - (performance.now() - started))))
+        .finally(() => this.schedule(Math.max(0, this.slotTimeMs - (performance.now() - started)), generation))
     }, delayMs)
   }
 }

@@ -63,6 +63,8 @@ export class ChainReplica implements Lifecycle {
         posted: m.posted,
         computed: m.computed,
       })),
+      // The network's super roots, checked against every derived chain: the same on every chain.
+      superRoots: this.network.superRoots?.status() ?? null,
       // Network batches: the same list on every chain of the replica.
       skippedBatches: {
         total: pipeline.skippedTotal(),

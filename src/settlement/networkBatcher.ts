@@ -19,6 +19,12 @@ import { ZERO_SLOT_OFFSETS, slotOf, type SlotOffsets } from './slots.js'
 
 export type DataAvailability = 'calldata' | 'blobs'
 
+interface BatchedChain {
+  chainId: bigint
+  chain: Chain
+  posted: BatchLedger
+}
+
 export interface NetworkBatcherOptions {
   inbox: Hex
   /** Oldest L1 block a batch of these chains can be in (the first registration). */
@@ -54,7 +60,9 @@ export interface SafeHeads {
  */
 export class NetworkBatcher implements Lifecycle, SafeHeads {
   /** The chains in ascending chain id order: the order they are built in within a slot. */
-  private readonly chains: { chainId: bigint; chain: Chain; posted: BatchLedger }[] = []
+  private readonly chains: BatchedChain[] = []
+  /** Chains added while running, taken in at the start of the next round. */
+  private readonly joining: BatchedChain[] = []
   private readonly unsubscribe: (() => void)[] = []
   private started = false
   private readonly rounds = new SingleFlight(
@@ -71,12 +79,19 @@ export class NetworkBatcher implements Lifecycle, SafeHeads {
     private readonly logger: Logger,
   ) {}
 
-  /** Adds a chain (before `start`). */
+  /**
+   * Adds a chain. Before `start` its batches already on L1 are read back with the
+   * others'; after, it is a chain that just joined (nothing of it is on L1 yet) and is
+   * batched from the next round on.
+   */
   addChain(chainId: bigint, chain: Chain): void {
-    if (this.started) throw new Error('NetworkBatcher.addChain: add every chain before start()')
-    if (this.chains.some((c) => c.chainId === chainId)) throw new Error(`NetworkBatcher.addChain: chain ${chainId} added twice`)
-    this.chains.push({ chainId, chain, posted: new BatchLedger() })
-    this.chains.sort((a, b) => (a.chainId < b.chainId ? -1 : 1))
+    if (this.chains.some((c) => c.chainId === chainId) || this.joining.some((c) => c.chainId === chainId)) {
+      throw new Error(`NetworkBatcher.addChain: chain ${chainId} added twice`)
+    }
+    const entry = { chainId, chain, posted: new BatchLedger() }
+    // A round in flight iterates the chain list: a chain added meanwhile waits for the next.
+    if (this.started) this.joining.push(entry)
+    else this.insert(entry)
   }
 
   async start(): Promise<void> {
@@ -84,8 +99,17 @@ export class NetworkBatcher implements Lifecycle, SafeHeads {
     await this.recover()
     this.unsubscribe.push(this.tracker.onHead(() => this.kick()))
     this.unsubscribe.push(this.tracker.onReorg((ancestor) => this.onReorg(ancestor)))
-    for (const c of this.chains) this.unsubscribe.push(c.chain.onRewind((head) => c.posted.truncateTo(head.number)))
+    for (const c of this.chains) this.followRewinds(c)
     this.kick()
+  }
+
+  private insert(entry: BatchedChain): void {
+    this.chains.push(entry)
+    this.chains.sort((a, b) => (a.chainId < b.chainId ? -1 : 1))
+  }
+
+  private followRewinds(c: BatchedChain): void {
+    this.unsubscribe.push(c.chain.onRewind((head) => c.posted.truncateTo(head.number)))
   }
 
   async stop(): Promise<void> {
@@ -107,7 +131,7 @@ export class NetworkBatcher implements Lifecycle, SafeHeads {
   }
 
   private ledgerOf(chainId: bigint): BatchLedger | undefined {
-    return this.chains.find((c) => c.chainId === chainId)?.posted
+    return (this.chains.find((c) => c.chainId === chainId) ?? this.joining.find((c) => c.chainId === chainId))?.posted
   }
 
   private slot(chainId: bigint, number: bigint): bigint {
@@ -115,6 +139,10 @@ export class NetworkBatcher implements Lifecycle, SafeHeads {
   }
 
   private async postNew(): Promise<void> {
+    for (const c of this.joining.splice(0)) {
+      this.insert(c)
+      this.followRewinds(c)
+    }
     if (this.chains.length === 0) return
     // The newest slot every chain has built, and at most maxSlotsPerRound past the oldest unposted one.
     let end = this.chains.reduce((min, c) => {
@@ -176,19 +204,8 @@ export class NetworkBatcher implements Lifecycle, SafeHeads {
 
   /** The block as batched, or undefined if its L1 origin is no longer canonical. */
   private batchBlockOf(chainId: bigint, block: Block): BatchBlock | undefined {
-    const txs = txsOf(block)
-    const info = l1InfoOf(txs[0])
-    if (!info) throw new Error(`chain ${chainId} block ${block.header.number} has no L1 info deposit; cannot batch it`)
-    if (this.tracker.block(info.number)?.hash !== toData(info.hash)) return undefined
-    return {
-      number: block.header.number,
-      hash: block.hash(),
-      parentHash: block.header.parentHash,
-      timestamp: block.header.timestamp,
-      l1OriginNumber: info.number,
-      l1OriginHash: info.hash,
-      txs: txs.filter((t) => !isDepositTransaction(t)).map((t) => t.serialize()),
-    }
+    const batched = batchBlockOf(chainId, block)
+    return this.tracker.block(batched.l1OriginNumber)?.hash === toData(batched.l1OriginHash) ? batched : undefined
   }
 
   private onReorg(ancestor: bigint): void {
@@ -239,5 +256,21 @@ export class NetworkBatcher implements Lifecycle, SafeHeads {
         'batcher resumes after the blocks already on L1',
       )
     }
+  }
+}
+
+/** A block as a network batch carries it: its L1 origin (from the L1-info deposit) and its signed transactions. */
+export function batchBlockOf(chainId: bigint, block: Block): BatchBlock {
+  const txs = txsOf(block)
+  const info = l1InfoOf(txs[0])
+  if (!info) throw new Error(`chain ${chainId} block ${block.header.number} has no L1 info deposit; cannot batch it`)
+  return {
+    number: block.header.number,
+    hash: block.hash(),
+    parentHash: block.header.parentHash,
+    timestamp: block.header.timestamp,
+    l1OriginNumber: info.number,
+    l1OriginHash: info.hash,
+    txs: txs.filter((t) => !isDepositTransaction(t)).map((t) => t.serialize()),
   }
 }

@@ -10,6 +10,7 @@ import { L1BatchSource } from './derivation/batchSource.js'
 import { DerivedBlockBuilder } from './derivation/blockBuilder.js'
 import { NetworkDerivationPipeline, type CheckTxFor, type DerivedChain } from './derivation/networkDerivationPipeline.js'
 import { OutputVerifier } from './derivation/outputVerifier.js'
+import { SuperRootVerifier } from './derivation/superRootVerifier.js'
 import type { PublishedChainConfig } from './l1/chainConfig.js'
 import type { ChainRegistration } from './l1/deploy.js'
 import type { L1Tracker } from './l1/l1Tracker.js'
@@ -26,6 +27,8 @@ export interface NetworkReplicaOptions {
   slotOffsets?: SlotOffsets
   /** Extra validity check of each derived block's transactions (cross-chain messages). */
   checkTxFor?: CheckTxFor
+  /** The network's SuperRootOracle: every super root proposed there is checked against the derived chains. */
+  superRootOracle?: Hex
 }
 
 /** What the replica derives for one chain. */
@@ -45,6 +48,7 @@ export interface ReplicaChain {
 export class NetworkReplica implements Lifecycle {
   private readonly chains: { info: ReplicaChain; chain: Chain; outputs: OutputVerifier }[] = []
   private _pipeline: NetworkDerivationPipeline | undefined
+  private _superRoots: SuperRootVerifier | undefined
   private readonly unsubscribe: (() => void)[] = []
   private readonly rounds: SingleFlight
 
@@ -74,6 +78,11 @@ export class NetworkReplica implements Lifecycle {
       this.logger.child({ chain: info.chainId.toString() }),
     )
     this.chains.push({ info, chain, outputs })
+  }
+
+  /** The super root verifier (undefined when the network has no SuperRootOracle). */
+  get superRoots(): SuperRootVerifier | undefined {
+    return this._superRoots
   }
 
   /** The output verifier of `chainId`. */
@@ -111,12 +120,26 @@ export class NetworkReplica implements Lifecycle {
         for (const c of this.chains) c.outputs.reset(ancestor)
       }),
     )
+    if (this.options.superRootOracle) {
+      // Every chain of the network is derived here, so whole roots are compared.
+      this._superRoots = new SuperRootVerifier(
+        this.tracker,
+        {
+          oracle: this.options.superRootOracle,
+          l1StartBlock,
+          chains: () => this.chains.map((c) => ({ chainId: c.info.chainId, chain: c.chain, head: () => this.pipeline.derivedHead(c.info.chainId) })),
+        },
+        this.logger.child({ module: 'super-roots' }),
+      )
+      await this._superRoots.start()
+    }
     void this.rounds.run()
   }
 
   async stop(): Promise<void> {
     for (const u of this.unsubscribe) u()
     await this.rounds.stop()
+    await this._superRoots?.stop()
   }
 
   /** Derives and checks what L1 holds now (also run on every L1 head). */
@@ -129,5 +152,7 @@ export class NetworkReplica implements Lifecycle {
     const l1 = this.tracker.head()
     if (!l1) return
     for (const c of this.chains) await c.outputs.check(l1.number, this.pipeline.derivedHead(c.info.chainId))
+    // Proposals waiting for blocks this round derived are checked now, not on the next L1 head.
+    await this._superRoots?.kick()
   }
 }

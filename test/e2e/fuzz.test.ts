@@ -317,6 +317,7 @@ function corpus(): Call[] {
     { method: 'plexus_getMessage', params: [`0x${'22'.repeat(32)}`] },
     { method: 'plexus_getMessagesByTx', params: ['0x385', `0x${'33'.repeat(32)}`] },
     { method: 'plexus_retryMessage', params: [`0x${'44'.repeat(32)}`] },
+    { method: 'plexus_getChainRegistry', params: [] },
     { method: 'debug_traceCall', params: [callObj, 'latest', { tracer: 'callTracer', tracerConfig: { withLog: true } }] },
     { method: 'debug_traceTransaction', params: [tx, { tracer: 'callTracer' }] },
   ]
@@ -335,6 +336,7 @@ const EXPECTED_TO_FAIL = new Set([
   'plexus_getMessage',
   'plexus_getMessagesByTx',
   'plexus_retryMessage',
+  'plexus_getChainRegistry',
 ])
 
 // ------------------------------------------------------------------ mutations

@@ -106,6 +106,9 @@ describe('a network whose chains pay gas in L1 ERC-20s: 901 in a 6-decimal USDC,
     // L1: the config a replica rebuilds the chain from names it too.
     const { config } = await fetchChainConfig(l1, net.network.deployment.contracts.ChainRegistry, 901n)
     assert.deepEqual(config.gasToken, { address: usdc, ...USDC })
+    // Wallets: the EIP-3085 parameters name the token, with the L2 balance's 18 decimals.
+    const published = net.network.registry().chains.find((c) => c.chainId === 901)
+    assert.deepEqual(published?.addEthereumChain.nativeCurrency, { name: 'USD Coin', symbol: 'USDC', decimals: 18 })
   })
 
   it('6 decimals: deposit, pay gas, transfer, withdraw — proven and finalized on L1 after the window', async (t) => {

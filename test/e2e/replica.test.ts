@@ -22,6 +22,11 @@ import { decodeNetworkBatch, encodeNetworkBatch } from '../../src/settlement/bat
 import { startTestNetwork, startTestReplica, type TestNetwork, type TestReplica } from '../helpers/network.js'
 import { waitFor } from '../helpers/node.js'
 import { assertSameChain, safeAtLeast, syncStatus } from '../helpers/sync.js'
+import { SUPER_ROOT_PROPOSED_EVENT } from '../../src/settlement/derivation/superRootVerifier.js'
+import { batchBlockOf } from '../../src/settlement/networkBatcher.js'
+import { packNetworkBatches, type BatchBlock } from '../../src/settlement/batch/codec.js'
+import { executingMessagesAccessList } from '../../src/interop/accessList.js'
+import { PREDEPLOYS } from '../../src/execution/predeploys.js'
 
 const l1Chain = defineChain({ id: 900, name: 'L1', nativeCurrency: { name: 'Ether', symbol: 'ETH', decimals: 18 }, rpcUrls: { default: { http: [] } } })
 const user = privateKeyToAccount(devAccounts()[2]!.privateKey)
@@ -91,6 +96,18 @@ describe('a replica rebuilds the whole network from L1 alone', () => {
     }
     // The replica checked the proposers' roots against its own, on both chains.
     for (const chainId of [901, 902]) await waitFor(async () => BigInt((await syncStatus(url(chainId))).latestOutput) > 0n, 60_000)
+
+    // And the network's super roots: the one it verified is the one proposed on L1 for that
+    // timestamp, computed here from both derived chains; none differed.
+    const verified = (await waitFor(async () => (await syncStatus(url(901))).superRoots?.latestVerified ?? undefined, 60_000))!
+    const proposals = await l1.getLogs({ address: net.network.deployment.contracts.SuperRootOracle!, event: SUPER_ROOT_PROPOSED_EVENT, fromBlock: 0n })
+    const proposed = proposals.find((p) => p.args.l2Timestamp === BigInt(verified.timestamp))
+    assert.equal(proposed?.args.superRoot, verified.root)
+    for (const chainId of [901, 902]) {
+      const s = await syncStatus(url(chainId))
+      assert.deepEqual(s.superRoots?.mismatches, [])
+      assert.ok(BigInt(s.superRoots!.latestVerified!.timestamp) >= BigInt(verified.timestamp))
+    }
   })
 
   it('refuses transactions: a replica has no sequencer to send them to', async () => {
@@ -191,6 +208,80 @@ describe('a replica rebuilds the whole network from L1 alone', () => {
       await safeAtLeast(url(chainId), head)
       await assertSameChain(net.l2Url(chainId), url(chainId), head)
       assert.deepEqual((await syncStatus(url(chainId))).outputMismatches, [])
+    }
+  })
+
+  it('a network batch whose block executes a forged message is skipped whole, and derivation goes on with the real batches', async () => {
+    const { ChainRegistry, BatchInbox } = net.network.deployment.contracts
+    const owner = createWalletClient({ account: deployer, chain: l1Chain, transport: http(net.l1Url) })
+    const registry = { address: ChainRegistry, abi: abiOf('ChainRegistry') } as const
+    const batcher = (await l1.readContract({ ...registry, functionName: 'networkBatcher' })) as Hex
+    const send = async (hash: Hex) => assert.equal((await l1.waitForTransactionReceipt({ hash })).status, 'success')
+    const before = (await syncStatus(url(902))).skippedBatches!.total
+
+    // The rogue takes over batching: the real batcher's posts stop landing, so the replica
+    // stays at the last real batch while the sequencer goes on.
+    await send(await owner.writeContract({ ...registry, functionName: 'setNetworkBatcher', args: [rogue.address] }))
+    try {
+      const safe = await waitFor(async () => {
+        const [a, b] = await Promise.all([syncStatus(net.l2Url(901)), syncStatus(net.l2Url(902))])
+        const [r1, r2] = await Promise.all([syncStatus(url(901)), syncStatus(url(902))])
+        // settled: the replica has every real batch, both chains at the same slot
+        return a.safe!.number === r1.safe!.number && b.safe!.number === r2.safe!.number && a.safe!.number === b.safe!.number ? BigInt(a.safe!.number) : undefined
+      }, 30_000)
+      const next = safe! + 1n
+      await waitFor(async () => net.network.node(902).chain.headHeader().number >= next, 10_000)
+
+      // The sequencer's next slot on both chains, as its batcher would post it, except that
+      // 902's block also carries a transaction executing a message that was never sent
+      // (a log index 901's block 1 does not have).
+      const sequencerBlock = (chainId: number): BatchBlock => batchBlockOf(BigInt(chainId), net.network.node(chainId).chain.getBlockByNumber(next)!)
+      const origin901 = await createPublicClient({ transport: http(net.l2Url(901)) }).getBlock({ blockNumber: 1n })
+      const forger = privateKeyToAccount(devAccounts()[6]!.privateKey)
+      const l2 = createPublicClient({ transport: http(net.l2Url(902)) })
+      const forged = await forger.signTransaction({
+        chainId: 902,
+        type: 'eip1559',
+        to: forger.address,
+        nonce: await l2.getTransactionCount({ address: forger.address, blockNumber: safe! }),
+        gas: 100_000n,
+        maxFeePerGas: 10n ** 11n,
+        maxPriorityFeePerGas: 1n,
+        accessList: executingMessagesAccessList([
+          {
+            id: { origin: PREDEPLOYS.L2ToL2CrossDomainMessenger, blockNumber: 1n, logIndex: 77, timestamp: origin901.timestamp, chainId: 901n },
+            msgHash: toHex(7n, { size: 32 }),
+          },
+        ]),
+      })
+      const b902 = sequencerBlock(902)
+      const [packed] = packNetworkBatches(
+        [
+          { chainId: 901n, blocks: [sequencerBlock(901)] },
+          { chainId: 902n, blocks: [{ ...b902, txs: [...b902.txs, hexToBytes(forged)] }] },
+        ],
+        120_000,
+      )
+      const rogueWallet = createWalletClient({ account: rogue, chain: l1Chain, transport: http(net.l1Url) })
+      await send(await rogueWallet.writeContract({ address: BatchInbox, abi: abiOf('BatchInbox'), functionName: 'submitNetworkBatch', args: [toData(packed!.data)] }))
+
+      const skipped = await waitFor(async () => {
+        const s = await syncStatus(url(902))
+        return s.skippedBatches!.total > before ? s.skippedBatches!.recent.at(-1) : undefined
+      }, 30_000)
+      assert.match(skipped!.reason, /^chain 902: transaction 0x[0-9a-f]{64} is invalid: invalid executing message: /)
+      // Neither chain took the slot: 901's block of the same batch was valid, but the batch goes whole.
+      for (const chainId of [901, 902]) assert.equal(BigInt((await syncStatus(url(chainId))).safe!.number), safe)
+    } finally {
+      await send(await owner.writeContract({ ...registry, functionName: 'setNetworkBatcher', args: [batcher] }))
+    }
+
+    // The real batcher posts again, and the replica derives exactly the sequencer's chains.
+    for (const chainId of [901, 902]) {
+      const head = await createPublicClient({ transport: http(net.l2Url(chainId)) }).getBlockNumber({ cacheTime: 0 })
+      await safeAtLeast(net.l2Url(chainId), head)
+      await safeAtLeast(url(chainId), head)
+      await assertSameChain(net.l2Url(chainId), url(chainId), head)
     }
   })
 

@@ -9,6 +9,8 @@ export interface SyncStatus {
   latestOutput: Hex
   outputMismatches: unknown[]
   skippedBatches?: { total: number; recent: { reason: string; batchIndex: Hex }[] }
+  /** A replica's check of the network's super roots (null when the network has no SuperRootOracle). */
+  superRoots?: { latestVerified: { timestamp: Hex; root: Hex } | null; mismatches: unknown[] } | null
 }
 
 export async function syncStatus(url: string): Promise<SyncStatus> {

@@ -1,5 +1,6 @@
 import path from 'node:path'
 import { ephemeralDatadir } from '../../node/datadir.js'
+import { restoreSnapshot, snapshotChains } from '../../node/snapshot.js'
 import { devChainOptions, devL1Options, PlexusNetwork } from '../../node/network.js'
 import type { DataAvailability } from '../../settlement/networkBatcher.js'
 import { ConfigError } from '../../primitives/errors.js'
@@ -21,6 +22,7 @@ export interface UpOptions {
   da?: DataAvailability
   l1Beacon?: string
   host?: string
+  fromSnapshot?: string
   logLevel?: LogLevel
 }
 
@@ -37,7 +39,9 @@ export async function up(opts: UpOptions): Promise<void> {
   }
   const host = opts.host ?? '127.0.0.1'
   const count = opts.chains ?? 2
-  const chains = Array.from({ length: count }, (_, i) =>
+  // A snapshot brings its own chains (and the embedded L1's state) into the new datadir.
+  const snapshot = opts.fromSnapshot ? restoreSnapshot(opts.fromSnapshot, datadir) : undefined
+  const chains = snapshot ? snapshotChains(snapshot) : Array.from({ length: count }, (_, i) =>
     devChainOptions(i, {
       rpcHost: host,
       ...(opts.blockTime !== undefined ? { slotTimeMs: opts.blockTime } : {}),
@@ -52,6 +56,7 @@ export async function up(opts: UpOptions): Promise<void> {
         host,
         ...(opts.l1Port !== undefined ? { port: opts.l1Port } : {}),
         ...(opts.l1BlockTime !== undefined ? { blockTimeSeconds: opts.l1BlockTime } : {}),
+        ...(snapshot?.l1.kind === 'embedded' ? { chainId: snapshot.l1.chainId, blockTimeSeconds: snapshot.l1.blockTimeSeconds } : {}),
       },
       ...(opts.l1Key ? { deployerKey: privateKeyFlag('--l1-key', opts.l1Key) } : {}),
       confirmations: opts.l1Rpc ? 2 : 0,

@@ -22,7 +22,15 @@ export interface PublishedChainConfig {
   feeRecipient: Hex
   baseFeeScalar: bigint
   blobBaseFeeScalar: bigint
-  contracts: { ChainRegistry: Hex; BatchInbox: Hex; OutputOracle: Hex; Portal: Hex }
+  /**
+   * The network slot of the chain's block 0: block n is in slot n + genesisSlot. 0 for
+   * the chains a network starts with; a chain that joins a running network is given the
+   * slot before its first block when it is registered, so every replica interleaves it
+   * with the other chains the same way. Absent in configs from before chains could join.
+   */
+  genesisSlot?: bigint
+  /** The network's L1 contracts; `SuperRootOracle` is absent in configs registered before it existed. */
+  contracts: { ChainRegistry: Hex; BatchInbox: Hex; OutputOracle: Hex; Portal: Hex; SuperRootOracle?: Hex }
   /**
    * The chain's native asset when it is an L1 ERC-20 (absent: ETH). The registry holds the
    * address and decimals the portal uses; this adds the name and symbol for wallets. An
@@ -41,7 +49,8 @@ const configSchema = z.object({
   feeRecipient: address,
   baseFeeScalar: z.string().regex(/^\d+$/),
   blobBaseFeeScalar: z.string().regex(/^\d+$/),
-  contracts: z.object({ ChainRegistry: address, BatchInbox: address, OutputOracle: address, Portal: address }),
+  genesisSlot: z.string().regex(/^\d+$/).optional(),
+  contracts: z.object({ ChainRegistry: address, BatchInbox: address, OutputOracle: address, Portal: address, SuperRootOracle: address.optional() }),
   gasToken: z.object({ address, decimals: z.number().int().min(0).max(18), name: z.string(), symbol: z.string() }).optional(),
 })
 
@@ -55,6 +64,7 @@ export function encodeChainConfig(config: PublishedChainConfig): Hex {
     ...config,
     baseFeeScalar: config.baseFeeScalar.toString(),
     blobBaseFeeScalar: config.blobBaseFeeScalar.toString(),
+    ...(config.genesisSlot ? { genesisSlot: config.genesisSlot.toString() } : {}),
   })
   return toHex(brotliCompressSync(Buffer.from(json)))
 }
@@ -83,6 +93,7 @@ export function decodeChainConfig(bytes: Hex): PublishedChainConfig {
     genesis: c.genesis as unknown as GethGenesis,
     baseFeeScalar: BigInt(c.baseFeeScalar),
     blobBaseFeeScalar: BigInt(c.blobBaseFeeScalar),
+    genesisSlot: c.genesisSlot === undefined ? undefined : BigInt(c.genesisSlot),
   }
 }
 
