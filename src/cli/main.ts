@@ -144,15 +144,15 @@ program
 const bridgeOptions = (cmd: Command) =>
   cmd
     .requiredOption('--chain <id>', 'the rollup (e.g. 901)', int('--chain'))
-    .requiredOption('--amount <n>', 'amount in whole units (e.g. 1.5)')
-    .option('--token <address>', 'an L1 ERC-20 instead of ETH')
+    .requiredOption('--amount <n>', 'amount in whole units of the asset, at most its decimals (e.g. 1.5)')
+    .option('--token <address>', 'an L1 ERC-20 instead of the native asset (ETH or the chain\'s gas token)')
     .option('--to <address>', 'recipient (default: the sender)')
     .option('--key <hex>', 'private key (default: dev account 0)')
     .option('--l2-rpc <url>', 'the rollup RPC (default: the dev port of --chain)')
     .option('--l1-rpc <url>', 'the L1 RPC (default: as the rollup reports it)')
     .option('--json', 'print each stage as a JSON line')
 
-bridgeOptions(program.command('deposit').description('deposit ETH or an ERC-20 from L1; waits until the L2 balance shows it')).action(
+bridgeOptions(program.command('deposit').description('deposit the native asset (ETH or the chain\'s gas token) or an ERC-20 from L1; waits until the L2 balance shows it')).action(
   async (opts) => deposit(opts),
 )
 bridgeOptions(program.command('withdraw').description('withdraw to L1; --wait proves and finalizes after the challenge window'))

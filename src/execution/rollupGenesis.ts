@@ -2,6 +2,7 @@ import { encodeAbiParameters, keccak256, type Hex } from 'viem'
 import { loadArtifact } from '../primitives/artifacts.js'
 import { devAccounts, devGenesis, type DevGenesisOptions, type GethAllocAccount, type GethGenesis } from './genesis.js'
 import { ConfigError } from '../primitives/errors.js'
+import { gasTokenStorage, type GasToken } from './gasToken.js'
 import { PREDEPLOYS, REFERENCE_SUPERCHAIN_TOKEN, reservedAddressReason } from './predeploys.js'
 
 export interface RollupGenesisOptions extends DevGenesisOptions {
@@ -13,6 +14,11 @@ export interface RollupGenesisOptions extends DevGenesisOptions {
    * network-wide supply is this times the number of chains.
    */
   tokenHolders?: Hex[]
+  /**
+   * The chain's native asset when it is an L1 ERC-20 (written to L1Block's OP Stack gas-token
+   * slots); unset: ETH. Genesis balances are native wei either way (18 decimals).
+   */
+  gasToken?: GasToken
 }
 
 /** PLX each token holder starts with on each chain: 1,000,000 tokens (18 decimals). */
@@ -30,7 +36,7 @@ export const ERC20_SLOTS = { balances: 0n, totalSupply: 2n } as const
 
 /**
  * Genesis of a chain settled on L1: the dev genesis plus the system predeploys as runtime
- * code — L1Block, L2ToL1MessagePasser, L2StandardBridge (its `l1Portal` at slot 0), and the
+ * code — L1Block (with the native asset, ETH or a gas token), L2ToL1MessagePasser, L2StandardBridge (its `l1Portal` at slot 0), and the
  * interop set: CrossL2Inbox, L2ToL2CrossDomainMessenger, SuperchainETHBridge, ETHLiquidity
  * (funded with {@link ETH_LIQUIDITY_GENESIS_BALANCE}), SuperchainTokenBridge and the
  * reference token PlexusToken with its holders' balances and total supply. Predeploy
@@ -43,7 +49,11 @@ export function rollupGenesis(opts: RollupGenesisOptions): GethGenesis {
   }
   const genesis = devGenesis(opts)
   const code = (name: string) => loadArtifact(name).deployedBytecode
-  genesis.alloc[PREDEPLOYS.L1Block] = { balance: '0x0', code: code('L1Block') }
+  genesis.alloc[PREDEPLOYS.L1Block] = {
+    balance: '0x0',
+    code: code('L1Block'),
+    ...(opts.gasToken ? { storage: gasTokenStorage(opts.gasToken) } : {}),
+  }
   genesis.alloc[PREDEPLOYS.L2ToL1MessagePasser] = { balance: '0x0', code: code('L2ToL1MessagePasser') }
   genesis.alloc[PREDEPLOYS.L2StandardBridge] = {
     balance: '0x0',

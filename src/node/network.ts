@@ -18,6 +18,7 @@ import { CHAIN_CONFIG_VERSION, encodeChainConfig, fetchChainConfig } from '../se
 import { EmbeddedAnvil } from '../settlement/l1/embeddedAnvil.js'
 import { SuperRootProposer } from '../settlement/superRootProposer.js'
 import { configureSuperRootOracle, ensureL1Contracts, readRegistration, registerChain, type ChainRegistration, type L1Deployment } from '../settlement/l1/deploy.js'
+import { checkRegisteredGasToken, logL1FeePricing, resolveGasToken } from '../settlement/l1/gasToken.js'
 import { L1Tracker } from '../settlement/l1/l1Tracker.js'
 import type { L1Signer } from '../settlement/l1/l1Transactions.js'
 import { ensureNetworkBatcher } from '../settlement/l1/networkBatcherRole.js'
@@ -50,15 +51,15 @@ export interface NetworkL1Options {
 }
 
 /**
- * A chain whose native (gas) token is an ERC-20 instead of ETH. Without `l1Address`, on
- * the embedded dev L1, a test ERC-20 with these name/symbol/decimals is deployed.
+ * A chain whose native asset is an L1 ERC-20 (OP Stack "custom gas token"). Without
+ * `l1Address` (embedded dev L1 only) Plexus deploys a test token with this name, symbol and
+ * decimals, mintable by the deployer, with a balance for each dev account.
  */
 export interface GasTokenOptions {
-  /** The token on L1 (required with a real L1). */
   l1Address?: Hex
   name: string
   symbol: string
-  /** The token's ERC-20 decimals(), 0 … 18. */
+  /** 0…18; the L2 native balance has 18 either way. */
   decimals: number
 }
 
@@ -237,9 +238,12 @@ export class PlexusNetwork implements Lifecycle {
       devAccounts: !this.options.l1.rpcUrl,
       chains: this.nodes.map((n) => {
         const chainId = Number(n.chain.chainId)
+        const gasToken = this.chainOptions.get(chainId)?.gasToken
         return {
           chainId,
           name: chainName(this.chainOptions.get(chainId) ?? { chainId }),
+          // The L2 native balance has 18 decimals whatever the gas token's on L1.
+          ...(gasToken ? { nativeCurrency: { name: gasToken.name, symbol: gasToken.symbol, decimals: 18 } } : {}),
           httpUrl: n.rpcUrl(),
           genesisSlot: running.sequencing.genesisSlot(n.chain.chainId),
         }
@@ -295,6 +299,13 @@ export class PlexusNetwork implements Lifecycle {
     const { deployer, deployment } = ctx
     const chainId = BigInt(opts.chainId)
     const feeRecipient = opts.feeRecipient ?? DEFAULT_FEE_VAULT
+    const gasTokenPath = this.optionPath(opts, 'gasToken')
+    const gasToken = opts.gasToken && (await resolveGasToken(deployer, this.options.datadir, opts.gasToken, {
+      path: gasTokenPath,
+      embeddedL1: !l1.rpcUrl,
+      holders: devAccounts().map((a) => a.address),
+      logger: logger.child({ module: 'l1-deploy' }),
+    }))
     const proposer = ctx.signer(roleKey(l1.deployerKey, 'proposer', chainId))
     await fund(deployer, [proposer.account.address], l1.roleFunding)
     const stored = storedGenesis(this.options.datadir, opts.chainId)
@@ -311,6 +322,7 @@ export class PlexusNetwork implements Lifecycle {
         devAccounts: opts.devAccounts,
         alloc: opts.alloc,
         baseFee: opts.baseFee,
+        gasToken,
       }),
       ctx.relayerKey,
     )
@@ -332,7 +344,9 @@ export class PlexusNetwork implements Lifecycle {
           blobBaseFeeScalar: DEFAULT_BLOB_BASE_FEE_SCALAR,
           ...(genesisSlot > 0n ? { genesisSlot } : {}),
           contracts: deployment.contracts,
+          gasToken,
         }),
+        gasToken: gasToken?.address,
       })
       logger.info({ chainId: opts.chainId, l1Block: registration.registeredAtBlock.toString() }, 'chain registered on L1')
     } else if (registration.genesisHash !== genesisHash) {
@@ -347,6 +361,13 @@ export class PlexusNetwork implements Lifecycle {
       if (published.feeRecipient.toLowerCase() !== feeRecipient.toLowerCase()) {
         throw new ConfigError(this.optionPath(opts, 'feeRecipient'), `chain ${opts.chainId} was registered on L1 with fee recipient ${published.feeRecipient}, not ${feeRecipient}; it is fixed at registration (replicas build blocks with it), so set it back or start a new network with a fresh datadir`)
       }
+      await checkRegisteredGasToken(deployer.publicClient, deployment.contracts.ChainRegistry, chainId, gasToken, gasTokenPath)
+    }
+    if (gasToken) {
+      logL1FeePricing(logger.child({ chain: opts.chainId }), opts.chainId, gasToken, {
+        baseFeeScalar: DEFAULT_BASE_FEE_SCALAR,
+        blobBaseFeeScalar: DEFAULT_BLOB_BASE_FEE_SCALAR,
+      })
     }
     saveGenesis(this.options.datadir, genesis)
     return { opts, genesis, registration, proposer, genesisSlot, feeRecipient }

@@ -39,6 +39,8 @@ describe('ChainRegistry', () => {
       challengeWindow: 600n,
       registeredAtBlock: receipt.blockNumber,
       registered: true,
+      gasToken: '0x0000000000000000000000000000000000000000',
+      gasTokenDecimals: 0,
     })
     assert.equal(await l1.read(registry, abis.registry, 'isRegistered', [901n]), true)
     assert.equal(await l1.read(registry, abis.registry, 'batcher', [901n]), batcher!.address)

@@ -1,21 +1,9 @@
 import { describe, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { spawn } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
 import path from 'node:path'
-import { CLI, rpc, spawnNode, waitFor } from '../helpers/node.js'
+import { rpc, runCli as run, spawnNode, waitFor } from '../helpers/node.js'
 import { tempDir } from '../helpers/tmp.js'
-
-/** Runs the CLI to completion; returns its exit code and output. */
-function run(args: string[]): Promise<{ code: number | null; out: string }> {
-  return new Promise((resolve) => {
-    const proc = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
-    let out = ''
-    proc.stdout.on('data', (d) => (out += d))
-    proc.stderr.on('data', (d) => (out += d))
-    proc.on('exit', (code) => resolve({ code, out }))
-  })
-}
 
 describe('plexus CLI', () => {
   test('config errors name the exact field and say how to fix it', async () => {

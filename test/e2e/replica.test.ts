@@ -15,14 +15,12 @@ import {
 import { privateKeyToAccount } from 'viem/accounts'
 import { devAccounts } from '../../src/execution/genesis.js'
 import { PlexusReplica } from '../../src/node/replica.js'
-import { silentLogger, createLogger, type LogLevel } from '../../src/primitives/logger.js'
 import type { CheckTxFor } from '../../src/settlement/derivation/networkDerivationPipeline.js'
 import { abiOf } from '../../src/settlement/l1/abis.js'
 import { hexToBytes, toData } from '../../src/primitives/hex.js'
 import { decodeNetworkBatch, encodeNetworkBatch } from '../../src/settlement/batch/codec.js'
-import { startTestNetwork, type TestNetwork } from '../helpers/network.js'
+import { startTestNetwork, startTestReplica, type TestNetwork, type TestReplica } from '../helpers/network.js'
 import { waitFor } from '../helpers/node.js'
-import { tempDir } from '../helpers/tmp.js'
 import { assertSameChain, safeAtLeast, syncStatus } from '../helpers/sync.js'
 import { SUPER_ROOT_PROPOSED_EVENT } from '../../src/settlement/derivation/superRootVerifier.js'
 import { batchBlockOf } from '../../src/settlement/networkBatcher.js'
@@ -41,25 +39,13 @@ describe('a replica rebuilds the whole network from L1 alone', () => {
   let net: TestNetwork
   let l1: PublicClient
   let replica: PlexusReplica
-  const started: PlexusReplica[] = []
-  const dirs: { cleanup(): void }[] = []
+  const started: TestReplica[] = []
   const url = (chainId: number) => replica.node(chainId).rpcUrl()
 
   async function startReplica(name: string, checkTxFor?: CheckTxFor): Promise<PlexusReplica> {
-    const tmp = tempDir()
-    dirs.push(tmp)
-    const r = new PlexusReplica({
-      l1RpcUrl: net.l1Url,
-      registry: net.network.deployment.contracts.ChainRegistry,
-      datadir: tmp.dir,
-      rpc: { host: '127.0.0.1', port: 0 },
-      pollMs: 200,
-      checkTxFor,
-      logger: process.env.PLEXUS_TEST_LOG ? createLogger(process.env.PLEXUS_TEST_LOG as LogLevel).child({ replica: name }) : silentLogger(),
-    })
-    await r.start()
+    const r = await startTestReplica(net, { name, checkTxFor })
     started.push(r)
-    return r
+    return r.replica
   }
 
   before(async () => {
@@ -69,7 +55,6 @@ describe('a replica rebuilds the whole network from L1 alone', () => {
   after(async () => {
     for (const r of started) await r.stop()
     await net?.stop()
-    for (const d of dirs) d.cleanup()
   })
 
   it('a replica started from nothing derives both chains to the sequencer heads, with identical block hashes and state roots', async () => {

@@ -1,5 +1,7 @@
-import { devChainOptions, devL1Options, PlexusNetwork, type NetworkChainOptions } from '../../src/node/network.js'
-import { createLogger, silentLogger, type LogLevel } from '../../src/primitives/logger.js'
+import { devChainOptions, devL1Options, PlexusNetwork, type GasTokenOptions, type NetworkChainOptions } from '../../src/node/network.js'
+import { createLogger, silentLogger, type LogLevel, type Logger } from '../../src/primitives/logger.js'
+import { PlexusReplica } from '../../src/node/replica.js'
+import type { CheckTxFor } from '../../src/settlement/derivation/networkDerivationPipeline.js'
 import type { DataAvailability } from '../../src/settlement/networkBatcher.js'
 import { tempDir } from './tmp.js'
 
@@ -22,6 +24,8 @@ export interface TestNetworkOptions {
   keep?: boolean
   /** Serve the web dashboard on a free port (network.dashboardUrl). */
   dashboard?: boolean
+  /** Chains whose native asset is an L1 ERC-20, by chain id. */
+  gasTokens?: Record<number, GasTokenOptions>
 }
 
 /** A whole network in this process: embedded anvil and rollups on free 127.0.0.1 ports. */
@@ -29,7 +33,13 @@ export async function startTestNetwork(opts: TestNetworkOptions = {}): Promise<T
   const tmp = opts.datadir ? undefined : tempDir()
   const datadir = opts.datadir ?? tmp!.dir
   const chains: NetworkChainOptions[] = (opts.chainIds ?? [901]).map((chainId, i) =>
-    devChainOptions(i, { chainId, rpcPort: 0, challengeWindowSeconds: opts.challengeWindowSeconds ?? 4, outputIntervalBlocks: 4 }),
+    devChainOptions(i, {
+      chainId,
+      rpcPort: 0,
+      challengeWindowSeconds: opts.challengeWindowSeconds ?? 4,
+      outputIntervalBlocks: 4,
+      ...(opts.gasTokens?.[chainId] ? { gasToken: opts.gasTokens[chainId] } : {}),
+    }),
   )
   const network = new PlexusNetwork({
     datadir,
@@ -37,8 +47,7 @@ export async function startTestNetwork(opts: TestNetworkOptions = {}): Promise<T
     chains,
     da: opts.da ?? 'calldata',
     ...(opts.dashboard ? { dashboard: { host: '127.0.0.1', port: 0 } } : {}),
-    // PLEXUS_TEST_LOG=debug shows the network's logs when a test needs explaining.
-    logger: process.env.PLEXUS_TEST_LOG ? createLogger(process.env.PLEXUS_TEST_LOG as LogLevel) : silentLogger(),
+    logger: testLogger(),
   })
   await network.start()
   return {
@@ -49,6 +58,44 @@ export async function startTestNetwork(opts: TestNetworkOptions = {}): Promise<T
     async stop() {
       await network.stop()
       if (!opts.keep) tmp?.cleanup()
+    },
+  }
+}
+
+/** PLEXUS_TEST_LOG=debug shows the logs when a test needs explaining; silent otherwise. */
+function testLogger(): Logger {
+  return process.env.PLEXUS_TEST_LOG ? createLogger(process.env.PLEXUS_TEST_LOG as LogLevel) : silentLogger()
+}
+
+export interface TestReplica {
+  replica: PlexusReplica
+  /** Stops the replica and removes its datadir. */
+  stop(): Promise<void>
+}
+
+/** A replica of `net` in this process: every registered chain, a temporary datadir, free ports. */
+export async function startTestReplica(net: TestNetwork, opts: { name?: string; checkTxFor?: CheckTxFor } = {}): Promise<TestReplica> {
+  const tmp = tempDir()
+  const replica = new PlexusReplica({
+    l1RpcUrl: net.l1Url,
+    registry: net.network.deployment.contracts.ChainRegistry,
+    datadir: tmp.dir,
+    rpc: { host: '127.0.0.1', port: 0 },
+    pollMs: 200,
+    checkTxFor: opts.checkTxFor,
+    logger: testLogger().child({ replica: opts.name ?? 'replica' }),
+  })
+  try {
+    await replica.start()
+  } catch (err) {
+    tmp.cleanup()
+    throw err
+  }
+  return {
+    replica,
+    async stop() {
+      await replica.stop()
+      tmp.cleanup()
     },
   }
 }

@@ -60,6 +60,17 @@ export interface SpawnedNode {
   output(): string
 }
 
+/** Runs the CLI to completion (without blocking this process); returns its exit code and output. */
+export function runCli(args: string[]): Promise<{ code: number | null; out: string }> {
+  return new Promise((resolve) => {
+    const proc = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
+    let out = ''
+    proc.stdout!.on('data', (d) => (out += d))
+    proc.stderr!.on('data', (d) => (out += d))
+    proc.on('exit', (code) => resolve({ code, out }))
+  })
+}
+
 /** `plexus up` as a child process on a free port; resolves once its RPC answers. */
 export async function spawnNode(args: string[], timeoutMs = 30_000): Promise<SpawnedNode> {
   const port = await freePort()

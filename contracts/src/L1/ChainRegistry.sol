@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
+import {GasPayingToken} from "../shared/GasPayingToken.sol";
+
 /// @title ChainRegistry
 /// @notice The L1 record of every rollup chain in the network, keyed by L2 chain id. The other
 ///         settlement contracts (batch inbox, output oracle, portal) serve all chains at once and
@@ -28,6 +30,13 @@ contract ChainRegistry {
         uint64 registeredAtBlock;
         /// @notice Distinguishes a registered chain from an empty record.
         bool registered;
+        /// @notice The L1 ERC-20 that is the chain's native asset; zero when it is ETH. Fixed at
+        ///         registration: the chain's L2 genesis and the portal's escrow depend on it.
+        ///         Packed into the slot of `registered`, so the portal's per-deposit lookup
+        ///         costs one storage read.
+        address gasToken;
+        /// @notice `gasToken.decimals()` read at registration (0…18); 0 for ETH.
+        uint8 gasTokenDecimals;
     }
 
     /// @notice May register chains and change their roles.
@@ -51,6 +60,8 @@ contract ChainRegistry {
         uint64 challengeWindow,
         bytes config
     );
+    /// @notice The chain registered in the same transaction uses `token` as its native asset.
+    event GasPayingTokenSet(uint256 indexed chainId, address indexed token, uint8 decimals);
     event BatcherUpdated(uint256 indexed chainId, address indexed previousBatcher, address indexed newBatcher);
     event ProposerUpdated(uint256 indexed chainId, address indexed previousProposer, address indexed newProposer);
     event NetworkBatcherUpdated(address indexed previousBatcher, address indexed newBatcher);
@@ -67,6 +78,9 @@ contract ChainRegistry {
     error ChainNotRegistered(uint256 chainId);
     /// @notice A role that must always be held was set to the zero address.
     error ZeroAddress();
+    /// @notice The gas token is not a contract whose `decimals()` returns a value in 0…18 (or it
+    ///         is zero / the ETHER placeholder: register an ETH chain with {registerChain}).
+    error InvalidGasToken(address token);
 
     modifier onlyOwner() {
         if (msg.sender != owner) revert NotOwner(msg.sender);
@@ -81,8 +95,8 @@ contract ChainRegistry {
         emit GuardianUpdated(address(0), guardian_);
     }
 
-    /// @notice Registers a new chain. The config bytes are only hashed and emitted, never
-    ///         interpreted on L1.
+    /// @notice Registers a new chain whose native asset is ETH. The config bytes are only hashed
+    ///         and emitted, never interpreted on L1.
     function registerChain(
         uint256 chainId,
         bytes32 genesisHash,
@@ -91,6 +105,36 @@ contract ChainRegistry {
         uint64 challengeWindow_,
         bytes calldata config
     ) external onlyOwner {
+        _register(chainId, genesisHash, batcher_, proposer_, challengeWindow_, config, address(0), 0);
+    }
+
+    /// @notice Registers a new chain whose native asset is the L1 ERC-20 `gasToken` (OP Stack
+    ///         "custom gas token"): the portal takes deposits of it instead of ETH and releases
+    ///         it for withdrawals. Its decimals (0…18) are read here and fixed, as is the token.
+    function registerChainWithGasToken(
+        uint256 chainId,
+        bytes32 genesisHash,
+        address batcher_,
+        address proposer_,
+        uint64 challengeWindow_,
+        bytes calldata config,
+        address gasToken
+    ) external onlyOwner {
+        uint8 decimals = _readDecimals(gasToken);
+        _register(chainId, genesisHash, batcher_, proposer_, challengeWindow_, config, gasToken, decimals);
+        emit GasPayingTokenSet(chainId, gasToken, decimals);
+    }
+
+    function _register(
+        uint256 chainId,
+        bytes32 genesisHash,
+        address batcher_,
+        address proposer_,
+        uint64 challengeWindow_,
+        bytes calldata config,
+        address gasToken,
+        uint8 gasTokenDecimals
+    ) private {
         if (chainId == 0) revert InvalidChainId();
         if (_chains[chainId].registered) revert ChainAlreadyRegistered(chainId);
         if (batcher_ == address(0) || proposer_ == address(0)) revert ZeroAddress();
@@ -101,7 +145,9 @@ contract ChainRegistry {
             proposer: proposer_,
             challengeWindow: challengeWindow_,
             registeredAtBlock: uint64(block.number),
-            registered: true
+            registered: true,
+            gasToken: gasToken,
+            gasTokenDecimals: gasTokenDecimals
         });
         _chainIds.push(chainId);
         emit ChainRegistered(chainId, genesisHash, batcher_, proposer_, challengeWindow_, config);
@@ -169,6 +215,21 @@ contract ChainRegistry {
         return _registered(chainId).challengeWindow;
     }
 
+    /// @notice The chain's native asset and its decimals, as the OP Stack's `gasPayingToken()`:
+    ///         `(GasPayingToken.ETHER, 18)` for an ETH chain. Reverts for an unknown chain (the
+    ///         portal relies on that instead of a separate {isRegistered} call).
+    function gasPayingToken(uint256 chainId) external view returns (address token, uint8 decimals) {
+        ChainInfo storage c = _registered(chainId);
+        if (c.gasToken == address(0)) return (GasPayingToken.ETHER, 18);
+        return (c.gasToken, c.gasTokenDecimals);
+    }
+
+    /// @notice Whether the chain's native asset is an ERC-20 rather than ETH; reverts for an
+    ///         unknown chain.
+    function isCustomGasToken(uint256 chainId) external view returns (bool) {
+        return _registered(chainId).gasToken != address(0);
+    }
+
     /// @notice Every registered chain id, in registration order.
     function chainIds() external view returns (uint256[] memory) {
         return _chainIds;
@@ -177,5 +238,15 @@ contract ChainRegistry {
     function _registered(uint256 chainId) private view returns (ChainInfo storage c) {
         c = _chains[chainId];
         if (!c.registered) revert ChainNotRegistered(chainId);
+    }
+
+    /// @notice `token.decimals()`, required to be a 32-byte answer in 0…18 from a contract.
+    function _readDecimals(address token) private view returns (uint8) {
+        if (token == address(0) || token == GasPayingToken.ETHER || token.code.length == 0) revert InvalidGasToken(token);
+        (bool ok, bytes memory ret) = token.staticcall{gas: 100_000}(abi.encodeWithSignature("decimals()"));
+        if (!ok || ret.length != 32) revert InvalidGasToken(token);
+        uint256 decimals = abi.decode(ret, (uint256));
+        if (decimals > GasPayingToken.MAX_DECIMALS) revert InvalidGasToken(token);
+        return uint8(decimals);
     }
 }

@@ -6,6 +6,7 @@ import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IER
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {AddressAlias} from "../shared/AddressAlias.sol";
 import {Hashing} from "../shared/Hashing.sol";
+import {GasPayingToken} from "../shared/GasPayingToken.sol";
 import {Predeploys} from "../shared/Predeploys.sol";
 import {L2StandardBridge} from "../L2/L2StandardBridge.sol";
 import {ChainRegistry} from "./ChainRegistry.sol";
@@ -19,6 +20,10 @@ import {SecureMerkleTrie} from "./lib/SecureMerkleTrie.sol";
 /// @dev One portal holds the funds of all chains, so all escrow is accounted per chain
 ///      (`ethLocked[chainId]`, `erc20Locked[chainId][token]`): a withdrawal proven on chain A
 ///      can only release what was deposited to chain A, whatever chain A's L2 claims.
+///      A chain registered with a gas token (OP Stack "custom gas token") has that L1 ERC-20
+///      as its native asset: it takes no ETH, its deposits lock the token in
+///      `erc20Locked[chainId][token]` and mint `amount * 10**(18 - decimals)` on L2, and its
+///      withdrawals release `value / 10**(18 - decimals)` tokens.
 contract Portal {
     using SafeERC20 for IERC20;
 
@@ -86,8 +91,13 @@ contract Portal {
 
     /// @notice ETH held for each chain: deposited, not yet withdrawn.
     mapping(uint256 chainId => uint256) public ethLocked;
-    /// @notice ERC-20 tokens held for each chain.
+    /// @notice ERC-20 tokens held for each chain (for a gas-token chain, its gas token is its
+    ///         native escrow here).
     mapping(uint256 chainId => mapping(address token => uint256)) public erc20Locked;
+    /// @notice Tokens the portal has ever held in escrow. A withdrawal may not call one: the
+    ///         portal is the holder, so `transfer`/`approve` calldata would move every chain's
+    ///         escrow.
+    mapping(address token => bool) public isEscrowedToken;
     /// @notice The nonce of the next deposit to each chain.
     mapping(uint256 chainId => uint256) public depositNonce;
     mapping(uint256 chainId => mapping(bytes32 withdrawalHash => ProvenWithdrawal)) public provenWithdrawals;
@@ -97,7 +107,7 @@ contract Portal {
     /// @dev The withdrawal being executed: set only for the duration of its call.
     address private transient _l2Sender;
     uint256 private transient _l2ChainId;
-    /// @dev Set while {depositERC20} runs.
+    /// @dev Set while a deposit pulls tokens in.
     bool private transient _depositingERC20;
 
     event TransactionDeposited(
@@ -129,6 +139,8 @@ contract Portal {
         uint256 amount
     );
 
+    /// @notice Raised by the registry (same signature) when the portal asks it about an
+    ///         unknown chain; declared here so the portal's ABI decodes it.
     error ChainNotRegistered(uint256 chainId);
     /// @notice A contract creation deposit must have `to == address(0)`.
     error CreationWithTarget();
@@ -167,6 +179,20 @@ contract Portal {
     error ReentrantDeposit();
     /// @notice {finalizeERC20Withdrawal} is only reachable through a bridge withdrawal.
     error NotFromL2Bridge();
+    /// @notice The chain's native asset is the ERC-20 `gasToken`, not ETH: deposit it with
+    ///         {depositGasToken} or {depositERC20Transaction} (send no ETH).
+    error ChainUsesGasToken(uint256 chainId, address gasToken);
+    /// @notice The chain's native asset is ETH: it has no gas token to deposit.
+    error ChainUsesEth(uint256 chainId);
+    /// @notice `token` is the chain's native asset; deposit it with {depositGasToken} rather than
+    ///         as a bridged ERC-20.
+    error TokenIsGasToken(uint256 chainId, address token);
+    /// @notice A gas-token withdrawal's L2 value is not a whole number of token units (`unit`
+    ///         L2 wei each). The L2 message passer refuses such withdrawals; this never happens
+    ///         for one it recorded.
+    error InexactGasTokenAmount(uint256 value, uint256 unit);
+    /// @notice A withdrawal may not call a token the portal escrows (see {isEscrowedToken}).
+    error CallToEscrowedToken(address token);
 
     constructor(ChainRegistry registry_, OutputOracle oracle_) {
         registry = registry_;
@@ -186,12 +212,41 @@ contract Portal {
         bool isCreation,
         bytes calldata data
     ) external payable {
+        // A gas-token chain takes messages (paying `value` from the L2 balance) but no ETH.
+        if (msg.value != 0) _lockEth(chainId);
+        else _requireRegistered(chainId);
         _deposit(chainId, _depositor(), to, msg.value, value, gasLimit, isCreation, data);
     }
 
     /// @notice Deposits `msg.value` ETH to `to` on L2.
     function depositETH(uint256 chainId, address to) external payable {
+        _lockEth(chainId);
         _deposit(chainId, _depositor(), to, msg.value, msg.value, ETH_DEPOSIT_GAS, false, "");
+    }
+
+    /// @notice The OP Stack's custom-gas-token deposit: like {depositTransaction}, but `mint`
+    ///         is in units of the chain's gas token, pulled from the caller (approve first) and
+    ///         minted on L2 as `mint * 10**(18 - decimals)` wei. `value` and `gasLimit` are the
+    ///         L2 call's, in L2 wei and gas. Fee-on-transfer tokens mint what arrived.
+    function depositERC20Transaction(
+        uint256 chainId,
+        address to,
+        uint256 mint,
+        uint256 value,
+        uint64 gasLimit,
+        bool isCreation,
+        bytes calldata data
+    ) external {
+        uint256 l2Mint = _lockGasToken(chainId, mint);
+        _deposit(chainId, _depositor(), to, l2Mint, value, gasLimit, isCreation, data);
+    }
+
+    /// @notice Deposits `amount` units of a gas-token chain's native asset to `to` on L2: the
+    ///         counterpart of {depositETH}.
+    function depositGasToken(uint256 chainId, address to, uint256 amount) external {
+        if (amount == 0) revert NothingReceived();
+        uint256 l2Amount = _lockGasToken(chainId, amount);
+        _deposit(chainId, _depositor(), to, l2Amount, l2Amount, ETH_DEPOSIT_GAS, false, "");
     }
 
     /// @notice Locks `amount` of `l1Token` for `chainId` and has the L2 bridge mint the bridged
@@ -199,15 +254,10 @@ contract Portal {
     ///         accounted right. Non-reentrant: the balance difference would otherwise count a
     ///         nested deposit twice.
     function depositERC20(uint256 chainId, address l1Token, address to, uint256 amount) external {
-        if (_depositingERC20) revert ReentrantDeposit();
-        _depositingERC20 = true;
         if (to == address(0)) revert InvalidRecipient();
-        if (!registry.isRegistered(chainId)) revert ChainNotRegistered(chainId);
-        IERC20 token = IERC20(l1Token);
-        uint256 before = token.balanceOf(address(this));
-        token.safeTransferFrom(msg.sender, address(this), amount);
-        uint256 received = token.balanceOf(address(this)) - before;
-        if (received == 0) revert NothingReceived();
+        (address gasToken,) = registry.gasPayingToken(chainId);
+        if (l1Token == gasToken) revert TokenIsGasToken(chainId, l1Token);
+        uint256 received = _pullTokens(l1Token, amount);
         erc20Locked[chainId][l1Token] += received;
 
         bytes memory data = abi.encodeCall(
@@ -233,7 +283,6 @@ contract Portal {
             data
         );
         emit ERC20DepositInitiated(chainId, l1Token, msg.sender, to, received);
-        _depositingERC20 = false;
     }
 
     /// @notice The L2 sender of a deposit made by the contract `l1Address`.
@@ -316,13 +365,14 @@ contract Portal {
         }
 
         finalizedWithdrawals[chainId][withdrawalHash] = true;
-        uint256 locked = ethLocked[chainId];
-        if (locked < wtx.value) revert InsufficientLockedEth(chainId, locked, wtx.value);
-        ethLocked[chainId] = locked - wtx.value;
+        if (isEscrowedToken[wtx.target]) revert CallToEscrowedToken(wtx.target);
 
         _l2Sender = wtx.sender;
         _l2ChainId = chainId;
-        bool success = _call(wtx.target, wtx.value, wtx.gasLimit, wtx.data);
+        (address gasToken, uint8 decimals) = registry.gasPayingToken(chainId);
+        bool success = gasToken == GasPayingToken.ETHER
+            ? _releaseEth(chainId, wtx)
+            : _releaseGasToken(chainId, wtx, gasToken, decimals);
         _l2Sender = address(0);
         _l2ChainId = 0;
         if (!success) {
@@ -363,6 +413,68 @@ contract Portal {
 
     // ------------------------------------------------------------------ internals
 
+    /// @notice Escrows `msg.value` for an ETH chain; reverts for a gas-token (or unknown) chain.
+    function _lockEth(uint256 chainId) private {
+        (address gasToken,) = registry.gasPayingToken(chainId);
+        if (gasToken != GasPayingToken.ETHER) revert ChainUsesGasToken(chainId, gasToken);
+        ethLocked[chainId] += msg.value;
+    }
+
+    /// @notice Reverts with the registry's `ChainNotRegistered` for an unknown chain.
+    function _requireRegistered(uint256 chainId) private view {
+        registry.gasPayingToken(chainId);
+    }
+
+    /// @notice Escrows `amount` of a gas-token chain's token; returns the L2 wei to mint for
+    ///         what arrived.
+    function _lockGasToken(uint256 chainId, uint256 amount) private returns (uint256 l2Amount) {
+        (address gasToken, uint8 decimals) = registry.gasPayingToken(chainId);
+        if (gasToken == GasPayingToken.ETHER) revert ChainUsesEth(chainId);
+        if (amount == 0) return 0;
+        uint256 received = _pullTokens(gasToken, amount);
+        erc20Locked[chainId][gasToken] += received;
+        return received * GasPayingToken.unit(decimals);
+    }
+
+    /// @notice Moves `amount` of `token` from the caller here; returns what actually arrived
+    ///         (fee-on-transfer tokens deliver less). Non-reentrant: the balance difference
+    ///         would otherwise count a nested deposit twice.
+    function _pullTokens(address token, uint256 amount) private returns (uint256 received) {
+        if (_depositingERC20) revert ReentrantDeposit();
+        _depositingERC20 = true;
+        uint256 before = IERC20(token).balanceOf(address(this));
+        IERC20(token).safeTransferFrom(msg.sender, address(this), amount);
+        received = IERC20(token).balanceOf(address(this)) - before;
+        if (received == 0) revert NothingReceived();
+        if (!isEscrowedToken[token]) isEscrowedToken[token] = true;
+        _depositingERC20 = false;
+    }
+
+    /// @notice An ETH chain's withdrawal: the call carries `value` out of the chain's escrow.
+    function _releaseEth(uint256 chainId, WithdrawalTransaction calldata wtx) private returns (bool) {
+        uint256 locked = ethLocked[chainId];
+        if (locked < wtx.value) revert InsufficientLockedEth(chainId, locked, wtx.value);
+        ethLocked[chainId] = locked - wtx.value;
+        return _call(wtx.target, wtx.value, wtx.gasLimit, wtx.data);
+    }
+
+    /// @notice A gas-token chain's withdrawal: `value` (L2 wei) becomes whole token units sent
+    ///         to the target out of the chain's escrow; the call, if the withdrawal has data,
+    ///         then runs without value (as in the OP Stack design).
+    function _releaseGasToken(uint256 chainId, WithdrawalTransaction calldata wtx, address gasToken, uint8 decimals)
+        private
+        returns (bool)
+    {
+        uint256 unit = GasPayingToken.unit(decimals);
+        if (wtx.value % unit != 0) revert InexactGasTokenAmount(wtx.value, unit);
+        uint256 amount = wtx.value / unit;
+        uint256 locked = erc20Locked[chainId][gasToken];
+        if (locked < amount) revert InsufficientLockedTokens(chainId, gasToken, locked, amount);
+        erc20Locked[chainId][gasToken] = locked - amount;
+        if (amount != 0) IERC20(gasToken).safeTransfer(wtx.target, amount);
+        return wtx.data.length == 0 || _call(wtx.target, 0, wtx.gasLimit, wtx.data);
+    }
+
     /// @notice The deposit's L2 sender: the caller itself for an EOA, its alias for a contract.
     function _depositor() private view returns (address) {
         return msg.sender == tx.origin ? msg.sender : AddressAlias.applyL1ToL2Alias(msg.sender);
@@ -378,14 +490,14 @@ contract Portal {
         bool isCreation,
         bytes memory data
     ) private {
-        if (!registry.isRegistered(chainId)) revert ChainNotRegistered(chainId);
+        // The caller has checked that the chain is registered (every path asks the registry
+        // for the chain's native asset, which reverts for an unknown chain).
         if (isCreation && to != address(0)) revert CreationWithTarget();
         uint256 minimum = DEPOSIT_BASE_GAS + DEPOSIT_GAS_PER_BYTE * data.length;
         if (gasLimit < minimum) revert GasLimitTooLow(gasLimit, minimum);
         if (gasLimit > MAX_DEPOSIT_GAS) revert GasLimitTooHigh(gasLimit, MAX_DEPOSIT_GAS);
         _meterDepositGas(chainId, gasLimit);
 
-        ethLocked[chainId] += mint;
         uint256 nonce = depositNonce[chainId]++;
         emit TransactionDeposited(
             chainId, from, to, nonce, abi.encodePacked(mint, value, gasLimit, isCreation, data)

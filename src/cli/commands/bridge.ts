@@ -1,12 +1,14 @@
 import { erc20Abi, formatUnits, parseUnits, type Hex } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { devAccounts } from '../../execution/genesis.js'
+import { toNativeWei } from '../../execution/gasToken.js'
 import { ConfigError } from '../../primitives/errors.js'
 import { addressFlag, privateKeyFlag } from '../flags.js'
 import {
   createBridgeContext,
   depositERC20,
   depositETH,
+  depositGasToken,
   finalizableAt,
   finalizeWithdrawal,
   initiateWithdrawal,
@@ -47,8 +49,12 @@ async function context(opts: BridgeCommandOptions): Promise<BridgeContext> {
   return createBridgeContext({ l2Url, l1Url: opts.l1Rpc, account: privateKeyToAccount(key) })
 }
 
+/**
+ * Decimals `--amount` is given in: the token's for --token, else the native asset's L1
+ * decimals (18 for ETH, e.g. 6 for a USDC gas token).
+ */
 async function decimalsOf(ctx: BridgeContext, token: Hex | undefined): Promise<number> {
-  return token ? ctx.l1.readContract({ address: token, abi: erc20Abi, functionName: 'decimals' }) : 18
+  return token ? ctx.l1.readContract({ address: token, abi: erc20Abi, functionName: 'decimals' }) : ctx.nativeAsset.decimals
 }
 
 /** `plexus deposit`: L1 → L2, waits until the L2 balance shows it. */
@@ -63,13 +69,24 @@ export async function deposit(opts: BridgeCommandOptions): Promise<void> {
     l2Token
       ? (await ctx.l2.getCode({ address: l2Token })) ? ctx.l2.readContract({ address: l2Token, abi: erc20Abi, functionName: 'balanceOf', args: [to] }) : 0n
       : ctx.l2.getBalance({ address: to })
+  // The L2 native balance has 18 decimals whatever the gas token's.
+  const [expected, l2Decimals] = l2Token ? [amount, decimals] : [toNativeWei(amount, decimals), 18]
   const before = await balance()
-  const receipt = token ? await depositERC20(ctx, { token, amount, to }) : await depositETH(ctx, { amount, to })
+  const receipt = token
+    ? await depositERC20(ctx, { token, amount, to })
+    : ctx.nativeAsset.custom
+      ? await depositGasToken(ctx, { amount, to })
+      : await depositETH(ctx, { amount, to })
   stage(opts, 'l1-included', { l1Block: receipt.blockNumber, l1Tx: receipt.transactionHash })
   for (;;) {
     const now = await balance()
-    if (now - before >= amount) {
-      stage(opts, 'arrived', { chain: opts.chain, to, balance: formatUnits(now, decimals), ...(l2Token ? { l2Token } : {}) })
+    if (now - before >= expected) {
+      stage(opts, 'arrived', {
+        chain: opts.chain,
+        to,
+        balance: formatUnits(now, l2Decimals),
+        ...(l2Token ? { l2Token } : { asset: ctx.nativeAsset.symbol }),
+      })
       return
     }
     await new Promise((r) => setTimeout(r, 250))
@@ -80,22 +97,27 @@ export async function deposit(opts: BridgeCommandOptions): Promise<void> {
 export async function withdraw(opts: BridgeCommandOptions): Promise<void> {
   const ctx = await context(opts)
   const token = opts.token as Hex | undefined
-  const amount = parseAmount(opts.amount, await decimalsOf(ctx, token))
+  const decimals = await decimalsOf(ctx, token)
+  const amount = parseAmount(opts.amount, decimals)
   const l2Token = token ? await l2TokenFor(ctx, token) : undefined
-  // Each chain can only take back what was deposited to it on L1 (ETH minted at genesis
-  // is not backed there): refuse before burning anything on L2.
+  // A gas-token chain's native escrow is its token's, in token units.
+  const escrowToken = token ?? (ctx.nativeAsset.custom ? ctx.nativeAsset.l1Token : undefined)
+  // Each chain can only take back what was deposited to it on L1 (the native asset minted
+  // at genesis is not backed there): refuse before burning anything on L2.
   const locked = (await ctx.l1.readContract({
     address: ctx.addresses.Portal,
     abi: abiOf('Portal'),
-    functionName: token ? 'erc20Locked' : 'ethLocked',
-    args: token ? [ctx.l2ChainId, token] : [ctx.l2ChainId],
+    functionName: escrowToken ? 'erc20Locked' : 'ethLocked',
+    args: escrowToken ? [ctx.l2ChainId, escrowToken] : [ctx.l2ChainId],
   })) as bigint
   if (locked < amount) {
     throw new BridgeError(`the portal holds ${locked} (base units) deposited to chain ${opts.chain}, less than the ${amount} to withdraw`, {
       details: 'only funds deposited from L1 can be withdrawn to L1 (genesis balances are not backed there); deposit first with `plexus deposit`',
     })
   }
-  const w = await initiateWithdrawal(ctx, { amount, to: opts.to as Hex | undefined, l2Token })
+  // The native asset leaves L2 as wei (18 decimals); L1 pays out token units.
+  const l2Amount = l2Token ? amount : toNativeWei(amount, decimals)
+  const w = await initiateWithdrawal(ctx, { amount: l2Amount, to: opts.to as Hex | undefined, l2Token })
   stage(opts, 'initiated', { l2Block: w.l2BlockNumber, l2Tx: w.l2TxHash, withdrawalHash: w.withdrawalHash })
   if (!opts.wait) return
   const output = await waitForOutput(ctx, w.l2BlockNumber)
@@ -111,6 +133,9 @@ export async function withdraw(opts: BridgeCommandOptions): Promise<void> {
 
 function parseAmount(value: string, decimals: number): bigint {
   if (!/^\d+(\.\d+)?$/.test(value)) throw new ConfigError('--amount', `"${value}" is not a positive decimal number (e.g. 1.5)`)
+  // parseUnits would round the extra digits away; say so instead.
+  const places = value.split('.')[1]?.replace(/0+$/, '').length ?? 0
+  if (places > decimals) throw new ConfigError('--amount', `"${value}" has ${places} decimal places; the asset has ${decimals}`)
   const amount = parseUnits(value, decimals)
   if (amount === 0n) throw new ConfigError('--amount', 'must be greater than 0')
   return amount

@@ -1,4 +1,6 @@
 import {
+  BaseError as ViemBaseError,
+  ContractFunctionRevertedError,
   createPublicClient,
   createWalletClient,
   defineChain,
@@ -15,6 +17,7 @@ import {
   type WalletClient,
 } from 'viem'
 import { BaseError } from '../../primitives/errors.js'
+import { ETHER_TOKEN_ADDRESS, gasTokenUnit, toTokenUnits } from '../../execution/gasToken.js'
 import { PREDEPLOYS } from '../../execution/predeploys.js'
 import { abiOf } from '../l1/abis.js'
 import { reasonOf } from '../l1/l1Transactions.js'
@@ -34,7 +37,26 @@ export interface BridgeContext {
   account: Account
   l2ChainId: bigint
   addresses: BridgeAddresses
+  /** What the L2's native balance is: ETH, or an L1 ERC-20 gas token. */
+  nativeAsset: NativeAsset
 }
+
+/**
+ * A chain's native asset as its L1Block predeploy reports it (the OP Stack gas-token
+ * getters). On L2 it always has 18 decimals; `decimals` is the L1 token's, so one token
+ * unit is 10^(18 − decimals) L2 wei.
+ */
+export interface NativeAsset {
+  /** False for ETH. */
+  custom: boolean
+  /** The L1 token, or ETHER_TOKEN_ADDRESS for ETH. */
+  l1Token: Hex
+  decimals: number
+  name: string
+  symbol: string
+}
+
+const ETHER: NativeAsset = { custom: false, l1Token: ETHER_TOKEN_ADDRESS, decimals: 18, name: 'Ether', symbol: 'ETH' }
 
 export interface BridgeAddresses {
   Portal: Hex
@@ -54,6 +76,7 @@ export async function createBridgeContext(params: { l1Url?: string; l2Url: strin
   const addresses = (await l2Probe.request({ method: 'plexus_getL1Addresses' as never })) as unknown as BridgeAddresses & {
     l1RpcUrl: string
   }
+  const nativeAsset = await readNativeAsset(l2Probe as PublicClient)
   const l1Url = params.l1Url ?? addresses.l1RpcUrl
   const l1Chain = defineChain({
     id: addresses.l1ChainId,
@@ -64,7 +87,7 @@ export async function createBridgeContext(params: { l1Url?: string; l2Url: strin
   const l2Chain = defineChain({
     id: Number(l2ChainId),
     name: `Plexus ${l2ChainId}`,
-    nativeCurrency: { name: 'Ether', symbol: 'ETH', decimals: 18 },
+    nativeCurrency: { name: nativeAsset.name, symbol: nativeAsset.symbol, decimals: 18 },
     rpcUrls: { default: { http: [params.l2Url] } },
   })
   return {
@@ -75,7 +98,30 @@ export async function createBridgeContext(params: { l1Url?: string; l2Url: strin
     account: params.account,
     l2ChainId,
     addresses,
+    nativeAsset,
   }
+}
+
+/**
+ * Reads the L2's native asset from its L1Block predeploy. A chain whose genesis predates the
+ * gas-token getters (its L1Block reverts on them) is an ETH chain.
+ */
+export async function readNativeAsset(l2: PublicClient): Promise<NativeAsset> {
+  const read = (functionName: string) => l2.readContract({ address: PREDEPLOYS.L1Block, abi: abiOf('L1Block'), functionName })
+  let custom: unknown
+  try {
+    custom = await read('isCustomGasToken')
+  } catch (err) {
+    if (err instanceof ViemBaseError && err.walk((e) => e instanceof ContractFunctionRevertedError)) return ETHER
+    throw err
+  }
+  if (!custom) return ETHER
+  const [[l1Token, decimals], name, symbol] = (await Promise.all([
+    read('gasPayingToken'),
+    read('gasPayingTokenName'),
+    read('gasPayingTokenSymbol'),
+  ])) as [readonly [Hex, number], string, string]
+  return { custom: true, l1Token, decimals: Number(decimals), name, symbol }
 }
 
 interface Call {
@@ -102,6 +148,11 @@ async function send(client: PublicClient, wallet: WalletClient, call: Call): Pro
 
 /** Deposits ETH from L1 into `to` on the L2 (default: the sender). Resolves on L1 inclusion. */
 export async function depositETH(ctx: BridgeContext, p: { amount: bigint; to?: Hex }): Promise<TransactionReceipt> {
+  if (ctx.nativeAsset.custom) {
+    throw new BridgeError(`chain ${ctx.l2ChainId}'s native asset is ${ctx.nativeAsset.symbol} (${ctx.nativeAsset.l1Token} on L1), not ETH`, {
+      details: 'deposit the gas token with depositGasToken (`plexus deposit` without --token does)',
+    })
+  }
   return send(ctx.l1, ctx.l1Wallet, {
     address: ctx.addresses.Portal,
     abi: abiOf('Portal'),
@@ -113,19 +164,42 @@ export async function depositETH(ctx: BridgeContext, p: { amount: bigint; to?: H
   })
 }
 
+/**
+ * Deposits `amount` units of a gas-token chain's native asset (approving the portal first if
+ * needed): `to` (default: the sender) gets amount × 10^(18 − decimals) wei on L2.
+ */
+export async function depositGasToken(ctx: BridgeContext, p: { amount: bigint; to?: Hex }): Promise<TransactionReceipt> {
+  if (!ctx.nativeAsset.custom) {
+    throw new BridgeError(`chain ${ctx.l2ChainId}'s native asset is ETH; it has no gas token`, { details: 'deposit ETH with depositETH' })
+  }
+  await approvePortal(ctx, ctx.nativeAsset.l1Token, p.amount)
+  return send(ctx.l1, ctx.l1Wallet, {
+    address: ctx.addresses.Portal,
+    abi: abiOf('Portal'),
+    functionName: 'depositGasToken',
+    args: [ctx.l2ChainId, p.to ?? ctx.account.address, p.amount],
+    account: ctx.account,
+    chain: ctx.l1Wallet.chain,
+  })
+}
+
+/** Approves the portal to pull `amount` of `token`, unless it already may. */
+async function approvePortal(ctx: BridgeContext, token: Hex, amount: bigint): Promise<void> {
+  const allowance = await ctx.l1.readContract({ address: token, abi: erc20Abi, functionName: 'allowance', args: [ctx.account.address, ctx.addresses.Portal] })
+  if (allowance >= amount) return
+  await send(ctx.l1, ctx.l1Wallet, {
+    address: token,
+    abi: erc20Abi,
+    functionName: 'approve',
+    args: [ctx.addresses.Portal, amount],
+    account: ctx.account,
+    chain: ctx.l1Wallet.chain,
+  })
+}
+
 /** Approves (if needed) and deposits an L1 ERC-20; the L2 representation is minted to `to`. */
 export async function depositERC20(ctx: BridgeContext, p: { token: Hex; amount: bigint; to?: Hex }): Promise<TransactionReceipt> {
-  const allowance = await ctx.l1.readContract({ address: p.token, abi: erc20Abi, functionName: 'allowance', args: [ctx.account.address, ctx.addresses.Portal] })
-  if (allowance < p.amount) {
-    await send(ctx.l1, ctx.l1Wallet, {
-      address: p.token,
-      abi: erc20Abi,
-      functionName: 'approve',
-      args: [ctx.addresses.Portal, p.amount],
-      account: ctx.account,
-      chain: ctx.l1Wallet.chain,
-    })
-  }
+  await approvePortal(ctx, p.token, p.amount)
   return send(ctx.l1, ctx.l1Wallet, {
     address: ctx.addresses.Portal,
     abi: abiOf('Portal'),
@@ -164,11 +238,18 @@ export interface InitiatedWithdrawal {
 }
 
 /**
- * Starts a withdrawal on L2: ETH through the message passer, or an ERC-20 (its L2
- * representation) through the L2 bridge. `to` defaults to the sender.
+ * Starts a withdrawal on L2: the native asset through the message passer (`amount` in L2
+ * wei; on a gas-token chain a whole number of token units, which L1 pays out as tokens), or
+ * an ERC-20 (its L2 representation) through the L2 bridge. `to` defaults to the sender.
  */
 export async function initiateWithdrawal(ctx: BridgeContext, p: { amount: bigint; to?: Hex; l2Token?: Hex }): Promise<InitiatedWithdrawal> {
   const to = p.to ?? ctx.account.address
+  const { custom, decimals, symbol } = ctx.nativeAsset
+  if (!p.l2Token && custom && toTokenUnits(p.amount, decimals) === undefined) {
+    throw new BridgeError(`${p.amount} wei is not a whole number of ${symbol} units (${gasTokenUnit(decimals)} wei each)`, {
+      details: `L1 pays ${symbol} out in units of 10^-${decimals}; round the amount`,
+    })
+  }
   const receipt = p.l2Token
     ? await send(ctx.l2, ctx.l2Wallet, {
         address: PREDEPLOYS.L2StandardBridge,

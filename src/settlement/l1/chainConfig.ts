@@ -2,6 +2,7 @@ import { brotliCompressSync, brotliDecompressSync } from 'node:zlib'
 import { keccak256, parseAbiItem, toHex, type Hex, type PublicClient } from 'viem'
 import { z } from 'zod'
 import type { GethGenesis } from '../../execution/genesis.js'
+import type { GasToken } from '../../execution/gasToken.js'
 import { BaseError } from '../../primitives/errors.js'
 import { abiOf } from './abis.js'
 import { readRegistration, type ChainRegistration } from './deploy.js'
@@ -30,6 +31,12 @@ export interface PublishedChainConfig {
   genesisSlot?: bigint
   /** The network's L1 contracts; `SuperRootOracle` is absent in configs registered before it existed. */
   contracts: { ChainRegistry: Hex; BatchInbox: Hex; OutputOracle: Hex; Portal: Hex; SuperRootOracle?: Hex }
+  /**
+   * The chain's native asset when it is an L1 ERC-20 (absent: ETH). The registry holds the
+   * address and decimals the portal uses; this adds the name and symbol for wallets. An
+   * optional field, so configs published before gas tokens still read (as ETH chains).
+   */
+  gasToken?: GasToken
 }
 
 export const CHAIN_CONFIG_VERSION = 2
@@ -44,6 +51,7 @@ const configSchema = z.object({
   blobBaseFeeScalar: z.string().regex(/^\d+$/),
   genesisSlot: z.string().regex(/^\d+$/).optional(),
   contracts: z.object({ ChainRegistry: address, BatchInbox: address, OutputOracle: address, Portal: address, SuperRootOracle: address.optional() }),
+  gasToken: z.object({ address, decimals: z.number().int().min(0).max(18), name: z.string(), symbol: z.string() }).optional(),
 })
 
 /** The registry's record of a chain cannot be used to rebuild it. */

@@ -165,14 +165,18 @@ export interface RegisterChainParams {
   proposer: Hex
   challengeWindow: bigint
   config: Hex
+  /** The L1 ERC-20 that is the chain's native asset (unset: ETH). */
+  gasToken?: Hex
 }
 
 export async function registerChain(signer: L1Signer, registry: Hex, p: RegisterChainParams): Promise<ChainRegistration> {
+  const args = [p.chainId, p.genesisHash, p.batcher, p.proposer, p.challengeWindow, p.config] as const
   await writeAndWait(signer, {
     address: registry,
     abi: abiOf('ChainRegistry'),
-    functionName: 'registerChain',
-    args: [p.chainId, p.genesisHash, p.batcher, p.proposer, p.challengeWindow, p.config],
+    ...(p.gasToken
+      ? { functionName: 'registerChainWithGasToken', args: [...args, p.gasToken] }
+      : { functionName: 'registerChain', args }),
   })
   return (await readRegistration(signer, registry, p.chainId))!
 }

@@ -2,6 +2,7 @@
 pragma solidity ^0.8.28;
 
 import {Predeploys} from "../../shared/Predeploys.sol";
+import {L1Block} from "../L1Block.sol";
 import {IETHLiquidity} from "./interfaces/IETHLiquidity.sol";
 import {IL2ToL2CrossDomainMessenger} from "./interfaces/IL2ToL2CrossDomainMessenger.sol";
 import {ISuperchainETHBridge} from "./interfaces/ISuperchainETHBridge.sol";
@@ -12,6 +13,8 @@ import {SafeSend} from "./SafeSend.sol";
 ///         {sendETH} burns `msg.value` into ETHLiquidity and sends a message to this bridge on
 ///         the destination, whose {relayETH} mints the same amount out of ETHLiquidity there
 ///         and hands it to the recipient (without running the recipient's code).
+///         On a chain whose native asset is a custom gas token both directions revert: the
+///         native asset there is not ETH (as the OP Stack's ETH bridging refuses).
 /// @dev Installed as runtime code in the genesis alloc (no constructor, no storage).
 contract SuperchainETHBridge is ISuperchainETHBridge {
     string public constant version = "1.0.0";
@@ -22,6 +25,7 @@ contract SuperchainETHBridge is ISuperchainETHBridge {
     /// @notice Sends `msg.value` to `_to` on chain `_chainId`.
     /// @return msgHash_ Hash of the message that {relayETH} on the destination executes.
     function sendETH(address _to, uint256 _chainId) external payable returns (bytes32 msgHash_) {
+        _requireEther();
         if (_to == address(0)) revert ZeroAddress();
         IETHLiquidity(Predeploys.ETH_LIQUIDITY).burn{value: msg.value}();
         msgHash_ = MESSENGER.sendMessage(_chainId, address(this), abi.encodeCall(this.relayETH, (msg.sender, _to, msg.value)));
@@ -31,11 +35,16 @@ contract SuperchainETHBridge is ISuperchainETHBridge {
     /// @notice Pays out a transfer sent by this bridge on another chain; only through the messenger.
     function relayETH(address _from, address _to, uint256 _amount) external {
         if (msg.sender != address(MESSENGER)) revert Unauthorized();
+        _requireEther();
         (address sender, uint256 source) = MESSENGER.crossDomainMessageContext();
         if (sender != address(this)) revert InvalidCrossDomainSender();
 
         IETHLiquidity(Predeploys.ETH_LIQUIDITY).mint(_amount);
         SafeSend.send(_to, _amount);
         emit RelayETH(_from, _to, _amount, source);
+    }
+
+    function _requireEther() private view {
+        if (L1Block(Predeploys.L1_BLOCK).isCustomGasToken()) revert NotSupportedOnCustomGasToken();
     }
 }

@@ -7,6 +7,8 @@ pragma solidity ^0.8.28;
 interface IETHLiquidity {
     error Unauthorized();
     error InvalidAmount();
+    /// @notice Plexus addition: the chain's native asset is a custom gas token, not ETH.
+    error NotSupportedOnCustomGasToken();
 
     event LiquidityBurned(address indexed caller, uint256 value);
     event LiquidityMinted(address indexed caller, uint256 value);

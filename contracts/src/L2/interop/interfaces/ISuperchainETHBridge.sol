@@ -8,6 +8,9 @@ interface ISuperchainETHBridge {
     error Unauthorized();
     error InvalidCrossDomainSender();
     error ZeroAddress();
+    /// @notice Plexus addition: the chain's native asset is an L1 ERC-20 (custom gas token), not
+    ///         ETH, so there is no ETH to move (the OP Stack refuses the same way).
+    error NotSupportedOnCustomGasToken();
 
     event SendETH(address indexed from, address indexed to, uint256 amount, uint256 destination);
 
