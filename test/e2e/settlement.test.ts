@@ -1,3 +1,5 @@
+import { rmSync } from 'node:fs'
+import path from 'node:path'
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import {
@@ -232,6 +234,31 @@ describe('settlement across a restart', () => {
         }
       }
       for (const n of next.values()) assert.ok(n > before + 4n)
+    } finally {
+      await net?.stop()
+      cleanup()
+    }
+  })
+
+  it('restarts again and again on the embedded L1 it saved, and refuses an L1 that was reset', async () => {
+    const { dir, cleanup } = tempDir()
+    let net: TestNetwork | undefined
+    try {
+      net = await startTestNetwork({ datadir: dir, keep: true, chainIds: [901] })
+      const contracts = net.network.deployment.contracts
+      await waitFor(async () => (await safeHead(net!, 901)) >= 2n, 30_000, 'a batch on L1')
+      // Each start reloads anvil's state file (which gains a fresh block 0 every time): the
+      // datadir must still recognise its L1, with the same contracts.
+      for (let i = 0; i < 3; i++) {
+        await net.stop()
+        net = await startTestNetwork({ datadir: dir, keep: true, chainIds: [901] })
+        assert.deepEqual(net.network.deployment.contracts, contracts, `start ${i + 2}`)
+      }
+      await net.stop()
+      net = undefined
+      // A new history on the same chain id: the contracts' block is not ours any more.
+      rmSync(path.join(dir, 'l1', 'anvil'), { recursive: true, force: true })
+      await assert.rejects(startTestNetwork({ datadir: dir, keep: true, chainIds: [901] }), /the L1 was reset since this datadir was created/)
     } finally {
       await net?.stop()
       cleanup()

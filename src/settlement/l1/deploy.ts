@@ -10,10 +10,17 @@ import { writeAndWait, type L1Signer } from './l1Transactions.js'
 /** Where the network's L1 contracts live, recorded in the datadir after the first start. */
 export interface L1Deployment {
   l1ChainId: number
-  /** Hash of L1 block 0: tells a reset L1 (same chain id, new history) from ours. */
+  /** Hash of L1 block 0 when the contracts were deployed. */
   l1GenesisHash: Hex
   contracts: Record<L1ContractName, Hex>
   deployedAtBlock: string
+  /**
+   * Hash of the L1 block the first contract was deployed in: tells a reset L1 (same chain
+   * id, new history) from ours. Block 0 cannot: an embedded anvil that reloads its state
+   * makes a fresh genesis block each start, and which one it then serves as block 0 varies.
+   * Absent in datadirs recorded before it (those are checked by block 0).
+   */
+  deployedAtBlockHash?: Hex
 }
 
 /** The datadir was made against an L1 that no longer holds its contracts. */
@@ -59,7 +66,12 @@ export async function ensureL1Contracts(
     if (recorded.l1ChainId !== l1ChainId) {
       throw new L1MismatchError(`the datadir's L1 contracts are on chain ${recorded.l1ChainId}, but the L1 is chain ${l1ChainId}`, { details: fix })
     }
-    if (recorded.l1GenesisHash !== genesis.hash) {
+    if (recorded.deployedAtBlockHash) {
+      const anchor = await client.getBlock({ blockNumber: BigInt(recorded.deployedAtBlock) }).catch(() => undefined)
+      if (anchor?.hash !== recorded.deployedAtBlockHash) {
+        throw new L1MismatchError(`the L1 was reset since this datadir was created (block ${recorded.deployedAtBlock}, where the contracts were deployed, is ${anchor ? `now ${anchor.hash}` : 'gone'})`, { details: fix })
+      }
+    } else if (recorded.l1GenesisHash !== genesis.hash) {
       throw new L1MismatchError('the L1 was reset since this datadir was created (different block 0)', { details: fix })
     }
     for (const name of L1_CONTRACTS) {
@@ -85,6 +97,7 @@ export async function ensureL1Contracts(
     SuperRootOracle: () => [contracts.ChainRegistry],
   }
   let deployedAtBlock = recorded ? BigInt(recorded.deployedAtBlock) : 0n
+  let deployedAtBlockHash = recorded?.deployedAtBlockHash
   const added: L1ContractName[] = []
   for (const name of L1_CONTRACTS) {
     if (contracts[name]) continue
@@ -100,11 +113,20 @@ export async function ensureL1Contracts(
     if (receipt.status !== 'success' || !receipt.contractAddress) throw new BaseError(`deploying ${name} on L1 failed (tx ${hash})`)
     contracts[name] = receipt.contractAddress
     added.push(name)
-    if (deployedAtBlock === 0n) deployedAtBlock = receipt.blockNumber
+    if (deployedAtBlock === 0n) {
+      deployedAtBlock = receipt.blockNumber
+      deployedAtBlockHash = receipt.blockHash
+    }
     // Recorded after each contract, so a failure part-way does not deploy the same one twice.
-    writeDeployment(datadir, { l1ChainId, l1GenesisHash: genesis.hash!, contracts: { ...contracts }, deployedAtBlock: deployedAtBlock.toString() })
+    writeDeployment(datadir, { l1ChainId, l1GenesisHash: genesis.hash!, contracts: { ...contracts }, deployedAtBlock: deployedAtBlock.toString(), ...(deployedAtBlockHash ? { deployedAtBlockHash } : {}) })
   }
-  const deployment: L1Deployment = { l1ChainId, l1GenesisHash: genesis.hash!, contracts, deployedAtBlock: deployedAtBlock.toString() }
+  const deployment: L1Deployment = {
+    l1ChainId,
+    l1GenesisHash: genesis.hash!,
+    contracts,
+    deployedAtBlock: deployedAtBlock.toString(),
+    ...(deployedAtBlockHash ? { deployedAtBlockHash } : {}),
+  }
   logger.info({ contracts, added }, recorded ? 'L1 contracts found; added the missing ones' : 'L1 contracts deployed')
   return deployment
 }
