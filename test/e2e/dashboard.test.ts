@@ -11,6 +11,7 @@ import { PREDEPLOYS } from '../../src/execution/predeploys.js'
 import { loadArtifact } from '../helpers/artifacts.js'
 import { startTestNetwork, type TestNetwork } from '../helpers/network.js'
 import { rpc, waitFor } from '../helpers/node.js'
+import { joiningChainOptions } from '../../src/node/networkAdmin.js'
 
 /** Debian's chromium (scripts/install-debian-deps.sh installs it). */
 const CHROMIUM = process.env.PLEXUS_CHROMIUM ?? '/usr/bin/chromium'
@@ -204,5 +205,21 @@ describe('web dashboard (chromium)', () => {
     await page.getByRole('heading', { name: /Cross-chain messages/ }).waitFor()
     assert.match(await page.locator('tr[data-chain="902"]').innerText(), /ETH/)
     await shot('address')
+  })
+
+  it('a chain that joins the running network appears on the open network page, without a reload, and its head advances', async () => {
+    await page.goto(`${dashboard}/`)
+    await page.locator('[data-chain="902"] [data-head]').waitFor()
+    // A marker on the page: a reload (or navigation) would drop it.
+    await page.evaluate('window.__notReloaded = true')
+    const node = await net.network.addChain(joiningChainOptions(net.network.chains(), { name: 'late-joiner', rpcPort: 0 }))
+    const id = Number(node.chain.chainId)
+    await page.locator(`[data-chain="${id}"] [data-head]`).waitFor({ timeout: 20_000 })
+    assert.match(await page.locator(`[data-chain="${id}"]`).innerText(), /late-joiner/)
+    assert.match(await page.locator('.page-head .sub').innerText(), /^3 rollups settled on L1 900/)
+    const first = BigInt((await page.locator(`[data-chain="${id}"] [data-head]`).getAttribute('data-head')) || '0')
+    await page.waitForFunction(`BigInt(document.querySelector('[data-chain="${id}"] [data-head]')?.getAttribute('data-head') || '0') > ${first + 2n}n`, null, { timeout: 15_000 })
+    assert.equal(await page.evaluate('window.__notReloaded === true'), true)
+    await shot('network-joined')
   })
 })

@@ -9,11 +9,16 @@ import { messageStatus } from '../ui/messageStatus'
 /** The network view: every chain live, the newest blocks of all chains, the newest cross-chain messages. */
 export function networkPage(el: HTMLElement, net: Network): () => void {
   const subs = new Subscriptions()
+  // Redrawn with the cards: a chain may join while the page is open.
+  const sub = h('span.sub')
+  const drawSub = () => {
+    sub.textContent = `${net.l2s.length} rollup${net.l2s.length === 1 ? '' : 's'} settled on L1 ${net.l1?.id ?? ''} · one slot every ${net.registry?.slotTimeMs ?? '?'} ms`
+  }
   const grid = h('div.grid', { id: 'chains' })
   const blocksBody = h('tbody')
   const messagesBody = h('tbody')
   el.append(
-    h('div.page-head', null, h('h1', null, 'Network'), h('span.sub', null, `${net.l2s.length} rollups settled on L1 ${net.l1?.id ?? ''} · one slot every ${net.registry?.slotTimeMs ?? '?'} ms`)),
+    h('div.page-head', null, h('h1', null, 'Network'), sub),
     grid,
     h(
       'div.cols',
@@ -30,6 +35,7 @@ export function networkPage(el: HTMLElement, net: Network): () => void {
 
   const cards = new Map<number, ReturnType<typeof chainCard>>()
   const drawCards = () => {
+    drawSub()
     for (const c of net.chains) {
       if (cards.has(c.id)) continue
       const card = chainCard(c, c.kind === 'l2' ? net.registry?.slotTimeMs : undefined)
