@@ -503,6 +503,8 @@ export class PlexusNetwork implements Lifecycle {
           maxBatchBytes: da === 'blobs' && maxBatchBytes > MAX_BLOB_BATCH_BYTES ? MAX_BLOB_BATCH_BYTES : maxBatchBytes,
           da,
           maxSlotsPerRound: 2_000,
+          // Batches are cut at slot boundaries: a chain that joined later has its blocks in later slots.
+          slotOffsets: (chainId) => this._sequencing?.genesisSlot(chainId) ?? 0n,
         },
         logger.child({ module: 'batcher' }),
       ))

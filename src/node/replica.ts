@@ -42,6 +42,12 @@ export interface ReplicaOptions {
   logger: Logger
 }
 
+interface RegisteredChain {
+  chainId: bigint
+  config: PublishedChainConfig
+  registration: ChainRegistration
+}
+
 export const REPLICA_REJECTS_TRANSACTIONS =
   'this node is a replica: it derives the chain from L1 and does not accept transactions; send them to the sequencer'
 
@@ -70,6 +76,10 @@ export class PlexusReplica implements Lifecycle {
     return (chainId, block) => executingMessageCheck(view, chainId, block)
   }
   private stopped = false
+  /** The network slot of each chain's block 0, as registered on L1 (chains join while running). */
+  private readonly genesisSlots = new Map<bigint, bigint>()
+  /** What opening a chain needs, once the replica has started. */
+  private opening: { client: PublicClient; l1ChainId: number; tracker: L1Tracker; network: NetworkReplica; first: RegisteredChain } | undefined
 
   constructor(readonly options: ReplicaOptions) {}
 
@@ -93,33 +103,14 @@ export class PlexusReplica implements Lifecycle {
       const l1ChainId = await client.getChainId()
       const chainIds = await registeredChainIds(client, o.registry)
       if (chainIds.length === 0) throw new BaseError(`no chain is registered in the registry at ${o.registry}`)
-      const chains: { chainId: bigint; config: PublishedChainConfig; registration: ChainRegistration }[] = []
-      for (const chainId of chainIds) {
-        const { config, registration } = await fetchChainConfig(client, o.registry, chainId)
-        if (l1ChainId !== config.l1ChainId) {
-          throw new BaseError(`chain ${chainId} settles on L1 chain ${config.l1ChainId}, but ${o.l1RpcUrl} is chain ${l1ChainId}`)
-        }
-        const genesisHash = toData(await genesisBlockHash(config.genesis))
-        if (genesisHash !== registration.genesisHash) {
-          throw new BaseError(`the published genesis of chain ${chainId} hashes to ${genesisHash}, but the registry holds ${registration.genesisHash}`)
-        }
-        const stored = storedGenesis(o.datadir, Number(chainId))
-        if (stored && toData(await genesisBlockHash(stored)) !== genesisHash) {
-          throw new BaseError(`the datadir ${o.datadir} holds another chain ${chainId} than the one registered on this L1`, {
-            details: 'use a fresh --datadir for this replica',
-          })
-        }
-        const first = chains[0]?.config.contracts
-        if (first && (first.BatchInbox !== config.contracts.BatchInbox || first.Portal !== config.contracts.Portal)) {
-          throw new BaseError(`chain ${chainId} publishes other L1 contracts than chain ${chains[0]!.chainId}; a network shares one inbox and portal`)
-        }
-        chains.push({ chainId, config, registration })
-      }
+      const chains: RegisteredChain[] = []
+      for (const chainId of chainIds) chains.push(await this.registeredChain(client, l1ChainId, chainId, chains[0]))
       for (const c of chains) saveGenesis(o.datadir, c.config.genesis)
 
       const contracts = chains[0]!.config.contracts
       // Where each chain's blocks sit among the network's slots, as registered on L1.
-      const genesisSlots = new Map(chains.map((c) => [c.chainId, c.config.genesisSlot ?? 0n]))
+      const genesisSlots = this.genesisSlots
+      for (const c of chains) genesisSlots.set(c.chainId, c.config.genesisSlot ?? 0n)
       const slotOffsets: SlotOffsets = o.slotOffsets ?? ((chainId) => genesisSlots.get(chainId) ?? 0n)
       const startBlock = chains.reduce((min, c) => (c.registration.registeredAtBlock < min ? c.registration.registeredAtBlock : min), chains[0]!.registration.registeredAtBlock)
       const tracker = (this.tracker = new L1Tracker(client, { portal: contracts.Portal, startBlock, pollMs: o.pollMs }, o.logger.child({ module: 'l1-tracker' })))
@@ -133,32 +124,80 @@ export class PlexusReplica implements Lifecycle {
           slotOffsets,
           checkTxFor: o.checkTxFor ?? this.interopRules(slotOffsets),
           superRootOracle: contracts.SuperRootOracle,
+          openJoinedChain: (chainId) => this.openJoinedChain(chainId),
         },
         o.logger,
       ))
-      for (const [i, c] of chains.entries()) {
-        const node = new PlexusNode({
-          datadir: path.join(chainDir(o.datadir, Number(c.chainId)), 'db'),
-          genesis: c.config.genesis,
-          slotTimeMs: DEFAULT_SLOT_TIME_MS,
-          feeRecipient: c.config.feeRecipient,
-          rpc: { host: o.rpc.host, port: o.rpc.port === 0 ? 0 : o.rpc.port + i },
-          produceBlocks: false,
-          rejectTransactions: REPLICA_REJECTS_TRANSACTIONS,
-          logger: o.logger.child({ chain: Number(c.chainId) }),
-          settlement: (chain) =>
-            new ChainReplica(chain, network, { chainId: c.chainId, l1RpcUrl: o.l1RpcUrl, config: c.config, registration: c.registration, tracker, client }),
-        })
-        this.nodes.push(node)
-        await node.start()
-        this.chains.set(c.chainId, node.chain)
-      }
+      this.opening = { client, l1ChainId, tracker, network, first: chains[0]! }
+      for (const c of chains) await this.openChain(c)
       // Every chain is open: derive them together.
       await network.start()
     } catch (err) {
       await this.stop().catch(() => undefined)
       throw err
     }
+  }
+
+  /** A chain as registered on L1, checked: its genesis hashes as registered, and it settles where the others do. */
+  private async registeredChain(client: PublicClient, l1ChainId: number, chainId: bigint, first: RegisteredChain | undefined): Promise<RegisteredChain> {
+    const o = this.options
+    const { config, registration } = await fetchChainConfig(client, o.registry, chainId)
+    if (l1ChainId !== config.l1ChainId) {
+      throw new BaseError(`chain ${chainId} settles on L1 chain ${config.l1ChainId}, but ${o.l1RpcUrl} is chain ${l1ChainId}`)
+    }
+    const genesisHash = toData(await genesisBlockHash(config.genesis))
+    if (genesisHash !== registration.genesisHash) {
+      throw new BaseError(`the published genesis of chain ${chainId} hashes to ${genesisHash}, but the registry holds ${registration.genesisHash}`)
+    }
+    const stored = storedGenesis(o.datadir, Number(chainId))
+    if (stored && toData(await genesisBlockHash(stored)) !== genesisHash) {
+      throw new BaseError(`the datadir ${o.datadir} holds another chain ${chainId} than the one registered on this L1`, {
+        details: 'use a fresh --datadir for this replica',
+      })
+    }
+    if (first && (first.config.contracts.BatchInbox !== config.contracts.BatchInbox || first.config.contracts.Portal !== config.contracts.Portal)) {
+      throw new BaseError(`chain ${chainId} publishes other L1 contracts than chain ${first.chainId}; a network shares one inbox and portal`)
+    }
+    return { chainId, config, registration }
+  }
+
+  /** Opens the chain's node (the i-th chain serves on port + i); its ChainReplica adds it to the network replica. */
+  private async openChain(c: RegisteredChain): Promise<void> {
+    const o = this.options
+    const { client, tracker, network } = this.opening!
+    saveGenesis(o.datadir, c.config.genesis)
+    const node = new PlexusNode({
+      datadir: path.join(chainDir(o.datadir, Number(c.chainId)), 'db'),
+      genesis: c.config.genesis,
+      slotTimeMs: DEFAULT_SLOT_TIME_MS,
+      feeRecipient: c.config.feeRecipient,
+      rpc: { host: o.rpc.host, port: o.rpc.port === 0 ? 0 : o.rpc.port + this.nodes.length },
+      produceBlocks: false,
+      rejectTransactions: REPLICA_REJECTS_TRANSACTIONS,
+      logger: o.logger.child({ chain: Number(c.chainId) }),
+      settlement: (chain) =>
+        new ChainReplica(chain, network, { chainId: c.chainId, l1RpcUrl: o.l1RpcUrl, config: c.config, registration: c.registration, tracker, client }),
+    })
+    this.nodes.push(node)
+    await node.start()
+    this.chains.set(c.chainId, node.chain)
+  }
+
+  /**
+   * A batch carries a chain this replica does not derive: if it is registered now (it
+   * joined the network after the replica started), open it with its registered genesis
+   * slot, serving on the next port.
+   */
+  private async openJoinedChain(chainId: bigint): Promise<boolean> {
+    const opening = this.opening
+    if (!opening || this.stopped) return false
+    const registered = await registeredChainIds(opening.client, this.options.registry)
+    if (!registered.includes(chainId)) return false
+    const c = await this.registeredChain(opening.client, opening.l1ChainId, chainId, opening.first)
+    this.genesisSlots.set(c.chainId, c.config.genesisSlot ?? 0n)
+    await this.openChain(c)
+    this.options.logger.info({ chain: Number(chainId), rpc: this.node(Number(chainId)).rpcUrl() }, 'replica opened a chain that joined the network')
+    return true
   }
 
   async stop(): Promise<void> {

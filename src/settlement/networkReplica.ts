@@ -29,6 +29,11 @@ export interface NetworkReplicaOptions {
   checkTxFor?: CheckTxFor
   /** The network's SuperRootOracle: every super root proposed there is checked against the derived chains. */
   superRootOracle?: Hex
+  /**
+   * Opens a chain that joined the network after this replica started (its node calls
+   * `addChain`); false if `chainId` is not a registered chain of the network.
+   */
+  openJoinedChain?: (chainId: bigint) => Promise<boolean>
 }
 
 /** What the replica derives for one chain. */
@@ -69,8 +74,9 @@ export class NetworkReplica implements Lifecycle {
     return this._pipeline
   }
 
+  /** Adds a chain: before `start`, or while running for a chain that joined the network (`openJoinedChain`). */
   addChain(chain: Chain, info: ReplicaChain): void {
-    if (this._pipeline) throw new Error('NetworkReplica.addChain: add every chain before start()')
+    if (this.chains.some((c) => c.info.chainId === info.chainId)) throw new Error(`NetworkReplica.addChain: chain ${info.chainId} added twice`)
     const outputs = new OutputVerifier(
       chain,
       this.client,
@@ -94,23 +100,19 @@ export class NetworkReplica implements Lifecycle {
 
   async start(): Promise<void> {
     if (this.chains.length === 0) throw new Error('NetworkReplica: no chains to derive')
-    const derived: DerivedChain[] = this.chains.map(({ info, chain }) => ({
-      chainId: info.chainId,
-      chain,
-      l1StartBlock: info.registration.registeredAtBlock,
-      builder: new DerivedBlockBuilder(chain, this.tracker, {
-        chainId: info.chainId,
-        feeRecipient: hexToBytes(info.config.feeRecipient),
-        baseFeeScalar: info.config.baseFeeScalar,
-        blobBaseFeeScalar: info.config.blobBaseFeeScalar,
-      }),
-    }))
+    const derived = this.chains.map((c) => this.derivedChain(c))
     const l1StartBlock = derived.reduce((min, c) => (c.l1StartBlock < min ? c.l1StartBlock : min), derived[0]!.l1StartBlock)
     this._pipeline = new NetworkDerivationPipeline(
       derived,
       this.tracker,
       new L1BatchSource(this.client, this.options.inbox, this.options.blobSource),
-      { l1StartBlock, limits: this.options.limits, slotOffsets: this.options.slotOffsets, checkTxFor: this.options.checkTxFor },
+      {
+        l1StartBlock,
+        limits: this.options.limits,
+        slotOffsets: this.options.slotOffsets,
+        checkTxFor: this.options.checkTxFor,
+        discoverChain: (chainId) => this.discoverChain(chainId),
+      },
       this.logger.child({ module: 'derivation' }),
     )
     this.unsubscribe.push(this.tracker.onHead(() => void this.rounds.run()))
@@ -134,6 +136,27 @@ export class NetworkReplica implements Lifecycle {
       await this._superRoots.start()
     }
     void this.rounds.run()
+  }
+
+  private derivedChain({ info, chain }: { info: ReplicaChain; chain: Chain }): DerivedChain {
+    return {
+      chainId: info.chainId,
+      chain,
+      l1StartBlock: info.registration.registeredAtBlock,
+      builder: new DerivedBlockBuilder(chain, this.tracker, {
+        chainId: info.chainId,
+        feeRecipient: hexToBytes(info.config.feeRecipient),
+        baseFeeScalar: info.config.baseFeeScalar,
+        blobBaseFeeScalar: info.config.blobBaseFeeScalar,
+      }),
+    }
+  }
+
+  /** A chain met in a batch that is not derived here: opened if it joined the network since. */
+  private async discoverChain(chainId: bigint): Promise<DerivedChain | undefined> {
+    if (!this.options.openJoinedChain || !(await this.options.openJoinedChain(chainId))) return undefined
+    const entry = this.chains.find((c) => c.info.chainId === chainId)
+    return entry ? this.derivedChain(entry) : undefined
   }
 
   async stop(): Promise<void> {

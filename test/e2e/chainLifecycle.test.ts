@@ -9,7 +9,8 @@ import { privateKeyToAccount } from 'viem/accounts'
 import { devAccounts } from '../../src/execution/genesis.js'
 import { PREDEPLOYS, REFERENCE_SUPERCHAIN_TOKEN } from '../../src/execution/predeploys.js'
 import type { NetworkRegistry } from '../../src/node/networkRegistry.js'
-import { startTestNetwork, type TestNetwork } from '../helpers/network.js'
+import { startTestNetwork, startTestReplica, type TestNetwork, type TestReplica } from '../helpers/network.js'
+import { assertSameChain, safeAtLeast, syncStatus } from '../helpers/sync.js'
 import { CLI, freePort, rpc, waitFor } from '../helpers/node.js'
 import { tempDir } from '../helpers/tmp.js'
 
@@ -35,6 +36,7 @@ interface RpcMessage {
 
 describe('chain lifecycle: chain add, chains, status, registry, snapshot', () => {
   let net: TestNetwork
+  let replica: TestReplica | undefined
   let registry: NetworkRegistry
   const clients = new Map<number, PublicClient>()
   const chains = new Map<number, Chain>()
@@ -66,8 +68,14 @@ describe('chain lifecycle: chain add, chains, status, registry, snapshot', () =>
     }
   })
   after(async () => {
+    await replica?.stop()
     await net?.stop()
     tmp.cleanup()
+  })
+
+  it('a replica started before the chain joins follows the network', async () => {
+    replica = await startTestReplica(net, { name: 'before-join' })
+    assert.deepEqual(replica.replica.nodes.map((n) => n.chain.chainId), [901n, 902n])
   })
 
   it('commands that need a running network say so when none runs in the datadir', async () => {
@@ -148,6 +156,22 @@ describe('chain lifecycle: chain add, chains, status, registry, snapshot', () =>
   it('messages 901→903 and 903→902 execute, and the SuperchainERC20 moves to the new chain at the same address', async () => {
     await bridgePLX(901, 903, 5n * 10n ** 18n)
     await bridgePLX(903, 902, 2n * 10n ** 18n)
+  })
+
+  it('the replica started before the join derives the new chain too, from L1 alone, identically, and verifies the super roots', async () => {
+    const r = replica!.replica
+    const node903 = await waitFor(async () => r.nodes.find((n) => n.chain.chainId === 903n), 60_000, 'the replica opens chain 903')
+    for (const id of [901, 903]) {
+      const head = await client(id).getBlockNumber()
+      await safeAtLeast(net.l2Url(id), head, 90_000)
+      const url = id === 903 ? node903!.rpcUrl() : r.node(id).rpcUrl()
+      await safeAtLeast(url, head, 90_000)
+      await assertSameChain(net.l2Url(id), url, head)
+    }
+    const status = await syncStatus(node903!.rpcUrl())
+    assert.equal(status.skippedBatches?.total, 0, JSON.stringify(status.skippedBatches))
+    assert.deepEqual(status.outputMismatches, [])
+    assert.deepEqual(status.superRoots?.mismatches, [])
   })
 
   it('the registry is accepted by viem (defineChain) and drives a transaction; its files are in the datadir', async () => {

@@ -43,6 +43,12 @@ export interface NetworkDerivationOptions {
   slotOffsets?: SlotOffsets
   /** Extra validity check of each derived block's transactions (see `CheckTxFor`). */
   checkTxFor?: CheckTxFor
+  /**
+   * A batch carries a chain not derived here: a chain that joined the network after this
+   * node started. Returns it ready to derive (registered on L1, opened), or undefined if
+   * it is not a chain of the network (the batch is then skipped).
+   */
+  discoverChain?: (chainId: bigint) => Promise<DerivedChain | undefined>
 }
 
 /** A batch commitment derivation did not use, and why (exposed by `plexus_syncStatus`). */
@@ -110,11 +116,29 @@ export class NetworkDerivationPipeline {
     private readonly logger: Logger,
   ) {
     this.cursor = options.l1StartBlock
-    this.lanes = [...chains]
-      .sort((a, b) => (a.chainId < b.chainId ? -1 : a.chainId > b.chainId ? 1 : 0))
-      .map((c, order) => ({ ...c, order, ledger: new BatchLedger() }))
-    for (let i = 1; i < this.lanes.length; i++) {
-      if (this.lanes[i]!.chainId === this.lanes[i - 1]!.chainId) throw new Error(`chain ${this.lanes[i]!.chainId} is derived twice`)
+    this.lanes = []
+    for (const c of chains) this.addLane(c)
+  }
+
+  /** Derives `chain` too (in chain-id order within each slot). */
+  private addLane(chain: DerivedChain): void {
+    if (this.lanes.some((l) => l.chainId === chain.chainId)) throw new Error(`chain ${chain.chainId} is derived twice`)
+    this.lanes.push({ ...chain, order: 0, ledger: new BatchLedger() })
+    this.lanes.sort((a, b) => (a.chainId < b.chainId ? -1 : a.chainId > b.chainId ? 1 : 0))
+    this.lanes.forEach((lane, order) => (lane.order = order))
+  }
+
+  /** Chains the batch carries that are not derived here yet: asked for (they joined the network since). */
+  private async discover(batch: NetworkBatch): Promise<void> {
+    const discover = this.options.discoverChain
+    if (!discover) return
+    for (const section of batch.chains) {
+      if (this.lanes.some((l) => l.chainId === section.chainId)) continue
+      const chain = await discover(section.chainId)
+      if (chain && !this.lanes.some((l) => l.chainId === chain.chainId)) {
+        this.addLane(chain)
+        this.logger.info({ chain: chain.chainId.toString() }, 'a chain that joined the network is derived from now on')
+      }
     }
   }
 
@@ -184,6 +208,7 @@ export class NetworkDerivationPipeline {
       if (err instanceof BatchDecodeError) return this.skip(found, err.message)
       throw err
     }
+    await this.discover(batch)
     if ((await this.apply({ batch, found })) !== 'derived') return
     // Batches that arrived early may continue what was just derived. Their blocks become
     // derivable (safe) only now, so they count as carried by this L1 block.

@@ -221,6 +221,10 @@ export class SuperRootVerifier implements Lifecycle {
       expected = encodeSuperRoot(p.timestamp, merged).root
     }
     if (expected === p.root) return 'matched'
+    // The proposal covers a chain this node does not derive yet (one that joined the
+    // network; its first batch opens it here): check it once that chain is derived.
+    const known = new Set(views.map((v) => v.chainId))
+    if (!partial && proposedOutputs?.some((o) => !known.has(o.chainId))) return 'waiting'
     return {
       index: p.index,
       timestamp: p.timestamp,
