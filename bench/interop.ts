@@ -21,6 +21,7 @@ import { measure, percentile, type MeasureOptions } from './measure.js'
 import { chunk, createRpc, sleep, type Rpc } from './rpc.js'
 import { DEV_MNEMONIC } from './targets.js'
 import { MAX_FEE_PER_GAS, MAX_PRIORITY_FEE_PER_GAS, prepareWorkload, sendAndWait, type PreparedWorkload } from './workload.js'
+import { mulberry32 } from '../test/helpers/random.js'
 
 export type Spread = { p50: number; p99: number; max: number }
 
@@ -313,17 +314,6 @@ function interopSender(source: number, i: number): PrivateKeyAccount {
   return privateKeyToAccount(keccak256(toHex(`plexus-bench/interop-sender/${source}/${i}`)))
 }
 
-/** mulberry32: a small seeded generator, so every run plans the same sends. */
-function random(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 /**
  * `messages` split into transactions of 1..MAX_MESSAGES_PER_TX messages, dealt to the
@@ -398,7 +388,7 @@ async function messageLatency(network: PlexusNetwork, opts: InteropOptions): Pro
       }),
     )
 
-    const rand = random(SEED)
+    const rand = mulberry32(SEED)
     const plans = directions.map((d) => planTxs(opts.messages, rand))
     const gasFor = new Map<number, Map<number, bigint>>()
     await Promise.all(

@@ -285,7 +285,7 @@ export class PlexusNetwork implements Lifecycle {
     const lead = BigInt(Math.ceil(JOIN_LEAD_MS(this.options.l1) / running.slotTimeMs))
     const genesisSlot = running.sequencing.nextSlot() + lead - 1n
     const prepared = await this.prepareChain(running.ctx, opts, BigInt(Math.floor(Date.now() / 1000)), genesisSlot)
-    saveJoinedChain(this.options.datadir, { ...opts, gasLimit: opts.gasLimit.toString(), genesisSlot: prepared.genesisSlot.toString() })
+    saveJoinedChain(this.options.datadir, { options: opts, genesisSlot: prepared.genesisSlot })
     const node = await this.startChain(prepared)
     const joined = await waitUntil(() => node.chain.headHeader().number >= 1n, JOIN_TIMEOUT_MS(running.slotTimeMs, lead))
     if (!joined) throw new BaseError(`chain ${opts.chainId} was added but has not built a block yet; check the logs`)
@@ -479,7 +479,9 @@ export class PlexusNetwork implements Lifecycle {
       const genesisTime = BigInt(Math.floor(Date.now() / 1000))
       const ctx: ChainContext = { deployer, signer, batcherAddress: batcherSigner.account.address, deployment, l1ChainId, relayerKey }
       // Chains added to this network at run time (`plexus chain add`) come back with it.
-      const chains = [...this.options.chains.map((options) => ({ options, genesisSlot: 0n })), ...joinedChainOptions(this.options.datadir, this.options.chains)]
+      const started = this.options.chains
+      const joined = joinedChains(this.options.datadir).filter((j) => !started.some((c) => c.chainId === j.options.chainId))
+      const chains = [...started.map((options) => ({ options, genesisSlot: 0n })), ...joined]
       const prepared: PreparedChain[] = []
       for (const opts of chains) prepared.push(await this.prepareChain(ctx, opts.options, genesisTime, opts.genesisSlot))
 
@@ -642,16 +644,6 @@ const JOIN_LEAD_MS = (l1: NetworkL1Options): number => (l1.rpcUrl ? 12_000 : l1.
 
 /** How long `addChain` waits for the joined chain's first block. */
 const JOIN_TIMEOUT_MS = (slotTimeMs: number, lead: bigint): number => 60_000 + Number(lead) * slotTimeMs
-
-/** The chains this datadir's network was joined by at run time, not among `started`. */
-function joinedChainOptions(datadir: string, started: readonly NetworkChainOptions[]): { options: NetworkChainOptions; genesisSlot: bigint }[] {
-  return joinedChains(datadir)
-    .filter((r) => !started.some((c) => c.chainId === r.chainId))
-    .map((r) => {
-      const { genesisSlot, gasLimit, ...rest } = r as Record<string, unknown> & { genesisSlot: string; gasLimit: string }
-      return { options: { ...(rest as unknown as NetworkChainOptions), gasLimit: BigInt(gasLimit) }, genesisSlot: BigInt(genesisSlot) }
-    })
-}
 
 /** A joining chain must not clash with a chain of the network, and shares its slot clock. */
 function checkJoiningChain(chains: readonly NetworkChainOptions[], opts: NetworkChainOptions, slotTimeMs: number): void {

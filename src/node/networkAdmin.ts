@@ -2,7 +2,7 @@ import { z } from 'zod'
 import { ConfigError } from '../primitives/errors.js'
 import { toQuantity } from '../primitives/hex.js'
 import type { AdminHandler } from './adminEndpoint.js'
-import type { NetworkChainOptions, PlexusNetwork } from './network.js'
+import { chainName, type NetworkChainOptions, type PlexusNetwork } from './network.js'
 import { saveSnapshot } from './snapshot.js'
 
 /** What `plexus chain add` may set; the rest is taken from the network's first chain. */
@@ -36,7 +36,8 @@ export function networkAdminHandlers(network: PlexusNetwork): Record<string, Adm
     },
     admin_snapshot: async ([file]) => {
       if (typeof file !== 'string' || file === '') throw new ConfigError('file', 'give the snapshot file to write')
-      return saveSnapshot(network, file)
+      const saved = await saveSnapshot(network, file)
+      return { file: saved.file, bytes: saved.bytes, heads: saved.manifest.heads }
     },
   }
 }
@@ -59,7 +60,7 @@ export function joiningChainOptions(chains: readonly NetworkChainOptions[], para
   return {
     ...base,
     chainId,
-    name: p.name ?? `plexus-${chainId}`,
+    name: chainName({ chainId, name: p.name }),
     rpcHost: p.rpcHost ?? base.rpcHost,
     rpcPort,
     gasLimit: p.gasLimit === undefined ? base.gasLimit : BigInt(p.gasLimit),
@@ -96,7 +97,7 @@ export async function networkStatus(network: PlexusNetwork): Promise<Record<stri
     const interval = BigInt(opts.outputIntervalBlocks)
     chains.push({
       chainId: opts.chainId,
-      name: opts.name ?? `plexus-${opts.chainId}`,
+      name: chainName(opts),
       rpcUrl: node.rpcUrl(),
       unsafe: s.unsafe,
       safe: s.safe,

@@ -47,8 +47,6 @@ export class NetworkSequencing implements Lifecycle, NetworkApi {
   readonly sequencer: SharedSequencer
   private readonly nodes = new Map<bigint, PlexusNode>()
   private readonly chains = new Map<bigint, Chain>()
-  /** The network slot of each chain's block 0 (0 unless it joined a running network). */
-  private readonly genesisSlots = new Map<bigint, bigint>()
   private readonly unfollow: (() => void)[] = []
   /** Relay transactions of the slot being built → the message each carries. */
   private readonly relayOf = new Map<Hex, Hex>()
@@ -71,7 +69,6 @@ export class NetworkSequencing implements Lifecycle, NetworkApi {
   addNode(node: PlexusNode, genesisSlot = 0n): void {
     const chain = node.chain
     this.nodes.set(chain.chainId, node)
-    this.genesisSlots.set(chain.chainId, genesisSlot)
     // Insert in chain-id order: the view's iteration order is the slot order.
     const sorted = [...this.chains.entries(), [chain.chainId, chain] as const].sort((a, b) => (a[0] < b[0] ? -1 : 1))
     this.chains.clear()
@@ -91,7 +88,7 @@ export class NetworkSequencing implements Lifecycle, NetworkApi {
 
   /** The network slot of `chainId`'s block 0. */
   genesisSlot(chainId: bigint): bigint {
-    return this.genesisSlots.get(chainId) ?? 0n
+    return this.sequencer.genesisSlot(chainId)
   }
 
   /**

@@ -7,7 +7,7 @@ import { createPublicClient, http, type Hex } from 'viem'
 import { BaseError } from '../primitives/errors.js'
 import { toData, toQuantity } from '../primitives/hex.js'
 import { adminFile } from './adminEndpoint.js'
-import { chainDir } from './datadir.js'
+import { chainDir, parseWithBigints, stringifyWithBigints } from './datadir.js'
 import type { NetworkChainOptions, PlexusNetwork } from './network.js'
 
 /** Version of the snapshot layout this build writes and reads. */
@@ -20,7 +20,7 @@ export interface SnapshotManifest {
   /** The embedded L1 and its head when the snapshot was taken; `external` for an L1 Plexus does not run. */
   l1: { kind: 'embedded'; chainId: number; blockTimeSeconds: number; head: { number: Hex; hash: Hex } } | { kind: 'external'; rpcUrl: string }
   /** The chains the network was started with (chains joined later are recorded in the datadir). */
-  chains: (Omit<NetworkChainOptions, 'gasLimit'> & { gasLimit: string })[]
+  chains: NetworkChainOptions[]
   /** Every chain's head at the snapshot. */
   heads: { chainId: number; number: Hex; hash: Hex; stateRoot: Hex }[]
 }
@@ -80,10 +80,10 @@ export async function saveSnapshot(network: PlexusNetwork, file: string): Promis
       version: SNAPSHOT_VERSION,
       createdAt: new Date().toISOString(),
       l1,
-      chains: network.options.chains.map((c) => ({ ...c, gasLimit: c.gasLimit.toString() })),
+      chains: network.options.chains,
       heads,
     }
-    writeFileSync(path.join(staging, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n')
+    writeFileSync(path.join(staging, 'manifest.json'), stringifyWithBigints(manifest) + '\n')
     mkdirSync(path.dirname(out), { recursive: true })
     const tar = spawnSync('tar', ['-czf', out, '-C', staging, 'manifest.json', 'datadir'], { encoding: 'utf8' })
     if (tar.status !== 0) throw new BaseError(`writing ${out} failed: ${tar.stderr || tar.error?.message}`)
@@ -109,7 +109,7 @@ export function restoreSnapshot(file: string, datadir: string): SnapshotManifest
     if (tar.status !== 0) throw new BaseError(`${file} is not a Plexus snapshot (tar: ${(tar.stderr || tar.error?.message || '').trim()})`)
     const manifestFile = path.join(staging, 'manifest.json')
     if (!existsSync(manifestFile) || !existsSync(path.join(staging, 'datadir'))) throw new BaseError(`${file} is not a Plexus snapshot (no manifest.json)`)
-    const manifest = JSON.parse(readFileSync(manifestFile, 'utf8')) as SnapshotManifest
+    const manifest = parseWithBigints<SnapshotManifest>(readFileSync(manifestFile, 'utf8'))
     if (manifest.version !== SNAPSHOT_VERSION) {
       throw new BaseError(`${file} is a version ${String(manifest.version)} snapshot; this build reads version ${SNAPSHOT_VERSION}`)
     }
@@ -119,9 +119,4 @@ export function restoreSnapshot(file: string, datadir: string): SnapshotManifest
   } finally {
     rmSync(staging, { recursive: true, force: true })
   }
-}
-
-/** The network options a snapshot's chains were started with. */
-export function snapshotChains(manifest: SnapshotManifest): NetworkChainOptions[] {
-  return manifest.chains.map((c) => ({ ...c, gasLimit: BigInt(c.gasLimit) }))
 }

@@ -78,10 +78,10 @@ export class SharedSequencer implements Lifecycle {
     return top + 1n
   }
 
-  /** The slot `chainId`'s block `blockNumber` is in. */
-  slotOf(chainId: bigint, blockNumber: bigint): bigint {
+  /** The network slot of `chainId`'s block 0 (0 for a chain it does not build). */
+  genesisSlot(chainId: bigint): bigint {
     const c = this.chains.find((x) => x.chainId === chainId) ?? this.joining.find((x) => x.chainId === chainId)
-    return blockNumber + (c?.genesisSlot ?? 0n)
+    return c ? genesisSlotOf(c) : 0n
   }
 
   private activate(chain: SequencedChain): void {

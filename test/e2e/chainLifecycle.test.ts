@@ -4,18 +4,16 @@
 import assert from 'node:assert/strict'
 import { execFile, spawn, type ChildProcess } from 'node:child_process'
 import { after, before, describe, it } from 'node:test'
-import { createPublicClient, createWalletClient, defineChain, encodeFunctionData, http, parseAbi, webSocket, type Chain, type Hex, type PublicClient } from 'viem'
+import { createPublicClient, createWalletClient, defineChain, http, webSocket, type Chain, type Hex, type PublicClient } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { devAccounts } from '../../src/execution/genesis.js'
-import { PREDEPLOYS, REFERENCE_SUPERCHAIN_TOKEN } from '../../src/execution/predeploys.js'
 import type { NetworkRegistry } from '../../src/node/networkRegistry.js'
+import { sendTokenAcross } from '../helpers/crossChain.js'
 import { startTestNetwork, startTestReplica, type TestNetwork, type TestReplica } from '../helpers/network.js'
 import { assertSameChain, safeAtLeast, syncStatus } from '../helpers/sync.js'
 import { CLI, freePort, rpc, waitFor } from '../helpers/node.js'
 import { tempDir } from '../helpers/tmp.js'
 
-const tokenAbi = parseAbi(['function balanceOf(address) view returns (uint256)'])
-const tokenBridgeAbi = parseAbi(['function sendERC20(address token, address to, uint256 amount, uint256 chainId) returns (bytes32)'])
 const user = privateKeyToAccount(devAccounts()[5]!.privateKey)
 
 /** Runs a `plexus` command to completion (asynchronously: the network under test runs in this process). */
@@ -27,43 +25,19 @@ function plexus(args: string[]): Promise<{ status: number | null; stdout: string
   })
 }
 
-interface RpcMessage {
-  msgHash: Hex
-  status: string
-  source: Hex
-  destination: Hex
-}
 
 describe('chain lifecycle: chain add, chains, status, registry, snapshot', () => {
   let net: TestNetwork
   let replica: TestReplica | undefined
   let registry: NetworkRegistry
   const clients = new Map<number, PublicClient>()
-  const chains = new Map<number, Chain>()
   const tmp = tempDir()
 
   const client = (chainId: number) => clients.get(chainId)!
-  async function bridgePLX(from: number, to: number, amount: bigint): Promise<void> {
-    const wallet = createWalletClient({ account: user, chain: chains.get(from)!, transport: http(net.l2Url(from)) })
-    const before = await client(to).readContract({ address: REFERENCE_SUPERCHAIN_TOKEN, abi: tokenAbi, functionName: 'balanceOf', args: [user.address] })
-    const hash = await wallet.sendTransaction({
-      to: PREDEPLOYS.SuperchainTokenBridge,
-      data: encodeFunctionData({ abi: tokenBridgeAbi, functionName: 'sendERC20', args: [REFERENCE_SUPERCHAIN_TOKEN, user.address, amount, BigInt(to)] }),
-    })
-    assert.equal((await client(from).waitForTransactionReceipt({ hash, pollingInterval: 50 })).status, 'success')
-    const [message] = await rpc<RpcMessage[]>(net.l2Url(from), 'plexus_getMessagesByTx', [`0x${from.toString(16)}`, hash])
-    assert.equal(BigInt(message!.destination), BigInt(to))
-    // Relayed by the network, nobody by hand.
-    await waitFor(async () => (await rpc<RpcMessage | null>(net.l2Url(to), 'plexus_getMessage', [message!.msgHash]))?.status === 'relayed', 30_000, `${from}→${to} relayed`)
-    const after = await client(to).readContract({ address: REFERENCE_SUPERCHAIN_TOKEN, abi: tokenAbi, functionName: 'balanceOf', args: [user.address] })
-    assert.equal(after - before, amount)
-  }
-
   before(async () => {
     net = await startTestNetwork({ chainIds: [901, 902], datadir: tmp.dir, keep: true })
     for (const id of [901, 902]) {
       const chain = defineChain({ id, name: `L2 ${id}`, nativeCurrency: { name: 'Ether', symbol: 'ETH', decimals: 18 }, rpcUrls: { default: { http: [net.l2Url(id)] } } })
-      chains.set(id, chain)
       clients.set(id, createPublicClient({ chain, transport: http(net.l2Url(id)), cacheTime: 0 }) as PublicClient)
     }
   })
@@ -106,7 +80,6 @@ describe('chain lifecycle: chain add, chains, status, registry, snapshot', () =>
     assert.ok(BigInt(added.head.number) >= 1n, 'chain add returns once the chain has built a block')
     const url = added.rpcUrls.http[0]!
     const chain = defineChain({ id: 903, name: 'Gamma', nativeCurrency: { name: 'Ether', symbol: 'ETH', decimals: 18 }, rpcUrls: { default: { http: [url] } } })
-    chains.set(903, chain)
     clients.set(903, createPublicClient({ chain, transport: http(url), cacheTime: 0 }) as PublicClient)
 
     // Registered on L1 with its genesis slot.
@@ -154,8 +127,8 @@ describe('chain lifecycle: chain add, chains, status, registry, snapshot', () =>
   })
 
   it('messages 901→903 and 903→902 execute, and the SuperchainERC20 moves to the new chain at the same address', async () => {
-    await bridgePLX(901, 903, 5n * 10n ** 18n)
-    await bridgePLX(903, 902, 2n * 10n ** 18n)
+    await sendTokenAcross(net, user, 901, 903, 5n * 10n ** 18n)
+    await sendTokenAcross(net, user, 903, 902, 2n * 10n ** 18n)
   })
 
   it('the replica started before the join derives the new chain too, from L1 alone, identically, and verifies the super roots', async () => {

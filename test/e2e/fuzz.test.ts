@@ -18,6 +18,7 @@ import { type Hex, type TransactionSerializable } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { DEV_BALANCE, devAccounts } from '../../src/execution/genesis.js'
 import { startTestNode, waitFor, type TestNode } from '../helpers/node.js'
+import { mulberry32 } from '../helpers/random.js'
 
 /** Fixed by default so every run sends the same requests; FUZZ_SEED explores others. */
 const DEFAULT_SEED = 901
@@ -41,18 +42,6 @@ const untouched = devAccounts()[9]!.address
 const GWEI = 1_000_000_000n
 
 // ------------------------------------------------------------------ PRNG
-
-/** mulberry32: tiny, fast, good enough for fuzzing, and the same on every platform. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 const rand = mulberry32(SEED)
 const int = (n: number): number => Math.floor(rand() * n)

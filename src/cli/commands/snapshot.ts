@@ -2,7 +2,7 @@ import { callAdmin } from '../adminClient.js'
 
 /** `plexus snapshot save FILE`: the whole running network (L1 included) into one file. */
 export async function snapshotSave(file: string, opts: { datadir?: string }): Promise<void> {
-  const r = (await callAdmin(opts.datadir, 'admin_snapshot', [file])) as { file: string; bytes: number; manifest: { heads: { chainId: number; number: string }[] } }
-  const heads = r.manifest.heads.map((h) => `${h.chainId}@${BigInt(h.number)}`).join(' ')
+  const r = (await callAdmin(opts.datadir, 'admin_snapshot', [file])) as { file: string; bytes: number; heads: { chainId: number; number: string }[] }
+  const heads = r.heads.map((h) => `${h.chainId}@${BigInt(h.number)}`).join(' ')
   process.stdout.write(`saved ${r.file} (${(r.bytes / 1024 / 1024).toFixed(1)} MiB): ${heads}\n`)
 }

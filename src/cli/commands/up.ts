@@ -1,6 +1,6 @@
 import path from 'node:path'
 import { ephemeralDatadir } from '../../node/datadir.js'
-import { restoreSnapshot, snapshotChains } from '../../node/snapshot.js'
+import { restoreSnapshot } from '../../node/snapshot.js'
 import { chainName, PlexusNetwork } from '../../node/network.js'
 import type { DataAvailability } from '../../settlement/networkBatcher.js'
 import { ConfigError } from '../../primitives/errors.js'
@@ -66,7 +66,7 @@ export async function up(opts: UpOptions): Promise<void> {
     // The dashboard listens where the chains' RPC does.
     ...(opts.dashboard === false ? {} : { dashboard: { host: opts.host ?? options.chains[0]?.rpcHost ?? '127.0.0.1', port: opts.dashboardPort ?? DEFAULT_DASHBOARD_PORT } }),
     logger,
-    ...(snapshot ? { chains: snapshotChains(snapshot) } : {}),
+    ...(snapshot ? { chains: snapshot.chains } : {}),
     ...(snapshot?.l1.kind === 'embedded'
       ? { l1: { ...options.l1, embedded: { ...options.l1.embedded, chainId: snapshot.l1.chainId, blockTimeSeconds: snapshot.l1.blockTimeSeconds } } }
       : {}),
