@@ -51,6 +51,8 @@ program
   .option('--no-dashboard', 'do not serve the web dashboard')
   .option('--from-snapshot <file>', 'restore a network saved with `plexus snapshot save` into --datadir (which must be new) and start it')
   .addOption(logLevelOverConfig())
+  // For the fault suite (npm run chaos) only: lets the admin endpoint arm faults.
+  .addOption(new Option('--fault-injection').hideHelp())
   .action(async (opts) => up(opts))
 
 const datadirOption = ['--datadir <dir>', 'data directory of the running network (default ./.plexus)'] as const

@@ -16,7 +16,7 @@ import type { Logger } from '../primitives/logger.js'
 import { BaseError, CorruptionError } from '../primitives/errors.js'
 import { keccak256, sha256 } from '../primitives/crypto.js'
 import { toData, type Hex } from '../primitives/hex.js'
-import { RewindTargetError, type ChainStore } from '../storage/chainStore.js'
+import { RewindTargetError, type BlockWrite, type ChainStore } from '../storage/chainStore.js'
 import type { FlatStateDiff } from '../storage/flatState.js'
 import { EMPTY_NODE_READER, TrieNodeDB } from '../storage/trieNodeDB.js'
 import { baseFeeParamsOf, DEFAULT_INITIAL_BASE_FEE, nextBaseFee, type BaseFeeParams } from './baseFee.js'
@@ -31,7 +31,7 @@ import { accumulateParentBeaconBlockRoot, accumulateParentBlockHash } from './sy
 import { installJumpdestCache } from './jumpdestCache.js'
 import { InvalidBlockError, OpenBlock, type BuiltBlock, type TxSource } from './openBlock.js'
 
-export { InvalidBlockError, OpenBlock, type AddTxResult, type BuildTimings, type BuiltBlock, type TxSource } from './openBlock.js'
+export { InvalidBlockError, OpenBlock, type AddTxResult, type BuildTimings, type BuiltBlock, type SealedBlock, type TxSource } from './openBlock.js'
 
 export interface BuildBlockParams {
   timestamp: bigint
@@ -235,7 +235,12 @@ export class Chain {
       ...(common.isActivatedEIP(7685) ? { requestsHash: sha256(EMPTY_REQUESTS_HASH_INPUT) } : {}),
     }
     const vm = this.vm
-    const open = new OpenBlock(vm, headerFields, params.l1Fee, () => this.resetToHead(), (block, receipts) => this.commit(block, receipts), () => this.state.getStateRoot())
+    const open = new OpenBlock(vm, headerFields, params.l1Fee, {
+      prepare: (block, receipts) => this.prepare(block, receipts),
+      commit: (block, write, receipts) => this.commitPrepared(block, write, receipts),
+      reset: () => this.resetToHead(),
+      stateRoot: () => this.state.getStateRoot(),
+    })
     await vm.evm.journal.checkpoint()
     try {
       if (common.isActivatedEIP(4788)) await accumulateParentBeaconBlockRoot(vm, new Uint8Array(32), params.timestamp)
@@ -284,7 +289,25 @@ export class Chain {
       })
     }
     const encodedReceipts = encodeBlockReceipts(result.receipts.map((receipt, i) => ({ receipt, type: block.transactions[i]!.type })))
-    await this.commit(block, encodedReceipts)
+    const { write, receipts } = await this.prepare(block, encodedReceipts)
+    this.commitPrepared(block, write, receipts)
+  }
+
+  /**
+   * Writes a block prepared before (by this chain or, after a crash, recorded in the
+   * network's slot journal) on the head: the write carries the block's state changes, so
+   * nothing is executed. The block must extend the head.
+   */
+  async applyWrite(write: BlockWrite): Promise<Block> {
+    if (write.number !== this.head.number + 1n || !equal(write.parentHash, this.head.hash())) {
+      throw new InvalidBlockError(`block ${write.number} does not extend the head ${this.head.number} (${toData(this.head.hash())})`)
+    }
+    const block = decodeStoredBlock(write.header, write.body, this.common)
+    const receipts = unpackReceipts(write.receipts)
+    this.commitPrepared(block, write, receipts)
+    // The state manager still holds the old head's state.
+    await this.resetToHead()
+    return block
   }
 
   // ---- rewinding ----------------------------------------------------------------
@@ -339,8 +362,11 @@ export class Chain {
     })
   }
 
-  /** Writes the block and its effects in one storage transaction; returns its receipts decoded. */
-  private async commit(block: Block, encodedReceipts: Uint8Array[]): Promise<StoredReceipt[]> {
+  /**
+   * Takes the block's state changes out of the state manager and the trie overlay and
+   * encodes everything committing it writes. Nothing is written: the head does not move.
+   */
+  private async prepare(block: Block, encodedReceipts: Uint8Array[]): Promise<{ write: BlockWrite; receipts: StoredReceipt[] }> {
     const flat: FlatStateDiff = await this.state.takeFlatDiff()
     const trieNodes = this.trieDB.drain()
     const raw = block.raw()
@@ -352,7 +378,7 @@ export class Chain {
         for (const t of topics) logKeys.set(toData(t), t)
       }
     }
-    this.store.commitBlock({
+    const write: BlockWrite = {
       hash: block.hash(),
       number: block.header.number,
       parentHash: block.header.parentHash,
@@ -364,11 +390,16 @@ export class Chain {
       logKeys: [...logKeys.values()],
       trieNodes,
       flat,
-    }, this.flatReadable)
+    }
+    return { write, receipts }
+  }
+
+  /** Writes a prepared block in one storage transaction, makes it the head and tells the listeners. */
+  private commitPrepared(block: Block, write: BlockWrite, receipts: StoredReceipt[]): void {
+    this.store.commitBlock(write, this.flatReadable)
     this.head = block.header
     this.cacheBlock(block)
     this.notify(this.blockListeners, (listener) => listener(block, receipts), 'block')
-    return receipts
   }
 
   /** A listener's failure is logged, never the chain's: the change is already committed. */

@@ -2,11 +2,12 @@ import { Block, createBlock, createBlockHeader, type HeaderData } from '@ethereu
 import type { TypedTransaction } from '@ethereumjs/tx'
 import { Bloom, type VM } from '@ethereumjs/vm'
 import { BaseError } from '../primitives/errors.js'
-import type { DepositTransaction } from './depositTx.js'
+import { isDepositTransaction, type DepositTransaction } from './depositTx.js'
 import { executeTx, journalDepth, type ChainTx, type ExecutedTx, type ExecutionContext } from './executeTx.js'
 import type { L1FeeParams } from './l1Fee.js'
 import type { PooledTx } from './pooledTx.js'
 import { encodeBlockReceipts, type ReceiptToEncode, type StoredReceipt } from './receipts.js'
+import type { BlockWrite } from '../storage/chainStore.js'
 import { orderedTrieRoot } from './trieRoot.js'
 
 /** Where the builder takes transactions from, best first (the pool's selection). */
@@ -35,6 +36,32 @@ export interface BuiltBlock {
   included: PooledTx[]
   /** Transactions that failed validation at execution (nonce, balance): drop them. */
   invalid: { ptx: PooledTx; reason: string }[]
+  /** Bytes of the signed (non-deposit) transactions in the block: what data availability carries. */
+  txDataBytes: number
+}
+
+/**
+ * A block sealed on the chain's head — roots computed, everything it writes encoded in
+ * `write` — but not yet in storage: `commit` writes it (one storage transaction) and
+ * makes it the head; `abandon` drops it. Until one of them, nothing else may build on,
+ * import into or rewind the chain. The shared sequencer seals every chain's block of a
+ * slot, records the slot, and only then commits them (`SlotJournal`).
+ */
+export interface SealedBlock extends BuiltBlock {
+  readonly write: BlockWrite
+  commit(): void
+  abandon(): Promise<void>
+}
+
+/** What a chain does with a sealed block: `OpenBlock`'s hooks into `Chain`. */
+export interface BlockSealer {
+  /** Drains the block's state changes into a storage write (nothing is written yet). */
+  prepare(block: Block, encodedReceipts: Uint8Array[]): Promise<{ write: BlockWrite; receipts: StoredReceipt[] }>
+  /** Writes a prepared block and makes it the head. */
+  commit(block: Block, write: BlockWrite, receipts: StoredReceipt[]): void
+  /** Forgets everything not committed: the chain is back at its head. */
+  reset(): Promise<void>
+  stateRoot(): Promise<Uint8Array>
 }
 
 /** A block that fails validation (import, or a strict build). */
@@ -47,7 +74,7 @@ export type AddTxResult =
   | { kind: 'included'; executed: ExecutedTx }
   /** Invalid here (nonce, balance, a failed protocol check): nothing of it is in the block. */
   | { kind: 'invalid'; reason: string }
-  /** Its gas limit does not fit in what is left of the block. */
+  /** Its gas limit (or its bytes) does not fit in what is left of the block. */
   | { kind: 'no-room' }
 
 export interface AddTxOptions {
@@ -55,11 +82,25 @@ export interface AddTxOptions {
   checkTx?: (tx: TypedTransaction) => string | undefined
 }
 
+export interface FillOptions extends AddTxOptions {
+  /** Every offered transaction must be included, else `InvalidBlockError` (replicas). */
+  strict?: boolean
+  /**
+   * Most bytes of signed transactions the whole block may hold (what data availability
+   * must carry); a transaction that would pass it is skipped like one that does not fit.
+   */
+  maxTxDataBytes?: number
+}
+
+/** No signed transaction is shorter (a legacy transfer with a one-byte everything is ~85 bytes). */
+const MIN_SIGNED_TX_BYTES = 64
+
 interface Mark {
   txs: number
   included: number
   blockGasUsed: bigint
   receiptGasUsed: bigint
+  txDataBytes: number
 }
 
 /**
@@ -80,6 +121,7 @@ export class OpenBlock {
   private readonly marks: Mark[] = []
   private blockGasUsed = 0n
   private receiptGasUsed = 0n
+  private _txDataBytes = 0
   private readonly ctx: ExecutionContext
   private readonly started = performance.now()
   private closed = false
@@ -88,9 +130,7 @@ export class OpenBlock {
     private readonly vm: VM,
     private readonly headerFields: HeaderData & { gasLimit: bigint; number: bigint; timestamp: bigint },
     l1Fee: L1FeeParams | undefined,
-    private readonly reset: () => Promise<void>,
-    private readonly commit: (block: Block, encodedReceipts: Uint8Array[]) => Promise<StoredReceipt[]>,
-    private readonly stateRoot: () => Promise<Uint8Array>,
+    private readonly sealer: BlockSealer,
   ) {
     this.ctx = { block: createBlock({ header: headerFields }, { common: vm.common, freeze: false }), l1Fee }
   }
@@ -106,6 +146,15 @@ export class OpenBlock {
   /** Gas still free in the block. */
   gasLeft(): bigint {
     return this.headerFields.gasLimit - this.blockGasUsed
+  }
+
+  get gasLimit(): bigint {
+    return this.headerFields.gasLimit
+  }
+
+  /** Bytes of the signed transactions added so far. */
+  get txDataBytes(): number {
+    return this._txDataBytes
   }
 
   async addDeposit(deposit: DepositTransaction): Promise<ExecutedTx> {
@@ -124,7 +173,13 @@ export class OpenBlock {
   async addTx(ptx: PooledTx, opts: AddTxOptions = {}): Promise<AddTxResult> {
     this.assertOpen()
     if (this.gasLeft() < ptx.gasLimit) return { kind: 'no-room' }
-    const rejected = opts.checkTx?.(ptx.tx)
+    let rejected: string | undefined
+    try {
+      rejected = opts.checkTx?.(ptx.tx)
+    } catch (err) {
+      // A check that throws refuses the transaction, never the block.
+      rejected = `the protocol check failed: ${(err as Error)?.message ?? String(err)}`
+    }
     if (rejected !== undefined) return { kind: 'invalid', reason: rejected }
     const vm = this.vm
     const height = journalDepth(vm)
@@ -151,9 +206,16 @@ export class OpenBlock {
    * a strict build (replicas) every offered transaction must be included: anything
    * else throws `InvalidBlockError`.
    */
-  async fill(source: TxSource, opts: AddTxOptions & { strict?: boolean } = {}): Promise<void> {
+  async fill(source: TxSource, opts: FillOptions = {}): Promise<void> {
     for (let it = source.next(); !it.done; it = source.next()) {
       const ptx = it.value
+      if (opts.maxTxDataBytes !== undefined && this._txDataBytes + ptx.raw.length > opts.maxTxDataBytes) {
+        if (opts.strict) throw new InvalidBlockError(`transaction ${ptx.hash} passes the block's data limit`)
+        // Left in the pool for a later block; smaller transactions may still fit.
+        source.skipSender(ptx.sender)
+        if (opts.maxTxDataBytes - this._txDataBytes < MIN_SIGNED_TX_BYTES) break
+        continue
+      }
       const res = await this.addTx(ptx, opts)
       if (res.kind === 'included') continue
       if (res.kind === 'no-room') {
@@ -172,7 +234,13 @@ export class OpenBlock {
   async checkpoint(): Promise<void> {
     this.assertOpen()
     await this.vm.evm.journal.checkpoint()
-    this.marks.push({ txs: this.blockTxs.length, included: this._included.length, blockGasUsed: this.blockGasUsed, receiptGasUsed: this.receiptGasUsed })
+    this.marks.push({
+      txs: this.blockTxs.length,
+      included: this._included.length,
+      blockGasUsed: this.blockGasUsed,
+      receiptGasUsed: this.receiptGasUsed,
+      txDataBytes: this._txDataBytes,
+    })
   }
 
   /** Takes back every transaction since the newest checkpoint. */
@@ -183,6 +251,7 @@ export class OpenBlock {
     this._included.length = mark.included
     this.blockGasUsed = mark.blockGasUsed
     this.receiptGasUsed = mark.receiptGasUsed
+    this._txDataBytes = mark.txDataBytes
   }
 
   /** Keeps the transactions since the newest checkpoint and forgets the checkpoint. */
@@ -193,6 +262,18 @@ export class OpenBlock {
 
   /** Computes the roots and commits the block (one storage transaction). */
   async seal(): Promise<BuiltBlock> {
+    const sealed = await this.sealPending()
+    const t = performance.now()
+    sealed.commit()
+    sealed.timings.storage += (performance.now() - t) / 1000
+    return sealed
+  }
+
+  /**
+   * Computes the roots and encodes everything the block writes, without writing it: the
+   * caller commits or abandons the returned block (see `SealedBlock`).
+   */
+  async sealPending(): Promise<SealedBlock> {
     this.assertOpen()
     if (this.marks.length > 0) throw new Error('seal with an open checkpoint')
     this.closed = true
@@ -200,7 +281,7 @@ export class OpenBlock {
     try {
       // The outermost commit flushes the block's cached writes into the trie.
       await this.vm.evm.journal.commit()
-      const stateRoot = await this.stateRoot()
+      const stateRoot = await this.sealer.stateRoot()
       const t2 = performance.now()
       const encodedReceipts = encodeBlockReceipts(this.toEncode)
       const transactionsTrie = orderedTrieRoot(this.rawTxs)
@@ -215,12 +296,35 @@ export class OpenBlock {
       )
       // The Block constructor keeps the decoded transactions (createBlock would re-create each).
       const block = new Block(header, this.blockTxs as TypedTransaction[], [], common.isActivatedEIP(4895) ? [] : undefined, { common })
-      const receipts = await this.commit(block, encodedReceipts)
+      const { write, receipts } = await this.sealer.prepare(block, encodedReceipts)
       const t4 = performance.now()
       const timings = { execution: (t1 - this.started) / 1000, stateRoot: (t2 - t1) / 1000, tries: (t3 - t2) / 1000, storage: (t4 - t3) / 1000 }
-      return { block, timings, receipts, included: this._included, invalid: this.invalid }
+      const sealer = this.sealer
+      let settled = false
+      const settle = () => {
+        if (settled) throw new Error('the sealed block is already committed or abandoned')
+        settled = true
+      }
+      return {
+        block,
+        timings,
+        receipts,
+        included: this._included,
+        invalid: this.invalid,
+        txDataBytes: this._txDataBytes,
+        write,
+        commit() {
+          settle()
+          sealer.commit(block, write, receipts)
+        },
+        async abandon() {
+          if (settled) return
+          settled = true
+          await sealer.reset()
+        },
+      }
     } catch (err) {
-      await this.reset()
+      await this.sealer.reset()
       throw err
     }
   }
@@ -229,10 +333,11 @@ export class OpenBlock {
   async abandon(): Promise<void> {
     if (this.closed) return
     this.closed = true
-    await this.reset()
+    await this.sealer.reset()
   }
 
   private accept(tx: ChainTx, raw: Uint8Array, res: ExecutedTx): void {
+    if (!isDepositTransaction(tx)) this._txDataBytes += raw.length
     this.blockGasUsed += res.blockGasSpent
     this.receiptGasUsed += res.receiptGasSpent
     this.blooms.push(res.bloom)

@@ -1,10 +1,14 @@
+import type { Block } from '@ethereumjs/block'
 import type { Chain } from '../execution/chain.js'
-import type { RawLog } from '../execution/receipts.js'
+import type { RawLog, StoredReceipt } from '../execution/receipts.js'
 import { toData, type Hex } from '../primitives/hex.js'
 import { payloadHashOf } from './identifier.js'
 import type { InitiatingLog, InteropView } from './validation.js'
 
 const LOG_CACHE_BLOCKS = 512
+
+/** Blocks sealed earlier in the slot being built, by chain: not committed yet, but a later chain may depend on them. */
+export type SealedBlocks = ReadonlyMap<bigint, { block: Block; receipts: readonly StoredReceipt[] }>
 
 interface CachedLogs {
   hash: string
@@ -47,6 +51,32 @@ export class ChainsView implements InteropView {
     let order = 0
     for (const id of this.chains().keys()) if (id < chainId) order++
     return order
+  }
+
+  /**
+   * This view plus the blocks sealed so far in the slot being built (each chain's next
+   * block): what the slot builder checks a later chain's transactions against.
+   */
+  withSealed(sealed: SealedBlocks): InteropView {
+    if (sealed.size === 0) return this
+    const at = (chainId: bigint, blockNumber: bigint) => {
+      const s = sealed.get(chainId)
+      return s && s.block.header.number === blockNumber ? s : undefined
+    }
+    const logs = new Map<bigint, InitiatingLog[]>()
+    return {
+      inDependencySet: (chainId) => this.inDependencySet(chainId),
+      blockTimestamp: (chainId, n) => at(chainId, n)?.block.header.timestamp ?? this.blockTimestamp(chainId, n),
+      logAt: (chainId, n, logIndex) => {
+        const s = at(chainId, n)
+        if (!s) return this.logAt(chainId, n, logIndex)
+        let list = logs.get(chainId)
+        if (!list) logs.set(chainId, (list = s.receipts.flatMap((r) => r.logs.map(initiatingLog))))
+        return list[logIndex]
+      },
+      slotOf: (chainId, n) => this.slotOf(chainId, n),
+      orderOf: (chainId) => this.orderOf(chainId),
+    }
   }
 
   /** Every log of a canonical block, in block-wide log-index order. */

@@ -129,7 +129,7 @@ export class MessageTracker {
    * The network's relay of `msgHash` ran (it is in the block): `failure` is the reason it
    * reverted, which the block alone does not say.
    */
-  relayAttempted(msgHash: Hex, txHash: Hex, failure: string | undefined): void {
+  relayAttempted(msgHash: Hex, txHash: Hex | undefined, failure: string | undefined): void {
     const m = this.messages.get(msgHash)
     if (!m) return
     m.attempts++
@@ -137,7 +137,7 @@ export class MessageTracker {
     if (failure === undefined || m.status === 'relayed') return
     m.status = 'failed'
     m.failure = failure
-    m.destinationTx = txHash
+    if (txHash) m.destinationTx = txHash
     this.waiting.get(m.destination)?.delete(m.msgHash)
     this.emit(m)
   }
@@ -167,34 +167,26 @@ export class MessageTracker {
     return m
   }
 
+  /**
+   * The messages a block not yet committed (sealed earlier in the slot being built) sends,
+   * as the tracker will record them once it is: what a later chain of the slot relays.
+   * Nothing is recorded now.
+   */
+  sentIn(chainId: bigint, block: Block, receipts: readonly StoredReceipt[]): TrackedMessage[] {
+    const out: TrackedMessage[] = []
+    for (const e of messengerEvents(chainId, block, receipts)) {
+      if (e.kind !== 'sent' || this.messages.has(e.sent.msgHash)) continue
+      out.push({ ...e.sent, index: -1, id: e.id, sourceTx: e.txHash(), status: 'sent', attempts: 0 })
+    }
+    return out
+  }
+
   private observe(chainId: bigint, block: Block, receipts: readonly StoredReceipt[]): void {
-    let logIndex = 0
-    block.transactions.forEach((tx, i) => {
-      const receipt = receipts[i]
-      if (!receipt) return
-      // Hashed only for a transaction that touched the messenger (hashing every tx would cost a keccak each).
-      const txHash = () => toData(tx.hash()) as Hex
-      for (const [address, topics, data] of receipt.logs) {
-        const index = logIndex++
-        // Runs on every committed block: only the messenger's logs are decoded.
-        if (!equalsBytes(address, MESSENGER_BYTES)) continue
-        const log = { address: MESSENGER as Hex, topics: topics.map((t) => toData(t) as Hex), data: toData(data) as Hex }
-        const sent = sentMessageFromLog(chainId, log)
-        if (sent) {
-          this.onSent(sent, {
-            origin: MESSENGER,
-            blockNumber: block.header.number,
-            logIndex: index,
-            timestamp: block.header.timestamp,
-            chainId,
-          }, txHash())
-          continue
-        }
-        const relayed = relayedMessageFromLog(log)
-        if (relayed) this.onRelayed(relayed.msgHash, txHash(), block.header.number)
-      }
-      if (receipt.status === 0) this.onFailedRelay(tx as TypedTransaction, block.header.number)
-    })
+    for (const e of messengerEvents(chainId, block, receipts)) {
+      if (e.kind === 'sent') this.onSent(e.sent, e.id, e.txHash())
+      else if (e.kind === 'relayed') this.onRelayed(e.msgHash, e.txHash(), block.header.number)
+      else this.onFailedRelay(e.tx, block.header.number)
+    }
   }
 
   private onSent(sent: SentMessage, id: MessageIdentifier, sourceTx: Hex): void {
@@ -279,6 +271,37 @@ export class MessageTracker {
     let set = this.waiting.get(chainId)
     if (!set) this.waiting.set(chainId, (set = new Set()))
     return set
+  }
+}
+
+type MessengerEvent =
+  | { kind: 'sent'; sent: SentMessage; id: MessageIdentifier; txHash: () => Hex }
+  | { kind: 'relayed'; msgHash: Hex; txHash: () => Hex }
+  /** A transaction that reverted (a relay of a message, if it called relayMessage). */
+  | { kind: 'reverted'; tx: TypedTransaction }
+
+/** What a block's messenger logs and reverted transactions say, in block order. */
+function* messengerEvents(chainId: bigint, block: Block, receipts: readonly StoredReceipt[]): Generator<MessengerEvent> {
+  let logIndex = 0
+  for (const [i, tx] of block.transactions.entries()) {
+    const receipt = receipts[i]
+    if (!receipt) continue
+    // Hashed only for a transaction that touched the messenger (hashing every tx would cost a keccak each).
+    const txHash = () => toData(tx.hash()) as Hex
+    for (const [address, topics, data] of receipt.logs) {
+      const index = logIndex++
+      // Runs on every committed block: only the messenger's logs are decoded.
+      if (!equalsBytes(address, MESSENGER_BYTES)) continue
+      const log = { address: MESSENGER as Hex, topics: topics.map((t) => toData(t) as Hex), data: toData(data) as Hex }
+      const sent = sentMessageFromLog(chainId, log)
+      if (sent) {
+        yield { kind: 'sent', sent, id: { origin: MESSENGER, blockNumber: block.header.number, logIndex: index, timestamp: block.header.timestamp, chainId }, txHash }
+        continue
+      }
+      const relayed = relayedMessageFromLog(log)
+      if (relayed) yield { kind: 'relayed', msgHash: relayed.msgHash, txHash }
+    }
+    if (receipt.status === 0) yield { kind: 'reverted', tx: tx as TypedTransaction }
   }
 }
 

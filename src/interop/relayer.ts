@@ -22,11 +22,25 @@ export interface RelayerOptions {
   gasLimit?: bigint
 }
 
+/** A relay transaction not yet signed: signed with the relayer's nonce when it is its turn in the block. */
+export interface PendingRelay {
+  msgHash: Hex
+  gasLimit: bigint
+  /** Throws if it cannot be signed (a gas limit out of range): the slot builder reports that relay failed. */
+  sign(nonce: bigint): PooledTx
+}
+
+/** A block's relays: signed one by one from `nonce`, which only an included relay spends. */
+export interface RelayPlan {
+  nonce: bigint
+  relays: PendingRelay[]
+}
+
 /**
  * Signs the transactions by which the network relays messages: one
  * `L2ToL2CrossDomainMessenger.relayMessage(id, payload)` per message, with the executing
  * message declared in its access list (as any relayer must), paying the base fee and no
- * tip. Pure given the chain head: the nonce comes from the relayer's account at the head.
+ * tip. Pure given the chain head: the first nonce comes from the relayer's account at the head.
  */
 export class Relayer {
   readonly address: Hex
@@ -37,31 +51,42 @@ export class Relayer {
     this.address = privateKeyToAddress(options.key).toLowerCase() as Hex
   }
 
-  /** Relay transactions for `messages` on `chain`'s next block, in order. */
-  async relayTxs(chain: Chain, messages: readonly TrackedMessage[]): Promise<{ message: TrackedMessage; ptx: PooledTx }[]> {
-    if (messages.length === 0) return []
-    const account = await chain.headAccount(hexToBytes(this.address))
-    let nonce = account?.nonce ?? 0n
+  /** The gas limit the relay of `message` asks for. */
+  gasLimitOf(message: Pick<TrackedMessage, 'retryGasLimit'>): bigint {
+    return message.retryGasLimit ?? this.options.gasLimit ?? DEFAULT_RELAY_GAS_LIMIT
+  }
+
+  /** The relays of `messages` on `chain`'s next block, in order (at most `MAX_RELAYS_PER_BLOCK`). */
+  async relayPlan(chain: Chain, messages: readonly TrackedMessage[]): Promise<RelayPlan> {
+    const account = messages.length === 0 ? undefined : await chain.headAccount(hexToBytes(this.address))
     const baseFee = chain.nextBaseFee()
     const common = sharedTxCommon(chain.common)
     const to = new Address(hexToBytes(PREDEPLOYS.L2ToL2CrossDomainMessenger))
-    return messages.slice(0, MAX_RELAYS_PER_BLOCK).map((message) => {
-      const accessList = executingMessagesAccessList([{ id: message.id, msgHash: message.payloadHash }])
-      const tx = createFeeMarket1559Tx(
-        {
-          chainId: chain.chainId,
-          nonce: nonce++,
-          // The base fee may rise by 1/8 per block; the relay is built for the next one.
-          maxFeePerGas: baseFee + baseFee / 8n + 1n,
-          maxPriorityFeePerGas: 0n,
-          gasLimit: message.retryGasLimit ?? this.options.gasLimit ?? DEFAULT_RELAY_GAS_LIMIT,
-          to,
-          data: hexToBytes(relayMessageCalldata(message.id, message.payload)),
-          accessList: accessList.map((e) => ({ address: e.address, storageKeys: e.storageKeys })),
+    const relays = messages.slice(0, MAX_RELAYS_PER_BLOCK).map((message): PendingRelay => {
+      const gasLimit = this.gasLimitOf(message)
+      return {
+        msgHash: message.msgHash,
+        gasLimit,
+        sign: (nonce) => {
+          const accessList = executingMessagesAccessList([{ id: message.id, msgHash: message.payloadHash }])
+          const tx = createFeeMarket1559Tx(
+            {
+              chainId: chain.chainId,
+              nonce,
+              // The base fee may rise by 1/8 per block; the relay is built for the next one.
+              maxFeePerGas: baseFee + baseFee / 8n + 1n,
+              maxPriorityFeePerGas: 0n,
+              gasLimit,
+              to,
+              data: hexToBytes(relayMessageCalldata(message.id, message.payload)),
+              accessList: accessList.map((e) => ({ address: e.address, storageKeys: e.storageKeys })),
+            },
+            { common },
+          ).sign(this.key)
+          return toPooledTx(tx, tx.serialize())
         },
-        { common },
-      ).sign(this.key)
-      return { message, ptx: toPooledTx(tx, tx.serialize()) }
+      }
     })
+    return { nonce: account?.nonce ?? 0n, relays }
   }
 }

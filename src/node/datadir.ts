@@ -3,13 +3,19 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { checkGenesis, loadGenesisFile, type GethGenesis } from '../execution/genesis.js'
 import type { NetworkChainOptions } from './network.js'
+import { parseWithBigints, stringifyWithBigints as stringifyBigints } from '../primitives/bigintJson.js'
 
 /**
- * Datadir layout: `<datadir>/chains/<chainId>/{db/, genesis.json}`. The genesis is
+ * Datadir layout: `<datadir>/chains/<chainId>/{db/, genesis.json}`, `<datadir>/network/journal/`. The genesis is
  * kept beside the database so `plexus up` serves an imported chain without flags.
  */
 export function chainDir(datadir: string, chainId: number): string {
   return path.join(datadir, 'chains', String(chainId))
+}
+
+/** The network's slot journal (write-ahead slot record and bundles): `<datadir>/network/journal`. */
+export function networkJournalDir(datadir: string): string {
+  return path.join(datadir, 'network', 'journal')
 }
 
 /** Chain ids that already have a database in `datadir`. */
@@ -33,16 +39,12 @@ export function saveGenesis(datadir: string, genesis: GethGenesis): void {
   if (!existsSync(file)) writeFileSync(file, JSON.stringify(checkGenesis(genesis), null, 2))
 }
 
-/** JSON that keeps bigints (written as `{ "$bigint": "123" }`), for options kept in the datadir or a snapshot. */
+/** JSON that keeps bigints, indented (options kept in the datadir or a snapshot). */
 export function stringifyWithBigints(value: unknown): string {
-  return JSON.stringify(value, (_, v: unknown) => (typeof v === 'bigint' ? { $bigint: v.toString() } : v), 2)
+  return stringifyBigints(value, 2)
 }
 
-export function parseWithBigints<T>(text: string): T {
-  return JSON.parse(text, (_, v: unknown) =>
-    v !== null && typeof v === 'object' && typeof (v as { $bigint?: unknown }).$bigint === 'string' ? BigInt((v as { $bigint: string }).$bigint) : v,
-  ) as T
-}
+export { parseWithBigints }
 
 /** A chain added to a running network: its options and the network slot of its block 0. */
 export interface JoinedChain {

@@ -25,7 +25,9 @@ import { ensureNetworkBatcher } from '../settlement/l1/networkBatcherRole.js'
 import { NETWORK_ROLE, roleKey } from '../settlement/l1/roleKeys.js'
 import { NetworkBatcher, type DataAvailability } from '../settlement/networkBatcher.js'
 import { DashboardServer } from '../rpc/dashboardServer.js'
-import { chainDir, joinedChains, saveGenesis, saveJoinedChain, storedGenesis } from './datadir.js'
+import { SlotJournal } from '../storage/slotJournal.js'
+import { chainDir, joinedChains, networkJournalDir, saveGenesis, saveJoinedChain, storedGenesis } from './datadir.js'
+import { ArmedFaults } from './faults.js'
 import { NetworkSequencing } from './networkSequencing.js'
 import { AdminEndpoint } from './adminEndpoint.js'
 import { networkAdminHandlers } from './networkAdmin.js'
@@ -164,6 +166,13 @@ export interface NetworkOptions {
   dashboard?: { host: string; port: number; webDir?: string }
   /** Serve the local admin endpoint (`<datadir>/admin.json`) that `plexus chain add/chains/status/snapshot` use (default true). */
   admin?: boolean
+  /** Most bytes of signed transactions in one slot, all chains together (default 1 MiB; see ARCHITECTURE.md "Slot data cap"). */
+  maxSlotDataBytes?: number
+  /**
+   * Let the admin endpoint arm faults (`admin_injectFault`), for the fault suite: never on a
+   * network anyone relies on.
+   */
+  faultInjection?: boolean
   logger: Logger
 }
 
@@ -181,6 +190,9 @@ export class PlexusNetwork implements Lifecycle {
   private _sequencing: NetworkSequencing | undefined
   private superProposer: SuperRootProposer | undefined
   private admin: AdminEndpoint | undefined
+  private journal: SlotJournal | undefined
+  /** Faults armed through the admin endpoint (`faultInjection` only). */
+  readonly faults = new ArmedFaults()
   private batcher: NetworkBatcher | undefined
   private dashboard: DashboardServer | undefined
   readonly nodes: PlexusNode[] = []
@@ -518,9 +530,13 @@ export class PlexusNetwork implements Lifecycle {
         challengeWindow: BigInt(Math.max(...this.options.chains.map((c) => c.challengeWindowSeconds))),
       })
 
+      this.journal = SlotJournal.open(networkJournalDir(this.options.datadir))
       const sequencing = (this._sequencing = new NetworkSequencing({
         slotTimeMs,
         relayerKey,
+        journal: this.journal,
+        maxSlotDataBytes: this.options.maxSlotDataBytes,
+        ...(this.options.faultInjection ? { faults: this.faults.slotFaults() } : {}),
         registry: { registry: () => this.registry(), onChange: (listener) => this.onChainsChanged(listener) },
         logger: logger.child({ module: 'network' }),
       }))
@@ -542,7 +558,7 @@ export class PlexusNetwork implements Lifecycle {
       await this.superProposer.start()
       writeRegistry(path.join(this.options.datadir, 'registry'), this.registry())
       if (this.options.admin ?? true) {
-        this.admin = new AdminEndpoint(this.options.datadir, networkAdminHandlers(this), logger.child({ module: 'admin' }))
+        this.admin = new AdminEndpoint(this.options.datadir, networkAdminHandlers(this, { faultInjection: this.options.faultInjection ?? false }), logger.child({ module: 'admin' }))
         await this.admin.start()
       }
       if (this.options.dashboard && this.nodes[0]) {
@@ -570,6 +586,7 @@ export class PlexusNetwork implements Lifecycle {
     await this._sequencing?.stop()
     await this.batcher?.stop()
     for (const node of [...this.nodes].reverse()) await node.stop()
+    await this.journal?.close()
     await this.tracker?.stop()
     await this.anvil?.stop()
   }

@@ -24,8 +24,17 @@ export type ChainAddParams = z.input<typeof chainAddSchema>
  * The methods of the local admin endpoint (`AdminEndpoint`) over a running network:
  * `admin_chains`, `admin_status`, `admin_addChain`, `admin_snapshot`.
  */
-export function networkAdminHandlers(network: PlexusNetwork): Record<string, AdminHandler> {
+export function networkAdminHandlers(network: PlexusNetwork, opts: { faultInjection: boolean } = { faultInjection: false }): Record<string, AdminHandler> {
   return {
+    ...(opts.faultInjection
+      ? {
+          // The fault suite's hook: `[{ point }]` arms a one-shot fault (see node/faults.ts).
+          admin_injectFault: ([params]: unknown[]) => {
+            const point = network.faults.arm((params as { point?: unknown } | undefined)?.point)
+            return { armed: true, point, fired: network.faults.firedCount }
+          },
+        }
+      : {}),
     admin_chains: () => network.registry().chains.map((c) => ({ ...c, head: headOf(network, c.chainId) })),
     admin_status: () => networkStatus(network),
     admin_addChain: async ([params]) => {

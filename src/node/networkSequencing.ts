@@ -5,15 +5,19 @@ import type { PooledTx } from '../execution/pooledTx.js'
 import { ChainsView } from '../interop/chainsView.js'
 import { MessageTracker, type MessageListener, type MessageQuery, type TrackedMessage } from '../interop/messageTracker.js'
 import { Relayer } from '../interop/relayer.js'
-import { DEFAULT_MESSAGE_EXPIRY_SECONDS, executingMessageCheck } from '../interop/validation.js'
-import { BaseError } from '../primitives/errors.js'
+import { interopSlotRules } from '../interop/slotRules.js'
+import { executingMessageCheck } from '../interop/validation.js'
+import { BaseError, InvalidParamsError } from '../primitives/errors.js'
 import type { Hex } from '../primitives/hex.js'
 import type { Lifecycle } from '../primitives/lifecycle.js'
 import type { Logger } from '../primitives/logger.js'
 import type { NetworkApi } from '../rpc/api.js'
+import { checkBundle } from '../sequencer/bundleCheck.js'
 import { BundleQueue, InvalidBundleError, type BundleStatus } from '../sequencer/bundles.js'
-import { SharedSequencer } from '../sequencer/sharedSequencer.js'
-import type { SlotResult, SlotRules } from '../sequencer/slotBuilder.js'
+import { DEFAULT_MAX_SLOT_DATA_BYTES, SharedSequencer, type SlotFaults } from '../sequencer/sharedSequencer.js'
+import { relayGasBudget, type SlotResult } from '../sequencer/slotBuilder.js'
+import { resolveTxPoolOptions } from '../sequencer/txpool/options.js'
+import type { SlotJournal } from '../storage/slotJournal.js'
 import type { PlexusNode } from './node.js'
 import type { NetworkRegistry } from './networkRegistry.js'
 
@@ -25,6 +29,11 @@ export interface NetworkSequencingOptions {
   relayGasLimit?: bigint
   /** The network's registry for wallets and apps, and news of chains joining. */
   registry?: RegistrySource
+  /** The write-ahead slot record and the bundles (`<datadir>/network/journal`); unset: nothing survives a crash (tests). */
+  journal?: SlotJournal
+  /** Most signed-transaction bytes per slot, all chains together (default `DEFAULT_MAX_SLOT_DATA_BYTES`). */
+  maxSlotDataBytes?: number
+  faults?: SlotFaults
   logger: Logger
 }
 
@@ -41,24 +50,32 @@ export interface RegistrySource {
  */
 export class NetworkSequencing implements Lifecycle, NetworkApi {
   readonly tracker = new MessageTracker()
-  readonly bundles = new BundleQueue()
+  readonly bundles: BundleQueue
   readonly view: ChainsView
   readonly relayer: Relayer
   readonly sequencer: SharedSequencer
   private readonly nodes = new Map<bigint, PlexusNode>()
   private readonly chains = new Map<bigint, Chain>()
   private readonly unfollow: (() => void)[] = []
-  /** Relay transactions of the slot being built → the message each carries. */
-  private readonly relayOf = new Map<Hex, Hex>()
 
   constructor(private readonly options: NetworkSequencingOptions) {
+    this.bundles = new BundleQueue(options.journal)
     this.view = new ChainsView(() => this.chains, (chainId) => this.genesisSlot(chainId))
     this.relayer = new Relayer({ key: options.relayerKey, gasLimit: options.relayGasLimit })
-    const rules: SlotRules = {
-      checkTx: (chainId, block) => executingMessageCheck(this.view, chainId, block),
-      relaysFor: (chainId, block) => this.relaysFor(chainId, block.timestamp),
-    }
-    this.sequencer = new SharedSequencer({ slotTimeMs: options.slotTimeMs }, rules, this.bundles, options.logger.child({ module: 'sequencer' }))
+    const rules = interopSlotRules({ chains: () => this.chains, view: this.view, tracker: this.tracker, relayer: this.relayer })
+    this.sequencer = new SharedSequencer(
+      {
+        slotTimeMs: options.slotTimeMs,
+        maxSlotDataBytes: options.maxSlotDataBytes,
+        journal: options.journal,
+        // The relayer's transactions come back from the tracker, not from a pool.
+        isNetworkTx: (ptx) => ptx.sender === this.relayer.address,
+        faults: options.faults,
+      },
+      rules,
+      this.bundles,
+      options.logger.child({ module: 'sequencer' }),
+    )
     this.sequencer.onSlot((result) => this.afterSlot(result))
   }
 
@@ -105,7 +122,17 @@ export class NetworkSequencing implements Lifecycle, NetworkApi {
     }
   }
 
+  /**
+   * Finishes a slot a crash cut short, reads the bundles back, then starts the slot clock.
+   * Every chain must be added first.
+   */
   async start(): Promise<void> {
+    await this.sequencer.recover()
+    this.bundles.load((chainId, raw) => {
+      const node = this.nodes.get(chainId)
+      if (!node) throw new Error(`chain ${chainId} is not part of this network`)
+      return decodeRawTransaction(raw, node.chain.common)
+    })
     await this.sequencer.start()
   }
 
@@ -131,6 +158,16 @@ export class NetworkSequencing implements Lifecycle, NetworkApi {
         throw new InvalidBundleError(`txs[${i}] is signed for chain ${txChainId}, but listed for chain ${chainId}`)
       }
       return { chainId, ptx }
+    })
+    const share = Math.floor((this.options.maxSlotDataBytes ?? DEFAULT_MAX_SLOT_DATA_BYTES) / Math.max(1, this.nodes.size))
+    await checkBundle(decoded, (chainId) => {
+      const node = this.nodes.get(chainId)!
+      return {
+        chain: node.chain,
+        txpool: resolveTxPoolOptions(node.options.txpool),
+        gasLimit: node.options.gasLimit ?? node.chain.headHeader().gasLimit,
+        maxTxDataBytes: share,
+      }
     })
     return this.bundles.submit(decoded, this.sequencer.nextSlot(), deadlineSlot)
   }
@@ -163,8 +200,20 @@ export class NetworkSequencing implements Lifecycle, NetworkApi {
     return this.bundles.list(limit, status)
   }
 
+  /**
+   * Queues a failed message for another relay, with a gas limit the relay budget of its
+   * destination's block can hold (`relayGasBudget`): any other would never be included.
+   */
   retryMessage(msgHash: Hex, gasLimit?: bigint): TrackedMessage | undefined {
-    if (gasLimit !== undefined && gasLimit < 21_000n) throw new BaseError(`gasLimit ${gasLimit} is below the 21000 every transaction needs`)
+    if (gasLimit !== undefined) {
+      if (gasLimit < 21_000n) throw new InvalidParamsError(`gasLimit ${gasLimit} is below the 21000 every transaction needs`)
+      const message = this.tracker.get(msgHash)
+      const destination = message && this.nodes.get(message.destination)
+      if (destination) {
+        const max = relayGasBudget(destination.options.gasLimit ?? destination.chain.headHeader().gasLimit)
+        if (gasLimit > max) throw new InvalidParamsError(`gasLimit ${gasLimit} is over the ${max} gas relays may use in a block of chain ${message.destination}`)
+      }
+    }
     return this.tracker.retry(msgHash, gasLimit)
   }
 
@@ -180,29 +229,12 @@ export class NetworkSequencing implements Lifecycle, NetworkApi {
     return this.options.registry?.onChange(listener) ?? (() => undefined)
   }
 
-  // ---- slot rules ----------------------------------------------------------------
-
-  /** Relays for `chainId`'s block: every message waiting for it that has not expired. */
-  private async relaysFor(chainId: bigint, timestamp: bigint): Promise<PooledTx[]> {
-    const chain = this.chains.get(chainId)
-    if (!chain) return []
-    const waiting = this.tracker.waitingFor(chainId).filter((m) => {
-      if (m.id.timestamp + DEFAULT_MESSAGE_EXPIRY_SECONDS >= timestamp) return true
-      this.tracker.markFailed(m.msgHash, 'expired: the message is older than the expiry window; resend it (resendMessage) to relay it')
-      return false
-    })
-    const relays = await this.relayer.relayTxs(chain, waiting)
-    for (const r of relays) this.relayOf.set(r.ptx.hash, r.message.msgHash)
-    return relays.map((r) => r.ptx)
-  }
+  // ---- after each slot ----------------------------------------------------------
 
   private afterSlot(result: SlotResult): void {
     for (const r of result.relays) {
-      const msgHash = this.relayOf.get(r.ptx.hash)
-      if (!msgHash) continue
       // A relay with no room waits for the next slot; anything else is an attempt.
-      if (r.kind !== 'no-room') this.tracker.relayAttempted(msgHash, r.ptx.hash, r.reason)
+      if (r.kind !== 'no-room') this.tracker.relayAttempted(r.msgHash, r.ptx?.hash, r.reason)
     }
-    this.relayOf.clear()
   }
 }

@@ -4,7 +4,7 @@ import type { Lifecycle } from '../primitives/lifecycle.js'
 import type { Logger } from '../primitives/logger.js'
 import type { TxPool } from './txpool/index.js'
 import type { BlockInputSource } from './blockInputs.js'
-import { rewindChain } from './l1Reorg.js'
+import { rewindForReorg } from './l1Reorg.js'
 import { SlotClock } from './slotClock.js'
 
 export interface BlockProducerOptions {
@@ -70,7 +70,7 @@ export class BlockProducer implements Lifecycle {
    */
   private async followL1Reorg(): Promise<void> {
     const target = this.options.inputs?.rewindTarget(this.chain.headHeader())
-    if (target !== undefined) await rewindChain(this.chain, this.pool, target, this.logger)
+    if (target !== undefined) await this.pool.onRewind(await rewindForReorg(this.chain, target, this.logger))
   }
 
   private async build(): Promise<Block | undefined> {

@@ -1,12 +1,18 @@
+import type { Block } from '@ethereumjs/block'
 import type { Chain } from '../execution/chain.js'
+import { isDepositTransaction } from '../execution/depositTx.js'
 import type { BuiltBlock } from '../execution/openBlock.js'
+import type { PooledTx } from '../execution/pooledTx.js'
+import { toData, type Hex } from '../primitives/hex.js'
 import type { Lifecycle } from '../primitives/lifecycle.js'
 import type { Logger } from '../primitives/logger.js'
+import type { SlotJournal } from '../storage/slotJournal.js'
 import type { BlockInputSource, BlockInputs } from './blockInputs.js'
-import type { BundleQueue } from './bundles.js'
-import { rewindChain } from './l1Reorg.js'
+import type { BundlePlan, BundleQueue } from './bundles.js'
+import { rewindForReorg } from './l1Reorg.js'
 import { SlotClock } from './slotClock.js'
-import { buildSlot, type SlotChainInput, type SlotResult, type SlotRules } from './slotBuilder.js'
+import { buildSlot, ChainTurnError, type SlotChainInput, type SlotResult, type SlotRules } from './slotBuilder.js'
+import { encodeSlotRecord, finishRecordedSlot, finishSlot, type SlotRecord } from './slotRecord.js'
 import type { TxPool } from './txpool/index.js'
 
 /** A chain the shared sequencer builds on. */
@@ -31,19 +37,44 @@ export interface SequencedChain {
 /** Most slots a lagging chain is caught up by in one tick (the rest wait for the next). */
 const MAX_CATCH_UP_SLOTS = 64
 
+/**
+ * Most bytes of signed transactions in one slot, all chains together, by default: what
+ * the batcher must be able to carry to L1 for every slot (1 MiB; see ARCHITECTURE.md,
+ * "Slot data cap"). Each chain's block gets an equal share.
+ */
+export const DEFAULT_MAX_SLOT_DATA_BYTES = 1 << 20
+
+/** Points where a test may force a failure, to prove that the network survives it. */
+export interface SlotFaults {
+  /** Called between two chains' commits of a slot (`committed` chains are done); throwing cuts the slot short there. */
+  betweenCommits?(slot: bigint, committed: number): void
+}
+
 export interface SharedSequencerOptions {
   slotTimeMs: number
+  /** Most signed-transaction bytes in a slot, split evenly among its chains (default `DEFAULT_MAX_SLOT_DATA_BYTES`). */
+  maxSlotDataBytes?: number
+  /** The write-ahead slot record (and bundles); without it a crash between commits can split a slot (tests only). */
+  journal?: SlotJournal
+  /** Transactions of the network itself (relays): after an L1 reorg they are not put back in a pool. */
+  isNetworkTx?: (ptx: PooledTx) => boolean
+  faults?: SlotFaults
 }
 
 /**
  * One slot clock for every chain of the network: each slot builds one block on every
- * chain, all with the same timestamp, through `buildSlot`. Chains stay in lockstep — a
- * block's network slot is its number plus the chain's genesis slot — (a slot that cannot
- * be built on one chain, for want of its L1 origin, is built on none). A chain that
- * joins waits for its first slot; one that is behind (it joined late, or a crash fell
- * between the commits of one slot) is caught up first, alone. When an L1 reorg removes
- * the origin of recent blocks on any chain, every chain rewinds to the same slot: a
- * block on one chain may have executed messages from the removed blocks of another.
+ * chain, all with the same timestamp, through `buildSlot`, and commits them as one unit.
+ * Chains stay in lockstep — a block's network slot is its number plus the chain's genesis
+ * slot — (a slot that cannot be built on one chain, for want of its L1 origin, is built
+ * on none). A slot is sealed in memory on every chain, recorded in the slot journal with
+ * the bundle decisions it makes, and only then committed chain by chain; a crash or an
+ * exception between two commits is finished from the record (at the next slot, or at
+ * start-up), so no chain ever has a slot another lacks and no bundle is ever split. A
+ * chain whose turn fails is built with its deposits only, so no single chain stops the
+ * others. A chain that joins waits for its first slot; one that is behind (it joined
+ * late) is caught up first, alone. When an L1 reorg removes the origin of recent blocks
+ * on any chain, every chain rewinds to the same slot: a block on one chain may have
+ * executed messages from the removed blocks of another.
  */
 export class SharedSequencer implements Lifecycle {
   private readonly chains: SequencedChain[] = []
@@ -51,6 +82,9 @@ export class SharedSequencer implements Lifecycle {
   private readonly joining: SequencedChain[] = []
   private readonly slotListeners = new Set<(result: SlotResult) => void>()
   private readonly clock: SlotClock<SlotResult | undefined>
+  /** A slot recorded whose commits were cut short by an exception: finished before anything else. */
+  private unfinished: { record: SlotRecord; result: SlotResult; seconds: number } | undefined
+  private lastError = { message: '', at: 0 }
 
   constructor(
     private readonly options: SharedSequencerOptions,
@@ -58,7 +92,7 @@ export class SharedSequencer implements Lifecycle {
     private readonly bundles: BundleQueue,
     private readonly logger: Logger,
   ) {
-    this.clock = new SlotClock(options.slotTimeMs, () => this.build(), (err) => logger.error({ err }, 'slot production failed'))
+    this.clock = new SlotClock(options.slotTimeMs, () => this.build(), (err) => this.reportError(err))
   }
 
   /**
@@ -105,6 +139,21 @@ export class SharedSequencer implements Lifecycle {
     return () => this.slotListeners.delete(listener)
   }
 
+  /**
+   * Finishes a slot a crash cut short (from the journal), so every chain starts at the
+   * same slot; call once every chain is added, before `start`.
+   */
+  async recover(): Promise<void> {
+    if (!this.options.journal) return
+    const all = [...this.chains, ...this.joining]
+    const finished = await finishRecordedSlot(this.options.journal, (id) => all.find((c) => c.chainId === id)?.chain, this.logger)
+    // The pools learn what those blocks included (the slot's other bookkeeping is durable already).
+    for (const { chainId, block } of finished) {
+      const c = all.find((x) => x.chainId === chainId)!
+      await c.pool.onNewHead({ included: signedTxsOf(block) })
+    }
+  }
+
   async start(): Promise<void> {
     this.clock.start()
     this.logger.info({ slotTimeMs: this.options.slotTimeMs, chains: this.chains.map((c) => Number(c.chainId)) }, 'shared sequencer started')
@@ -136,20 +185,29 @@ export class SharedSequencer implements Lifecycle {
       if (t !== undefined && (target === undefined || t + genesisSlotOf(c) < target)) target = t + genesisSlotOf(c)
     }
     if (target === undefined) return
+    const returned: { c: SequencedChain; txs: PooledTx[] }[] = []
+    const removed = new Map<Hex, { chainId: bigint; ptx: PooledTx }>()
     for (const c of this.chains) {
       // A chain that joined after the target slot keeps its genesis.
       const to = target > genesisSlotOf(c) ? target - genesisSlotOf(c) : 0n
-      if (c.chain.headHeader().number > to) await rewindChain(c.chain, c.pool, to, this.logger.child({ chain: Number(c.chainId) }))
+      if (c.chain.headHeader().number <= to) continue
+      const txs = await rewindForReorg(c.chain, to, this.logger.child({ chain: Number(c.chainId) }))
+      returned.push({ c, txs })
+      for (const ptx of txs) removed.set(ptx.hash, { chainId: c.chainId, ptx })
     }
+    // A bundle's transactions wait again as the bundle (all or none), never one by one in the pools.
+    const rebundled = this.bundles.requeueAbove(target, this.nextSlot(), removed)
+    const isNetworkTx = this.options.isNetworkTx ?? (() => false)
+    for (const { c, txs } of returned) await c.pool.onRewind(txs.filter((p) => !rebundled.has(p.hash) && !isNetworkTx(p)))
   }
 
   private async build(): Promise<SlotResult | undefined> {
     if (this.chains.length === 0) return undefined
+    await this.finishUnfinished()
     await this.followL1Reorg()
     this.admitJoining()
-    // Chains behind the others (one that joined late; or a crash fell between the commits
-    // of one slot) are caught up first, slot by slot, alone and without bundles (those
-    // were only in memory).
+    // Chains behind the others (one that joined late) are caught up first, slot by slot,
+    // alone and without bundles.
     for (let i = 0; i < MAX_CATCH_UP_SLOTS; i++) {
       const top = this.nextSlot() - 1n
       let behind = top
@@ -171,36 +229,111 @@ export class SharedSequencer implements Lifecycle {
       return undefined
     }
     if (withBundles) this.bundles.expire(slot)
-    const result = await buildSlot(
-      {
-        slot,
-        timestamp: inputs.timestamp,
-        chains: building.map((c, i): SlotChainInput => ({
-          chainId: c.chainId,
-          chain: c.chain,
-          coinbase: c.feeRecipient,
-          gasLimit: c.gasLimit,
-          deposits: inputs.perChain[i]?.deposits,
-          l1Fee: inputs.perChain[i]?.l1Fee,
-          txs: c.pool.selectForBlock(c.chain.nextBaseFee()),
-        })),
-        bundles: withBundles ? this.bundles.forSlot() : [],
-      },
-      this.rules,
-    )
-    if (withBundles) this.bundles.record(result)
-    const seconds = (performance.now() - started) / 1000
-    for (const { chainId, built } of result.blocks) {
-      const c = this.chains.find((x) => x.chainId === chainId)!
-      for (const { ptx, reason } of built.invalid) {
+    const result = await this.buildWithFallback(building, slot, inputs, withBundles)
+    await this.commit(result, withBundles ? this.bundles.plan(result) : undefined, (performance.now() - started) / 1000)
+    return result
+  }
+
+  /**
+   * Builds the slot; if a chain's turn fails, builds it again with that chain carrying its
+   * deposits only, and if bundles broke the attempt, again without bundles. Only a slot
+   * that cannot be built even then throws (the clock tries again next slot).
+   */
+  private async buildWithFallback(
+    building: SequencedChain[],
+    slot: bigint,
+    inputs: { timestamp: bigint; perChain: (BlockInputs | undefined)[] },
+    withBundles: boolean,
+  ): Promise<SlotResult> {
+    const depositsOnly = new Set<bigint>()
+    let bundles = withBundles
+    const share = Math.floor((this.options.maxSlotDataBytes ?? DEFAULT_MAX_SLOT_DATA_BYTES) / building.length)
+    for (;;) {
+      try {
+        return await buildSlot(
+          {
+            slot,
+            timestamp: inputs.timestamp,
+            chains: building.map((c, i): SlotChainInput => ({
+              chainId: c.chainId,
+              chain: c.chain,
+              coinbase: c.feeRecipient,
+              gasLimit: c.gasLimit,
+              deposits: inputs.perChain[i]?.deposits,
+              l1Fee: inputs.perChain[i]?.l1Fee,
+              txs: c.pool.selectForBlock(c.chain.nextBaseFee()),
+              maxTxDataBytes: share,
+              depositsOnly: depositsOnly.has(c.chainId),
+            })),
+            bundles: bundles ? this.bundles.forSlot().filter((b) => b.txs.every((t) => !depositsOnly.has(t.chainId))) : [],
+          },
+          this.rules,
+        )
+      } catch (err) {
+        if (err instanceof ChainTurnError && !depositsOnly.has(err.chainId)) {
+          depositsOnly.add(err.chainId)
+          this.logger.error({ err, slot: slot.toString(), chain: Number(err.chainId) }, "a chain's turn failed; building its block of this slot with its deposits only")
+          continue
+        }
+        if (bundles) {
+          bundles = false
+          this.logger.error({ err, slot: slot.toString() }, 'the slot failed with its bundles; building it without them')
+          continue
+        }
+        throw err
+      }
+    }
+  }
+
+  /**
+   * Commits a built slot as one unit: the record (with the bundles' fate) first, then
+   * every chain's block. An exception between two commits leaves the record: the next
+   * slot (or start-up, after a crash) finishes it before anything else.
+   */
+  private async commit(result: SlotResult, plan: BundlePlan | undefined, seconds: number): Promise<void> {
+    const journal = this.options.journal
+    const record: SlotRecord = { slot: result.slot, chains: result.blocks.map((b) => ({ chainId: b.chainId, write: b.sealed.write })) }
+    try {
+      journal?.recordSlot(encodeSlotRecord(record), plan?.entries)
+    } catch (err) {
+      for (const b of result.blocks) await b.sealed.abandon()
+      throw err
+    }
+    if (plan) this.bundles.apply(plan)
+    this.unfinished = { record, result, seconds }
+    result.blocks.forEach((b, i) => {
+      if (i > 0) this.options.faults?.betweenCommits?.(result.slot, i)
+      b.sealed.commit()
+    })
+    journal?.clearSlot()
+    this.unfinished = undefined
+    await this.afterCommit(result, seconds)
+  }
+
+  /** Finishes a slot whose commits an exception cut short, then does what follows a commit. */
+  private async finishUnfinished(): Promise<void> {
+    const unfinished = this.unfinished
+    if (!unfinished) return
+    await finishSlot(unfinished.record, (id) => this.chains.find((c) => c.chainId === id)?.chain, this.logger)
+    this.options.journal?.clearSlot()
+    this.unfinished = undefined
+    await this.afterCommit(unfinished.result, unfinished.seconds)
+  }
+
+  /** The pools drop what the slot included (or found invalid); listeners hear of the slot. */
+  private async afterCommit(result: SlotResult, seconds: number): Promise<void> {
+    for (const { chainId, sealed } of result.blocks) {
+      const c = this.chains.find((x) => x.chainId === chainId)
+      if (!c) continue
+      for (const { ptx, reason } of sealed.invalid) {
         c.pool.remove(ptx.hash)
         this.logger.debug({ chain: Number(chainId), hash: ptx.hash, reason }, 'dropped transaction that failed at execution')
       }
       await c.pool.onNewHead({
-        included: built.included.map((p) => ({ hash: p.hash, sender: p.sender, nonce: p.nonce })),
-        touched: built.invalid.map((i) => i.ptx.sender),
+        included: sealed.included.map((p) => ({ hash: p.hash, sender: p.sender, nonce: p.nonce })),
+        touched: sealed.invalid.map((i) => i.ptx.sender),
       })
-      c.onProduced?.(built, seconds)
+      c.onProduced?.(sealed, seconds)
     }
     for (const listener of this.slotListeners) {
       try {
@@ -209,7 +342,15 @@ export class SharedSequencer implements Lifecycle {
         this.logger.error({ err }, 'slot listener failed')
       }
     }
-    return result
+  }
+
+  /** Logs a slot's failure; the same failure again only every 10 s, not every slot. */
+  private reportError(err: unknown): void {
+    const message = (err as Error)?.message ?? String(err)
+    const now = Date.now()
+    if (message === this.lastError.message && now - this.lastError.at < 10_000) return
+    this.lastError = { message, at: now }
+    this.logger.error({ err }, 'slot production failed')
   }
 
   /** The timestamp a chain already gave `slot` (a catch-up keeps the slot's timestamp), if any built it. */
@@ -238,6 +379,13 @@ export class SharedSequencer implements Lifecycle {
     }
     return undefined
   }
+}
+
+/** A block's signed transactions as the pool takes them. */
+function signedTxsOf(block: Block): { hash: Hex; sender: Hex; nonce: bigint }[] {
+  return block.transactions
+    .filter((tx) => !isDepositTransaction(tx))
+    .map((tx) => ({ hash: toData(tx.hash()), sender: tx.getSenderAddress().toString() as Hex, nonce: tx.nonce }))
 }
 
 function genesisSlotOf(c: SequencedChain): bigint {

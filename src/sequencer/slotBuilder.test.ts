@@ -12,14 +12,14 @@ import { rollupGenesis } from '../execution/rollupGenesis.js'
 import { ChainsView } from '../interop/chainsView.js'
 import { MessageTracker } from '../interop/messageTracker.js'
 import { Relayer } from '../interop/relayer.js'
-import { executingMessageCheck } from '../interop/validation.js'
+import { interopSlotRules } from '../interop/slotRules.js'
 import { initCrypto } from '../primitives/crypto.js'
 import { hexToBytes, toData, type Hex } from '../primitives/hex.js'
 import { silentLogger } from '../primitives/logger.js'
 import { ChainStore } from '../storage/chainStore.js'
 import { openDatabase } from '../storage/database.js'
 import { tempDir } from '../../test/helpers/tmp.js'
-import { buildSlot, type SlotBundle, type SlotRules } from './slotBuilder.js'
+import { buildSlot, ChainTurnError, relayGasBudget, type SlotBundle, type SlotChainInput, type SlotResult, type SlotRules } from './slotBuilder.js'
 
 await initCrypto()
 
@@ -52,21 +52,32 @@ async function network() {
   const tracker = new MessageTracker()
   for (const chain of chains.values()) tracker.follow(chain)
   const relayer = new Relayer({ key: relayerAccount!.privateKey })
-  const rules: SlotRules = {
-    checkTx: (chainId, block) => executingMessageCheck(view, chainId, block),
-    relaysFor: async (chainId) => (await relayer.relayTxs(chains.get(chainId)!, tracker.waitingFor(chainId))).map((r) => r.ptx),
-  }
-  const slot = (n: bigint, txs: Map<bigint, PooledTx[]>, bundles: SlotBundle[] = []) =>
-    buildSlot(
+  const rules: SlotRules = interopSlotRules({ chains: () => chains, view, tracker, relayer })
+  /** Builds slot `n` and commits it (as the shared sequencer does once the slot is recorded). */
+  const slot = async (n: bigint, txs: Map<bigint, PooledTx[]>, bundles: SlotBundle[] = [], extra: Partial<SlotChainInput> = {}): Promise<SlotResult> => {
+    const res = await buildSlot(
       {
         slot: n,
         timestamp: 1_000n + n,
-        chains: IDS.map((id) => ({ chainId: id, chain: chains.get(id)!, coinbase: new Uint8Array(20), txs: source(txs.get(id) ?? []) })),
+        chains: IDS.map((id) => ({ chainId: id, chain: chains.get(id)!, coinbase: new Uint8Array(20), txs: source(txs.get(id) ?? []), ...extra })),
         bundles,
       },
       rules,
     )
-  return { chains, tracker, slot, cleanup: () => dirs.forEach((d) => d.cleanup()) }
+    for (const b of res.blocks) b.sealed.commit()
+    return res
+  }
+  return { chains, tracker, rules, slot, cleanup: () => dirs.forEach((d) => d.cleanup()) }
+}
+
+const sendTo = (destination: bigint) => encodeFunctionData({ abi: messenger, functionName: 'sendMessage', args: [destination, bob!.address, '0x'] })
+
+/** Relay transactions (the relayer's) in `chain`'s block `n`. */
+function relaysIn(chain: Chain, n: bigint): bigint[] {
+  return chain
+    .getBlockByNumber(n)!
+    .transactions.filter((t) => t.to?.toString() === PREDEPLOYS.L2ToL2CrossDomainMessenger && t.getSenderAddress().toString() === relayerAccount!.address.toLowerCase())
+    .map((t) => t.nonce)
 }
 
 test('a slot is reproducible: the same parents, inputs and rules give the same blocks on another node', async () => {
@@ -82,8 +93,8 @@ test('a slot is reproducible: the same parents, inputs and rules give the same b
       }))
     for (const n of [1n, 2n]) {
       const [ra, rb] = [await a.slot(n, n === 1n ? inputs(a) : new Map()), await b.slot(n, n === 1n ? inputs(b) : new Map())]
-      assert.deepEqual(ra.blocks.map((x) => toData(x.built.block.hash())), rb.blocks.map((x) => toData(x.built.block.hash())), `slot ${n} blocks`)
-      for (const x of ra.blocks) assert.equal(x.built.block.header.timestamp, 1_000n + n, 'every chain has the slot timestamp')
+      assert.deepEqual(ra.blocks.map((x) => toData(x.sealed.block.hash())), rb.blocks.map((x) => toData(x.sealed.block.hash())), `slot ${n} blocks`)
+      for (const x of ra.blocks) assert.equal(x.sealed.block.header.timestamp, 1_000n + n, 'every chain has the slot timestamp')
     }
     const relays = (net: Awaited<ReturnType<typeof network>>, id: bigint, n: bigint) =>
       net.chains.get(id)!.getBlockByNumber(n)!.transactions.filter((t) => t.to?.toString() === PREDEPLOYS.L2ToL2CrossDomainMessenger && t.getSenderAddress().toString() === relayerAccount!.address.toLowerCase()).length
@@ -111,13 +122,125 @@ test('a bundle whose second transaction reverts is taken back on every chain', a
     const res = await net.slot(1n, new Map(), [{ id: '0x01', txs: [{ chainId: 901n, ptx: ok }, { chainId: 902n, ptx: reverting }] }])
     const outcome = res.bundles[0]!
     assert.equal(outcome.included, false)
-    assert.equal(outcome.included === false && outcome.failed.chainId, 902n)
-    for (const { built } of res.blocks) assert.equal(built.included.length, 0, 'nothing of the bundle in either block')
+    assert.equal('failed' in outcome && outcome.failed.chainId, 902n)
+    for (const { sealed } of res.blocks) assert.equal(sealed.included.length, 0, 'nothing of the bundle in either block')
     assert.equal((await c901.headAccount(hexToBytes(alice!.address)))?.nonce ?? 0n, 0n)
 
     const again = await net.slot(2n, new Map(), [{ id: '0x02', txs: [{ chainId: 901n, ptx: ok }, { chainId: 902n, ptx: signed(c902, 0, { to: bob!.address, value: 7n }) }] }])
     assert.equal(again.bundles[0]!.included, true)
-    assert.equal(again.blocks.every((b) => b.built.included.length === 1), true, 'one bundle transaction in each block')
+    assert.equal(again.blocks.every((b) => b.sealed.included.length === 1), true, 'one bundle transaction in each block')
+  } finally {
+    net.cleanup()
+  }
+})
+
+/** Slot 1: 901 sends `count` messages to 902, which carries only its deposits, so the messages wait. */
+async function messagesWaiting(net: Awaited<ReturnType<typeof network>>, count: number): Promise<`0x${string}`[]> {
+  const c901 = net.chains.get(901n)!
+  const sends = Array.from({ length: count }, (_, i) => signed(c901, i, { to: PREDEPLOYS.L2ToL2CrossDomainMessenger, data: sendTo(902n), gasLimit: 200_000n }))
+  const res = await buildSlot(
+    {
+      slot: 1n,
+      timestamp: 1_001n,
+      chains: IDS.map((id) => ({ chainId: id, chain: net.chains.get(id)!, coinbase: new Uint8Array(20), txs: source(id === 901n ? sends : []), depositsOnly: id === 902n })),
+      bundles: [],
+    },
+    net.rules,
+  )
+  for (const b of res.blocks) b.sealed.commit()
+  const waiting = net.tracker.waitingFor(902n).map((m) => m.msgHash)
+  assert.equal(waiting.length, count, 'every message waits for 902')
+  return waiting
+}
+
+test('a relay that cannot be signed, or asks for more than the relay budget, fails alone: the slot and the other relays go on without a nonce gap', async () => {
+  const net = await network()
+  try {
+    const [huge, overBudget, fine] = await messagesWaiting(net, 3)
+    // What plexus_retryMessage once let through: a gas limit of 2^64 made ethereumjs throw in the slot.
+    net.tracker.retry(huge!, 2n ** 64n)
+    net.tracker.retry(overBudget!, relayGasBudget(30_000_000n) + 1n)
+    const res = await net.slot(2n, new Map())
+    assert.deepEqual(res.blocks.map((b) => b.sealed.block.header.number), [2n, 2n], 'every chain built slot 2')
+    const byMsg = new Map(res.relays.map((r) => [r.msgHash, r]))
+    assert.equal(byMsg.get(huge!)!.ok, false)
+    assert.match(byMsg.get(huge!)!.reason!, /could not be signed|relays may use/)
+    assert.equal(byMsg.get(overBudget!)!.ok, false)
+    assert.match(byMsg.get(overBudget!)!.reason!, /relays may use/)
+    assert.equal(byMsg.get(fine!)!.ok, true)
+    assert.deepEqual(relaysIn(net.chains.get(902n)!, 2n), [0n], 'the good relay took nonce 0: no gap behind the failed ones')
+  } finally {
+    net.cleanup()
+  }
+})
+
+test('relays past the block relay budget wait for the next slot, and nonces stay consecutive', async () => {
+  const net = await network()
+  try {
+    // 30M gas blocks: relays may use 15M, i.e. 30 relays of the default 500k.
+    await messagesWaiting(net, 40)
+    const second = await net.slot(2n, new Map())
+    assert.equal(second.relays.filter((r) => r.included).length, 30)
+    assert.equal(second.relays.filter((r) => r.kind === 'no-room').length, 10)
+    assert.deepEqual(relaysIn(net.chains.get(902n)!, 2n), Array.from({ length: 30 }, (_, i) => BigInt(i)))
+    await net.slot(3n, new Map())
+    assert.deepEqual(relaysIn(net.chains.get(902n)!, 3n), Array.from({ length: 10 }, (_, i) => BigInt(30 + i)))
+    assert.equal(net.tracker.waitingFor(902n).length, 0, 'every message relayed')
+  } finally {
+    net.cleanup()
+  }
+})
+
+test('bundles beyond a block bundle gas budget are deferred, not tried', async () => {
+  const net = await network()
+  try {
+    const c901 = net.chains.get(901n)!
+    // Each asks for 6M gas on 901: two fit in the 15M bundle budget of a 30M block.
+    const bundles: SlotBundle[] = [0, 1, 2].map((nonce) => ({ id: `0x0${nonce + 1}`, txs: [{ chainId: 901n, ptx: signed(c901, nonce, { to: bob!.address, value: 1n, gasLimit: 6_000_000n }) }] }))
+    const res = await net.slot(1n, new Map(), bundles)
+    assert.deepEqual(res.bundles.map((b) => (b.included ? 'included' : 'deferred' in b ? 'deferred' : 'failed')), ['included', 'included', 'deferred'])
+    assert.equal(res.blocks[0]!.sealed.included.length, 2)
+  } finally {
+    net.cleanup()
+  }
+})
+
+test("a chain's turn that throws rejects the slot as ChainTurnError and leaves every chain at its head; deposits-only builds it", async () => {
+  const net = await network()
+  try {
+    const throwing: TxSource = { next: () => { throw new Error('pool exploded') }, skipSender: () => undefined }
+    const input = (depositsOnly: boolean) => ({
+      slot: 1n,
+      timestamp: 1_001n,
+      chains: IDS.map((id) => ({ chainId: id, chain: net.chains.get(id)!, coinbase: new Uint8Array(20), txs: id === 902n ? throwing : source([]), depositsOnly: depositsOnly && id === 902n })),
+      bundles: [],
+    })
+    await assert.rejects(buildSlot(input(false), net.rules), (err: unknown) => err instanceof ChainTurnError && err.chainId === 902n)
+    for (const chain of net.chains.values()) assert.equal(chain.headHeader().number, 0n, 'nothing committed')
+    const res = await buildSlot(input(true), net.rules)
+    for (const b of res.blocks) b.sealed.commit()
+    for (const chain of net.chains.values()) assert.equal(chain.headHeader().number, 1n, 'both chains built slot 1')
+  } finally {
+    net.cleanup()
+  }
+})
+
+test("a block's data share leaves what does not fit in the pool, and an abandoned slot leaves no trace", async () => {
+  const net = await network()
+  try {
+    const c901 = net.chains.get(901n)!
+    const txs = Array.from({ length: 10 }, (_, i) => signed(c901, i, { to: bob!.address, value: 1n }))
+    const cap = txs[0]!.raw.length * 3 + 10
+    const built = await buildSlot(
+      { slot: 1n, timestamp: 1_001n, chains: [{ chainId: 901n, chain: c901, coinbase: new Uint8Array(20), txs: source(txs), maxTxDataBytes: cap }], bundles: [] },
+      net.rules,
+    )
+    assert.equal(built.blocks[0]!.sealed.included.length, 3)
+    assert.ok(built.blocks[0]!.sealed.txDataBytes <= cap)
+    // Sealed but never committed: the chain is where it was.
+    await built.blocks[0]!.sealed.abandon()
+    assert.equal(c901.headHeader().number, 0n)
+    assert.equal((await c901.headAccount(hexToBytes(alice!.address)))?.nonce ?? 0n, 0n)
   } finally {
     net.cleanup()
   }

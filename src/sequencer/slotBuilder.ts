@@ -1,10 +1,13 @@
+import type { Block } from '@ethereumjs/block'
 import type { TypedTransaction } from '@ethereumjs/tx'
 import type { Chain } from '../execution/chain.js'
 import type { DepositTransaction } from '../execution/depositTx.js'
 import type { L1FeeParams } from '../execution/l1Fee.js'
-import type { AddTxResult, BuiltBlock, OpenBlock, TxSource } from '../execution/openBlock.js'
+import type { AddTxResult, OpenBlock, SealedBlock, TxSource } from '../execution/openBlock.js'
 import type { PooledTx } from '../execution/pooledTx.js'
+import type { StoredReceipt } from '../execution/receipts.js'
 import { decodeRevertReason } from '../execution/tracing/vmError.js'
+import { BaseError } from '../primitives/errors.js'
 import { toData, type Hex } from '../primitives/hex.js'
 
 /** One chain's part of a slot: where it builds and what its block opens with. */
@@ -18,6 +21,14 @@ export interface SlotChainInput {
   l1Fee?: L1FeeParams
   /** The chain's pool transactions, best first. */
   txs: TxSource
+  /** Most bytes of signed transactions (bundles, relays, pool) the block may carry (see `slotDataShare`). */
+  maxTxDataBytes?: number
+  /**
+   * Its turn failed in an earlier attempt at this slot: this time the block carries its
+   * deposits only (no bundles, relays or pool transactions), so one chain's fault never
+   * stops the slot on every chain.
+   */
+  depositsOnly?: boolean
 }
 
 /** Signed transactions on several chains that are included together or not at all. */
@@ -26,16 +37,34 @@ export interface SlotBundle {
   txs: readonly { chainId: bigint; ptx: PooledTx }[]
 }
 
+/** The blocks sealed so far in the slot being built, by chain: later chains may depend on them. */
+export type SealedSoFar = ReadonlyMap<bigint, { block: Block; receipts: readonly StoredReceipt[] }>
+
+/** A relay transaction not yet signed: the nonce is the relayer's at the point it is added. */
+export interface PendingRelay {
+  /** The message it delivers. */
+  msgHash: Hex
+  gasLimit: bigint
+  /** Signs it with `nonce`; throws if it cannot be signed (the relay is then reported failed). */
+  sign(nonce: bigint): PooledTx
+}
+
+/** The relays of one block: signed one by one with consecutive nonces from `nonce`, a nonce spent only by an included one. */
+export interface RelayPlan {
+  nonce: bigint
+  relays: readonly PendingRelay[]
+}
+
 /**
  * The network's protocol rules as the slot builder applies them. Both are functions of
- * committed chain data only (the blocks sealed so far, this slot's earlier chains
- * included), so any node holding the same chains gets the same answers.
+ * chain data only — the committed blocks and the blocks sealed so far in this slot
+ * (`sealed`) — so any node holding the same chains gets the same answers.
  */
 export interface SlotRules {
   /** The check each transaction of `chainId`'s block must pass (its executing messages). */
-  checkTx(chainId: bigint, block: { number: bigint; timestamp: bigint }): (tx: TypedTransaction) => string | undefined
-  /** The relay transactions `chainId`'s block carries: messages sent to it and not yet relayed. */
-  relaysFor(chainId: bigint, block: { number: bigint; timestamp: bigint }): Promise<PooledTx[]>
+  checkTx(chainId: bigint, block: { number: bigint; timestamp: bigint }, sealed: SealedSoFar): (tx: TypedTransaction) => string | undefined
+  /** The relays `chainId`'s block carries: messages sent to it and not yet relayed. */
+  relaysFor(chainId: bigint, block: { number: bigint; timestamp: bigint }, sealed: SealedSoFar): Promise<RelayPlan>
 }
 
 export interface SlotInput {
@@ -44,50 +73,90 @@ export interface SlotInput {
   timestamp: bigint
   /** Build order: ascending chain id (documented; replicas rely on it). */
   chains: readonly SlotChainInput[]
-  /** Bundles in arrival order. */
+  /** Bundles to try, in order. */
   bundles: readonly SlotBundle[]
 }
 
 export type BundleOutcome =
   | { id: Hex; included: true; txs: { chainId: bigint; hash: Hex }[] }
   | { id: Hex; included: false; failed: { chainId: bigint; hash: Hex; reason: string } }
+  /** Not tried in this slot: the slot's bundle budget (gas or bytes) on one of its chains was spent. */
+  | { id: Hex; included: false; deferred: true }
 
 export interface RelayOutcome {
   chainId: bigint
-  ptx: PooledTx
+  /** The message the relay delivers. */
+  msgHash: Hex
+  /** The relay transaction (absent when it could not be signed). */
+  ptx?: PooledTx
   /** Whether the relay transaction succeeded (false: it reverted, or could not be included). */
   ok: boolean
-  /** What the block did with it: included (ok or reverted), invalid, or no room left. */
-  kind: AddTxResult['kind']
+  /** What the block did with it: included (ok or reverted), invalid, no room left, or not signable. */
+  kind: AddTxResult['kind'] | 'unsignable'
   /** Why it failed: the target's revert reason, or why it was not included. */
   reason?: string
   included: boolean
 }
 
+/** A slot built in memory: every chain's block sealed, none committed (see `SealedBlock`). */
 export interface SlotResult {
   slot: bigint
   timestamp: bigint
-  blocks: { chainId: bigint; built: BuiltBlock }[]
+  blocks: { chainId: bigint; sealed: SealedBlock }[]
   bundles: BundleOutcome[]
   relays: RelayOutcome[]
 }
 
+/** One chain's turn in a slot failed (not a transaction: those fail alone); the slot is retried without it. */
+export class ChainTurnError extends BaseError {
+  override name = 'ChainTurnError'
+  constructor(
+    readonly chainId: bigint,
+    cause: unknown,
+  ) {
+    super(`chain ${chainId}'s turn in the slot failed: ${(cause as Error)?.message ?? String(cause)}`, { cause })
+  }
+}
+
 /**
- * Builds one slot: a block on every chain, all with the slot's timestamp. Given the
- * same parent heads, inputs and rules it produces the same blocks — it keeps no state
- * of its own — so another sequencer (or a replica) can reproduce a slot exactly.
+ * The share of a block's gas that relays may take, and that bundles may take: each half,
+ * so that neither can crowd out the other or the chain's own pool transactions for long.
+ * A relay or bundle transaction must fit in its share to be tried.
+ */
+export function relayGasBudget(blockGasLimit: bigint): bigint {
+  return blockGasLimit / 2n
+}
+
+export function bundleGasBudget(blockGasLimit: bigint): bigint {
+  return blockGasLimit / 2n
+}
+
+/**
+ * Builds one slot in memory: a block on every chain, all with the slot's timestamp,
+ * sealed but not committed — the caller records the slot and commits every block (or
+ * abandons them all). Given the same parent heads, inputs and rules it produces the same
+ * blocks, so another sequencer (or a replica) can reproduce a slot exactly.
  *
  * Order, documented in ARCHITECTURE.md ("Slot order"):
  *  1. every chain's block is opened: system calls, the L1-info deposit, L1 deposits;
- *  2. bundles, in arrival order: each one's transactions run in the order given, under a
- *     checkpoint on every chain it touches; if one is invalid, fails its protocol check,
- *     does not fit, or reverts, all of them are taken back on every chain;
+ *  2. bundles, in the given order: each one's transactions run in the order given, under
+ *     a checkpoint on every chain it touches; if one is invalid, fails its protocol check,
+ *     does not fit, or reverts, all of them are taken back on every chain. A bundle is
+ *     tried only while each of its chains has bundle gas (`bundleGasBudget`) and bytes
+ *     left; the rest are deferred to a later slot;
  *  3. chain by chain, in ascending chain id: relays of messages sent to the chain (in
- *     earlier slots, or in this slot by a chain built before it), then pool transactions
- *     best first; then the block is sealed, so later chains in the slot see its logs.
+ *     earlier slots, or in this slot by a chain built before it), within the relay gas
+ *     budget, then pool transactions best first; then the block is sealed, so later
+ *     chains in the slot see its logs.
+ *
+ * A transaction, relay or bundle that fails is reported and the slot goes on; an error
+ * in a chain's turn outside any of them throws `ChainTurnError` (the caller retries the
+ * slot with that chain `depositsOnly`); anything else throws. Whatever throws, every
+ * block of the slot is abandoned.
  */
 export async function buildSlot(input: SlotInput, rules: SlotRules): Promise<SlotResult> {
   const opened: { input: SlotChainInput; open: OpenBlock }[] = []
+  const blocks: SlotResult['blocks'] = []
   try {
     for (const c of input.chains) {
       const open = await c.chain.openBlock({
@@ -99,52 +168,151 @@ export async function buildSlot(input: SlotInput, rules: SlotRules): Promise<Slo
       })
       opened.push({ input: c, open })
     }
-    const byChain = new Map(opened.map((o) => [o.input.chainId, o.open]))
-    const bundles: BundleOutcome[] = []
-    for (const bundle of input.bundles) bundles.push(await applyBundle(bundle, byChain, rules))
+    const usable = new Map(opened.filter((o) => !o.input.depositsOnly).map((o) => [o.input.chainId, o]))
+    const sealed = new Map<bigint, { block: Block; receipts: readonly StoredReceipt[] }>()
+    const bundles = await applyBundles(input.bundles, usable, rules, sealed)
 
-    const blocks: SlotResult['blocks'] = []
     const relays: RelayOutcome[] = []
-    for (let i = 0; i < opened.length; i++) {
-      const { input: c, open } = opened[i]!
-      const at = { number: open.number, timestamp: open.timestamp }
-      const checkTx = rules.checkTx(c.chainId, at)
-      for (const ptx of await rules.relaysFor(c.chainId, at)) relays.push(relayOutcome(c.chainId, ptx, await open.addTx(ptx, { checkTx })))
-      await open.fill(c.txs, { checkTx })
-      blocks.push({ chainId: c.chainId, built: await open.seal() })
+    for (const { input: c, open } of opened) {
+      try {
+        if (!c.depositsOnly) {
+          const at = { number: open.number, timestamp: open.timestamp }
+          const checkTx = rules.checkTx(c.chainId, at, sealed)
+          relays.push(...(await addRelays(c, open, await rules.relaysFor(c.chainId, at, sealed), checkTx)))
+          await open.fill(c.txs, { checkTx, maxTxDataBytes: c.maxTxDataBytes })
+        }
+        const block = await open.sealPending()
+        blocks.push({ chainId: c.chainId, sealed: block })
+        sealed.set(c.chainId, { block: block.block, receipts: block.receipts })
+      } catch (err) {
+        throw err instanceof ChainTurnError ? err : new ChainTurnError(c.chainId, err)
+      }
     }
     return { slot: input.slot, timestamp: input.timestamp, blocks, bundles, relays }
   } catch (err) {
-    // Sealed blocks stay (abandon is a no-op for them); the rest are dropped.
+    for (const b of blocks) await b.sealed.abandon()
     for (const o of opened) await o.open.abandon()
     throw err
   }
 }
 
-async function applyBundle(bundle: SlotBundle, byChain: ReadonlyMap<bigint, OpenBlock>, rules: SlotRules): Promise<BundleOutcome> {
+/** Tries the bundles in order within each chain's bundle budget. */
+async function applyBundles(
+  bundles: readonly SlotBundle[],
+  usable: ReadonlyMap<bigint, { input: SlotChainInput; open: OpenBlock }>,
+  rules: SlotRules,
+  sealed: SealedSoFar,
+): Promise<BundleOutcome[]> {
+  const gasLeft = new Map([...usable].map(([id, o]) => [id, bundleGasBudget(o.open.gasLimit)]))
+  const outcomes: BundleOutcome[] = []
+  for (const bundle of bundles) {
+    const missing = bundle.txs.find((t) => !usable.has(t.chainId))
+    if (missing) {
+      outcomes.push({ id: bundle.id, included: false, failed: { chainId: missing.chainId, hash: missing.ptx.hash, reason: `chain ${missing.chainId} is not part of this slot` } })
+      continue
+    }
+    const need = new Map<bigint, { gas: bigint; bytes: number }>()
+    for (const { chainId, ptx } of bundle.txs) {
+      const n = need.get(chainId) ?? { gas: 0n, bytes: 0 }
+      need.set(chainId, { gas: n.gas + ptx.gasLimit, bytes: n.bytes + ptx.raw.length })
+    }
+    const fits = [...need].every(([chainId, n]) => {
+      const o = usable.get(chainId)!
+      const maxBytes = o.input.maxTxDataBytes
+      return n.gas <= gasLeft.get(chainId)! && (maxBytes === undefined || o.open.txDataBytes + n.bytes <= maxBytes)
+    })
+    if (!fits) {
+      outcomes.push({ id: bundle.id, included: false, deferred: true })
+      continue
+    }
+    // The attempt costs its gas limits whatever its outcome: the EVM work bundles take per slot is bounded.
+    for (const [chainId, n] of need) gasLeft.set(chainId, gasLeft.get(chainId)! - n.gas)
+    outcomes.push(await applyBundle(bundle, usable, rules, sealed))
+  }
+  return outcomes
+}
+
+async function applyBundle(
+  bundle: SlotBundle,
+  usable: ReadonlyMap<bigint, { open: OpenBlock }>,
+  rules: SlotRules,
+  sealed: SealedSoFar,
+): Promise<BundleOutcome> {
   const touched: OpenBlock[] = []
   for (const { chainId } of bundle.txs) {
-    const open = byChain.get(chainId)
-    if (!open) return { id: bundle.id, included: false, failed: { chainId, hash: bundle.txs.find((t) => t.chainId === chainId)!.ptx.hash, reason: `chain ${chainId} is not part of this slot` } }
+    const open = usable.get(chainId)!.open
     if (!touched.includes(open)) touched.push(open)
   }
-  for (const open of touched) await open.checkpoint()
-  for (const { chainId, ptx } of bundle.txs) {
-    const open = byChain.get(chainId)!
-    const res = await open.addTx(ptx, { checkTx: rules.checkTx(chainId, { number: open.number, timestamp: open.timestamp }) })
-    const reason = failureOf(res)
-    if (reason !== undefined) {
-      for (const o of touched) await o.revert()
-      return { id: bundle.id, included: false, failed: { chainId, hash: ptx.hash, reason } }
+  let checkpoints = 0
+  let failed: { chainId: bigint; hash: Hex; reason: string } | undefined
+  try {
+    for (const open of touched) {
+      await open.checkpoint()
+      checkpoints++
     }
+    for (const { chainId, ptx } of bundle.txs) {
+      const open = usable.get(chainId)!.open
+      const res = await open.addTx(ptx, { checkTx: rules.checkTx(chainId, { number: open.number, timestamp: open.timestamp }, sealed) })
+      const reason = failureOf(res)
+      if (reason !== undefined) {
+        failed = { chainId, hash: ptx.hash, reason }
+        break
+      }
+    }
+  } catch (err) {
+    // Not a transaction's failure (those are results): the bundle is refused all the same.
+    const leg = bundle.txs[0]!
+    failed = { chainId: leg.chainId, hash: leg.ptx.hash, reason: `the bundle could not be executed: ${(err as Error)?.message ?? String(err)}` }
+  }
+  // Taking a bundle back may itself throw only if the EVM journal is broken: then the
+  // slot attempt fails as a whole (the caller retries it without bundles).
+  if (failed) {
+    for (const open of touched.slice(0, checkpoints)) await open.revert()
+    return { id: bundle.id, included: false, failed }
   }
   for (const open of touched) await open.release()
   return { id: bundle.id, included: true, txs: bundle.txs.map((t) => ({ chainId: t.chainId, hash: t.ptx.hash })) }
 }
 
-function relayOutcome(chainId: bigint, ptx: PooledTx, res: AddTxResult): RelayOutcome {
-  const reason = failureOf(res)
-  return { chainId, ptx, ok: reason === undefined, kind: res.kind, included: res.kind === 'included', ...(reason === undefined ? {} : { reason }) }
+/**
+ * Adds a chain's relays within its relay gas budget and data share. Each relay is signed
+ * when it is its turn, with the relayer's next nonce, which only an included relay
+ * spends: a relay that does not fit or is invalid never leaves a nonce gap behind it.
+ */
+async function addRelays(c: SlotChainInput, open: OpenBlock, plan: RelayPlan, checkTx: (tx: TypedTransaction) => string | undefined): Promise<RelayOutcome[]> {
+  const out: RelayOutcome[] = []
+  let nonce = plan.nonce
+  const budget = relayGasBudget(open.gasLimit)
+  let used = 0n
+  for (const relay of plan.relays) {
+    if (relay.gasLimit > budget) {
+      out.push({ chainId: c.chainId, msgHash: relay.msgHash, ok: false, kind: 'unsignable', included: false, reason: `its gas limit ${relay.gasLimit} is over the ${budget} gas relays may use in a block; retry it with a lower gas limit` })
+      continue
+    }
+    if (used + relay.gasLimit > budget) {
+      out.push({ chainId: c.chainId, msgHash: relay.msgHash, ok: false, kind: 'no-room', included: false })
+      continue
+    }
+    let ptx: PooledTx
+    try {
+      ptx = relay.sign(nonce)
+    } catch (err) {
+      out.push({ chainId: c.chainId, msgHash: relay.msgHash, ok: false, kind: 'unsignable', included: false, reason: `the relay could not be signed: ${(err as Error)?.message ?? String(err)}` })
+      continue
+    }
+    if (c.maxTxDataBytes !== undefined && open.txDataBytes + ptx.raw.length > c.maxTxDataBytes) {
+      out.push({ chainId: c.chainId, msgHash: relay.msgHash, ptx, ok: false, kind: 'no-room', included: false })
+      continue
+    }
+    const res = await open.addTx(ptx, { checkTx })
+    if (res.kind === 'included') {
+      nonce++
+      used += relay.gasLimit
+    }
+    const reason = failureOf(res)
+    out.push({ chainId: c.chainId, msgHash: relay.msgHash, ptx, ok: reason === undefined, kind: res.kind, included: res.kind === 'included', ...(reason === undefined ? {} : { reason }) })
+  }
+  return out
 }
 
 /** Why a transaction did not succeed in the block, or undefined if it did. */

@@ -28,6 +28,8 @@ export interface UpOptions {
   dashboard?: boolean
   fromSnapshot?: string
   logLevel?: LogLevel
+  /** Hidden: let the admin endpoint arm faults (the fault suite). */
+  faultInjection?: boolean
 }
 
 /** The dashboard's default port. */
@@ -66,6 +68,7 @@ export async function up(opts: UpOptions): Promise<void> {
     // The dashboard listens where the chains' RPC does.
     ...(opts.dashboard === false ? {} : { dashboard: { host: opts.host ?? options.chains[0]?.rpcHost ?? '127.0.0.1', port: opts.dashboardPort ?? DEFAULT_DASHBOARD_PORT } }),
     logger,
+    ...(opts.faultInjection ? { faultInjection: true } : {}),
     ...(snapshot ? { chains: snapshot.chains } : {}),
     ...(snapshot?.l1.kind === 'embedded'
       ? { l1: { ...options.l1, embedded: { ...options.l1.embedded, chainId: snapshot.l1.chainId, blockTimeSeconds: snapshot.l1.blockTimeSeconds } } }
