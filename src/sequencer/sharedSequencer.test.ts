@@ -1,0 +1,174 @@
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { createFeeMarket1559Tx } from '@ethereumjs/tx'
+import { Chain } from '../execution/chain.js'
+import { decodeRawTransaction, toPooledTx } from '../execution/decodeTx.js'
+import { devAccounts } from '../execution/genesis.js'
+import type { PooledTx } from '../execution/pooledTx.js'
+import { rollupGenesis } from '../execution/rollupGenesis.js'
+import { ChainsView } from '../interop/chainsView.js'
+import { MessageTracker } from '../interop/messageTracker.js'
+import { Relayer } from '../interop/relayer.js'
+import { interopSlotRules } from '../interop/slotRules.js'
+import { initCrypto } from '../primitives/crypto.js'
+import { hexToBytes, toData, type Hex } from '../primitives/hex.js'
+import { silentLogger } from '../primitives/logger.js'
+import { ChainStore } from '../storage/chainStore.js'
+import { openDatabase } from '../storage/database.js'
+import { SlotJournal } from '../storage/slotJournal.js'
+import { tempDir } from '../../test/helpers/tmp.js'
+import { BundleQueue } from './bundles.js'
+import { SharedSequencer, type SlotFaults } from './sharedSequencer.js'
+import { TxPool } from './txpool/index.js'
+
+await initCrypto()
+
+const IDS = [901n, 902n]
+const [alice, bob, relayerAccount] = devAccounts(3)
+
+class Fault extends Error {}
+
+/**
+ * Two chains, their pools, a slot journal and a shared sequencer over them, all on disk in
+ * `dirs`: `open` again on the same dirs is what a restart after kill -9 finds (every
+ * commit is synchronous).
+ */
+async function open(dirs: { dir: string }[], faults: SlotFaults = {}) {
+  const chains = new Map<bigint, Chain>()
+  const pools = new Map<bigint, TxPool>()
+  for (const [i, id] of IDS.entries()) {
+    const genesis = rollupGenesis({ chainId: Number(id), gasLimit: 30_000_000n, l1Portal: '0x0000000000000000000000000000000000000001', timestamp: 1_000n })
+    const chain = await Chain.open(new ChainStore(openDatabase(dirs[i]!.dir)), genesis, silentLogger())
+    chains.set(id, chain)
+    pools.set(id, new TxPool({
+      chainId: id,
+      common: chain.common,
+      state: {
+        getNonce: async (s) => (await chain.headAccount(hexToBytes(s)))?.nonce ?? 0n,
+        getBalance: async (s) => (await chain.headAccount(hexToBytes(s)))?.balance ?? 0n,
+      },
+      head: () => ({ baseFee: chain.nextBaseFee(), gasLimit: 30_000_000n }),
+    }))
+  }
+  const journal = SlotJournal.open(dirs[2]!.dir)
+  const tracker = new MessageTracker()
+  for (const chain of chains.values()) tracker.follow(chain)
+  const relayer = new Relayer({ key: relayerAccount!.privateKey })
+  const bundles = new BundleQueue(journal)
+  const sequencer = new SharedSequencer(
+    { slotTimeMs: 1_000, journal, faults },
+    interopSlotRules({ chains: () => chains, view: new ChainsView(() => chains), tracker, relayer }),
+    bundles,
+    silentLogger(),
+  )
+  for (const id of IDS) sequencer.addChain({ chainId: id, chain: chains.get(id)!, pool: pools.get(id)!, feeRecipient: new Uint8Array(20) })
+  await sequencer.recover()
+  bundles.load((chainId, raw) => decodeRawTransaction(raw, chains.get(chainId)!.common))
+  return {
+    chains,
+    pools,
+    bundles,
+    sequencer,
+    async close() {
+      for (const chain of chains.values()) await chain.store.close()
+      await journal.close()
+    },
+  }
+}
+
+function transfer(chain: Chain, nonce: number, value: bigint): PooledTx {
+  const tx = createFeeMarket1559Tx(
+    { chainId: chain.chainId, nonce, to: bob!.address, value, gasLimit: 21_000n, maxFeePerGas: 10n ** 10n, maxPriorityFeePerGas: 1n },
+    { common: chain.common },
+  ).sign(hexToBytes(alice!.privateKey))
+  return toPooledTx(tx, tx.serialize())
+}
+
+const heads = (net: { chains: Map<bigint, Chain> }) => IDS.map((id) => net.chains.get(id)!.headHeader().number)
+
+test('an exception between two chains’ commits never splits the slot or its bundle: the next slot finishes it first', async () => {
+  const dirs = [tempDir(), tempDir(), tempDir()]
+  let armed = true
+  const net = await open(dirs, {
+    betweenCommits: () => {
+      if (!armed) return
+      armed = false
+      throw new Fault('injected between commits')
+    },
+  })
+  try {
+    const id = net.bundles.submit(IDS.map((chainId) => ({ chainId, ptx: transfer(net.chains.get(chainId)!, 0, 5n) })), 1n, 5n)
+    await assert.rejects(net.sequencer.produceSlot(), Fault)
+    // The moment after the fault: 901 has slot 1, 902 not yet; the bundle is recorded as included.
+    assert.deepEqual(heads(net), [1n, 0n])
+    assert.equal(net.bundles.get(id)?.status, 'included')
+    await net.sequencer.produceSlot()
+    assert.deepEqual(heads(net), [2n, 2n], 'slot 1 finished on 902, then slot 2 on both')
+    const status = net.bundles.get(id)
+    assert.equal(status?.status, 'included')
+    for (const leg of status!.status === 'included' ? status!.txs : []) {
+      const block = net.chains.get(leg.chainId)!.getBlockByNumber(1n)!
+      assert.equal(toData(block.hash()), leg.blockHash, `the bundle's leg is in block 1 of chain ${leg.chainId}`)
+      assert.ok(block.transactions.some((t) => toData(t.hash()) === leg.hash))
+    }
+  } finally {
+    await net.close()
+    dirs.forEach((d) => d.cleanup())
+  }
+})
+
+test('a crash between two chains’ commits is finished at start-up from the slot record, with the same blocks; the bundle status survives', async () => {
+  const dirs = [tempDir(), tempDir(), tempDir()]
+  let sealedHashes: Hex[] = []
+  let id: Hex
+  {
+    const net = await open(dirs, {
+      betweenCommits: () => {
+        // What the record holds is what the chains must end with.
+        sealedHashes = IDS.map((c) => toData(net.chains.get(c)!.headHeader().hash()))
+        throw new Fault('process dies here')
+      },
+    })
+    id = net.bundles.submit(IDS.map((chainId) => ({ chainId, ptx: transfer(net.chains.get(chainId)!, 0, 7n) })), 1n, 5n)
+    await assert.rejects(net.sequencer.produceSlot(), Fault)
+    assert.deepEqual(heads(net), [1n, 0n])
+    // kill -9 here: nothing more runs; every commit so far is on disk.
+    await net.close()
+  }
+  const net = await open(dirs)
+  try {
+    assert.deepEqual(heads(net), [1n, 1n], 'start-up finished slot 1 on 902')
+    assert.equal(toData(net.chains.get(901n)!.headHeader().hash()), sealedHashes[0])
+    const status = net.bundles.get(id)
+    assert.equal(status?.status, 'included', 'the bundle status was recorded with the slot')
+    for (const leg of status!.status === 'included' ? status!.txs : []) {
+      assert.equal(toData(net.chains.get(leg.chainId)!.getBlockByNumber(1n)!.hash()), leg.blockHash)
+    }
+    // 902's block 1 applied from the record is a real block: the chain builds on it.
+    await net.sequencer.produceSlot()
+    assert.deepEqual(heads(net), [2n, 2n])
+    assert.equal((await net.chains.get(902n)!.headAccount(hexToBytes(bob!.address)))!.balance > 0n, true)
+  } finally {
+    await net.close()
+    dirs.forEach((d) => d.cleanup())
+  }
+})
+
+test('an accepted bundle survives a restart and is included after it', async () => {
+  const dirs = [tempDir(), tempDir(), tempDir()]
+  let id: Hex
+  {
+    const net = await open(dirs)
+    id = net.bundles.submit(IDS.map((chainId) => ({ chainId, ptx: transfer(net.chains.get(chainId)!, 0, 3n) })), 1n, 10n)
+    await net.close()
+  }
+  const net = await open(dirs)
+  try {
+    assert.equal(net.bundles.get(id)?.status, 'pending')
+    await net.sequencer.produceSlot()
+    assert.equal(net.bundles.get(id)?.status, 'included')
+  } finally {
+    await net.close()
+    dirs.forEach((d) => d.cleanup())
+  }
+})
