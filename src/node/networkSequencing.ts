@@ -15,7 +15,7 @@ import type { NetworkApi } from '../rpc/api.js'
 import { checkBundle } from '../sequencer/bundleCheck.js'
 import { BundleQueue, InvalidBundleError, type BundleStatus } from '../sequencer/bundles.js'
 import { DEFAULT_MAX_SLOT_DATA_BYTES, SharedSequencer, type SlotFaults } from '../sequencer/sharedSequencer.js'
-import { relayGasBudget, type SlotResult } from '../sequencer/slotBuilder.js'
+import { maxRelayGas, type SlotResult } from '../sequencer/slotBuilder.js'
 import { resolveTxPoolOptions } from '../sequencer/txpool/options.js'
 import type { SlotJournal } from '../storage/slotJournal.js'
 import type { PlexusNode } from './node.js'
@@ -202,7 +202,8 @@ export class NetworkSequencing implements Lifecycle, NetworkApi {
 
   /**
    * Queues a failed message for another relay, with a gas limit the relay budget of its
-   * destination's block can hold (`relayGasBudget`): any other would never be included.
+   * destination's block can hold and a transaction may have (`maxRelayGas`): any other
+   * would never be included.
    */
   retryMessage(msgHash: Hex, gasLimit?: bigint): TrackedMessage | undefined {
     if (gasLimit !== undefined) {
@@ -210,8 +211,8 @@ export class NetworkSequencing implements Lifecycle, NetworkApi {
       const message = this.tracker.get(msgHash)
       const destination = message && this.nodes.get(message.destination)
       if (destination) {
-        const max = relayGasBudget(destination.options.gasLimit ?? destination.chain.headHeader().gasLimit)
-        if (gasLimit > max) throw new InvalidParamsError(`gasLimit ${gasLimit} is over the ${max} gas relays may use in a block of chain ${message.destination}`)
+        const max = maxRelayGas(destination.options.gasLimit ?? destination.chain.headHeader().gasLimit)
+        if (gasLimit > max) throw new InvalidParamsError(`gasLimit ${gasLimit} is over the ${max} gas a relay may use on chain ${message.destination}`)
       }
     }
     return this.tracker.retry(msgHash, gasLimit)

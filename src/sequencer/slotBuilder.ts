@@ -6,6 +6,7 @@ import type { L1FeeParams } from '../execution/l1Fee.js'
 import type { AddTxResult, OpenBlock, SealedBlock, TxSource } from '../execution/openBlock.js'
 import type { PooledTx } from '../execution/pooledTx.js'
 import type { StoredReceipt } from '../execution/receipts.js'
+import { MAX_TX_GAS } from '../execution/limits.js'
 import { decodeRevertReason } from '../execution/tracing/vmError.js'
 import { BaseError } from '../primitives/errors.js'
 import { toData, type Hex } from '../primitives/hex.js'
@@ -125,6 +126,12 @@ export class ChainTurnError extends BaseError {
  */
 export function relayGasBudget(blockGasLimit: bigint): bigint {
   return blockGasLimit / 2n
+}
+
+/** The most gas one relay may ask for: its block's relay budget, and never above a transaction's cap (EIP-7825). */
+export function maxRelayGas(blockGasLimit: bigint): bigint {
+  const budget = relayGasBudget(blockGasLimit)
+  return budget < MAX_TX_GAS ? budget : MAX_TX_GAS
 }
 
 export function bundleGasBudget(blockGasLimit: bigint): bigint {

@@ -1,3 +1,4 @@
+import { MAX_BUNDLE_TXS } from '../../sequencer/bundles.js'
 import { InvalidParamsError } from '../../primitives/errors.js'
 import { parseData, parseQuantity } from '../../primitives/hex.js'
 import type { RpcApi } from '../api.js'
@@ -14,6 +15,8 @@ export async function sendBundle(api: RpcApi, params: unknown[]): Promise<{ bund
     throw new InvalidParamsError('bundle must be an object { txs: [{ chainId, tx }], deadlineSlot? }')
   }
   const { txs, deadlineSlot } = req as { txs: unknown[]; deadlineSlot?: unknown }
+  // Before decoding anything: each transaction costs a signature recovery.
+  if (txs.length > MAX_BUNDLE_TXS) throw new InvalidParamsError(`a bundle holds at most ${MAX_BUNDLE_TXS} transactions, not ${txs.length}`)
   const parsed = txs.map((t, i) => {
     if (typeof t !== 'object' || t === null) throw new InvalidParamsError(`txs[${i}] must be an object { chainId, tx }`)
     const { chainId, tx } = t as { chainId?: unknown; tx?: unknown }
