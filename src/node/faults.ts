@@ -1,8 +1,11 @@
 import { ConfigError } from '../primitives/errors.js'
 import type { SlotFaults } from '../sequencer/sharedSequencer.js'
 
-/** Where a fault can be armed (`admin_injectFault`). */
-export const FAULT_POINTS = ['between-chain-commits'] as const
+/**
+ * Where a fault can be armed (`admin_injectFault`): an exception thrown between two
+ * chains' commits of a slot, or the process killed there (SIGKILL, as `kill -9`).
+ */
+export const FAULT_POINTS = ['between-chain-commits', 'kill-between-chain-commits'] as const
 export type FaultPoint = (typeof FAULT_POINTS)[number]
 
 /** A failure forced on purpose, to prove the network survives it. */
@@ -35,6 +38,7 @@ export class ArmedFaults {
   slotFaults(): SlotFaults {
     return {
       betweenCommits: (slot, committed) => {
+        if (this.armed.delete('kill-between-chain-commits')) process.kill(process.pid, 'SIGKILL')
         if (!this.armed.delete('between-chain-commits')) return
         this.fired++
         throw new InjectedFault(`injected fault: slot ${slot} stopped after ${committed} chain commit(s)`)
