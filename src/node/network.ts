@@ -166,8 +166,8 @@ export interface NetworkOptions {
   dashboard?: { host: string; port: number; webDir?: string }
   /** Serve the local admin endpoint (`<datadir>/admin.json`) that `plexus chain add/chains/status/snapshot` use (default true). */
   admin?: boolean
-  /** Most bytes of signed transactions in one slot, all chains together (default 1 MiB; see ARCHITECTURE.md "Slot data cap"). */
-  maxSlotDataBytes?: number
+  /** Most bytes of signed transactions in one chain's block (default 512 KiB; see ARCHITECTURE.md "Slot data cap"). */
+  maxBlockDataBytes?: number
   /**
    * Let the admin endpoint arm faults (`admin_injectFault`), for the fault suite: never on a
    * network anyone relies on.
@@ -441,6 +441,10 @@ export class PlexusNetwork implements Lifecycle {
 
   async start(): Promise<void> {
     const { l1, logger } = this.options
+    const maxBlockData = this.options.maxBlockDataBytes
+    if (maxBlockData !== undefined && (!Number.isSafeInteger(maxBlockData) || maxBlockData < MIN_BLOCK_DATA_BYTES)) {
+      throw new ConfigError('maxBlockDataBytes', `${maxBlockData} is too small: a block must hold the largest transaction the pool accepts, so give at least ${MIN_BLOCK_DATA_BYTES}`)
+    }
     await initCrypto()
     const slotTimeMs = networkSlotTime(this.options.chains)
     const relayerKey = roleKey(l1.deployerKey, 'relayer', NETWORK_ROLE)
@@ -535,7 +539,7 @@ export class PlexusNetwork implements Lifecycle {
         slotTimeMs,
         relayerKey,
         journal: this.journal,
-        maxSlotDataBytes: this.options.maxSlotDataBytes,
+        maxBlockDataBytes: this.options.maxBlockDataBytes,
         ...(this.options.faultInjection ? { faults: this.faults.slotFaults() } : {}),
         registry: { registry: () => this.registry(), onChange: (listener) => this.onChainsChanged(listener) },
         logger: logger.child({ module: 'network' }),
@@ -600,6 +604,9 @@ async function fund(from: L1Signer, addresses: Hex[], amount: bigint): Promise<v
     await from.publicClient.waitForTransactionReceipt({ hash, pollingInterval: 250 })
   }
 }
+
+/** The largest transaction the pool accepts (128 KiB): every block must be able to hold one. */
+const MIN_BLOCK_DATA_BYTES = 128 * 1024
 
 /** L2 seconds between the super roots the network proposes on L1. */
 const SUPER_ROOT_INTERVAL_SECONDS = 8n

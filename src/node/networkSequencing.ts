@@ -14,7 +14,7 @@ import type { Logger } from '../primitives/logger.js'
 import type { NetworkApi } from '../rpc/api.js'
 import { checkBundle } from '../sequencer/bundleCheck.js'
 import { BundleQueue, InvalidBundleError, type BundleStatus } from '../sequencer/bundles.js'
-import { DEFAULT_MAX_SLOT_DATA_BYTES, SharedSequencer, type SlotFaults } from '../sequencer/sharedSequencer.js'
+import { DEFAULT_MAX_BLOCK_DATA_BYTES, SharedSequencer, type SlotFaults } from '../sequencer/sharedSequencer.js'
 import { maxRelayGas, type SlotResult } from '../sequencer/slotBuilder.js'
 import { resolveTxPoolOptions } from '../sequencer/txpool/options.js'
 import type { SlotJournal } from '../storage/slotJournal.js'
@@ -31,8 +31,8 @@ export interface NetworkSequencingOptions {
   registry?: RegistrySource
   /** The write-ahead slot record and the bundles (`<datadir>/network/journal`); unset: nothing survives a crash (tests). */
   journal?: SlotJournal
-  /** Most signed-transaction bytes per slot, all chains together (default `DEFAULT_MAX_SLOT_DATA_BYTES`). */
-  maxSlotDataBytes?: number
+  /** Most signed-transaction bytes in each chain's block (default `DEFAULT_MAX_BLOCK_DATA_BYTES`). */
+  maxBlockDataBytes?: number
   faults?: SlotFaults
   logger: Logger
 }
@@ -66,7 +66,7 @@ export class NetworkSequencing implements Lifecycle, NetworkApi {
     this.sequencer = new SharedSequencer(
       {
         slotTimeMs: options.slotTimeMs,
-        maxSlotDataBytes: options.maxSlotDataBytes,
+        maxBlockDataBytes: options.maxBlockDataBytes,
         journal: options.journal,
         // The relayer's transactions come back from the tracker, not from a pool.
         isNetworkTx: (ptx) => ptx.sender === this.relayer.address,
@@ -159,14 +159,14 @@ export class NetworkSequencing implements Lifecycle, NetworkApi {
       }
       return { chainId, ptx }
     })
-    const share = Math.floor((this.options.maxSlotDataBytes ?? DEFAULT_MAX_SLOT_DATA_BYTES) / Math.max(1, this.nodes.size))
+    const maxTxDataBytes = this.options.maxBlockDataBytes ?? DEFAULT_MAX_BLOCK_DATA_BYTES
     await checkBundle(decoded, (chainId) => {
       const node = this.nodes.get(chainId)!
       return {
         chain: node.chain,
         txpool: resolveTxPoolOptions(node.options.txpool),
         gasLimit: node.options.gasLimit ?? node.chain.headHeader().gasLimit,
-        maxTxDataBytes: share,
+        maxTxDataBytes,
       }
     })
     return this.bundles.submit(decoded, this.sequencer.nextSlot(), deadlineSlot)

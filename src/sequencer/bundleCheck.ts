@@ -12,7 +12,7 @@ export interface BundleChainContext {
   txpool: TxPoolOptions
   /** Gas limit of the chain's next block. */
   gasLimit: bigint
-  /** Most signed-transaction bytes its block of a slot may carry. */
+  /** Most signed-transaction bytes its block may carry. */
   maxTxDataBytes: number
 }
 

@@ -38,11 +38,12 @@ export interface SequencedChain {
 const MAX_CATCH_UP_SLOTS = 64
 
 /**
- * Most bytes of signed transactions in one slot, all chains together, by default: what
- * the batcher must be able to carry to L1 for every slot (1 MiB; see ARCHITECTURE.md,
- * "Slot data cap"). Each chain's block gets an equal share.
+ * Most bytes of signed transactions in one chain's block, by default (512 KiB): a limit
+ * like the gas limit, on what data availability must carry. A slot carries at most this
+ * times its chains (1 MiB for the default two); see ARCHITECTURE.md, "Slot data cap". It
+ * must hold the largest transaction the pool accepts (128 KiB).
  */
-export const DEFAULT_MAX_SLOT_DATA_BYTES = 1 << 20
+export const DEFAULT_MAX_BLOCK_DATA_BYTES = 512 * 1024
 
 /** Points where a test may force a failure, to prove that the network survives it. */
 export interface SlotFaults {
@@ -52,8 +53,8 @@ export interface SlotFaults {
 
 export interface SharedSequencerOptions {
   slotTimeMs: number
-  /** Most signed-transaction bytes in a slot, split evenly among its chains (default `DEFAULT_MAX_SLOT_DATA_BYTES`). */
-  maxSlotDataBytes?: number
+  /** Most signed-transaction bytes in each chain's block (default `DEFAULT_MAX_BLOCK_DATA_BYTES`). */
+  maxBlockDataBytes?: number
   /** The write-ahead slot record (and bundles); without it a crash between commits can split a slot (tests only). */
   journal?: SlotJournal
   /** Transactions of the network itself (relays): after an L1 reorg they are not put back in a pool. */
@@ -247,7 +248,7 @@ export class SharedSequencer implements Lifecycle {
   ): Promise<SlotResult> {
     const depositsOnly = new Set<bigint>()
     let bundles = withBundles
-    const share = Math.floor((this.options.maxSlotDataBytes ?? DEFAULT_MAX_SLOT_DATA_BYTES) / building.length)
+    const maxTxDataBytes = this.options.maxBlockDataBytes ?? DEFAULT_MAX_BLOCK_DATA_BYTES
     for (;;) {
       try {
         return await buildSlot(
@@ -262,7 +263,7 @@ export class SharedSequencer implements Lifecycle {
               deposits: inputs.perChain[i]?.deposits,
               l1Fee: inputs.perChain[i]?.l1Fee,
               txs: c.pool.selectForBlock(c.chain.nextBaseFee()),
-              maxTxDataBytes: share,
+              maxTxDataBytes,
               depositsOnly: depositsOnly.has(c.chainId),
             })),
             bundles: bundles ? this.bundles.forSlot().filter((b) => b.txs.every((t) => !depositsOnly.has(t.chainId))) : [],

@@ -22,7 +22,7 @@ export interface SlotChainInput {
   l1Fee?: L1FeeParams
   /** The chain's pool transactions, best first. */
   txs: TxSource
-  /** Most bytes of signed transactions (bundles, relays, pool) the block may carry (see `slotDataShare`). */
+  /** Most bytes of signed transactions (bundles, relays, pool) the block may carry (the network's block data limit). */
   maxTxDataBytes?: number
   /**
    * Its turn failed in an earlier attempt at this slot: this time the block carries its

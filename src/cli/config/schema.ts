@@ -135,6 +135,9 @@ export const configSchema = z
       .describe('the rollups of the network (default two: 901 and 902)'),
     da: oneOf(['calldata', 'blobs'], 'calldata for dev networks, blobs (EIP-4844) on a real L1').optional().describe('how network batches are posted (default calldata)'),
     maxBatchBytes: int(1_000, MAX_BLOB_BATCH_BYTES, 'the default is 120000').optional().describe('largest network batch per L1 transaction, compressed (default 120000)'),
+    maxBlockDataBytes: int(131_072, 8 * 1024 * 1024, 'at least 131072 (the largest transaction the pool accepts); the default is 524288')
+      .optional()
+      .describe("most bytes of signed transactions in one chain's block, what data availability must carry (default 524288)"),
     chain: nodeChainSchema.optional(),
     replica: replicaSchema.optional(),
   })

@@ -37,6 +37,7 @@ export function toNetworkOptions(config: PlexusConfig): Omit<NetworkOptions, 'lo
     chains: chains.map(toChainOptions),
     ...(config.da !== undefined ? { da: config.da } : {}),
     ...(config.maxBatchBytes !== undefined ? { maxBatchBytes: config.maxBatchBytes } : {}),
+    ...(config.maxBlockDataBytes !== undefined ? { maxBlockDataBytes: config.maxBlockDataBytes } : {}),
   }
 }
 
