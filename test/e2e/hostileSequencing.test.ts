@@ -1,12 +1,13 @@
 import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
-import { createPublicClient, encodeFunctionData, http, parseAbi, type Hex, type PublicClient } from 'viem'
+import { createPublicClient, createWalletClient, defineChain, encodeFunctionData, http, parseAbi, type Hex, type PublicClient } from 'viem'
 import { generatePrivateKey, privateKeyToAccount, type PrivateKeyAccount } from 'viem/accounts'
 import { devAccounts } from '../../src/execution/genesis.js'
 import { PREDEPLOYS } from '../../src/execution/predeploys.js'
 import { MAX_BUNDLE_DEADLINE_SLOTS, MAX_PENDING_BUNDLES_PER_SENDER } from '../../src/sequencer/bundles.js'
 import { maxRelayGas } from '../../src/sequencer/slotBuilder.js'
 import { DEFAULT_GAS_LIMIT } from '../../src/node/options.js'
+import { abiOf } from '../../src/settlement/l1/abis.js'
 import { startTestNetwork, type TestNetwork } from '../helpers/network.js'
 import { rpc, waitFor } from '../helpers/node.js'
 
@@ -138,5 +139,68 @@ describe('hostile requests to the shared sequencer', { timeout: 300_000 }, () =>
       return statuses.every((s) => s.status === 'rejected') ? true : undefined
     }, 120_000, 'every bundle rejected by its deadline')
     await keepsBuilding()
+  })
+})
+
+describe('an L1 reorg under an included bundle', { timeout: 300_000 }, () => {
+  let net: TestNetwork
+
+  before(async () => {
+    net = await startTestNetwork({ chainIds: [...CHAINS] })
+  })
+  after(async () => {
+    await net?.stop()
+  })
+
+  it('queues the bundle again and includes it whole, never its transactions one by one', async () => {
+    const l1Chain = defineChain({ id: 900, name: 'L1', nativeCurrency: { name: 'Ether', symbol: 'ETH', decimals: 18 }, rpcUrls: { default: { http: [net.l1Url] } } })
+    const l1 = createPublicClient({ chain: l1Chain, transport: http(net.l1Url), cacheTime: 0 })
+    const clients = Object.fromEntries(CHAINS.map((id) => [id, createPublicClient({ transport: http(net.l2Url(id)), cacheTime: 0 })])) as Record<number, PublicClient>
+    // A deposit whose L1 block the reorg removes: every L2 block from its inclusion on is rewound.
+    const depositor = privateKeyToAccount(devAccounts()[3]!.privateKey)
+    const recipient = privateKeyToAccount(generatePrivateKey()).address
+    const depositHash = await createWalletClient({ account: depositor, chain: l1Chain, transport: http(net.l1Url) }).writeContract({
+      address: net.network.deployment.contracts.Portal,
+      abi: abiOf('Portal'),
+      functionName: 'depositETH',
+      args: [901n, recipient],
+      value: 10n ** 18n,
+    })
+    const depositBlock = (await l1.waitForTransactionReceipt({ hash: depositHash })).blockNumber
+    await waitFor(async () => (await clients[901]!.getBalance({ address: recipient })) > 0n, 30_000, 'deposit on L2')
+
+    const sender = privateKeyToAccount(devAccounts()[7]!.privateKey)
+    const to = '0x0000000000000000000000000000000000c0ffee' as Hex
+    const legs = await Promise.all(
+      CHAINS.map(async (chainId) => {
+        const client = clients[chainId]!
+        const fees = await client.estimateFeesPerGas()
+        const nonce = await client.getTransactionCount({ address: sender.address })
+        // A fee cap that still pays the base fee of the rewound chain.
+        const tx = await sender.signTransaction({ chainId, nonce, to, value: 5n, gas: 21_000n, type: 'eip1559', maxFeePerGas: fees.maxFeePerGas * 10n + 10n ** 10n, maxPriorityFeePerGas: 1n })
+        return { chainId: `0x${chainId.toString(16)}`, tx }
+      }),
+    )
+    const { bundleId } = await rpc<{ bundleId: Hex }>(net.l2Url(901), 'plexus_sendBundle', [{ txs: legs, deadlineSlot: `0x${((await clients[901]!.getBlockNumber()) + 20n).toString(16)}` }])
+    type Included = { status: 'included'; txs: { chainId: Hex; hash: Hex; blockNumber: Hex; blockHash: Hex }[] }
+    const first = await waitFor(async () => {
+      const s = await rpc<Included | { status: string }>(net.l2Url(902), 'plexus_getBundle', [bundleId])
+      return s.status === 'included' ? (s as Included) : undefined
+    }, 30_000, 'bundle included')
+
+    const l1Head = await l1.getBlockNumber()
+    await l1.request({ method: 'anvil_reorg' as never, params: [Number(l1Head - depositBlock + 1n), []] as never })
+
+    const again = await waitFor(async () => {
+      const s = await rpc<Included | { status: string }>(net.l2Url(902), 'plexus_getBundle', [bundleId])
+      return s.status === 'included' && (s as Included).txs[0]!.blockHash !== first.txs[0]!.blockHash ? (s as Included) : undefined
+    }, 60_000, 'bundle included again after the reorg')
+    assert.equal(again.txs[0]!.blockNumber, again.txs[1]!.blockNumber, 'both legs in one slot again')
+    for (const t of again.txs) {
+      const receipt = await clients[Number(t.chainId)]!.getTransactionReceipt({ hash: t.hash })
+      assert.equal(receipt.blockHash, t.blockHash, `chain ${Number(t.chainId)} has the leg where the bundle says`)
+      assert.equal(receipt.status, 'success')
+    }
+    assert.equal(await clients[901]!.getBalance({ address: recipient }), 0n, 'the deposit is gone with its L1 block')
   })
 })
