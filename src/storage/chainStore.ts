@@ -177,8 +177,8 @@ export class ChainStore {
   }
 
   /**
-   * Write one block, everything it changed and its changeset, then move the head to
-   * it: one transaction.
+   * Write one block, everything it changed and its changeset, drop its transactions from
+   * the pool's journal, then move the head to it: one transaction.
    */
   commitBlock(write: BlockWrite, flatTracksHead = true): void {
     const t = this.tables
@@ -189,6 +189,9 @@ export class ChainStore {
       const flat = flatUndoOf(t, write.flat)
       t.changesets.putSync(u64(write.number), buf(encodeChangeSet({ flat, txHashes: write.txHashes, logKeys: write.logKeys })))
       applyFlatDiff(t, write.flat)
+      // The pool's journal forgets what this block includes, atomically with it: after a
+      // crash an included transaction is never replayed, a pending one never lost.
+      for (const txHash of write.txHashes) t.txJournal.removeSync(buf(txHash))
       t.meta.putSync(META_HEAD, buf(write.hash))
       // Once the flat tables fell behind (a repair rewind), a block's diff cannot bring
       // them back in line: leave the marker stale so readers keep using the trie.
