@@ -149,7 +149,7 @@ export class PlexusNode implements Lifecycle {
       logger.info({ ...replay }, 'txpool: journal replayed (included, invalid and unreadable entries dropped)')
     }
     const limits = { ...DEFAULT_RPC_LIMITS, ...this.options.rpcLimits }
-    this.filters = new FilterManager(chain, pool, limits)
+    this.filters = new FilterManager(chain, pool, limits, settlement)
     const api: RpcApi = {
       chain,
       pool,
