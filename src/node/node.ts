@@ -1,7 +1,6 @@
 import { createRequire } from 'node:module'
 import { ChainStore } from '../storage/chainStore.js'
 import { openDatabase } from '../storage/database.js'
-import { TxJournal } from '../storage/txJournal.js'
 import { Chain, type BuiltBlock } from '../execution/chain.js'
 import { decodeRawTransactionOffThread } from '../execution/decodeTx.js'
 import { SenderRecovery } from '../execution/senderRecovery.js'
@@ -101,7 +100,7 @@ export class PlexusNode implements Lifecycle {
     const head = chain.headHeader()
     logger.info({ chainId: chain.chainId.toString(), head: head.number.toString(), datadir: this.options.datadir }, 'chain opened')
 
-    const journal = new TxJournal(this.store.tables.txJournal)
+    const journal = this.store.txJournal
     const pool = (this._pool = new TxPool(
       {
         chainId: chain.chainId,

@@ -18,6 +18,7 @@ import { writeTrieNodes } from './trieNodeDB.js'
 import { applyFlatDiff, applyFlatUndo, flatUndoOf, type FlatStateDiff } from './flatState.js'
 import { decodeChangeSet, encodeChangeSet, type ChangeSet } from './changeset.js'
 import { BaseError, CorruptionError } from '../primitives/errors.js'
+import { TxJournal } from './txJournal.js'
 
 /**
  * Block commits are synchronous (visible and in the OS page cache when commitBlock
@@ -79,9 +80,12 @@ export class MissingChangeSetError extends BaseError {
  */
 export class ChainStore {
   readonly tables: Tables
+  /** The pool's journal in this environment (`commitBlock` removes what a block includes). */
+  readonly txJournal: TxJournal
 
   constructor(readonly db: ChainDatabase) {
     this.tables = db.tables
+    this.txJournal = new TxJournal(db.tables.txJournal)
   }
 
   // ---- meta ---------------------------------------------------------------------
@@ -287,6 +291,8 @@ export class ChainStore {
   }
 
   async close(): Promise<void> {
+    // No journal write may be queued once the environment starts closing.
+    this.txJournal.close()
     await this.flushed()
     await this.db.close()
   }

@@ -5,7 +5,7 @@ import { tempDir } from '../../test/helpers/tmp.js'
 import { toData, type Hex } from '../primitives/hex.js'
 import { ChainStore, type BlockWrite } from './chainStore.js'
 import { openDatabase } from './database.js'
-import { TxJournal } from './txJournal.js'
+import { JournalClosedError, TxJournal } from './txJournal.js'
 
 const hashOf = (i: number): Hex => toData(pseudoRandom(32, 500 + i))
 const rawOf = (i: number, size = 100): Uint8Array => pseudoRandom(size, 900 + i)
@@ -107,6 +107,24 @@ describe('TxJournal', () => {
       await journal.forget(unreadable)
       assert.equal(journal.size, 1)
     }))
+
+  it('once the store closes, record and forget reject (never a write lmdb would fail outside any promise)', async () => {
+    const tmp = tempDir()
+    try {
+      const store = new ChainStore(openDatabase(tmp.dir))
+      await store.txJournal.record(hashOf(1), rawOf(1), 1)
+      const closing = store.close()
+      await assert.rejects(store.txJournal.forget([hashOf(1)]), JournalClosedError)
+      await assert.rejects(store.txJournal.record(hashOf(3), rawOf(3), 1), JournalClosedError)
+      await closing
+      // What was committed before the close is there after a reopen.
+      const again = new ChainStore(openDatabase(tmp.dir))
+      assert.deepEqual(again.txJournal.scan().entries.map((e) => e.hash), [hashOf(1)])
+      await again.close()
+    } finally {
+      tmp.cleanup()
+    }
+  })
 
   it('holds 128 KiB transactions; forgotten ones free their pages for new ones (the file does not grow without bound)', () =>
     withStore(async ({ store }) => {

@@ -1,6 +1,15 @@
 import type { Database } from 'lmdb'
 import { hexToBytes, toData, type Hex } from '../primitives/hex.js'
+import { BaseError } from '../primitives/errors.js'
 import { buf } from './keys.js'
+
+/** A journal write after the chain's storage began to close (a late eviction during shutdown). */
+export class JournalClosedError extends BaseError {
+  override name = 'JournalClosedError'
+  constructor() {
+    super('the transaction journal is closed')
+  }
+}
 
 /** Entry layout version (the first byte of every value). */
 const ENTRY_VERSION = 1
@@ -43,6 +52,7 @@ export interface JournalScan {
 export class TxJournal {
   /** Sequence number of the next entry; read from the table on first use. */
   private nextSeq: bigint | undefined
+  private closed = false
 
   constructor(private readonly table: Database<Buffer, Buffer>) {}
 
@@ -56,6 +66,7 @@ export class TxJournal {
    * process kill); rejects if LMDB could not write it.
    */
   async record(hash: Hex, raw: Uint8Array, receivedAt: number): Promise<void> {
+    this.checkOpen()
     const seq = this.takeSeq()
     const value = Buffer.allocUnsafe(HEADER_BYTES + raw.length)
     value.writeUInt8(ENTRY_VERSION, 0)
@@ -70,10 +81,24 @@ export class TxJournal {
    * transaction recorded again later stays. Callers need not wait: an entry left behind
    * by a crash only costs a decode at the next start-up, where it is dropped.
    */
-  forget(hashes: Iterable<Hex>): Promise<void> {
+  async forget(hashes: Iterable<Hex>): Promise<void> {
+    this.checkOpen()
     const done: Promise<boolean>[] = []
-    for (const hash of hashes) done.push(this.table.remove(buf(hexToBytes(hash))))
-    return Promise.all(done).then(() => undefined)
+    try {
+      for (const hash of hashes) done.push(this.table.remove(buf(hexToBytes(hash))))
+    } finally {
+      // Even when queueing threw (a closed environment), what was queued is awaited,
+      // so no rejection goes unhandled.
+      await Promise.all(done)
+    }
+  }
+
+  /**
+   * Refuses writes from now on (the environment is about to close: lmdb-js would fail a
+   * write queued after that outside any promise, i.e. crash the process).
+   */
+  close(): void {
+    this.closed = true
   }
 
   /** Every entry, oldest first (by the order recorded). */
@@ -89,6 +114,10 @@ export class TxJournal {
     const newest = found[found.length - 1]?.seq ?? -1n
     if (this.nextSeq === undefined || this.nextSeq <= newest) this.nextSeq = newest + 1n
     return { entries: found.map((f) => f.entry), unreadable }
+  }
+
+  private checkOpen(): void {
+    if (this.closed) throw new JournalClosedError()
   }
 
   private takeSeq(): bigint {

@@ -157,7 +157,7 @@ export class TxPool {
     return this.slotsTotal
   }
 
-  /** Encoded bytes of the pooled transactions. */
+  /** Encoded bytes of the pooled transactions (O(pool): for tests and diagnostics). */
   get bytes(): number {
     let n = 0
     for (const ptx of this.all.values()) n += ptx.raw.length
