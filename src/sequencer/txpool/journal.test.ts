@@ -1,6 +1,7 @@
 import { before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { addr, makeTx, osaka, setup } from '../../../test/helpers/txpool.js'
+import { mulberry32 } from '../../../test/helpers/random.js'
 import { tempDir } from '../../../test/helpers/tmp.js'
 import { decodeRawTransaction } from '../../execution/decodeTx.js'
 import type { PooledTx } from '../../execution/pooledTx.js'
@@ -103,6 +104,20 @@ describe('TxPool journal', () => {
       assert.deepEqual(new Set(journal.forgotten), new Set([b0.hash, c0.hash, d0.hash, c0b.hash]))
     }))
 
+  it('a tx accepted and evicted by a racing add in the same turn leaves no entry (its record is queued before its removal)', () =>
+    withJournal(async ({ journal }) => {
+      const { pool } = setup({ maxPending: 1, maxQueued: 1 }, osaka, { journal })
+      const z = makeTx({ from: 1, tip: 100n })
+      await pool.add(z)
+      const a = makeTx({ from: 2, tip: 2n })
+      const b = makeTx({ from: 3, tip: 3n }) // evicts a, the cheapest
+      await Promise.all([pool.add(a), pool.add(b)])
+      assert.ok(!pool.has(a.hash))
+      await journal.settled()
+      // Invariant: the journal holds exactly the pool.
+      assert.deepEqual(new Set(journal.hashes()), new Set([z.hash, b.hash]))
+    }))
+
   it('an eviction undone in the same turn (the incoming tx could not fit after all) leaves the victim journaled', () =>
     withJournal(async ({ journal }) => {
       const { pool } = setup({ maxPending: 1, maxQueued: 1 }, osaka, { journal })
@@ -116,6 +131,54 @@ describe('TxPool journal', () => {
       await journal.settled()
       assert.deepEqual(new Set(journal.hashes()), new Set([cheap.hash, dear.hash]))
       assert.deepEqual(journal.forgotten, [])
+    }))
+
+  it('under random concurrent adds, removals, blocks and drops the journal holds exactly the pool', () =>
+    withJournal(async ({ journal }) => {
+      const { pool, state } = setup({ maxPending: 6, maxQueued: 3, maxPerSender: 4 }, osaka, { journal })
+      const rand = mulberry32(13)
+      const int = (n: number) => Math.floor(rand() * n)
+      const seen = new Map<string, number>()
+      const note = (k: string) => seen.set(k, (seen.get(k) ?? 0) + 1)
+      for (let step = 0; step < 200; step++) {
+        const op = int(10)
+        if (op < 6) {
+          // One to three adds racing in one turn.
+          const adds = Array.from({ length: 1 + int(3) }, () => {
+            const from = 1 + int(5)
+            const base = state.nonces.get(addr(from)) ?? 0n
+            const big = int(6) === 0 ? { data: new Uint8Array(40 * 1024), gas: 500_000n } : {}
+            return makeTx({ from, nonce: base + BigInt(int(4)), tip: BigInt(1 + int(30)), ...big })
+          })
+          const results = await Promise.allSettled(adds.map((t) => pool.add(t)))
+          for (const r of results) note(r.status === 'fulfilled' ? 'added' : ((r.reason as { reason?: string }).reason ?? 'other'))
+        } else if (op === 6) {
+          const all = pool.pendingTxs()
+          if (all.length > 0) pool.remove(all[int(all.length)]!.hash)
+          note('removed')
+        } else if (op < 9) {
+          // A block includes a sender's first pending tx; its commit drops it from the journal.
+          const pending = pool.pendingTxs()
+          if (pending.length === 0) continue
+          const t = pending[int(pending.length)]!
+          const first = pool.pendingTxs().find((p) => p.sender === t.sender)!
+          state.nonces.set(first.sender, first.nonce + 1n)
+          const committed = journal.inner.forget([first.hash]) // as ChainStore.commitBlock does, in the block's transaction
+          await pool.onNewHead({ included: [{ hash: first.hash, sender: first.sender, nonce: first.nonce }] })
+          await committed
+          note('included')
+        } else {
+          // A deposit or a system call drains a sender: its txs are dropped.
+          const sender = addr(1 + int(5))
+          state.balances.set(sender, BigInt(int(3)) * 10n ** 9n)
+          await pool.onNewHead({ included: [], touched: [sender] })
+          note('drained')
+        }
+        await journal.settled()
+        const pooled = new Set([...pool.pendingTxs(), ...Object.values(pool.content().queued).flatMap((m) => Object.values(m))].map((p) => p.hash))
+        assert.deepEqual(new Set(journal.hashes()), pooled, `step ${step}`)
+      }
+      for (const k of ['added', 'removed', 'included', 'drained', 'Underpriced']) assert.ok((seen.get(k) ?? 0) > 0, `never saw ${k}: ${JSON.stringify([...seen])}`)
     }))
 
   it('a journal that cannot write: the tx is refused (JournalWriteError, -32000) and not pooled', async () => {

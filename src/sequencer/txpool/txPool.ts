@@ -179,11 +179,22 @@ export class TxPool {
    * nonce and one balance read.
    */
   async add(ptx: PooledTx, options: AddOptions = {}): Promise<void> {
-    await this.admit(ptx)
-    if (this.deps.journal !== undefined && options.journaled !== true) await this.record(ptx, this.deps.journal)
+    const write = await this.admit(ptx, options.journaled === true ? undefined : this.deps.journal)
+    if (write === undefined) return
+    try {
+      await write.recorded
+    } catch (err) {
+      // Refused rather than acknowledged: a restart could lose it.
+      if (this.all.get(ptx.hash) === ptx) this.remove(ptx.hash)
+      throw new JournalWriteError(err)
+    }
   }
 
-  private async admit(ptx: PooledTx): Promise<void> {
+  /**
+   * Checks and inserts `ptx`; with a journal, starts its record in the same turn as the
+   * insertion, so that it is queued before any later removal of the tx from the journal.
+   */
+  private async admit(ptx: PooledTx, journal: TxPoolJournal | undefined): Promise<JournalWrite | undefined> {
     if (this.all.has(ptx.hash)) throw new AlreadyKnownError(ptx.hash)
     const head = this.deps.head()
     validateTxBasics(ptx, {
@@ -196,10 +207,11 @@ export class TxPool {
     const q = this.senders.get(ptx.sender)
     if (q !== undefined && q.stateEpoch === this.epoch) {
       this.insert(ptx, q.stateNonce, q.balance, q.stateEpoch)
-      return
+    } else {
+      const s = await this.readState(ptx.sender)
+      this.insert(ptx, s.nonce, s.balance, s.epoch)
     }
-    const s = await this.readState(ptx.sender)
-    this.insert(ptx, s.nonce, s.balance, s.epoch)
+    return journal === undefined ? undefined : { recorded: journal.record(ptx.hash, ptx.raw, ptx.receivedAt) }
   }
 
   /** Removes a tx (e.g. found invalid while building); the sender's later txs become queued. */
@@ -574,19 +586,6 @@ export class TxPool {
     })
   }
 
-  /**
-   * Records an admitted tx in the journal; if that fails, takes it out again and refuses
-   * it (an acknowledged tx must survive a restart).
-   */
-  private async record(ptx: PooledTx, journal: TxPoolJournal): Promise<void> {
-    try {
-      await journal.record(ptx.hash, ptx.raw, ptx.receivedAt)
-    } catch (err) {
-      if (this.all.get(ptx.hash) === ptx) this.remove(ptx.hash)
-      throw new JournalWriteError(err)
-    }
-  }
-
   /** Adjusts the global counters and the heap after one sender's list changed. */
   private settle(q: SenderQueue, pendingBefore: number, sizeBefore: number): void {
     this.pendingTotal += q.pendingCount - pendingBefore
@@ -628,6 +627,11 @@ export class TxPool {
       if (epoch === this.epoch || attempt === 2) return { nonce, balance, epoch }
     }
   }
+}
+
+/** A journal record in flight (wrapped: an async function would wait for a bare promise). */
+interface JournalWrite {
+  readonly recorded: Promise<void>
 }
 
 interface SenderState {
