@@ -9,7 +9,7 @@ import { BaseError, ConfigError, RpcErrorCode } from '../primitives/errors.js'
 import { hexToBytes, type Hex } from '../primitives/hex.js'
 import type { Lifecycle } from '../primitives/lifecycle.js'
 import { BlockProducer } from '../sequencer/blockProducer.js'
-import { TxPool } from '../sequencer/txpool/index.js'
+import { replayJournal, TxPool } from '../sequencer/txpool/index.js'
 import { DEFAULT_RPC_LIMITS, type RpcApi } from '../rpc/api.js'
 import { FilterManager } from '../rpc/filters.js'
 import { createMethodRegistry } from '../rpc/methods.js'
@@ -100,6 +100,7 @@ export class PlexusNode implements Lifecycle {
     const head = chain.headHeader()
     logger.info({ chainId: chain.chainId.toString(), head: head.number.toString(), datadir: this.options.datadir }, 'chain opened')
 
+    const journal = this.store.txJournal
     const pool = (this._pool = new TxPool(
       {
         chainId: chain.chainId,
@@ -110,6 +111,7 @@ export class PlexusNode implements Lifecycle {
         },
         head: () => ({ baseFee: chain.nextBaseFee(), gasLimit: this.options.gasLimit ?? chain.headHeader().gasLimit }),
         logger: logger.child({ module: 'txpool' }),
+        journal,
       },
       this.options.txpool,
     ))
@@ -137,8 +139,16 @@ export class PlexusNode implements Lifecycle {
 
     const recovery = (this.recovery = new SenderRecovery())
     await recovery.start()
+    // Before RPC and block production: what was acknowledged before the stop is pooled
+    // again first, so its senders' next nonces follow it.
+    const replay = await replayJournal(pool, journal, (raw, receivedAt) =>
+      decodeRawTransactionOffThread(raw, chain.common, recovery, pool.checkEnvelope, receivedAt),
+    )
+    if (replay.restored + replay.included + replay.invalid + replay.unreadable > 0) {
+      logger.info({ ...replay }, 'txpool: journal replayed (included, invalid and unreadable entries dropped)')
+    }
     const limits = { ...DEFAULT_RPC_LIMITS, ...this.options.rpcLimits }
-    this.filters = new FilterManager(chain, pool, limits)
+    this.filters = new FilterManager(chain, pool, limits, settlement)
     const api: RpcApi = {
       chain,
       pool,

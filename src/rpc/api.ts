@@ -26,8 +26,20 @@ export const DEFAULT_RPC_LIMITS: RpcLimits = {
   maxFeeHistory: 1024,
 }
 
-/** What `plexus_getL1Addresses`, `plexus_syncStatus` and the bridge methods read. */
-export interface SettlementView {
+/**
+ * The chain's settled heads, which the `safe` and `finalized` block tags name. Answered
+ * from memory (the L1 side keeps them current as batches land and L1 finalizes), so a
+ * tag costs no L1 round trip.
+ */
+export interface SettledHeads {
+  /** Newest block carried by a batch in a canonical L1 block (a replica: derived from L1). */
+  safeHead(): bigint
+  /** Newest block carried by a batch in a finalized L1 block. */
+  finalizedHead(): bigint
+}
+
+/** What `plexus_getL1Addresses`, `plexus_syncStatus`, the bridge methods and the block tags read. */
+export interface SettlementView extends SettledHeads {
   l1Addresses(): Record<string, unknown>
   syncStatus(): Promise<Record<string, unknown>>
   /** Deposits and withdrawals (a sequencing chain; replicas do not serve them). */

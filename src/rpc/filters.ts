@@ -4,7 +4,8 @@ import { BaseError, RpcErrorCode } from '../primitives/errors.js'
 import { toData, type Hex } from '../primitives/hex.js'
 import type { Chain } from '../execution/chain.js'
 import type { TxPool } from '../sequencer/txpool/index.js'
-import type { RpcLimits } from './api.js'
+import type { RpcLimits, SettledHeads } from './api.js'
+import type { BlockTagSource } from './blockTag.js'
 import { queryLogs, type LogCriteria } from './logs.js'
 
 export class FilterNotFoundError extends BaseError {
@@ -32,12 +33,16 @@ export class FilterManager {
   private readonly filters = new Map<Hex, Filter>()
   private readonly unsubscribe: (() => void)[] = []
   private sweeper: NodeJS.Timeout | undefined
+  /** What a log filter's `safe`/`finalized` bounds resolve against. */
+  private readonly tags: BlockTagSource
 
   constructor(
     private readonly chain: Chain,
     pool: TxPool,
     private readonly limits: RpcLimits,
+    settlement?: SettledHeads,
   ) {
+    this.tags = { chain, settlement }
     this.unsubscribe.push(chain.onBlock((block: Block) => this.onBlock(block)))
     this.unsubscribe.push(pool.onPending((ptx) => this.push('pending', ptx.hash)))
     this.sweeper = setInterval(() => this.sweep(), 30_000)
@@ -68,7 +73,7 @@ export class FilterManager {
     const head = this.chain.headHeader().number
     if (f.next > head) return []
     const criteria = { ...f.criteria, fromBlock: toHexQ(f.next), toBlock: toHexQ(head) }
-    const logs = queryLogs(this.chain, criteria, this.limits)
+    const logs = queryLogs(this.tags, criteria, this.limits)
     f.next = head + 1n
     return logs
   }
@@ -77,7 +82,7 @@ export class FilterManager {
     const f = this.get(id)
     if (f.kind !== 'logs') throw new FilterNotFoundError()
     f.lastPoll = Date.now()
-    return queryLogs(this.chain, f.criteria, this.limits)
+    return queryLogs(this.tags, f.criteria, this.limits)
   }
 
   uninstall(id: Hex): boolean {

@@ -3,7 +3,7 @@ import { InvalidParamsError, LimitExceededError } from '../primitives/errors.js'
 import { parseAddress, parseHash } from '../primitives/hex.js'
 import type { Chain } from '../execution/chain.js'
 import type { StoredReceipt } from '../execution/receipts.js'
-import { parseBlockRef } from './blockTag.js'
+import { parseBlockRef, type BlockTagSource } from './blockTag.js'
 import { formatLog } from './format.js'
 import type { RpcLimits } from './api.js'
 
@@ -70,12 +70,12 @@ export function blockLogs(block: Block, receipts: readonly StoredReceipt[], crit
   return out
 }
 
-/** Resolves the criteria's range against the head: [from, to], checked against the limits. */
-export function resolveRange(chain: Chain, criteria: LogCriteria, limits: RpcLimits): { from: bigint; to: bigint } {
-  const head = chain.headHeader().number
+/** Resolves the criteria's range against the head (and the settled heads, for `safe`/`finalized`): [from, to], checked against the limits. */
+export function resolveRange(src: BlockTagSource, criteria: LogCriteria, limits: RpcLimits): { from: bigint; to: bigint } {
+  const head = src.chain.headHeader().number
   const num = (v: unknown, dflt: bigint) => {
     if (v === undefined || v === null) return dflt
-    const ref = parseBlockRef(v, chain)
+    const ref = parseBlockRef(v, src)
     if (ref.kind !== 'number') throw new InvalidParamsError('fromBlock/toBlock must be a number or tag')
     return ref.number
   }
@@ -90,13 +90,14 @@ export function resolveRange(chain: Chain, criteria: LogCriteria, limits: RpcLim
 }
 
 /** eth_getLogs over [from, to], using the address/topic index to skip blocks. */
-export function queryLogs(chain: Chain, criteria: LogCriteria, limits: RpcLimits): Record<string, unknown>[] {
+export function queryLogs(src: BlockTagSource, criteria: LogCriteria, limits: RpcLimits): Record<string, unknown>[] {
+  const chain = src.chain
   if (criteria.blockHash) {
     const block = chain.getBlockByHash(criteria.blockHash)
     if (!block) throw new InvalidParamsError('unknown block')
     return blockLogs(block, chain.getReceipts(block.hash()) ?? [], criteria)
   }
-  const { from, to } = resolveRange(chain, criteria, limits)
+  const { from, to } = resolveRange(src, criteria, limits)
   if (from > to) return []
   const out: Record<string, unknown>[] = []
   for (const n of candidateBlocks(chain, criteria, from, to)) {

@@ -2,7 +2,7 @@ import type { PublicClient } from 'viem'
 import type { Chain } from '../execution/chain.js'
 import { toQuantity } from '../primitives/hex.js'
 import type { Lifecycle } from '../primitives/lifecycle.js'
-import { headRef, l1AddressesOf, l1Finalized } from './chainSettlement.js'
+import { FinalizedHeadCache, headRef, l1AddressesOf } from './chainSettlement.js'
 import type { PublishedChainConfig } from './l1/chainConfig.js'
 import type { ChainRegistration } from './l1/deploy.js'
 import type { L1Tracker } from './l1/l1Tracker.js'
@@ -24,6 +24,8 @@ export interface ChainReplicaOptions {
  * chain to the network replica.
  */
 export class ChainReplica implements Lifecycle {
+  private readonly finalized = new FinalizedHeadCache()
+
   constructor(
     private readonly chain: Chain,
     private readonly network: NetworkReplica,
@@ -37,6 +39,17 @@ export class ChainReplica implements Lifecycle {
 
   async stop(): Promise<void> {}
 
+  /** Last block derived from batches in canonical L1 blocks: the `safe` tag. */
+  safeHead(): bigint {
+    return this.network.pipeline.derivedHead(this.options.chainId)
+  }
+
+  /** Last block derived from batches in L1 blocks at or below L1's finalized block: the `finalized` tag. */
+  finalizedHead(): bigint {
+    const { chainId, tracker } = this.options
+    return this.finalized.get(tracker.finalized(), this.safeHead(), (l1) => this.network.pipeline.derivedHeadAt(chainId, l1))
+  }
+
   l1Addresses(): Record<string, unknown> {
     const o = this.options
     return l1AddressesOf(o.config.l1ChainId, o.l1RpcUrl, o.config.contracts, o.registration)
@@ -44,16 +57,15 @@ export class ChainReplica implements Lifecycle {
 
   /** `plexus_syncStatus` of a replica: everything it serves is derived from L1, so unsafe = safe. */
   async syncStatus(): Promise<Record<string, unknown>> {
-    const { chainId, tracker, client } = this.options
+    const { chainId, tracker } = this.options
     const l1Head = tracker.head()
-    const finalized = await l1Finalized(client)
     const pipeline = this.network.pipeline
     const outputs = this.network.outputs(chainId)
     return {
       mode: 'replica',
       unsafe: headRef(this.chain, this.chain.headHeader().number),
-      safe: headRef(this.chain, pipeline.derivedHead(chainId)),
-      finalized: headRef(this.chain, finalized === undefined ? 0n : pipeline.derivedHeadAt(chainId, finalized)),
+      safe: headRef(this.chain, this.safeHead()),
+      finalized: headRef(this.chain, this.finalizedHead()),
       l1: l1Head ? { number: toQuantity(l1Head.number), hash: l1Head.hash } : null,
       latestOutput: toQuantity(outputs.latestVerified()),
       outputMismatches: outputs.mismatches.map((m) => ({

@@ -1,4 +1,4 @@
-import type { Hex, PublicClient } from 'viem'
+import type { Hex } from 'viem'
 import type { Chain } from '../execution/chain.js'
 import { toData, toQuantity } from '../primitives/hex.js'
 import type { Lifecycle } from '../primitives/lifecycle.js'
@@ -40,6 +40,7 @@ export interface HeadRef {
 export class ChainSettlement implements Lifecycle {
   readonly inputs: L1OriginSelector
   readonly proposer: Proposer
+  private readonly finalized = new FinalizedHeadCache()
 
   constructor(
     private readonly chain: Chain,
@@ -72,9 +73,20 @@ export class ChainSettlement implements Lifecycle {
     await this.proposer.stop()
   }
 
-  /** Last block of this chain posted in a canonical L1 block (by the network batcher). */
+  /** Last block of this chain posted in a canonical L1 block (by the network batcher): the `safe` tag. */
   safeHead(): bigint {
     return this.options.batcher.safeHead(this.options.chainId)
+  }
+
+  /**
+   * Last block of this chain posted in an L1 block at or below L1's finalized block (as
+   * the tracker last read it): the `finalized` tag. From memory, cached per (finalized
+   * L1 block, safe head), since the batcher's lookup walks its batches.
+   */
+  finalizedHead(): bigint {
+    return this.finalized.get(this.options.tracker.finalized(), this.safeHead(), (l1) =>
+      this.options.batcher.safeHeadAt(this.options.chainId, l1),
+    )
   }
 
   /** `plexus_getL1Addresses`: where this chain's L1 side lives. */
@@ -101,7 +113,6 @@ export class ChainSettlement implements Lifecycle {
   async syncStatus(): Promise<Record<string, unknown>> {
     const tracker = this.options.tracker
     const l1Head = tracker.head()
-    const finalized = await l1Finalized(tracker.client)
     const unsafe = this.chain.headHeader().number
     const safe = this.safeHead()
     const latestOutput = this.proposer.latestProposed()
@@ -111,7 +122,7 @@ export class ChainSettlement implements Lifecycle {
       mode: 'sequencer',
       unsafe: headRef(this.chain, unsafe),
       safe: headRef(this.chain, safe),
-      finalized: headRef(this.chain, finalized === undefined ? 0n : this.options.batcher.safeHeadAt(this.options.chainId, finalized)),
+      finalized: headRef(this.chain, this.finalizedHead()),
       l1: l1Head ? { number: toQuantity(l1Head.number), hash: l1Head.hash } : null,
       latestOutput: toQuantity(latestOutput),
       outputMismatches: [],
@@ -148,11 +159,22 @@ export function headRef(chain: Chain, number: bigint): HeadRef | null {
   return block ? { number: toQuantity(number), hash: toData(block.hash()) } : null
 }
 
-/** The L1's finalized block number, or undefined if the L1 does not say (or is unreachable). */
-export async function l1Finalized(client: PublicClient): Promise<bigint | undefined> {
-  try {
-    return (await client.getBlock({ blockTag: 'finalized' })).number ?? undefined
-  } catch {
-    return undefined
+/**
+ * A chain's finalized head, recomputed only when L1's finalized block or the chain's safe
+ * head moved (a reorg or rewind that drops batches moves the safe head too).
+ */
+export class FinalizedHeadCache {
+  private key: string | undefined
+  private value = 0n
+
+  /** `lookup(l1Finalized)`: the newest block batched at or below that L1 block. Genesis (0) while L1 has no finalized block. */
+  get(l1Finalized: bigint | undefined, safeHead: bigint, lookup: (l1Finalized: bigint) => bigint): bigint {
+    if (l1Finalized === undefined) return 0n
+    const key = `${l1Finalized}:${safeHead}`
+    if (key !== this.key) {
+      this.value = lookup(l1Finalized)
+      this.key = key
+    }
+    return this.value
   }
 }

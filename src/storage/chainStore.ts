@@ -18,6 +18,7 @@ import { writeTrieNodes } from './trieNodeDB.js'
 import { applyFlatDiff, applyFlatUndo, flatUndoOf, type FlatStateDiff } from './flatState.js'
 import { decodeChangeSet, encodeChangeSet, type ChangeSet } from './changeset.js'
 import { BaseError, CorruptionError } from '../primitives/errors.js'
+import { TxJournal } from './txJournal.js'
 
 /**
  * Block commits are synchronous (visible and in the OS page cache when commitBlock
@@ -79,9 +80,12 @@ export class MissingChangeSetError extends BaseError {
  */
 export class ChainStore {
   readonly tables: Tables
+  /** The pool's journal in this environment (`commitBlock` removes what a block includes). */
+  readonly txJournal: TxJournal
 
   constructor(readonly db: ChainDatabase) {
     this.tables = db.tables
+    this.txJournal = new TxJournal(db.tables.txJournal)
   }
 
   // ---- meta ---------------------------------------------------------------------
@@ -177,8 +181,8 @@ export class ChainStore {
   }
 
   /**
-   * Write one block, everything it changed and its changeset, then move the head to
-   * it: one transaction.
+   * Write one block, everything it changed and its changeset, drop its transactions from
+   * the pool's journal, then move the head to it: one transaction.
    */
   commitBlock(write: BlockWrite, flatTracksHead = true): void {
     const t = this.tables
@@ -189,6 +193,9 @@ export class ChainStore {
       const flat = flatUndoOf(t, write.flat)
       t.changesets.putSync(u64(write.number), buf(encodeChangeSet({ flat, txHashes: write.txHashes, logKeys: write.logKeys })))
       applyFlatDiff(t, write.flat)
+      // The pool's journal forgets what this block includes, atomically with it: after a
+      // crash an included transaction is never replayed, a pending one never lost.
+      for (const txHash of write.txHashes) t.txJournal.removeSync(buf(txHash))
       t.meta.putSync(META_HEAD, buf(write.hash))
       // Once the flat tables fell behind (a repair rewind), a block's diff cannot bring
       // them back in line: leave the marker stale so readers keep using the trie.
@@ -284,6 +291,8 @@ export class ChainStore {
   }
 
   async close(): Promise<void> {
+    // No journal write may be queued once the environment starts closing.
+    this.txJournal.close()
     await this.flushed()
     await this.db.close()
   }

@@ -28,6 +28,12 @@ export interface Tables {
   readonly trie: Database<Buffer, Buffer>
   /** uint64 BE number → RLP changeset (changeset.ts): what rewinding that canonical block undoes. */
   readonly changesets: Database<Buffer, Buffer>
+  /**
+   * txHash → journal entry (txJournal.ts): the transactions the pool accepted and not yet
+   * saw leave, so a restart (or a kill -9) finds them again. Included ones are removed by
+   * the commit of the block that includes them.
+   */
+  readonly txJournal: Database<Buffer, Buffer>
 }
 
 export interface ChainDatabase {
@@ -47,6 +53,7 @@ const TABLE_NAMES = [
   'storage',
   'trie',
   'changesets',
+  'txJournal',
 ] as const
 
 export interface OpenDatabaseOptions {

@@ -26,6 +26,8 @@ export interface TestNetworkOptions {
   dashboard?: boolean
   /** Chains whose native asset is an L1 ERC-20, by chain id. */
   gasTokens?: Record<number, GasTokenOptions>
+  /** An L1 already running (e.g. `startAnvil` with its own flags) instead of the embedded one. */
+  l1RpcUrl?: string
 }
 
 /** A whole network in this process: embedded anvil and rollups on free 127.0.0.1 ports. */
@@ -43,7 +45,11 @@ export async function startTestNetwork(opts: TestNetworkOptions = {}): Promise<T
   )
   const network = new PlexusNetwork({
     datadir,
-    l1: devL1Options({ embedded: { port: 0, blockTimeSeconds: opts.l1BlockTimeSeconds ?? 1 }, pollMs: 200 }),
+    l1: devL1Options({
+      embedded: { port: 0, blockTimeSeconds: opts.l1BlockTimeSeconds ?? 1 },
+      pollMs: 200,
+      ...(opts.l1RpcUrl ? { rpcUrl: opts.l1RpcUrl } : {}),
+    }),
     chains,
     da: opts.da ?? 'calldata',
     ...(opts.dashboard ? { dashboard: { host: '127.0.0.1', port: 0 } } : {}),

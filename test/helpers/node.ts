@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url'
 import { PlexusNode } from '../../src/node/node.js'
 import { devGenesis, type GethGenesis } from '../../src/execution/genesis.js'
 import { silentLogger } from '../../src/primitives/logger.js'
+import type { TxPoolOptions } from '../../src/sequencer/txpool/index.js'
 import { tempDir } from './tmp.js'
 
 export interface TestNode {
@@ -20,6 +21,8 @@ export interface TestNodeOptions {
   genesis?: GethGenesis
   /** Produce blocks on the slot clock (default true). */
   produceBlocks?: boolean
+  /** Pool limits (default: the node's). */
+  txpool?: Partial<TxPoolOptions>
 }
 
 /** A node in this process on a free 127.0.0.1 port with a temporary datadir. */
@@ -33,6 +36,7 @@ export async function startTestNode(opts: TestNodeOptions = {}): Promise<TestNod
     feeRecipient: '0x4200000000000000000000000000000000000011',
     rpc: { host: '127.0.0.1', port: 0 },
     produceBlocks: opts.produceBlocks ?? true,
+    ...(opts.txpool ? { txpool: opts.txpool } : {}),
     logger: silentLogger(),
   })
   await node.start()

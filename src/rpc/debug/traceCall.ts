@@ -10,7 +10,7 @@ import { parseTracerConfig } from './tracerConfig.js'
 export async function traceCall(api: RpcApi, [tx, block, config]: unknown[]): Promise<unknown> {
   const tracer = parseTracerConfig(config)
   const req = parseCallRequest(tx)
-  const header = headerForState(api.chain, block ?? 'latest')
+  const header = headerForState(api, block ?? 'latest')
   const overrides = parseStateOverrides((config as { stateOverrides?: unknown } | undefined)?.stateOverrides)
   const call = await prepareCall(api.chain, header, req, overrides, { gasCap: api.limits.gasCap })
   return trace(call.vm, call.tx, call.context, tracer, {

@@ -6,7 +6,7 @@ import { parseCallRequest, parseStateOverrides } from '../params.js'
 
 export async function call(api: RpcApi, [tx, block, overrides]: unknown[]): Promise<Hex> {
   const req = parseCallRequest(tx)
-  const header = headerForState(api.chain, block ?? 'latest')
+  const header = headerForState(api, block ?? 'latest')
   const sim = await simulate(api.chain, header, req, parseStateOverrides(overrides), { gasCap: api.limits.gasCap })
   return callOutput(sim)
 }

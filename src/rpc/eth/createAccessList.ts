@@ -6,7 +6,7 @@ import { parseCallRequest } from '../params.js'
 
 export async function createAccessList(api: RpcApi, [tx, block]: unknown[]): Promise<Record<string, unknown>> {
   const req = parseCallRequest(tx)
-  const header = headerForState(api.chain, block ?? 'latest')
+  const header = headerForState(api, block ?? 'latest')
   const res = await create(api.chain, header, req, { gasCap: api.limits.gasCap })
   return { accessList: res.accessList, gasUsed: toQuantity(res.gasUsed), ...(res.error ? { error: res.error } : {}) }
 }

@@ -6,6 +6,6 @@ import { parseCallRequest, parseStateOverrides } from '../params.js'
 
 export async function estimateGas(api: RpcApi, [tx, block, overrides]: unknown[]): Promise<Hex> {
   const req = parseCallRequest(tx)
-  const header = headerForState(api.chain, block ?? 'latest')
+  const header = headerForState(api, block ?? 'latest')
   return toQuantity(await estimate(api.chain, header, req, parseStateOverrides(overrides), { gasCap: api.limits.gasCap }))
 }

@@ -10,7 +10,7 @@ export function feeHistory(api: RpcApi, [count, newest, percentiles]: unknown[])
   let blockCount = parseBlockCount(count)
   if (blockCount > BigInt(api.limits.maxFeeHistory)) blockCount = BigInt(api.limits.maxFeeHistory)
   const pcts = parsePercentiles(percentiles)
-  const ref = parseBlockRef(newest, api.chain, 'newestBlock')
+  const ref = parseBlockRef(newest, api, 'newestBlock')
   if (ref.kind !== 'number') throw new InvalidParamsError('newestBlock must be a number or tag')
   const head = api.chain.headHeader().number
   const last = ref.number > head ? head : ref.number

@@ -5,6 +5,6 @@ import { accountAt } from '../state.js'
 
 export async function getBalance(api: RpcApi, [address, block]: unknown[]): Promise<Hex> {
   const addr = parseAddress(address)
-  const header = headerForState(api.chain, block)
+  const header = headerForState(api, block)
   return toQuantity((await accountAt(api.chain, header, addr))?.balance ?? 0n)
 }

@@ -5,6 +5,6 @@ import { formatBlock } from '../format.js'
 
 export function getBlockByNumber(api: RpcApi, [block, full]: unknown[]): Record<string, unknown> | null {
   const fullTxs = parseFullTxFlag(full)
-  const found = findBlock(api.chain, parseBlockRef(block, api.chain))
+  const found = findBlock(api.chain, parseBlockRef(block, api))
   return found ? formatBlock(found, fullTxs, fullTxs ? receiptsForDeposits(api, found) : undefined) : null
 }

@@ -5,5 +5,5 @@ import { codeAt } from '../state.js'
 
 export async function getCode(api: RpcApi, [address, block]: unknown[]): Promise<Hex> {
   const addr = parseAddress(address)
-  return toData(await codeAt(api.chain, headerForState(api.chain, block), addr))
+  return toData(await codeAt(api.chain, headerForState(api, block), addr))
 }

@@ -2,5 +2,5 @@ import type { RpcApi } from '../api.js'
 import { parseLogCriteria, queryLogs } from '../logs.js'
 
 export function getLogs(api: RpcApi, [filter]: unknown[]): Record<string, unknown>[] {
-  return queryLogs(api.chain, parseLogCriteria(filter), api.limits)
+  return queryLogs(api, parseLogCriteria(filter), api.limits)
 }

@@ -10,7 +10,7 @@ export async function getProof(api: RpcApi, [address, slots, block]: unknown[]):
   const addr = parseAddress(address)
   if (!Array.isArray(slots)) throw new InvalidParamsError('invalid storageKeys: expected an array')
   const keys = slots.map((s, i) => parseStorageKey(s, `storageKeys[${i}]`))
-  const header = headerForState(api.chain, block)
+  const header = headerForState(api, block)
   const proof = await getMerkleStateProof(api.chain.stateAt(header.stateRoot), new Address(addr), keys)
   // geth echoes the storage keys as given and trims values to QUANTITY
   return {

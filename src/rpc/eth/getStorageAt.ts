@@ -6,7 +6,7 @@ import { storageAt } from '../state.js'
 export async function getStorageAt(api: RpcApi, [address, slot, block]: unknown[]): Promise<Hex> {
   const addr = parseAddress(address)
   const key = parseStorageKey(slot)
-  const value = await storageAt(api.chain, headerForState(api.chain, block), addr, key)
+  const value = await storageAt(api.chain, headerForState(api, block), addr, key)
   const word = new Uint8Array(32)
   word.set(value, 32 - value.length)
   return toData(word)

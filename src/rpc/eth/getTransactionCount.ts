@@ -7,6 +7,6 @@ import { accountAt } from '../state.js'
 export async function getTransactionCount(api: RpcApi, [address, block]: unknown[]): Promise<Hex> {
   const addr = parseAddress(address)
   if (block === 'pending') return toQuantity(await api.pool.pendingNonce(toData(addr)))
-  const header = headerForState(api.chain, block)
+  const header = headerForState(api, block)
   return toQuantity((await accountAt(api.chain, header, addr))?.nonce ?? 0n)
 }

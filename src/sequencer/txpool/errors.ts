@@ -30,6 +30,7 @@ export const TxPoolRejectReason = {
   Underpriced: 'Underpriced',
   TxPoolOverflow: 'TxPoolOverflow',
   FutureReplacePending: 'FutureReplacePending',
+  JournalWriteFailed: 'JournalWriteFailed',
 } as const
 export type TxPoolRejectReason = (typeof TxPoolRejectReason)[keyof typeof TxPoolRejectReason]
 
@@ -316,5 +317,18 @@ export class FutureReplacePendingError extends TxPoolError {
   readonly reason = TxPoolRejectReason.FutureReplacePending
   constructor() {
     super('future transaction tries to replace pending')
+  }
+}
+
+/**
+ * The pool could not record the transaction in its journal (storage failed, e.g. a full
+ * disk), so it refused it rather than acknowledge what a restart could lose. Not a geth
+ * error: geth journals only its local transactions and logs a failed write.
+ */
+export class JournalWriteError extends TxPoolError {
+  override name = 'JournalWriteError'
+  readonly reason = TxPoolRejectReason.JournalWriteFailed
+  constructor(cause: unknown) {
+    super(`transaction not accepted: the pool's journal could not record it (${cause instanceof Error ? cause.message : String(cause)})`)
   }
 }

@@ -9,12 +9,13 @@ export interface TxPoolOptions {
    */
   readonly maxPerSender: number
   /**
-   * Pending (executable) capacity. Like geth's `GlobalSlots` it is not a separate hard
-   * cap: the pool holds at most `maxPending + maxQueued` transactions in all, of which at
-   * most `maxQueued` queued.
+   * Pending (executable) capacity, in slots of 32 KiB (`TX_SLOT_BYTES`): a transaction
+   * takes ceil(size / 32 KiB) slots, so most take one. Like geth's `GlobalSlots` it is not
+   * a separate hard cap: the pool holds at most `maxPending + maxQueued` slots in all
+   * (bytes bounded by that × 32 KiB), of which at most `maxQueued` queued transactions.
    */
   readonly maxPending: number
-  /** Most queued (nonce-gapped) transactions in the pool. geth: `GlobalQueue`. */
+  /** Most queued (nonce-gapped) transactions in the pool; also the second part of the slot capacity. geth: `GlobalQueue`. */
   readonly maxQueued: number
   /** Percent both fee caps must rise by to replace a pooled tx of the same nonce. geth: `PriceBump`. */
   readonly priceBumpPercent: number
@@ -29,6 +30,18 @@ export interface TxPoolOptions {
   readonly allowUnprotectedTxs: boolean
 }
 
+/** geth's `txSlotSize`: the unit the pool's capacity is counted in. */
+export const TX_SLOT_BYTES = 32 * 1024
+
+/** Slots a transaction of `bytes` encoded bytes takes (geth `numSlots`). */
+export function txSlotsOf(bytes: number): number {
+  return Math.max(1, Math.ceil(bytes / TX_SLOT_BYTES))
+}
+
+/**
+ * 5,120 + 1,024 slots: every tx of a 5,000-transfer burst fits at once (geth's 4,096 +
+ * 1,024 would not), and at most 6,144 × 32 KiB = 192 MiB of transactions are held.
+ */
 export const defaultTxPoolOptions: TxPoolOptions = {
   maxPerSender: 1024,
   maxPending: 5120,

@@ -1,11 +1,13 @@
 import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
-import { createCustomCommon, Hardfork, Mainnet, type Common } from '@ethereumjs/common'
-import { createFeeMarket1559Tx, createLegacyTx, type TypedTransaction } from '@ethereumjs/tx'
-import { privateToAddress, toChecksumAddress } from '@ethereumjs/util'
+import { createCustomCommon, Hardfork, Mainnet } from '@ethereumjs/common'
+import { toChecksumAddress } from '@ethereumjs/util'
 import type { PooledTx } from '../../execution/pooledTx.js'
 import { BaseError, ConfigError, RpcErrorCode } from '../../primitives/errors.js'
-import { toData, type Hex } from '../../primitives/hex.js'
+import type { Hex } from '../../primitives/hex.js'
+import { TX_SLOT_BYTES, txSlotsOf } from './options.js'
+import type { TxPool, TxPoolLogger } from './txPool.js'
+import { addr, CHAIN_ID, makeTx, prague, rejects, setup } from '../../../test/helpers/txpool.js'
 import {
   AccountLimitExceededError,
   AlreadyKnownError,
@@ -31,120 +33,6 @@ import {
   UnderpricedError,
   UnprotectedTxError,
 } from './errors.js'
-import type { TxPoolOptions } from './options.js'
-import { TxPool, type TxPoolHead } from './txPool.js'
-
-const CHAIN_ID = 901
-const osaka = createCustomCommon({ chainId: CHAIN_ID }, Mainnet, { hardfork: Hardfork.Osaka })
-const prague = createCustomCommon({ chainId: CHAIN_ID }, Mainnet, { hardfork: Hardfork.Prague })
-const TO: Hex = `0x${'11'.repeat(20)}`
-const RICH = 10n ** 24n
-
-function key(i: number): Uint8Array {
-  const k = new Uint8Array(32)
-  k[0] = 1
-  k[31] = i
-  return k
-}
-const addressCache = new Map<number, Hex>()
-function addr(i: number): Hex {
-  let a = addressCache.get(i)
-  if (a === undefined) {
-    a = toData(privateToAddress(key(i)))
-    addressCache.set(i, a)
-  }
-  return a
-}
-
-interface TxSpec {
-  from?: number
-  nonce?: bigint
-  tip?: bigint
-  fee?: bigint
-  gas?: bigint
-  value?: bigint
-  data?: Uint8Array
-  create?: boolean
-  legacy?: boolean
-  common?: Common
-  receivedAt?: number
-}
-
-let clock = 1_000
-/** A real signed tx wrapped as ingest would; `fee`/`tip` are gasPrice for legacy. */
-function makeTx(spec: TxSpec = {}): PooledTx {
-  const from = spec.from ?? 1
-  const common = spec.common ?? osaka
-  const base = {
-    nonce: spec.nonce ?? 0n,
-    gasLimit: spec.gas ?? 21_000n,
-    value: spec.value ?? 0n,
-    data: spec.data ?? new Uint8Array(),
-    to: spec.create ? undefined : TO,
-  }
-  const fee = spec.fee ?? 1_000n
-  const tip = spec.tip ?? 100n
-  const tx: TypedTransaction = spec.legacy
-    ? createLegacyTx({ ...base, gasPrice: fee }, { common }).sign(key(from))
-    : createFeeMarket1559Tx(
-        { ...base, chainId: common.chainId(), maxFeePerGas: fee, maxPriorityFeePerGas: tip },
-        { common, allowUnlimitedInitCodeSize: true },
-      ).sign(key(from))
-  return wrap(tx, addr(from), spec.receivedAt ?? clock++)
-}
-
-function wrap(tx: TypedTransaction, sender: Hex, receivedAt: number): PooledTx {
-  const legacy = 'gasPrice' in tx
-  return {
-    tx,
-    hash: toData(tx.hash()),
-    sender,
-    raw: tx.serialize(),
-    nonce: tx.nonce,
-    gasLimit: tx.gasLimit,
-    maxFeePerGas: legacy ? tx.gasPrice : (tx as { maxFeePerGas: bigint }).maxFeePerGas,
-    maxPriorityFeePerGas: legacy ? tx.gasPrice : (tx as { maxPriorityFeePerGas: bigint }).maxPriorityFeePerGas,
-    receivedAt,
-  }
-}
-
-class FakeState {
-  readonly nonces = new Map<Hex, bigint>()
-  readonly balances = new Map<Hex, bigint>()
-  readonly reads = new Map<Hex, number>()
-  /** While set, reads take their value at call time but resolve only when it resolves. */
-  gate: Promise<void> | undefined
-
-  async getNonce(sender: Hex): Promise<bigint> {
-    this.reads.set(sender, (this.reads.get(sender) ?? 0) + 1)
-    const value = this.nonces.get(sender) ?? 0n
-    if (this.gate) await this.gate
-    return value
-  }
-
-  async getBalance(sender: Hex): Promise<bigint> {
-    const value = this.balances.get(sender) ?? RICH
-    if (this.gate) await this.gate
-    return value
-  }
-}
-
-function setup(options: Partial<TxPoolOptions> = {}, common: Common = osaka) {
-  const state = new FakeState()
-  const head: { -readonly [K in keyof TxPoolHead]: TxPoolHead[K] } = { baseFee: 10n, gasLimit: 30_000_000n }
-  const pool = new TxPool({ chainId: BigInt(CHAIN_ID), common, state, head: () => head }, options)
-  const announced: Hex[] = []
-  pool.onPending((ptx) => announced.push(ptx.hash))
-  return { pool, state, head, announced }
-}
-
-async function rejects(p: Promise<unknown>, cls: abstract new (...args: never[]) => TxPoolError, message: string) {
-  await assert.rejects(p, (err: unknown) => {
-    assert.ok(err instanceof cls, `expected ${cls.name}, got ${String(err)}`)
-    assert.equal((err as Error).message, message)
-    return true
-  })
-}
 
 describe('TxPool.add: rejections with geth wording', () => {
   it('already known', async () => {
@@ -628,6 +516,139 @@ describe('TxPool: global limits and eviction', () => {
   })
 })
 
+describe('TxPool: 32 KiB slots (the byte limit)', () => {
+  /** A tx of about `bytes` encoded bytes (zero calldata; gas for EIP-7623's floor). */
+  function sized(bytes: number, spec: Parameters<typeof makeTx>[0] = {}): PooledTx {
+    const data = new Uint8Array(bytes - 120)
+    const ptx = makeTx({ ...spec, data, gas: 21_000n + 10n * BigInt(data.length) })
+    assert.ok(ptx.raw.length <= bytes && ptx.raw.length > bytes - 32 * 1024, `raw ${ptx.raw.length}`)
+    return ptx
+  }
+  const BIG = 128 * 1024 // 4 slots
+
+  it('a tx takes ceil(size / 32 KiB) slots, at least one', () => {
+    assert.deepEqual([0, 1, 32 * 1024, 32 * 1024 + 1, 96 * 1024 + 1, 128 * 1024].map(txSlotsOf), [1, 1, 1, 2, 4, 4])
+    assert.equal(TX_SLOT_BYTES, 32 * 1024)
+  })
+
+  it('the pool holds at most maxPending + maxQueued slots: a full pool of big txs refuses an equal one, a richer one evicts', async () => {
+    const { pool } = setup({ maxPending: 6, maxQueued: 2 })
+    const a = sized(BIG, { from: 1, tip: 5n })
+    const b = sized(BIG, { from: 2, tip: 6n })
+    await pool.add(a)
+    await pool.add(b)
+    assert.equal(pool.slots, 8)
+    await rejects(pool.add(sized(BIG, { from: 3, tip: 5n })), UnderpricedError, 'transaction underpriced')
+    await rejects(pool.add(makeTx({ from: 3, tip: 5n })), UnderpricedError, 'transaction underpriced') // one slot is as full
+    const c = sized(BIG, { from: 3, tip: 7n })
+    await pool.add(c)
+    assert.ok(!pool.has(a.hash) && pool.has(b.hash) && pool.has(c.hash))
+    assert.equal(pool.slots, 8)
+    assert.ok(pool.bytes <= 8 * TX_SLOT_BYTES)
+  })
+
+  it('a big tx evicts as many cheaper tails as it needs, or none: a victim worth more puts the others back', async () => {
+    const { pool } = setup({ maxPending: 3, maxQueued: 1 })
+    const small = [1n, 2n, 3n, 10n].map((tip, i) => makeTx({ from: i + 1, tip }))
+    for (const t of small) await pool.add(t)
+    const before = { content: pool.content(), status: pool.status(), slots: pool.slots, order: [...pool.selectForBlock(10n)].map((p) => p.hash) }
+    // Needs all four slots; the fourth pays 10 > 5.
+    await rejects(pool.add(sized(BIG, { from: 5, tip: 5n })), UnderpricedError, 'transaction underpriced')
+    assert.deepEqual(pool.content(), before.content)
+    assert.deepEqual(pool.status(), before.status)
+    assert.equal(pool.slots, before.slots)
+    assert.deepEqual([...pool.selectForBlock(10n)].map((p) => p.hash), before.order)
+    const big = sized(BIG, { from: 5, tip: 11n })
+    await pool.add(big)
+    assert.deepEqual([...pool.selectForBlock(10n)].map((p) => p.hash), [big.hash])
+    assert.equal(pool.slots, 4)
+  })
+
+  it('evicts the cheapest tails first and never a sender’s lower nonce before its higher ones, however cheap', async () => {
+    const evicted: Hex[] = []
+    const logger = {
+      debug: (o: { hash?: Hex }, msg?: string) => void (msg === 'txpool: evicted cheapest tx' && evicted.push(o.hash!)),
+      warn: () => undefined,
+    } as unknown as TxPoolLogger
+    const { pool } = setup({ maxPending: 4, maxQueued: 1 }, undefined, { logger })
+    const a = [1n, 50n, 50n].map((tip, nonce) => makeTx({ from: 1, nonce: BigInt(nonce), tip }))
+    const b0 = makeTx({ from: 2, tip: 3n })
+    for (const t of [...a, b0]) await pool.add(t)
+    const d = sized(40 * 1024, { from: 4, tip: 20n }) // 2 slots: b0 goes (a0 pays 1, but a1 and a2 sit on it)
+    await pool.add(d)
+    const f = sized(40 * 1024, { from: 6, tip: 60n }) // 2 slots: d (20) goes before a2 (50)
+    await pool.add(f)
+    const g = sized(3 * 32 * 1024, { from: 7, tip: 70n }) // 3 slots: a2, a1, then a0; f (60) stays
+    await pool.add(g)
+    assert.deepEqual(evicted, [b0.hash, d.hash, a[2]!.hash, a[1]!.hash, a[0]!.hash])
+    assert.deepEqual(new Set(pool.pendingTxs().map((p) => p.hash)), new Set([f.hash, g.hash]))
+    assert.equal(pool.slots, 5)
+  })
+
+  it('a replacement that grows needs room only for the slots it adds', async () => {
+    const { pool } = setup({ maxPending: 3, maxQueued: 1 })
+    const a0 = makeTx({ from: 1, tip: 10n, fee: 1_000n })
+    const others = [1n, 2n, 3n].map((tip, i) => makeTx({ from: i + 2, tip }))
+    for (const t of [a0, ...others]) await pool.add(t)
+    const bigger = sized(40 * 1024, { from: 1, tip: 20n, fee: 2_000n })
+    await pool.add(bigger)
+    assert.ok(pool.has(bigger.hash) && !pool.has(a0.hash))
+    assert.ok(!pool.has(others[0]!.hash) && pool.has(others[1]!.hash) && pool.has(others[2]!.hash))
+    assert.equal(pool.slots, 4)
+    // Growing to 4 slots would evict tips 2 and 3, which a replacement paying 30 may do,
+    // but never the sender's own tx it replaces.
+    const all = sized(BIG, { from: 1, tip: 30n, fee: 3_000n })
+    await pool.add(all)
+    assert.deepEqual([...pool.selectForBlock(10n)].map((p) => p.hash), [all.hash])
+  })
+
+  it('a flood of 128 KiB txs: memory stays within the slot limit, every refusal is a geth error', async () => {
+    const limits = { maxPending: 64, maxQueued: 16 }
+    const capacity = limits.maxPending + limits.maxQueued
+    const { pool } = setup(limits)
+    let seed = 7
+    const rand = (n: number) => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff
+      return seed % n
+    }
+    const outcomes = new Map<string, number>()
+    const nonces = new Map<number, bigint>()
+    for (let i = 0; i < 240; i++) {
+      const from = 1 + rand(40)
+      const nonce = nonces.get(from) ?? 0n
+      const ptx = sized(BIG, { from, nonce, tip: BigInt(1 + rand(100)), fee: 10_000n })
+      try {
+        await pool.add(ptx)
+        nonces.set(from, nonce + 1n)
+        outcomes.set('added', (outcomes.get('added') ?? 0) + 1)
+      } catch (err) {
+        assert.ok(err instanceof TxPoolError, String(err))
+        assert.equal((err as TxPoolError).rpcCode, RpcErrorCode.Server)
+        outcomes.set(err.reason, (outcomes.get(err.reason) ?? 0) + 1)
+      }
+      // Invariant: the pool never holds more than its slots, so never more than
+      // capacity × 32 KiB of transactions.
+      assert.ok(pool.slots <= capacity, `${pool.slots} slots`)
+      assert.ok(pool.bytes <= capacity * TX_SLOT_BYTES, `${pool.bytes} bytes`)
+      assert.equal(pool.slots, pool.pendingTxs().reduce((n, p) => n + txSlotsOf(p.raw.length), 0) + queuedSlots(pool))
+    }
+    assert.equal(pool.size, capacity / 4)
+    assert.ok((outcomes.get(TxPoolRejectReason.Underpriced) ?? 0) > 0, JSON.stringify([...outcomes]))
+    assert.ok((outcomes.get('added') ?? 0) > capacity / 4, 'richer txs evicted cheaper ones')
+    assert.deepEqual(
+      // A sender whose earlier nonce was evicted sends a gapped tx, which may not evict a pending one.
+      [...outcomes.keys()].filter(
+        (k) => !['added', TxPoolRejectReason.Underpriced, TxPoolRejectReason.TxPoolOverflow, TxPoolRejectReason.FutureReplacePending].includes(k),
+      ),
+      [],
+    )
+  })
+})
+
+function queuedSlots(pool: TxPool): number {
+  return Object.values(pool.content().queued).reduce((n, m) => n + Object.values(m).reduce((k, p) => k + txSlotsOf(p.raw.length), 0), 0)
+}
+
 describe('TxPool.selectForBlock', () => {
   it('orders by tip across senders and by nonce within a sender', async () => {
     const { pool } = setup()
@@ -808,7 +829,9 @@ describe('TxPool: invariants under random operations', () => {
         const from = senders[rand(senders.length)]!
         const base = state.nonces.get(addr(from)) ?? 0n
         const tip = BigInt(1 + rand(40))
-        const ptx = makeTx({ from, nonce: base + BigInt(rand(5)), tip, fee: tip + BigInt(rand(60)) })
+        // One in eight takes two 32 KiB slots.
+        const big = rand(8) === 0 ? { data: new Uint8Array(40 * 1024), gas: 21_000n + 400_000n } : {}
+        const ptx = makeTx({ from, nonce: base + BigInt(rand(5)), tip, fee: tip + BigInt(rand(60)), ...big })
         try {
           await pool.add(ptx)
           outcomes.set('added', (outcomes.get('added') ?? 0) + 1)
@@ -852,6 +875,9 @@ describe('TxPool: invariants under random operations', () => {
       assert.equal(count(queued), status.queued)
       assert.equal(pool.size, status.pending + status.queued)
       assert.ok(pool.size <= limits.maxPending + limits.maxQueued)
+      const slots = [...pool.pendingTxs()].reduce((n, p) => n + txSlotsOf(p.raw.length), 0) + queuedSlots(pool)
+      assert.equal(pool.slots, slots)
+      assert.ok(pool.slots <= limits.maxPending + limits.maxQueued)
       assert.ok(status.queued <= limits.maxQueued)
       for (const sender of new Set([...Object.keys(pending), ...Object.keys(queued)]) as Set<Hex>) {
         const stateNonce = state.nonces.get(sender) ?? 0n

@@ -8,13 +8,15 @@ import {
   AlreadyKnownError,
   FutureReplacePendingError,
   InsufficientFundsError,
+  JournalWriteError,
   NonceTooLowError,
   ReplaceUnderpricedError,
   TxPoolOverflowError,
   UnderpricedError,
 } from './errors.js'
 import { IndexedHeap } from './heap.js'
-import { resolveTxPoolOptions, type TxPoolOptions } from './options.js'
+import type { TxPoolJournal } from './journal.js'
+import { resolveTxPoolOptions, txSlotsOf, type TxPoolOptions } from './options.js'
 import { BlockTxSelector } from './selection.js'
 import { SenderQueue, txCost, type SenderQueueChange } from './senderQueue.js'
 import { validateEnvelope, validateTxBasics } from './validation.js'
@@ -31,7 +33,7 @@ export interface TxPoolHead {
   readonly gasLimit: bigint
 }
 
-export type TxPoolLogger = Pick<Logger, 'debug'>
+export type TxPoolLogger = Pick<Logger, 'debug' | 'warn'>
 
 export interface TxPoolDeps {
   readonly chainId: bigint
@@ -40,6 +42,16 @@ export interface TxPoolDeps {
   readonly state: TxPoolStateReader
   readonly head: () => TxPoolHead
   readonly logger?: TxPoolLogger
+  /**
+   * Where accepted transactions are recorded so a restart finds them again (see
+   * `journal.ts`). Without one the pool lives in memory only.
+   */
+  readonly journal?: TxPoolJournal
+}
+
+export interface AddOptions {
+  /** The tx comes from the journal (a restart's replay): it is recorded there already. */
+  readonly journaled?: boolean
 }
 
 /** A transaction a new block included. The sender is needed for txs the pool never held. */
@@ -83,20 +95,24 @@ export type PendingListener = (ptx: PooledTx) => void
  * - Txs with `maxFeePerGas` below the head's base fee are refused (geth keeps them).
  * - A sender may hold at most `maxPerSender` txs, a hard limit (`account limit exceeded`);
  *   geth's per-account slots are soft and trimmed in its background reorg.
- * - Limits count transactions, not 32 KiB slots; `maxTxBytes` bounds any one tx.
+ * - Capacity is counted in 32 KiB slots as geth's (`maxPending + maxQueued` slots in
+ *   all), but a tx that needs several evicts as many victims as it takes, each under the
+ *   rules below, or none: the pool never evicts and then refuses.
  * - No background reorg loop: promotion, demotion and drops happen synchronously in
  *   `add`/`remove`/`onNewHead`, and `onNewHead` re-reads state only for the senders
  *   the block touched. Other senders are re-read lazily, on their next `add` after a new
  *   head, which also drops their stale and unaffordable txs.
- * - When full, the victim is always some sender's highest-nonce tx (so no pending gap is
+ * - When full, each victim is some sender's highest-nonce tx (so no pending gap is
  *   opened) and queued txs go before pending ones: an executable incoming tx evicts the
  *   cheapest queued tail even if that paid more, and a gapped one never evicts a pending
  *   tx (`future transaction tries to replace pending`). Within a class, "cheaper" is the
  *   lower effective tip at the head's base fee, then the lower fee cap; the incoming tx
  *   must be strictly better or it is `transaction underpriced`.
- * - A replacement needs no free room, so a full pool never refuses one as underpriced.
- * - Locals, journaling, the queue lifetime and blob/7702 authority tracking are absent;
- *   blob txs are refused as an unsupported type.
+ * - A replacement needs room only for the slots it adds over the tx it replaces.
+ * - Every accepted tx is journaled (not only locals), and `add` resolves only once the
+ *   journal holds it: an acknowledged tx survives a restart or a kill. The queue
+ *   lifetime and blob/7702 authority tracking are absent; blob txs are refused as an
+ *   unsupported type.
  */
 export class TxPool {
   readonly options: TxPoolOptions
@@ -109,6 +125,13 @@ export class TxPool {
   private evictBaseFee: bigint
   private pendingTotal = 0
   private queuedTotal = 0
+  /** 32 KiB slots taken by every pooled tx. */
+  private slotsTotal = 0
+  /** Txs that left the pool, to be forgotten by the journal at the end of this turn. */
+  private readonly unjournaled = new Set<Hex>()
+  private unjournalScheduled = false
+  /** The newest block's txs: their commit already took them out of the journal. */
+  private includedInHead = new Set<Hex>()
   /** Bumped on every new head: state read at an older epoch is stale. */
   private epoch = 0
   private readonly listeners = new Set<PendingListener>()
@@ -129,6 +152,18 @@ export class TxPool {
     return this.all.size
   }
 
+  /** 32 KiB slots the pooled transactions take (at most `maxPending + maxQueued`). */
+  get slots(): number {
+    return this.slotsTotal
+  }
+
+  /** Encoded bytes of the pooled transactions (O(pool): for tests and diagnostics). */
+  get bytes(): number {
+    let n = 0
+    for (const ptx of this.all.values()) n += ptx.raw.length
+    return n
+  }
+
   /**
    * Checks a raw transaction's envelope (size, gas cap, chain id) before it is
    * constructed; pass it to `decodeRawTransaction` as its `check`.
@@ -139,10 +174,27 @@ export class TxPool {
 
   /**
    * Validates `ptx` and pools it, or throws a `TxPoolError`. Resolves once the tx is in
-   * (pending or queued). Costs O(log senders + maxPerSender) and, unless the sender's
-   * state was already read at this head, one nonce and one balance read.
+   * (pending or queued) and, with a journal, recorded there. Costs O(log senders +
+   * maxPerSender) and, unless the sender's state was already read at this head, one
+   * nonce and one balance read.
    */
-  async add(ptx: PooledTx): Promise<void> {
+  async add(ptx: PooledTx, options: AddOptions = {}): Promise<void> {
+    const write = await this.admit(ptx, options.journaled === true ? undefined : this.deps.journal)
+    if (write === undefined) return
+    try {
+      await write.recorded
+    } catch (err) {
+      // Refused rather than acknowledged: a restart could lose it.
+      if (this.all.get(ptx.hash) === ptx) this.remove(ptx.hash)
+      throw new JournalWriteError(err)
+    }
+  }
+
+  /**
+   * Checks and inserts `ptx`; with a journal, starts its record in the same turn as the
+   * insertion, so that it is queued before any later removal of the tx from the journal.
+   */
+  private async admit(ptx: PooledTx, journal: TxPoolJournal | undefined): Promise<JournalWrite | undefined> {
     if (this.all.has(ptx.hash)) throw new AlreadyKnownError(ptx.hash)
     const head = this.deps.head()
     validateTxBasics(ptx, {
@@ -155,10 +207,11 @@ export class TxPool {
     const q = this.senders.get(ptx.sender)
     if (q !== undefined && q.stateEpoch === this.epoch) {
       this.insert(ptx, q.stateNonce, q.balance, q.stateEpoch)
-      return
+    } else {
+      const s = await this.readState(ptx.sender)
+      this.insert(ptx, s.nonce, s.balance, s.epoch)
     }
-    const s = await this.readState(ptx.sender)
-    this.insert(ptx, s.nonce, s.balance, s.epoch)
+    return journal === undefined ? undefined : { recorded: journal.record(ptx.hash, ptx.raw, ptx.receivedAt) }
   }
 
   /** Removes a tx (e.g. found invalid while building); the sender's later txs become queued. */
@@ -169,7 +222,7 @@ export class TxPool {
     const pendingBefore = q.pendingCount
     const sizeBefore = q.size
     q.removeAt(q.find(ptx.nonce))
-    this.all.delete(hash)
+    this.untrack(ptx)
     this.settle(q, pendingBefore, sizeBefore)
     this.trimQueued()
     return true
@@ -182,6 +235,7 @@ export class TxPool {
    */
   async onNewHead(update: NewHeadUpdate): Promise<void> {
     this.epoch++
+    this.includedInHead = new Set(update.included.map((item) => (typeof item === 'string' ? item : item.hash)))
     const affected = new Set<Hex>()
     for (const item of update.included) {
       let sender: Hex | undefined
@@ -227,6 +281,8 @@ export class TxPool {
    */
   async onRewind(returned: readonly PooledTx[]): Promise<void> {
     this.epoch++
+    // The blocks that included them are gone: whatever leaves the pool now is journaled.
+    this.includedInHead = new Set()
     this.syncEvictionBaseFee()
     const senders = [...this.senders.keys()]
     const states = await Promise.all(senders.map((s) => this.readState(s)))
@@ -351,7 +407,7 @@ export class TxPool {
     if (q !== undefined && q.size >= this.options.maxPerSender) throw new AccountLimitExceededError(q.size)
 
     const willBePending = ptx.nonce === (q?.nextNonce ?? stateNonce)
-    this.makeRoom(ptx, willBePending)
+    this.makeRoom(ptx, willBePending, txSlotsOf(ptx.raw.length), !willBePending)
 
     q = this.senders.get(sender) // eviction may have emptied and dropped it
     if (q === undefined) {
@@ -361,7 +417,7 @@ export class TxPool {
     const pendingBefore = q.pendingCount
     const sizeBefore = q.size
     const promoted = q.insert(ptx, -q.find(ptx.nonce) - 1)
-    this.all.set(ptx.hash, ptx)
+    this.track(ptx)
     this.settle(q, pendingBefore, sizeBefore)
     this.announce(promoted)
   }
@@ -379,42 +435,81 @@ export class TxPool {
       throw new InsufficientFundsError('queued', balance, cost, q.pendingCost)
     }
     if (!outbids(ptx, old, BigInt(this.options.priceBumpPercent))) throw new ReplaceUnderpricedError()
+    // A bigger replacement needs room for the slots it adds; eviction takes only tails
+    // above its nonce from this sender, so `at` still points at `old`.
+    this.makeRoom(ptx, pending, txSlotsOf(ptx.raw.length) - txSlotsOf(old.raw.length), false)
     q.replaceAt(at, ptx)
-    this.all.delete(old.hash)
-    this.all.set(ptx.hash, ptx)
+    this.untrack(old)
+    this.track(ptx)
     if (at === q.size - 1) this.evictHeap.update(q)
     if (pending) this.announce([ptx])
   }
 
-  /** Evicts one tx if `ptx` needs room; throws if `ptx` is not worth more than the victim. */
-  private makeRoom(ptx: PooledTx, willBePending: boolean): void {
-    const totalFull = this.all.size + 1 > this.options.maxPending + this.options.maxQueued
-    const queuedFull = !willBePending && this.queuedTotal + 1 > this.options.maxQueued
-    if (!totalFull && !queuedFull) return
+  /**
+   * Makes room for `ptx`: `slots` more slots within the capacity, and (`queuedPlace`) a
+   * place among the queued. Each victim is some sender's highest-nonce tx, queued before
+   * pending, cheapest first, and each must be worth less than `ptx` (an executable `ptx`
+   * outranks any queued victim); a gapped `ptx` never evicts a pending tx, and no sender
+   * loses a nonce below `ptx`'s own. All or nothing: if one victim cannot go, the ones
+   * already evicted are put back and the error is thrown.
+   */
+  private makeRoom(ptx: PooledTx, willBePending: boolean, slots: number, queuedPlace: boolean): void {
+    const capacity = this.options.maxPending + this.options.maxQueued
+    const slotsFull = () => this.slotsTotal + slots > capacity
+    const queuedFull = () => queuedPlace && this.queuedTotal + 1 > this.options.maxQueued
+    if (!slotsFull() && !queuedFull()) return
+    if (slots > capacity) throw new TxPoolOverflowError()
     this.syncEvictionBaseFee()
-    const victims = this.evictHeap.peek()
-    const victim = victims?.tail
-    if (victims === undefined || victim === undefined) throw new TxPoolOverflowError()
-    const victimQueued = victims.tailQueued
-    if (queuedFull && !victimQueued) throw new TxPoolOverflowError()
-    if (!willBePending && !victimQueued) {
-      throw comparePrice(ptx, victim, this.evictBaseFee) > 0 ? new FutureReplacePendingError() : new UnderpricedError()
+    const evicted: { q: SenderQueue; victim: PooledTx; queued: boolean }[] = []
+    try {
+      while (slotsFull() || queuedFull()) {
+        const victims = this.evictHeap.peek()
+        const victim = victims?.tail
+        if (victims === undefined || victim === undefined) throw new TxPoolOverflowError()
+        const victimQueued = victims.tailQueued
+        if (queuedFull() && !victimQueued) throw new TxPoolOverflowError()
+        if (!willBePending && !victimQueued) {
+          throw comparePrice(ptx, victim, this.evictBaseFee) > 0 ? new FutureReplacePendingError() : new UnderpricedError()
+        }
+        // An executable tx outranks any queued victim; within one class it must pay more.
+        const outranks = willBePending && victimQueued
+        if (!outranks && comparePrice(ptx, victim, this.evictBaseFee) <= 0) throw new UnderpricedError()
+        // Evicting one's own lower nonce (or the tx being replaced) would leave the
+        // incoming tx behind a gap it made.
+        if (victims.sender === ptx.sender && victim.nonce <= ptx.nonce) throw new TxPoolOverflowError()
+        this.dropTail(victims)
+        evicted.push({ q: victims, victim, queued: victimQueued })
+      }
+    } catch (err) {
+      for (let i = evicted.length - 1; i >= 0; i--) this.restoreTail(evicted[i]!.q, evicted[i]!.victim)
+      throw err
     }
-    // An executable tx outranks any queued victim; within one class it must pay more.
-    const outranks = willBePending && victimQueued
-    if (!outranks && comparePrice(ptx, victim, this.evictBaseFee) <= 0) throw new UnderpricedError()
-    // Evicting one's own lower nonce would put the incoming tx behind a gap it made.
-    if (victims.sender === ptx.sender && victim.nonce < ptx.nonce) throw new TxPoolOverflowError()
+    for (const { victim, queued } of evicted) {
+      this.deps.logger?.debug(
+        { hash: victim.hash, sender: victim.sender, nonce: victim.nonce, queued, by: ptx.hash },
+        'txpool: evicted cheapest tx',
+      )
+    }
+  }
 
-    const pendingBefore = victims.pendingCount
-    const sizeBefore = victims.size
-    victims.removeAt(victims.size - 1)
-    this.all.delete(victim.hash)
-    this.settle(victims, pendingBefore, sizeBefore)
-    this.deps.logger?.debug(
-      { hash: victim.hash, sender: victim.sender, nonce: victim.nonce, queued: victimQueued, by: ptx.hash },
-      'txpool: evicted cheapest tx',
-    )
+  /** Takes a sender's highest-nonce tx out (an eviction). */
+  private dropTail(q: SenderQueue): PooledTx {
+    const pendingBefore = q.pendingCount
+    const sizeBefore = q.size
+    const victim = q.removeAt(q.size - 1)
+    this.untrack(victim)
+    this.settle(q, pendingBefore, sizeBefore)
+    return victim
+  }
+
+  /** Undoes `dropTail` (within the same turn, so the journal never saw it leave). */
+  private restoreTail(q: SenderQueue, victim: PooledTx): void {
+    if (this.senders.get(q.sender) !== q) this.senders.set(q.sender, q) // settle dropped it when it emptied
+    const pendingBefore = q.pendingCount
+    const sizeBefore = q.size
+    q.insert(victim, q.size)
+    this.track(victim)
+    this.settle(q, pendingBefore, sizeBefore)
   }
 
   /** Re-checks a sender against state read at `s.epoch` (ignored if older than the list's). */
@@ -436,7 +531,7 @@ export class TxPool {
     const pendingBefore = q.pendingCount
     const sizeBefore = q.size
     const change = q.reset(nonce, keep)
-    for (const ptx of change.dropped) this.all.delete(ptx.hash)
+    for (const ptx of change.dropped) this.untrack(ptx)
     this.settle(q, pendingBefore, sizeBefore)
     this.announce(change.promoted)
     this.trimQueued()
@@ -451,13 +546,44 @@ export class TxPool {
     while (this.queuedTotal > this.options.maxQueued) {
       const q = this.evictHeap.peek()
       if (q === undefined || !q.tailQueued) return
-      const pendingBefore = q.pendingCount
-      const sizeBefore = q.size
-      const victim = q.removeAt(q.size - 1)
-      this.all.delete(victim.hash)
-      this.settle(q, pendingBefore, sizeBefore)
+      const victim = this.dropTail(q)
       this.deps.logger?.debug({ hash: victim.hash, sender: victim.sender, nonce: victim.nonce }, 'txpool: evicted queued tx over maxQueued')
     }
+  }
+
+  /** Books a tx that entered the pool. */
+  private track(ptx: PooledTx): void {
+    this.all.set(ptx.hash, ptx)
+    this.slotsTotal += txSlotsOf(ptx.raw.length)
+    // Left and came back within one turn: the journal must keep it.
+    this.unjournaled.delete(ptx.hash)
+  }
+
+  /**
+   * Books a tx that left the pool (evicted, replaced, dropped, removed, included) and has
+   * the journal forget it at the end of this turn — except the newest block's txs, whose
+   * commit already did.
+   */
+  private untrack(ptx: PooledTx): void {
+    this.all.delete(ptx.hash)
+    this.slotsTotal -= txSlotsOf(ptx.raw.length)
+    if (this.deps.journal === undefined || this.includedInHead.has(ptx.hash)) return
+    this.unjournaled.add(ptx.hash)
+    if (this.unjournalScheduled) return
+    this.unjournalScheduled = true
+    queueMicrotask(() => this.flushUnjournaled())
+  }
+
+  /** One batch of journal removals for everything that left the pool in this turn. */
+  private flushUnjournaled(): void {
+    this.unjournalScheduled = false
+    if (this.unjournaled.size === 0) return
+    const hashes = [...this.unjournaled]
+    this.unjournaled.clear()
+    // A removal that fails leaves an entry the next start-up's replay drops.
+    this.deps.journal!.forget(hashes).catch((err: unknown) => {
+      this.deps.logger?.warn({ err: (err as Error).message, txs: hashes.length }, 'txpool: journal removal failed')
+    })
   }
 
   /** Adjusts the global counters and the heap after one sender's list changed. */
@@ -501,6 +627,11 @@ export class TxPool {
       if (epoch === this.epoch || attempt === 2) return { nonce, balance, epoch }
     }
   }
+}
+
+/** A journal record in flight (wrapped: an async function would wait for a bare promise). */
+interface JournalWrite {
+  readonly recorded: Promise<void>
 }
 
 interface SenderState {

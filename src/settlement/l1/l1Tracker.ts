@@ -37,6 +37,8 @@ export class L1Tracker implements Lifecycle {
   private readonly headers = new Map<bigint, L1BlockRef>()
   private readonly deposits = new Map<Hex, Map<bigint, DepositTransaction[]>>()
   private headNumber = -1n
+  /** L1's finalized block number as of the newest head (undefined until L1 answers). */
+  private finalizedNumber: bigint | undefined
   private timer: NodeJS.Timeout | undefined
   private running = false
   private polling: Promise<void> = Promise.resolve()
@@ -64,6 +66,14 @@ export class L1Tracker implements Lifecycle {
   /** Newest L1 block seen (undefined before the first poll). */
   head(): L1BlockRef | undefined {
     return this.headers.get(this.headNumber)
+  }
+
+  /**
+   * L1's finalized block number, read once per new L1 head (so the `finalized` block
+   * tag of every chain costs no L1 round trip); undefined while L1 has not answered.
+   */
+  finalized(): bigint | undefined {
+    return this.finalizedNumber
   }
 
   /** Canonical header at `number`, if tracked. */
@@ -156,8 +166,19 @@ export class L1Tracker implements Lifecycle {
       this.deposits.set(ref.hash, byBlock.get(ref.hash)!)
       this.headNumber = ref.number
     }
+    await this.refreshFinalized()
     const head = this.head()!
     for (const listener of this.headListeners) listener(head)
+  }
+
+  /** An L1 that does not serve the tag (or fails now) keeps the last answer. */
+  private async refreshFinalized(): Promise<void> {
+    try {
+      const block = await this.client.getBlock({ blockTag: 'finalized' })
+      if (block.number !== null) this.finalizedNumber = block.number
+    } catch (err) {
+      this.logger.debug({ err: (err as Error).message }, 'L1 finalized block unavailable')
+    }
   }
 
   private async fetchHeader(tag: bigint | 'latest'): Promise<L1BlockRef | undefined> {
