@@ -22,19 +22,12 @@ export interface RelayerOptions {
   gasLimit?: bigint
 }
 
-/** A relay transaction not yet signed: signed with the relayer's nonce when it is its turn in the block. */
-export interface PendingRelay {
-  msgHash: Hex
-  gasLimit: bigint
-  /** Throws if it cannot be signed (a gas limit out of range): the slot builder reports that relay failed. */
-  sign(nonce: bigint): PooledTx
-}
-
-/** A block's relays: signed one by one from `nonce`, which only an included relay spends. */
-export interface RelayPlan {
-  nonce: bigint
-  relays: PendingRelay[]
-}
+/**
+ * A block's relays, not yet signed: each is signed with the relayer's nonce when it is its
+ * turn in the block, from `nonce` on, and only an included relay spends one (the shape of
+ * the sequencer's `RelayPlan`; `sign` throws for a relay that cannot be signed).
+ */
+export type RelayPlan = { nonce: bigint; relays: { msgHash: Hex; gasLimit: bigint; sign(nonce: bigint): PooledTx }[] }
 
 /**
  * Signs the transactions by which the network relays messages: one
@@ -62,7 +55,7 @@ export class Relayer {
     const baseFee = chain.nextBaseFee()
     const common = sharedTxCommon(chain.common)
     const to = new Address(hexToBytes(PREDEPLOYS.L2ToL2CrossDomainMessenger))
-    const relays = messages.slice(0, MAX_RELAYS_PER_BLOCK).map((message): PendingRelay => {
+    const relays = messages.slice(0, MAX_RELAYS_PER_BLOCK).map((message): RelayPlan['relays'][number] => {
       const gasLimit = this.gasLimitOf(message)
       return {
         msgHash: message.msgHash,
