@@ -509,6 +509,9 @@ export class PlexusNetwork implements Lifecycle {
         logger.child({ module: 'l1-tracker' }),
       ))
       await tracker.start()
+      // A block just written to disk can be an origin at once: look at L1 now rather than
+      // at the next poll (this more than makes up for waiting on the write).
+      anvil?.onDurable(() => void tracker.refresh().catch(() => undefined))
       const da = this.options.da ?? 'calldata'
       const maxBatchBytes = this.options.maxBatchBytes ?? DEFAULT_MAX_BATCH_BYTES
       const batcher = (this.batcher = new NetworkBatcher(
