@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 import { execFileSync } from 'node:child_process'
+import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { after, before, describe, test } from 'node:test'
@@ -134,7 +135,8 @@ describe('stopping and supervising the network (real processes)', () => {
       up = await spawnUp(['start', '--', ...args], urls, { command: 'npm', cwd: root, timeoutMs: 240_000, spawn: { detached: true } })
       const npm = up.proc.pid!
       const plexus = childrenOf(npm)
-      assert.equal(plexus.length, 1, `npm runs Plexus itself, no shell in between (children: ${plexus})`)
+      assert.equal(plexus.length, 1, `npm runs one process (children: ${plexus})`)
+      assert.match(readFileSync(`/proc/${plexus[0]}/cmdline`, 'utf8'), /scripts\/start\.mjs/, 'npm runs Plexus itself, no shell in between')
       const anvil = anvilPid(datadir)!
       if (how === 'SIGTERM to npm') up.proc.kill('SIGTERM')
       // A terminal's Ctrl-C: SIGINT to every process of the group (npm and Plexus; anvil has its own).

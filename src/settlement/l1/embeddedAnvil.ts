@@ -49,6 +49,8 @@ const ALIVE_TIMEOUT_MS = 1_000
 const TERM_GRACE_MS = 3_000
 /** Restart back-off: doubles from the first to the last. */
 const RESTART_DELAYS_MS = [250, 500, 1_000, 2_000, 5_000]
+/** After a write of w ms, the next starts no sooner than this × w later (writes take ≤ 1/4 of the time). */
+const WRITE_DUTY_FACTOR = 3
 /** Up this long, anvil counts as healthy again: its next exit is reported anew. */
 const HEALTHY_AFTER_MS = 30_000
 
@@ -83,6 +85,8 @@ export class EmbeddedAnvil implements Lifecycle {
   private writes: Promise<unknown> = Promise.resolve()
   private writeQueued = false
   private writeFailing = false
+  /** How long the last state write took (ms). */
+  private lastWriteMs = 0
   private restartTimer: NodeJS.Timeout | undefined
   private restarts = 0
   private upSince = 0
@@ -161,8 +165,9 @@ export class EmbeddedAnvil implements Lifecycle {
       const alive = await anvilHead(this._url, ALIVE_TIMEOUT_MS).then(() => true, () => false)
       if (alive) await this.enqueueWrite().catch(() => undefined)
     }
-    this.proc = undefined
+    // Still `this.proc` while it terminates: a forced exit meanwhile (`kill`) must find it.
     if (proc) await terminate(proc, this.exited)
+    this.proc = undefined
     if (this.pidFile) removePidFile(this.pidFile)
     process.off('exit', this.killOnExit)
   }
@@ -274,9 +279,13 @@ export class EmbeddedAnvil implements Lifecycle {
 
   private schedulePersist(): void {
     if (!this.running) return
+    // A write costs about the file's size in I/O, and the file grows with the L1's history:
+    // past a few hundred MB, writing back to back would keep the disk busy for nothing.
+    // Writing spends at most a quarter of the time; the chains' origins lag by that much.
+    const delay = Math.max(this.options.persistPollMs ?? 100, WRITE_DUTY_FACTOR * this.lastWriteMs)
     this.persistTimer = setTimeout(() => {
       this.persistIfBehind().finally(() => this.schedulePersist())
-    }, this.options.persistPollMs ?? 100)
+    }, delay)
   }
 
   /** Writes the state when anvil has a block that is not on disk yet. */
@@ -296,8 +305,9 @@ export class EmbeddedAnvil implements Lifecycle {
       try {
         const started = performance.now()
         const written = await writeAnvilState(url, this.stateFile, PERSIST_TIMEOUT_MS)
+        this.lastWriteMs = performance.now() - started
         if (written) this.setDurable(written.block)
-        this.options.logger.trace({ block: written?.block.toString(), bytes: written?.bytes, ms: Math.round(performance.now() - started) }, 'L1 state written')
+        this.options.logger.trace({ block: written?.block.toString(), bytes: written?.bytes, ms: Math.round(this.lastWriteMs) }, 'L1 state written')
         if (this.writeFailing) this.options.logger.info({ durableBlock: this.durable.toString() }, 'writing the L1 state works again')
         this.writeFailing = false
       } catch (err) {
