@@ -2,17 +2,48 @@ import { devAccounts } from '../execution/genesis.js'
 import type { Lifecycle } from '../primitives/lifecycle.js'
 import type { Logger } from '../primitives/logger.js'
 
+/** A service that can also be ended at once, synchronously, when there is no time to stop it. */
+export interface Killable {
+  /** Ends what would outlive the process (child processes). */
+  kill?(): void
+}
+
+/** If stopping takes longer than this, the process exits anyway (as after a second signal). */
+export const STOP_DEADLINE_MS = 60_000
+
+/**
+ * Signals this soon after the first are the same request: a terminal's Ctrl-C reaches
+ * Plexus both from the terminal and forwarded by npm (`npm start`).
+ */
+const SAME_REQUEST_MS = 1_000
+
 /**
  * Starts `service` and keeps the process serving until SIGINT/SIGTERM, then stops it
- * (in order) and exits 0. `cleanup` runs after stopping, and when start fails (the
+ * (in order) and exits 0. A second SIGINT/SIGTERM while stopping, or a stop that
+ * outlasts STOP_DEADLINE_MS, exits at once with code 130/143 (after `kill`, so no child
+ * process is left behind). `cleanup` runs after stopping, and when start fails (the
  * error is rethrown for the CLI to report).
  */
-export async function serveUntilSignal(service: Lifecycle, logger: Logger, cleanup?: () => void): Promise<void> {
-  let stopping = false
-  const shutdown = (signal: string) => {
-    if (stopping) return
-    stopping = true
-    logger.info({ signal }, 'shutting down')
+export async function serveUntilSignal(service: Lifecycle & Killable, logger: Logger, cleanup?: () => void): Promise<void> {
+  let stoppingSince: number | undefined
+  const forceExit = (why: string, code: number) => {
+    logger.warn({ why }, 'exiting without waiting for the stop to finish')
+    try {
+      service.kill?.()
+      cleanup?.()
+    } finally {
+      process.exit(code)
+    }
+  }
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stoppingSince !== undefined) {
+      if (Date.now() - stoppingSince < SAME_REQUEST_MS) return
+      return forceExit(`second ${signal}`, signal === 'SIGINT' ? 130 : 143)
+    }
+    stoppingSince = Date.now()
+    logger.info({ signal }, 'shutting down (send the signal again to exit at once)')
+    const deadline = setTimeout(() => forceExit(`stop took longer than ${STOP_DEADLINE_MS / 1000} s`, 1), STOP_DEADLINE_MS)
+    deadline.unref()
     service
       .stop()
       .catch((err) => logger.error({ err }, 'error during shutdown'))
@@ -21,8 +52,8 @@ export async function serveUntilSignal(service: Lifecycle, logger: Logger, clean
         process.exit(0)
       })
   }
-  process.on('SIGINT', () => shutdown('SIGINT'))
-  process.on('SIGTERM', () => shutdown('SIGTERM'))
+  process.on('SIGINT', onSignal)
+  process.on('SIGTERM', onSignal)
   try {
     await service.start()
   } catch (err) {

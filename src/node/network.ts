@@ -17,7 +17,7 @@ import { L1BatchSource } from '../settlement/derivation/batchSource.js'
 import { CHAIN_CONFIG_VERSION, encodeChainConfig, fetchChainConfig } from '../settlement/l1/chainConfig.js'
 import { EmbeddedAnvil } from '../settlement/l1/embeddedAnvil.js'
 import { SuperRootProposer } from '../settlement/superRootProposer.js'
-import { configureSuperRootOracle, ensureL1Contracts, readRegistration, registerChain, type ChainRegistration, type L1Deployment } from '../settlement/l1/deploy.js'
+import { configureSuperRootOracle, ensureL1Contracts, readRegistration, registerChain, type ChainRegistration, type L1Deployment, type PersistL1 } from '../settlement/l1/deploy.js'
 import { checkRegisteredGasToken, logL1FeePricing, resolveGasToken } from '../settlement/l1/gasToken.js'
 import { L1Tracker } from '../settlement/l1/l1Tracker.js'
 import type { L1Signer } from '../settlement/l1/l1Transactions.js'
@@ -50,6 +50,12 @@ export interface NetworkL1Options {
   roleFunding: bigint
   /** A consensus-layer beacon API of the L1, for reading blobs back (unset: the L1 RPC's anvil endpoint). */
   beaconUrl?: string
+  /**
+   * Seconds an L2 block may be newer than its L1 origin without advancing it (OP's max
+   * sequencer drift); past it, with no newer L1 block to adopt, block production pauses
+   * (default `defaultMaxSequencerDrift(confirmations)`: 120 s + 12 s per confirmation).
+   */
+  maxSequencerDriftSeconds?: number
 }
 
 /**
@@ -186,6 +192,8 @@ export const DEFAULT_MAX_BATCH_BYTES = 120_000
  */
 export class PlexusNetwork implements Lifecycle {
   private anvil: EmbeddedAnvil | undefined
+  /** Aborted first thing on stop: every L1 request and wait of the network gives up at once. */
+  private readonly l1Abort = new AbortController()
   private tracker: L1Tracker | undefined
   private _sequencing: NetworkSequencing | undefined
   private superProposer: SuperRootProposer | undefined
@@ -317,6 +325,7 @@ export class PlexusNetwork implements Lifecycle {
       embeddedL1: !l1.rpcUrl,
       holders: devAccounts().map((a) => a.address),
       logger: logger.child({ module: 'l1-deploy' }),
+      persist: ctx.persist,
     }))
     const proposer = ctx.signer(roleKey(l1.deployerKey, 'proposer', chainId))
     await fund(deployer, [proposer.account.address], l1.roleFunding)
@@ -423,6 +432,7 @@ export class PlexusNetwork implements Lifecycle {
             baseFeeScalar: DEFAULT_BASE_FEE_SCALAR,
             blobBaseFeeScalar: DEFAULT_BLOB_BASE_FEE_SCALAR,
             outputIntervalBlocks: BigInt(p.opts.outputIntervalBlocks),
+            maxSequencerDrift: l1.maxSequencerDriftSeconds === undefined ? undefined : BigInt(l1.maxSequencerDriftSeconds),
           },
           nodeLogger,
         ),
@@ -461,7 +471,11 @@ export class PlexusNetwork implements Lifecycle {
         await this.anvil.start()
         this._l1Url = this.anvil.url
       }
-      const publicClient = createPublicClient({ transport: http(this._l1Url, { retryCount: 3 }) }) as PublicClient
+      const anvil = this.anvil
+      // What the datadir records of L1 is recorded only once the embedded L1 has it on disk.
+      const persist = anvil && (() => anvil.persist())
+      const fetchOptions = { signal: this.l1Abort.signal }
+      const publicClient = createPublicClient({ transport: http(this._l1Url, { retryCount: 3, fetchOptions }) }) as PublicClient
       const l1ChainId = await publicClient.getChainId()
       const viemChain = defineChain({
         id: l1ChainId,
@@ -475,7 +489,8 @@ export class PlexusNetwork implements Lifecycle {
           account,
           chain: viemChain,
           publicClient,
-          wallet: createWalletClient({ account, chain: viemChain, transport: http(this._l1Url) }),
+          wallet: createWalletClient({ account, chain: viemChain, transport: http(this._l1Url, { fetchOptions }) }),
+          signal: this.l1Abort.signal,
         }
       }
       const deployer = signer(l1.deployerKey)
@@ -484,6 +499,7 @@ export class PlexusNetwork implements Lifecycle {
         this.options.datadir,
         l1.guardian ?? deployer.account.address,
         logger.child({ module: 'l1-deploy' }),
+        persist,
       ))
 
       // One batcher posts every chain's blocks, together (network batches).
@@ -493,7 +509,7 @@ export class PlexusNetwork implements Lifecycle {
 
       // One genesis timestamp for every new chain: their blocks share timestamps from block 0.
       const genesisTime = BigInt(Math.floor(Date.now() / 1000))
-      const ctx: ChainContext = { deployer, signer, batcherAddress: batcherSigner.account.address, deployment, l1ChainId, relayerKey }
+      const ctx: ChainContext = { deployer, signer, batcherAddress: batcherSigner.account.address, deployment, l1ChainId, relayerKey, persist }
       // Chains added to this network at run time (`plexus chain add`) come back with it.
       const started = this.options.chains
       const joined = joinedChains(this.options.datadir).filter((j) => !started.some((c) => c.chainId === j.options.chainId))
@@ -504,10 +520,14 @@ export class PlexusNetwork implements Lifecycle {
       const startBlock = prepared.reduce((min, p) => (p.registration.registeredAtBlock < min ? p.registration.registeredAtBlock : min), 2n ** 64n)
       const tracker = (this.tracker = new L1Tracker(
         publicClient,
-        { portal: deployment.contracts.Portal, startBlock, pollMs: l1.pollMs },
+        // L2 adopts an embedded-L1 origin only once anvil has it on disk (see EmbeddedAnvil).
+        { portal: deployment.contracts.Portal, startBlock, pollMs: l1.pollMs, durable: anvil && (() => anvil.durableBlock()) },
         logger.child({ module: 'l1-tracker' }),
       ))
       await tracker.start()
+      // A block just written to disk can be an origin at once: look at L1 now rather than
+      // at the next poll (this more than makes up for waiting on the write).
+      anvil?.onDurable(() => void tracker.refresh().catch(() => undefined))
       const da = this.options.da ?? 'calldata'
       const maxBatchBytes = this.options.maxBatchBytes ?? DEFAULT_MAX_BATCH_BYTES
       const batcher = (this.batcher = new NetworkBatcher(
@@ -581,18 +601,54 @@ export class PlexusNetwork implements Lifecycle {
     }
   }
 
+  /**
+   * Stops everything in reverse order, within a bound whatever has already died: L1
+   * requests and waits in flight are abandoned first (an L1 that is down, or a
+   * transaction that will never be mined, must not hold the stop), and a part that still
+   * does not stop within STOP_PART_TIMEOUT_MS is reported and left behind.
+   */
   async stop(): Promise<void> {
     if (this.stopped) return
     this.stopped = true
-    await this.dashboard?.stop()
-    await this.admin?.stop()
-    await this.superProposer?.stop()
-    await this._sequencing?.stop()
-    await this.batcher?.stop()
-    for (const node of [...this.nodes].reverse()) await node.stop()
-    await this.journal?.close()
-    await this.tracker?.stop()
-    await this.anvil?.stop()
+    this.l1Abort.abort()
+    const { logger } = this.options
+    const parts: [string, Lifecycle | undefined][] = [
+      ['dashboard', this.dashboard],
+      ['admin endpoint', this.admin],
+      ['super root proposer', this.superProposer],
+      ['sequencer', this._sequencing],
+      ['batcher', this.batcher],
+      ...[...this.nodes].reverse().map((n): [string, Lifecycle] => [`chain ${n.chain.chainId}`, n]),
+      ['slot journal', this.journal && { start: async () => undefined, stop: () => this.journal!.close() }],
+      ['L1 tracker', this.tracker],
+      ['embedded L1', this.anvil],
+    ]
+    for (const [name, part] of parts) if (part) await stopWithin(part, name, STOP_PART_TIMEOUT_MS, logger)
+  }
+
+  /**
+   * Ends what would outlive this process at once (the embedded anvil, SIGKILL),
+   * synchronously: for a forced exit that cannot wait for `stop`. Nothing is lost that
+   * a crash would not lose (the L2 chains only ever build on L1 blocks already on disk).
+   */
+  kill(): void {
+    this.anvil?.kill()
+  }
+}
+
+/** How long stopping one part of the network may take before it is left behind. */
+const STOP_PART_TIMEOUT_MS = 15_000
+
+async function stopWithin(part: Lifecycle, name: string, timeoutMs: number, logger: Logger): Promise<void> {
+  let timer: NodeJS.Timeout | undefined
+  const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), timeoutMs)))
+  try {
+    const result = await Promise.race([part.stop().then(() => 'stopped' as const), late])
+    if (result === 'late') logger.error({ part: name, timeoutMs }, 'a part of the network did not stop in time; going on without it')
+  } catch (err) {
+    logger.error({ part: name, err: (err as Error).message }, 'error while stopping a part of the network')
+  } finally {
+    clearTimeout(timer)
   }
 }
 
@@ -639,6 +695,8 @@ interface ChainContext {
   deployment: L1Deployment
   l1ChainId: number
   relayerKey: Hex
+  /** Makes the embedded L1 durable up to its head; undefined for an external L1. */
+  persist: PersistL1 | undefined
 }
 
 interface RunningNetwork {

@@ -24,6 +24,8 @@ export interface ChainSettlementOptions {
   baseFeeScalar: bigint
   blobBaseFeeScalar: bigint
   outputIntervalBlocks: bigint
+  /** See `L1OriginSelectorOptions.maxSequencerDrift`. */
+  maxSequencerDrift?: bigint
 }
 
 /** A head as `plexus_syncStatus` reports it. */
@@ -54,6 +56,8 @@ export class ChainSettlement implements Lifecycle {
       confirmations: o.confirmations,
       baseFeeScalar: o.baseFeeScalar,
       blobBaseFeeScalar: o.blobBaseFeeScalar,
+      maxSequencerDrift: o.maxSequencerDrift,
+      logger,
     })
     this.proposer = new Proposer(
       chain,

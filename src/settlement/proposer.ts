@@ -5,7 +5,7 @@ import { SingleFlight } from '../primitives/singleFlight.js'
 import type { Logger } from '../primitives/logger.js'
 import { abiOf } from './l1/abis.js'
 import type { L1Tracker } from './l1/l1Tracker.js'
-import { reasonOf, writeAndWait, type L1Signer } from './l1/l1Transactions.js'
+import { abortable, L1AbortedError, reasonOf, writeAndWait, type L1Signer } from './l1/l1Transactions.js'
 import { outputAt } from './outputRoot.js'
 
 export interface ProposerOptions {
@@ -27,9 +27,12 @@ export class Proposer implements Lifecycle {
   private stale = true
   private readonly rounds = new SingleFlight(
     () => this.proposeNext(),
-    (err) => this.logger.warn({ err: reasonOf(err) }, 'output proposal failed; retrying on the next L1 block'),
+    (err) => {
+      if (!(err instanceof L1AbortedError)) this.logger.warn({ err: reasonOf(err) }, 'output proposal failed; retrying on the next L1 block')
+    },
   )
   private unsubscribe: (() => void) | undefined
+  private readonly abort = new AbortController()
 
   constructor(
     private readonly chain: Chain,
@@ -51,18 +54,30 @@ export class Proposer implements Lifecycle {
   }
 
   private async readLatest(): Promise<void> {
+    this.lastProposed = (await abortable(
+      this.signer.publicClient.readContract({
+        address: this.options.oracle,
+        abi: abiOf('OutputOracle'),
+        functionName: 'latestBlockNumber',
+        args: [this.options.chainId],
+      }),
+      this.stopSignal(),
+      'latestBlockNumber',
+    )) as bigint
     this.stale = false
-    this.lastProposed = (await this.signer.publicClient.readContract({
-      address: this.options.oracle,
-      abi: abiOf('OutputOracle'),
-      functionName: 'latestBlockNumber',
-      args: [this.options.chainId],
-    })) as bigint
   }
 
   async stop(): Promise<void> {
     this.unsubscribe?.()
+    // A proposal waiting on L1 (or on a dead L1) is abandoned, not waited for: the
+    // oracle is read again at the next start.
+    this.abort.abort()
     await this.rounds.stop()
+  }
+
+  /** Aborted by `stop` (or by the signer's owner stopping). */
+  private stopSignal(): AbortSignal {
+    return this.signer.signal ? AbortSignal.any([this.abort.signal, this.signer.signal]) : this.abort.signal
   }
 
   /** L2 block number of the newest output this proposer posted (or found on L1). */
@@ -83,12 +98,16 @@ export class Proposer implements Lifecycle {
     // Anchor to the L1 head's parent: its BLOCKHASH is readable both when the call is
     // simulated (at the head) and when it executes in a later block.
     const l1 = this.tracker.head()
-    await writeAndWait(this.signer, {
-      address: this.options.oracle,
-      abi: abiOf('OutputOracle'),
-      functionName: 'proposeOutput',
-      args: [this.options.chainId, root, target, l1 ? l1.parentHash : `0x${'00'.repeat(32)}`, l1 ? l1.number - 1n : 0n],
-    })
+    await writeAndWait(
+      this.signer,
+      {
+        address: this.options.oracle,
+        abi: abiOf('OutputOracle'),
+        functionName: 'proposeOutput',
+        args: [this.options.chainId, root, target, l1 ? l1.parentHash : `0x${'00'.repeat(32)}`, l1 ? l1.number - 1n : 0n],
+      },
+      this.stopSignal(),
+    )
     this.lastProposed = target
     this.logger.debug({ block: target.toString(), root }, 'proposed output')
   }

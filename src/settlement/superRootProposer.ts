@@ -5,7 +5,7 @@ import type { Logger } from '../primitives/logger.js'
 import { SingleFlight } from '../primitives/singleFlight.js'
 import { abiOf } from './l1/abis.js'
 import type { L1Tracker } from './l1/l1Tracker.js'
-import { reasonOf, writeAndWait, type L1Signer } from './l1/l1Transactions.js'
+import { abortable, L1AbortedError, reasonOf, writeAndWait, type L1Signer } from './l1/l1Transactions.js'
 import { superRootAt, timestampOf } from './superRoot.js'
 
 /** A chain the super root proposer covers. */
@@ -44,10 +44,11 @@ export class SuperRootProposer implements Lifecycle {
     () => this.proposeNext(),
     (err) => {
       this.stale = true
-      this.logger.warn({ err: reasonOf(err) }, 'super root proposal failed; retrying on the next L1 block')
+      if (!(err instanceof L1AbortedError)) this.logger.warn({ err: reasonOf(err) }, 'super root proposal failed; retrying on the next L1 block')
     },
   )
   private unsubscribe: (() => void) | undefined
+  private readonly abort = new AbortController()
 
   /**
    * @param tracker the network's L1 tracker (rounds run on its heads; its reorgs make the
@@ -75,7 +76,15 @@ export class SuperRootProposer implements Lifecycle {
 
   async stop(): Promise<void> {
     this.unsubscribe?.()
+    // A proposal waiting on L1 (or on a dead L1) is abandoned, not waited for: the
+    // oracle is read again at the next start.
+    this.abort.abort()
     await this.rounds.stop()
+  }
+
+  /** Aborted by `stop` (or by the signer's owner stopping). */
+  private stopSignal(): AbortSignal {
+    return this.signer.signal ? AbortSignal.any([this.abort.signal, this.signer.signal]) : this.abort.signal
   }
 
   /** L2 timestamp of the newest super root this proposer posted (or found on L1); 0 if none. */
@@ -95,11 +104,15 @@ export class SuperRootProposer implements Lifecycle {
 
   private async readLatest(): Promise<void> {
     this.stale = false
-    const latest = (await this.signer.publicClient.readContract({
-      address: this.options.oracle,
-      abi: abiOf('SuperRootOracle'),
-      functionName: 'latestTimestamp',
-    })) as bigint
+    const latest = (await abortable(
+      this.signer.publicClient.readContract({
+        address: this.options.oracle,
+        abi: abiOf('SuperRootOracle'),
+        functionName: 'latestTimestamp',
+      }),
+      this.stopSignal(),
+      'latestTimestamp',
+    )) as bigint
     if (latest !== this.lastProposed) this.lastRoot = undefined
     this.lastProposed = BigInt(latest)
   }
@@ -128,12 +141,16 @@ export class SuperRootProposer implements Lifecycle {
     // simulated (at the head) and when it executes in a later block.
     const l1 = this.tracker.head()
     const anchored = l1 !== undefined && l1.number > 0n
-    await writeAndWait(this.signer, {
-      address: this.options.oracle,
-      abi: abiOf('SuperRootOracle'),
-      functionName: 'proposeSuperRoot',
-      args: [target.timestamp, computed.root, computed.preimage, anchored ? l1.parentHash : `0x${'00'.repeat(32)}`, anchored ? l1.number - 1n : 0n],
-    })
+    await writeAndWait(
+      this.signer,
+      {
+        address: this.options.oracle,
+        abi: abiOf('SuperRootOracle'),
+        functionName: 'proposeSuperRoot',
+        args: [target.timestamp, computed.root, computed.preimage, anchored ? l1.parentHash : `0x${'00'.repeat(32)}`, anchored ? l1.number - 1n : 0n],
+      },
+      this.stopSignal(),
+    )
     this.lastProposed = target.timestamp
     this.lastRoot = computed.root
     this.logger.debug(

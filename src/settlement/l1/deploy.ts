@@ -23,6 +23,14 @@ export interface L1Deployment {
   deployedAtBlockHash?: Hex
 }
 
+/**
+ * Makes every L1 block so far survive a crash of the L1 (the embedded anvil writes its
+ * state to disk); called before the datadir records something that lives on L1, so a
+ * record never outlives what it points to. Absent for an external L1, which keeps its
+ * own blocks.
+ */
+export type PersistL1 = () => Promise<unknown>
+
 /** The datadir was made against an L1 that no longer holds its contracts. */
 export class L1MismatchError extends BaseError {
   override name = 'L1MismatchError'
@@ -55,6 +63,7 @@ export async function ensureL1Contracts(
   datadir: string,
   guardian: Hex,
   logger: Logger,
+  persist?: PersistL1,
 ): Promise<L1Deployment> {
   const client = signer.publicClient
   const l1ChainId = await client.getChainId()
@@ -117,7 +126,9 @@ export async function ensureL1Contracts(
       deployedAtBlock = receipt.blockNumber
       deployedAtBlockHash = receipt.blockHash
     }
-    // Recorded after each contract, so a failure part-way does not deploy the same one twice.
+    // Recorded after each contract, so a failure part-way does not deploy the same one twice;
+    // and only once the L1 has it on disk, so a crash cannot leave a record of a lost contract.
+    await persist?.()
     writeDeployment(datadir, { l1ChainId, l1GenesisHash: genesis.hash!, contracts: { ...contracts }, deployedAtBlock: deployedAtBlock.toString(), ...(deployedAtBlockHash ? { deployedAtBlockHash } : {}) })
   }
   const deployment: L1Deployment = {

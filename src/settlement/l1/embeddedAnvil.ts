@@ -1,10 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process'
-import { mkdirSync } from 'node:fs'
+import { existsSync, mkdirSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import path from 'node:path'
 import { BaseError } from '../../primitives/errors.js'
 import type { Lifecycle } from '../../primitives/lifecycle.js'
 import type { Logger } from '../../primitives/logger.js'
+import { anvilHead, AnvilRpcError, writeAnvilState } from './anvilState.js'
+import { removePidFile, stopRecordedProcess, writePidFile } from './pidFile.js'
 
 const require = createRequire(import.meta.url)
 
@@ -23,45 +25,180 @@ export function anvilBinary(): string {
 
 export interface EmbeddedAnvilOptions {
   host: string
-  /** 0 picks a free port. */
+  /** 0 picks a free port (kept for restarts once chosen). */
   port: number
   chainId: number
   /** L1 block time in seconds. */
   blockTime: number
-  /** Directory for the chain state (kept across restarts); undefined keeps it in memory. */
+  /**
+   * Directory for the chain state (`state.json`, kept across restarts, and `anvil.pid`);
+   * undefined keeps it in memory.
+   */
   stateDir?: string
-  /** Seconds between state dumps while running (a crash loses at most this much L1). */
-  stateIntervalSeconds?: number
+  /** How often (ms) to look for new L1 blocks to write to disk (default 100). */
+  persistPollMs?: number
   extraArgs?: string[]
   logger: Logger
 }
 
+/** Bound on one state write; a dump of a large L1 takes a while, a hung anvil forever. */
+const PERSIST_TIMEOUT_MS = 60_000
+/** Bound on the liveness check before the final write at stop. */
+const ALIVE_TIMEOUT_MS = 1_000
+/** SIGTERM, then SIGKILL after this long. */
+const TERM_GRACE_MS = 3_000
+/** Restart back-off: doubles from the first to the last. */
+const RESTART_DELAYS_MS = [250, 500, 1_000, 2_000, 5_000]
+/** After a write of w ms, the next starts no sooner than this × w later (writes take ≤ 1/4 of the time). */
+const WRITE_DUTY_FACTOR = 3
+/** Up this long, anvil counts as healthy again: its next exit is reported anew. */
+const HEALTHY_AFTER_MS = 30_000
+
 /**
  * The embedded L1: anvil from the `@foundry-rs/anvil` npm package, started and stopped
- * with the network. Nothing else in Plexus knows it is anvil: the rest talks to
- * `url` over standard JSON-RPC, the same as to any Ethereum node.
+ * with the network. Nothing else in Plexus knows it is anvil: the rest talks to `url`
+ * over standard JSON-RPC, the same as to any Ethereum node.
+ *
+ * Durability. anvil keeps its chain in memory; this class writes it to
+ * `<stateDir>/state.json` itself (atomically, after every new L1 block) and knows
+ * exactly which block is on disk: `durableBlock()`. The L2 chains adopt an L1 origin only
+ * once it is durable, so a crash of the whole network (anvil included) can lose only L1
+ * blocks no L2 block depends on. anvil's own `--state-interval` dump is not used: it
+ * writes every few seconds, in place (a crash mid-write leaves a torn file), and says
+ * nothing about which block it covered.
+ *
+ * Supervision. anvil runs in its own process group (a terminal's Ctrl-C reaches Plexus
+ * alone, which then stops anvil after a last write). If it dies while the network runs,
+ * it is restarted from its state on disk on the same port (reported once). Its pid is
+ * recorded in `<stateDir>/anvil.pid`, so one left running by a `kill -9`ed Plexus is
+ * found and stopped by the next start instead of holding the port.
  */
 export class EmbeddedAnvil implements Lifecycle {
   private proc: ChildProcess | undefined
+  private exited: Promise<void> = Promise.resolve()
   private _url: string | undefined
+  private port: number
+  private durable = -1n
+  private running = false
+  private persistTimer: NodeJS.Timeout | undefined
+  /** Every state write, in order (one at a time). */
+  private writes: Promise<unknown> = Promise.resolve()
+  private writeQueued = false
+  private writeFailing = false
+  /** How long the last state write took (ms). */
+  private lastWriteMs = 0
+  private restartTimer: NodeJS.Timeout | undefined
+  private restarts = 0
+  private upSince = 0
+  private readonly durableListeners = new Set<(block: bigint) => void>()
+  private readonly killOnExit = () => this.kill()
 
-  constructor(private readonly options: EmbeddedAnvilOptions) {}
+  constructor(private readonly options: EmbeddedAnvilOptions) {
+    this.port = options.port
+  }
 
   get url(): string {
     if (!this._url) throw new Error('anvil not started')
     return this._url
   }
 
+  /** The pid of the running anvil (undefined while it is down). */
+  get pid(): number | undefined {
+    return this.proc?.exitCode === null && this.proc.signalCode === null ? this.proc.pid : undefined
+  }
+
+  private get stateFile(): string | undefined {
+    return this.options.stateDir && path.join(this.options.stateDir, 'state.json')
+  }
+
+  private get pidFile(): string | undefined {
+    return this.options.stateDir && path.join(this.options.stateDir, 'anvil.pid')
+  }
+
+  /**
+   * The newest L1 block whose state is on disk: a restart of anvil, whatever kills it,
+   * comes back with every block up to here. Undefined when the L1 is kept in memory
+   * only (no `stateDir`: nothing survives a restart, so nothing to wait for).
+   */
+  durableBlock(): bigint | undefined {
+    return this.options.stateDir ? this.durable : undefined
+  }
+
+  /** Called with the new durable block after each write. */
+  onDurable(listener: (block: bigint) => void): () => void {
+    this.durableListeners.add(listener)
+    return () => this.durableListeners.delete(listener)
+  }
+
   async start(): Promise<void> {
     const o = this.options
-    const args = ['--host', o.host, '--port', String(o.port), '--chain-id', String(o.chainId), '--block-time', String(o.blockTime)]
     if (o.stateDir) {
       mkdirSync(o.stateDir, { recursive: true })
-      args.push('--state', path.join(o.stateDir, 'state.json'), '--state-interval', String(o.stateIntervalSeconds ?? 5))
-      args.push('--preserve-historical-states')
+      await stopRecordedProcess(this.pidFile!, 'embedded L1 (anvil)', o.logger)
     }
+    this.running = true
+    process.on('exit', this.killOnExit)
+    await this.spawnAnvil()
+    o.logger.info({ url: this._url, chainId: o.chainId, blockTime: o.blockTime, state: o.stateDir ?? 'memory', durableBlock: this.durable.toString() }, 'L1 (anvil) started')
+    if (o.stateDir) this.schedulePersist()
+  }
+
+  /**
+   * Writes the L1 state now and resolves with the newest block on disk, which includes
+   * every block anvil had when this was called. For what must outlive a crash before
+   * anything else may depend on it (the L1 contracts the datadir records).
+   */
+  async persist(): Promise<bigint | undefined> {
+    if (!this.stateFile) return undefined
+    await this.enqueueWrite()
+    return this.durable
+  }
+
+  async stop(): Promise<void> {
+    if (!this.running) return
+    this.running = false
+    clearTimeout(this.persistTimer)
+    clearTimeout(this.restartTimer)
+    const proc = this.proc
+    // The last blocks go to disk too, unless anvil is already gone or hung.
+    if (this.stateFile && this.pid !== undefined && this._url) {
+      const alive = await anvilHead(this._url, ALIVE_TIMEOUT_MS).then(() => true, () => false)
+      if (alive) await this.enqueueWrite().catch(() => undefined)
+    }
+    // Still `this.proc` while it terminates: a forced exit meanwhile (`kill`) must find it.
+    if (proc) await terminate(proc, this.exited)
+    this.proc = undefined
+    if (this.pidFile) removePidFile(this.pidFile)
+    process.off('exit', this.killOnExit)
+  }
+
+  /** Kills anvil at once (SIGKILL), synchronously: for a forced exit, when there is no time to stop. */
+  kill(): void {
+    const pid = this.pid
+    this.running = false
+    clearTimeout(this.persistTimer)
+    clearTimeout(this.restartTimer)
+    if (pid === undefined) return
+    try {
+      process.kill(pid, 'SIGKILL')
+    } catch {
+      // already gone
+    }
+  }
+
+  private async spawnAnvil(): Promise<void> {
+    const o = this.options
+    const args = ['--host', o.host, '--port', String(this.port), '--chain-id', String(o.chainId), '--block-time', String(o.blockTime)]
+    const stateFile = this.stateFile
+    const loading = stateFile !== undefined && existsSync(stateFile)
+    if (loading) args.push('--load-state', stateFile)
     args.push(...(o.extraArgs ?? []))
-    const proc = (this.proc = spawn(anvilBinary(), args, { stdio: ['ignore', 'pipe', 'pipe'] }))
+    const binary = anvilBinary()
+    // Its own process group: a terminal's Ctrl-C goes to Plexus, which stops anvil in order.
+    const proc = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true })
+    this.proc = proc
+    this.exited = new Promise((resolve) => proc.once('exit', () => resolve()))
+    if (this.pidFile && proc.pid !== undefined) writePidFile(this.pidFile, proc.pid, binary)
     let output = ''
     const collect = (d: Buffer) => {
       output += d.toString()
@@ -69,43 +206,149 @@ export class EmbeddedAnvil implements Lifecycle {
     }
     proc.stdout!.on('data', collect)
     proc.stderr!.on('data', collect)
+    proc.once('error', () => undefined) // reported through 'exit' / the start timeout
     // anvil prints "Listening on host:port" once it serves; the port it chose is there too.
     this._url = await new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new BaseError(`anvil did not start within 30 s:\n${output}`)), 30_000)
+      const timer = setTimeout(() => {
+        proc.kill('SIGKILL')
+        reject(new BaseError(`anvil did not start within 30 s:\n${output.slice(-2000)}`))
+      }, 30_000)
       const onData = () => {
         const m = /Listening on ([\d.]+):(\d+)/.exec(output)
         if (m) {
           clearTimeout(timer)
+          proc.stdout!.off('data', onData)
           resolve(`http://${m[1]}:${m[2]}`)
         }
       }
       proc.stdout!.on('data', onData)
-      proc.once('exit', (code) => {
+      proc.once('exit', (code, signal) => {
         clearTimeout(timer)
         reject(
-          new BaseError(`anvil exited with code ${code} while starting`, {
+          new BaseError(`anvil exited with ${code ?? signal} while starting`, {
             details: /in use|AddrInUse/i.test(output)
-              ? `port ${o.port} is taken: stop what runs there or choose another l1 port`
+              ? `port ${this.port} is taken: stop what runs there or choose another l1 port`
               : output.slice(-2000),
           }),
         )
       })
     })
-    proc.once('exit', (code, signal) => {
-      if (this.proc === proc) o.logger.error({ code, signal }, 'the embedded L1 (anvil) exited')
-    })
-    o.logger.info({ url: this._url, chainId: o.chainId, blockTime: o.blockTime, state: o.stateDir ?? 'memory' }, 'L1 (anvil) started')
+    this.port = Number(new URL(this._url).port)
+    this.upSince = Date.now()
+    proc.once('exit', (code, signal) => this.onExit(proc, code, signal))
+    // Everything it loaded is on disk already; a fresh anvil has nothing there yet.
+    if (loading) this.setDurable((await anvilHead(this._url, PERSIST_TIMEOUT_MS)).number)
   }
 
-  async stop(): Promise<void> {
-    const proc = this.proc
+  private onExit(proc: ChildProcess, code: number | null, signal: NodeJS.Signals | null): void {
+    if (this.proc !== proc || !this.running) return
     this.proc = undefined
-    if (!proc || proc.exitCode !== null) return
-    // SIGTERM lets anvil dump its state file before it exits.
-    const exited = new Promise((r) => proc.once('exit', r))
-    proc.kill('SIGTERM')
-    const timer = setTimeout(() => proc.kill('SIGKILL'), 10_000)
-    await exited
+    const o = this.options
+    // Reported once: a crash loop (it dies again right after each restart) stays quiet.
+    if (Date.now() - this.upSince >= HEALTHY_AFTER_MS || this.restarts === 0) {
+      o.logger.error(
+        { code, signal, durableBlock: this.durableBlock()?.toString() },
+        o.stateDir
+          ? 'the embedded L1 (anvil) exited; restarting it from its state on disk (later L1 blocks are lost: the batcher and proposers post again what was in them)'
+          : 'the embedded L1 (anvil) exited; restarting it (its state was in memory: the L1 starts over)',
+      )
+      this.restarts = 0
+    }
+    this.scheduleRestart()
+  }
+
+  private scheduleRestart(): void {
+    if (!this.running) return
+    const delay = RESTART_DELAYS_MS[Math.min(this.restarts, RESTART_DELAYS_MS.length - 1)]!
+    this.restarts++
+    this.restartTimer = setTimeout(() => {
+      this.spawnAnvil().then(
+        () => {
+          if (!this.running) return void this.kill()
+          this.options.logger.info({ url: this._url, durableBlock: this.durableBlock()?.toString(), attempts: this.restarts }, 'the embedded L1 (anvil) is back')
+        },
+        (err: unknown) => {
+          // The first failed attempt is reported; the next ones retry quietly until one works or Plexus stops.
+          if (this.restarts === 1) this.options.logger.error({ err: (err as Error).message }, 'restarting the embedded L1 (anvil) failed; retrying')
+          this.proc = undefined
+          this.scheduleRestart()
+        },
+      )
+    }, delay)
+  }
+
+  private schedulePersist(): void {
+    if (!this.running) return
+    // A write costs about the file's size in I/O, and the file grows with the L1's history:
+    // past a few hundred MB, writing back to back would keep the disk busy for nothing.
+    // Writing spends at most a quarter of the time; the chains' origins lag by that much.
+    const delay = Math.max(this.options.persistPollMs ?? 100, WRITE_DUTY_FACTOR * this.lastWriteMs)
+    this.persistTimer = setTimeout(() => {
+      this.persistIfBehind().finally(() => this.schedulePersist())
+    }, delay)
+  }
+
+  /** Writes the state when anvil has a block that is not on disk yet. */
+  private async persistIfBehind(): Promise<void> {
+    if (this.pid === undefined || !this._url || this.writeQueued) return
+    const head = await anvilHead(this._url, PERSIST_TIMEOUT_MS).catch(() => undefined)
+    if (head && head.number > this.durable) await this.enqueueWrite().catch(() => undefined)
+  }
+
+  /** One more write after those already queued (so it covers everything anvil has now). */
+  private enqueueWrite(): Promise<void> {
+    this.writeQueued = true
+    const write = this.writes.catch(() => undefined).then(async () => {
+      this.writeQueued = false
+      const url = this._url
+      if (!url || !this.stateFile) return
+      try {
+        const started = performance.now()
+        const written = await writeAnvilState(url, this.stateFile, PERSIST_TIMEOUT_MS)
+        this.lastWriteMs = performance.now() - started
+        if (written) this.setDurable(written.block)
+        this.options.logger.trace({ block: written?.block.toString(), bytes: written?.bytes, ms: Math.round(this.lastWriteMs) }, 'L1 state written')
+        if (this.writeFailing) this.options.logger.info({ durableBlock: this.durable.toString() }, 'writing the L1 state works again')
+        this.writeFailing = false
+      } catch (err) {
+        // anvil being down is the supervisor's to report; anything else (a full disk) is reported once.
+        const down = err instanceof AnvilRpcError && err.unreachable
+        if (!down && !this.writeFailing) {
+          this.writeFailing = true
+          this.options.logger.error(
+            { err: (err as Error).message, durableBlock: this.durable.toString() },
+            'writing the L1 state failed; the chains adopt no newer L1 origin until it works again',
+          )
+        }
+        throw err
+      }
+    })
+    this.writes = write
+    return write
+  }
+
+  private setDurable(block: bigint): void {
+    if (block <= this.durable) return
+    this.durable = block
+    for (const listener of this.durableListeners) listener(block)
+  }
+}
+
+/** SIGTERM, SIGKILL after a grace period; resolves once the process exited (bounded either way). */
+async function terminate(proc: ChildProcess, exited: Promise<void>): Promise<void> {
+  if (proc.exitCode !== null || proc.signalCode !== null) return
+  proc.kill('SIGTERM')
+  if (await settlesWithin(exited, TERM_GRACE_MS)) return
+  proc.kill('SIGKILL')
+  await settlesWithin(exited, TERM_GRACE_MS)
+}
+
+async function settlesWithin(p: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined
+  const timeout = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)))
+  try {
+    return await Promise.race([p.then(() => true), timeout])
+  } finally {
     clearTimeout(timer)
   }
 }

@@ -6,7 +6,7 @@ import { BaseError, ConfigError } from '../../primitives/errors.js'
 import { loadArtifact } from '../../primitives/artifacts.js'
 import type { Logger } from '../../primitives/logger.js'
 import { abiOf } from './abis.js'
-import { L1MismatchError } from './deploy.js'
+import { L1MismatchError, type PersistL1 } from './deploy.js'
 import type { L1Signer } from './l1Transactions.js'
 
 /** A chain's gas token as configured: an existing L1 token, or (no address) a dev token to deploy. */
@@ -31,7 +31,7 @@ export async function resolveGasToken(
   signer: L1Signer,
   datadir: string,
   spec: GasTokenSpec,
-  ctx: { path: string; embeddedL1: boolean; holders: Hex[]; logger: Logger },
+  ctx: { path: string; embeddedL1: boolean; holders: Hex[]; logger: Logger; persist?: PersistL1 },
 ): Promise<GasToken> {
   checkGasTokenSpec(spec, ctx.path)
   const { name, symbol, decimals } = spec
@@ -46,7 +46,7 @@ export async function resolveGasToken(
   if (!ctx.embeddedL1) {
     throw new ConfigError(`${ctx.path}.l1Address`, 'is required with an external L1 (a dev token is deployed only on the embedded one)')
   }
-  return { address: await ensureDevGasToken(signer, datadir, spec, ctx.holders, ctx.logger), decimals, name, symbol }
+  return { address: await ensureDevGasToken(signer, datadir, spec, ctx.holders, ctx.logger, ctx.persist), decimals, name, symbol }
 }
 
 interface DevGasTokenRecord {
@@ -66,7 +66,7 @@ function readRecords(datadir: string): DevGasTokenRecord[] {
 }
 
 /** The recorded dev token for `spec`, deployed (and recorded) when there is none. */
-export async function ensureDevGasToken(signer: L1Signer, datadir: string, spec: GasTokenSpec, holders: Hex[], logger: Logger): Promise<Hex> {
+export async function ensureDevGasToken(signer: L1Signer, datadir: string, spec: GasTokenSpec, holders: Hex[], logger: Logger, persist?: PersistL1): Promise<Hex> {
   const records = readRecords(datadir)
   const same = (r: DevGasTokenRecord) => r.name === spec.name && r.symbol === spec.symbol && r.decimals === spec.decimals
   const recorded = records.find(same)
@@ -92,6 +92,8 @@ export async function ensureDevGasToken(signer: L1Signer, datadir: string, spec:
   const address = getAddress(receipt.contractAddress)
   const file = devGasTokensFile(datadir)
   mkdirSync(path.dirname(file), { recursive: true })
+  // Recorded only once the L1 has the token on disk (see PersistL1).
+  await persist?.()
   writeFileSync(file, JSON.stringify([...records, { name: spec.name, symbol: spec.symbol, decimals: spec.decimals, address }], null, 2) + '\n')
   logger.info({ address, name: spec.name, symbol: spec.symbol, decimals: spec.decimals, holders: holders.length }, 'dev gas token deployed on L1')
   return address

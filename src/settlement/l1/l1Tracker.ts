@@ -23,6 +23,12 @@ export interface L1TrackerOptions {
   pollMs: number
   /** Headers fetched per poll at most (catch-up after downtime). */
   maxBlocksPerPoll?: number
+  /**
+   * The newest L1 block that survives a crash of the L1 (the embedded anvil writes its
+   * state to disk after each block); L2 adopts no origin above it. Unset: every block
+   * the L1 serves counts (an external L1 keeps its own blocks).
+   */
+  durable?: () => bigint | undefined
 }
 
 const DEPOSIT_EVENT = parseAbiItem(TRANSACTION_DEPOSITED_EVENT)
@@ -41,9 +47,13 @@ export class L1Tracker implements Lifecycle {
   private finalizedNumber: bigint | undefined
   private timer: NodeJS.Timeout | undefined
   private running = false
+  /** Set by `stop`: a poll still in flight then changes nothing anyone hears of. */
+  private stopped = false
   private polling: Promise<void> = Promise.resolve()
   private readonly headListeners = new Set<(head: L1BlockRef) => void>()
   private readonly reorgListeners = new Set<(ancestor: bigint) => void>()
+  /** When polls started failing (0: the last poll worked). */
+  private failingSince = 0
 
   constructor(
     readonly client: PublicClient,
@@ -57,10 +67,14 @@ export class L1Tracker implements Lifecycle {
     this.schedule()
   }
 
+  /**
+   * Stops polling. A poll in flight is not waited for (on a dead or hung L1 it would
+   * take as long as the RPC's timeouts): whatever it brings back is dropped.
+   */
   async stop(): Promise<void> {
     this.running = false
+    this.stopped = true
     if (this.timer) clearTimeout(this.timer)
-    await this.polling.catch(() => undefined)
   }
 
   /** Newest L1 block seen (undefined before the first poll). */
@@ -74,6 +88,21 @@ export class L1Tracker implements Lifecycle {
    */
   finalized(): bigint | undefined {
     return this.finalizedNumber
+  }
+
+  /**
+   * Newest L1 block L2 may take as an origin: the head, or the newest durable block if
+   * the L1 says which blocks survive its crash (`durable`). Undefined before the first poll.
+   */
+  durableHead(): bigint | undefined {
+    const head = this.head()?.number
+    const durable = this.options.durable?.()
+    return head === undefined || durable === undefined || durable >= head ? head : durable
+  }
+
+  /** Whether the last poll reached the L1. */
+  reachable(): boolean {
+    return this.failingSince === 0
   }
 
   /** Canonical header at `number`, if tracked. */
@@ -109,9 +138,27 @@ export class L1Tracker implements Lifecycle {
     if (!this.running) return
     this.timer = setTimeout(() => {
       this.refresh()
-        .catch((err) => this.logger.warn({ err: (err as Error).message }, 'L1 poll failed; retrying'))
+        .then(() => this.pollWorked(), (err) => this.pollFailed(err))
         .finally(() => this.schedule())
     }, this.options.pollMs)
+  }
+
+  /** An unreachable L1 is reported once when it goes and once when it comes back, not on every poll. */
+  private pollFailed(err: unknown): void {
+    if (this.stopped || this.failingSince !== 0) return
+    this.failingSince = Date.now()
+    const head = this.head()
+    this.logger.error(
+      { err: shortReason(err), l1Head: head?.number.toString(), pollMs: this.options.pollMs },
+      'L1 unreachable; retrying quietly (the chains keep building on the newest L1 origin they have, up to the max sequencer drift)',
+    )
+  }
+
+  private pollWorked(): void {
+    if (this.failingSince === 0) return
+    const seconds = Math.round((Date.now() - this.failingSince) / 1000)
+    this.failingSince = 0
+    this.logger.info({ downSeconds: seconds, l1Head: this.head()?.number.toString() }, 'L1 reachable again')
   }
 
   private async poll(): Promise<void> {
@@ -136,7 +183,7 @@ export class L1Tracker implements Lifecycle {
       }
       this.logger.warn({ ancestor: ancestor.toString(), previousHead: this.headNumber.toString() }, 'L1 reorg')
       this.headNumber = ancestor
-      for (const listener of this.reorgListeners) listener(ancestor)
+      if (!this.stopped) for (const listener of this.reorgListeners) listener(ancestor)
     }
     const from = this.headNumber < this.options.startBlock ? this.options.startBlock : this.headNumber + 1n
     const max = BigInt(this.options.maxBlocksPerPoll ?? 500)
@@ -168,6 +215,7 @@ export class L1Tracker implements Lifecycle {
     }
     await this.refreshFinalized()
     const head = this.head()!
+    if (this.stopped) return
     for (const listener of this.headListeners) listener(head)
   }
 
@@ -193,6 +241,12 @@ export class L1Tracker implements Lifecycle {
       blobBaseFee: blobBaseFee(block.excessBlobGas ?? 0n),
     }
   }
+}
+
+/** The first line of an error (viem's carry pages of details). */
+function shortReason(err: unknown): string {
+  const e = err as { shortMessage?: string; message?: string }
+  return (e.shortMessage ?? e.message ?? String(err)).split('\n')[0]!
 }
 
 /** Prague's blob base fee update fraction (EIP-7691); L2 fees only need it to be deterministic. */
