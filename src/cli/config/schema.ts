@@ -42,6 +42,9 @@ const l1 = z
     beaconUrl: url('give the beacon API URL of the L1 consensus client').optional().describe('beacon API of the L1, to read blobs back (required with rpcUrl and da: blobs)'),
     confirmations: int(0, 64, 'use 0 on a dev L1, 2 or more on a real one').optional().describe('L1 blocks a deposit origin must be buried under (default 0 embedded, 2 with rpcUrl)'),
     guardian: address('give the address allowed to delete output roots inside the challenge window').optional().describe('guardian of the output oracle (default the deployer)'),
+    maxSequencerDrift: duration('s', 12, 86_400, '1800s', 'OP Mainnet uses 1800s; longer lets the chains run on an old L1 origin longer while the L1 is unreachable')
+      .optional()
+      .describe('how much older than an L2 block its L1 origin may be before block production pauses for the L1 (default 120s + 12s per confirmation)'),
   })
   .describe('the L1 the network settles on: `embedded` (anvil, the default) or `rpcUrl` + `deployerKey`')
 

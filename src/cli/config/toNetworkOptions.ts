@@ -33,6 +33,7 @@ export function toNetworkOptions(config: PlexusConfig): Omit<NetworkOptions, 'lo
       ...(l1.beaconUrl !== undefined ? { beaconUrl: l1.beaconUrl } : {}),
       ...(l1.guardian !== undefined ? { guardian: l1.guardian } : {}),
       confirmations: l1.confirmations ?? (l1.rpcUrl !== undefined ? DEFAULT_RPC_L1_CONFIRMATIONS : 0),
+      ...(l1.maxSequencerDrift !== undefined ? { maxSequencerDriftSeconds: l1.maxSequencerDrift } : {}),
     }),
     chains: chains.map(toChainOptions),
     ...(config.da !== undefined ? { da: config.da } : {}),

@@ -20,7 +20,7 @@ import { BaseError } from '../../primitives/errors.js'
 import { ETHER_TOKEN_ADDRESS, gasTokenUnit, toTokenUnits } from '../../execution/gasToken.js'
 import { PREDEPLOYS } from '../../execution/predeploys.js'
 import { abiOf } from '../l1/abis.js'
-import { reasonOf } from '../l1/l1Transactions.js'
+import { reasonOf, waitForSuccess } from '../l1/l1Transactions.js'
 import { hashOutputRoot, OUTPUT_VERSION_V0, type OutputRootProof } from '../outputRoot.js'
 
 /**
@@ -141,9 +141,12 @@ async function send(client: PublicClient, wallet: WalletClient, call: Call): Pro
   } catch (err) {
     throw new BridgeError(`${call.functionName} failed: ${reasonOf(err)}`, { cause: err })
   }
-  const receipt = await client.waitForTransactionReceipt({ hash, pollingInterval: 250 })
-  if (receipt.status !== 'success') throw new BridgeError(`transaction ${hash} reverted`)
-  return receipt
+  // Not viem's wait: it never ends if the L1 drops the transaction (a reorg, a restarted dev L1).
+  try {
+    return await waitForSuccess(client, hash, call.functionName)
+  } catch (err) {
+    throw new BridgeError(`${call.functionName}: ${(err as Error).message}`, { cause: err })
+  }
 }
 
 /** Deposits ETH from L1 into `to` on the L2 (default: the sender). Resolves on L1 inclusion. */
