@@ -41,6 +41,8 @@ const BROKEN: [string, unknown, string][] = [
   ['unknown key, nothing close', { l1: { embedded: { colour: 'red' } } }, 'l1.embedded.colour: unknown key; remove it (allowed here: host, port, chainId, blockTime)'],
   ['unknown top-level key', { chainz: [] }, 'chainz: unknown key; did you mean "chains"?'],
   ['enum typo', { da: 'blob' }, 'da: must be one of calldata, blobs (got "blob"); did you mean "blobs"?'],
+  ['block data limit below the largest transaction', { maxBlockDataBytes: 65_536 },
+    'maxBlockDataBytes: must be an integer from 131072 to 8388608 (got 65536); at least 131072 (the largest transaction the pool accepts); the default is 524288'],
   ['bad duration', { chains: [{ challengeWindow: '7 weeks' }] },
     'chains[0].challengeWindow: must be a duration from 1s to 30d such as "7d" (a bare number is in seconds) (got "7 weeks"); use seconds on a dev network and "7d" in production'],
   ['duration out of range', { chains: [{ slotTime: '10ms' }] },
@@ -136,7 +138,8 @@ describe('config → network options', () => {
         datadir: '/data/plexus',
         da: 'blobs',
         maxBatchBytes: 200_000,
-        l1: { rpcUrl: '${L1}', deployerKey: '${KEY}', beaconUrl: 'http://127.0.0.1:5052', guardian: ADDR },
+        maxBlockDataBytes: 262_144,
+        l1: { rpcUrl: '${L1}', deployerKey: '${KEY}', beaconUrl: 'http://127.0.0.1:5052', guardian: ADDR, maxSequencerDrift: '30m' },
         chains: [
           {
             name: 'usdc-chain',
@@ -165,6 +168,8 @@ describe('config → network options', () => {
     assert.equal(options.l1.beaconUrl, 'http://127.0.0.1:5052')
     assert.equal(options.l1.guardian, ADDR)
     assert.equal(options.l1.confirmations, 2) // a real L1's default
+    assert.equal(options.l1.maxSequencerDriftSeconds, 1800)
+    assert.equal(options.maxBlockDataBytes, 262_144)
     assert.deepEqual(options.chains, [
       {
         chainId: 4242,
