@@ -23,6 +23,7 @@ import { L1Tracker } from '../settlement/l1/l1Tracker.js'
 import type { L1Signer } from '../settlement/l1/l1Transactions.js'
 import { ensureNetworkBatcher } from '../settlement/l1/networkBatcherRole.js'
 import { NETWORK_ROLE, roleKey } from '../settlement/l1/roleKeys.js'
+import { DEFAULT_CALLDATA_BATCH_BYTES } from '../settlement/daCapacity.js'
 import { NetworkBatcher, type DataAvailability } from '../settlement/networkBatcher.js'
 import { DashboardServer } from '../rpc/dashboardServer.js'
 import { chainDir, joinedChains, saveGenesis, saveJoinedChain, storedGenesis } from './datadir.js'
@@ -158,7 +159,7 @@ export interface NetworkOptions {
   chains: NetworkChainOptions[]
   /** Post network batches as calldata or as EIP-4844 blobs (default calldata). */
   da?: DataAvailability
-  /** Largest network batch, compressed, per L1 transaction (default 120,000; blobs: at most 6 blobs' worth). */
+  /** Most bytes posted per L1 transaction: one frame of a channel (default 120,000; blobs: at most 6 blobs' worth). */
   maxBatchBytes?: number
   /** Serve the web dashboard (static files from dist/web) here; unset: no dashboard. */
   dashboard?: { host: string; port: number; webDir?: string }
@@ -167,7 +168,6 @@ export interface NetworkOptions {
   logger: Logger
 }
 
-export const DEFAULT_MAX_BATCH_BYTES = 120_000
 
 /**
  * The composition root of a whole network: the L1 (embedded anvil, or any RPC), the
@@ -493,7 +493,7 @@ export class PlexusNetwork implements Lifecycle {
       ))
       await tracker.start()
       const da = this.options.da ?? 'calldata'
-      const maxBatchBytes = this.options.maxBatchBytes ?? DEFAULT_MAX_BATCH_BYTES
+      const maxBatchBytes = this.options.maxBatchBytes ?? DEFAULT_CALLDATA_BATCH_BYTES
       const batcher = (this.batcher = new NetworkBatcher(
         tracker,
         batcherSigner,
