@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { brotliCompressSync, constants as zlibConstants } from 'node:zlib'
+import { brotliCompressSync, brotliDecompressSync, constants as zlibConstants } from 'node:zlib'
 import { RLP } from '@ethereumjs/rlp'
 import { encodeFunctionData, parseAbi, type Hex } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
@@ -8,7 +8,12 @@ import {
   BatchDecodeError,
   decodeNetworkBatch,
   encodeNetworkBatch,
+  maxEncodedBatchBytes,
+  MIN_SIGNED_TX_BYTES,
   packNetworkBatches,
+  slotFitsLimits,
+  slotPayloadBound,
+  SlotTooLargeError,
   type Batch,
   type BatchBlock,
   type BatchDecodeReason,
@@ -422,10 +427,80 @@ describe('packBatches', () => {
     assert.throws(() => packBatches(901n, gap, 10_000), (e: unknown) => e instanceof Error && !(e instanceof BatchDecodeError))
     const unlinked = [blocks[0]!, { ...blocks[1]!, parentHash: new Uint8Array(32) }]
     assert.throws(() => packBatches(901n, unlinked, 10_000), /parentHash/)
-    const huge = makeChain(32, { count: 1 })
-    huge[0]!.txs = [rng(1).bytes(5000)]
-    assert.throws(() => packBatches(901n, huge, 1000), /alone/)
-    assert.throws(() => packBatches(901n, blocks, 0), /maxBytes/)
+    assert.throws(() => packBatches(901n, blocks, 0), /targetBytes/)
+  })
+
+  // Invariant: packing never refuses a slot the limits allow, however far over the target
+  // it is (the batcher cuts it into frames); it covers every block exactly once.
+  it('a slot larger than targetBytes is a batch of its own, whole; the slots around it are packed as before', () => {
+    const blocks = makeChain(33, { count: 60, maxTxs: 4, maxTxBytes: 150 })
+    const r = rng(34)
+    blocks[20]!.txs = Array.from({ length: 40 }, () => r.bytes(1000)) // ~40 KB, incompressible
+    blocks[21]!.txs = Array.from({ length: 20 }, () => r.bytes(1000))
+    const batches = packBatches(901n, blocks, 3000)
+    let next = 0
+    for (const b of batches) {
+      const decoded = decodeBatch(b.data)
+      assert.deepEqual(decoded, batchOf(901n, blocks.slice(next, next + decoded.blocks.length)))
+      if (b.data.length > 3000) assert.equal(decoded.blocks.length, 1, `only a single slot may exceed the target (${b.firstBlock}…${b.lastBlock})`)
+      next += decoded.blocks.length
+    }
+    assert.equal(next, blocks.length)
+    const alone = batches.filter((b) => b.data.length > 3000).map((b) => [b.firstBlock, b.lastBlock])
+    assert.deepEqual(alone, [[blocks[20]!.number, blocks[20]!.number], [blocks[21]!.number, blocks[21]!.number]])
+    // a 1 MB slot alone, however small the target
+    const big = makeChain(35, { count: 3, maxTxs: 1 })
+    big[1]!.txs = Array.from({ length: 250 }, () => r.bytes(4096))
+    const packed = packBatches(901n, big, 1000)
+    assert.deepEqual(packed.map((b) => Number(b.lastBlock - b.firstBlock) + 1), [1, 1, 1])
+    assert.ok(packed[1]!.data.length > 1_000_000)
+  })
+
+  it('a slot that alone exceeds the limits throws SlotTooLargeError naming the slot', () => {
+    const blocks = makeChain(36, { count: 3, maxTxs: 2 })
+    blocks[1]!.txs = Array.from({ length: 30 }, () => Uint8Array.of(1, 2, 3))
+    assert.throws(
+      () => packBatches(901n, blocks, 10_000, { maxTxs: 20 }),
+      (e: unknown) => e instanceof SlotTooLargeError && e.slot === blocks[1]!.number && e.size.txs === 30 && /alone exceeds the batch limits/.test(e.message),
+    )
+  })
+})
+
+describe('channel size bounds', () => {
+  const payloadOf = (data: Uint8Array) => brotliDecompressSync(data.subarray(1)).length
+
+  // Invariant: no valid network batch encodes to more than maxEncodedBatchBytes of its
+  // payload, so the channel limit derived from it never refuses an honest channel.
+  it('maxEncodedBatchBytes bounds the encoding of incompressible batches (the brotli worst case)', () => {
+    const r = rng(90)
+    for (const size of [1, 100, 16_383, 16_384, 70_000, 300_000, 1_100_000]) {
+      const block = makeChain(91, { count: 1, maxTxs: 0 })[0]!
+      block.txs = [r.bytes(size)]
+      if (block.txs[0]![0] === 0x7e) block.txs[0]![0] = 0x02
+      const data = encodeNetworkBatch({ chains: [batchOf(901n, [block])] })
+      assert.ok(data.length <= maxEncodedBatchBytes(payloadOf(data)), `${size}: ${data.length} > ${maxEncodedBatchBytes(payloadOf(data))}`)
+    }
+  })
+
+  // Invariant: slotPayloadBound is an upper bound of a slot's payload, even for the
+  // smallest transactions (most RLP overhead per byte), so slotFitsLimits is safe.
+  it('slotPayloadBound bounds a slot of the smallest transactions on many chains', () => {
+    const r = rng(92)
+    const chains = [1n, 2n, 3n, 4n].map((chainId) => {
+      const block = makeChain(93 + Number(chainId), { count: 1, maxTxs: 0, firstNumber: 2n ** 60n, firstTimestamp: 2n ** 62n, firstOrigin: 2n ** 61n })[0]!
+      block.txs = Array.from({ length: 2000 }, () => {
+        const tx = r.bytes(MIN_SIGNED_TX_BYTES)
+        tx[0] = 0x02
+        return tx
+      })
+      return { chainId: chainId * 2n ** 200n, blocks: [block] }
+    })
+    const signed = chains.reduce((n, c) => n + c.blocks[0]!.txs.reduce((m, t) => m + t.length, 0), 0)
+    const [packed] = packNetworkBatches(chains, 1 << 30)
+    assert.ok(payloadOf(packed!.data) <= slotPayloadBound(signed, chains.length))
+    assert.equal(slotFitsLimits(1 << 20, 64), true, 'a 1 MiB slot of 64 chains fits the default limits')
+    assert.equal(slotFitsLimits(8 << 20, 1), false, 'an 8 MiB slot may not')
+    assert.equal(slotFitsLimits(1 << 20, 1, { maxTxs: 1000 }), false, 'nor 16,384 transactions under a 1,000 cap')
   })
 })
 
