@@ -16,7 +16,7 @@ import { BatchLedger } from './batchLedger.js'
 import { BLOB_TXS_PER_L1_BLOCK, CALLDATA_TXS_PER_L1_BLOCK } from './daCapacity.js'
 import type { BatchSource } from './derivation/batchSource.js'
 import { DEFAULT_CHANNEL_TIMEOUT, type ChannelOptions } from './derivation/channelBank.js'
-import { ChannelReader } from './derivation/channelReader.js'
+import { channelsIn } from './derivation/channelReader.js'
 import type { L1Tracker } from './l1/l1Tracker.js'
 import { reasonOf, type L1Signer } from './l1/l1Transactions.js'
 import { ZERO_SLOT_OFFSETS, slotOf, type SlotOffsets } from './slots.js'
@@ -349,29 +349,24 @@ export class NetworkBatcher implements Lifecycle, SafeHeads {
     }
     const latest = await publicClient.getBlockNumber({ cacheTime: 0 })
     const onL1 = await this.source.batchesIn(this.options.l1StartBlock, latest)
-    const reader = new ChannelReader(this.options.channels)
     const next = new Map(this.chains.map((c) => [c.chainId, 1n]))
-    for (const piece of onL1) {
-      for (const event of reader.push(piece)) {
-        if (event.kind !== 'channel') continue
-        const posted = event.found
-        let sections
-        try {
-          sections = decodeNetworkBatch(posted.data, this.options.limits).chains
-        } catch {
-          continue
-        }
-        const continues = sections.every((s) => {
-          const c = this.chains.find((x) => x.chainId === s.chainId)
-          const parent = c?.chain.getBlockByNumber(s.firstBlock - 1n)
-          return c && s.firstBlock === next.get(s.chainId) && parent && toData(parent.hash()) === toData(s.parentHash)
-        })
-        if (!continues) continue
-        for (const s of sections) {
-          const last = s.firstBlock + BigInt(s.blocks.length) - 1n
-          next.set(s.chainId, last + 1n)
-          this.ledgerOf(s.chainId)!.record({ l1Number: posted.l1Number, l1Hash: posted.l1Hash, lastBlock: last })
-        }
+    for (const { found: posted } of channelsIn(onL1, this.options.channels).channels) {
+      let sections
+      try {
+        sections = decodeNetworkBatch(posted.data, this.options.limits).chains
+      } catch {
+        continue
+      }
+      const continues = sections.every((s) => {
+        const c = this.chains.find((x) => x.chainId === s.chainId)
+        const parent = c?.chain.getBlockByNumber(s.firstBlock - 1n)
+        return c && s.firstBlock === next.get(s.chainId) && parent && toData(parent.hash()) === toData(s.parentHash)
+      })
+      if (!continues) continue
+      for (const s of sections) {
+        const last = s.firstBlock + BigInt(s.blocks.length) - 1n
+        next.set(s.chainId, last + 1n)
+        this.ledgerOf(s.chainId)!.record({ l1Number: posted.l1Number, l1Hash: posted.l1Hash, lastBlock: last })
       }
     }
     const resumed = this.chains.filter((c) => c.posted.safeHead() > 0n)

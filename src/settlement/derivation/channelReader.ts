@@ -8,7 +8,7 @@ export type ChannelEvent =
    * A complete channel: `found.data` is its bytes (a network batch), and `found` is where
    * its last frame is, the L1 block its blocks count as carried by.
    */
-  | { kind: 'channel'; found: L1BatchData & { data: Uint8Array }; frames: number }
+  | { kind: 'channel'; found: L1BatchData & { data: Uint8Array }; frames: number; opened: FrameOrigin }
   /** Posted data or a channel that is not used, and why. */
   | { kind: 'skip'; at: FrameOrigin; reason: ChannelDropReason | 'frame' | 'no-data'; message: string }
 
@@ -45,7 +45,7 @@ export class ChannelReader {
       return events
     }
     if (!isFrame(posted.data)) {
-      events.push({ kind: 'channel', found: { ...at, data: posted.data }, frames: 1 })
+      events.push({ kind: 'channel', found: { ...at, data: posted.data }, frames: 1, opened: at })
       return events
     }
     let frame
@@ -58,7 +58,7 @@ export class ChannelReader {
     }
     const { ready, drops } = this.bank.add(frame, at)
     events.push(...drops.map(skipOf))
-    if (ready) events.push({ kind: 'channel', found: { ...ready.completed, data: ready.data }, frames: ready.frames })
+    if (ready) events.push({ kind: 'channel', found: { ...ready.completed, data: ready.data }, frames: ready.frames, opened: ready.opened })
     return events
   }
 
@@ -80,4 +80,25 @@ function originOf(posted: L1BatchData): FrameOrigin {
 function skipOf(drop: { reason: ChannelDropReason; message: string; at: FrameOrigin }): ChannelEvent {
   const what = drop.reason === 'duplicate' || drop.reason === 'out-of-order' ? 'frame skipped' : 'channel dropped'
   return { kind: 'skip', at: drop.at, reason: drop.reason, message: `${what} (${drop.reason}): ${drop.message}` }
+}
+
+/**
+ * The channels in `posted` (data read from L1 in L1 order, e.g. `L1BatchSource.batchesIn`
+ * or `readPostedBatches`), read as derivation reads them, and what was skipped. Channels
+ * still incomplete at the end are in neither list.
+ */
+export function channelsIn(
+  posted: readonly L1BatchData[],
+  options: ChannelOptions = {},
+): { channels: Extract<ChannelEvent, { kind: 'channel' }>[]; skipped: Extract<ChannelEvent, { kind: 'skip' }>[] } {
+  const reader = new ChannelReader(options)
+  const channels: Extract<ChannelEvent, { kind: 'channel' }>[] = []
+  const skipped: Extract<ChannelEvent, { kind: 'skip' }>[] = []
+  for (const piece of posted) {
+    for (const event of reader.push(piece)) {
+      if (event.kind === 'channel') channels.push(event)
+      else skipped.push(event)
+    }
+  }
+  return { channels, skipped }
 }
