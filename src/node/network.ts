@@ -207,6 +207,12 @@ export class PlexusNetwork implements Lifecycle {
     return this._deployment
   }
 
+  /** The network batcher: safe heads, and `backlogBytes()` for throttling the sequencer. */
+  get networkBatcher(): NetworkBatcher {
+    if (!this.batcher) throw new Error('network not started')
+    return this.batcher
+  }
+
   /** The shared sequencer, the interop rules and relayer, bundles and message tracking. */
   get sequencing(): NetworkSequencing {
     if (!this._sequencing) throw new Error('network not started')

@@ -1,6 +1,13 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
-import { createPublicClient, http, type Hex } from 'viem'
+import { createPublicClient, http, parseEther, type Hex, type PublicClient } from 'viem'
+import { privateKeyToAccount } from 'viem/accounts'
+import { devAccounts } from '../../src/execution/genesis.js'
+import { createBridgeContext, depositETH, finalizableAt, finalizeWithdrawal, initiateWithdrawal, proveWithdrawal, waitForL1Time, waitForOutput } from '../../src/settlement/actions/bridge.js'
+import { decodeNetworkBatch } from '../../src/settlement/batch/codec.js'
+import { readPostedBatches } from '../../src/settlement/batch/postedBatches.js'
+import { slotCarriage } from '../../src/settlement/daCapacity.js'
+import { channelsIn } from '../../src/settlement/derivation/channelReader.js'
 import { sendInOneSlot, signBurst, type BurstTx } from '../helpers/burst.js'
 import { startTestNetwork, startTestReplica, type TestNetwork, type TestReplica } from '../helpers/network.js'
 import { rpc, waitFor } from '../helpers/node.js'
@@ -47,8 +54,11 @@ describe('settlement carries any slot the sequencer builds', { timeout: 600_000 
     await safeAtLeast(net.l2Url(902), block!, 60_000)
   })
 
-  it('a slot of ~1 MB of incompressible calldata on two chains becomes safe within a few L1 blocks', { timeout: 240_000 }, async () => {
-    const l1 = createPublicClient({ transport: http(net.l1Url) })
+  // Invariant: a channel's blocks are safe only once its last frame is in an L1 block,
+  // and a slot at the per-slot data cap is carried in the few L1 blocks `slotCarriage` says.
+  it('a slot of ~1 MB of incompressible calldata on two chains is one channel of many frames over a few L1 blocks', { timeout: 240_000 }, async () => {
+    const l1 = createPublicClient({ transport: http(net.l1Url) }) as PublicClient
+    const batcher = net.network.networkBatcher
     // 240 transactions of 4 KB random calldata, half on each chain: ~1,010,000 signed bytes.
     const txs = [
       ...(await signBurst({ chainId: 901, count: 120, senders: [8, 9], dataBytes: 4096, seed: 2 })),
@@ -59,11 +69,38 @@ describe('settlement carries any slot the sequencer builds', { timeout: 600_000 
     const blocks = await blocksOf(net, txs)
     assert.equal(blocks.size, 1, 'the burst is one slot on both chains')
     const [block] = [...blocks]
-    const l1AtInclusion = await l1.getBlockNumber({ cacheTime: 0 })
+    if (batcher.safeHead(901n) < block!) assert.ok(batcher.backlogBytes() >= signedBytes, 'the unsafe burst counts in the backlog')
     await safeAtLeast(net.l2Url(901), block!, 180_000)
     await safeAtLeast(net.l2Url(902), block!, 60_000)
-    const l1AtSafe = await l1.getBlockNumber({ cacheTime: 0 })
-    console.log(`# ${signedBytes} signed bytes in slot ${block}: safe ${l1AtSafe - l1AtInclusion} L1 blocks after inclusion`)
+    assert.ok(batcher.backlogBytes() < signedBytes, 'the safe burst left the backlog')
+
+    // The channel that carries the slot, as a replica reads it from L1.
+    const { channels } = channelsIn(await readPostedBatches(l1, { inbox: net.network.deployment.contracts.BatchInbox, fromBlock: 0n }))
+    const carrying = channels.find((c) => decodeNetworkBatch(c.found.data).chains.some((s) => s.chainId === 901n && s.firstBlock <= block! && block! < s.firstBlock + BigInt(s.blocks.length)))!
+    const bound = slotCarriage('calldata', signedBytes, { chains: 2 })
+    const span = carrying.found.l1Number - carrying.opened.l1Number + 1n
+    console.log(`# ${signedBytes} signed bytes in slot ${block}: a channel of ${carrying.found.data.length} bytes in ${carrying.frames} frames over ${span} L1 blocks (bound: ${bound.frames} frames, ${bound.l1Blocks} L1 blocks)`)
+    assert.ok(carrying.frames > 1 && carrying.frames <= bound.frames, `${carrying.frames} frames`)
+    assert.ok(span > 1n && span <= BigInt(bound.l1Blocks), `the frames span ${span} L1 blocks`)
+    for (const chainId of [901n, 902n]) {
+      assert.ok(batcher.safeHeadAt(chainId, carrying.found.l1Number - 1n) < block!, `chain ${chainId}: not safe before the L1 block of the last frame`)
+      assert.ok(batcher.safeHeadAt(chainId, carrying.found.l1Number) >= block!, `chain ${chainId}: safe in it`)
+    }
+  })
+
+  it('a withdrawal after the burst is proven against a posted output root and finalized', { timeout: 180_000 }, async () => {
+    const ctx = await createBridgeContext({ l2Url: net.l2Url(901), account: privateKeyToAccount(devAccounts()[1]!.privateKey) })
+    const recipient = privateKeyToAccount(`0x${'33'.repeat(32)}`).address
+    // The portal pays out only what was deposited to the chain (from another account: a
+    // deposit takes its sender's L2 nonce, which the withdrawal would race for).
+    const depositor = await createBridgeContext({ l2Url: net.l2Url(901), account: privateKeyToAccount(devAccounts()[2]!.privateKey) })
+    await depositETH(depositor, { amount: parseEther('1') })
+    const w = await initiateWithdrawal(ctx, { amount: parseEther('0.25'), to: recipient })
+    const output = await waitForOutput(ctx, w.l2BlockNumber, { pollMs: 200, timeoutMs: 120_000 })
+    const proven = await proveWithdrawal(ctx, w, output)
+    await waitForL1Time(ctx, await finalizableAt(ctx, (await ctx.l1.getBlock({ blockNumber: proven.blockNumber })).timestamp), 200)
+    await finalizeWithdrawal(ctx, w)
+    assert.equal(await ctx.l1.getBalance({ address: recipient }), parseEther('0.25'))
   })
 
   it('a replica rebuilt from L1 alone agrees on every block of both chains', { timeout: 240_000 }, async () => {
