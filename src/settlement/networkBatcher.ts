@@ -3,12 +3,12 @@ import type { Hex, TransactionReceipt } from 'viem'
 import type { Chain } from '../execution/chain.js'
 import { txsOf } from '../execution/executeTx.js'
 import { isDepositTransaction } from '../execution/depositTx.js'
-import { l1InfoOf } from '../execution/l1Info.js'
 import { BaseError } from '../primitives/errors.js'
 import type { Lifecycle } from '../primitives/lifecycle.js'
 import { SingleFlight } from '../primitives/singleFlight.js'
 import type { Logger } from '../primitives/logger.js'
 import { toData } from '../primitives/hex.js'
+import { batchBlockOf } from './batch/batchBlock.js'
 import { BatchPoster, PostingAbortedError, type DataAvailability } from './batch/batchPoster.js'
 import { decodeNetworkBatch, packNetworkBatches, SlotTooLargeError, type BatchBlock, type BatchLimits, type ChainBlocks, type PackedNetworkBatch } from './batch/codec.js'
 import { encodeFrame, FRAME_HEADER_BYTES, newChannelId, toFrames } from './batch/frames.js'
@@ -16,12 +16,14 @@ import { BatchLedger } from './batchLedger.js'
 import { BLOB_TXS_PER_L1_BLOCK, CALLDATA_TXS_PER_L1_BLOCK } from './daCapacity.js'
 import type { BatchSource } from './derivation/batchSource.js'
 import { DEFAULT_CHANNEL_TIMEOUT, type ChannelOptions } from './derivation/channelBank.js'
+import { sameBlock } from './derivation/batchRules.js'
 import { channelsIn } from './derivation/channelReader.js'
 import type { L1Tracker } from './l1/l1Tracker.js'
 import { reasonOf, type L1Signer } from './l1/l1Transactions.js'
 import { ZERO_SLOT_OFFSETS, slotOf, type SlotOffsets } from './slots.js'
 
 export type { DataAvailability }
+export { batchBlockOf }
 
 interface BatchedChain {
   chainId: bigint
@@ -334,8 +336,9 @@ export class NetworkBatcher implements Lifecycle, SafeHeads {
 
   /**
    * Where posting resumes after a restart: the channels already on L1, read as replicas
-   * read them, each of whose sections continues our chain (first block follows the
-   * previous batch and its parent hash is our block's). A batch that does not, for any of
+   * read them, each of whose sections continues our chain (it starts at or before the
+   * block after the previous batch and ends after it, its parent hash is our block's, and
+   * the blocks it shares with the previous batches are ours). A batch that does not, for any of
    * its chains, is not ours to judge here (replicas log why they skip it) and counts for
    * none of them. Our transactions still pending from before the restart are given a few
    * L1 blocks to land first, so a channel posted just before is read back whole.
@@ -359,8 +362,17 @@ export class NetworkBatcher implements Lifecycle, SafeHeads {
       }
       const continues = sections.every((s) => {
         const c = this.chains.find((x) => x.chainId === s.chainId)
-        const parent = c?.chain.getBlockByNumber(s.firstBlock - 1n)
-        return c && s.firstBlock === next.get(s.chainId) && parent && toData(parent.hash()) === toData(s.parentHash)
+        const from = next.get(s.chainId)
+        if (!c || from === undefined || s.firstBlock > from || s.firstBlock + BigInt(s.blocks.length) <= from) return false
+        const parent = c.chain.getBlockByNumber(s.firstBlock - 1n)
+        if (!parent || toData(parent.hash()) !== toData(s.parentHash)) return false
+        // A channel that overlaps the ones before it (posted again after one thought lost
+        // landed after all) counts only if the blocks they share are ours, as for replicas.
+        for (let n = s.firstBlock; n < from; n++) {
+          const ours = c.chain.getBlockByNumber(n)
+          if (!ours || !sameBlock(batchBlockOf(c.chainId, ours), s.blocks[Number(n - s.firstBlock)]!)) return false
+        }
+        return true
       })
       if (!continues) continue
       for (const s of sections) {
@@ -384,20 +396,4 @@ function signedBytesOf(block: Block): number {
   let bytes = 0
   for (const tx of txsOf(block)) if (!isDepositTransaction(tx)) bytes += tx.serialize().length
   return bytes
-}
-
-/** A block as a network batch carries it: its L1 origin (from the L1-info deposit) and its signed transactions. */
-export function batchBlockOf(chainId: bigint, block: Block): BatchBlock {
-  const txs = txsOf(block)
-  const info = l1InfoOf(txs[0])
-  if (!info) throw new Error(`chain ${chainId} block ${block.header.number} has no L1 info deposit; cannot batch it`)
-  return {
-    number: block.header.number,
-    hash: block.hash(),
-    parentHash: block.header.parentHash,
-    timestamp: block.header.timestamp,
-    l1OriginNumber: info.number,
-    l1OriginHash: info.hash,
-    txs: txs.filter((t) => !isDepositTransaction(t)).map((t) => t.serialize()),
-  }
 }

@@ -4,6 +4,7 @@ import { InvalidBlockError, type Chain } from '../../execution/chain.js'
 import { txsOf } from '../../execution/executeTx.js'
 import { l1InfoOf } from '../../execution/l1Info.js'
 import type { Logger } from '../../primitives/logger.js'
+import { batchBlockOf } from '../batch/batchBlock.js'
 import { BatchDecodeError, decodeNetworkBatch, type BatchLimits, type NetworkBatch } from '../batch/codec.js'
 import { BatchLedger } from '../batchLedger.js'
 import type { L1Tracker } from '../l1/l1Tracker.js'
@@ -291,6 +292,13 @@ export class NetworkDerivationPipeline {
         head: this.headRef(lane),
         inclusion,
         l1Block: (n) => (n <= inclusion.number ? this.tracker.block(n) : undefined),
+        derived: {
+          hash: (n) => (n <= lane.ledger.safeHead() ? lane.chain.getBlockByNumber(n)?.hash() : undefined),
+          block: (n) => {
+            const block = n > 0n && n <= lane.ledger.safeHead() ? lane.chain.getBlockByNumber(n) : undefined
+            return block && batchBlockOf(lane.chainId, block)
+          },
+        },
       })
       if (verdict.kind === 'drop') return { kind: 'drop', reason: `chain ${lane.chainId}: ${verdict.reason}` }
       if (verdict.kind === 'future') {
