@@ -106,7 +106,9 @@ export class NetworkBatcher implements Lifecycle, SafeHeads {
   private readonly rounds = new SingleFlight(
     () => this.postNew(),
     (err) => {
-      if (err instanceof PostingAbortedError) this.logger.info({ why: err.shortMessage }, 'batch posting stopped; posting again from the safe heads')
+      if (err instanceof PostingAbortedError) {
+        if (!this.rounds.isStopped) this.logger.info({}, 'an L1 reorg removed frames of this round; posting again from the safe heads')
+      }
       else if (err instanceof SlotTooLargeError) this.logger.error({ err: err.message }, 'a slot exceeds the batch limits; it cannot be posted')
       else this.logger.warn({ err: reasonOf(err) }, 'batch posting failed; retrying on the next L1 block')
     },

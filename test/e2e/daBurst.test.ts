@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
-import { createPublicClient, http, parseEther, type Hex, type PublicClient } from 'viem'
+import { createPublicClient, http, parseEther, toHex, type Hex, type PublicClient } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { devAccounts } from '../../src/execution/genesis.js'
 import { createBridgeContext, depositETH, finalizableAt, finalizeWithdrawal, initiateWithdrawal, proveWithdrawal, waitForL1Time, waitForOutput } from '../../src/settlement/actions/bridge.js'
@@ -11,6 +11,9 @@ import { channelsIn } from '../../src/settlement/derivation/channelReader.js'
 import { sendInOneSlot, signBurst, type BurstTx } from '../helpers/burst.js'
 import { startTestNetwork, startTestReplica, type TestNetwork, type TestReplica } from '../helpers/network.js'
 import { rpc, waitFor } from '../helpers/node.js'
+
+/** Senders 8 and 9 sent `n` burst transactions each on every chain before. */
+const nonceAfter = (n: number) => () => n / 2
 import { assertSameChain, safeAtLeast, syncStatus } from '../helpers/sync.js'
 
 /** The block each transaction landed in (waits for every receipt). */
@@ -101,6 +104,46 @@ describe('settlement carries any slot the sequencer builds', { timeout: 600_000 
     await waitForL1Time(ctx, await finalizableAt(ctx, (await ctx.l1.getBlock({ blockNumber: proven.blockNumber })).timestamp), 200)
     await finalizeWithdrawal(ctx, w)
     assert.equal(await ctx.l1.getBalance({ address: recipient }), parseEther('0.25'))
+  })
+
+  // Invariant: a reorg that drops any frame of a channel makes its blocks unsafe again
+  // (they were safe only through that frame), and they become safe again through a new
+  // channel; a replica that followed along agrees on every block.
+  it('an L1 reorg that drops the last frames of a big channel: its slot is unsafe again, posted again as a new channel, and safe', { timeout: 240_000 }, async () => {
+    const l1 = createPublicClient({ transport: http(net.l1Url) }) as PublicClient
+    const inbox = net.network.deployment.contracts.BatchInbox
+    const follower = await startTestReplica(net, { name: 'follower' })
+    replicas.push(follower)
+    // Two 120 KB frames per L1 block at most: the channel's frames land over several L1 blocks.
+    await l1.request({ method: 'evm_setBlockGasLimit' as never, params: [toHex(10_500_000)] as never })
+    try {
+      const txs = [
+        ...(await signBurst({ chainId: 901, count: 120, senders: [8, 9], dataBytes: 4096, seed: 7, firstNonce: nonceAfter(120) })),
+        ...(await signBurst({ chainId: 902, count: 120, senders: [8, 9], dataBytes: 4096, seed: 8, firstNonce: nonceAfter(120) })),
+      ]
+      await sendInOneSlot(net.network, txs)
+      const [block] = [...(await blocksOf(net, txs))]
+      await safeAtLeast(net.l2Url(901), block!, 180_000)
+      const carrier = async () => {
+        const { channels } = channelsIn(await readPostedBatches(l1, { inbox, fromBlock: 0n }))
+        return channels.find((c) => decodeNetworkBatch(c.found.data).chains.some((s) => s.chainId === 901n && s.firstBlock <= block! && block! < s.firstBlock + BigInt(s.blocks.length)))!
+      }
+      const first = await carrier()
+      assert.ok(first.opened.l1Number < first.found.l1Number, 'the frames span L1 blocks')
+      const head = await l1.getBlockNumber({ cacheTime: 0 })
+      await l1.request({ method: 'anvil_reorg' as never, params: [Number(head - first.found.l1Number + 1n), []] as never })
+      await waitFor(async () => net.network.networkBatcher.safeHead(901n) < block!, 30_000, 'the slot unsafe again')
+      for (const chainId of [901, 902]) await safeAtLeast(net.l2Url(chainId), block!, 180_000)
+      const again = await carrier()
+      assert.notEqual(again.id, first.id, 'carried by a new channel')
+      for (const chainId of [901, 902]) {
+        const url = follower.replica.node(chainId).rpcUrl()
+        await safeAtLeast(url, block!, 120_000)
+        await assertSameChain(net.l2Url(chainId), url, block!)
+      }
+    } finally {
+      await l1.request({ method: 'evm_setBlockGasLimit' as never, params: [toHex(30_000_000)] as never })
+    }
   })
 
   it('a replica rebuilt from L1 alone agrees on every block of both chains', { timeout: 240_000 }, async () => {

@@ -6,9 +6,10 @@ import { ChannelBank, type ChannelDropReason, type ChannelOptions, type FrameOri
 export type ChannelEvent =
   /**
    * A complete channel: `found.data` is its bytes (a network batch), and `found` is where
-   * its last frame is, the L1 block its blocks count as carried by.
+   * its last frame is, the L1 block its blocks count as carried by; `id` is unset for a
+   * whole network batch posted without frames.
    */
-  | { kind: 'channel'; found: L1BatchData & { data: Uint8Array }; frames: number; opened: FrameOrigin }
+  | { kind: 'channel'; found: L1BatchData & { data: Uint8Array }; frames: number; opened: FrameOrigin; id?: `0x${string}` }
   /** Posted data or a channel that is not used, and why. */
   | { kind: 'skip'; at: FrameOrigin; reason: ChannelDropReason | 'frame' | 'no-data'; message: string }
 
@@ -58,7 +59,7 @@ export class ChannelReader {
     }
     const { ready, drops } = this.bank.add(frame, at)
     events.push(...drops.map(skipOf))
-    if (ready) events.push({ kind: 'channel', found: { ...ready.completed, data: ready.data }, frames: ready.frames, opened: ready.opened })
+    if (ready) events.push({ kind: 'channel', found: { ...ready.completed, data: ready.data }, frames: ready.frames, opened: ready.opened, id: ready.id })
     return events
   }
 
