@@ -12,7 +12,7 @@ import { toData, toQuantity } from '../primitives/hex.js'
 import type { Lifecycle } from '../primitives/lifecycle.js'
 import type { Logger } from '../primitives/logger.js'
 import { ChainSettlement } from '../settlement/chainSettlement.js'
-import { blobSourceFor, MAX_BLOB_BATCH_BYTES } from '../settlement/da/index.js'
+import { blobSourceFor } from '../settlement/da/index.js'
 import { L1BatchSource } from '../settlement/derivation/batchSource.js'
 import { CHAIN_CONFIG_VERSION, encodeChainConfig, fetchChainConfig } from '../settlement/l1/chainConfig.js'
 import { EmbeddedAnvil } from '../settlement/l1/embeddedAnvil.js'
@@ -23,7 +23,7 @@ import { L1Tracker } from '../settlement/l1/l1Tracker.js'
 import type { L1Signer } from '../settlement/l1/l1Transactions.js'
 import { ensureNetworkBatcher } from '../settlement/l1/networkBatcherRole.js'
 import { NETWORK_ROLE, roleKey } from '../settlement/l1/roleKeys.js'
-import { DEFAULT_CALLDATA_BATCH_BYTES } from '../settlement/daCapacity.js'
+import { maxPostedBytes } from '../settlement/daCapacity.js'
 import { NetworkBatcher, type DataAvailability } from '../settlement/networkBatcher.js'
 import { DashboardServer } from '../rpc/dashboardServer.js'
 import { chainDir, joinedChains, saveGenesis, saveJoinedChain, storedGenesis } from './datadir.js'
@@ -159,7 +159,7 @@ export interface NetworkOptions {
   chains: NetworkChainOptions[]
   /** Post network batches as calldata or as EIP-4844 blobs (default calldata). */
   da?: DataAvailability
-  /** Most bytes posted per L1 transaction: one frame of a channel (default 120,000; blobs: at most 6 blobs' worth). */
+  /** Most bytes posted per L1 transaction: one frame of a channel (default 120,000 for calldata, 6 blobs' worth for blobs). */
   maxBatchBytes?: number
   /** Serve the web dashboard (static files from dist/web) here; unset: no dashboard. */
   dashboard?: { host: string; port: number; webDir?: string }
@@ -499,7 +499,6 @@ export class PlexusNetwork implements Lifecycle {
       ))
       await tracker.start()
       const da = this.options.da ?? 'calldata'
-      const maxBatchBytes = this.options.maxBatchBytes ?? DEFAULT_CALLDATA_BATCH_BYTES
       const batcher = (this.batcher = new NetworkBatcher(
         tracker,
         batcherSigner,
@@ -507,8 +506,7 @@ export class PlexusNetwork implements Lifecycle {
         {
           inbox: deployment.contracts.BatchInbox,
           l1StartBlock: startBlock,
-          // A blob transaction carries at most MAX_BLOB_BATCH_BYTES.
-          maxBatchBytes: da === 'blobs' && maxBatchBytes > MAX_BLOB_BATCH_BYTES ? MAX_BLOB_BATCH_BYTES : maxBatchBytes,
+          maxBatchBytes: maxPostedBytes(da, this.options.maxBatchBytes),
           da,
           maxSlotsPerRound: 2_000,
           // Batches are cut at slot boundaries: a chain that joined later has its blocks in later slots.

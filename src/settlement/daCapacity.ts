@@ -18,6 +18,15 @@ export const BLOB_TXS_PER_L1_BLOCK = 1
 /** The default most bytes posted per L1 transaction: what geth's pool takes (128 KiB) with room for the call's encoding. */
 export const DEFAULT_CALLDATA_BATCH_BYTES = 120_000
 
+/**
+ * Bytes the batcher posts per L1 transaction (one frame, header included): `configured`,
+ * or by default 120,000 for calldata and a full 6-blob transaction for blobs; never more
+ * than one blob transaction carries (no frame is larger).
+ */
+export function maxPostedBytes(da: DataAvailability, configured?: number): number {
+  return Math.min(configured ?? (da === 'blobs' ? MAX_BLOB_BATCH_BYTES : DEFAULT_CALLDATA_BATCH_BYTES), MAX_BLOB_BATCH_BYTES)
+}
+
 export interface SlotCarriageOptions {
   /** Blocks in the slot: the network's chains (default 1). */
   chains?: number
@@ -58,7 +67,7 @@ export function slotCarriage(da: DataAvailability, slotDataBytes: number, option
   if (!slotFitsLimits(slotDataBytes, chains, options.limits)) {
     throw new Error(`slotCarriage: a slot of ${slotDataBytes} signed bytes on ${chains} chains may exceed the batch limits`)
   }
-  const postBytes = Math.min(options.maxBatchBytes ?? (da === 'blobs' ? MAX_BLOB_BATCH_BYTES : DEFAULT_CALLDATA_BATCH_BYTES), MAX_BLOB_BATCH_BYTES)
+  const postBytes = maxPostedBytes(da, options.maxBatchBytes)
   const channelBytes = maxEncodedBatchBytes(slotPayloadBound(slotDataBytes, chains))
   const frames = frameCountFor(channelBytes, postBytes - FRAME_HEADER_BYTES)
   const perBlock = da === 'blobs' ? BLOB_TXS_PER_L1_BLOCK : CALLDATA_TXS_PER_L1_BLOCK
