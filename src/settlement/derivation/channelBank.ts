@@ -61,6 +61,8 @@ export interface ReadyChannel {
   /** The frames' data, concatenated: a network batch. */
   data: Uint8Array
   frames: number
+  /** Where each of its frames is, in frame order. */
+  parts: FrameOrigin[]
   /** Where its first frame is (its age counts from there). */
   opened: FrameOrigin
   /** Where its last frame is: the L1 block that completes it, and that its blocks count as carried by. */
@@ -137,7 +139,7 @@ export class ChannelBank {
         drops.push(this.dropChannel(undefined, id, 'oversized', `${what}: ${frame.data.length} bytes, over the ${this.maxChannelBytes} a channel may hold`, at))
         return { drops }
       }
-      if (frame.isLast) return { ready: { id, data: frame.data, frames: 1, opened: at, completed: at }, drops }
+      if (frame.isLast) return { ready: { id, data: frame.data, frames: 1, parts: [at], opened: at, completed: at }, drops }
       const opened: OpenChannel = { id, frames: [{ data: frame.data, at }], bytes: frame.data.length }
       this.open.set(id, opened)
       this.bytes += opened.bytes
@@ -162,7 +164,8 @@ export class ChannelBank {
     this.bytes += frame.data.length
     if (frame.isLast) {
       this.forget(channel)
-      return { ready: { id, data: concat(channel.frames.map((f) => f.data), channel.bytes), frames: channel.frames.length, opened: channel.frames[0]!.at, completed: at }, drops }
+      const parts = channel.frames.map((f) => f.at)
+      return { ready: { id, data: concat(channel.frames.map((f) => f.data), channel.bytes), frames: parts.length, parts, opened: parts[0]!, completed: at }, drops }
     }
     drops.push(...this.evict(at))
     return { drops }

@@ -7,9 +7,9 @@ export type ChannelEvent =
   /**
    * A complete channel: `found.data` is its bytes (a network batch), and `found` is where
    * its last frame is, the L1 block its blocks count as carried by; `id` is unset for a
-   * whole network batch posted without frames.
+   * whole network batch posted without frames; `parts` is where each frame is.
    */
-  | { kind: 'channel'; found: L1BatchData & { data: Uint8Array }; frames: number; opened: FrameOrigin; id?: `0x${string}` }
+  | { kind: 'channel'; found: L1BatchData & { data: Uint8Array }; frames: number; parts: FrameOrigin[]; opened: FrameOrigin; id?: `0x${string}` }
   /** Posted data or a channel that is not used, and why. */
   | { kind: 'skip'; at: FrameOrigin; reason: ChannelDropReason | 'frame' | 'no-data'; message: string }
 
@@ -46,7 +46,7 @@ export class ChannelReader {
       return events
     }
     if (!isFrame(posted.data)) {
-      events.push({ kind: 'channel', found: { ...at, data: posted.data }, frames: 1, opened: at })
+      events.push({ kind: 'channel', found: { ...at, data: posted.data }, frames: 1, parts: [at], opened: at })
       return events
     }
     let frame
@@ -59,7 +59,7 @@ export class ChannelReader {
     }
     const { ready, drops } = this.bank.add(frame, at)
     events.push(...drops.map(skipOf))
-    if (ready) events.push({ kind: 'channel', found: { ...ready.completed, data: ready.data }, frames: ready.frames, opened: ready.opened, id: ready.id })
+    if (ready) events.push({ kind: 'channel', found: { ...ready.completed, data: ready.data }, frames: ready.frames, parts: ready.parts, opened: ready.opened, id: ready.id })
     return events
   }
 
