@@ -69,8 +69,10 @@ export class ChannelTimedOutError extends BaseError {
 interface Round {
   /** Newest L1 block holding a frame of this round. */
   newestL1: bigint | undefined
-  /** An L1 reorg removed a frame of this round: stop, and post again from the safe heads. */
-  aborted: boolean
+  /** Why the round must stop (an L1 reorg removed a frame of it) and post again from the safe heads. */
+  aborted: string | false
+  /** The hash of every block the round posts, by chain and number. */
+  posted: Map<bigint, Map<bigint, Hex>>
 }
 
 /** How long start-up waits for our own pending transactions to land, in L1 blocks (a channel posted just before a restart then reads back whole). */
@@ -107,7 +109,7 @@ export class NetworkBatcher implements Lifecycle, SafeHeads {
     () => this.postNew(),
     (err) => {
       if (err instanceof PostingAbortedError) {
-        if (!this.rounds.isStopped) this.logger.info({}, 'an L1 reorg removed frames of this round; posting again from the safe heads')
+        if (!this.rounds.isStopped) this.logger.info({ why: err.shortMessage }, 'batch posting stopped; posting again from the safe heads')
       }
       else if (err instanceof SlotTooLargeError) this.logger.error({ err: err.message }, 'a slot exceeds the batch limits; it cannot be posted')
       else this.logger.warn({ err: reasonOf(err) }, 'batch posting failed; retrying on the next L1 block')
@@ -240,10 +242,11 @@ export class NetworkBatcher implements Lifecycle, SafeHeads {
     }
     const frames = channels.map((c) => toFrames(newChannelId(), c.data, this.frameCapacity).map(encodeFrame))
     const firstL1: (bigint | undefined)[] = channels.map(() => undefined)
-    const round: Round = (this.round = { newestL1: undefined, aborted: false })
+    const posted = new Map(unposted.map((c) => [c.chainId, new Map(c.blocks.map((b) => [b.number, toData(b.hash)]))]))
+    const round: Round = (this.round = { newestL1: undefined, aborted: false, posted })
     try {
       await this.poster.post(frames, nonce, {
-        aborted: () => this.rounds.isStopped || round.aborted,
+        aborted: () => (this.rounds.isStopped ? 'the batcher is stopping' : round.aborted),
         onIncluded: (channel, frame, receipt) => {
           if (round.newestL1 === undefined || receipt.blockNumber > round.newestL1) round.newestL1 = receipt.blockNumber
           if (frame === 0) firstL1[channel] = receipt.blockNumber
@@ -301,6 +304,14 @@ export class NetworkBatcher implements Lifecycle, SafeHeads {
     if (last.blockNumber - firstL1 > timeout) {
       throw new ChannelTimedOutError(`channel of slots ${batch.firstSlot}…${batch.lastSlot} took L1 blocks ${firstL1}…${last.blockNumber}, over the ${timeout}-block channel timeout`)
     }
+    // The chain rewound under the round (an L1 reorg removed an origin): what landed carries
+    // blocks that are gone, which must not count as safe; the new ones go in the next round.
+    for (const section of batch.sections) {
+      const current = this.chains.find((c) => c.chainId === section.chainId)?.chain.getBlockByNumber(section.lastBlock)
+      if (!current || toData(current.hash()) !== this.round?.posted.get(section.chainId)?.get(section.lastBlock)) {
+        throw new PostingAbortedError(`chain ${section.chainId} rewound below block ${section.lastBlock} while its channel was posted`)
+      }
+    }
     for (const section of batch.sections) {
       this.ledgerOf(section.chainId)!.record({ l1Number: last.blockNumber, l1Hash: last.blockHash, lastBlock: section.lastBlock })
     }
@@ -333,7 +344,7 @@ export class NetworkBatcher implements Lifecycle, SafeHeads {
     }
     // Frames of the round in progress left L1: the channels they belong to can no longer
     // complete as posted, and later channels would continue blocks that are not safe.
-    if (this.round?.newestL1 !== undefined && this.round.newestL1 > ancestor) this.round.aborted = true
+    if (this.round?.newestL1 !== undefined && this.round.newestL1 > ancestor) this.round.aborted = 'an L1 reorg removed frames of this round'
   }
 
   /**

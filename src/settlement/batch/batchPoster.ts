@@ -2,7 +2,7 @@ import { encodeFunctionData, type Hex, type TransactionReceipt } from 'viem'
 import { BaseError } from '../../primitives/errors.js'
 import { toData } from '../../primitives/hex.js'
 import type { Logger } from '../../primitives/logger.js'
-import { blobTxFees, prepareBlobBatch, sendBlobBatch, sidecarVersionOf, type BlobSidecarVersion, type BlobTxFees, type PreparedBlobBatch } from '../da/index.js'
+import { blobTxFees, estimateBlobBatchGas, prepareBlobBatch, sendBlobBatch, sidecarVersionOf, type BlobSidecarVersion, type BlobTxFees, type PreparedBlobBatch } from '../da/index.js'
 import { abiOf } from '../l1/abis.js'
 import { L1TransactionError, reasonOf, type L1Signer } from '../l1/l1Transactions.js'
 
@@ -26,8 +26,8 @@ export class PostingAbortedError extends BaseError {
 export interface PostHooks {
   /** Frame `frame` of channel `channel` is in an L1 block. Called in nonce order; a throw stops posting. */
   onIncluded(channel: number, frame: number, receipt: TransactionReceipt): void
-  /** Checked between steps: true stops posting with `PostingAbortedError`. */
-  aborted(): boolean
+  /** Checked between steps: a reason stops posting with `PostingAbortedError`. */
+  aborted(): string | false
 }
 
 interface Fees {
@@ -37,7 +37,7 @@ interface Fees {
 }
 
 /** One prepared L1 transaction payload: calldata, or blobs with their KZG work done. */
-type Prepared = { kind: 'calldata'; data: Hex } | { kind: 'blobs'; blobs: PreparedBlobBatch }
+type Prepared = { kind: 'calldata'; frame: Hex } | { kind: 'blobs'; blobs: PreparedBlobBatch }
 
 interface InFlight {
   channel: number
@@ -54,6 +54,8 @@ const DROPPED_AFTER_POLLS = 8
 const STUCK_AFTER_L1_BLOCKS = 3n
 /** Replacing a transaction of the same nonce: at least +10% on both fees (geth, anvil); 25% leaves margin. */
 const REPLACEMENT_BUMP_PERCENT = 125n
+/** Tries to send one transaction, the later ones with doubled fees (over a stuck one of ours at that nonce). */
+const SEND_ATTEMPTS = 3
 /** Gas over the estimate: the estimate is exact for the state it ran on, and earlier frames in flight only make the call cheaper. */
 const GAS_HEADROOM_PERCENT = 110n
 
@@ -135,7 +137,8 @@ export class BatchPoster {
     let current: Prepared[] | undefined
     let next: Promise<Prepared[]> | undefined = channels.length > 0 ? this.prepare(channels[0]!) : undefined
     const abortIfAsked = () => {
-      if (hooks.aborted()) throw new PostingAbortedError('posting stopped')
+      const why = hooks.aborted()
+      if (why) throw new PostingAbortedError(why)
     }
     try {
       for (;;) {
@@ -179,12 +182,7 @@ export class BatchPoster {
   }
 
   private async prepare(frames: readonly Uint8Array[]): Promise<Prepared[]> {
-    if (this.options.da === 'calldata') {
-      return frames.map((data) => ({
-        kind: 'calldata',
-        data: encodeFunctionData({ abi: abiOf('BatchInbox'), functionName: 'submitNetworkBatch', args: [toData(data)] }),
-      }))
-    }
+    if (this.options.da === 'calldata') return frames.map((data) => ({ kind: 'calldata', frame: toData(data) }))
     const sidecarVersion = await (this.sidecarVersion ??= sidecarVersionOf(this.signer.publicClient).catch((err: unknown) => {
       this.sidecarVersion = undefined // ask again next time
       throw new L1TransactionError(`L1 call submitNetworkBlobBatch failed: ${reasonOf(err)}`, { cause: err })
@@ -219,32 +217,47 @@ export class BatchPoster {
     }
   }
 
+  /**
+   * Simulates (a revert such as NotBatcher surfaces here, decoded, and is final) and sends
+   * one transaction at `nonce`. The L1 may refuse the transaction because one of ours that
+   * it does not show as pending (stuck behind a nonce gap) holds that nonce: it is then
+   * sent again with doubled fees, up to `SEND_ATTEMPTS` times in all.
+   */
   private async send(prepared: Prepared, nonce: number, current: Fees): Promise<Hex> {
-    const fees = this.feesFor(nonce, current)
-    let hash: Hex
-    if (prepared.kind === 'blobs') {
-      hash = await sendBlobBatch(this.signer, this.options.inbox, prepared.blobs, { nonce, fees: fees as BlobTxFees })
-    } else {
-      const { publicClient, wallet, account, chain } = this.signer
+    let fees = this.feesFor(nonce, current)
+    const { publicClient, wallet, account, chain } = this.signer
+    const submit = { address: this.options.inbox, abi: abiOf('BatchInbox'), functionName: 'submitNetworkBatch' } as const
+    const gas =
+      prepared.kind === 'blobs'
+        ? await estimateBlobBatchGas(this.signer, this.options.inbox, prepared.blobs, fees as BlobTxFees)
+        : await publicClient.estimateContractGas({ ...submit, args: [prepared.frame], account }).catch((err: unknown) => {
+            throw new L1TransactionError(`L1 call submitNetworkBatch failed: ${reasonOf(err)}`, { cause: err })
+          })
+    for (let attempt = 1; ; attempt++) {
       try {
-        // Simulates too: a revert (NotBatcher) surfaces here, decoded.
-        const gas = await publicClient.estimateGas({ account, to: this.options.inbox, data: prepared.data })
-        hash = await wallet.sendTransaction({
-          account,
-          chain,
-          to: this.options.inbox,
-          data: prepared.data,
-          gas: (gas * GAS_HEADROOM_PERCENT) / 100n,
-          nonce,
-          maxFeePerGas: fees.maxFeePerGas,
-          maxPriorityFeePerGas: fees.maxPriorityFeePerGas,
-        })
+        const hash =
+          prepared.kind === 'blobs'
+            ? await sendBlobBatch(this.signer, this.options.inbox, prepared.blobs, { nonce, fees: fees as BlobTxFees, gas })
+            : await wallet.sendTransaction({
+                account,
+                chain,
+                to: this.options.inbox,
+                data: encodeFunctionData({ ...submit, args: [prepared.frame] }),
+                gas: (gas * GAS_HEADROOM_PERCENT) / 100n,
+                nonce,
+                maxFeePerGas: fees.maxFeePerGas,
+                maxPriorityFeePerGas: fees.maxPriorityFeePerGas,
+              })
+        this.sentFees.set(nonce, fees)
+        return hash
       } catch (err) {
-        throw new L1TransactionError(`L1 call submitNetworkBatch failed: ${reasonOf(err)}`, { cause: err })
+        if (attempt >= SEND_ATTEMPTS) {
+          throw err instanceof L1TransactionError ? err : new L1TransactionError(`L1 call ${this.functionName} failed: ${reasonOf(err)}`, { cause: err })
+        }
+        this.logger.debug({ nonce, attempt, err: reasonOf(err) }, 'the L1 refused a batcher transaction; sending it again with higher fees')
+        fees = doubled(fees)
       }
     }
-    this.sentFees.set(nonce, fees)
-    return hash
   }
 
   /** The transaction's receipt, undefined while it is pending; throws once the L1 has dropped it. */
@@ -258,5 +271,13 @@ export class BatchPoster {
       throw new L1TransactionError(`L1 call ${this.functionName} (tx ${tx.hash}, nonce ${tx.nonce}) was dropped by the L1 before inclusion`)
     }
     return undefined
+  }
+}
+
+function doubled(fees: Fees): Fees {
+  return {
+    maxFeePerGas: fees.maxFeePerGas * 2n,
+    maxPriorityFeePerGas: fees.maxPriorityFeePerGas * 2n,
+    ...(fees.maxFeePerBlobGas !== undefined ? { maxFeePerBlobGas: fees.maxFeePerBlobGas * 2n } : {}),
   }
 }

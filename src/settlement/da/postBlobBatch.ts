@@ -64,17 +64,36 @@ export async function blobTxFees(signer: L1Signer): Promise<BlobTxFees> {
 }
 
 /**
+ * Gas for sending `prepared` with `fees`; simulates the call, so a revert (NotBatcher)
+ * surfaces here, decoded, as L1TransactionError.
+ */
+export async function estimateBlobBatchGas(signer: L1Signer, inbox: Hex, prepared: PreparedBlobBatch, fees: BlobTxFees): Promise<bigint> {
+  try {
+    return await signer.publicClient.estimateContractGas({
+      ...SUBMIT_BLOB_BATCH,
+      address: inbox,
+      account: signer.account,
+      blobVersionedHashes: prepared.blobVersionedHashes,
+      ...fees,
+      prepare: false,
+    } as never)
+  } catch (err) {
+    throw new L1TransactionError(`L1 call submitNetworkBlobBatch failed: ${reasonOf(err)}`, { cause: err })
+  }
+}
+
+/**
  * Signs and sends a prepared blob batch as one type-3 transaction calling
- * `BatchInbox.submitNetworkBlobBatch()` with the given nonce and fees (default: the
- * account's pending nonce, current fees), without waiting for it. Throws
- * L1TransactionError with the revert reason if the call would revert (it is simulated
- * first) or the L1 refuses the transaction.
+ * `BatchInbox.submitNetworkBlobBatch()` with the given nonce, fees and gas (default: the
+ * account's pending nonce, current fees, `estimateBlobBatchGas`), without waiting for it.
+ * Throws L1TransactionError with the revert reason if the call would revert, or if the
+ * L1 refuses the transaction.
  */
 export async function sendBlobBatch(
   signer: L1Signer,
   inbox: Hex,
   prepared: PreparedBlobBatch,
-  tx: { nonce?: number; fees?: BlobTxFees } = {},
+  tx: { nonce?: number; fees?: BlobTxFees; gas?: bigint } = {},
 ): Promise<Hex> {
   const { publicClient, account, chain } = signer
   if (account.type !== 'local') {
@@ -82,21 +101,10 @@ export async function sendBlobBatch(
       details: 'the node signs blob transactions itself, since it must attach the blobs to the signed transaction',
     })
   }
+  const fees = tx.fees ?? (await blobTxFees(signer))
+  const gas = tx.gas ?? (await estimateBlobBatchGas(signer, inbox, prepared, fees))
   try {
-    const [fees, nonce] = await Promise.all([
-      tx.fees ?? blobTxFees(signer),
-      tx.nonce ?? publicClient.getTransactionCount({ address: account.address, blockTag: 'pending' }),
-    ])
-    const { blobVersionedHashes } = prepared
-    // Simulates too: a revert (NotBatcher) surfaces here, decoded.
-    const gas = await publicClient.estimateContractGas({
-      ...SUBMIT_BLOB_BATCH,
-      address: inbox,
-      account,
-      blobVersionedHashes,
-      ...fees,
-      prepare: false,
-    } as never)
+    const nonce = tx.nonce ?? (await publicClient.getTransactionCount({ address: account.address, blockTag: 'pending' }))
     const signed = await account.signTransaction({
       type: 'eip4844',
       chainId: chain.id,
@@ -105,10 +113,9 @@ export async function sendBlobBatch(
       data: encodeFunctionData(SUBMIT_BLOB_BATCH),
       gas,
       ...fees,
-      blobVersionedHashes,
+      blobVersionedHashes: prepared.blobVersionedHashes,
     })
-    const serializedTransaction = blobTxNetworkForm(signed, prepared)
-    return await publicClient.sendRawTransaction({ serializedTransaction })
+    return await publicClient.sendRawTransaction({ serializedTransaction: blobTxNetworkForm(signed, prepared) })
   } catch (err) {
     throw new L1TransactionError(`L1 call submitNetworkBlobBatch failed: ${reasonOf(err)}`, { cause: err })
   }
