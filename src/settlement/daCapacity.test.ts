@@ -16,7 +16,7 @@ describe('slot carriage', () => {
 
   // Invariant: the bound is never below what the batcher really posts for a slot of that
   // many signed bytes, here the worst kind (incompressible, so brotli cannot shrink it).
-  it('bounds the frames the batcher really cuts for an incompressible 1 MiB slot', () => {
+  it('bounds the frames the batcher really cuts for an incompressible 1 MiB slot', async () => {
     const block = (chainId: number, bytes: number): BatchBlock => ({
       number: 5n,
       hash: new Uint8Array(32).fill(chainId),
@@ -31,7 +31,7 @@ describe('slot carriage', () => {
       }),
     })
     const slot = [901, 902].map((chainId) => ({ chainId: BigInt(chainId), blocks: [block(chainId, 512 * 1024)] }))
-    const [channel, more] = packNetworkBatches(slot, DEFAULT_CALLDATA_BATCH_BYTES - FRAME_HEADER_BYTES)
+    const [channel, more] = await packNetworkBatches(slot, DEFAULT_CALLDATA_BATCH_BYTES - FRAME_HEADER_BYTES)
     assert.equal(more, undefined, 'one slot, one channel')
     const bound = slotCarriage('calldata', 1 << 20, { chains: 2 })
     assert.ok(channel!.data.length <= bound.channelBytes, `${channel!.data.length} > ${bound.channelBytes}`)

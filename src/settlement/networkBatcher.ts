@@ -233,7 +233,7 @@ export class NetworkBatcher implements Lifecycle, SafeHeads {
     const unposted = this.unposted()
     if (!unposted) return
     // Channels of about one frame each, but a slot larger than a frame is a channel of its own.
-    const channels = packNetworkBatches(unposted, this.frameCapacity, this.options.limits)
+    const channels = await packNetworkBatches(unposted, this.frameCapacity, this.options.limits)
     if (channels.length === 0) return
     const nonce = await this.poster.firstNonce(this.tracker.head()?.number ?? 0n)
     if (nonce === undefined) {

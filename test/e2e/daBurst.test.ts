@@ -82,11 +82,14 @@ describe('settlement carries any slot the sequencer builds', { timeout: 600_000 
     const carrying = channels.find((c) => decodeNetworkBatch(c.found.data).chains.some((s) => s.chainId === 901n && s.firstBlock <= block! && block! < s.firstBlock + BigInt(s.blocks.length)))!
     const bound = slotCarriage('calldata', signedBytes, { chains: 2 })
     const span = carrying.found.l1Number - carrying.opened.l1Number + 1n
-    const section = decodeNetworkBatch(carrying.found.data).chains.find((s) => s.chainId === 901n)!
-    const origin = section.blocks[Number(block! - section.firstBlock)]!.l1OriginNumber
+    // The L1 head when the slot was built: the newest L1 block not after its timestamp.
+    const built = (await createPublicClient({ transport: http(net.l2Url(901)) }).getBlock({ blockNumber: block! })).timestamp
+    let l1Then = carrying.found.l1Number
+    while ((await l1.getBlock({ blockNumber: l1Then })).timestamp > built) l1Then--
     console.log(
-      `# ${signedBytes} signed bytes in slot ${block} (L1 origin ${origin}): a channel of ${carrying.found.data.length} bytes in ${carrying.frames} frames ` +
-        `over L1 blocks ${carrying.opened.l1Number}…${carrying.found.l1Number} (bound: ${bound.frames} frames, ${bound.l1Blocks} L1 blocks); safe ${carrying.found.l1Number - origin} L1 blocks after its origin`,
+      `# ${signedBytes} signed bytes in slot ${block}: a channel of ${carrying.found.data.length} bytes in ${carrying.frames} frames ` +
+        `over L1 blocks ${carrying.opened.l1Number}…${carrying.found.l1Number} (bound: ${bound.frames} frames, ${bound.l1Blocks} L1 blocks); ` +
+        `safe ${carrying.found.l1Number - l1Then} L1 blocks after the L1 head when it was built (${l1Then})`,
     )
     assert.ok(carrying.frames > 1 && carrying.frames <= bound.frames, `${carrying.frames} frames`)
     assert.ok(span > 1n && span <= BigInt(bound.l1Blocks), `the frames span ${span} L1 blocks`)

@@ -92,7 +92,7 @@ describe('channels and frames on L1, against a replica', { timeout: 600_000 }, (
   async function slotBatch(n: bigint): Promise<Uint8Array> {
     await waitFor(async () => net.network.node(902).chain.headHeader().number >= n, 20_000, `slot ${n}`)
     const blocks = (chainId: number) => [batchBlockOf(BigInt(chainId), net.network.node(chainId).chain.getBlockByNumber(n)!)]
-    const [packed, more] = packNetworkBatches([{ chainId: 901n, blocks: blocks(901) }, { chainId: 902n, blocks: blocks(902) }], 1 << 20)
+    const [packed, more] = await packNetworkBatches([{ chainId: 901n, blocks: blocks(901) }, { chainId: 902n, blocks: blocks(902) }], 1 << 20)
     assert.equal(more, undefined)
     return packed!.data
   }

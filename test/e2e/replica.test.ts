@@ -252,7 +252,7 @@ describe('a replica rebuilds the whole network from L1 alone', () => {
         ]),
       })
       const b902 = sequencerBlock(902)
-      const [packed] = packNetworkBatches(
+      const [packed] = await packNetworkBatches(
         [
           { chainId: 901n, blocks: [sequencerBlock(901)] },
           { chainId: 902n, blocks: [{ ...b902, txs: [...b902.txs, hexToBytes(forged)] }] },

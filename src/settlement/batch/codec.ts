@@ -1,4 +1,5 @@
-import { brotliCompressSync, brotliDecompressSync, constants as zlibConstants, type BrotliOptions } from 'node:zlib'
+import { promisify } from 'node:util'
+import { brotliCompress, brotliCompressSync, brotliDecompressSync, constants as zlibConstants, type BrotliOptions } from 'node:zlib'
 import { BaseError } from '../../primitives/errors.js'
 
 /**
@@ -292,18 +293,36 @@ function sectionPayload(
   ])
 }
 
-function compress(payload: Uint8Array): Uint8Array {
-  const compressed = brotliCompressSync(payload, {
+/** Brotli at quality 11 with a 16 MiB window: the densest brotli makes (batch bytes are what L1 charges for). */
+function brotliOptions(payload: Uint8Array): BrotliOptions {
+  return {
     params: {
       [zlibConstants.BROTLI_PARAM_QUALITY]: 11,
       [zlibConstants.BROTLI_PARAM_LGWIN]: 24,
       [zlibConstants.BROTLI_PARAM_SIZE_HINT]: payload.length,
     },
-  })
+  }
+}
+
+function withVersion(compressed: Uint8Array): Uint8Array {
   const out = new Uint8Array(compressed.length + 1)
   out[0] = NETWORK_BATCH_VERSION
   out.set(compressed, 1)
   return out
+}
+
+function compress(payload: Uint8Array): Uint8Array {
+  return withVersion(brotliCompressSync(payload, brotliOptions(payload)))
+}
+
+const brotliCompressAsync = promisify(brotliCompress)
+
+/**
+ * `compress` on libuv's thread pool: quality 11 takes about 2 s per MiB of transactions,
+ * which must not stall the event loop that builds slots.
+ */
+async function compressOffThread(payload: Uint8Array): Promise<Uint8Array> {
+  return withVersion(await brotliCompressAsync(payload, brotliOptions(payload)))
 }
 
 // Minimal RLP writer: items are encoded once and concatenated under a header.
@@ -579,15 +598,15 @@ export interface PackedNetworkBatch {
  * interpolations that fail to halve the gap. In practice each batch costs two
  * compressions of about its own size, never one per slot. The result is the largest
  * count whose encoding fits, assuming, as holds in practice, that a batch never
- * compresses smaller than a prefix of itself.
+ * compresses smaller than a prefix of itself. Compression runs off the event loop.
  *
- * Throws `SlotTooLargeError` for a slot that alone exceeds `limits` (nothing can carry it:
+ * Rejects with `SlotTooLargeError` for a slot that alone exceeds `limits` (nothing can carry it:
  * the sequencer's per-slot data cap must keep slots within them, see
  * `maxSlotDataBytesWithin`), and a plain Error for caller bugs: a chain listed twice,
  * blocks that are not a chain (consecutive numbers, each parentHash the previous hash),
  * invalid block fields, a bad `targetBytes`.
  */
-export function packNetworkBatches(chains: readonly ChainBlocks[], targetBytes: number, opts: BatchLimits = {}): PackedNetworkBatch[] {
+export async function packNetworkBatches(chains: readonly ChainBlocks[], targetBytes: number, opts: BatchLimits = {}): Promise<PackedNetworkBatch[]> {
   if (!Number.isSafeInteger(targetBytes) || targetBytes < 1) throw new Error('packNetworkBatches: targetBytes must be a positive integer')
   const limits = limitsOf(opts, 'packNetworkBatches')
   const sorted = chains.filter((c) => c.blocks.length > 0).sort((a, b) => (a.chainId < b.chainId ? -1 : a.chainId > b.chainId ? 1 : 0))
@@ -651,7 +670,7 @@ export function packNetworkBatches(chains: readonly ChainBlocks[], targetBytes: 
     }
     return { blocks, txs }
   }
-  const encodeRange = (start: number, count: number): Uint8Array => {
+  const encodeRange = (start: number, count: number): Promise<Uint8Array> => {
     const sections: Uint8Array[] = []
     for (const lane of lanes) {
       const [from, to] = rangeOf(lane, start, count)
@@ -663,11 +682,11 @@ export function packNetworkBatches(chains: readonly ChainBlocks[], targetBytes: 
       for (let i = from + 1; i < to; i++) entries.push(lane.follow[i]!)
       sections.push(sectionPayload(lane.chainId, first.parentHash, first.number, first.l1OriginNumber, last.l1OriginHash, first.timestamp, entries))
     }
-    return compress(encodeList(sections))
+    return compressOffThread(encodeList(sections))
   }
 
   const out: PackedNetworkBatch[] = []
-  greedyRuns({
+  await greedyRuns({
     units: slots.length,
     maxBytes: targetBytes,
     payloadLength,
@@ -698,15 +717,15 @@ export function packNetworkBatches(chains: readonly ChainBlocks[], targetBytes: 
  * monotone in the count), found with the few compressions described there; a unit that
  * alone exceeds `maxBytes` is emitted alone.
  */
-function greedyRuns(p: {
+async function greedyRuns(p: {
   units: number
   maxBytes: number
   payloadLength(start: number, count: number): number
   fitsLimits(start: number, count: number): boolean
-  encodeRange(start: number, count: number): Uint8Array
+  encodeRange(start: number, count: number): Promise<Uint8Array>
   tooLarge(start: number): Error
   emit(start: number, count: number, data: Uint8Array): void
-}): void {
+}): Promise<void> {
   const { maxBytes } = p
   let ratio = 1 // compressed bytes per payload byte, learned as we go
   for (let start = 0; start < p.units; ) {
@@ -741,7 +760,7 @@ function greedyRuns(p: {
     let slowSteps = 0
     let count = predict(maxBytes / ratio, lo, hi)
     while (true) {
-      const data = p.encodeRange(start, count)
+      const data = await p.encodeRange(start, count)
       if (count === 1) single = data
       ratio = Math.max(data.length / p.payloadLength(start, count), 1e-3)
       const gapBefore = hi - lo
