@@ -43,6 +43,8 @@ export interface NetworkBatcherOptions {
   da: DataAvailability
   /** Most slots per posting round. */
   maxSlotsPerRound: number
+  /** Most signed-transaction bytes per posting round, past its first slot (default 8 MiB). */
+  maxBytesPerRound?: number
   /** Slot of each chain's blocks (default: offset 0 for every chain). */
   slotOffsets?: SlotOffsets
   limits?: BatchLimits
@@ -74,6 +76,9 @@ interface Round {
   /** The hash of every block the round posts, by chain and number. */
   posted: Map<bigint, Map<bigint, Hex>>
 }
+
+/** A round's signed-transaction bytes: a backlog of full slots goes out 8 MiB at a time. */
+const DEFAULT_MAX_BYTES_PER_ROUND = 8 * 1024 * 1024
 
 /** How long start-up waits for our own pending transactions to land, in L1 blocks (a channel posted just before a restart then reads back whole). */
 const RESTART_PENDING_WAIT_L1_BLOCKS = 3n
@@ -260,8 +265,10 @@ export class NetworkBatcher implements Lifecycle, SafeHeads {
 
   /**
    * Every chain's blocks from its safe head + 1 up to the newest slot every chain has
-   * built (at most `maxSlotsPerRound` slots), stopping every chain before the first slot
-   * where some block's origin left L1; undefined when there is nothing to post.
+   * built, slot by slot: at most `maxSlotsPerRound` slots and, past the first slot, at
+   * most `maxBytesPerRound` of signed transactions (a backlog is carried over several
+   * rounds, not loaded at once); stopping every chain before the first slot where some
+   * block's origin left L1. Undefined when there is nothing to post.
    */
   private unposted(): ChainBlocks[] | undefined {
     if (this.chains.length === 0) return undefined
@@ -276,26 +283,30 @@ export class NetworkBatcher implements Lifecycle, SafeHeads {
     if (start > end) return undefined
     const cap = start + BigInt(this.options.maxSlotsPerRound) - 1n
     if (end > cap) end = cap
+    const budget = this.options.maxBytesPerRound ?? DEFAULT_MAX_BYTES_PER_ROUND
 
-    const runs: { chainId: bigint; blocks: BatchBlock[]; slotOffset: bigint }[] = []
-    for (const c of this.chains) {
-      const offset = this.slot(c.chainId, 0n)
-      const blocks: BatchBlock[] = []
-      for (let n = c.posted.safeHead() + 1n; n + offset <= end; n++) {
-        const block = c.chain.getBlockByNumber(n)
+    const runs = this.chains.map((c) => ({ c, chainId: c.chainId, slotOffset: this.slot(c.chainId, 0n), blocks: [] as BatchBlock[] }))
+    let bytes = 0
+    slots: for (let slot = start; slot <= end; slot++) {
+      const inSlot: [BatchBlock[], BatchBlock][] = []
+      let slotBytes = 0
+      for (const run of runs) {
+        const n = slot - run.slotOffset
+        if (n <= run.c.posted.safeHead()) continue // safe already, or before the chain's first slot
+        const block = run.c.chain.getBlockByNumber(n)
         if (!block) return undefined // rewound under us; next round
-        const batchBlock = this.batchBlockOf(c.chainId, block)
+        const batchBlock = this.batchBlockOf(run.chainId, block)
         // Its origin left the L1 chain: the producer is about to rewind this block, and
         // nothing of this slot or later is posted on any chain (they stay in step).
-        if (!batchBlock) {
-          end = n + offset - 1n
-          break
-        }
-        blocks.push(batchBlock)
+        if (!batchBlock) break slots
+        inSlot.push([run.blocks, batchBlock])
+        slotBytes += batchBlock.txs.reduce((sum, tx) => sum + tx.length, 0)
       }
-      runs.push({ chainId: c.chainId, blocks, slotOffset: offset })
+      if (bytes > 0 && bytes + slotBytes > budget) break
+      for (const [blocks, block] of inSlot) blocks.push(block)
+      bytes += slotBytes
     }
-    return runs.map((r) => ({ ...r, blocks: r.blocks.filter((b) => b.number + r.slotOffset <= end) }))
+    return runs.map(({ chainId, slotOffset, blocks }) => ({ chainId, slotOffset, blocks }))
   }
 
   /** A channel's last frame is in an L1 block: its blocks are safe, if it completed in time. */
