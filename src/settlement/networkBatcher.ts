@@ -67,7 +67,7 @@ export class ChannelTimedOutError extends BaseError {
   override name = 'ChannelTimedOutError'
 }
 
-/** The channels of the round in progress, for reorg handling and `backlogBytes`. */
+/** The round in progress: what a reorg or a rewind during it must stop. */
 interface Round {
   /** Newest L1 block holding a frame of this round. */
   newestL1: bigint | undefined
@@ -115,9 +115,11 @@ export class NetworkBatcher implements Lifecycle, SafeHeads {
     (err) => {
       if (err instanceof PostingAbortedError) {
         if (!this.rounds.isStopped) this.logger.info({ why: err.shortMessage }, 'batch posting stopped; posting again from the safe heads')
+      } else if (err instanceof SlotTooLargeError) {
+        this.logger.error({ err: err.message }, 'a slot exceeds the batch limits; it cannot be posted')
+      } else {
+        this.logger.warn({ err: reasonOf(err) }, 'batch posting failed; retrying on the next L1 block')
       }
-      else if (err instanceof SlotTooLargeError) this.logger.error({ err: err.message }, 'a slot exceeds the batch limits; it cannot be posted')
-      else this.logger.warn({ err: reasonOf(err) }, 'batch posting failed; retrying on the next L1 block')
     },
   )
 
@@ -236,15 +238,15 @@ export class NetworkBatcher implements Lifecycle, SafeHeads {
       this.followRewinds(c)
     }
     const unposted = this.unposted()
-    if (!unposted) return
-    // Channels of about one frame each, but a slot larger than a frame is a channel of its own.
-    const channels = await packNetworkBatches(unposted, this.frameCapacity, this.options.limits)
-    if (channels.length === 0) return
+    if (!unposted || unposted.every((c) => c.blocks.length === 0)) return
     const nonce = await this.poster.firstNonce(this.tracker.head()?.number ?? 0n)
     if (nonce === undefined) {
       this.logger.debug({}, 'earlier batcher transactions are still pending; posting after the next L1 block')
       return
     }
+    // Channels of about one frame each, but a slot larger than a frame is a channel of its own.
+    const channels = await packNetworkBatches(unposted, this.frameCapacity, this.options.limits)
+    if (channels.length === 0) return
     const frames = channels.map((c) => toFrames(newChannelId(), c.data, this.frameCapacity).map(encodeFrame))
     const firstL1: (bigint | undefined)[] = channels.map(() => undefined)
     const posted = new Map(unposted.map((c) => [c.chainId, new Map(c.blocks.map((b) => [b.number, toData(b.hash)]))]))

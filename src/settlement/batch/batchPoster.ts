@@ -69,10 +69,12 @@ const GAS_HEADROOM_PERCENT = 110n
  *
  * Nonces: each round starts at the account's mined nonce. When earlier transactions of
  * ours are still pending, the round waits for the next L1 block (they usually land
- * there); if they stay pending for `STUCK_AFTER_L1_BLOCKS` L1 blocks they are stuck
- * behind a nonce gap (an L1 reorg removed an earlier one), and the new transactions
- * replace them, with fees bumped over what was sent at each nonce (twice the current
- * fees where this process did not send it: a previous run).
+ * there); if they stay pending for `STUCK_AFTER_L1_BLOCKS` L1 blocks they are stuck (fees
+ * too low for the L1 now), and the new transactions replace them, with fees bumped over
+ * what was sent at each nonce (twice the current fees where this process did not send
+ * it: a previous run). Transactions behind a nonce gap (an L1 reorg removed an earlier
+ * one) are not shown as pending at all (geth, anvil); when the L1 refuses a new
+ * transaction because one of those holds its nonce, it is sent again with doubled fees.
  */
 export class BatchPoster {
   /** Fees last sent at each nonce not yet mined, to outbid them when replacing. */
