@@ -194,6 +194,35 @@ describe('ChannelReader', () => {
     assert.deepEqual(kinds(reader.push(posted(undefined, 20, 'the calldata does not match'))), ['skip:no-data'])
   })
 
+  // Invariant: no posted data, however hostile, makes the frame stage throw; each piece
+  // gives skips and channels only, and the bank stays within its bound.
+  it('fuzz: random posted data, frames of random channels and bit-flipped frames never make it throw', () => {
+    const random = mulberry32(99)
+    const reader = new ChannelReader({ timeout: 5, maxChannelBytes: 4000, maxBankBytes: 10_000 })
+    const ids = [idOf(1), idOf(2), idOf(3)]
+    let l1 = 1
+    let channels = 0
+    for (let i = 0; i < 5000; i++) {
+      if (random() < 0.2) l1++
+      let data: Uint8Array
+      const kind = Math.floor(random() * 3)
+      if (kind === 0) {
+        data = pseudoRandom(Math.floor(random() * 60), i + 1)
+        if (data.length > 0 && random() < 0.7) data[0] = 0x03
+      } else {
+        data = encodeFrame({ channelId: ids[Math.floor(random() * 3)]!, number: Math.floor(random() * 3), isLast: random() < 0.4, data: pseudoRandom(1 + Math.floor(random() * 900), i) })
+        if (kind === 2) data[Math.floor(random() * data.length)] ^= 1 << Math.floor(random() * 8)
+      }
+      for (const event of reader.push(posted(data, l1))) {
+        if (event.kind === 'channel') channels++
+        else assert.ok(event.message.length > 0)
+      }
+      assert.ok(reader.heldBytes() <= 10_000)
+      if (random() < 0.01) reader.rewind(BigInt(Math.max(0, l1 - 2)))
+    }
+    assert.ok(channels > 50, `channels read: ${channels}`)
+  })
+
   it('reports a channel that times out when its time passes, with or without further frames', () => {
     const reader = new ChannelReader({ timeout: 3 })
     reader.push(posted(encodeFrame(frame(1, 0, false)), 10))
