@@ -6,11 +6,12 @@ import { FRAME_HEADER_BYTES, toFrames } from './batch/frames.js'
 import { DEFAULT_CALLDATA_BATCH_BYTES, l1BlocksPerSlot, slotCarriage } from './daCapacity.js'
 
 describe('slot carriage', () => {
-  it('a 1 MiB slot on two chains: 10 calldata frames in 2 L1 blocks, 2 blob frames in 2 L1 blocks', () => {
-    assert.deepEqual(slotCarriage('calldata', 1 << 20, { chains: 2 }), { channelBytes: 1_114_911, frames: 10, l1Blocks: 2 })
+  it('a 1 MiB slot on two chains: 10 calldata frames in 3 L1 blocks, 2 blob frames in 2 L1 blocks', () => {
+    assert.deepEqual(slotCarriage('calldata', 1 << 20, { chains: 2 }), { channelBytes: 1_114_911, frames: 10, l1Blocks: 3 })
     assert.deepEqual(slotCarriage('blobs', 1 << 20, { chains: 2 }), { channelBytes: 1_114_911, frames: 2, l1Blocks: 2 })
-    assert.equal(l1BlocksPerSlot('calldata', 128 * 1024), 1)
-    assert.equal(l1BlocksPerSlot('calldata', 1 << 20, { chains: 2, maxBatchBytes: 60_000 }), 4)
+    assert.equal(l1BlocksPerSlot('calldata', 100 * 1024), 1, 'one frame')
+    assert.equal(l1BlocksPerSlot('calldata', 128 * 1024), 2, 'two frames may straddle a block boundary')
+    assert.equal(l1BlocksPerSlot('calldata', 1 << 20, { chains: 2, maxBatchBytes: 60_000 }), 4, '19 frames')
     assert.throws(() => slotCarriage('calldata', 8 << 20), /may exceed the batch limits/)
   })
 

@@ -51,12 +51,16 @@ export interface SlotCarriage {
  * `slotDataBytes` of signed transactions (all chains together): the slot's channel at
  * its largest (`slotPayloadBound`: every byte incompressible, the most RLP overhead; then
  * brotli's worst case), cut into frames of `maxBatchBytes`, sent
- * `CALLDATA_TXS_PER_L1_BLOCK` or `BLOB_TXS_PER_L1_BLOCK` per L1 block. The slot becomes
- * safe in the L1 block of its last frame, so this is also the most L1 blocks between its
- * first frame landing and its blocks being safe; add the wait for the batcher's next
- * round (the next L1 head) and, for blobs, the KZG work (about 1.8 s per blob on one
- * core of the dev machine, on a worker thread). With the 1 MiB default slot cap and two
- * chains: calldata 10 frames in 2 L1 blocks, blobs 2 frames (9 blobs) in 2 L1 blocks.
+ * `CALLDATA_TXS_PER_L1_BLOCK` or `BLOB_TXS_PER_L1_BLOCK` per L1 block (the first ones
+ * sent may straddle a block boundary: one block more). The slot becomes safe in the L1
+ * block of its last frame, so this is also the most L1 blocks between its first frame
+ * landing and its blocks being safe, as long as the batcher sends each frame within an L1
+ * block time of the receipt that frees its place (it polls receipts every 250 ms); add
+ * the wait for the batcher's next round (the next L1 head), the compression (about 2 s per
+ * MiB at brotli's densest, off the event loop) and, for blobs, the KZG work (about 1.8 s
+ * per blob on one core of the dev machine, on a worker thread). With the 1 MiB default
+ * slot cap and two chains: calldata 10 frames in 3 L1 blocks, blobs 2 frames (9 blobs) in
+ * 2 L1 blocks.
  *
  * Throws a plain Error when such a slot does not fit one channel at all (`slotFitsLimits`):
  * the slot cap is then too large for the batch limits.
@@ -71,7 +75,10 @@ export function slotCarriage(da: DataAvailability, slotDataBytes: number, option
   const channelBytes = maxEncodedBatchBytes(slotPayloadBound(slotDataBytes, chains))
   const frames = frameCountFor(channelBytes, postBytes - FRAME_HEADER_BYTES)
   const perBlock = da === 'blobs' ? BLOB_TXS_PER_L1_BLOCK : CALLDATA_TXS_PER_L1_BLOCK
-  return { channelBytes, frames, l1Blocks: Math.ceil(frames / perBlock) }
+  // The first transactions in flight may straddle an L1 block boundary (some land in the
+  // block being built, the rest in the next), so count one block for the first frame and
+  // full blocks for the rest.
+  return { channelBytes, frames, l1Blocks: perBlock === 1 ? frames : 1 + Math.ceil((frames - 1) / perBlock) }
 }
 
 /** L1 blocks the batcher needs at most to carry one slot of `slotDataBytes` signed bytes (see `slotCarriage`). */
