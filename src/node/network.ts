@@ -168,7 +168,6 @@ export interface NetworkOptions {
   logger: Logger
 }
 
-
 /**
  * The composition root of a whole network: the L1 (embedded anvil, or any RPC), the
  * network's L1 contracts (deployed once, reused after), and one rollup node per chain
