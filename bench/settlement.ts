@@ -5,8 +5,9 @@
  * - **Batch cost.** For each workload, the bench's pre-signed transactions are sent
  *   (bench/workload.ts, bench/measure.ts), the batcher's safe head is awaited, and the
  *   network batches are read back from L1 (`NetworkBatchSubmitted` logs →
- *   `submitNetworkBatch` calldata → `decodeNetworkBatch`, the chain's section): bytes of
- *   batch data and L1 gas per workload transaction.
+ *   `submitNetworkBatch` calldata → frames → channels (`channelsIn`) →
+ *   `decodeNetworkBatch`, the chain's section): bytes posted and L1 gas per workload
+ *   transaction, over every frame of the channels that carry it.
  * - **Deposit latency.** ETH deposits sent one after another on L1 (`depositETH`); for
  *   each, the L1 block that holds it against the L2 block that includes it.
  */
@@ -23,6 +24,7 @@ import { silentLogger } from '../src/primitives/logger.js'
 import { createBridgeContext, depositETH, type BridgeContext } from '../src/settlement/actions/bridge.js'
 import { decodeNetworkBatch, type Batch } from '../src/settlement/batch/codec.js'
 import { readPostedBatches, type PostedBatchTx } from '../src/settlement/batch/postedBatches.js'
+import { channelsIn } from '../src/settlement/derivation/channelReader.js'
 import { depositFromLog, TRANSACTION_DEPOSITED_EVENT } from '../src/settlement/deposits.js'
 import { BlockWatcher } from './blockWatcher.js'
 import { measure, percentile, type MeasureOptions } from './measure.js'
@@ -41,7 +43,7 @@ export type BatchCost = {
   emptyBlocks: number
   /** Transactions in those batches that are not the workload's (0: the measurement is clean). */
   otherTxs: number
-  /** Batch data (version byte + brotli payload) of those batches, per workload transaction. */
+  /** Bytes posted for those channels (every frame, its 24-byte header included), per workload transaction. */
   bytesPerTx: number
   /** The whole L1 transaction input (the ABI-encoded `submitNetworkBatch` call), per workload transaction. */
   calldataBytesPerTx: number
@@ -180,8 +182,12 @@ export async function runSettlement(opts: SettlementOptions): Promise<Settlement
       fromBlock: BigInt(addresses.registeredAtBlock),
     })
     // Only the batcher posts here: every commitment carries readable data, and with one
-    // chain in the network each network batch is that chain's one section.
-    const batches = posted.map((p) => ({ ...p, data: p.data!, batch: sectionOf(decodeNetworkBatch(p.data!).chains, BigInt(chain.chainId)) }))
+    // chain in the network each network batch (channel) is that chain's one section.
+    const byTx = new Map(posted.map((p) => [p.txHash, p]))
+    const batches = channelsIn(posted).channels.map((c) => ({
+      frames: c.parts.map((part) => byTx.get(part.txHash)!),
+      batch: sectionOf(decodeNetworkBatch(c.found.data).chains, BigInt(chain.chainId)),
+    }))
     for (const w of workloads) {
       const cost = await batchCost(ctx.l1, w, batches)
       result.batchCosts.push(cost)
@@ -217,7 +223,8 @@ export function stopSettlement(): Promise<void> {
   return current.stopped
 }
 
-type DecodedBatch = PostedBatchTx & { data: Uint8Array; batch: Batch }
+/** A channel read back from L1: its L1 transactions (frames) and the chain's section of its network batch. */
+type DecodedBatch = { frames: PostedBatchTx[]; batch: Batch }
 
 function sectionOf(sections: Batch[], chainId: bigint): Batch {
   const section = sections.find((s) => s.chainId === chainId)
@@ -250,12 +257,14 @@ async function batchCost(l1: PublicClient, w: PreparedWorkload, batches: Decoded
     otherTxs += hashes.length - mine
     l2Blocks += b.batch.blocks.length
     emptyBlocks += b.batch.blocks.filter((block) => block.txs.length === 0).length
-    bytes += b.data.length
-    const input = hexToBytes(b.input)
-    calldataBytes += input.length
-    const receipt = await l1.getTransactionReceipt({ hash: b.txHash })
-    gas += receipt.gasUsed
-    if (receipt.gasUsed !== calldataFloorGas(input)) floorEverywhere = false
+    for (const frame of b.frames) {
+      bytes += frame.data!.length
+      const input = hexToBytes(frame.input)
+      calldataBytes += input.length
+      const receipt = await l1.getTransactionReceipt({ hash: frame.txHash })
+      gas += receipt.gasUsed
+      if (receipt.gasUsed !== calldataFloorGas(input)) floorEverywhere = false
+    }
   }
   if (txs !== w.txs.length) throw new Error(`${WORKLOAD_LABEL[w.kind]}: ${txs} of ${w.txs.length} transactions found in L1 batches`)
   const raws = w.txs.map((t) => hexToBytes(t.raw))
@@ -288,7 +297,7 @@ function idleBatches(batches: DecodedBatch[]): IdleBatches {
   return {
     batches: idle.length,
     l2Blocks: idle.reduce((n, b) => n + b.batch.blocks.length, 0),
-    bytes: idle.reduce((n, b) => n + b.data.length, 0),
+    bytes: idle.reduce((n, b) => n + b.frames.reduce((m, f) => m + f.data!.length, 0), 0),
   }
 }
 

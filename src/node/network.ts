@@ -12,7 +12,7 @@ import { toData, toQuantity } from '../primitives/hex.js'
 import type { Lifecycle } from '../primitives/lifecycle.js'
 import type { Logger } from '../primitives/logger.js'
 import { ChainSettlement } from '../settlement/chainSettlement.js'
-import { blobSourceFor, MAX_BLOB_BATCH_BYTES } from '../settlement/da/index.js'
+import { blobSourceFor } from '../settlement/da/index.js'
 import { L1BatchSource } from '../settlement/derivation/batchSource.js'
 import { CHAIN_CONFIG_VERSION, encodeChainConfig, fetchChainConfig } from '../settlement/l1/chainConfig.js'
 import { EmbeddedAnvil } from '../settlement/l1/embeddedAnvil.js'
@@ -23,6 +23,7 @@ import { L1Tracker } from '../settlement/l1/l1Tracker.js'
 import type { L1Signer } from '../settlement/l1/l1Transactions.js'
 import { ensureNetworkBatcher } from '../settlement/l1/networkBatcherRole.js'
 import { NETWORK_ROLE, roleKey } from '../settlement/l1/roleKeys.js'
+import { maxPostedBytes } from '../settlement/daCapacity.js'
 import { NetworkBatcher, type DataAvailability } from '../settlement/networkBatcher.js'
 import { DashboardServer } from '../rpc/dashboardServer.js'
 import { SlotJournal } from '../storage/slotJournal.js'
@@ -166,7 +167,7 @@ export interface NetworkOptions {
   chains: NetworkChainOptions[]
   /** Post network batches as calldata or as EIP-4844 blobs (default calldata). */
   da?: DataAvailability
-  /** Largest network batch, compressed, per L1 transaction (default 120,000; blobs: at most 6 blobs' worth). */
+  /** Most bytes posted per L1 transaction: one frame of a channel (default 120,000 for calldata, 6 blobs' worth for blobs). */
   maxBatchBytes?: number
   /** Serve the web dashboard (static files from dist/web) here; unset: no dashboard. */
   dashboard?: { host: string; port: number; webDir?: string }
@@ -181,8 +182,6 @@ export interface NetworkOptions {
   faultInjection?: boolean
   logger: Logger
 }
-
-export const DEFAULT_MAX_BATCH_BYTES = 120_000
 
 /**
  * The composition root of a whole network: the L1 (embedded anvil, or any RPC), the
@@ -225,6 +224,12 @@ export class PlexusNetwork implements Lifecycle {
   get deployment(): L1Deployment {
     if (!this._deployment) throw new Error('network not started')
     return this._deployment
+  }
+
+  /** The network batcher: safe heads, and `backlogBytes()` for throttling the sequencer. */
+  get networkBatcher(): NetworkBatcher {
+    if (!this.batcher) throw new Error('network not started')
+    return this.batcher
   }
 
   /** The shared sequencer, the interop rules and relayer, bundles and message tracking. */
@@ -529,7 +534,6 @@ export class PlexusNetwork implements Lifecycle {
       // at the next poll (this more than makes up for waiting on the write).
       anvil?.onDurable(() => void tracker.refresh().catch(() => undefined))
       const da = this.options.da ?? 'calldata'
-      const maxBatchBytes = this.options.maxBatchBytes ?? DEFAULT_MAX_BATCH_BYTES
       const batcher = (this.batcher = new NetworkBatcher(
         tracker,
         batcherSigner,
@@ -537,8 +541,7 @@ export class PlexusNetwork implements Lifecycle {
         {
           inbox: deployment.contracts.BatchInbox,
           l1StartBlock: startBlock,
-          // A blob transaction carries at most MAX_BLOB_BATCH_BYTES.
-          maxBatchBytes: da === 'blobs' && maxBatchBytes > MAX_BLOB_BATCH_BYTES ? MAX_BLOB_BATCH_BYTES : maxBatchBytes,
+          maxBatchBytes: maxPostedBytes(da, this.options.maxBatchBytes),
           da,
           maxSlotsPerRound: 2_000,
           // Batches are cut at slot boundaries: a chain that joined later has its blocks in later slots.

@@ -17,6 +17,7 @@ import type { SlotOffsets } from '../settlement/slots.js'
 import { chainDir, saveGenesis, storedGenesis } from './datadir.js'
 import { ChainsView } from '../interop/chainsView.js'
 import { executingMessageCheck } from '../interop/validation.js'
+import type { ChannelOptions } from '../settlement/derivation/channelBank.js'
 import { PlexusNode } from './node.js'
 import { DEFAULT_SLOT_TIME_MS } from './options.js'
 
@@ -39,6 +40,8 @@ export interface ReplicaOptions {
   slotOffsets?: SlotOffsets
   /** Extra validity check of each derived block's transactions (cross-chain messages). */
   checkTxFor?: CheckTxFor
+  /** The channel rules (timeout, sizes); default the network batcher's. */
+  channels?: ChannelOptions
   logger: Logger
 }
 
@@ -122,6 +125,7 @@ export class PlexusReplica implements Lifecycle {
           inbox: contracts.BatchInbox,
           blobSource: blobSourceFor(o.l1RpcUrl, o.l1BeaconUrl, client),
           slotOffsets,
+          channels: o.channels,
           checkTxFor: o.checkTxFor ?? this.interopRules(slotOffsets),
           superRootOracle: contracts.SuperRootOracle,
           openJoinedChain: (chainId) => this.openJoinedChain(chainId),

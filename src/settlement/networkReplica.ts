@@ -8,6 +8,7 @@ import type { BatchLimits } from './batch/codec.js'
 import type { BlobSource } from './da/index.js'
 import { L1BatchSource } from './derivation/batchSource.js'
 import { DerivedBlockBuilder } from './derivation/blockBuilder.js'
+import type { ChannelOptions } from './derivation/channelBank.js'
 import { NetworkDerivationPipeline, type CheckTxFor, type DerivedChain } from './derivation/networkDerivationPipeline.js'
 import { OutputVerifier } from './derivation/outputVerifier.js'
 import { SuperRootVerifier } from './derivation/superRootVerifier.js'
@@ -23,6 +24,8 @@ export interface NetworkReplicaOptions {
   /** Where blob batches are read from (a beacon node, or anvil for a dev L1). */
   blobSource: BlobSource
   limits?: BatchLimits
+  /** The channel rules (timeout, sizes); the network batcher's (default theirs). */
+  channels?: ChannelOptions
   /** Slot of each chain's blocks (default: offset 0 for every chain). */
   slotOffsets?: SlotOffsets
   /** Extra validity check of each derived block's transactions (cross-chain messages). */
@@ -109,6 +112,7 @@ export class NetworkReplica implements Lifecycle {
       {
         l1StartBlock,
         limits: this.options.limits,
+        channels: this.options.channels,
         slotOffsets: this.options.slotOffsets,
         checkTxFor: this.options.checkTxFor,
         discoverChain: (chainId) => this.discoverChain(chainId),

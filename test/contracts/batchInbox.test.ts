@@ -67,6 +67,32 @@ describe('BatchInbox', () => {
     await l1.send({ address: registry, abi: abis.registry, functionName: 'setNetworkBatcher', args: [batcher().address] })
   })
 
+  // The network batcher posts a channel's frames several at once (consecutive nonces);
+  // derivation orders them by (L1 block, log index), so the inbox must index them in nonce order.
+  test('frames sent back to back land in one block, indexed in nonce order, each with its own data hash', async () => {
+    const frames: Hex[] = [0, 1, 2].map((i) => `0x03${'ab'.repeat(16)}000${i}${i === 2 ? '01' : '00'}00000004${'cd'.repeat(4)}` as Hex)
+    const first = (await l1.read(inbox, abis.inbox, 'batchCount')) as bigint
+    const nonce = await l1.pub.getTransactionCount({ address: batcher().address, blockTag: 'pending' })
+    await l1.testClient.setAutomine(false)
+    let hashes: Hex[]
+    try {
+      hashes = await Promise.all(
+        frames.map((data, i) =>
+          l1.wallet.writeContract({ address: inbox, abi: abis.inbox, functionName: 'submitNetworkBatch', args: [data], account: batcher(), chain: l1.chain, nonce: nonce + i, gas: 200_000n }),
+        ),
+      )
+      await l1.testClient.mine({ blocks: 1 })
+    } finally {
+      await l1.testClient.setAutomine(true)
+    }
+    const receipts = await Promise.all(hashes.map((hash) => l1.pub.waitForTransactionReceipt({ hash })))
+    assert.equal(new Set(receipts.map((r) => r.blockNumber)).size, 1, 'one L1 block')
+    const events = receipts.map((r) => eventsOf(r, abis.inbox, 'NetworkBatchSubmitted')[0]!)
+    assert.deepEqual(events.map((e) => e.args), frames.map((data, i) => ({ batchIndex: first + BigInt(i), dataHash: keccak256(data) })))
+    const positions = receipts.map((r) => r.transactionIndex)
+    assert.deepEqual(positions, [...positions].sort((a, b) => a - b), 'block order is nonce order')
+  })
+
   test('a blob batch emits the versioned hashes of the transaction blobs', async (t) => {
     await l1.expectRevert({ address: inbox, abi: abis.inbox, functionName: 'submitNetworkBlobBatch', args: [], from: batcher() }, 'NoBlobs')
 
@@ -87,7 +113,7 @@ describe('BatchInbox', () => {
     t.diagnostic(`submitNetworkBlobBatch (1 blob) gas: ${receipt.gasUsed}`)
     const versioned = `0x01${sha256(INFINITY).slice(4)}`
     assert.deepEqual(eventsOf(receipt, abis.inbox, 'NetworkBlobBatchSubmitted')[0]!.args, {
-      batchIndex: 3n,
+      batchIndex: 6n,
       blobHashes: [versioned],
     })
   })

@@ -3,10 +3,8 @@ import { after, before, describe, it } from 'node:test'
 import {
   createPublicClient,
   createWalletClient,
-  decodeFunctionData,
   defineChain,
   http,
-  parseAbiItem,
   parseEther,
   toHex,
   type Hex,
@@ -19,6 +17,8 @@ import type { CheckTxFor } from '../../src/settlement/derivation/networkDerivati
 import { abiOf } from '../../src/settlement/l1/abis.js'
 import { hexToBytes, toData } from '../../src/primitives/hex.js'
 import { decodeNetworkBatch, encodeNetworkBatch } from '../../src/settlement/batch/codec.js'
+import { readPostedBatches } from '../../src/settlement/batch/postedBatches.js'
+import { channelsIn } from '../../src/settlement/derivation/channelReader.js'
 import { startTestNetwork, startTestReplica, type TestNetwork, type TestReplica } from '../helpers/network.js'
 import { waitFor } from '../helpers/node.js'
 import { assertSameChain, safeAtLeast, syncStatus } from '../helpers/sync.js'
@@ -33,7 +33,6 @@ const user = privateKeyToAccount(devAccounts()[2]!.privateKey)
 const deployer = privateKeyToAccount(devAccounts()[9]!.privateKey)
 /** Stands in as network batcher while the test posts bad batches. */
 const rogue = privateKeyToAccount(devAccounts()[8]!.privateKey)
-const NETWORK_BATCH_SUBMITTED = parseAbiItem('event NetworkBatchSubmitted(uint256 indexed batchIndex, bytes32 dataHash)')
 
 describe('a replica rebuilds the whole network from L1 alone', () => {
   let net: TestNetwork
@@ -161,11 +160,9 @@ describe('a replica rebuilds the whole network from L1 alone', () => {
     const registry = { address: ChainRegistry, abi: abiOf('ChainRegistry') } as const
     const batcher = (await l1.readContract({ ...registry, functionName: 'networkBatcher' })) as Hex
 
-    // The newest real network batch, as the batcher posted it.
-    const logs = await l1.getLogs({ address: BatchInbox, event: NETWORK_BATCH_SUBMITTED, fromBlock: 0n })
-    const last = logs[logs.length - 1]!
-    const tx = await l1.getTransaction({ hash: last.transactionHash! })
-    const realBatch = decodeFunctionData({ abi: abiOf('BatchInbox'), data: tx.input }).args![0] as Hex
+    // The newest real network batch, as the batcher posted it (the data of its channel).
+    const { channels } = channelsIn(await readPostedBatches(l1, { inbox: BatchInbox, fromBlock: 0n }))
+    const realBatch = toData(channels.at(-1)!.found.data)
     const real = decodeNetworkBatch(hexToBytes(realBatch))
     assert.deepEqual(real.chains.map((c) => c.chainId), [901n, 902n])
     // A section for a chain that is not registered.
@@ -255,7 +252,7 @@ describe('a replica rebuilds the whole network from L1 alone', () => {
         ]),
       })
       const b902 = sequencerBlock(902)
-      const [packed] = packNetworkBatches(
+      const [packed] = await packNetworkBatches(
         [
           { chainId: 901n, blocks: [sequencerBlock(901)] },
           { chainId: 902n, blocks: [{ ...b902, txs: [...b902.txs, hexToBytes(forged)] }] },

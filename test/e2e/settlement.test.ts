@@ -30,6 +30,7 @@ import {
 } from '../../src/settlement/actions/bridge.js'
 import { decodeNetworkBatch } from '../../src/settlement/batch/codec.js'
 import { readPostedBatches } from '../../src/settlement/batch/postedBatches.js'
+import { channelsIn } from '../../src/settlement/derivation/channelReader.js'
 import { abiOf } from '../../src/settlement/l1/abis.js'
 import { startTestNetwork, type TestNetwork } from '../helpers/network.js'
 import { rpc, waitFor } from '../helpers/node.js'
@@ -221,9 +222,11 @@ describe('settlement across a restart', () => {
       await waitFor(async () => (await lowestSafe(net!)) > before + 4n, 30_000, 'new blocks batched after the restart')
       const l1 = createPublicClient({ chain: l1Chain, transport: http(net.l1Url) }) as PublicClient
       const posted = await readPostedBatches(l1, { inbox: net.network.deployment.contracts.BatchInbox, fromBlock: 0n })
+      for (const p of posted) assert.ok(p.data, `frame ${p.batchIndex} has readable calldata`)
+      const { channels, skipped } = channelsIn(posted)
+      assert.deepEqual(skipped, [], 'every frame on L1 belongs to a complete channel')
       const next = new Map(CHAINS.map((id) => [BigInt(id), 1n]))
-      for (const p of posted) {
-        assert.ok(p.data, `batch ${p.batchIndex} has readable calldata`)
+      for (const { found: p } of channels) {
         const sections = decodeNetworkBatch(p.data).chains
         // Slots cut every batch (offset 0: block n is slot n on both chains): the same block range of each.
         assert.deepEqual(sections.map((s) => s.chainId), [901n, 902n], `batch ${p.batchIndex} carries both chains`)

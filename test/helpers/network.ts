@@ -1,6 +1,7 @@
 import { devChainOptions, devL1Options, PlexusNetwork, type GasTokenOptions, type NetworkChainOptions } from '../../src/node/network.js'
 import { createLogger, silentLogger, type LogLevel, type Logger } from '../../src/primitives/logger.js'
 import { PlexusReplica } from '../../src/node/replica.js'
+import type { ChannelOptions } from '../../src/settlement/derivation/channelBank.js'
 import type { CheckTxFor } from '../../src/settlement/derivation/networkDerivationPipeline.js'
 import type { DataAvailability } from '../../src/settlement/networkBatcher.js'
 import { tempDir } from './tmp.js'
@@ -80,7 +81,7 @@ export interface TestReplica {
 }
 
 /** A replica of `net` in this process: every registered chain, a temporary datadir, free ports. */
-export async function startTestReplica(net: TestNetwork, opts: { name?: string; checkTxFor?: CheckTxFor } = {}): Promise<TestReplica> {
+export async function startTestReplica(net: TestNetwork, opts: { name?: string; checkTxFor?: CheckTxFor; channels?: ChannelOptions } = {}): Promise<TestReplica> {
   const tmp = tempDir()
   const replica = new PlexusReplica({
     l1RpcUrl: net.l1Url,
@@ -89,6 +90,7 @@ export async function startTestReplica(net: TestNetwork, opts: { name?: string; 
     rpc: { host: '127.0.0.1', port: 0 },
     pollMs: 200,
     checkTxFor: opts.checkTxFor,
+    channels: opts.channels,
     logger: testLogger().child({ replica: opts.name ?? 'replica' }),
   })
   try {

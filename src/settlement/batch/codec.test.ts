@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { brotliCompressSync, constants as zlibConstants } from 'node:zlib'
+import { brotliCompressSync, brotliDecompressSync, constants as zlibConstants } from 'node:zlib'
 import { RLP } from '@ethereumjs/rlp'
 import { encodeFunctionData, parseAbi, type Hex } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
@@ -8,7 +8,12 @@ import {
   BatchDecodeError,
   decodeNetworkBatch,
   encodeNetworkBatch,
+  maxEncodedBatchBytes,
+  MIN_SIGNED_TX_BYTES,
   packNetworkBatches,
+  slotFitsLimits,
+  slotPayloadBound,
+  SlotTooLargeError,
   type Batch,
   type BatchBlock,
   type BatchDecodeReason,
@@ -24,8 +29,8 @@ function decodeBatch(data: Uint8Array, opts?: BatchLimits): Batch {
   return decoded.chains[0]!
 }
 /** packNetworkBatches of one chain, as the ranges of that chain. */
-const packBatches = (chainId: bigint, blocks: BatchBlock[], maxBytes: number, opts?: BatchLimits) =>
-  packNetworkBatches([{ chainId, blocks }], maxBytes, opts).map((b) => ({ data: b.data, firstBlock: b.sections[0]!.firstBlock, lastBlock: b.sections[0]!.lastBlock }))
+const packBatches = async (chainId: bigint, blocks: BatchBlock[], maxBytes: number, opts?: BatchLimits) =>
+  (await packNetworkBatches([{ chainId, blocks }], maxBytes, opts)).map((b) => ({ data: b.data, firstBlock: b.sections[0]!.firstBlock, lastBlock: b.sections[0]!.lastBlock }))
 
 /** Deterministic randomness (xorshift32) so failures reproduce. */
 function rng(seed: number): { int(n: number): number; bytes(n: number): Uint8Array } {
@@ -354,8 +359,8 @@ describe('decodeBatch rejections', () => {
 })
 
 describe('packBatches', () => {
-  const check = (blocks: BatchBlock[], maxBytes: number) => {
-    const batches = packBatches(901n, blocks, maxBytes)
+  const check = async (blocks: BatchBlock[], maxBytes: number) => {
+    const batches = await packBatches(901n, blocks, maxBytes)
     let next = 0
     for (const [k, b] of batches.entries()) {
       assert.ok(b.data.length <= maxBytes, `batch ${k}: ${b.data.length} > ${maxBytes}`)
@@ -375,22 +380,22 @@ describe('packBatches', () => {
     return batches
   }
 
-  it('covers every block, contiguously, within maxBytes, each batch maximal', () => {
+  it('covers every block, contiguously, within maxBytes, each batch maximal', async () => {
     const blocks = makeChain(21, { count: 300, maxTxs: 6, maxTxBytes: 150 })
-    const batches = check(blocks, 4000)
+    const batches = await check(blocks, 4000)
     assert.ok(batches.length > 3)
-    check(makeChain(22, { count: 40, maxTxs: 2 }), 1 << 20) // everything in one batch
-    assert.equal(packBatches(901n, makeChain(22, { count: 40 }), 1 << 20).length, 1)
+    await check(makeChain(22, { count: 40, maxTxs: 2 }), 1 << 20) // everything in one batch
+    assert.equal((await packBatches(901n, makeChain(22, { count: 40 }), 1 << 20)).length, 1)
     // compressible blocks (repeated txs): the ratio estimate must adapt
     const repetitive = makeChain(23, { count: 200, maxTxs: 4 })
     for (const b of repetitive) b.txs = b.txs.map(() => new Uint8Array(120).fill(5))
-    check(repetitive, 600)
+    await check(repetitive, 600)
   })
 
-  it('keeps every batch within the decode limits, whatever maxBytes allows', () => {
+  it('keeps every batch within the decode limits, whatever maxBytes allows', async () => {
     const blocks = makeChain(24, { count: 120, maxTxs: 5 })
     const limits = { maxDecompressedBytes: 3000, maxBlocks: 7, maxTxs: 12 }
-    const batches = packBatches(901n, blocks, 1 << 20, limits)
+    const batches = await packBatches(901n, blocks, 1 << 20, limits)
     let covered = 0
     for (const b of batches) {
       const decoded = decodeBatch(b.data, limits)
@@ -406,31 +411,101 @@ describe('packBatches', () => {
     // empty blocks compress to almost nothing: the block cap, not maxBytes, splits them
     const empty = makeChain(25, { count: 50, maxTxs: 0 })
     assert.deepEqual(
-      packBatches(901n, empty, 1 << 20, { maxBlocks: 20 }).map((b) => Number(b.lastBlock - b.firstBlock) + 1),
+      (await packBatches(901n, empty, 1 << 20, { maxBlocks: 20 })).map((b) => Number(b.lastBlock - b.firstBlock) + 1),
       [20, 20, 10],
     )
-    assert.throws(() => packBatches(901n, makeChain(26, { count: 3, maxTxs: 40 }).map((b) => ({ ...b, txs: [new Uint8Array(9)] })), 1 << 20, { maxTxs: 0 }), /maxTxs/)
+    await assert.rejects(packBatches(901n, makeChain(26, { count: 3, maxTxs: 40 }).map((b) => ({ ...b, txs: [new Uint8Array(9)] })), 1 << 20, { maxTxs: 0 }), /maxTxs/)
   })
 
-  it('returns nothing for no blocks', () => {
-    assert.deepEqual(packBatches(901n, [], 1000), [])
+  it('returns nothing for no blocks', async () => {
+    assert.deepEqual(await packBatches(901n, [], 1000), [])
   })
 
-  it('throws a plain Error for caller bugs', () => {
+  it('throws a plain Error for caller bugs', async () => {
     const blocks = makeChain(31, { count: 5 })
     const gap = [blocks[0]!, { ...blocks[1]!, number: blocks[1]!.number + 1n }]
-    assert.throws(() => packBatches(901n, gap, 10_000), (e: unknown) => e instanceof Error && !(e instanceof BatchDecodeError))
+    await assert.rejects(packBatches(901n, gap, 10_000), (e: unknown) => e instanceof Error && !(e instanceof BatchDecodeError))
     const unlinked = [blocks[0]!, { ...blocks[1]!, parentHash: new Uint8Array(32) }]
-    assert.throws(() => packBatches(901n, unlinked, 10_000), /parentHash/)
-    const huge = makeChain(32, { count: 1 })
-    huge[0]!.txs = [rng(1).bytes(5000)]
-    assert.throws(() => packBatches(901n, huge, 1000), /alone/)
-    assert.throws(() => packBatches(901n, blocks, 0), /maxBytes/)
+    await assert.rejects(packBatches(901n, unlinked, 10_000), /parentHash/)
+    await assert.rejects(packBatches(901n, blocks, 0), /targetBytes/)
+  })
+
+  // Invariant: packing never refuses a slot the limits allow, however far over the target
+  // it is (the batcher cuts it into frames); it covers every block exactly once.
+  it('a slot larger than targetBytes is a batch of its own, whole; the slots around it are packed as before', async () => {
+    const blocks = makeChain(33, { count: 60, maxTxs: 4, maxTxBytes: 150 })
+    const r = rng(34)
+    blocks[20]!.txs = Array.from({ length: 40 }, () => r.bytes(1000)) // ~40 KB, incompressible
+    blocks[21]!.txs = Array.from({ length: 20 }, () => r.bytes(1000))
+    const batches = await packBatches(901n, blocks, 3000)
+    let next = 0
+    for (const b of batches) {
+      const decoded = decodeBatch(b.data)
+      assert.deepEqual(decoded, batchOf(901n, blocks.slice(next, next + decoded.blocks.length)))
+      if (b.data.length > 3000) assert.equal(decoded.blocks.length, 1, `only a single slot may exceed the target (${b.firstBlock}…${b.lastBlock})`)
+      next += decoded.blocks.length
+    }
+    assert.equal(next, blocks.length)
+    const alone = batches.filter((b) => b.data.length > 3000).map((b) => [b.firstBlock, b.lastBlock])
+    assert.deepEqual(alone, [[blocks[20]!.number, blocks[20]!.number], [blocks[21]!.number, blocks[21]!.number]])
+    // a 1 MB slot alone, however small the target
+    const big = makeChain(35, { count: 3, maxTxs: 1 })
+    big[1]!.txs = Array.from({ length: 250 }, () => r.bytes(4096))
+    const packed = await packBatches(901n, big, 1000)
+    assert.deepEqual(packed.map((b) => Number(b.lastBlock - b.firstBlock) + 1), [1, 1, 1])
+    assert.ok(packed[1]!.data.length > 1_000_000)
+  })
+
+  it('a slot that alone exceeds the limits throws SlotTooLargeError naming the slot', async () => {
+    const blocks = makeChain(36, { count: 3, maxTxs: 2 })
+    blocks[1]!.txs = Array.from({ length: 30 }, () => Uint8Array.of(1, 2, 3))
+    await assert.rejects(
+      packBatches(901n, blocks, 10_000, { maxTxs: 20 }),
+      (e: unknown) => e instanceof SlotTooLargeError && e.slot === blocks[1]!.number && e.size.txs === 30 && /alone exceeds the batch limits/.test(e.message),
+    )
+  })
+})
+
+describe('channel size bounds', () => {
+  const payloadOf = (data: Uint8Array) => brotliDecompressSync(data.subarray(1)).length
+
+  // Invariant: no valid network batch encodes to more than maxEncodedBatchBytes of its
+  // payload, so the channel limit derived from it never refuses an honest channel.
+  it('maxEncodedBatchBytes bounds the encoding of incompressible batches (the brotli worst case)', async () => {
+    const r = rng(90)
+    for (const size of [1, 100, 16_383, 16_384, 70_000, 300_000, 1_100_000]) {
+      const block = makeChain(91, { count: 1, maxTxs: 0 })[0]!
+      block.txs = [r.bytes(size)]
+      if (block.txs[0]![0] === 0x7e) block.txs[0]![0] = 0x02
+      const data = encodeNetworkBatch({ chains: [batchOf(901n, [block])] })
+      assert.ok(data.length <= maxEncodedBatchBytes(payloadOf(data)), `${size}: ${data.length} > ${maxEncodedBatchBytes(payloadOf(data))}`)
+    }
+  })
+
+  // Invariant: slotPayloadBound is an upper bound of a slot's payload, even for the
+  // smallest transactions (most RLP overhead per byte), so slotFitsLimits is safe.
+  it('slotPayloadBound bounds a slot of the smallest transactions on many chains', async () => {
+    const r = rng(92)
+    const chains = [1n, 2n, 3n, 4n].map((chainId) => {
+      const block = makeChain(93 + Number(chainId), { count: 1, maxTxs: 0, firstNumber: 2n ** 60n, firstTimestamp: 2n ** 62n, firstOrigin: 2n ** 61n })[0]!
+      block.txs = Array.from({ length: 2000 }, () => {
+        const tx = r.bytes(MIN_SIGNED_TX_BYTES)
+        tx[0] = 0x02
+        return tx
+      })
+      return { chainId: chainId * 2n ** 200n, blocks: [block] }
+    })
+    const signed = chains.reduce((n, c) => n + c.blocks[0]!.txs.reduce((m, t) => m + t.length, 0), 0)
+    const [packed] = await packNetworkBatches(chains, 1 << 30)
+    assert.ok(payloadOf(packed!.data) <= slotPayloadBound(signed, chains.length))
+    assert.equal(slotFitsLimits(1 << 20, 64), true, 'a 1 MiB slot of 64 chains fits the default limits')
+    assert.equal(slotFitsLimits(8 << 20, 1), false, 'an 8 MiB slot may not')
+    assert.equal(slotFitsLimits(1 << 20, 1, { maxTxs: 1000 }), false, 'nor 16,384 transactions under a 1,000 cap')
   })
 })
 
 describe('network batches of several chains', () => {
-  it('round-trips sections of several chains, limits counting all of them', () => {
+  it('round-trips sections of several chains, limits counting all of them', async () => {
     const batch: NetworkBatch = { chains: [901n, 902n, 7_000_000n].map((id, i) => batchOf(id, makeChain(40 + i, { count: 3 + i, maxTxs: 5 }))) }
     const data = encodeNetworkBatch(batch)
     assert.deepEqual(decodeNetworkBatch(data), batch)
@@ -444,8 +519,8 @@ describe('network batches of several chains', () => {
   })
 
   /** Every block of `chains` is in exactly one batch, each batch a whole range of slots. */
-  const checkNetwork = (chains: { chainId: bigint; blocks: BatchBlock[]; slotOffset?: bigint }[], maxBytes: number, limits?: BatchLimits) => {
-    const batches = packNetworkBatches(chains, maxBytes, limits)
+  const checkNetwork = async (chains: { chainId: bigint; blocks: BatchBlock[]; slotOffset?: bigint }[], maxBytes: number, limits?: BatchLimits) => {
+    const batches = await packNetworkBatches(chains, maxBytes, limits)
     const next = new Map(chains.map((c) => [c.chainId, 0]))
     const slotOf = (c: (typeof chains)[number], i: number) => c.blocks[i]!.number + (c.slotOffset ?? 0n)
     let lastSlot = -1n
@@ -473,16 +548,16 @@ describe('network batches of several chains', () => {
     return batches
   }
 
-  it('cuts batches at slot boundaries: every chain\'s blocks of the same slots, within maxBytes', () => {
+  it('cuts batches at slot boundaries: every chain\'s blocks of the same slots, within maxBytes', async () => {
     const chains = [901n, 902n, 903n].map((chainId, i) => ({ chainId, blocks: makeChain(60 + i, { count: 150, maxTxs: 5, maxTxBytes: 120 }) }))
-    const batches = checkNetwork(chains, 5000)
+    const batches = await checkNetwork(chains, 5000)
     assert.ok(batches.length > 3)
     for (const b of batches) {
       assert.equal(b.sections.length, 3)
       for (const section of b.sections) assert.deepEqual([section.firstBlock, section.lastBlock], [b.firstSlot, b.lastSlot])
       // greedy: one more slot would not have fit
       if (b.lastSlot < 150n) {
-        const more = packNetworkBatches(
+        const more = await packNetworkBatches(
           chains.map((c) => ({ chainId: c.chainId, blocks: c.blocks.slice(Number(b.firstSlot) - 1, Number(b.lastSlot) + 1) })),
           1 << 30,
         )
@@ -490,28 +565,28 @@ describe('network batches of several chains', () => {
         assert.ok(more[0]!.data.length > 5000, `batch at slot ${b.firstSlot} could have taken slot ${b.lastSlot + 1n}`)
       }
     }
-    checkNetwork(chains, 1 << 20, { maxBlocks: 31 }) // 10 slots of 3 chains per batch
+    await checkNetwork(chains, 1 << 20, { maxBlocks: 31 }) // 10 slots of 3 chains per batch
     assert.deepEqual(
-      packNetworkBatches(chains, 1 << 22, { maxBlocks: 31 }).slice(0, 2).map((b) => [b.firstSlot, b.lastSlot]),
+      (await packNetworkBatches(chains, 1 << 22, { maxBlocks: 31 })).slice(0, 2).map((b) => [b.firstSlot, b.lastSlot]),
       [[1n, 10n], [11n, 20n]],
     )
   })
 
-  it('chains with their own ranges and slot offsets (a chain that joined later, one behind)', () => {
+  it('chains with their own ranges and slot offsets (a chain that joined later, one behind)', async () => {
     const early = { chainId: 901n, blocks: makeChain(70, { count: 60, maxTxs: 3 }) } // slots 1…60
     const joined = { chainId: 905n, blocks: makeChain(71, { count: 25, maxTxs: 3 }), slotOffset: 35n } // blocks 1…25 at slots 36…60
     const behind = { chainId: 902n, blocks: makeChain(72, { count: 20, firstNumber: 41n, maxTxs: 3 }) } // blocks 41…60
-    const batches = checkNetwork([joined, early, behind], 1500)
+    const batches = await checkNetwork([joined, early, behind], 1500)
     assert.ok(batches.length > 2)
     const first = batches[0]!
     assert.deepEqual(first.sections.map((s) => s.chainId), [901n])
     assert.ok(batches.at(-1)!.sections.some((s) => s.chainId === 905n && s.lastBlock === 25n))
   })
 
-  it('throws a plain Error for a chain listed twice, and returns nothing for no blocks', () => {
+  it('throws a plain Error for a chain listed twice, and returns nothing for no blocks', async () => {
     const blocks = makeChain(80, { count: 3 })
-    assert.throws(() => packNetworkBatches([{ chainId: 1n, blocks }, { chainId: 1n, blocks }], 10_000), /twice/)
-    assert.deepEqual(packNetworkBatches([{ chainId: 1n, blocks: [] }], 10_000), [])
+    await assert.rejects(packNetworkBatches([{ chainId: 1n, blocks }, { chainId: 1n, blocks }], 10_000), /twice/)
+    assert.deepEqual(await packNetworkBatches([{ chainId: 1n, blocks: [] }], 10_000), [])
   })
 })
 

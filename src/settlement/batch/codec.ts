@@ -1,4 +1,5 @@
-import { brotliCompressSync, brotliDecompressSync, constants as zlibConstants, type BrotliOptions } from 'node:zlib'
+import { promisify } from 'node:util'
+import { brotliCompress, brotliCompressSync, brotliDecompressSync, constants as zlibConstants, type BrotliOptions } from 'node:zlib'
 import { BaseError } from '../../primitives/errors.js'
 
 /**
@@ -64,6 +65,63 @@ export interface BatchLimits {
 export const DEFAULT_MAX_DECOMPRESSED_BYTES = 8 * 1024 * 1024
 export const DEFAULT_MAX_BATCH_BLOCKS = 1 << 16
 export const DEFAULT_MAX_BATCH_TXS = 1 << 17
+
+/**
+ * Largest encoding (version byte + brotli stream) of a network batch whose payload is
+ * `payloadBytes`: brotli's own worst case for incompressible input
+ * (BrotliEncoderMaxCompressedSize: the input, 4 bytes per 16 KiB meta-block, 6 bytes of
+ * stream header and trailer) plus the version byte. With the default limits, 8,390,663
+ * bytes: no valid channel is larger.
+ */
+export function maxEncodedBatchBytes(payloadBytes: number): number {
+  return 1 + payloadBytes + 4 * Math.floor(payloadBytes / (1 << 14)) + 6
+}
+
+/**
+ * The fewest bytes a signed transaction can have, for bounding a slot's payload: the
+ * smallest envelope (a legacy creation with zero fields, v = 27) is 78 bytes with 32-byte
+ * r and s, and a signer can grind a few leading zero bytes off those; 64 leaves room.
+ */
+export const MIN_SIGNED_TX_BYTES = 64
+/** RLP header bytes one transaction adds in a batch (up to 16 MiB long: 1 + 3). */
+const TX_HEADER_BYTES = 4
+/** RLP bytes a chain section and one block entry add at most besides the transactions. */
+const SECTION_BYTES = 256
+
+/**
+ * Most RLP payload bytes one slot of `chains` blocks with `signedBytes` of signed
+ * transactions in all can take in a network batch: the transactions, a header per
+ * transaction (at most one per MIN_SIGNED_TX_BYTES), a section and a block entry per chain,
+ * and the list header.
+ */
+export function slotPayloadBound(signedBytes: number, chains: number): number {
+  return signedBytes + TX_HEADER_BYTES * Math.ceil(signedBytes / MIN_SIGNED_TX_BYTES) + SECTION_BYTES * chains + 8
+}
+
+/**
+ * Whether any slot of `chains` blocks with at most `signedBytes` of signed transactions
+ * fits one network batch within `limits` (so the batcher can always carry it). The
+ * sequencer's per-slot data cap must pass this check.
+ */
+export function slotFitsLimits(signedBytes: number, chains: number, opts: BatchLimits = {}): boolean {
+  const limits = limitsOf(opts, 'slotFitsLimits')
+  const txs = Math.floor(signedBytes / MIN_SIGNED_TX_BYTES)
+  return slotPayloadBound(signedBytes, chains) <= limits.maxDecompressedBytes && txs <= limits.maxTxs && chains <= limits.maxBlocks
+}
+
+/** A slot that alone exceeds the batch limits: no network batch, and so nothing on L1, can carry it. */
+export class SlotTooLargeError extends BaseError {
+  override name = 'SlotTooLargeError'
+  constructor(
+    readonly slot: bigint,
+    readonly size: { payloadBytes: number; blocks: number; txs: number },
+    limits: Required<BatchLimits>,
+  ) {
+    super(`slot ${slot} alone exceeds the batch limits: ${size.payloadBytes} payload bytes, ${size.blocks} blocks, ${size.txs} transactions`, {
+      details: `limits: ${limits.maxDecompressedBytes} bytes, ${limits.maxBlocks} blocks, ${limits.maxTxs} transactions; the sequencer's per-slot data cap must keep every slot within them`,
+    })
+  }
+}
 
 export interface BatchBlock {
   number: bigint
@@ -235,18 +293,36 @@ function sectionPayload(
   ])
 }
 
-function compress(payload: Uint8Array): Uint8Array {
-  const compressed = brotliCompressSync(payload, {
+/** Brotli at quality 11 with a 16 MiB window: the densest brotli makes (batch bytes are what L1 charges for). */
+function brotliOptions(payload: Uint8Array): BrotliOptions {
+  return {
     params: {
       [zlibConstants.BROTLI_PARAM_QUALITY]: 11,
       [zlibConstants.BROTLI_PARAM_LGWIN]: 24,
       [zlibConstants.BROTLI_PARAM_SIZE_HINT]: payload.length,
     },
-  })
+  }
+}
+
+function withVersion(compressed: Uint8Array): Uint8Array {
   const out = new Uint8Array(compressed.length + 1)
   out[0] = NETWORK_BATCH_VERSION
   out.set(compressed, 1)
   return out
+}
+
+function compress(payload: Uint8Array): Uint8Array {
+  return withVersion(brotliCompressSync(payload, brotliOptions(payload)))
+}
+
+const brotliCompressAsync = promisify(brotliCompress)
+
+/**
+ * `compress` on libuv's thread pool: quality 11 takes about 2 s per MiB of transactions,
+ * which must not stall the event loop that builds slots.
+ */
+async function compressOffThread(payload: Uint8Array): Promise<Uint8Array> {
+  return withVersion(await brotliCompressAsync(payload, brotliOptions(payload)))
 }
 
 // Minimal RLP writer: items are encoded once and concatenated under a header.
@@ -502,13 +578,16 @@ export interface PackedNetworkBatch {
 }
 
 /**
- * Splits the blocks of several chains into consecutive network batches of at most
- * `maxBytes` encoded bytes each (and within `limits`, as decoding will check). A batch
- * never splits a slot: it carries every given block of a range of slots, of all chains,
- * so the chains stay in step from one batch to the next (a replica derives each batch
- * interleaved by slot; a batch that carried chain A up to slot s and chain B only up to
- * s - 1 would make A's slot-s block wait on B's slot-(s - 1) one from a later batch).
- * Every batch holds as many slots as fit (greedy).
+ * Splits the blocks of several chains into consecutive network batches (the batcher's
+ * channels) of at most `targetBytes` encoded bytes each, within `limits` (as decoding will
+ * check). A batch never splits a slot: it carries every given block of a range of slots,
+ * of all chains, so the chains stay in step from one batch to the next (a replica derives
+ * each batch interleaved by slot; a batch that carried chain A up to slot s and chain B
+ * only up to s - 1 would make A's slot-s block wait on B's slot-(s - 1) one from a later
+ * batch). Every batch holds as many slots as fit (greedy). A slot that alone encodes to
+ * more than `targetBytes` becomes a batch of its own, as large as it is: the batcher cuts
+ * every batch into frames (`frames.ts`), so no slot is ever too large for one L1
+ * transaction; only the limits bound a batch.
  *
  * How it stays near-linear: each block's RLP entry is built once, and a candidate batch
  * is a list of sections, each a header plus a run of those entries whose exact RLP
@@ -519,14 +598,16 @@ export interface PackedNetworkBatch {
  * interpolations that fail to halve the gap. In practice each batch costs two
  * compressions of about its own size, never one per slot. The result is the largest
  * count whose encoding fits, assuming, as holds in practice, that a batch never
- * compresses smaller than a prefix of itself.
+ * compresses smaller than a prefix of itself. Compression runs off the event loop.
  *
- * Throws a plain Error for caller bugs: a chain listed twice, blocks that are not a
- * chain (consecutive numbers, each parentHash the previous hash), invalid block fields,
- * a bad `maxBytes`, or a single slot that alone exceeds `maxBytes` or `limits`.
+ * Rejects with `SlotTooLargeError` for a slot that alone exceeds `limits` (nothing can carry it:
+ * the sequencer's per-slot data cap must keep slots within them, see
+ * `maxSlotDataBytesWithin`), and a plain Error for caller bugs: a chain listed twice,
+ * blocks that are not a chain (consecutive numbers, each parentHash the previous hash),
+ * invalid block fields, a bad `targetBytes`.
  */
-export function packNetworkBatches(chains: readonly ChainBlocks[], maxBytes: number, opts: BatchLimits = {}): PackedNetworkBatch[] {
-  if (!Number.isSafeInteger(maxBytes) || maxBytes < 1) throw new Error('packNetworkBatches: maxBytes must be a positive integer')
+export async function packNetworkBatches(chains: readonly ChainBlocks[], targetBytes: number, opts: BatchLimits = {}): Promise<PackedNetworkBatch[]> {
+  if (!Number.isSafeInteger(targetBytes) || targetBytes < 1) throw new Error('packNetworkBatches: targetBytes must be a positive integer')
   const limits = limitsOf(opts, 'packNetworkBatches')
   const sorted = chains.filter((c) => c.blocks.length > 0).sort((a, b) => (a.chainId < b.chainId ? -1 : a.chainId > b.chainId ? 1 : 0))
   for (let i = 1; i < sorted.length; i++) {
@@ -589,7 +670,7 @@ export function packNetworkBatches(chains: readonly ChainBlocks[], maxBytes: num
     }
     return { blocks, txs }
   }
-  const encodeRange = (start: number, count: number): Uint8Array => {
+  const encodeRange = (start: number, count: number): Promise<Uint8Array> => {
     const sections: Uint8Array[] = []
     for (const lane of lanes) {
       const [from, to] = rangeOf(lane, start, count)
@@ -601,20 +682,23 @@ export function packNetworkBatches(chains: readonly ChainBlocks[], maxBytes: num
       for (let i = from + 1; i < to; i++) entries.push(lane.follow[i]!)
       sections.push(sectionPayload(lane.chainId, first.parentHash, first.number, first.l1OriginNumber, last.l1OriginHash, first.timestamp, entries))
     }
-    return compress(encodeList(sections))
+    return compressOffThread(encodeList(sections))
   }
 
   const out: PackedNetworkBatch[] = []
-  greedyRuns({
+  await greedyRuns({
     units: slots.length,
-    maxBytes,
+    maxBytes: targetBytes,
     payloadLength,
     fitsLimits: (start, count) => {
       const t = totals(start, count)
       return t.blocks <= limits.maxBlocks && t.txs <= limits.maxTxs && payloadLength(start, count) <= limits.maxDecompressedBytes
     },
     encodeRange,
-    describe: (start) => `slot ${slots[start]}`,
+    tooLarge: (start) => {
+      const t = totals(start, 1)
+      return new SlotTooLargeError(slots[start]!, { payloadBytes: payloadLength(start, 1), blocks: t.blocks, txs: t.txs }, limits)
+    },
     emit: (start, count, data) => {
       const sections: PackedNetworkBatch['sections'] = []
       for (const lane of lanes) {
@@ -630,17 +714,18 @@ export function packNetworkBatches(chains: readonly ChainBlocks[], maxBytes: num
 /**
  * The greedy split behind `packNetworkBatches`, over `units` consecutive units: from each
  * start, the most units whose encoding fits `maxBytes` (and `fitsLimits`, which must be
- * monotone in the count), found with the few compressions described there.
+ * monotone in the count), found with the few compressions described there; a unit that
+ * alone exceeds `maxBytes` is emitted alone.
  */
-function greedyRuns(p: {
+async function greedyRuns(p: {
   units: number
   maxBytes: number
   payloadLength(start: number, count: number): number
   fitsLimits(start: number, count: number): boolean
-  encodeRange(start: number, count: number): Uint8Array
-  describe(start: number): string
+  encodeRange(start: number, count: number): Promise<Uint8Array>
+  tooLarge(start: number): Error
   emit(start: number, count: number, data: Uint8Array): void
-}): void {
+}): Promise<void> {
   const { maxBytes } = p
   let ratio = 1 // compressed bytes per payload byte, learned as we go
   for (let start = 0; start < p.units; ) {
@@ -653,7 +738,7 @@ function greedyRuns(p: {
       else b = mid - 1
     }
     const cap = a
-    if (cap === 0) throw new Error(`packNetworkBatches: ${p.describe(start)} alone exceeds the batch limits`)
+    if (cap === 0) throw p.tooLarge(start)
     /** The largest count in (lo, hi) whose payload is at most `target` bytes (lo + 1 if none). */
     const predict = (target: number, lo: number, hi: number): number => {
       let x = lo + 1
@@ -671,10 +756,12 @@ function greedyRuns(p: {
     let hi = cap + 1 // smallest count known not to fit
     let hiSize = 0
     let hiMeasured = false // hi comes from a compression, not from the cap
+    let single: Uint8Array | undefined // the encoding of the start unit alone, if measured
     let slowSteps = 0
     let count = predict(maxBytes / ratio, lo, hi)
     while (true) {
-      const data = p.encodeRange(start, count)
+      const data = await p.encodeRange(start, count)
+      if (count === 1) single = data
       ratio = Math.max(data.length / p.payloadLength(start, count), 1e-3)
       const gapBefore = hi - lo
       if (data.length <= maxBytes) {
@@ -707,7 +794,10 @@ function greedyRuns(p: {
       count = Math.min(Math.max(next, lo + 1), hi - 1)
     }
     if (loData === undefined) {
-      throw new Error(`packNetworkBatches: ${p.describe(start)} alone encodes to ${hiSize} bytes, over maxBytes ${maxBytes}`)
+      // The start unit alone is over maxBytes (the loop ends with hi = 1, so it was measured).
+      p.emit(start, 1, single!)
+      start += 1
+      continue
     }
     p.emit(start, lo, loData)
     start += lo

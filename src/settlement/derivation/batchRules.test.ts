@@ -68,6 +68,40 @@ describe('batch queue rules', () => {
     assert.match((stale as { reason: string }).reason, /already derived/)
   })
 
+  // Invariant: a batch that overlaps the derived head adds exactly its blocks after the
+  // head, and only if every block it shares with the derived chain is the derived one.
+  it('takes the blocks after the head from a batch that overlaps it, if the shared blocks are the derived ones', () => {
+    const H8 = hexToBytes(hash(8))
+    const derivedBlocks = new Map([
+      [9n, { timestamp: 1018n, l1OriginNumber: 101n, txs: [Uint8Array.of(2, 1)] }],
+      [10n, { timestamp: 1020n, l1OriginNumber: 101n, txs: [] }],
+    ])
+    const derived = {
+      hash: (n: bigint) => (n === 8n ? H8 : n === 10n ? PARENT : undefined),
+      block: (n: bigint) => {
+        const b = derivedBlocks.get(n)
+        return b && { ...b, number: n, hash: new Uint8Array(32), parentHash: new Uint8Array(32), l1OriginHash: new Uint8Array(32) }
+      },
+    }
+    const overlapping = (over: Partial<Batch> = {}) => {
+      const b = batch([[1018, 101], [1020, 101], [1021, 101], [1024, 102]], { firstBlock: 9n, parentHash: H8, ...over })
+      b.blocks[0]!.txs = [Uint8Array.of(2, 1)]
+      return b
+    }
+    const verdict = checkBatch(overlapping(), context({ derived }))
+    assert.equal(verdict.kind, 'derive')
+    if (verdict.kind !== 'derive') return
+    assert.deepEqual(verdict.blocks.map((b) => [b.number, b.origin.number, b.sequenceNumber]), [[11n, 101n, 4n], [12n, 102n, 0n]])
+
+    const differs = overlapping()
+    differs.blocks[1]!.txs = [Uint8Array.of(2, 9)]
+    assert.match((checkBatch(differs, context({ derived })) as { reason: string }).reason, /already derived \(head 10\), and its block 10 differs from the derived one/)
+    assert.match((checkBatch(overlapping({ parentHash: PARENT }), context({ derived })) as { reason: string }).reason, /its parent hash is not block 8's/)
+    assert.match((checkBatch(overlapping(), context()) as { reason: string }).reason, /already derived/, 'without the derived blocks: stale, as before')
+    const stale = batch([[1018, 101], [1020, 101]], { firstBlock: 9n, parentHash: H8 })
+    assert.match((checkBatch(stale, context({ derived })) as { reason: string }).reason, /^batch starts at block 9, already derived \(head 10\)$/, 'nothing after the head')
+  })
+
   const drops: [string, Batch, RegExp, bigint?][] = [
     ['another chain', batch([[1021, 101]], { chainId: 902n }), /for chain 902/],
     ['a parent that is not the head', batch([[1021, 101]], { parentHash: hexToBytes(hash(1)) }), /parent hash/],

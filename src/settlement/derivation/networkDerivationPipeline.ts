@@ -4,11 +4,14 @@ import { InvalidBlockError, type Chain } from '../../execution/chain.js'
 import { txsOf } from '../../execution/executeTx.js'
 import { l1InfoOf } from '../../execution/l1Info.js'
 import type { Logger } from '../../primitives/logger.js'
+import { batchBlockOf } from '../batch/batchBlock.js'
 import { BatchDecodeError, decodeNetworkBatch, type BatchLimits, type NetworkBatch } from '../batch/codec.js'
 import { BatchLedger } from '../batchLedger.js'
 import type { L1Tracker } from '../l1/l1Tracker.js'
 import { ZERO_SLOT_OFFSETS, slotOf, type SlotOffsets } from '../slots.js'
 import type { BatchSource, L1BatchData } from './batchSource.js'
+import type { ChannelOptions } from './channelBank.js'
+import { ChannelReader, type ChannelEvent } from './channelReader.js'
 import { checkBatch, type BlockPlan, type DerivedHead } from './batchRules.js'
 import type { DerivedBlockBuilder } from './blockBuilder.js'
 
@@ -37,6 +40,8 @@ export interface NetworkDerivationOptions {
   /** The first L1 block read (the earliest registration of the chains). */
   l1StartBlock: bigint
   limits?: BatchLimits
+  /** The channel rules (timeout, sizes); the batcher's. */
+  channels?: ChannelOptions
   /** L1 blocks read per step at most (catch-up). */
   maxL1BlocksPerStep?: number
   /** Slot of each chain's blocks (default: offset 0 for every chain); the batcher's. */
@@ -81,8 +86,13 @@ const MAX_SKIPPED_KEPT = 64
 /**
  * Derivation of the whole network from L1 alone, as a pipeline of small stages:
  *   L1 traversal (this class, following the tracker's canonical chain)
- *   → retrieval (`BatchSource`: the network batches committed in each L1 block)
- *   → decoding (`decodeNetworkBatch`; corrupt data is skipped with its reason)
+ *   → retrieval (`BatchSource`: the data posted in each L1 block, one piece per L1
+ *     transaction)
+ *   → frames and channels (`ChannelReader`: each piece is a frame; a channel bank keyed
+ *     by channel id reassembles channels across L1 blocks, frames in order, with a
+ *     timeout and a bound on the bytes held; anything unusable is skipped with its reason)
+ *   → decoding (`decodeNetworkBatch` of each complete channel; corrupt data is skipped
+ *     with its reason)
  *   → batch queue (`checkBatch` on every chain section against that chain's derived
  *     head: ordering, parent and origin rules; a batch with a section from the future
  *     waits for the gap to fill)
@@ -93,9 +103,10 @@ const MAX_SKIPPED_KEPT = 64
  *     the same or an earlier slot finds it derived.
  * A network batch is derived whole or not at all: if any section breaks a rule or any
  * of its blocks is invalid, every chain is rewound to where it was before the batch and
- * the batch is skipped. The derived heads are the chains' safe heads; an L1 reorg
- * rewinds the L2 blocks whose batches it removed, and they are derived again from
- * whatever the new L1 chain holds.
+ * the batch is skipped. A channel's blocks count as carried by the L1 block of its last
+ * frame. The derived heads are the chains' safe heads; an L1 reorg forgets the frames
+ * of the removed L1 blocks, rewinds the L2 blocks whose channels it removed, and they
+ * are derived again from whatever the new L1 chain holds.
  */
 export class NetworkDerivationPipeline {
   /** Next L1 block to read batches from. */
@@ -104,6 +115,9 @@ export class NetworkDerivationPipeline {
   private handled: { l1Number: bigint; logIndex: number } | undefined
   private readonly lanes: Lane[]
   private future: QueuedBatch[] = []
+  private readonly channels: ChannelReader
+  /** Channels complete but not handled yet (handling failed: retried first next step). */
+  private ready: L1BatchData[] = []
   private pendingReorg: bigint | undefined
   readonly skipped: SkippedBatch[] = []
   private skippedCount = 0
@@ -116,6 +130,7 @@ export class NetworkDerivationPipeline {
     private readonly logger: Logger,
   ) {
     this.cursor = options.l1StartBlock
+    this.channels = new ChannelReader(options.channels)
     this.lanes = []
     for (const c of chains) this.addLane(c)
   }
@@ -168,6 +183,8 @@ export class NetworkDerivationPipeline {
   /** Derives what the L1 chain holds now. */
   async step(): Promise<void> {
     await this.applyReorg()
+    await this.handleReady()
+    if (this.pendingReorg !== undefined) return
     const head = this.tracker.head()
     if (!head || head.number < this.cursor) return
     const max = BigInt(this.options.maxL1BlocksPerStep ?? 2_000)
@@ -180,16 +197,35 @@ export class NetworkDerivationPipeline {
       if (this.handled && (f.l1Number < this.handled.l1Number || (f.l1Number === this.handled.l1Number && f.logIndex <= this.handled.logIndex))) {
         continue
       }
-      await this.handle(f)
+      // The frame is taken once; a channel it completes waits in `ready` until handled.
+      this.take(this.channels.push(f))
       this.handled = { l1Number: f.l1Number, logIndex: f.logIndex }
+      await this.handleReady()
     }
     if (this.pendingReorg !== undefined) return
+    this.take(this.channels.readUpTo(to))
     this.cursor = to + 1n
     this.handled = undefined
     // Caught up with L1: a block past a derived head has no batch on L1 (left over from
     // before a restart, its batch since reorged away). Serve only what L1 holds.
     if (to === head.number && this.future.length === 0) {
       for (const lane of this.lanes) await this.rewindChain(lane, lane.ledger.safeHead(), 'no batch on L1 carries it')
+    }
+  }
+
+  /** Notes what the frame stage skipped and queues the channels it completed. */
+  private take(events: ChannelEvent[]): void {
+    for (const event of events) {
+      if (event.kind === 'skip') this.skip(event.at, event.message)
+      else this.ready.push(event.found)
+    }
+  }
+
+  /** Handles the complete channels in order; one that fails stays first in line. */
+  private async handleReady(): Promise<void> {
+    while (this.ready.length > 0 && this.pendingReorg === undefined) {
+      await this.handle(this.ready[0]!)
+      this.ready.shift()
     }
   }
 
@@ -256,6 +292,13 @@ export class NetworkDerivationPipeline {
         head: this.headRef(lane),
         inclusion,
         l1Block: (n) => (n <= inclusion.number ? this.tracker.block(n) : undefined),
+        derived: {
+          hash: (n) => (n <= lane.ledger.safeHead() ? lane.chain.getBlockByNumber(n)?.hash() : undefined),
+          block: (n) => {
+            const block = n > 0n && n <= lane.ledger.safeHead() ? lane.chain.getBlockByNumber(n) : undefined
+            return block && batchBlockOf(lane.chainId, block)
+          },
+        },
       })
       if (verdict.kind === 'drop') return { kind: 'drop', reason: `chain ${lane.chainId}: ${verdict.reason}` }
       if (verdict.kind === 'future') {
@@ -324,6 +367,8 @@ export class NetworkDerivationPipeline {
     if (this.cursor > ancestor + 1n) this.cursor = ancestor + 1n
     if (this.handled && this.handled.l1Number > ancestor) this.handled = undefined
     this.future = this.future.filter((q) => q.found.l1Number <= ancestor)
+    this.ready = this.ready.filter((r) => r.l1Number <= ancestor)
+    this.channels.rewind(ancestor)
     for (const lane of this.lanes) {
       const dropped = lane.ledger.dropAbove(ancestor)
       if (dropped.length) await this.rewindChain(lane, lane.ledger.safeHead(), `L1 reorg back to block ${ancestor}`)
@@ -337,7 +382,7 @@ export class NetworkDerivationPipeline {
     await lane.chain.rewindTo(to)
   }
 
-  private skip(found: L1BatchData, reason: string): void {
+  private skip(found: Pick<L1BatchData, 'l1Number' | 'batchIndex' | 'txHash'>, reason: string): void {
     this.skippedCount++
     this.skipped.push({ l1Block: found.l1Number, batchIndex: found.batchIndex, txHash: found.txHash, reason })
     if (this.skipped.length > MAX_SKIPPED_KEPT) this.skipped.shift()
