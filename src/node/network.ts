@@ -27,6 +27,8 @@ import { maxPostedBytes } from '../settlement/daCapacity.js'
 import { NetworkBatcher, type DataAvailability } from '../settlement/networkBatcher.js'
 import { DashboardServer } from '../rpc/dashboardServer.js'
 import { SlotJournal } from '../storage/slotJournal.js'
+import { DEFAULT_MAX_BLOCK_DATA_BYTES } from '../sequencer/sharedSequencer.js'
+import { maxBlockDataBytesFor } from '../settlement/daCapacity.js'
 import { chainDir, joinedChains, networkJournalDir, saveGenesis, saveJoinedChain, storedGenesis } from './datadir.js'
 import { ArmedFaults } from './faults.js'
 import { NetworkSequencing } from './networkSequencing.js'
@@ -305,6 +307,7 @@ export class PlexusNetwork implements Lifecycle {
     const running = this.running
     if (!running || this.stopped) throw new BaseError('the network is not running')
     checkJoiningChain(this.chains(), opts, running.slotTimeMs)
+    checkChainCount(this.chains().length + 1)
     // The chain's first block goes in a slot far enough ahead to register it on L1 first
     // (if registering takes longer, the sequencer catches the chain up to the others).
     const lead = BigInt(Math.ceil(JOIN_LEAD_MS(this.options.l1) / running.slotTimeMs))
@@ -460,6 +463,7 @@ export class PlexusNetwork implements Lifecycle {
     if (maxBlockData !== undefined && (!Number.isSafeInteger(maxBlockData) || maxBlockData < MIN_BLOCK_DATA_BYTES)) {
       throw new ConfigError('maxBlockDataBytes', `${maxBlockData} is too small: a block must hold the largest transaction the pool accepts, so give at least ${MIN_BLOCK_DATA_BYTES}`)
     }
+    checkChainCount(this.options.chains.length + joinedChains(this.options.datadir).length)
     await initCrypto()
     const slotTimeMs = networkSlotTime(this.options.chains)
     const relayerKey = roleKey(l1.deployerKey, 'relayer', NETWORK_ROLE)
@@ -562,7 +566,7 @@ export class PlexusNetwork implements Lifecycle {
         slotTimeMs,
         relayerKey,
         journal: this.journal,
-        maxBlockDataBytes: this.options.maxBlockDataBytes,
+        blockDataLimit: (chains) => blockDataLimit(this.options.maxBlockDataBytes, chains),
         ...(this.options.faultInjection ? { faults: this.faults.slotFaults() } : {}),
         registry: { registry: () => this.registry(), onChange: (listener) => this.onChainsChanged(listener) },
         logger: logger.child({ module: 'network' }),
@@ -666,6 +670,24 @@ async function fund(from: L1Signer, addresses: Hex[], amount: bigint): Promise<v
 
 /** The largest transaction the pool accepts (128 KiB): every block must be able to hold one. */
 const MIN_BLOCK_DATA_BYTES = 128 * 1024
+
+/**
+ * What each chain's block may carry in a slot of `chains` chains: the configured limit,
+ * lowered so that a slot of full blocks still fits one network batch (the batcher can
+ * always carry it; see `maxBlockDataBytesFor`).
+ */
+function blockDataLimit(configured: number | undefined, chains: number): number {
+  return Math.min(configured ?? DEFAULT_MAX_BLOCK_DATA_BYTES, maxBlockDataBytesFor(chains))
+}
+
+/** A network must not have more chains than the batch limits carry in one slot, a full largest transaction each. */
+function checkChainCount(chains: number): void {
+  if (maxBlockDataBytesFor(chains) < MIN_BLOCK_DATA_BYTES) {
+    let most = chains
+    while (most > 1 && maxBlockDataBytesFor(most) < MIN_BLOCK_DATA_BYTES) most--
+    throw new ConfigError('chains', `${chains} chains are more than one network batch carries in a slot (at most ${most} chains, each block able to hold a 128 KiB transaction); run fewer chains, or split them into several networks`)
+  }
+}
 
 /** L2 seconds between the super roots the network proposes on L1. */
 const SUPER_ROOT_INTERVAL_SECONDS = 8n

@@ -14,7 +14,7 @@ import type { Logger } from '../primitives/logger.js'
 import type { NetworkApi } from '../rpc/api.js'
 import { checkBundle } from '../sequencer/bundleCheck.js'
 import { BundleQueue, InvalidBundleError, type BundleStatus } from '../sequencer/bundles.js'
-import { DEFAULT_MAX_BLOCK_DATA_BYTES, SharedSequencer, type SlotFaults } from '../sequencer/sharedSequencer.js'
+import { SharedSequencer, type SlotFaults } from '../sequencer/sharedSequencer.js'
 import { maxRelayGas, type SlotResult } from '../sequencer/slotBuilder.js'
 import { resolveTxPoolOptions } from '../sequencer/txpool/options.js'
 import type { SlotJournal } from '../storage/slotJournal.js'
@@ -31,8 +31,8 @@ export interface NetworkSequencingOptions {
   registry?: RegistrySource
   /** The write-ahead slot record and the bundles (`<datadir>/network/journal`); unset: nothing survives a crash (tests). */
   journal?: SlotJournal
-  /** Most signed-transaction bytes in each chain's block (default `DEFAULT_MAX_BLOCK_DATA_BYTES`). */
-  maxBlockDataBytes?: number
+  /** Most signed-transaction bytes in each chain's block of a slot of `chains` chains (default `DEFAULT_MAX_BLOCK_DATA_BYTES`). */
+  blockDataLimit?: (chains: number) => number
   faults?: SlotFaults
   logger: Logger
 }
@@ -66,7 +66,7 @@ export class NetworkSequencing implements Lifecycle, NetworkApi {
     this.sequencer = new SharedSequencer(
       {
         slotTimeMs: options.slotTimeMs,
-        maxBlockDataBytes: options.maxBlockDataBytes,
+        blockDataLimit: options.blockDataLimit,
         journal: options.journal,
         // The relayer's transactions come back from the tracker, not from a pool.
         isNetworkTx: (ptx) => ptx.sender === this.relayer.address,
@@ -159,7 +159,7 @@ export class NetworkSequencing implements Lifecycle, NetworkApi {
       }
       return { chainId, ptx }
     })
-    const maxTxDataBytes = this.options.maxBlockDataBytes ?? DEFAULT_MAX_BLOCK_DATA_BYTES
+    const maxTxDataBytes = this.sequencer.blockDataLimit()
     await checkBundle(decoded, (chainId) => {
       const node = this.nodes.get(chainId)!
       return {

@@ -53,8 +53,12 @@ export interface SlotFaults {
 
 export interface SharedSequencerOptions {
   slotTimeMs: number
-  /** Most signed-transaction bytes in each chain's block (default `DEFAULT_MAX_BLOCK_DATA_BYTES`). */
-  maxBlockDataBytes?: number
+  /**
+   * Most signed-transaction bytes in each chain's block of a slot of `chains` chains
+   * (default `DEFAULT_MAX_BLOCK_DATA_BYTES` whatever the count): the network lowers it for
+   * many chains, so that any slot fits what the batcher can carry.
+   */
+  blockDataLimit?: (chains: number) => number
   /** The write-ahead slot record (and bundles); without it a crash between commits can split a slot (tests only). */
   journal?: SlotJournal
   /** Transactions of the network itself (relays): after an L1 reorg they are not put back in a pool. */
@@ -104,6 +108,11 @@ export class SharedSequencer implements Lifecycle {
   addChain(chain: SequencedChain): void {
     if (this.chains.length > 0 && headSlot(chain) >= this.nextSlot()) this.joining.push(chain)
     else this.activate(chain)
+  }
+
+  /** Most signed-transaction bytes each chain's block may carry now. */
+  blockDataLimit(): number {
+    return this.options.blockDataLimit?.(this.chains.length) ?? DEFAULT_MAX_BLOCK_DATA_BYTES
   }
 
   /** The slot the next block of every chain belongs to. */
@@ -248,7 +257,7 @@ export class SharedSequencer implements Lifecycle {
   ): Promise<SlotResult> {
     const depositsOnly = new Set<bigint>()
     let bundles = withBundles
-    const maxTxDataBytes = this.options.maxBlockDataBytes ?? DEFAULT_MAX_BLOCK_DATA_BYTES
+    const maxTxDataBytes = this.blockDataLimit()
     for (;;) {
       try {
         return await buildSlot(

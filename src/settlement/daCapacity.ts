@@ -1,5 +1,5 @@
 import type { DataAvailability } from './batch/batchPoster.js'
-import { maxEncodedBatchBytes, slotFitsLimits, slotPayloadBound, type BatchLimits } from './batch/codec.js'
+import { DEFAULT_MAX_DECOMPRESSED_BYTES, maxEncodedBatchBytes, slotFitsLimits, slotPayloadBound, type BatchLimits } from './batch/codec.js'
 import { FRAME_HEADER_BYTES, frameCountFor } from './batch/frames.js'
 import { MAX_BLOB_BATCH_BYTES } from './da/blobCodec.js'
 
@@ -25,6 +25,23 @@ export const DEFAULT_CALLDATA_BATCH_BYTES = 120_000
  */
 export function maxPostedBytes(da: DataAvailability, configured?: number): number {
   return Math.min(configured ?? (da === 'blobs' ? MAX_BLOB_BATCH_BYTES : DEFAULT_CALLDATA_BATCH_BYTES), MAX_BLOB_BATCH_BYTES)
+}
+
+/**
+ * The largest block data limit (bytes of signed transactions per chain block, a multiple
+ * of 1 KiB) at which a slot of `chains` full blocks still fits one network batch
+ * (`slotFitsLimits`): what the sequencer may allow each block, at most, so the batcher can
+ * always carry a slot.
+ */
+export function maxBlockDataBytesFor(chains: number, limits: BatchLimits = {}): number {
+  let lo = 0
+  let hi = Math.floor((limits.maxDecompressedBytes ?? DEFAULT_MAX_DECOMPRESSED_BYTES) / 1024)
+  while (lo < hi) {
+    const mid = Math.ceil((lo + hi) / 2)
+    if (slotFitsLimits(mid * 1024 * chains, chains, limits)) lo = mid
+    else hi = mid - 1
+  }
+  return lo * 1024
 }
 
 export interface SlotCarriageOptions {

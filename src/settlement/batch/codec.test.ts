@@ -499,7 +499,7 @@ describe('channel size bounds', () => {
     const [packed] = await packNetworkBatches(chains, 1 << 30)
     assert.ok(payloadOf(packed!.data) <= slotPayloadBound(signed, chains.length))
     assert.equal(slotFitsLimits(1 << 20, 64), true, 'a 1 MiB slot of 64 chains fits the default limits')
-    assert.equal(slotFitsLimits(8 << 20, 1), false, 'an 8 MiB slot may not')
+    assert.equal(slotFitsLimits(32 << 20, 1), false, 'a 32 MiB slot may not')
     assert.equal(slotFitsLimits(1 << 20, 1, { maxTxs: 1000 }), false, 'nor 16,384 transactions under a 1,000 cap')
   })
 })

@@ -62,9 +62,11 @@ export interface BatchLimits {
   maxTxs?: number
 }
 
-export const DEFAULT_MAX_DECOMPRESSED_BYTES = 8 * 1024 * 1024
+/** 32 MiB: a slot of 60 chains' blocks at the 512 KiB default block data limit fits one network batch (OP's channel limit is 100 MB). */
+export const DEFAULT_MAX_DECOMPRESSED_BYTES = 32 * 1024 * 1024
 export const DEFAULT_MAX_BATCH_BLOCKS = 1 << 16
-export const DEFAULT_MAX_BATCH_TXS = 1 << 17
+/** Every transaction of a slot at the decompressed limit, at the fewest bytes a transaction has. */
+export const DEFAULT_MAX_BATCH_TXS = 1 << 19
 
 /**
  * Largest encoding (version byte + brotli stream) of a network batch whose payload is

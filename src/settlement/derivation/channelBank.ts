@@ -1,5 +1,6 @@
 import { toData } from '../../primitives/hex.js'
 import type { Frame } from '../batch/frames.js'
+import { DEFAULT_MAX_DECOMPRESSED_BYTES, maxEncodedBatchBytes } from '../batch/codec.js'
 
 /** Where a frame was found on L1: enough to order it, age it and report it. */
 export interface FrameOrigin {
@@ -34,7 +35,8 @@ export const DEFAULT_CHANNEL_TIMEOUT = 50
  * payload) at brotli's worst case, with its version byte: 8,390,663 bytes
  * (`maxEncodedBatchBytes`); rounded up to 8 MiB + 4 KiB.
  */
-export const DEFAULT_MAX_CHANNEL_BYTES = 8 * 1024 * 1024 + 4096
+/** A network batch at the decompressed limit, at brotli's worst. */
+export const DEFAULT_MAX_CHANNEL_BYTES = maxEncodedBatchBytes(DEFAULT_MAX_DECOMPRESSED_BYTES)
 export const DEFAULT_MAX_BANK_BYTES = 4 * DEFAULT_MAX_CHANNEL_BYTES
 
 /**
