@@ -208,7 +208,13 @@ describe('a replica rebuilds the whole network from L1 alone', () => {
     }
   })
 
-  it('a network batch whose block executes a forged message is skipped whole, and derivation goes on with the real batches', async () => {
+  /**
+   * Takes batching over for a rogue: once the replica has every real batch (both chains
+   * at the same slot), `post` gets the next slot's number and posts what it likes; the
+   * replica must skip it with a reason `expected` matches and neither chain may move.
+   * Then the real batcher posts again and the replica derives exactly the sequencer's chains.
+   */
+  async function rogueBatchIsSkipped(post: (next: bigint, submit: (data: Uint8Array) => Promise<void>) => Promise<void>, expected: RegExp): Promise<void> {
     const { ChainRegistry, BatchInbox } = net.network.deployment.contracts
     const owner = createWalletClient({ account: deployer, chain: l1Chain, transport: http(net.l1Url) })
     const registry = { address: ChainRegistry, abi: abiOf('ChainRegistry') } as const
@@ -228,11 +234,35 @@ describe('a replica rebuilds the whole network from L1 alone', () => {
       }, 30_000)
       const next = safe! + 1n
       await waitFor(async () => net.network.node(902).chain.headHeader().number >= next, 10_000)
+      const rogueWallet = createWalletClient({ account: rogue, chain: l1Chain, transport: http(net.l1Url) })
+      await post(next, async (data) => send(await rogueWallet.writeContract({ address: BatchInbox, abi: abiOf('BatchInbox'), functionName: 'submitNetworkBatch', args: [toData(data)] })))
 
-      // The sequencer's next slot on both chains, as its batcher would post it, except that
-      // 902's block also carries a transaction executing a message that was never sent
-      // (a log index 901's block 1 does not have).
-      const sequencerBlock = (chainId: number): BatchBlock => batchBlockOf(BigInt(chainId), net.network.node(chainId).chain.getBlockByNumber(next)!)
+      const skipped = await waitFor(async () => {
+        const s = await syncStatus(url(902))
+        return s.skippedBatches!.total > before ? s.skippedBatches!.recent.at(-1) : undefined
+      }, 30_000)
+      assert.match(skipped!.reason, expected)
+      // Neither chain took the slot: the batch goes whole or not at all.
+      for (const chainId of [901, 902]) assert.equal(BigInt((await syncStatus(url(chainId))).safe!.number), safe)
+    } finally {
+      await send(await owner.writeContract({ ...registry, functionName: 'setNetworkBatcher', args: [batcher] }))
+    }
+
+    for (const chainId of [901, 902]) {
+      const head = await createPublicClient({ transport: http(net.l2Url(chainId)) }).getBlockNumber({ cacheTime: 0 })
+      await safeAtLeast(net.l2Url(chainId), head)
+      await safeAtLeast(url(chainId), head)
+      await assertSameChain(net.l2Url(chainId), url(chainId), head)
+    }
+  }
+
+  /** A block of the sequencer's chain as its batcher would post it. */
+  const sequencerBlock = (chainId: number, number: bigint): BatchBlock => batchBlockOf(BigInt(chainId), net.network.node(chainId).chain.getBlockByNumber(number)!)
+
+  it('a network batch whose block executes a forged message is skipped whole, and derivation goes on with the real batches', async () => {
+    await rogueBatchIsSkipped(async (next, submit) => {
+      // The sequencer's next slot on both chains, except that 902's block also carries a
+      // transaction executing a message that was never sent (a log index 901's block 1 does not have).
       const origin901 = await createPublicClient({ transport: http(net.l2Url(901)) }).getBlock({ blockNumber: 1n })
       const forger = privateKeyToAccount(devAccounts()[6]!.privateKey)
       const l2 = createPublicClient({ transport: http(net.l2Url(902)) })
@@ -240,7 +270,7 @@ describe('a replica rebuilds the whole network from L1 alone', () => {
         chainId: 902,
         type: 'eip1559',
         to: forger.address,
-        nonce: await l2.getTransactionCount({ address: forger.address, blockNumber: safe! }),
+        nonce: await l2.getTransactionCount({ address: forger.address, blockNumber: next - 1n }),
         gas: 100_000n,
         maxFeePerGas: 10n ** 11n,
         maxPriorityFeePerGas: 1n,
@@ -251,35 +281,24 @@ describe('a replica rebuilds the whole network from L1 alone', () => {
           },
         ]),
       })
-      const b902 = sequencerBlock(902)
+      const b902 = sequencerBlock(902, next)
       const [packed] = await packNetworkBatches(
         [
-          { chainId: 901n, blocks: [sequencerBlock(901)] },
+          { chainId: 901n, blocks: [sequencerBlock(901, next)] },
           { chainId: 902n, blocks: [{ ...b902, txs: [...b902.txs, hexToBytes(forged)] }] },
         ],
         120_000,
       )
-      const rogueWallet = createWalletClient({ account: rogue, chain: l1Chain, transport: http(net.l1Url) })
-      await send(await rogueWallet.writeContract({ address: BatchInbox, abi: abiOf('BatchInbox'), functionName: 'submitNetworkBatch', args: [toData(packed!.data)] }))
+      await submit(packed!.data)
+    }, /^chain 902: transaction 0x[0-9a-f]{64} is invalid: invalid executing message: /)
+  })
 
-      const skipped = await waitFor(async () => {
-        const s = await syncStatus(url(902))
-        return s.skippedBatches!.total > before ? s.skippedBatches!.recent.at(-1) : undefined
-      }, 30_000)
-      assert.match(skipped!.reason, /^chain 902: transaction 0x[0-9a-f]{64} is invalid: invalid executing message: /)
-      // Neither chain took the slot: 901's block of the same batch was valid, but the batch goes whole.
-      for (const chainId of [901, 902]) assert.equal(BigInt((await syncStatus(url(chainId))).safe!.number), safe)
-    } finally {
-      await send(await owner.writeContract({ ...registry, functionName: 'setNetworkBatcher', args: [batcher] }))
-    }
-
-    // The real batcher posts again, and the replica derives exactly the sequencer's chains.
-    for (const chainId of [901, 902]) {
-      const head = await createPublicClient({ transport: http(net.l2Url(chainId)) }).getBlockNumber({ cacheTime: 0 })
-      await safeAtLeast(net.l2Url(chainId), head)
-      await safeAtLeast(url(chainId), head)
-      await assertSameChain(net.l2Url(chainId), url(chainId), head)
-    }
+  it('a network batch that carries a slot on one chain and not on the other is refused: a slot is whole or absent', async () => {
+    await rogueBatchIsSkipped(async (next, submit) => {
+      // The sequencer's real block of the slot on 901 (valid on its own), nothing of 902.
+      const [packed] = await packNetworkBatches([{ chainId: 901n, blocks: [sequencerBlock(901, next)] }], 120_000)
+      await submit(packed!.data)
+    }, /is split: chain 902 would end at slot/)
   })
 
   it('an L1 reorg that drops a deposit and a batch: sequencer and replica both end on the same, correct chain', async () => {

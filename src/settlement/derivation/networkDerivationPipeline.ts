@@ -309,8 +309,34 @@ export class NetworkDerivationPipeline {
       for (const plan of verdict.blocks) blocks.push({ lane, plan, slot: slotOf(offsets, lane.chainId, plan.number), order: lane.order })
     }
     if (future) return { kind: 'future' }
+    const split = this.splitSlot(blocks)
+    if (split) return { kind: 'drop', reason: split }
     blocks.sort((a, b) => (a.slot !== b.slot ? (a.slot < b.slot ? -1 : 1) : a.order - b.order))
     return { kind: 'derive', blocks }
+  }
+
+  /**
+   * A network batch ends every chain at the same slot: the sequencer commits a slot on
+   * every chain or none, so a batch after which one chain has a slot that another chain,
+   * already building by then, lacks describes no slot the network ever built. Returns why
+   * such a batch is refused, or undefined.
+   */
+  private splitSlot(blocks: readonly { lane: Lane; slot: bigint }[]): string | undefined {
+    if (blocks.length === 0) return undefined
+    const offsets = this.options.slotOffsets ?? ZERO_SLOT_OFFSETS
+    let top = 0n
+    const ends = new Map<bigint, bigint>()
+    for (const { lane, slot } of blocks) {
+      if (slot > top) top = slot
+      if (slot > (ends.get(lane.chainId) ?? 0n)) ends.set(lane.chainId, slot)
+    }
+    for (const lane of this.lanes) {
+      // A chain whose first block comes after the batch's last slot has nothing to show.
+      if (slotOf(offsets, lane.chainId, 1n) > top) continue
+      const end = ends.get(lane.chainId) ?? slotOf(offsets, lane.chainId, lane.ledger.safeHead())
+      if (end !== top) return `slot ${end + 1n} is split: chain ${lane.chainId} would end at slot ${end} while the batch carries other chains to slot ${top}`
+    }
+    return undefined
   }
 
   /** Builds the batch's blocks interleaved; any invalid block rewinds every chain and skips the batch. */
