@@ -1,0 +1,52 @@
+import { commandLine, signal, waitForExit } from '../../helpers/processes.js'
+import type { ChaosContext, FaultResult } from '../context.js'
+import { StartError } from '../networkProcess.js'
+
+/** The promises a fault checks on its own (the others are in invariants/). */
+export const RESTARTS = 'restarts on its datadir'
+export const STOPS = 'stops on a signal'
+export const DEAD_L1 = 'a dead L1 halts the chains or is restarted'
+
+type Violations = FaultResult['violations']
+
+/**
+ * `plexus up` again on the same datadir, as an operator would after a crash. A start that
+ * fails is a broken promise; when an anvil of the killed network still runs (it holds the
+ * L1 port), it is stopped as an operator would (`kill <pid>`, which lets anvil save its
+ * state) and the start is tried once more, so the rest of the suite can go on.
+ */
+export async function restartNetwork(ctx: ChaosContext, violations: Violations): Promise<number> {
+  try {
+    return (await ctx.net.start(ctx.options.timeouts.start)).ms
+  } catch (err) {
+    if (!(err instanceof StartError)) throw err
+    const stale = ctx.net.anvilPids()
+    violations.push({
+      invariant: RESTARTS,
+      detail: `plexus up on the same datadir failed: ${err.message}${stale.length ? `; the killed network's anvil (pid ${stale.join(', ')}) still runs and holds the L1 port` : ''}`,
+      evidence: [...err.output.filter((l) => l.trim()).slice(-4).map((l) => l.slice(0, 300)), ...stale.map((pid) => `pid ${pid}: ${commandLine(pid).slice(0, 200)}`)],
+    })
+    if (stale.length === 0) throw err
+    for (const pid of stale) {
+      signal(pid, 'SIGTERM')
+      if (!(await waitForExit(pid, 15_000))) signal(pid, 'SIGKILL')
+      await waitForExit(pid, 5000)
+    }
+    ctx.log(`  stopped the stale anvil (pid ${stale.join(', ')}) by hand and started again`)
+    return (await ctx.net.start(ctx.options.timeouts.start)).ms
+  }
+}
+
+/** Stops the network as an operator would and records a stop that needed more than SIGTERM. */
+export async function stopNetwork(ctx: ChaosContext, violations: Violations, why: string): Promise<number> {
+  const stop = await ctx.net.stop(ctx.options.timeouts.stopGrace)
+  if (stop.by === 'second-signal' || stop.by === 'SIGKILL') {
+    const grace = Math.round(ctx.options.timeouts.stopGrace / 1000)
+    violations.push({
+      invariant: STOPS,
+      detail: `${why}: SIGTERM did not stop plexus up within ${grace} s; ${stop.by === 'SIGKILL' ? `a second signal did not either (another ${grace} s): killed with SIGKILL` : 'a second signal did'} (${Math.round(stop.ms)} ms in all)`,
+      evidence: ctx.net.problems(ctx.logMark, 5),
+    })
+  }
+  return stop.ms
+}

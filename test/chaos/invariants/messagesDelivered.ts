@@ -1,0 +1,66 @@
+import { decodeErrorResult, type Hex } from 'viem'
+import { loadArtifact } from '../../helpers/artifacts.js'
+import { rpcBatch } from '../../helpers/jsonRpc.js'
+import { sleep } from '../../helpers/node.js'
+import type { Invariant } from '../context.js'
+
+type Message = { status: string; failure: string | null; destinationTx: Hex | null; relayAttempts?: unknown } | null
+
+/** A revert reason with its custom error named, when it is one of the messenger's (e.g. MessageAlreadyRelayed()). */
+function explain(failure: string | null): string {
+  const data = /0x[0-9a-fA-F]{8,}/.exec(failure ?? '')?.[0] as Hex | undefined
+  if (!data) return String(failure)
+  try {
+    const e = decodeErrorResult({ abi: loadArtifact('L2ToL2CrossDomainMessenger').abi, data })
+    return `${failure} = ${e.errorName}(${e.args?.map(String).join(', ') ?? ''})`
+  } catch {
+    return String(failure)
+  }
+}
+
+/**
+ * Every cross-chain message the load sent (its sending transaction included) is relayed
+ * by the network — or, aimed at a reverting target, recorded `failed` — through every
+ * fault. A message whose sending transaction was itself lost is not counted (that loss
+ * is reported by the receipt invariants).
+ */
+export const messagesDelivered: Invariant = {
+  name: 'messages delivered',
+  promise: 'every message sent is relayed (or recorded failed when its target reverts)',
+  scope: 'after-fault',
+  async check(ctx, fail) {
+    const deadline = Date.now() + ctx.options.timeouts.delivery
+    const open = () =>
+      [...ctx.ledger.messages.values()].filter((m) => !m.broken && m.status !== m.expect && !ctx.ledger.tx(m.source, m.sourceTx)?.broken)
+    const total = ctx.ledger.messages.size
+    for (;;) {
+      const list = open()
+      for (const c of ctx.net.chains) {
+        const mine = list.filter((m) => m.destination === c.chainId)
+        const answers = await rpcBatch<Message>(c.url, mine.map((m) => ({ method: 'plexus_getMessage', params: [m.msgHash] })), { chunk: 1000 })
+        answers.forEach((a, i) => {
+          const m = mine[i]!
+          m.status = a.ok && a.result ? a.result.status : 'unknown'
+          if (a.ok && a.result?.status === 'failed' && m.expect === 'relayed') {
+            m.broken = `trial ${ctx.trial}`
+            fail(`message ${m.msgHash} ${m.source}→${m.destination} (sent in trial ${m.trial}) recorded failed: ${explain(a.result.failure)}`, [
+              `destinationTx ${a.result.destinationTx}, relayAttempts ${JSON.stringify(a.result.relayAttempts)}`,
+            ])
+          }
+        })
+      }
+      const still = open()
+      if (still.length === 0) return { checked: `${total} messages` }
+      if (Date.now() > deadline) {
+        for (const m of still) m.broken = `trial ${ctx.trial}`
+        const byStatus = [...new Set(still.map((m) => m.status))].map((s) => `${still.filter((m) => m.status === s).length} ${s}`).join(', ')
+        fail(`${still.length} message(s) not ${still[0]!.expect} after ${Math.round(ctx.options.timeouts.delivery / 1000)} s (${byStatus})`, [
+          ...still.slice(0, 4).map((m) => `${m.msgHash} ${m.source}→${m.destination}, sent in trial ${m.trial} by ${m.sourceTx as Hex}, now ${m.status}`),
+          ...ctx.net.problems(ctx.logMark, 3),
+        ])
+        return { checked: `${total} messages` }
+      }
+      await sleep(500)
+    }
+  },
+}
