@@ -71,6 +71,8 @@ export interface FaultResult {
   /** `unavailable`: the fault could not be injected (e.g. the hook is missing): not a pass, not a failure. */
   status: 'injected' | 'unavailable'
   note?: string
+  /** The promises the fault checked itself (e.g. that the network restarts), for the tables. */
+  checked?: string[]
   /** Promises the fault itself saw broken (e.g. a restart refused, a signal ignored). */
   violations: { invariant: string; detail: string; evidence?: string[] }[]
   measured?: Record<string, number>

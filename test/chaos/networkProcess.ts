@@ -183,11 +183,11 @@ export class NetworkProcess {
     for (const pid of anvils) await waitForExit(pid, 10_000)
   }
 
-  /** Stops as an operator would (SIGTERM, a second signal, then SIGKILL); how long it took and what ended it. */
-  async stop(graceMs: number): Promise<{ ms: number; by: string }> {
+  /** Stops as an operator would (SIGTERM, a second signal, then SIGKILL; see `CliProcess.stop`); how long it took and what ended it. */
+  async stop(graceMs: number, secondSignalAfterMs = graceMs): Promise<{ ms: number; by: string }> {
     const proc = this.process
     if (!proc) return { ms: 0, by: 'not-started' }
-    return proc.stop(graceMs)
+    return proc.stop(graceMs, secondSignalAfterMs)
   }
 
   /** Each chain's head number (undefined for a chain that does not answer). */

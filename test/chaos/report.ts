@@ -46,14 +46,17 @@ const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ')
 
 /** The faults table: per fault, how often it ran, failed trials, recovery times. */
 export function faultTable(r: SuiteResult): string[] {
-  const lines = ['| fault | trials | injected | unavailable | trials with failures | recovery min / median / max | restart min / median / max |', '|---|---:|---:|---:|---:|---|---|']
+  const lines = [
+    '| fault | trials | injected | unavailable | trials with failures | recovery min / median / max | restart min / median / max | stop min / median / max |',
+    '|---|---:|---:|---:|---:|---|---|---|',
+  ]
   const byFault = new Map<string, TrialRecord[]>()
   for (const t of r.trials) byFault.set(t.fault, [...(byFault.get(t.fault) ?? []), t])
   for (const [fault, ts] of byFault) {
     const injected = ts.filter((t) => t.status === 'injected')
     const m = (k: string) => injected.map((t) => t.measured[k]).filter((x): x is number => x !== undefined)
     lines.push(
-      `| ${cell(fault)} | ${ts.length} | ${injected.length} | ${ts.filter((t) => t.status === 'unavailable').length} | ${injected.filter((t) => t.violations > 0).length} | ${stats(m('recoveryMs'))} | ${stats(m('restartMs'))} |`,
+      `| ${cell(fault)} | ${ts.length} | ${injected.length} | ${ts.filter((t) => t.status === 'unavailable').length} | ${injected.filter((t) => t.violations > 0).length} | ${stats(m('recoveryMs'))} | ${stats(m('restartMs'))} | ${stats(m('stopMs'))} |`,
     )
   }
   return lines

@@ -85,6 +85,7 @@ export async function runSuite(options: SuiteOptions, log: (line: string) => voi
   const replicas: ReplicaProcess[] = []
   let aborted: string | undefined
   let ctx: ChaosContext | undefined
+  let final: TrialRecord | undefined
   let load: LoadGenerator | undefined
 
   const record = (trial: number, fault: string, list: FaultResult['violations']) => {
@@ -161,8 +162,8 @@ export async function runSuite(options: SuiteOptions, log: (line: string) => voi
       ctx.faultAt = performance.now()
       await load.stop()
       log('end of run: every invariant once more')
-      const final: TrialRecord = { trial: ctx.trial, fault: 'end of run', status: 'injected', loadMs: 0, measured: {}, checks: [], violations: 0 }
-      await runChecks(ctx, INVARIANTS, final, record, log)
+      final = { trial: ctx.trial, fault: 'end of run', status: 'injected', loadMs: 0, measured: {}, checks: [], violations: 0 }
+      await runChecks(ctx, INVARIANTS.filter((inv) => options.finalizeWithdrawal || inv.name !== 'withdrawal finalizes'), final, record, log)
       delete final.measured.recoveryMs // nothing to recover from at the end
       if (options.freshReplica) {
         const [port] = await freePorts(2, 2)
@@ -186,8 +187,11 @@ export async function runSuite(options: SuiteOptions, log: (line: string) => voi
     for (const r of replicas) await r.stop(options.timeouts.stopGrace)
     const stopped: FaultResult['violations'] = []
     measured.finalStopMs = Math.round(ctx ? await stopNetwork(ctx, stopped, 'at the end') : (await net.stop(options.timeouts.stopGrace)).ms)
-    record(trial, 'end of run', stopped)
-    record(trial, 'end of run', await leftovers(workdir, [...net.started, ...replicas.flatMap((r) => r.started)], ports))
+    const left = await leftovers(workdir, [...net.started, ...replicas.flatMap((r) => r.started)], ports)
+    record(trial, 'end of run', [...stopped, ...left])
+    final?.checks.push({ invariant: STOPS, ok: stopped.length === 0, checked: 'the final stop', ms: 0 }, { invariant: LEFTOVERS, ok: left.length === 0, checked: 'processes and ports', ms: 0 })
+    if (final) final.violations += stopped.length + left.length
+    for (const v of [...stopped, ...left]) log(`  FAIL ${v.invariant}: ${v.detail}`)
     running.delete(workdir)
     if (!options.keep && !aborted && violations.length === 0) rmSync(workdir, { recursive: true, force: true })
     else log(`work directory kept: ${workdir} (network.log, replica.log)`)
@@ -233,15 +237,22 @@ async function runTrial(
   }
   await ctx.load.pause()
   record(trial, fault.name, result.violations)
+  for (const v of result.violations) log(`  FAIL ${v.invariant}: ${v.detail}`)
   const t: TrialRecord = { trial, fault: fault.name, status: result.status, loadMs, note: result.note, measured: { ...result.measured }, checks: [], violations: result.violations.length }
+  for (const name of result.checked ?? []) t.checks.push({ invariant: name, ok: !result.violations.some((v) => v.invariant === name), checked: fault.name, ms: 0 })
   for (const [k, v] of Object.entries(result.measured ?? {})) ctx.measured[k] = v
   log(`trial ${trial}: ${fault.name} after ${loadMs} ms of load — ${result.status}${result.note ? ` (${result.note})` : ''}`)
   if (result.status === 'unavailable') return t
   if (!ctx.net.running) {
+    const found: FaultResult['violations'] = []
     try {
-      t.measured.restartMs = await restartNetwork(ctx, result.violations)
+      t.measured.restartMs = await restartNetwork(ctx, found)
     } catch (err) {
       throw new Abort(`the network could not be started again: ${(err as Error).message}`)
+    } finally {
+      record(trial, fault.name, found)
+      t.violations += found.length
+      t.checks.push({ invariant: RESTARTS, ok: found.length === 0, checked: 'restart after the fault', ms: 0 })
     }
   }
   await runChecks(ctx, INVARIANTS.filter((inv) => inv.scope === 'after-fault'), t, record, log)
@@ -288,7 +299,10 @@ async function rescue(ctx: ChaosContext, record: (trial: number, fault: string, 
     record(t.trial, t.fault, found)
     throw new Abort(`the network could not be started again: ${(err as Error).message}`)
   }
+  for (const v of found) log(`  FAIL ${v.invariant}: ${v.detail}`)
   record(t.trial, t.fault, found)
+  t.violations += found.length
+  t.checks.push({ invariant: STOPS, ok: !found.some((v) => v.invariant === STOPS), checked: 'rescue stop', ms: 0 }, { invariant: RESTARTS, ok: !found.some((v) => v.invariant === RESTARTS), checked: 'rescue restart', ms: 0 })
   const again = await ctx.net.waitProducing(2, ctx.options.timeouts.producing)
   if (!again.ok) throw new Abort('the network does not produce blocks even after a restart')
 }

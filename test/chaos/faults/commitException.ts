@@ -1,7 +1,7 @@
 import { RpcCallError } from '../../helpers/jsonRpc.js'
 import { sleep } from '../../helpers/node.js'
 import type { Fault, FaultResult } from '../context.js'
-import { restartNetwork } from './restart.js'
+import { RESTARTS, restartNetwork } from './restart.js'
 
 /** The fault point the lead's hook arms (`plexus up --fault-injection`, admin method `admin_injectFault`). */
 const POINT = 'between-chain-commits'
@@ -56,6 +56,6 @@ export const commitException: Fault = {
       note = `the network exited (code ${code}${signal ? `, ${signal}` : ''}) after the exception; restarted`
       measured.restartMs = await restartNetwork(ctx, violations)
     }
-    return { status: 'injected', note, violations, measured }
+    return { status: 'injected', checked: measured.restartMs === undefined ? [] : [RESTARTS], note, violations, measured }
   },
 }

@@ -86,6 +86,7 @@ export const hostileRequests: Fault = {
     }
     return {
       status: 'injected',
+      checked: [WELL_FORMED, BOUNDED],
       note: `${sent} requests in ${Math.round(performance.now() - ctx.faultAt)} ms; error codes ${JSON.stringify(Object.fromEntries(codes))}`,
       violations,
       measured: { hostileRequests: sent, hostileMs: Math.round(performance.now() - ctx.faultAt) },

@@ -29,6 +29,7 @@ export const kill9Network: Fault = {
     }
     return {
       status: 'injected',
+      checked: [RESTARTS],
       note: orphans.length > 0 ? `anvil outlived its network (pid ${orphans.join(', ')})` : undefined,
       violations,
       measured: { restartMs },
@@ -46,6 +47,6 @@ export const kill9All: Fault = {
     await ctx.net.kill9All()
     await ctx.load.pause()
     const restartMs = await restartNetwork(ctx, violations)
-    return { status: 'injected', violations, measured: { restartMs } }
+    return { status: 'injected', checked: [RESTARTS], violations, measured: { restartMs } }
   },
 }

@@ -2,7 +2,7 @@ import { rpcCall } from '../../helpers/jsonRpc.js'
 import { sleep } from '../../helpers/node.js'
 import { signal, waitForExit } from '../../helpers/processes.js'
 import type { Fault, FaultResult } from '../context.js'
-import { DEAD_L1, restartNetwork, stopNetwork } from './restart.js'
+import { DEAD_L1, RESTARTS, restartNetwork, STOPS, stopNetwork } from './restart.js'
 
 /** Blocks a chain may still build after its L1 died, before it can have noticed (a few slots of one L1 poll). */
 const GRACE_MS = 3000
@@ -11,12 +11,13 @@ const GRACE_MS = 3000
  * The embedded L1 (anvil, a child of the network) is killed with SIGKILL under load.
  * Wanted: the network restarts it, or stops building blocks with a clear error; never
  * builds on a stale L1 origin without limit. It is watched for `timeouts.l1Dead`; if the
- * L1 did not come back by itself the network is stopped (SIGTERM, as an operator would)
- * and started again on the same datadir (anvil reloads its last saved state).
+ * L1 did not come back by itself the network is stopped (SIGTERM, as an operator would;
+ * half the time with a second signal a second later) and started again on the same
+ * datadir (anvil reloads its last saved state).
  */
 export const killAnvil: Fault = {
   name: 'kill -9 L1 (anvil)',
-  description: 'SIGKILL of the embedded anvil while the network runs; watched, then the network restarted if the L1 did not come back by itself',
+  description: 'SIGKILL of the embedded anvil while the network runs; watched, then the network stopped (SIGTERM; half the time a second signal after 1 s) and restarted if the L1 did not come back by itself',
   async run(ctx) {
     const violations: FaultResult['violations'] = []
     const [anvil] = ctx.net.anvilPids()
@@ -56,13 +57,18 @@ export const killAnvil: Fault = {
       measured.blocksOnDeadL1 = grew.reduce((s, x) => s + x.n, 0)
     }
     const exited = !ctx.net.running
+    // half the time the operator is impatient: a second Ctrl-C a second after the first must end it
+    const impatient = ctx.rng.fork(`stop-${ctx.trial}`).chance(0.5)
     if (!l1Back) {
-      measured.stopMs = await stopNetwork(ctx, violations, 'after its L1 died')
+      measured.stopMs = await stopNetwork(ctx, violations, `stopping after its L1 died${impatient ? ' (second signal after 1 s)' : ''}`, impatient)
       measured.restartMs = await restartNetwork(ctx, violations)
     }
     return {
       status: 'injected',
-      note: l1Back ? 'the network brought its L1 back by itself' : exited ? 'the network exited when its L1 died' : 'the L1 stayed dead until the network was restarted',
+      checked: l1Back ? [DEAD_L1] : [DEAD_L1, STOPS, RESTARTS],
+      note: l1Back
+        ? 'the network brought its L1 back by itself'
+        : `${exited ? 'the network exited when its L1 died' : 'the L1 stayed dead until the network was restarted'}; stopped in ${Math.round(measured.stopMs!)} ms${impatient ? ' (second signal after 1 s)' : ''}`,
       violations,
       measured,
     }

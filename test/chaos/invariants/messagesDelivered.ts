@@ -1,10 +1,20 @@
-import { decodeErrorResult, type Hex } from 'viem'
+import { decodeErrorResult, decodeFunctionResult, encodeFunctionData, parseAbi, type Hex } from 'viem'
+import { PREDEPLOYS } from '../../../src/execution/predeploys.js'
 import { loadArtifact } from '../../helpers/artifacts.js'
-import { rpcBatch } from '../../helpers/jsonRpc.js'
+import { rpcBatch, rpcCall } from '../../helpers/jsonRpc.js'
 import { sleep } from '../../helpers/node.js'
 import type { Invariant } from '../context.js'
 
 type Message = { status: string; failure: string | null; destinationTx: Hex | null; relayAttempts?: unknown } | null
+
+const messengerAbi = parseAbi(['function successfulMessages(bytes32) view returns (bool)'])
+
+/** L2ToL2CrossDomainMessenger.successfulMessages(msgHash) on the destination. */
+async function successful(url: string, msgHash: Hex): Promise<boolean> {
+  const data = encodeFunctionData({ abi: messengerAbi, functionName: 'successfulMessages', args: [msgHash] })
+  const out = await rpcCall<Hex>(url, 'eth_call', [{ to: PREDEPLOYS.L2ToL2CrossDomainMessenger, data }, 'latest'])
+  return decodeFunctionResult({ abi: messengerAbi, functionName: 'successfulMessages', data: out })
+}
 
 /** A revert reason with its custom error named, when it is one of the messenger's (e.g. MessageAlreadyRelayed()). */
 function explain(failure: string | null): string {
@@ -35,19 +45,25 @@ export const messagesDelivered: Invariant = {
     const total = ctx.ledger.messages.size
     for (;;) {
       const list = open()
+      const failedHere: { m: (typeof list)[number]; msg: NonNullable<Message> }[] = []
       for (const c of ctx.net.chains) {
         const mine = list.filter((m) => m.destination === c.chainId)
         const answers = await rpcBatch<Message>(c.url, mine.map((m) => ({ method: 'plexus_getMessage', params: [m.msgHash] })), { chunk: 1000 })
         answers.forEach((a, i) => {
           const m = mine[i]!
           m.status = a.ok && a.result ? a.result.status : 'unknown'
-          if (a.ok && a.result?.status === 'failed' && m.expect === 'relayed') {
-            m.broken = `trial ${ctx.trial}`
-            fail(`message ${m.msgHash} ${m.source}→${m.destination} (sent in trial ${m.trial}) recorded failed: ${explain(a.result.failure)}`, [
-              `destinationTx ${a.result.destinationTx}, relayAttempts ${JSON.stringify(a.result.relayAttempts)}`,
-            ])
-          }
+          if (a.ok && a.result?.status === 'failed' && m.expect === 'relayed') failedHere.push({ m, msg: a.result })
         })
+      }
+      for (const { m, msg } of failedHere) {
+        m.broken = `trial ${ctx.trial}`
+        // the messenger's own record says whether the message was relayed after all (then the status is what is wrong)
+        const relayed = await successful(ctx.net.url(m.destination), m.msgHash)
+        fail(
+          `message ${m.msgHash} ${m.source}→${m.destination} (sent in trial ${m.trial}) recorded failed: ${explain(msg.failure)}` +
+            (relayed ? `, yet the messenger on ${m.destination} has it relayed (successfulMessages = true): relayed twice, the status is wrong` : ''),
+          [`destinationTx ${msg.destinationTx}, relayAttempts ${JSON.stringify(msg.relayAttempts)}`],
+        )
       }
       const still = open()
       if (still.length === 0) return { checked: `${total} messages` }
