@@ -23,11 +23,7 @@ describe(`fault suite, short (CHAOS_SEED=${SEED})`, () => {
     const result = await runSuite(shortOptions(SEED), (line) => console.log(`# ${line}`))
     const summary = renderSummary(result)
     console.log(summary.split('\n').map((l) => `# ${l}`).join('\n'))
-    assert.equal(result.aborted, undefined, `the run stopped early: ${result.aborted}\n${summary}`)
-    assert.deepEqual(
-      result.violations.map((v) => `${v.invariant} — trial ${v.trial} (${v.fault}): ${v.detail}`),
-      [],
-      summary,
-    )
+    // the summary names every broken invariant with its trial, fault and evidence, and the replay command
+    if (result.aborted !== undefined || result.violations.length > 0) assert.fail(summary)
   })
 })

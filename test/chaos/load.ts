@@ -182,18 +182,27 @@ export class LoadGenerator {
   }
 
   private async message(from: number, to: number): Promise<void> {
-    const account = ROLES.messages
-    if (this.inFlightOf(account, from) >= this.rates.maxInFlight) return
+    if (this.inFlightOf(ROLES.messages, from) >= this.rates.maxInFlight) return
     const r = this.rng.next()
+    await this.sendMessage(from, to, r < 0.45 ? 'eth' : r < 0.9 ? 'token' : 'reverting')
+  }
+
+  /**
+   * Sends one cross-chain message: ETH through SuperchainETHBridge, one PLX through the
+   * SuperchainTokenBridge, or a message to the reverting contract (its relay fails, and
+   * the network must record it `failed`). Returns the sending transaction's hash.
+   */
+  async sendMessage(from: number, to: number, kind: 'eth' | 'token' | 'reverting'): Promise<Hex | undefined> {
     const recipient = sink(`message-${to}`)
     const call =
-      r < 0.45
+      kind === 'eth'
         ? { to: PREDEPLOYS.SuperchainETHBridge as Hex, value: 1000n, data: encodeFunctionData({ abi: ethBridgeAbi, functionName: 'sendETH', args: [recipient, BigInt(to)] }) }
-        : r < 0.9
+        : kind === 'token'
           ? { to: PREDEPLOYS.SuperchainTokenBridge as Hex, data: encodeFunctionData({ abi: tokenBridgeAbi, functionName: 'sendERC20', args: [REFERENCE_SUPERCHAIN_TOKEN, recipient, 1n, BigInt(to)] }) }
           : { to: PREDEPLOYS.L2ToL2CrossDomainMessenger as Hex, data: encodeFunctionData({ abi: messengerAbi, functionName: 'sendMessage', args: [BigInt(to), this.env.revertingTarget, '0x1234'] }) }
-    const hash = await this.send('message', account, from, { ...call, gas: 300_000n })
-    if (hash) this.messageTxs.set(hash, { from, to, expect: r < 0.9 ? 'relayed' : 'failed' })
+    const hash = await this.send('message', ROLES.messages, from, { ...call, gas: 300_000n })
+    if (hash) this.messageTxs.set(hash, { from, to, expect: kind === 'reverting' ? 'failed' : 'relayed' })
+    return hash
   }
 
   /** Message-sending transactions not yet resolved into message hashes. */
@@ -328,8 +337,13 @@ export class LoadGenerator {
       open.map((b) => ({ method: 'plexus_getBundle', params: [b.bundleId] })),
     )
     answers.forEach((ans, i) => {
-      if (!ans.ok || !ans.result) return
+      if (!ans.ok) return
       const b = open[i]!
+      // a bundle the network no longer knows (its records do not survive a restart) is decided as far as the load goes
+      if (!ans.result) {
+        b.status = 'unknown'
+        return
+      }
       b.status = ans.result.status
       if (b.status === 'pending') return
       this.stats.bundlesDecided[b.status] = (this.stats.bundlesDecided[b.status] ?? 0) + 1

@@ -184,10 +184,10 @@ export class NetworkProcess {
   }
 
   /** Stops as an operator would (SIGTERM, a second signal, then SIGKILL; see `CliProcess.stop`); how long it took and what ended it. */
-  async stop(graceMs: number, secondSignalAfterMs = graceMs): Promise<{ ms: number; by: string }> {
+  async stop(termMs: number, forceMs = termMs): Promise<{ ms: number; by: string }> {
     const proc = this.process
     if (!proc) return { ms: 0, by: 'not-started' }
-    return proc.stop(graceMs, secondSignalAfterMs)
+    return proc.stop(termMs, forceMs)
   }
 
   /** Each chain's head number (undefined for a chain that does not answer). */

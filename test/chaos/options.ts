@@ -37,8 +37,13 @@ export interface SuiteOptions {
     replica: number
     /** A cross-chain message relayed, a deposit arriving. */
     delivery: number
-    /** Per signal when stopping (SIGTERM, then a second signal, then SIGKILL). */
+    /**
+     * Stopping, as an operator's patience (issue 13 item 7: "stop within a few seconds
+     * whatever has already died, and a second Ctrl-C forces exit"): how long SIGTERM may
+     * take, and how long the process may run on after a second signal.
+     */
     stopGrace: number
+    forceGrace: number
     /** How long a dead L1 is watched before the network is restarted. */
     l1Dead: number
   }
@@ -46,7 +51,7 @@ export interface SuiteOptions {
   keep: boolean
 }
 
-const timeouts: SuiteOptions['timeouts'] = { start: 240_000, producing: 60_000, safe: 120_000, replica: 120_000, delivery: 90_000, stopGrace: 20_000, l1Dead: 15_000 }
+const timeouts: SuiteOptions['timeouts'] = { start: 240_000, producing: 60_000, safe: 120_000, replica: 120_000, delivery: 90_000, stopGrace: 10_000, forceGrace: 5000, l1Dead: 15_000 }
 
 export function fullOptions(seed: number): SuiteOptions {
   return {

@@ -51,7 +51,7 @@ export class ReplicaProcess {
     return this.process?.running ?? false
   }
 
-  async stop(graceMs: number): Promise<{ ms: number; by: string }> {
-    return this.process ? this.process.stop(graceMs) : { ms: 0, by: 'not-started' }
+  async stop(termMs: number, forceMs = termMs): Promise<{ ms: number; by: string }> {
+    return this.process ? this.process.stop(termMs, forceMs) : { ms: 0, by: 'not-started' }
   }
 }

@@ -70,18 +70,17 @@ export class CliProcess {
 
   /**
    * Stops the process as an operator would: SIGTERM; a second signal (SIGINT, a second
-   * Ctrl-C) if it still runs `secondSignalAfterMs` later (default `graceMs`: a patient
-   * operator); SIGKILL if it still runs `graceMs` after that. Returns how long it took and
-   * which step ended it.
+   * Ctrl-C) if it still runs `termMs` later; SIGKILL if it still runs `forceMs` after that.
+   * Returns how long it took and which step ended it.
    */
-  async stop(graceMs: number, secondSignalAfterMs = graceMs): Promise<{ ms: number; by: 'already-exited' | 'SIGTERM' | 'second-signal' | 'SIGKILL' }> {
+  async stop(termMs: number, forceMs = termMs): Promise<{ ms: number; by: 'already-exited' | 'SIGTERM' | 'second-signal' | 'SIGKILL' }> {
     const started = performance.now()
     if (!this.running) return { ms: 0, by: 'already-exited' }
     const exitedWithin = (ms: number) => Promise.race([this.exited.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), ms).unref())])
     this.kill('SIGTERM')
-    if (await exitedWithin(secondSignalAfterMs)) return { ms: performance.now() - started, by: 'SIGTERM' }
+    if (await exitedWithin(termMs)) return { ms: performance.now() - started, by: 'SIGTERM' }
     this.kill('SIGINT')
-    if (await exitedWithin(graceMs)) return { ms: performance.now() - started, by: 'second-signal' }
+    if (await exitedWithin(forceMs)) return { ms: performance.now() - started, by: 'second-signal' }
     this.kill('SIGKILL')
     await this.exited
     await waitForExit(this.pid, 5000)

@@ -1,6 +1,7 @@
 import type { Hex } from 'viem'
 import { HostileSession, hostileGenerator, registeredMethods, rpcCorpus, show, type CorpusFixture, type RpcCall } from '../../helpers/hostileRpc.js'
 import { rpcCall } from '../../helpers/jsonRpc.js'
+import { sleep } from '../../helpers/node.js'
 import { ROLES } from '../accounts.js'
 import type { ChaosContext, Fault, FaultResult } from '../context.js'
 import { L2_FEES } from '../load.js'
@@ -30,6 +31,7 @@ export const hostileRequests: Fault = {
     const rng = ctx.rng.fork(`hostile-${ctx.trial}`)
     const gen = hostileGenerator(rng.next)
     const chains = ctx.net.chainIds
+    await ensureFailedMessage(ctx)
     const fixtures = new Map<number, CorpusFixture>()
     for (const chainId of chains) fixtures.set(chainId, await fixture(ctx, chainId))
     const corpora = new Map(chains.map((c) => [c, [...rpcCorpus(fixtures.get(c)!), ...targeted(fixtures.get(c)!)]]))
@@ -92,6 +94,30 @@ export const hostileRequests: Fault = {
       measured: { hostileRequests: sent, hostileMs: Math.round(performance.now() - ctx.faultAt) },
     }
   },
+}
+
+/**
+ * A message whose relay failed, so `plexus_retryMessage` has something to act on (the
+ * load sends some; if none has failed yet, one is sent to the reverting contract now).
+ */
+async function ensureFailedMessage(ctx: ChaosContext): Promise<void> {
+  const failed = () => [...ctx.ledger.messages.values()].find((m) => m.status === 'failed')
+  if (failed()) return
+  const [a, b] = ctx.net.chainIds as [number, number]
+  const hash = await ctx.load.sendMessage(a, b, 'reverting')
+  if (!hash) throw new Error('hostile requests: the message to the reverting contract was refused')
+  const deadline = Date.now() + ctx.options.timeouts.delivery
+  for (;;) {
+    await ctx.load.pollOnce()
+    const m = [...ctx.ledger.messages.values()].find((x) => x.sourceTx === hash)
+    if (m) {
+      const got = await rpcCall<{ status: string } | null>(ctx.net.url(b), 'plexus_getMessage', [m.msgHash])
+      m.status = got?.status
+      if (m.status === 'failed') return
+    }
+    if (Date.now() > deadline) throw new Error(`hostile requests: the message of ${hash} to the reverting contract was not recorded failed in time (${m?.status ?? 'not seen'})`)
+    await sleep(300)
+  }
 }
 
 /** The corpus's values on one chain, taken from what the load did there. */

@@ -38,24 +38,22 @@ export async function restartNetwork(ctx: ChaosContext, violations: Violations):
 }
 
 /**
- * Stops the network as an operator would and records a stop that needed more than was
- * asked: a patient operator sends SIGTERM and waits the grace period (then a second
- * signal, then SIGKILL); an impatient one (`impatient`) sends the second signal after a
- * second, which must then end it within the grace period.
+ * Stops the network as an operator would and records a stop that broke the promise: a
+ * patient operator sends SIGTERM and waits `stopGrace`, then a second signal and waits
+ * `forceGrace`, then SIGKILL; an impatient one (`impatient`) sends the second signal a
+ * second after SIGTERM, which must end the process within `forceGrace`.
  */
 export async function stopNetwork(ctx: ChaosContext, violations: Violations, why: string, impatient = false): Promise<number> {
-  const grace = ctx.options.timeouts.stopGrace
-  const stop = await ctx.net.stop(grace, impatient ? 1000 : grace)
-  const secs = Math.round(grace / 1000)
+  const { stopGrace, forceGrace } = ctx.options.timeouts
+  const termMs = impatient ? 1000 : stopGrace
+  const stop = await ctx.net.stop(termMs, forceGrace)
   const took = `${Math.round(stop.ms)} ms in all`
+  const s = (ms: number) => `${Math.round(ms / 1000)} s`
+  const evidence = ctx.net.problems(ctx.logMark, 5)
   if (stop.by === 'SIGKILL') {
-    violations.push({
-      invariant: STOPS,
-      detail: `${why}: ${impatient ? `SIGTERM and, a second later, SIGINT` : `SIGTERM (${secs} s), then SIGINT`} did not stop plexus up within ${secs} s: killed with SIGKILL (${took})`,
-      evidence: ctx.net.problems(ctx.logMark, 5),
-    })
+    violations.push({ invariant: STOPS, detail: `${why}: ${impatient ? '' : `SIGTERM did not stop plexus up within ${s(termMs)}, and `}a second signal${impatient ? ' (1 s after SIGTERM)' : ''} did not end it within ${s(forceGrace)}: killed with SIGKILL (${took})`, evidence })
   } else if (stop.by === 'second-signal' && !impatient) {
-    violations.push({ invariant: STOPS, detail: `${why}: SIGTERM did not stop plexus up within ${secs} s; a second signal did (${took})`, evidence: ctx.net.problems(ctx.logMark, 5) })
+    violations.push({ invariant: STOPS, detail: `${why}: SIGTERM did not stop plexus up within ${s(termMs)}; a second signal did (${took})`, evidence })
   }
   return stop.ms
 }
