@@ -1,6 +1,6 @@
 import { rpcBatch } from '../../helpers/jsonRpc.js'
-import { sleep } from '../../helpers/node.js'
 import type { Invariant } from '../context.js'
+import { settle } from './settle.js'
 
 type Deposits = { status: string; l2TxHash: string }[]
 
@@ -14,28 +14,25 @@ export const depositsArrive: Invariant = {
   promise: 'every L1 deposit with an L1 receipt is included on its L2',
   scope: 'after-fault',
   async check(ctx, fail) {
-    const deadline = Date.now() + ctx.options.timeouts.delivery
-    const open = () => [...ctx.ledger.deposits.values()].filter((d) => !d.arrived && !d.broken && !ctx.ledger.tx(ctx.l1ChainId, d.l1TxHash)?.broken)
-    const total = ctx.ledger.deposits.size
-    for (;;) {
-      for (const c of ctx.net.chains) {
-        const mine = open().filter((d) => d.chainId === c.chainId)
-        const answers = await rpcBatch<Deposits>(c.url, mine.map((d) => ({ method: 'plexus_listDeposits', params: [{ l1TxHash: d.l1TxHash }] })), { chunk: 500 })
+    const timeoutMs = ctx.options.timeouts.delivery
+    const still = await settle(ctx, {
+      open: () => [...ctx.ledger.deposits.values()].filter((d) => !d.arrived && !d.broken && !ctx.ledger.tx(ctx.l1ChainId, d.l1TxHash)?.broken),
+      chainOf: (d) => d.chainId,
+      timeoutMs,
+      read: async (url, mine) => {
+        const answers = await rpcBatch<Deposits>(url, mine.map((d) => ({ method: 'plexus_listDeposits', params: [{ l1TxHash: d.l1TxHash }] })), { chunk: 500 })
         answers.forEach((a, i) => {
           if (a.ok && a.result.some((d) => d.status === 'included')) mine[i]!.arrived = true
         })
-      }
-      const still = open()
-      if (still.length === 0) return { checked: `${total} deposits` }
-      if (Date.now() > deadline) {
-        for (const d of still) d.broken = `trial ${ctx.trial}`
-        fail(`${still.length} deposit(s) not included on L2 ${Math.round(ctx.options.timeouts.delivery / 1000)} s after the check began`, [
-          ...still.slice(0, 4).map((d) => `L1 tx ${d.l1TxHash} to ${d.chainId}, sent in trial ${d.trial}`),
-          ...ctx.net.problems(ctx.logMark, 3),
-        ])
-        return { checked: `${total} deposits` }
-      }
-      await sleep(500)
+      },
+    })
+    if (still.length > 0) {
+      for (const d of still) d.broken = `trial ${ctx.trial}`
+      fail(`${still.length} deposit(s) not included on L2 ${Math.round(timeoutMs / 1000)} s after the check began`, [
+        ...still.slice(0, 4).map((d) => `L1 tx ${d.l1TxHash} to ${d.chainId}, sent in trial ${d.trial}`),
+        ...ctx.net.problems(ctx.logMark, 3),
+      ])
     }
+    return { checked: `${ctx.ledger.deposits.size} deposits` }
   },
 }

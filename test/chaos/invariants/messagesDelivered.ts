@@ -2,8 +2,8 @@ import { decodeErrorResult, decodeFunctionResult, encodeFunctionData, parseAbi, 
 import { PREDEPLOYS } from '../../../src/execution/predeploys.js'
 import { loadArtifact } from '../../helpers/artifacts.js'
 import { rpcBatch, rpcCall } from '../../helpers/jsonRpc.js'
-import { sleep } from '../../helpers/node.js'
 import type { Invariant } from '../context.js'
+import { settle } from './settle.js'
 
 type Message = { status: string; failure: string | null; destinationTx: Hex | null; relayAttempts?: unknown } | null
 
@@ -39,44 +39,36 @@ export const messagesDelivered: Invariant = {
   promise: 'every message sent is relayed (or recorded failed when its target reverts)',
   scope: 'after-fault',
   async check(ctx, fail) {
-    const deadline = Date.now() + ctx.options.timeouts.delivery
-    const open = () =>
-      [...ctx.ledger.messages.values()].filter((m) => !m.broken && m.status !== m.expect && !ctx.ledger.tx(m.source, m.sourceTx)?.broken)
-    const total = ctx.ledger.messages.size
-    for (;;) {
-      const list = open()
-      const failedHere: { m: (typeof list)[number]; msg: NonNullable<Message> }[] = []
-      for (const c of ctx.net.chains) {
-        const mine = list.filter((m) => m.destination === c.chainId)
-        const answers = await rpcBatch<Message>(c.url, mine.map((m) => ({ method: 'plexus_getMessage', params: [m.msgHash] })), { chunk: 1000 })
-        answers.forEach((a, i) => {
+    const timeoutMs = ctx.options.timeouts.delivery
+    const still = await settle(ctx, {
+      open: () => [...ctx.ledger.messages.values()].filter((m) => !m.broken && m.status !== m.expect && !ctx.ledger.tx(m.source, m.sourceTx)?.broken),
+      chainOf: (m) => m.destination,
+      timeoutMs,
+      read: async (url, mine) => {
+        const answers = await rpcBatch<Message>(url, mine.map((m) => ({ method: 'plexus_getMessage', params: [m.msgHash] })), { chunk: 1000 })
+        for (const [i, a] of answers.entries()) {
           const m = mine[i]!
           m.status = a.ok && a.result ? a.result.status : 'unknown'
-          if (a.ok && a.result?.status === 'failed' && m.expect === 'relayed') failedHere.push({ m, msg: a.result })
-        })
-      }
-      for (const { m, msg } of failedHere) {
-        m.broken = `trial ${ctx.trial}`
-        // the messenger's own record says whether the message was relayed after all (then the status is what is wrong)
-        const relayed = await successful(ctx.net.url(m.destination), m.msgHash)
-        fail(
-          `message ${m.msgHash} ${m.source}→${m.destination} (sent in trial ${m.trial}) recorded failed: ${explain(msg.failure)}` +
-            (relayed ? `, yet the messenger on ${m.destination} has it relayed (successfulMessages = true): relayed twice, the status is wrong` : ''),
-          [`destinationTx ${msg.destinationTx}, relayAttempts ${JSON.stringify(msg.relayAttempts)}`],
-        )
-      }
-      const still = open()
-      if (still.length === 0) return { checked: `${total} messages` }
-      if (Date.now() > deadline) {
-        for (const m of still) m.broken = `trial ${ctx.trial}`
-        const byStatus = [...new Set(still.map((m) => m.status))].map((s) => `${still.filter((m) => m.status === s).length} ${s}`).join(', ')
-        fail(`${still.length} message(s) not ${still[0]!.expect} after ${Math.round(ctx.options.timeouts.delivery / 1000)} s (${byStatus})`, [
-          ...still.slice(0, 4).map((m) => `${m.msgHash} ${m.source}→${m.destination}, sent in trial ${m.trial} by ${m.sourceTx as Hex}, now ${m.status}`),
-          ...ctx.net.problems(ctx.logMark, 3),
-        ])
-        return { checked: `${total} messages` }
-      }
-      await sleep(500)
+          if (!(a.ok && a.result?.status === 'failed' && m.expect === 'relayed')) continue
+          m.broken = `trial ${ctx.trial}`
+          // the messenger's own record says whether the message was relayed after all (then the status is what is wrong)
+          const relayed = await successful(url, m.msgHash)
+          fail(
+            `message ${m.msgHash} ${m.source}→${m.destination} (sent in trial ${m.trial}) recorded failed: ${explain(a.result.failure)}` +
+              (relayed ? `, yet the messenger on ${m.destination} has it relayed (successfulMessages = true): relayed twice, the status is wrong` : ''),
+            [`destinationTx ${a.result.destinationTx}, relayAttempts ${JSON.stringify(a.result.relayAttempts)}`],
+          )
+        }
+      },
+    })
+    if (still.length > 0) {
+      for (const m of still) m.broken = `trial ${ctx.trial}`
+      const byStatus = [...new Set(still.map((m) => m.status))].map((s) => `${still.filter((m) => m.status === s).length} ${s}`).join(', ')
+      fail(`${still.length} message(s) not delivered after ${Math.round(timeoutMs / 1000)} s (${byStatus})`, [
+        ...still.slice(0, 4).map((m) => `${m.msgHash} ${m.source}→${m.destination}, sent in trial ${m.trial} by ${m.sourceTx}, expected ${m.expect}, now ${m.status}`),
+        ...ctx.net.problems(ctx.logMark, 3),
+      ])
     }
+    return { checked: `${ctx.ledger.messages.size} messages` }
   },
 }

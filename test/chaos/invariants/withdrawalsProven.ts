@@ -1,6 +1,6 @@
 import { rpcBatch } from '../../helpers/jsonRpc.js'
-import { sleep } from '../../helpers/node.js'
 import type { Invariant } from '../context.js'
+import { settle } from './settle.js'
 
 type Withdrawals = { stage: string }[]
 
@@ -14,27 +14,26 @@ export const withdrawalsProvable: Invariant = {
   promise: 'every withdrawal started on L2 is covered by an output root on L1',
   scope: 'final',
   async check(ctx, fail) {
-    const deadline = Date.now() + ctx.options.timeouts.safe
-    const open = () => [...ctx.ledger.withdrawals.values()].filter((w) => !w.broken && (w.stage === undefined || w.stage === 'initiated') && !ctx.ledger.tx(w.chainId, w.l2TxHash)?.broken)
+    const timeoutMs = ctx.options.timeouts.safe
     const total = ctx.ledger.withdrawals.size
-    for (;;) {
-      for (const c of ctx.net.chains) {
-        const mine = open().filter((w) => w.chainId === c.chainId)
-        const answers = await rpcBatch<Withdrawals>(c.url, mine.map((w) => ({ method: 'plexus_getWithdrawal', params: [w.l2TxHash] })), { chunk: 200 })
+    const still = await settle(ctx, {
+      open: () => [...ctx.ledger.withdrawals.values()].filter((w) => !w.broken && (w.stage === undefined || w.stage === 'initiated') && !ctx.ledger.tx(w.chainId, w.l2TxHash)?.broken),
+      chainOf: (w) => w.chainId,
+      timeoutMs,
+      pollMs: 1000,
+      read: async (url, mine) => {
+        const answers = await rpcBatch<Withdrawals>(url, mine.map((w) => ({ method: 'plexus_getWithdrawal', params: [w.l2TxHash] })), { chunk: 200 })
         answers.forEach((a, i) => {
           if (a.ok && a.result[0]) mine[i]!.stage = a.result[0].stage
         })
-      }
-      const still = open()
-      if (still.length === 0) return { checked: `${total} withdrawals` }
-      if (Date.now() > deadline) {
-        fail(`${still.length} of ${total} withdrawal(s) still not covered by an output root after ${Math.round(ctx.options.timeouts.safe / 1000)} s`, [
-          ...still.slice(0, 3).map((w) => `${w.chainId} ${w.l2TxHash} (trial ${w.trial}): ${w.stage ?? 'unknown'}`),
-          ...ctx.net.problems(ctx.logMark, 3),
-        ])
-        return { checked: `${total} withdrawals` }
-      }
-      await sleep(1000)
+      },
+    })
+    if (still.length > 0) {
+      fail(`${still.length} of ${total} withdrawal(s) still not covered by an output root after ${Math.round(timeoutMs / 1000)} s`, [
+        ...still.slice(0, 3).map((w) => `${w.chainId} ${w.l2TxHash} (trial ${w.trial}): ${w.stage ?? 'unknown'}`),
+        ...ctx.net.problems(ctx.logMark, 3),
+      ])
     }
+    return { checked: `${total} withdrawals` }
   },
 }
