@@ -65,7 +65,8 @@ for (const sig of ['SIGINT', 'SIGTERM'] as const) {
   })
 }
 console.log(`chaos: seed ${options.seed} (replay with: npm run chaos -- --seed ${options.seed}${options.mode === 'short' ? ' --short' : ''})`)
-const result = await runSuite(options, (line) => console.log(`chaos: ${line}`))
+const t0 = performance.now()
+const result = await runSuite(options, (line) => console.log(`chaos ${String(Math.round((performance.now() - t0) / 1000)).padStart(5)}s: ${line}`))
 const base = options.mode === 'full' ? 'RESULTS' : 'RESULTS-short'
 mkdirSync(out, { recursive: true })
 writeResults(result, path.join(out, `${base}.md`), path.join(out, `${base}.json`))
