@@ -261,6 +261,8 @@ export class LoadGenerator {
     const account = ROLES.bundles
     const [a, b] = this.env.net.chainIds as [number, number]
     const legs: { chainId: number; tx: Hex }[] = []
+    // a value of its own: a rejected bundle's legs must never be byte for byte the legs of a later one (same nonces)
+    const value = BigInt(1 + this.rng.int(1_000_000_000))
     for (const chainId of [a, b]) {
       const nonce = Number(BigInt(await rpcCall<Hex>(this.url(chainId), 'eth_getTransactionCount', [account.address, 'latest'], 5000)))
       const reverting = expect === 'rejected' && chainId === b
@@ -269,7 +271,7 @@ export class LoadGenerator {
         type: 'eip1559',
         nonce,
         ...L2_FEES,
-        ...(reverting ? { to: this.env.revertingTarget, data: '0x01', gas: 60_000n } : { to: sink(`bundle-${chainId}`), value: 1n, gas: 21_000n }),
+        ...(reverting ? { to: this.env.revertingTarget, data: '0x01', gas: 60_000n } : { to: sink(`bundle-${chainId}`), value, gas: 21_000n }),
       })
       legs.push({ chainId, tx })
     }
