@@ -45,6 +45,9 @@ export function killRuns(): void {
   for (const dir of running) for (const pid of pidsWithArg(dir)) signal(pid, 'SIGKILL')
 }
 
+// Whatever ends this process (an uncaught error, a test runner's timeout, process.exit), no run's processes outlive it.
+process.once('exit', killRuns)
+
 /** Thrown when the network cannot be brought back: the rest of the run is skipped. */
 class Abort extends Error {}
 
