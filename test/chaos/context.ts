@@ -75,7 +75,8 @@ export interface FaultResult {
   checked?: string[]
   /** Promises the fault itself saw broken (e.g. a restart refused, a signal ignored). */
   violations: { invariant: string; detail: string; evidence?: string[] }[]
-  measured?: Record<string, number>
+  /** Numbers for the report (undefined: not measured this time, e.g. a restart that failed). */
+  measured?: Record<string, number | undefined>
 }
 
 export interface Fault {

@@ -49,7 +49,7 @@ export const commitException: Fault = {
       await sleep(200)
     }
     await ctx.load.pause()
-    const measured: Record<string, number> = {}
+    const measured: Record<string, number | undefined> = {}
     let note = 'the network carried on after the exception'
     if (!ctx.net.running) {
       const { code, signal } = await ctx.net.process!.exited

@@ -41,7 +41,7 @@ export const killAnvil: Fault = {
       }
     }
     const end = await ctx.net.heads()
-    const measured: Record<string, number> = {}
+    const measured: Record<string, number | undefined> = {}
     if (!l1Back && afterGrace) {
       const grew = ctx.net.chainIds
         .map((c) => ({ c, n: afterGrace.get(c) !== undefined && end.get(c) !== undefined ? Number(end.get(c)! - afterGrace.get(c)!) : 0 }))

@@ -13,9 +13,11 @@ type Violations = FaultResult['violations']
  * `plexus up` again on the same datadir, as an operator would after a crash. A start that
  * fails is a broken promise; when an anvil of the killed network still runs (it holds the
  * L1 port), it is stopped as an operator would (`kill <pid>`, which lets anvil save its
- * state) and the start is tried once more, so the rest of the suite can go on.
+ * state) and the start is tried once more, so the rest of the suite can go on. Returns
+ * how long the start took, or undefined when the network could not be started (the
+ * datadir is beyond what an operator can do by hand: the suite goes on with a new one).
  */
-export async function restartNetwork(ctx: ChaosContext, violations: Violations): Promise<number> {
+export async function restartNetwork(ctx: ChaosContext, violations: Violations): Promise<number | undefined> {
   try {
     return (await ctx.net.start(ctx.options.timeouts.start)).ms
   } catch (err) {
@@ -26,14 +28,20 @@ export async function restartNetwork(ctx: ChaosContext, violations: Violations):
       detail: `plexus up on the same datadir failed: ${err.message}${stale.length ? `; the killed network's anvil (pid ${stale.join(', ')}) still runs and holds the L1 port` : ''}`,
       evidence: [...err.output.filter((l) => l.trim()).slice(-4).map((l) => l.slice(0, 300)), ...stale.map((pid) => `pid ${pid}: ${commandLine(pid).slice(0, 200)}`)],
     })
-    if (stale.length === 0) throw err
+    if (stale.length === 0) return undefined
     for (const pid of stale) {
       signal(pid, 'SIGTERM')
       if (!(await waitForExit(pid, 15_000))) signal(pid, 'SIGKILL')
       await waitForExit(pid, 5000)
     }
     ctx.log(`  stopped the stale anvil (pid ${stale.join(', ')}) by hand and started again`)
-    return (await ctx.net.start(ctx.options.timeouts.start)).ms
+    try {
+      return (await ctx.net.start(ctx.options.timeouts.start)).ms
+    } catch (again) {
+      if (!(again instanceof StartError)) throw again
+      violations.push({ invariant: RESTARTS, detail: `plexus up failed again after the stale anvil was stopped: ${again.message}`, evidence: again.output.filter((l) => l.trim()).slice(-4) })
+      return undefined
+    }
   }
 }
 
