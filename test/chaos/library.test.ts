@@ -7,7 +7,7 @@ import assert from 'node:assert/strict'
 import { burst, kill9All, kill9Network, schedule } from './faults/index.js'
 import { INVARIANTS } from './invariants/index.js'
 import { fullOptions, shortOptions } from './options.js'
-import { failureDetails, invariantTable, renderMarkdown, type SuiteResult } from './report.js'
+import { failureDetails, invariantTable, renderMarkdown, resultJson, type SuiteResult } from './report.js'
 import { Rng } from './rng.js'
 
 describe('fault suite library', () => {
@@ -69,6 +69,7 @@ describe('fault suite library', () => {
     assert.match(details, /### receipts kept: 2 failure\(s\)/)
     assert.match(details, /2× after kill -9 network/, 'the same shape with other numbers is one group')
     assert.match(details, /`transfer 0xabc in block 7`/)
+    assert.deepEqual(JSON.parse(resultJson(result)), JSON.parse(JSON.stringify(result)), 'the JSON file holds the whole result')
     const md = renderMarkdown(result)
     assert.match(md, /Seed \*\*1\*\*/)
     assert.match(md, /not available\*\* \(not in this build\)/)

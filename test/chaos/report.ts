@@ -154,7 +154,18 @@ export function renderSummary(r: SuiteResult): string {
   ].join('\n')
 }
 
+/**
+ * The result as JSON: compact, one trial and one violation per line (the file is kept in
+ * the repo, so it stays small and its diffs readable).
+ */
+export function resultJson(r: SuiteResult): string {
+  const one = (v: unknown) => JSON.stringify(v, (_, x) => (typeof x === 'bigint' ? x.toString() : x))
+  const { trials, violations, ...head } = r
+  const list = (xs: unknown[]) => (xs.length === 0 ? '[]' : `[\n${xs.map(one).join(',\n')}\n]`)
+  return `${one(head).slice(0, -1)},\n"trials":${list(trials)},\n"violations":${list(violations)}\n}\n`
+}
+
 export function writeResults(r: SuiteResult, markdownFile: string, jsonFile: string): void {
   writeFileSync(markdownFile, renderMarkdown(r))
-  writeFileSync(jsonFile, JSON.stringify(r, (_, v) => (typeof v === 'bigint' ? v.toString() : v), 2) + '\n')
+  writeFileSync(jsonFile, resultJson(r))
 }
