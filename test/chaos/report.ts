@@ -126,6 +126,10 @@ export function renderMarkdown(r: SuiteResult): string {
     '## Measurements',
     '',
     ...Object.entries(r.measured).map(([k, v]) => `- ${k}: ${typeof v === 'number' ? v.toLocaleString('en-US') : v}`),
+    // faults that ran once (the burst, the hostile requests): their own numbers
+    ...r.trials
+      .filter((t) => t.status === 'injected' && r.trials.filter((x) => x.fault === t.fault).length === 1 && Object.keys(t.measured).length > 0)
+      .map((t) => `- ${t.fault} (trial ${t.trial}): ${Object.entries(t.measured).map(([k, v]) => `${k} ${v.toLocaleString('en-US')}`).join(', ')}`),
     '',
     '## Trials',
     '',

@@ -47,7 +47,6 @@ export async function runTrial(ctx: ChaosContext, trial: number, fault: Fault, l
   for (const [k, v] of Object.entries(result.measured ?? {})) {
     if (v === undefined) continue
     t.measured[k] = Math.round(v)
-    ctx.measured[k] = Math.round(v)
   }
   for (const name of result.checked ?? []) t.checks.push({ invariant: name, ok: !result.violations.some((v) => v.invariant === name), checked: fault.name, ms: 0 })
   log(`trial ${trial}: ${fault.name} after ${loadMs} ms of load — ${result.status}${result.note ? ` (${result.note})` : ''}`)
