@@ -28,19 +28,36 @@ export const replicaAgrees: Invariant = {
     }
     const started = performance.now()
     let compared = 0n
+    /** The longest time the replica's RPC did not answer while it caught up. */
+    let unanswered = 0
     for (const c of ctx.net.chains) {
       const target = numberOf((await syncStatus(c.url)).safe)
       if (target <= 0n) continue
       const rurl = replica.url(c.chainId)
       const deadline = Date.now() + ctx.options.timeouts.replica
       let head = -1n
-      while ((head = BigInt(await rpcCall<Hex>(rurl, 'eth_blockNumber', []))) < target && Date.now() < deadline) await sleep(500)
-      const status = await syncStatus(rurl)
+      // a replica deriving many blocks may answer slowly: that is measured, not failed, until the deadline
+      let silentSince: number | undefined
+      let lastError = ''
+      while (head < target && Date.now() < deadline) {
+        try {
+          head = BigInt(await rpcCall<Hex>(rurl, 'eth_blockNumber', [], 5000))
+          if (silentSince !== undefined) unanswered = Math.max(unanswered, performance.now() - silentSince)
+          silentSince = undefined
+        } catch (err) {
+          silentSince ??= performance.now()
+          lastError = (err as Error).message
+        }
+        if (head < target) await sleep(500)
+      }
       if (head < target) {
-        const skipped = status.skippedBatches?.recent.slice(-3).map((s) => `skipped batch: ${s.reason}`) ?? []
-        fail(`chain ${c.chainId}: the replica is at block ${head}, the network's safe head at ${target}, after ${Math.round(ctx.options.timeouts.replica / 1000)} s`, [...skipped, ...(replica.process?.tail(3) ?? [])])
+        const status = await syncStatus(rurl).catch(() => undefined)
+        const skipped = status?.skippedBatches?.recent.slice(-3).map((s) => `skipped batch: ${s.reason}`) ?? []
+        const why = silentSince !== undefined ? `; it has not answered for ${Math.round((performance.now() - silentSince) / 1000)} s (${lastError})` : ''
+        fail(`chain ${c.chainId}: the replica is at block ${head}, the network's safe head at ${target}, after ${Math.round(ctx.options.timeouts.replica / 1000)} s${why}`, [...skipped, ...(replica.process?.tail(3) ?? [])])
         continue
       }
+      const status = await syncStatus(rurl)
       compared += target + 1n
       const [ours, theirs] = await Promise.all([hashAt(c.url, target), hashAt(rurl, target)])
       if (ours !== theirs) {
@@ -51,7 +68,7 @@ export const replicaAgrees: Invariant = {
       if (status.superRoots) reportMismatches(ctx, fail, c.chainId, 'super roots', status.superRoots.mismatches)
       if (status.superRoots?.latestVerified) ctx.measured.superRootLastVerified = Number(BigInt(status.superRoots.latestVerified.timestamp))
     }
-    return { checked: `${compared} blocks`, measured: { replicaCatchUpMs: Math.round(performance.now() - started) } }
+    return { checked: `${compared} blocks`, measured: { replicaCatchUpMs: Math.round(performance.now() - started), ...(unanswered > 0 ? { replicaUnansweredMs: Math.round(unanswered) } : {}) } }
   },
 }
 
