@@ -12,7 +12,7 @@ import { sameSlot } from './sameSlot.js'
 import { superRootsVerified } from './superRootsVerified.js'
 import { untouched } from './untouched.js'
 import { withdrawalFinalizes } from './withdrawalFinalizes.js'
-import { withdrawalsProvable } from './withdrawalsProven.js'
+import { withdrawalsProvable } from './withdrawalsProvable.js'
 
 /**
  * Every invariant, in the order they are checked. `producing again` comes first: the
