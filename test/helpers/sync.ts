@@ -6,6 +6,7 @@ export interface SyncStatus {
   mode: string
   unsafe: { number: Hex; hash: Hex } | null
   safe: { number: Hex; hash: Hex } | null
+  finalized?: { number: Hex; hash: Hex } | null
   latestOutput: Hex
   outputMismatches: unknown[]
   skippedBatches?: { total: number; recent: { reason: string; batchIndex: Hex }[] }
