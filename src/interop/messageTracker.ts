@@ -66,6 +66,13 @@ export class MessageTracker {
   /** Per destination chain: messages the network has yet to relay, in the order sent. */
   private readonly waiting = new Map<bigint, Set<Hex>>()
   private readonly listeners = new Set<MessageListener>()
+  /**
+   * Relays seen before the message they deliver: chains are read one after the other at
+   * start-up (and a destination may be read before the source), so a destination's
+   * `RelayedMessage` (by message hash) or reverted relay (by payload hash, `p:` key) can
+   * come first; the message takes it up when its `SentMessage` is seen.
+   */
+  private readonly early = new Map<string, { chainId: bigint; relayed: boolean; txHash: Hex; blockNumber: bigint }>()
   private nextIndex = 0
 
   /** Reads `chain` from block 1 to its head (start-up), then follows it. */
@@ -184,8 +191,8 @@ export class MessageTracker {
   private observe(chainId: bigint, block: Block, receipts: readonly StoredReceipt[]): void {
     for (const e of messengerEvents(chainId, block, receipts)) {
       if (e.kind === 'sent') this.onSent(e.sent, e.id, e.txHash())
-      else if (e.kind === 'relayed') this.onRelayed(e.msgHash, e.txHash(), block.header.number)
-      else this.onFailedRelay(e.tx, block.header.number)
+      else if (e.kind === 'relayed') this.onRelayed(chainId, e.msgHash, e.txHash(), block.header.number)
+      else this.onFailedRelay(chainId, e.tx, block.header.number)
     }
   }
 
@@ -197,7 +204,17 @@ export class MessageTracker {
     if (!existing) {
       this.messages.set(sent.msgHash, record)
       this.byPayload.set(sent.payloadHash, sent.msgHash)
-      this.waitingSet(sent.destination).add(sent.msgHash)
+      const early = this.early.get(sent.msgHash) ?? this.early.get(`p:${sent.payloadHash}`)
+      if (early && early.chainId === sent.destination) {
+        this.early.delete(sent.msgHash)
+        this.early.delete(`p:${sent.payloadHash}`)
+        record.status = early.relayed ? 'relayed' : 'failed'
+        record.destinationTx = early.txHash
+        record.destinationBlock = early.blockNumber
+        if (!early.relayed) record.failure = 'the relay transaction reverted'
+      } else {
+        this.waitingSet(sent.destination).add(sent.msgHash)
+      }
       this.emit(record)
     }
     const key = txKey(id.chainId, sourceTx)
@@ -206,9 +223,12 @@ export class MessageTracker {
     this.byTx.set(key, list)
   }
 
-  private onRelayed(msgHash: Hex, txHash: Hex, blockNumber: bigint): void {
+  private onRelayed(chainId: bigint, msgHash: Hex, txHash: Hex, blockNumber: bigint): void {
     const m = this.messages.get(msgHash)
-    if (!m) return
+    if (!m) {
+      this.early.set(msgHash, { chainId, relayed: true, txHash, blockNumber })
+      return
+    }
     m.status = 'relayed'
     m.destinationTx = txHash
     m.destinationBlock = blockNumber
@@ -218,7 +238,7 @@ export class MessageTracker {
   }
 
   /** A reverted call of relayMessage: the message it carried failed (the reason comes from whoever ran it). */
-  private onFailedRelay(tx: TypedTransaction, blockNumber: bigint): void {
+  private onFailedRelay(chainId: bigint, tx: TypedTransaction, blockNumber: bigint): void {
     if (!tx.to || !equalsBytes(tx.to.bytes, MESSENGER_BYTES)) return
     const txHash = toData(tx.hash()) as Hex
     let payload: Hex
@@ -229,9 +249,16 @@ export class MessageTracker {
     } catch {
       return
     }
-    const msgHash = this.byPayload.get(keccak256(payload))
+    const payloadHash = keccak256(payload)
+    const msgHash = this.byPayload.get(payloadHash)
     const m = msgHash && this.messages.get(msgHash)
-    if (!m || m.status === 'relayed') return
+    if (!m) {
+      // A relay that succeeded later wins over this failure (see onSent).
+      const key = `p:${payloadHash}`
+      if (!this.early.has(key)) this.early.set(key, { chainId, relayed: false, txHash, blockNumber })
+      return
+    }
+    if (m.status === 'relayed') return
     m.status = 'failed'
     m.failure ??= 'the relay transaction reverted'
     m.destinationTx = txHash
@@ -243,6 +270,7 @@ export class MessageTracker {
   /** Forgets what the removed blocks said: their messages, or their relays. */
   private onRewind(chainId: bigint, head: BlockHeader, removed: readonly Block[]): void {
     if (removed.length === 0) return
+    for (const [key, e] of this.early) if (e.chainId === chainId && e.blockNumber > head.number) this.early.delete(key)
     for (const [hash, m] of this.messages) {
       if (m.source === chainId && m.id.blockNumber > head.number) {
         this.messages.delete(hash)

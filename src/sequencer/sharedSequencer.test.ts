@@ -1,11 +1,9 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { createFeeMarket1559Tx } from '@ethereumjs/tx'
 import { Chain } from '../execution/chain.js'
-import { decodeRawTransaction, toPooledTx } from '../execution/decodeTx.js'
+import { decodeRawTransaction } from '../execution/decodeTx.js'
 import { devAccounts } from '../execution/genesis.js'
 import type { PooledTx } from '../execution/pooledTx.js'
-import { rollupGenesis } from '../execution/rollupGenesis.js'
 import { ChainsView } from '../interop/chainsView.js'
 import { MessageTracker } from '../interop/messageTracker.js'
 import { Relayer } from '../interop/relayer.js'
@@ -13,10 +11,9 @@ import { interopSlotRules } from '../interop/slotRules.js'
 import { initCrypto } from '../primitives/crypto.js'
 import { hexToBytes, toData, type Hex } from '../primitives/hex.js'
 import { silentLogger } from '../primitives/logger.js'
-import { ChainStore } from '../storage/chainStore.js'
-import { openDatabase } from '../storage/database.js'
 import { SlotJournal } from '../storage/slotJournal.js'
 import { tempDir } from '../../test/helpers/tmp.js'
+import { openMemoryChains, signedTx } from '../../test/helpers/memoryChains.js'
 import { BundleQueue } from './bundles.js'
 import { SharedSequencer, type SlotFaults } from './sharedSequencer.js'
 import { TxPool } from './txpool/index.js'
@@ -24,7 +21,7 @@ import { TxPool } from './txpool/index.js'
 await initCrypto()
 
 const IDS = [901n, 902n]
-const [alice, bob, relayerAccount] = devAccounts(3)
+const [, bob, relayerAccount] = devAccounts(3)
 
 class Fault extends Error {}
 
@@ -34,12 +31,9 @@ class Fault extends Error {}
  * commit is synchronous).
  */
 async function open(dirs: { dir: string }[], faults: SlotFaults = {}) {
-  const chains = new Map<bigint, Chain>()
+  const chains = await openMemoryChains(IDS, dirs)
   const pools = new Map<bigint, TxPool>()
-  for (const [i, id] of IDS.entries()) {
-    const genesis = rollupGenesis({ chainId: Number(id), gasLimit: 30_000_000n, l1Portal: '0x0000000000000000000000000000000000000001', timestamp: 1_000n })
-    const chain = await Chain.open(new ChainStore(openDatabase(dirs[i]!.dir)), genesis, silentLogger())
-    chains.set(id, chain)
+  for (const [id, chain] of chains) {
     pools.set(id, new TxPool({
       chainId: id,
       common: chain.common,
@@ -76,13 +70,7 @@ async function open(dirs: { dir: string }[], faults: SlotFaults = {}) {
   }
 }
 
-function transfer(chain: Chain, nonce: number, value: bigint): PooledTx {
-  const tx = createFeeMarket1559Tx(
-    { chainId: chain.chainId, nonce, to: bob!.address, value, gasLimit: 21_000n, maxFeePerGas: 10n ** 10n, maxPriorityFeePerGas: 1n },
-    { common: chain.common },
-  ).sign(hexToBytes(alice!.privateKey))
-  return toPooledTx(tx, tx.serialize())
-}
+const transfer = (chain: Chain, nonce: number, value: bigint): PooledTx => signedTx(chain, nonce, { to: bob!.address, value })
 
 const heads = (net: { chains: Map<bigint, Chain> }) => IDS.map((id) => net.chains.get(id)!.headHeader().number)
 

@@ -1,24 +1,19 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { createFeeMarket1559Tx } from '@ethereumjs/tx'
 import { encodeFunctionData, parseAbi } from 'viem'
 import { Chain } from '../execution/chain.js'
-import { toPooledTx } from '../execution/decodeTx.js'
 import { devAccounts } from '../execution/genesis.js'
 import type { TxSource } from '../execution/openBlock.js'
 import type { PooledTx } from '../execution/pooledTx.js'
 import { PREDEPLOYS } from '../execution/predeploys.js'
-import { rollupGenesis } from '../execution/rollupGenesis.js'
 import { ChainsView } from '../interop/chainsView.js'
 import { MessageTracker } from '../interop/messageTracker.js'
 import { Relayer } from '../interop/relayer.js'
 import { interopSlotRules } from '../interop/slotRules.js'
 import { initCrypto } from '../primitives/crypto.js'
 import { hexToBytes, toData, type Hex } from '../primitives/hex.js'
-import { silentLogger } from '../primitives/logger.js'
-import { ChainStore } from '../storage/chainStore.js'
-import { openDatabase } from '../storage/database.js'
 import { tempDir } from '../../test/helpers/tmp.js'
+import { openMemoryChains, signedTx, txSource } from '../../test/helpers/memoryChains.js'
 import { buildSlot, ChainTurnError, relayGasBudget, type SlotBundle, type SlotChainInput, type SlotResult, type SlotRules } from './slotBuilder.js'
 
 await initCrypto()
@@ -27,27 +22,13 @@ const IDS = [901n, 902n]
 const [alice, bob, relayerAccount] = devAccounts(3)
 const messenger = parseAbi(['function sendMessage(uint256 destination, address target, bytes message) returns (bytes32)'])
 
-function source(txs: PooledTx[]): TxSource {
-  let i = 0
-  return { next: () => (i < txs.length ? { done: false, value: txs[i++]! } : { done: true, value: undefined }), skipSender: () => undefined }
-}
-
-function signed(chain: Chain, nonce: number, fields: { to: Hex; data?: Hex; value?: bigint; gasLimit?: bigint }): PooledTx {
-  const tx = createFeeMarket1559Tx(
-    { chainId: chain.chainId, nonce, to: fields.to, value: fields.value ?? 0n, data: fields.data ? hexToBytes(fields.data) : undefined, gasLimit: fields.gasLimit ?? 21_000n, maxFeePerGas: 10n ** 10n, maxPriorityFeePerGas: 1n },
-    { common: chain.common },
-  ).sign(hexToBytes(alice!.privateKey))
-  return toPooledTx(tx, tx.serialize())
-}
+const source = txSource
+const signed = (chain: Chain, nonce: number, fields: { to: Hex; data?: Hex; value?: bigint; gasLimit?: bigint }) => signedTx(chain, nonce, fields)
 
 /** A network of two chains in memory, with the rules the sequencer builds by. */
 async function network() {
   const dirs = IDS.map(() => tempDir())
-  const chains = new Map<bigint, Chain>()
-  for (const [i, id] of IDS.entries()) {
-    const genesis = rollupGenesis({ chainId: Number(id), gasLimit: 30_000_000n, l1Portal: '0x0000000000000000000000000000000000000001', timestamp: 1_000n })
-    chains.set(id, await Chain.open(new ChainStore(openDatabase(dirs[i]!.dir)), genesis, silentLogger()))
-  }
+  const chains = await openMemoryChains(IDS, dirs)
   const view = new ChainsView(() => chains)
   const tracker = new MessageTracker()
   for (const chain of chains.values()) tracker.follow(chain)
