@@ -4,7 +4,9 @@ import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { after, before, describe, test } from 'node:test'
-import type { Hex } from 'viem'
+import { createPublicClient, createWalletClient, defineChain, http, type Hex } from 'viem'
+import { privateKeyToAccount } from 'viem/accounts'
+import { devAccounts } from '../../src/execution/genesis.js'
 import { rpc, sleep, waitFor } from '../helpers/node.js'
 import { lostReceipts, ReceiptLoad } from '../helpers/receiptLoad.js'
 import { tempDir } from '../helpers/tmp.js'
@@ -84,9 +86,17 @@ describe('stopping and supervising the network (real processes)', () => {
     }
   })
 
-  test('kill -9 of Plexus leaves anvil running; `up` again on the same datadir and ports stops it and starts', { timeout: 240_000 }, async () => {
+  test('kill -9 of Plexus leaves anvil running; `up` again on the same datadir and ports saves its state, stops it and starts', { timeout: 240_000 }, async () => {
     const orphan = anvilPid(datadir)!
     const head = await headOf(urls[0]!)
+    // An L1 transaction whose receipt came back just before the kill: its block may be
+    // newer than the last state write, but the orphaned anvil still has it.
+    const l1Url = `http://127.0.0.1:${ports.l1}`
+    const user = privateKeyToAccount(devAccounts()[5]!.privateKey)
+    const l1 = createPublicClient({ transport: http(l1Url), cacheTime: 0 })
+    const hash = await createWalletClient({ account: user, chain: defineChain({ id: 900, name: 'L1', nativeCurrency: { name: 'Ether', symbol: 'ETH', decimals: 18 }, rpcUrls: { default: { http: [l1Url] } } }), transport: http(l1Url) })
+      .sendTransaction({ to: user.address, value: 1n })
+    const receipt = await l1.waitForTransactionReceipt({ hash, pollingInterval: 50 })
     killHard(up!.proc.pid)
     await up!.exited
     await sleep(500)
@@ -94,8 +104,9 @@ describe('stopping and supervising the network (real processes)', () => {
     assert.equal(await portTaken(ports.l1), true)
     up = await spawnUp(args, urls)
     assert.equal(isAlive(orphan), false, 'the anvil of the earlier run was stopped')
-    assert.equal(up.logs('an earlier run left running').length, 1)
+    assert.equal(up.logs('an earlier run left running').length, 2, 'its state saved, then it was stopped')
     await waitFor(async () => (await headOf(urls[0]!)) > head + 4n, 60_000, 'production after the restart')
+    assert.equal((await l1.getTransactionReceipt({ hash })).blockHash, receipt.blockHash, 'the L1 receipt returned before the kill is still there')
   })
 
   test('anvil killed first (as Ctrl-C to a whole process group would), then SIGINT: Plexus exits 0 and frees every port', { timeout: 120_000 }, async () => {

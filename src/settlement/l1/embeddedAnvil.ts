@@ -6,7 +6,7 @@ import { BaseError } from '../../primitives/errors.js'
 import type { Lifecycle } from '../../primitives/lifecycle.js'
 import type { Logger } from '../../primitives/logger.js'
 import { anvilHead, AnvilRpcError, writeAnvilState } from './anvilState.js'
-import { removePidFile, stopRecordedProcess, writePidFile } from './pidFile.js'
+import { liveProcessOf, removePidFile, stopRecordedProcess, writePidFile } from './pidFile.js'
 
 const require = createRequire(import.meta.url)
 
@@ -134,6 +134,7 @@ export class EmbeddedAnvil implements Lifecycle {
     const o = this.options
     if (o.stateDir) {
       mkdirSync(o.stateDir, { recursive: true })
+      await this.saveOrphanState()
       await stopRecordedProcess(this.pidFile!, 'embedded L1 (anvil)', o.logger)
     }
     this.running = true
@@ -234,10 +235,28 @@ export class EmbeddedAnvil implements Lifecycle {
       })
     })
     this.port = Number(new URL(this._url).port)
+    if (this.pidFile && proc.pid !== undefined) writePidFile(this.pidFile, proc.pid, binary, this._url)
     this.upSince = Date.now()
     proc.once('exit', (code, signal) => this.onExit(proc, code, signal))
     // Everything it loaded is on disk already; a fresh anvil has nothing there yet.
     if (loading) this.setDurable((await anvilHead(this._url, PERSIST_TIMEOUT_MS)).number)
+  }
+
+  /**
+   * An anvil an earlier run left running (its Plexus was killed, it was not) still holds
+   * every L1 block, newer ones than the last state write included: a user's deposit may be
+   * in them. Its state is written before it is stopped, so the restarted L1 has them all.
+   * Best effort: if it does not answer, the state on disk is what the L1 comes back with.
+   */
+  private async saveOrphanState(): Promise<void> {
+    const orphan = liveProcessOf(this.pidFile!)
+    if (!orphan?.url) return
+    try {
+      const written = await writeAnvilState(orphan.url, this.stateFile!, PERSIST_TIMEOUT_MS)
+      if (written) this.options.logger.info({ pid: orphan.pid, l1Block: written.block.toString() }, 'saved the state of the embedded L1 an earlier run left running')
+    } catch (err) {
+      this.options.logger.warn({ pid: orphan.pid, err: (err as Error).message }, 'could not save the state of the embedded L1 an earlier run left running; it restarts from its last state on disk')
+    }
   }
 
   private onExit(proc: ChildProcess, code: number | null, signal: NodeJS.Signals | null): void {

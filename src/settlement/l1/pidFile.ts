@@ -14,11 +14,13 @@ export interface PidRecord {
   startTime?: string
   /** argv[0] of the process. */
   binary: string
+  /** Where it serves, once known (an orphaned server can still be asked for its state). */
+  url?: string
 }
 
-/** Records `pid` (a process just spawned from `binary`) in `file`, atomically. */
-export function writePidFile(file: string, pid: number, binary: string): void {
-  const record: PidRecord = { pid, binary, ...(startTimeOf(pid) !== undefined ? { startTime: startTimeOf(pid) } : {}) }
+/** Records `pid` (a process just spawned from `binary`, serving at `url` once known) in `file`, atomically. */
+export function writePidFile(file: string, pid: number, binary: string, url?: string): void {
+  const record: PidRecord = { pid, binary, ...(startTimeOf(pid) !== undefined ? { startTime: startTimeOf(pid) } : {}), ...(url ? { url } : {}) }
   writeFileSync(`${file}.tmp`, JSON.stringify(record) + '\n')
   renameSync(`${file}.tmp`, file)
 }
