@@ -49,6 +49,7 @@ function buildWeb() {
 }
 
 run('typescript', process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.json'])
-run('config schema', process.execPath, [path.join(root, 'scripts/write-config-schema.mjs')])
+// Solidity before the schema: the schema script imports dist/, whose modules may read contract artifacts.
 run('solidity', process.execPath, [path.join(root, 'scripts/compile-contracts.mjs')])
+run('config schema', process.execPath, [path.join(root, 'scripts/write-config-schema.mjs')])
 buildWeb()

@@ -33,7 +33,8 @@ export interface BlobTxFees {
   maxFeePerBlobGas: bigint
 }
 
-const SUBMIT_BLOB_BATCH = { abi: abiOf('BatchInbox'), functionName: 'submitNetworkBlobBatch', args: [] } as const
+/** The inbox call a blob batch makes; read when first used, so importing this module needs no compiled contracts (the build writes the config schema before it compiles them). */
+const submitBlobBatch = () => ({ abi: abiOf('BatchInbox'), functionName: 'submitNetworkBlobBatch', args: [] }) as const
 
 /**
  * Lays `data` (one piece of posted data, at most MAX_BLOB_BATCH_BYTES) out in blobs and
@@ -70,7 +71,7 @@ export async function blobTxFees(signer: L1Signer): Promise<BlobTxFees> {
 export async function estimateBlobBatchGas(signer: L1Signer, inbox: Hex, prepared: PreparedBlobBatch, fees: BlobTxFees): Promise<bigint> {
   try {
     return await signer.publicClient.estimateContractGas({
-      ...SUBMIT_BLOB_BATCH,
+      ...submitBlobBatch(),
       address: inbox,
       account: signer.account,
       blobVersionedHashes: prepared.blobVersionedHashes,
@@ -110,7 +111,7 @@ export async function sendBlobBatch(
       chainId: chain.id,
       nonce,
       to: inbox,
-      data: encodeFunctionData(SUBMIT_BLOB_BATCH),
+      data: encodeFunctionData(submitBlobBatch()),
       gas,
       ...fees,
       blobVersionedHashes: prepared.blobVersionedHashes,
