@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { audit } from './commands/audit.js'
 import { Command, InvalidArgumentError, Option } from 'commander'
 import { BaseError, ConfigError } from '../primitives/errors.js'
 import { LOG_LEVELS } from '../primitives/logger.js'
@@ -44,6 +45,7 @@ program
   .option('--chains <n>', 'number of rollups (default 2)', int('--chains'))
   .option('--block-time <ms>', 'L2 slot time in milliseconds, 50 … 12000 (default 250)', int('--block-time'))
   .option('--challenge-window <s>', 'withdrawal challenge window in seconds (default 12)', int('--challenge-window'))
+  .option('--accept-short-challenge-window', 'with --l1-rpc: allow a challenge window under the 1-day minimum (test networks only)')
   .addOption(new Option('--da <mode>', 'how the network batches (every chain\'s blocks, together) are posted to L1 (default calldata)').choices(['calldata', 'blobs']))
   .option('--l1-beacon <url>', 'beacon API of the L1, to read blobs back (with --l1-rpc and --da blobs)')
   .option('--host <host>', 'listen address (default 127.0.0.1)')
@@ -73,6 +75,10 @@ onRunningNetwork(chainAddCommand).action(async (opts) => chainAdd(opts))
 onRunningNetwork(program.command('chains').description('list the chains of the running network: chain id, name, RPC URL, head')).action(async (opts) =>
   chains(opts),
 )
+
+onRunningNetwork(
+  program.command('audit').description("every asset's supply on the chains against the L1 escrow that backs it, per chain and for the network; exit 1 if anything is not backed"),
+).action(async (opts) => audit(opts))
 
 onRunningNetwork(
   program.command('status').description("the L1 head and every chain's unsafe / safe / finalized heads, pending batches and proposals"),

@@ -449,6 +449,19 @@ export class Chain {
     return new HeadStateManager(this.common, createStateTrie(new TrieNodeDB(this.store.tables.trie), stateRoot))
   }
 
+  /**
+   * The sum of every account's balance at `stateRoot`: a walk of the whole account trie
+   * (for the money audit; cost grows with the number of accounts).
+   */
+  async totalBalanceAt(stateRoot: Uint8Array): Promise<bigint> {
+    let total = 0n
+    await createStateTrie(new TrieNodeDB(this.store.tables.trie), stateRoot).walkAllValueNodes(async (node) => {
+      const value = node.value()
+      if (value) total += createAccountFromRLP(value).balance
+    })
+    return total
+  }
+
   /** A VM over a read-only copy of the state at `stateRoot`, for calls and tracing. */
   async vmAt(stateRoot: Uint8Array): Promise<VM> {
     const common = this.common.copy()

@@ -8,7 +8,7 @@ import { DEFAULT_BASE_FEE_SCALAR, DEFAULT_BLOB_BASE_FEE_SCALAR } from '../execut
 import { devAccounts, type GenesisBaseFeeOptions, type GethAllocAccount, type GethGenesis } from '../execution/genesis.js'
 import { BaseError, ConfigError } from '../primitives/errors.js'
 import { initCrypto } from '../primitives/crypto.js'
-import { toData, toQuantity } from '../primitives/hex.js'
+import { hexToBytes, toData, toQuantity } from '../primitives/hex.js'
 import type { Lifecycle } from '../primitives/lifecycle.js'
 import type { Logger } from '../primitives/logger.js'
 import { ChainSettlement } from '../settlement/chainSettlement.js'
@@ -17,10 +17,15 @@ import { L1BatchSource } from '../settlement/derivation/batchSource.js'
 import { CHAIN_CONFIG_VERSION, encodeChainConfig, fetchChainConfig } from '../settlement/l1/chainConfig.js'
 import { EmbeddedAnvil } from '../settlement/l1/embeddedAnvil.js'
 import { SuperRootProposer } from '../settlement/superRootProposer.js'
+import { EthFlowSettler } from '../settlement/ethFlowSettler.js'
+import { auditNetwork, type AuditReport } from '../settlement/audit.js'
+import type { GasToken } from '../execution/gasToken.js'
 import { configureSuperRootOracle, ensureL1Contracts, readRegistration, registerChain, type ChainRegistration, type L1Deployment, type PersistL1 } from '../settlement/l1/deploy.js'
 import { checkRegisteredGasToken, logL1FeePricing, resolveGasToken } from '../settlement/l1/gasToken.js'
 import { L1Tracker } from '../settlement/l1/l1Tracker.js'
-import type { L1Signer } from '../settlement/l1/l1Transactions.js'
+import { writeAndWait, type L1Signer } from '../settlement/l1/l1Transactions.js'
+import { abiOf } from '../settlement/l1/abis.js'
+import { backGenesis, genesisNativeSupply } from '../settlement/l1/genesisEscrow.js'
 import { ensureNetworkBatcher } from '../settlement/l1/networkBatcherRole.js'
 import { NETWORK_ROLE, roleKey } from '../settlement/l1/roleKeys.js'
 import { maxPostedBytes } from '../settlement/daCapacity.js'
@@ -198,6 +203,7 @@ export class PlexusNetwork implements Lifecycle {
   private tracker: L1Tracker | undefined
   private _sequencing: NetworkSequencing | undefined
   private superProposer: SuperRootProposer | undefined
+  private flowSettler: EthFlowSettler | undefined
   private admin: AdminEndpoint | undefined
   private journal: SlotJournal | undefined
   /** Faults armed through the admin endpoint (`faultInjection` only). */
@@ -212,6 +218,8 @@ export class PlexusNetwork implements Lifecycle {
   private running: RunningNetwork | undefined
   /** The options of every chain, in chain-id order (the started ones and those joined since). */
   private readonly chainOptions = new Map<number, NetworkChainOptions>()
+  /** Each gas-token chain's token as resolved on L1 (its address included). */
+  private readonly gasTokens = new Map<number, GasToken>()
   private readonly chainListeners = new Set<() => void>()
   /** Serializes `addChain` calls. */
   private adding: Promise<unknown> = Promise.resolve()
@@ -274,6 +282,25 @@ export class PlexusNetwork implements Lifecycle {
           httpUrl: n.rpcUrl(),
           genesisSlot: running.sequencing.genesisSlot(n.chain.chainId),
         }
+      }),
+    })
+  }
+
+  /**
+   * The money audit: every asset's L2 supply against its L1 escrow, per chain and for the
+   * network (see settlement/audit.ts). Reads every chain's whole state: seconds on a
+   * large chain.
+   */
+  audit(): Promise<AuditReport> {
+    const running = this.running
+    if (!running) throw new BaseError('the network is not running')
+    return auditNetwork({
+      l1: running.ctx.deployer.publicClient,
+      portal: running.ctx.deployment.contracts.Portal,
+      fromBlock: BigInt(running.ctx.deployment.deployedAtBlock),
+      chains: this.nodes.map((n) => {
+        const gasToken = this.gasTokens.get(Number(n.chain.chainId))
+        return { chainId: n.chain.chainId, chain: n.chain, ...(gasToken ? { gasToken } : {}) }
       }),
     })
   }
@@ -342,19 +369,26 @@ export class PlexusNetwork implements Lifecycle {
     if (changed) {
       throw new ConfigError(this.optionPath(opts, 'baseFee'), `${changed}; base-fee settings are fixed when a chain is created (replicas read them from its genesis), so set them back or start a new network with a fresh datadir`)
     }
-    const genesis = stored ?? withRelayer(
-      rollupGenesis({
-        chainId: opts.chainId,
-        gasLimit: opts.gasLimit,
-        l1Portal: deployment.contracts.Portal,
-        timestamp: genesisTime,
-        devAccounts: opts.devAccounts,
-        alloc: opts.alloc,
-        baseFee: opts.baseFee,
-        gasToken,
-      }),
-      ctx.relayerKey,
-    )
+    const embeddedL1 = !l1.rpcUrl
+    const fresh = rollupGenesis({
+      chainId: opts.chainId,
+      gasLimit: opts.gasLimit,
+      l1Portal: deployment.contracts.Portal,
+      timestamp: genesisTime,
+      // The public test mnemonic's keys are anyone's: funded on the dev L1 only.
+      devAccounts: opts.devAccounts ?? embeddedL1,
+      alloc: opts.alloc,
+      baseFee: opts.baseFee,
+      gasToken,
+    })
+    // On the dev L1 the relayer starts funded (backed like every genesis balance below); on
+    // any other L1 it is funded by a deposit once the chain is registered.
+    const genesis = stored ?? (embeddedL1 ? withRelayer(fresh, ctx.relayerKey) : fresh)
+    const supply = genesisNativeSupply(genesis)
+    if (!embeddedL1 && supply > 0n) {
+      const field = opts.devAccounts ? 'devAccounts' : stored ? 'genesis' : 'alloc'
+      throw new ConfigError(this.optionPath(opts, field), `the genesis would hold ${supply} wei that no one deposited on L1, and on a real L1 every wei on L2 must be backed by L1 escrow (or it could be withdrawn against others' deposits); ${field === 'genesis' ? 'start the chain with a fresh datadir' : 'remove the genesis balances and fund accounts with `plexus deposit` once the network is up'}`)
+    }
     const genesisHash = toData(await genesisBlockHash(genesis))
     let registration = await readRegistration(deployer, deployment.contracts.ChainRegistry, chainId)
     if (!registration) {
@@ -391,6 +425,17 @@ export class PlexusNetwork implements Lifecycle {
         throw new ConfigError(this.optionPath(opts, 'feeRecipient'), `chain ${opts.chainId} was registered on L1 with fee recipient ${published.feeRecipient}, not ${feeRecipient}; it is fixed at registration (replicas build blocks with it), so set it back or start a new network with a fresh datadir`)
       }
       await checkRegisteredGasToken(deployer.publicClient, deployment.contracts.ChainRegistry, chainId, gasToken, gasTokenPath)
+    }
+    if (gasToken) this.gasTokens.set(opts.chainId, gasToken)
+    if (embeddedL1) {
+      await backGenesis(deployer, {
+        portal: deployment.contracts.Portal,
+        chainId,
+        supply,
+        gasToken,
+        devGasToken: opts.gasToken?.l1Address === undefined,
+        logger: logger.child({ module: 'l1-deploy' }),
+      })
     }
     if (gasToken) {
       logL1FeePricing(logger.child({ chain: opts.chainId }), opts.chainId, gasToken, {
@@ -447,6 +492,9 @@ export class PlexusNetwork implements Lifecycle {
     })
     this.nodes.push(node)
     await node.start()
+    if (l1.rpcUrl && p.opts.gasToken) {
+      chainLogger.warn({ relayer: privateKeyToAccount(ctx.relayerKey).address }, 'fund the network relayer on this gas-token chain with a deposit of its gas token (`plexus deposit`): it pays the gas of every relay to the chain')
+    } else if (l1.rpcUrl) await fundRelayerByDeposit(ctx.deployer, ctx.deployment.contracts.Portal, node, privateKeyToAccount(ctx.relayerKey).address, l1.roleFunding, chainLogger)
     this.nodes.sort((a, b) => (a.chain.chainId < b.chain.chainId ? -1 : 1))
     batcher.addChain(BigInt(p.opts.chainId), node.chain)
     sequencing.addNode(node, p.genesisSlot)
@@ -569,6 +617,7 @@ export class PlexusNetwork implements Lifecycle {
         blockDataLimit: (chains) => blockDataLimit(this.options.maxBlockDataBytes, chains),
         ...(this.options.faultInjection ? { faults: this.faults.slotFaults() } : {}),
         registry: { registry: () => this.registry(), onChange: (listener) => this.onChainsChanged(listener) },
+        audit: () => this.audit(),
         logger: logger.child({ module: 'network' }),
       }))
       this.running = { ctx, tracker, batcher, sequencing, slotTimeMs }
@@ -587,6 +636,18 @@ export class PlexusNetwork implements Lifecycle {
         logger.child({ module: 'super-proposer' }),
       )
       await this.superProposer.start()
+      // The super proposer's key also pays for moving escrow behind inter-chain ETH.
+      this.flowSettler = new EthFlowSettler(
+        tracker,
+        superSigner,
+        {
+          portal: deployment.contracts.Portal,
+          oracle: deployment.contracts.OutputOracle,
+          chains: () => this.nodes.map((n) => ({ chainId: n.chain.chainId, chain: n.chain, eth: !this.chainOptions.get(Number(n.chain.chainId))?.gasToken })),
+        },
+        logger.child({ module: 'escrow' }),
+      )
+      await this.flowSettler.start()
       writeRegistry(path.join(this.options.datadir, 'registry'), this.registry())
       if (this.options.admin ?? true) {
         this.admin = new AdminEndpoint(this.options.datadir, networkAdminHandlers(this, { faultInjection: this.options.faultInjection ?? false }), logger.child({ module: 'admin' }))
@@ -623,6 +684,7 @@ export class PlexusNetwork implements Lifecycle {
       ['dashboard', this.dashboard],
       ['admin endpoint', this.admin],
       ['super root proposer', this.superProposer],
+      ['escrow flow settler', this.flowSettler],
       ['sequencer', this._sequencing],
       ['batcher', this.batcher],
       ...[...this.nodes].reverse().map((n): [string, Lifecycle] => [`chain ${n.chain.chainId}`, n]),
@@ -709,8 +771,22 @@ function withRelayer(genesis: GethGenesis, relayerKey: Hex): GethGenesis {
   return genesis
 }
 
-/** 1,000,000 ETH: relays cost the base fee (and the L1 data fee) only. */
-const RELAYER_GENESIS_BALANCE = 10n ** 24n
+/** 1,000 ETH on the dev L1 (backed there like every genesis balance): relays cost the base fee and the L1 data fee only. */
+const RELAYER_GENESIS_BALANCE = 1_000n * 10n ** 18n
+
+/**
+ * Funds the network relayer on a chain just registered on a real L1 with a deposit from
+ * the deployer: on such an L1 no L2 wei exists that was not deposited. Its relays wait
+ * (and are retried) until the deposit is on L2.
+ */
+async function fundRelayerByDeposit(deployer: L1Signer, portal: Hex, node: PlexusNode, relayer: Hex, amount: bigint, logger: Logger): Promise<void> {
+  // An account that never sent and holds nothing was never funded (or its deposit is not on
+  // L2 yet, after a crash right after it: then it is funded twice, which loses nothing).
+  const account = await node.chain.headAccount(hexToBytes(relayer))
+  if (amount === 0n || (account && (account.nonce > 0n || account.balance > 0n))) return
+  await writeAndWait(deployer, { address: portal, abi: abiOf('Portal'), functionName: 'depositETH', args: [node.chain.chainId, relayer], value: amount })
+  logger.info({ relayer, amount: amount.toString() }, 'relayer funded by an L1 deposit')
+}
 
 /** What starting a chain needs of the network's L1 side. */
 interface ChainContext {

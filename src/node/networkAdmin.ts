@@ -1,3 +1,4 @@
+import { formatAudit } from '../rpc/plexus/audit.js'
 import { z } from 'zod'
 import { ConfigError } from '../primitives/errors.js'
 import { toQuantity } from '../primitives/hex.js'
@@ -37,6 +38,7 @@ export function networkAdminHandlers(network: PlexusNetwork, opts: { faultInject
       : {}),
     admin_chains: () => network.registry().chains.map((c) => ({ ...c, head: headOf(network, c.chainId) })),
     admin_status: () => networkStatus(network),
+    admin_audit: async () => formatAudit(await network.audit()),
     admin_addChain: async ([params]) => {
       const opts = joiningChainOptions(network.chains(), params)
       const node = await network.addChain(opts)

@@ -1,3 +1,4 @@
+import type { AuditReport } from '../settlement/audit.js'
 import type { TypedTransaction } from '@ethereumjs/tx'
 import type { Chain } from '../execution/chain.js'
 import { decodeRawTransaction } from '../execution/decodeTx.js'
@@ -12,6 +13,7 @@ import type { Hex } from '../primitives/hex.js'
 import type { Lifecycle } from '../primitives/lifecycle.js'
 import type { Logger } from '../primitives/logger.js'
 import type { NetworkApi } from '../rpc/api.js'
+import { MethodNotFoundError } from '../rpc/errors.js'
 import { checkBundle } from '../sequencer/bundleCheck.js'
 import { BundleQueue, InvalidBundleError, type BundleStatus } from '../sequencer/bundles.js'
 import { SharedSequencer, type SlotFaults } from '../sequencer/sharedSequencer.js'
@@ -34,6 +36,8 @@ export interface NetworkSequencingOptions {
   /** Most signed-transaction bytes in each chain's block of a slot of `chains` chains (default `DEFAULT_MAX_BLOCK_DATA_BYTES`). */
   blockDataLimit?: (chains: number) => number
   faults?: SlotFaults
+  /** The network's money audit (plexus_audit); unset: the method answers it is not available. */
+  audit?: () => Promise<AuditReport>
   logger: Logger
 }
 
@@ -224,6 +228,11 @@ export class NetworkSequencing implements Lifecycle, NetworkApi {
 
   chainRegistry(): NetworkRegistry | undefined {
     return this.options.registry?.registry()
+  }
+
+  audit(): Promise<AuditReport> {
+    if (!this.options.audit) throw new MethodNotFoundError('plexus_audit', { details: 'this network does not audit its escrow' })
+    return this.options.audit()
   }
 
   onChainsChanged(listener: () => void): () => void {

@@ -1,3 +1,4 @@
+import type { AuditReport } from '../settlement/audit.js'
 import type { Chain } from '../execution/chain.js'
 import type { Hex } from '../primitives/hex.js'
 import type { MessageListener, MessageQuery, TrackedMessage } from '../interop/messageTracker.js'
@@ -69,6 +70,8 @@ export interface NetworkApi {
   chainRegistry(): unknown
   /** Calls `listener` whenever a chain joins the network; returns what unsubscribes. */
   onChainsChanged(listener: () => void): () => void
+  /** The money audit of the network (plexus_audit). */
+  audit(): Promise<AuditReport>
 }
 
 /** What RPC methods may use of the node: the chain, the pool, filters, subscriptions. */

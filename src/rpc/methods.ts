@@ -1,3 +1,4 @@
+import { audit } from './plexus/audit.js'
 import type { RpcApi } from './api.js'
 import { getL1Addresses } from './plexus/getL1Addresses.js'
 import { syncStatus } from './plexus/syncStatus.js'
@@ -117,6 +118,7 @@ const METHODS: Record<string, [Method, ParamSpec]> = {
   plexus_listDeposits: [listDeposits, { max: 1, required: 0 }],
   plexus_listWithdrawals: [listWithdrawals, { max: 1, required: 0 }],
   plexus_getWithdrawal: [getWithdrawal, { max: 1, required: 1 }],
+  plexus_audit: [audit, { max: 0, required: 0 }],
   debug_traceCall: [traceCall, { max: 3, required: 1 }],
   debug_traceTransaction: [traceTransaction, { max: 2, required: 1 }],
 }

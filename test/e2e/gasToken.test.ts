@@ -34,6 +34,7 @@ import { abiOf } from '../../src/settlement/l1/abis.js'
 import { fetchChainConfig } from '../../src/settlement/l1/chainConfig.js'
 import { devGasTokensFile, registeredGasToken } from '../../src/settlement/l1/gasToken.js'
 import { loadArtifact } from '../helpers/artifacts.js'
+import { assertBacked } from '../helpers/audit.js'
 import { startTestNetwork, startTestReplica, type TestNetwork, type TestNetworkOptions } from '../helpers/network.js'
 import { runCli, waitFor } from '../helpers/node.js'
 import { assertSameChain, safeAtLeast } from '../helpers/sync.js'
@@ -117,11 +118,14 @@ describe('a network whose chains pay gas in L1 ERC-20s: 901 in a 6-decimal USDC,
     const friend = privateKeyToAccount(generatePrivateKey()).address
     const l1Recipient = privateKeyToAccount(generatePrivateKey()).address
 
+    // The dev accounts' genesis balances are escrowed at start (in USDC units).
+    const genesisEscrow = await escrow(901, usdc)
+    assert.ok(genesisEscrow > 0n)
     // Deposit 100 USDC on L1 → exactly 100 × 10^18 wei of native balance on L2.
     const deposit = await depositGasToken(c, { amount: 100_000_000n, to: holder.address })
     t.diagnostic(`L1 gas of depositGasToken (USDC, approve not included): ${deposit.gasUsed}`)
     await waitFor(async () => (await c.l2.getBalance({ address: holder.address })) === parseEther('100'), 30_000, 'the deposit on L2')
-    assert.equal(await escrow(901, usdc), 100_000_000n)
+    assert.equal(await escrow(901, usdc), genesisEscrow + 100_000_000n)
 
     // Pay gas: the holder's only funds are the deposit; fees come out of it, to the wei.
     const wallet = createWalletClient({ account: holder, chain: c.l2Wallet.chain, transport: http(net.l2Url(901)) })
@@ -149,7 +153,7 @@ describe('a network whose chains pay gas in L1 ERC-20s: 901 in a 6-decimal USDC,
     const finalized = await proveAndFinalize(c, w)
     t.diagnostic(`L1 gas of finalizeWithdrawal (USDC to an EOA): ${finalized.gasUsed}`)
     assert.equal(await tokenBalance(usdc, l1Recipient), 25_000_000n)
-    assert.equal(await escrow(901, usdc), 75_000_000n)
+    assert.equal(await escrow(901, usdc), genesisEscrow + 75_000_000n)
     await assert.rejects(finalizeWithdrawal(c, w), BridgeError)
   })
 
@@ -157,12 +161,16 @@ describe('a network whose chains pay gas in L1 ERC-20s: 901 in a 6-decimal USDC,
     const c = ctx[902]!
     const l1Recipient = privateKeyToAccount(generatePrivateKey()).address
     const before = await c.l2.getBalance({ address: user.address })
+    const escrowBefore = await escrow(902, gas)
     await depositGasToken(c, { amount: 5n * 10n ** 18n + 3n })
     await waitFor(async () => (await c.l2.getBalance({ address: user.address })) === before + 5n * 10n ** 18n + 3n, 30_000, 'the deposit on L2')
     const w = await initiateWithdrawal(c, { amount: 2n * 10n ** 18n + 1n, to: l1Recipient })
     await proveAndFinalize(c, w)
     assert.equal(await tokenBalance(gas, l1Recipient), 2n * 10n ** 18n + 1n)
-    assert.equal(await escrow(902, gas), 3n * 10n ** 18n + 2n)
+    assert.equal(await escrow(902, gas), escrowBefore + 3n * 10n ** 18n + 2n)
+    // Each gas-token chain's native asset is backed in its token, per chain.
+    const report = await assertBacked(net.network)
+    assert.deepEqual(report.assets.filter((a) => a.kind === 'gas-token').map((a) => a.l1Token?.toLowerCase()).sort(), [usdc.toLowerCase(), gas.toLowerCase()].sort())
   })
 
   it('refuses ETH on a gas-token chain: L1 deposits and the interop ETH bridge', async () => {

@@ -32,6 +32,7 @@ import { decodeNetworkBatch } from '../../src/settlement/batch/codec.js'
 import { readPostedBatches } from '../../src/settlement/batch/postedBatches.js'
 import { channelsIn } from '../../src/settlement/derivation/channelReader.js'
 import { abiOf } from '../../src/settlement/l1/abis.js'
+import { assertBacked } from '../helpers/audit.js'
 import { startTestNetwork, type TestNetwork } from '../helpers/network.js'
 import { rpc, waitFor } from '../helpers/node.js'
 import { tempDir } from '../helpers/tmp.js'
@@ -188,6 +189,11 @@ describe('settlement on L1: deposits, batches, outputs, withdrawals', () => {
     await finalizeWithdrawal(ctx, w)
     const afterBal = (await l1.readContract({ address: l1Token, abi: token.abi, functionName: 'balanceOf', args: [user.address] })) as bigint
     assert.equal(afterBal - before, parseEther('15'))
+    // ETH and the bridged token: every unit on L2 is backed on L1; 25 of 40 still escrowed.
+    const report = await assertBacked(net.network)
+    const bridged = report.assets.find((a) => a.kind === 'bridged-erc20' && a.l1Token?.toLowerCase() === l1Token.toLowerCase())
+    assert.equal(bridged?.l2Supply, parseEther('25'))
+    assert.equal(bridged?.l1Escrow, parseEther('25'))
   })
 })
 

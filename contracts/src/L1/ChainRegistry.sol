@@ -81,6 +81,9 @@ contract ChainRegistry {
     /// @notice The gas token is not a contract whose `decimals()` returns a value in 0…18 (or it
     ///         is zero / the ETHER placeholder: register an ETH chain with {registerChain}).
     error InvalidGasToken(address token);
+    /// @notice A challenge window of zero makes every output final at once: no one could ever
+    ///         delete a wrong output before withdrawals use it.
+    error ZeroChallengeWindow();
 
     modifier onlyOwner() {
         if (msg.sender != owner) revert NotOwner(msg.sender);
@@ -138,6 +141,7 @@ contract ChainRegistry {
         if (chainId == 0) revert InvalidChainId();
         if (_chains[chainId].registered) revert ChainAlreadyRegistered(chainId);
         if (batcher_ == address(0) || proposer_ == address(0)) revert ZeroAddress();
+        if (challengeWindow_ == 0) revert ZeroChallengeWindow();
         _chains[chainId] = ChainInfo({
             configHash: keccak256(config),
             genesisHash: genesisHash,

@@ -11,6 +11,7 @@ import {Predeploys} from "../shared/Predeploys.sol";
 import {L2StandardBridge} from "../L2/L2StandardBridge.sol";
 import {ChainRegistry} from "./ChainRegistry.sol";
 import {OutputOracle} from "./OutputOracle.sol";
+import {RLPReader} from "./lib/RLPReader.sol";
 import {SecureMerkleTrie} from "./lib/SecureMerkleTrie.sol";
 
 /// @title Portal
@@ -20,6 +21,12 @@ import {SecureMerkleTrie} from "./lib/SecureMerkleTrie.sol";
 /// @dev One portal holds the funds of all chains, so all escrow is accounted per chain
 ///      (`ethLocked[chainId]`, `erc20Locked[chainId][token]`): a withdrawal proven on chain A
 ///      can only release what was deposited to chain A, whatever chain A's L2 claims.
+///      ETH moves between chains on L2 (SuperchainETHBridge) without touching L1; each chain's
+///      output roots commit to the ETH it has sent to every other chain (in its message
+///      passer's storage), and {settleEthFlows} moves that much escrow from the sender's
+///      `ethLocked` to the receiver's once the output is final. A chain's escrow can never go
+///      negative (the AggLayer's pessimistic accounting): a chain that claims to send more than
+///      it holds is refused, so no chain ever takes more than was deposited to it or sent to it.
 ///      A chain registered with a gas token (OP Stack "custom gas token") has that L1 ERC-20
 ///      as its native asset: it takes no ETH, its deposits lock the token in
 ///      `erc20Locked[chainId][token]` and mint `amount * 10**(18 - decimals)` on L2, and its
@@ -103,6 +110,16 @@ contract Portal {
     mapping(uint256 chainId => mapping(bytes32 withdrawalHash => ProvenWithdrawal)) public provenWithdrawals;
     mapping(uint256 chainId => mapping(bytes32 withdrawalHash => bool)) public finalizedWithdrawals;
     mapping(uint256 chainId => DepositGasMeter) private _depositGas;
+    /// @notice ETH each chain's L2 has sent to each other chain, as far as settled here: the
+    ///         total its output roots committed to when {settleEthFlows} last moved escrow.
+    mapping(uint256 source => mapping(uint256 destination => uint256)) public ethFlowSettled;
+    /// @notice The native asset paid out by each chain's withdrawals, in total and in L2 wei
+    ///         (ETH, or gas-token units times 10**(18 - decimals)): what left the chain for L1.
+    ///         `plexus audit` weighs it against what the chain's message passer holds.
+    mapping(uint256 chainId => uint256) public nativeReleased;
+    /// @notice Escrow added to each chain by {escrowEth}/{escrowGasToken}, in total (wei, or
+    ///         gas-token units): what backs its genesis balances.
+    mapping(uint256 chainId => uint256) public escrowAdded;
 
     /// @dev The withdrawal being executed: set only for the duration of its call.
     address private transient _l2Sender;
@@ -131,6 +148,13 @@ contract Portal {
         address to
     );
     event WithdrawalFinalized(uint256 indexed chainId, bytes32 indexed withdrawalHash, bool success);
+    /// @notice Escrow added without a deposit: it backs a chain's genesis balances.
+    event EscrowAdded(uint256 indexed chainId, address indexed token, address indexed from, uint256 amount);
+    /// @notice `amount` of escrow moved from `source` to `destination`: ETH sent between them on
+    ///         L2, up to a total of `settledTotal`, proven by `source`'s output `outputIndex`.
+    event EthFlowSettled(
+        uint256 indexed source, uint256 indexed destination, uint256 amount, uint256 settledTotal, uint256 outputIndex
+    );
     event ERC20WithdrawalFinalized(
         uint256 indexed chainId,
         address indexed l1Token,
@@ -193,6 +217,16 @@ contract Portal {
     error InexactGasTokenAmount(uint256 value, uint256 unit);
     /// @notice A withdrawal may not call a token the portal escrows (see {isEscrowedToken}).
     error CallToEscrowedToken(address token);
+    /// @notice Flows settle only against an output whose challenge window has passed.
+    error OutputNotFinalized(uint256 chainId, uint256 outputIndex);
+    /// @notice {settleEthFlows} takes one storage proof per destination.
+    error FlowProofCountMismatch(uint256 destinations, uint256 proofs);
+    /// @notice A chain does not send ETH to itself.
+    error FlowToSelf(uint256 chainId);
+    /// @notice The proven storage value is not a uint256 (RLP longer than 32 bytes).
+    error InvalidFlowValue();
+    /// @notice Nothing to escrow.
+    error ZeroEscrow();
 
     constructor(ChainRegistry registry_, OutputOracle oracle_) {
         registry = registry_;
@@ -288,6 +322,96 @@ contract Portal {
     /// @notice The L2 sender of a deposit made by the contract `l1Address`.
     function applyL1ToL2Alias(address l1Address) public pure returns (address) {
         return AddressAlias.applyL1ToL2Alias(l1Address);
+    }
+
+    /// @notice Adds `msg.value` to an ETH chain's escrow without minting anything on L2: this is
+    ///         how a chain's genesis balances are backed (the embedded dev network escrows its
+    ///         dev accounts' ETH this way). Anyone may add; nothing is ever taken out but by
+    ///         withdrawals of the chain.
+    function escrowEth(uint256 chainId) external payable {
+        if (msg.value == 0) revert ZeroEscrow();
+        _lockEth(chainId);
+        escrowAdded[chainId] += msg.value;
+        emit EscrowAdded(chainId, GasPayingToken.ETHER, msg.sender, msg.value);
+    }
+
+    /// @notice {escrowEth} for a gas-token chain: backs its genesis balances with `amount` units
+    ///         of its gas token (approve first).
+    function escrowGasToken(uint256 chainId, uint256 amount) external {
+        if (amount == 0) revert ZeroEscrow();
+        (address gasToken,) = registry.gasPayingToken(chainId);
+        if (gasToken == GasPayingToken.ETHER) revert ChainUsesEth(chainId);
+        uint256 received = _pullTokens(gasToken, amount);
+        erc20Locked[chainId][gasToken] += received;
+        escrowAdded[chainId] += received;
+        emit EscrowAdded(chainId, gasToken, msg.sender, received);
+    }
+
+    // ---------------------------------------------------------- inter-chain flows
+
+    /// @notice Moves escrow behind ETH that chain `source` sent to other chains on L2: for each
+    ///         `destinations[i]`, `proofs[i]` opens `ethSentTo[destination]` (slot
+    ///         keccak256(destination ‖ 2)) of `source`'s message passer in the finalized output
+    ///         `outputIndex`; what that total adds to {ethFlowSettled} moves from
+    ///         `ethLocked[source]` to `ethLocked[destination]`. Anyone may call it (the network
+    ///         does after each final output). Reverts with {InsufficientLockedEth} if `source`
+    ///         claims to have sent more than it holds: a chain's escrow never goes negative.
+    ///         A total at or below what is settled (an older output) moves nothing.
+    function settleEthFlows(
+        uint256 source,
+        uint256 outputIndex,
+        OutputRootProof calldata proof,
+        uint256[] calldata destinations,
+        bytes[][] calldata proofs
+    ) external {
+        if (destinations.length != proofs.length) revert FlowProofCountMismatch(destinations.length, proofs.length);
+        (address gasToken,) = registry.gasPayingToken(source);
+        if (gasToken != GasPayingToken.ETHER) revert ChainUsesGasToken(source, gasToken);
+        if (!oracle.isFinalized(source, outputIndex)) revert OutputNotFinalized(source, outputIndex);
+        bytes32 outputRoot = oracle.getOutput(source, outputIndex).outputRoot;
+        bytes32 computed = computeOutputRoot(proof);
+        if (computed != outputRoot) revert OutputRootMismatch(outputRoot, computed);
+
+        for (uint256 i = 0; i < destinations.length; i++) {
+            if (destinations[i] == source) revert FlowToSelf(source);
+            _settleFlow(
+                source,
+                destinations[i],
+                _provenEthSent(destinations[i], proofs[i], proof.messagePasserStorageRoot),
+                outputIndex
+            );
+        }
+    }
+
+    /// @notice Moves what `total` adds to the settled flow `source → destination`.
+    function _settleFlow(uint256 source, uint256 destination, uint256 total, uint256 outputIndex) private {
+        uint256 settled = ethFlowSettled[source][destination];
+        if (total <= settled) return;
+        uint256 amount = total - settled;
+        uint256 locked = ethLocked[source];
+        if (locked < amount) revert InsufficientLockedEth(source, locked, amount);
+        ethLocked[source] = locked - amount;
+        // Credited whatever the destination is: ETH sent to a chain that is not (yet)
+        // registered, or cannot take ETH, stays escrowed under its id, never back with a
+        // sender that no longer holds it.
+        ethLocked[destination] += amount;
+        ethFlowSettled[source][destination] = total;
+        emit EthFlowSettled(source, destination, amount, total, outputIndex);
+    }
+
+    /// @notice `ethSentTo[destination]` in the message passer storage under `storageRoot`
+    ///         (zero when the proof shows the slot empty).
+    function _provenEthSent(uint256 destination, bytes[] calldata storageProof, bytes32 storageRoot)
+        private
+        pure
+        returns (uint256)
+    {
+        bytes32 slot = keccak256(abi.encode(destination, uint256(2)));
+        (bool exists, bytes memory raw) = SecureMerkleTrie.get(abi.encode(slot), storageProof, storageRoot);
+        if (!exists) return 0;
+        bytes memory value = RLPReader.readBytes(RLPReader.toItem(raw));
+        if (value.length > 32) revert InvalidFlowValue();
+        return uint256(bytes32(value)) >> (8 * (32 - value.length));
     }
 
     // --------------------------------------------------------------- withdrawals
@@ -455,6 +579,7 @@ contract Portal {
         uint256 locked = ethLocked[chainId];
         if (locked < wtx.value) revert InsufficientLockedEth(chainId, locked, wtx.value);
         ethLocked[chainId] = locked - wtx.value;
+        nativeReleased[chainId] += wtx.value;
         return _call(wtx.target, wtx.value, wtx.gasLimit, wtx.data);
     }
 
@@ -471,6 +596,7 @@ contract Portal {
         uint256 locked = erc20Locked[chainId][gasToken];
         if (locked < amount) revert InsufficientLockedTokens(chainId, gasToken, locked, amount);
         erc20Locked[chainId][gasToken] = locked - amount;
+        nativeReleased[chainId] += wtx.value;
         if (amount != 0) IERC20(gasToken).safeTransfer(wtx.target, amount);
         return wtx.data.length == 0 || _call(wtx.target, 0, wtx.gasLimit, wtx.data);
     }

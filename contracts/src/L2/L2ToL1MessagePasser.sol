@@ -23,6 +23,19 @@ contract L2ToL1MessagePasser {
     /// @notice Slot 1: the nonce of the next withdrawal, which makes every hash unique.
     uint256 public messageNonce;
 
+    /// @notice Slot 2, and it must stay slot 2: the ETH this chain has sent to each other chain of
+    ///         the network through the SuperchainETHBridge, in total since genesis. It is part of
+    ///         the message passer's storage, so every output root commits to it and the portal
+    ///         moves that much escrow from this chain to the destination with a storage proof
+    ///         (`Portal.settleEthFlows`, at slot keccak256(destination ‖ uint256(2))). Only
+    ///         ever grows.
+    mapping(uint256 destination => uint256) public ethSentTo;
+
+    /// @notice Only the SuperchainETHBridge records ETH sent to another chain.
+    error OnlyEthBridge(address caller);
+
+    event EthSentRecorded(uint256 indexed destination, uint256 amount, uint256 total);
+
     /// @notice On a gas-token chain with fewer than 18 decimals, `value` must be a multiple of
     ///         `unit` (the L2 wei of one token unit): the dust could not be paid out on L1.
     error WithdrawalValueNotWholeTokenUnits(uint256 value, uint256 unit);
@@ -49,6 +62,15 @@ contract L2ToL1MessagePasser {
     ///         is not empty, calls it without value.
     function initiateWithdrawal(address target, uint256 gasLimit, bytes calldata data) external payable {
         _initiateWithdrawal(target, gasLimit, data);
+    }
+
+    /// @notice Records that `amount` of ETH left this chain for `destination` (burned into
+    ///         ETHLiquidity here, minted there), so that L1 escrow can follow it.
+    function recordEthSent(uint256 destination, uint256 amount) external {
+        if (msg.sender != Predeploys.SUPERCHAIN_ETH_BRIDGE) revert OnlyEthBridge(msg.sender);
+        uint256 total = ethSentTo[destination] + amount;
+        ethSentTo[destination] = total;
+        emit EthSentRecorded(destination, amount, total);
     }
 
     function _initiateWithdrawal(address target, uint256 gasLimit, bytes memory data) private {

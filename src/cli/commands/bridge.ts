@@ -102,19 +102,6 @@ export async function withdraw(opts: BridgeCommandOptions): Promise<void> {
   const l2Token = token ? await l2TokenFor(ctx, token) : undefined
   // A gas-token chain's native escrow is its token's, in token units.
   const escrowToken = token ?? (ctx.nativeAsset.custom ? ctx.nativeAsset.l1Token : undefined)
-  // Each chain can only take back what was deposited to it on L1 (the native asset minted
-  // at genesis is not backed there): refuse before burning anything on L2.
-  const locked = (await ctx.l1.readContract({
-    address: ctx.addresses.Portal,
-    abi: abiOf('Portal'),
-    functionName: escrowToken ? 'erc20Locked' : 'ethLocked',
-    args: escrowToken ? [ctx.l2ChainId, escrowToken] : [ctx.l2ChainId],
-  })) as bigint
-  if (locked < amount) {
-    throw new BridgeError(`the portal holds ${locked} (base units) deposited to chain ${opts.chain}, less than the ${amount} to withdraw`, {
-      details: 'only funds deposited from L1 can be withdrawn to L1 (genesis balances are not backed there); deposit first with `plexus deposit`',
-    })
-  }
   // The native asset leaves L2 as wei (18 decimals); L1 pays out token units.
   const l2Amount = l2Token ? amount : toNativeWei(amount, decimals)
   const w = await initiateWithdrawal(ctx, { amount: l2Amount, to: opts.to as Hex | undefined, l2Token })

@@ -20,6 +20,7 @@ export interface UpOptions {
   chains?: number
   blockTime?: number
   challengeWindow?: number
+  acceptShortChallengeWindow?: boolean
   da?: DataAvailability
   l1Beacon?: string
   host?: string

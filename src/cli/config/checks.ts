@@ -3,7 +3,7 @@ import { reservedAddressReason } from '../../execution/predeploys.js'
 import { chainName } from '../../node/network.js'
 import type { ConfigIssue } from '../../primitives/errors.js'
 import { formatPath } from './issues.js'
-import type { PlexusConfig } from './schema.js'
+import type { ChainConfig, PlexusConfig } from './schema.js'
 import { formatDurationMs } from './units.js'
 import { toNetworkOptions } from './toNetworkOptions.js'
 
@@ -66,13 +66,50 @@ export function checkNetwork(config: PlexusConfig): ConfigIssue[] {
       issue(['chains', i, 'gasToken', 'l1Address'], 'missing: required with l1.rpcUrl (a test token is deployed only on the embedded L1); give the token\'s address on the L1')
     }
   })
-  given.forEach((c, i) => checkGenesisAccounts(c, i, issue))
+  const realL1 = l1.rpcUrl !== undefined
+  given.forEach((c, i) => {
+    checkGenesisAccounts(c, i, issue, realL1)
+    if (realL1) checkRealL1Chain(c, options.chains[i]!.challengeWindowSeconds, i, issue)
+  })
+  // Chains the flags made up (`--chains`) have nothing in `given` but the defaults.
+  if (realL1) for (let i = given.length; i < options.chains.length; i++) checkRealL1Chain({}, options.chains[i]!.challengeWindowSeconds, i, issue)
   return issues
 }
 
+/**
+ * The smallest challenge window a chain on a real L1 may have without
+ * `acceptShortChallengeWindow`: a day for anyone watching to delete a wrong output root
+ * before withdrawals can use it (OP Mainnet gives seven).
+ */
+export const MIN_REAL_L1_CHALLENGE_WINDOW_S = 86_400
+
+/**
+ * A chain on a real L1: no native asset that no one deposited (dev accounts, prefunds,
+ * alloc balances), and a challenge window of at least a day unless acknowledged.
+ */
+function checkRealL1Chain(c: ChainConfig, challengeWindowSeconds: number, i: number, issue: (path: PropertyKey[], message: string) => void): void {
+  const unbacked = 'on a real L1 (l1.rpcUrl) every wei on L2 must be deposited on L1, or it could be withdrawn against others\' deposits'
+  if (c.prefund?.devAccounts === true) {
+    issue(['chains', i, 'prefund', 'devAccounts'], `funds the public test mnemonic's accounts with ETH no one deposited (and anyone holds their keys); ${unbacked}: remove it and fund accounts with \`plexus deposit\` once the network is up`)
+  }
+  for (const address of Object.keys(c.prefund?.accounts ?? {})) {
+    issue(['chains', i, 'prefund', 'accounts', address], `is a genesis balance no one deposited; ${unbacked}: remove it and deposit with \`plexus deposit\` once the network is up`)
+  }
+  for (const [address, account] of Object.entries(c.alloc ?? {})) {
+    if (account.balance !== undefined && account.balance > 0n) {
+      issue(['chains', i, 'alloc', address, 'balance'], `is a genesis balance no one deposited; ${unbacked}: set it to 0 and deposit with \`plexus deposit\` once the network is up`)
+    }
+  }
+  if (challengeWindowSeconds < MIN_REAL_L1_CHALLENGE_WINDOW_S && c.acceptShortChallengeWindow !== true) {
+    issue(['chains', i, 'challengeWindow'], `${formatDurationMs(challengeWindowSeconds * 1000)}${c.challengeWindow === undefined ? ' (the default)' : ''} is under the 1d minimum on a real L1: a wrong output root would become final before anyone could delete it; set "7d" (--challenge-window 604800), or set chains[${i}].acceptShortChallengeWindow: true (--accept-short-challenge-window) on a test network`)
+  }
+}
+
 /** Prefunded and alloc accounts: not system addresses, each given in one place only. */
-function checkGenesisAccounts(c: NonNullable<PlexusConfig['chains']>[number], i: number, issue: (path: PropertyKey[], message: string) => void): void {
-  const dev = new Set(c.prefund?.devAccounts === false ? [] : devAccounts().map((a) => a.address.toLowerCase()))
+function checkGenesisAccounts(c: ChainConfig, i: number, issue: (path: PropertyKey[], message: string) => void, realL1: boolean): void {
+  // The dev accounts are funded by default on the embedded L1 only.
+  const funded = c.prefund?.devAccounts ?? !realL1
+  const dev = new Set(funded ? devAccounts().map((a) => a.address.toLowerCase()) : [])
   const placed = new Map<string, string>()
   const entries: [PropertyKey[], string][] = [
     ...Object.keys(c.prefund?.accounts ?? {}).map((a): [PropertyKey[], string] => [['chains', i, 'prefund', 'accounts', a], a]),

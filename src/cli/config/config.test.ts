@@ -66,15 +66,23 @@ const BROKEN: [string, unknown, string][] = [
   ["the L1's port", { l1: { embedded: { port: 9546 } } }, "chains[1].rpc: port 9546 is the embedded L1's port; pick another one, or move the L1 with l1.embedded.port"],
   ['different slot times', { chains: [{}, { slotTime: '1s' }] },
     "chains[1].slotTime: 1s differs from chains[0]'s 250ms; every chain of a network shares one slot clock, so give them all the same slot time"],
-  ['embedded and rpcUrl', { l1: { embedded: {}, rpcUrl: 'http://127.0.0.1:8545', deployerKey: DEV_KEY } },
+  ['embedded and rpcUrl', { l1: { embedded: {}, rpcUrl: 'http://127.0.0.1:8545', deployerKey: DEV_KEY }, chains: [{ challengeWindow: '7d' }, { challengeWindow: '7d' }] },
     'l1.embedded: cannot be combined with l1.rpcUrl; keep embedded (Plexus runs anvil) or rpcUrl (your Ethereum node), not both'],
-  ['rpcUrl without key', { l1: { rpcUrl: 'http://127.0.0.1:8545' } },
+  ['rpcUrl without key', { l1: { rpcUrl: 'http://127.0.0.1:8545' }, chains: [{ challengeWindow: '7d' }, { challengeWindow: '7d' }] },
     'l1.deployerKey: missing: required with l1.rpcUrl (it deploys the L1 contracts and funds the batcher and proposers); write deployerKey: ${PLEXUS_DEPLOYER_KEY} and export the key'],
-  ['blobs on a real L1 without beacon', { da: 'blobs', l1: { rpcUrl: 'http://127.0.0.1:8545', deployerKey: DEV_KEY } },
+  ['blobs on a real L1 without beacon', { da: 'blobs', l1: { rpcUrl: 'http://127.0.0.1:8545', deployerKey: DEV_KEY }, chains: [{ challengeWindow: '7d' }, { challengeWindow: '7d' }] },
     "l1.beaconUrl: missing: required with l1.rpcUrl and da: blobs, to read the network's blobs back; give the beacon API URL of the L1"],
   ['beacon with the embedded L1', { l1: { beaconUrl: 'http://127.0.0.1:5052' } }, 'l1.beaconUrl: only used with l1.rpcUrl (the embedded anvil serves blobs itself); remove it'],
-  ['gas token without L1 address on a real L1', { l1: { rpcUrl: 'http://127.0.0.1:8545', deployerKey: DEV_KEY }, chains: [{ gasToken: { name: 'USD Coin', symbol: 'USDC', decimals: 6 } }] },
+  ['gas token without L1 address on a real L1', { l1: { rpcUrl: 'http://127.0.0.1:8545', deployerKey: DEV_KEY }, chains: [{ challengeWindow: '7d', gasToken: { name: 'USD Coin', symbol: 'USDC', decimals: 6 } }] },
     "chains[0].gasToken.l1Address: missing: required with l1.rpcUrl (a test token is deployed only on the embedded L1); give the token's address on the L1"],
+  ['dev accounts on a real L1', { l1: { rpcUrl: 'http://127.0.0.1:8545', deployerKey: DEV_KEY }, chains: [{ challengeWindow: '7d', prefund: { devAccounts: true } }] },
+    "chains[0].prefund.devAccounts: funds the public test mnemonic's accounts with ETH no one deposited (and anyone holds their keys); on a real L1 (l1.rpcUrl) every wei on L2 must be deposited on L1, or it could be withdrawn against others' deposits: remove it and fund accounts with `plexus deposit` once the network is up"],
+  ['a prefund on a real L1', { l1: { rpcUrl: 'http://127.0.0.1:8545', deployerKey: DEV_KEY }, chains: [{ challengeWindow: '7d', prefund: { accounts: { [ADDR]: '5 ether' } } }] },
+    `chains[0].prefund.accounts.${ADDR}: is a genesis balance no one deposited; on a real L1 (l1.rpcUrl) every wei on L2 must be deposited on L1, or it could be withdrawn against others' deposits: remove it and deposit with \`plexus deposit\` once the network is up`],
+  ['an alloc balance on a real L1', { l1: { rpcUrl: 'http://127.0.0.1:8545', deployerKey: DEV_KEY }, chains: [{ challengeWindow: '7d', alloc: { [ADDR]: { balance: '1 wei', code: '0x00' } } }] },
+    `chains[0].alloc.${ADDR}.balance: is a genesis balance no one deposited; on a real L1 (l1.rpcUrl) every wei on L2 must be deposited on L1, or it could be withdrawn against others' deposits: set it to 0 and deposit with \`plexus deposit\` once the network is up`],
+  ['a short challenge window on a real L1', { l1: { rpcUrl: 'http://127.0.0.1:8545', deployerKey: DEV_KEY }, chains: [{ challengeWindow: '7d' }, { challengeWindow: '1h' }] },
+    'chains[1].challengeWindow: 1h is under the 1d minimum on a real L1: a wrong output root would become final before anyone could delete it; set "7d" (--challenge-window 604800), or set chains[1].acceptShortChallengeWindow: true (--accept-short-challenge-window) on a test network'],
   ['alloc on a predeploy', { chains: [{ alloc: { '0x4200000000000000000000000000000000000022': { balance: '1 ether' } } }] },
     'chains[0].alloc.0x4200000000000000000000000000000000000022: is the CrossL2Inbox system address; give the account another address'],
   ['alloc in the predeploy namespace', { chains: [{ alloc: { '0x42000000000000000000000000000000000007ff': {} } }] },
@@ -148,8 +156,9 @@ describe('config → network options', () => {
             gasLimit: 30_000_000,
             baseFee: { initial: '0.5 gwei', elasticity: 6, denominator: 250 },
             feeRecipient: ADDR,
-            prefund: { devAccounts: false, accounts: { '0x2222222222222222222222222222222222222222': '1000 ether' } },
-            alloc: { '0x3333333333333333333333333333333333333333': { balance: '0x10', nonce: 1, code: '0x6001', storage: { '0x0': '0x2a' } } },
+            // A real L1 takes no genesis balance (see the embedded test below for prefunds).
+            prefund: { devAccounts: false },
+            alloc: { '0x3333333333333333333333333333333333333333': { balance: '0x0', nonce: 1, code: '0x6001', storage: { '0x0': '0x2a' } } },
             gasToken: { l1Address: ADDR, name: 'USD Coin', symbol: 'USDC', decimals: 6 },
             challengeWindow: '7d',
             outputIntervalBlocks: 1800,
@@ -184,12 +193,21 @@ describe('config → network options', () => {
         baseFee: { initial: 500_000_000n, elasticity: 6, denominator: 250 },
         devAccounts: false,
         alloc: {
-          '0x2222222222222222222222222222222222222222': { balance: '0x3635c9adc5dea00000' },
-          '0x3333333333333333333333333333333333333333': { balance: '0x10', nonce: '0x1', code: '0x6001', storage: { '0x0': '0x2a' } },
+          '0x3333333333333333333333333333333333333333': { balance: '0x0', nonce: '0x1', code: '0x6001', storage: { '0x0': '0x2a' } },
         },
         gasToken: { l1Address: ADDR, name: 'USD Coin', symbol: 'USDC', decimals: 6 },
       },
     ])
+  })
+
+  test('on the embedded L1, prefunded accounts and alloc balances reach the genesis alloc', () => {
+    const options = toNetworkOptions(
+      parseConfig({ chains: [{ prefund: { accounts: { '0x2222222222222222222222222222222222222222': '1000 ether' } }, alloc: { '0x3333333333333333333333333333333333333333': { balance: '0x10' } } }] }, {}),
+    )
+    assert.deepEqual(options.chains[0]!.alloc, {
+      '0x2222222222222222222222222222222222222222': { balance: '0x3635c9adc5dea00000' },
+      '0x3333333333333333333333333333333333333333': { balance: '0x10' },
+    })
   })
 
   test('the embedded L1 takes its fields; a bare number is ms for slots and seconds for windows', () => {
@@ -241,7 +259,7 @@ describe('flags over a config file', () => {
 
   test('flags that contradict the file are errors naming the flag', () => {
     assert.throws(() => withFlags(file, { chains: 3 }), (err: unknown) => err instanceof ConfigError && err.path === '--chains')
-    const rpcFile = parseConfig({ l1: { rpcUrl: 'http://127.0.0.1:8545', deployerKey: DEV_KEY } }, {})
+    const rpcFile = parseConfig({ l1: { rpcUrl: 'http://127.0.0.1:8545', deployerKey: DEV_KEY }, chains: [{ acceptShortChallengeWindow: true }] }, {})
     assert.throws(() => withFlags(rpcFile, { l1Port: 1 }), (err: unknown) => err instanceof ConfigError && err.path === '--l1-port')
   })
 })

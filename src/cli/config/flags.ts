@@ -16,6 +16,8 @@ export interface NetworkFlags {
   chains?: number
   blockTime?: number
   challengeWindow?: number
+  /** Run a real L1 with a challenge window under the minimum (`acceptShortChallengeWindow` on every chain). */
+  acceptShortChallengeWindow?: boolean
   da?: DataAvailability
   host?: string
   logLevel?: LogLevel
@@ -63,6 +65,7 @@ export function withFlags(config: PlexusConfig, flags: NetworkFlags): PlexusConf
     ...c,
     ...(flags.blockTime !== undefined ? { slotTime: flags.blockTime } : {}),
     ...(flags.challengeWindow !== undefined ? { challengeWindow: flags.challengeWindow } : {}),
+    ...(flags.acceptShortChallengeWindow ? { acceptShortChallengeWindow: true } : {}),
     ...(flags.host !== undefined ? { rpc: { ...(c.rpc ?? {}), host: flags.host } } : {}),
   }))
   return out

@@ -101,6 +101,9 @@ export const chainSchema = z
     alloc: z.record(address('write each account as its 0x-prefixed 20-byte address'), allocAccount).optional().describe('extra genesis accounts (predeploys) in geth alloc format'),
     gasToken: gasToken.optional(),
     challengeWindow: duration('s', 1, 30 * DAY_S, '7d', 'use seconds on a dev network and "7d" in production').optional().describe('time before withdrawals may use an output root, e.g. "12s", "7d" (default 12s)'),
+    acceptShortChallengeWindow: bool('true runs a chain on a real L1 with a challenge window under the 1d minimum (test networks only)')
+      .optional()
+      .describe('allow a challengeWindow under the minimum (1d) on a real L1: a wrong output root would become final before anyone could delete it'),
     outputIntervalBlocks: int(1, 100_000, 'an output root is proposed every this many blocks').optional().describe('blocks between output roots (default 8)'),
     rpc: rpc.optional(),
   })

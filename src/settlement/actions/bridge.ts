@@ -368,15 +368,34 @@ export async function waitForL1Time(ctx: BridgeContext, timestamp: bigint, pollM
   }
 }
 
-export async function finalizeWithdrawal(ctx: BridgeContext, w: InitiatedWithdrawal): Promise<TransactionReceipt> {
-  return send(ctx.l1, ctx.l1Wallet, {
-    address: ctx.addresses.Portal,
-    abi: abiOf('Portal'),
-    functionName: 'finalizeWithdrawal',
-    args: [ctx.l2ChainId, w.withdrawal],
-    account: ctx.account,
-    chain: ctx.l1Wallet.chain,
-  })
+/**
+ * Finalizes a proven withdrawal. ETH that reached the chain from another chain of the
+ * network is backed on L1 once the sender's output is final and the network has moved the
+ * escrow (`Portal.settleEthFlows`): until then the Portal answers InsufficientLockedEth,
+ * and this waits for the escrow (polling every `pollMs`, at most `escrowWaitMs`).
+ */
+export async function finalizeWithdrawal(ctx: BridgeContext, w: InitiatedWithdrawal, opts: { pollMs?: number; escrowWaitMs?: number } = {}): Promise<TransactionReceipt> {
+  const deadline = Date.now() + (opts.escrowWaitMs ?? 10 * 60_000)
+  for (;;) {
+    try {
+      return await send(ctx.l1, ctx.l1Wallet, {
+        address: ctx.addresses.Portal,
+        abi: abiOf('Portal'),
+        functionName: 'finalizeWithdrawal',
+        args: [ctx.l2ChainId, w.withdrawal],
+        account: ctx.account,
+        chain: ctx.l1Wallet.chain,
+      })
+    } catch (err) {
+      if (!isRevertNamed(err, 'InsufficientLockedEth') || Date.now() >= deadline) throw err
+      await sleep(opts.pollMs ?? 1_000)
+    }
+  }
+}
+
+/** Whether `err` is (or wraps) a contract revert with the custom error `name`. */
+function isRevertNamed(err: unknown, name: string): boolean {
+  return err instanceof ViemBaseError && Boolean(err.walk((e) => e instanceof ContractFunctionRevertedError && e.data?.errorName === name))
 }
 
 function sleep(ms: number): Promise<void> {

@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
-import { type Hex } from 'viem'
+import { BaseError as ViemError, ContractFunctionRevertedError, ContractFunctionZeroDataError, type Hex, type PublicClient } from 'viem'
 import { BaseError } from '../../primitives/errors.js'
 import type { Logger } from '../../primitives/logger.js'
 import { loadArtifact } from '../../primitives/artifacts.js'
@@ -92,6 +92,10 @@ export async function ensureL1Contracts(
           details: `the L1 lost its state; ${fix}`,
         })
       }
+    }
+    // Contracts are immutable: one from an older Plexus cannot learn what this one expects.
+    if (recorded.contracts.Portal && !(await hasEscrowAccounting(client, recorded.contracts.Portal))) {
+      throw new L1MismatchError('the datadir\'s L1 Portal is from an older Plexus, without inter-chain escrow accounting (settleEthFlows, escrowAdded)', { details: 'start with a fresh --datadir' })
     }
     if (L1_CONTRACTS.every((name) => recorded.contracts[name])) {
       logger.info({ contracts: recorded.contracts }, 'L1 contracts found')
@@ -212,4 +216,16 @@ export async function registerChain(signer: L1Signer, registry: Hex, p: Register
       : { functionName: 'registerChain', args }),
   })
   return (await readRegistration(signer, registry, p.chainId))!
+}
+
+/** Whether the Portal at `portal` keeps the escrow counters of this version (`escrowAdded`). */
+async function hasEscrowAccounting(client: PublicClient, portal: Hex): Promise<boolean> {
+  return client
+    .readContract({ address: portal, abi: abiOf('Portal'), functionName: 'escrowAdded', args: [0n] })
+    .then(() => true)
+    .catch((err: unknown) => {
+      // A missing function reverts; anything else (the L1 unreachable) is not an answer.
+      if (err instanceof ViemError && err.walk((e) => e instanceof ContractFunctionRevertedError || e instanceof ContractFunctionZeroDataError)) return false
+      throw err
+    })
 }

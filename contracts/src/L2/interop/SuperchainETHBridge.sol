@@ -3,6 +3,7 @@ pragma solidity ^0.8.28;
 
 import {Predeploys} from "../../shared/Predeploys.sol";
 import {L1Block} from "../L1Block.sol";
+import {L2ToL1MessagePasser} from "../L2ToL1MessagePasser.sol";
 import {IETHLiquidity} from "./interfaces/IETHLiquidity.sol";
 import {IL2ToL2CrossDomainMessenger} from "./interfaces/IL2ToL2CrossDomainMessenger.sol";
 import {ISuperchainETHBridge} from "./interfaces/ISuperchainETHBridge.sol";
@@ -15,6 +16,8 @@ import {SafeSend} from "./SafeSend.sol";
 ///         and hands it to the recipient (without running the recipient's code).
 ///         On a chain whose native asset is a custom gas token both directions revert: the
 ///         native asset there is not ETH (as the OP Stack's ETH bridging refuses).
+///         Every send is also recorded in the L2ToL1MessagePasser (`ethSentTo`), where output
+///         roots commit to it, so the L1 escrow behind the ETH follows it to the destination.
 /// @dev Installed as runtime code in the genesis alloc (no constructor, no storage).
 contract SuperchainETHBridge is ISuperchainETHBridge {
     string public constant version = "1.0.0";
@@ -28,6 +31,8 @@ contract SuperchainETHBridge is ISuperchainETHBridge {
         _requireEther();
         if (_to == address(0)) revert ZeroAddress();
         IETHLiquidity(Predeploys.ETH_LIQUIDITY).burn{value: msg.value}();
+        // Output roots commit to this total: L1 moves the escrow behind it to the destination.
+        L2ToL1MessagePasser(payable(Predeploys.L2_TO_L1_MESSAGE_PASSER)).recordEthSent(_chainId, msg.value);
         msgHash_ = MESSENGER.sendMessage(_chainId, address(this), abi.encodeCall(this.relayETH, (msg.sender, _to, msg.value)));
         emit SendETH(msg.sender, _to, msg.value, _chainId);
     }
