@@ -37,9 +37,11 @@ export const allErrors: Abi = (() => {
 /** A contract call as a transaction (every `from` must be an anvil-unlocked or impersonated account). */
 export type Attempt = {
   to: Address
-  abi: Abi
+  /** The call, or raw calldata in `data` (then `functionName` only labels it). */
+  abi?: Abi
   functionName: string
   args?: readonly unknown[]
+  data?: Hex
   from: Address
   value?: bigint
   accessList?: AccessList
@@ -55,7 +57,7 @@ function txObject(a: Attempt) {
   return {
     from: a.from,
     to: a.to,
-    data: encodeFunctionData({ abi: a.abi, functionName: a.functionName, args: a.args ?? [] }),
+    data: a.data ?? encodeFunctionData({ abi: a.abi!, functionName: a.functionName, args: a.args ?? [] }),
     value: numberToHex(a.value ?? 0n),
     gas: numberToHex(a.gas ?? 8_000_000n),
     ...(a.accessList ? { accessList: a.accessList } : {}),

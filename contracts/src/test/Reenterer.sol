@@ -16,6 +16,12 @@ contract Reenterer {
         }
     }
 
+    /// @notice Several calls in one transaction (e.g. two deposits in one L1 block), bubbling the
+    ///         first revert.
+    function goMany(address target, bytes[] calldata datas) external payable {
+        for (uint256 i; i < datas.length; ++i) this.go(target, datas[i]);
+    }
+
     receive() external payable {}
 }
 
