@@ -89,9 +89,14 @@ export async function outcome(l1: L1, a: Attempt): Promise<Outcome> {
   }
 }
 
-/** Sends `a` as a real transaction and returns its receipt status. */
-export async function sendRaw(l1: L1, a: Attempt): Promise<'success' | 'reverted'> {
-  const hash = await rpc<Hex>(l1.anvil.url, 'eth_sendTransaction', [txObject(a)])
+/**
+ * Sends `a` as a real transaction and returns its receipt status. `free` mines it at a zero
+ * base fee and gas price, so the sender's own ETH balance is part of what must not move.
+ */
+export async function sendRaw(l1: L1, a: Attempt, free = false): Promise<'success' | 'reverted'> {
+  if (free) await rpc(l1.anvil.url, 'anvil_setNextBlockBaseFeePerGas', ['0x0'])
+  const tx = free ? { ...txObject(a), gasPrice: '0x0' } : txObject(a)
+  const hash = await rpc<Hex>(l1.anvil.url, 'eth_sendTransaction', [tx])
   const receipt = await l1.pub.waitForTransactionReceipt({ hash })
   return receipt.status
 }
@@ -119,7 +124,7 @@ export async function refuse(
   assert.ok(!o.ok, `${a.functionName} was accepted (expected ${name})`)
   assert.equal(o.name, name, `${a.functionName}: expected ${name}, got ${o.name}(${o.args.map(String).join(', ')})`)
   if (args) assert.deepEqual(o.args, args, `${a.functionName}: ${name} arguments`)
-  assert.equal(await sendRaw(l1, a), 'reverted', `${a.functionName} succeeded when sent`)
+  assert.equal(await sendRaw(l1, a, true), 'reverted', `${a.functionName} succeeded when sent`)
   assert.deepEqual(await state(), before, `${a.functionName}: state moved although it reverted with ${name}`)
 }
 
