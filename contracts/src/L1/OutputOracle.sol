@@ -34,6 +34,9 @@ contract OutputOracle {
 
     /// @notice The caller is not the chain's registered proposer.
     error NotProposer(uint256 chainId, address caller);
+    /// @notice Raised by the registry (same signature) for a proposal to an unknown chain;
+    ///         declared so the oracle's ABI decodes it.
+    error ChainNotRegistered(uint256 chainId);
     /// @notice The caller is not the registry's guardian.
     error NotGuardian(address caller);
     /// @notice A zero output root would be indistinguishable from "no output".

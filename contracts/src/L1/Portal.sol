@@ -166,6 +166,9 @@ contract Portal {
     /// @notice Raised by the registry (same signature) when the portal asks it about an
     ///         unknown chain; declared here so the portal's ABI decodes it.
     error ChainNotRegistered(uint256 chainId);
+    /// @notice Raised by the oracle (same signature) for a withdrawal proven against an output
+    ///         it does not have (wrong chain id or index); declared so the portal's ABI decodes it.
+    error OutputNotFound(uint256 chainId, uint256 index);
     /// @notice A contract creation deposit must have `to == address(0)`.
     error CreationWithTarget();
     error GasLimitTooLow(uint256 gasLimit, uint256 minimum);
@@ -178,6 +181,9 @@ contract Portal {
     error InvalidRecipient();
     /// @notice The token transfer delivered nothing to the portal.
     error NothingReceived();
+    /// @notice The token address holds no contract (an ERC-20 call to it would revert without
+    ///         a reason).
+    error InvalidToken(address token);
     /// @notice Only the L2 bridge may target the portal, and only its ERC-20 release, without
     ///         value.
     error InvalidPortalCall();
@@ -565,11 +571,15 @@ contract Portal {
     ///         would otherwise count a nested deposit twice.
     function _pullTokens(address token, uint256 amount) private returns (uint256 received) {
         if (_depositingERC20) revert ReentrantDeposit();
+        if (token.code.length == 0) revert InvalidToken(token);
         _depositingERC20 = true;
         uint256 before = IERC20(token).balanceOf(address(this));
         IERC20(token).safeTransferFrom(msg.sender, address(this), amount);
-        received = IERC20(token).balanceOf(address(this)) - before;
-        if (received == 0) revert NothingReceived();
+        uint256 balanceAfter = IERC20(token).balanceOf(address(this));
+        // A token whose balances can shrink during the transfer (a rebase) delivered nothing
+        // countable; without this check the subtraction would panic.
+        if (balanceAfter <= before) revert NothingReceived();
+        received = balanceAfter - before;
         if (!isEscrowedToken[token]) isEscrowedToken[token] = true;
         _depositingERC20 = false;
     }
@@ -659,6 +669,8 @@ contract Portal {
         private
         returns (bool success)
     {
+        // No block has 2^64 gas; the bound also keeps the sum below from overflowing.
+        if (gasLimit > type(uint64).max) revert InsufficientGas(gasleft(), gasLimit);
         // EIP-150: a call receives at most 63/64 of the gas left after its own cost.
         uint256 required = gasLimit + gasLimit / 63 + RELAY_GAS_BUFFER;
         if (gasleft() < required) revert InsufficientGas(gasleft(), required);

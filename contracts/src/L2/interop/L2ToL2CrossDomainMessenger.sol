@@ -172,7 +172,21 @@ contract L2ToL2CrossDomainMessenger is IL2ToL2CrossDomainMessenger {
         if (_payload.length < 128 || bytes32(_payload[:32]) != SentMessage.selector) {
             revert EventPayloadNotSentMessage();
         }
+        // abi.decode reverts without a reason on malformed input; check what it would, so a
+        // payload that is not the messenger's own encoding gets the named error.
+        if (!_isWellFormedSentMessage(_payload)) revert EventPayloadNotSentMessage();
         (destination_, target_, nonce_) = abi.decode(_payload[32:128], (uint256, address, uint256));
         (sender_, message_) = abi.decode(_payload[128:], (address, bytes));
+    }
+
+    /// @notice Whether the payload after the selector topic is what `SentMessage` emits: two
+    ///         address words with clean upper bits (the target topic and the sender), the
+    ///         message at offset 0x40 of the data, and a message length within the payload.
+    function _isWellFormedSentMessage(bytes calldata _payload) private pure returns (bool) {
+        if (_payload.length < 224) return false;
+        if (uint256(bytes32(_payload[64:96])) >> 160 != 0) return false;
+        if (uint256(bytes32(_payload[128:160])) >> 160 != 0) return false;
+        if (uint256(bytes32(_payload[160:192])) != 0x40) return false;
+        return uint256(bytes32(_payload[192:224])) <= _payload.length - 224;
     }
 }
