@@ -446,6 +446,7 @@ export class PlexusNetwork implements Lifecycle {
         ),
     })
     this.nodes.push(node)
+    if (this.dashboard) node.allowRpcOrigin(this.dashboard.url())
     await node.start()
     this.nodes.sort((a, b) => (a.chain.chainId < b.chain.chainId ? -1 : 1))
     batcher.addChain(BigInt(p.opts.chainId), node.chain)
@@ -601,6 +602,9 @@ export class PlexusNetwork implements Lifecycle {
           logger: logger.child({ module: 'dashboard' }),
         })
         await this.dashboard.start()
+        // The dashboard's own origin may call every chain (on 127.0.0.1 the default
+        // local origins already cover it; on another host this is what lets it in).
+        for (const n of this.nodes) n.allowRpcOrigin(this.dashboard.url())
       }
     } catch (err) {
       await this.stop().catch(() => undefined)
