@@ -26,6 +26,8 @@ import { NETWORK_ROLE, roleKey } from '../settlement/l1/roleKeys.js'
 import { maxPostedBytes } from '../settlement/daCapacity.js'
 import { NetworkBatcher, type DataAvailability } from '../settlement/networkBatcher.js'
 import { DashboardServer } from '../rpc/dashboardServer.js'
+import type { RpcOptions } from '../rpc/options.js'
+import type { RpcLimits } from '../rpc/api.js'
 import { SlotJournal } from '../storage/slotJournal.js'
 import { DEFAULT_MAX_BLOCK_DATA_BYTES } from '../sequencer/sharedSequencer.js'
 import { maxBlockDataBytesFor } from '../settlement/daCapacity.js'
@@ -80,6 +82,10 @@ export interface NetworkChainOptions {
   name?: string
   rpcHost: string
   rpcPort: number
+  /** The rest of the chain's RPC server settings (origins, exposed methods, WebSocket limits). */
+  rpc?: Partial<Omit<RpcOptions, 'host' | 'port'>>
+  /** Limits the chain's RPC methods enforce (EVM timeout, filters, subscriptions). */
+  rpcLimits?: Partial<RpcLimits>
   slotTimeMs: number
   gasLimit: bigint
   /** Seconds between an output's proposal and when withdrawals may use it. */
@@ -419,7 +425,8 @@ export class PlexusNetwork implements Lifecycle {
       slotTimeMs: p.opts.slotTimeMs,
       feeRecipient: p.feeRecipient,
       gasLimit: p.opts.gasLimit,
-      rpc: { host: p.opts.rpcHost, port: p.opts.rpcPort },
+      rpc: { ...p.opts.rpc, host: p.opts.rpcHost, port: p.opts.rpcPort },
+      ...(p.opts.rpcLimits ? { rpcLimits: p.opts.rpcLimits } : {}),
       // The network's shared sequencer builds every chain's blocks, slot by slot.
       produceBlocks: false,
       network: sequencing,
