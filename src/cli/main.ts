@@ -15,6 +15,21 @@ import { configCheck } from './commands/configCheck.js'
 import { chainAdd, chains } from './commands/chains.js'
 import { status } from './commands/status.js'
 import { snapshotSave } from './commands/snapshot.js'
+import { RPC_METHOD_GROUPS } from '../rpc/options.js'
+import { originPatternError } from '../rpc/origins.js'
+
+/** A comma-separated list flag, each item checked by `problem` (returns why it is wrong). */
+function list(name: string, problem: (item: string) => string | undefined) {
+  return (value: string): string[] => {
+    const items = value.split(',').map((x) => x.trim()).filter((x) => x !== '')
+    if (items.length === 0) throw new InvalidArgumentError(`${name} needs at least one item`)
+    for (const item of items) {
+      const why = problem(item)
+      if (why) throw new InvalidArgumentError(`${name}: ${why}`)
+    }
+    return items
+  }
+}
 
 function int(name: string) {
   return (value: string): number => {
@@ -51,6 +66,12 @@ program
   .option('--host <host>', 'listen address (default 127.0.0.1)')
   .option('--dashboard-port <port>', 'port of the web dashboard (default 8420; 0 = any free port)', int('--dashboard-port'))
   .option('--no-dashboard', 'do not serve the web dashboard')
+  .option(
+    '--rpc-expose <groups>',
+    `restricted RPC methods to serve on every chain, comma-separated: ${RPC_METHOD_GROUPS.join(', ')} (e.g. --rpc-expose debug for debug_trace*)`,
+    list('--rpc-expose', (g) => ((RPC_METHOD_GROUPS as readonly string[]).includes(g) ? undefined : `unknown group "${g}"; the groups are ${RPC_METHOD_GROUPS.join(', ')}`)),
+  )
+  .option('--rpc-cors <origins>', 'more browser origins allowed to call the RPC, comma-separated (pages on this machine and the dashboard always are; * = any)', list('--rpc-cors', originPatternError))
   .option('--from-snapshot <file>', 'restore a network saved with `plexus snapshot save` into --datadir (which must be new) and start it')
   .addOption(logLevelOverConfig())
   // For the fault suite (npm run chaos) only: lets the admin endpoint arm faults.

@@ -3,6 +3,7 @@ import type { TypedTransaction } from '@ethereumjs/tx'
 import type { VM } from '@ethereumjs/vm'
 import { NotFoundError } from '../primitives/errors.js'
 import type { Chain } from './chain.js'
+import { installBudget, type CallBudget } from './callBudget.js'
 import { executeTx, prepareForRun, txsOf, type ExecutionContext } from './executeTx.js'
 import { l1FeeParamsOf, l1InfoOf } from './l1Info.js'
 import { accumulateParentBeaconBlockRoot, accumulateParentBlockHash } from './systemCalls.js'
@@ -22,6 +23,7 @@ export async function replayToTransaction(
   chain: Chain,
   block: Block,
   index: number,
+  budget?: CallBudget,
 ): Promise<{ vm: VM; tx: TypedTransaction; block: Block }> {
   const parent = chain.getHeaderByHash(block.header.parentHash)
   if (!parent) throw new NotFoundError(`parent of block ${block.header.number} not found`)
@@ -29,6 +31,7 @@ export async function replayToTransaction(
   const target = txs[index]
   if (!target) throw new NotFoundError('transaction not found')
   const vm = await chain.vmAt(parent.stateRoot)
+  if (budget) installBudget(vm, budget)
   vm.common.setHardforkBy({ blockNumber: block.header.number, timestamp: block.header.timestamp })
   if (vm.common.isActivatedEIP(4788)) {
     await accumulateParentBeaconBlockRoot(vm, block.header.parentBeaconBlockRoot ?? new Uint8Array(32), block.header.timestamp)

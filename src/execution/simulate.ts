@@ -6,6 +6,7 @@ import { BaseError, RpcErrorCode } from '../primitives/errors.js'
 import { toData, type Hex } from '../primitives/hex.js'
 import type { Chain } from './chain.js'
 import { MAX_TX_GAS } from './limits.js'
+import { CallTimeoutError, installBudget, type CallBudget } from './callBudget.js'
 import { decodeRevertReason, toGethVmError } from './tracing/index.js'
 
 /** A call as `eth_call` / `eth_estimateGas` take it, parsed. */
@@ -70,6 +71,8 @@ export interface SimulateOptions {
   /** Gas for calls that name none, and the ceiling for those that do (geth's RPCGasCap). */
   gasCap: bigint
   reportAccessList?: boolean
+  /** Time limit of the whole request, and the yields that keep slots on time (callBudget.ts). */
+  budget?: CallBudget
 }
 
 /** Per-transaction gas ceiling of the active fork (EIP-7825 from Osaka). */
@@ -104,6 +107,7 @@ export async function prepareCall(
   vmIn?: VM,
 ): Promise<PreparedCall> {
   const vm = vmIn ?? (await chain.vmAt(header.stateRoot))
+  if (opts.budget) installBudget(vm, opts.budget)
   if (overrides) await applyOverrides(vm, overrides)
   const from = new Address(req.from ?? new Uint8Array(20))
   const account = (await vm.stateManager.getAccount(from)) ?? new Account()
@@ -146,6 +150,7 @@ export async function runPreparedCall(call: PreparedCall, reportAccessList = fal
       reportAccessList,
     })
   } catch (err) {
+    if (err instanceof CallTimeoutError) throw err
     throw new CallFailedError(cleanEjsMessage((err as Error).message), err)
   }
 }

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto'
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
 import { chmodSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -48,7 +48,7 @@ export class AdminEndpoint implements Lifecycle {
         res.end(JSON.stringify(body))
       }
       if (req.method !== 'POST') return reply(405, { error: { code: RpcErrorCode.InvalidRequest, message: 'POST a JSON-RPC request' } })
-      if (req.headers.authorization !== `Bearer ${this.token}`) return reply(401, { error: { code: RpcErrorCode.InvalidRequest, message: 'missing or wrong admin token' } })
+      if (!sameSecret(req.headers.authorization, `Bearer ${this.token}`)) return reply(401, { error: { code: RpcErrorCode.InvalidRequest, message: 'missing or wrong admin token' } })
       const chunks: Buffer[] = []
       let size = 0
       req.on('data', (chunk: Buffer) => {
@@ -98,6 +98,16 @@ export class AdminEndpoint implements Lifecycle {
       return { jsonrpc: '2.0', id, error: { code, message, ...(data ? { data } : {}) } }
     }
   }
+}
+
+/**
+ * Constant-time comparison of a presented credential with the expected one: both are
+ * hashed first, so the compare runs on equal lengths and neither the time nor an early
+ * length mismatch tells a caller how much of the token it got right.
+ */
+export function sameSecret(presented: string | undefined, expected: string): boolean {
+  const digest = (s: string) => createHash('sha256').update(s, 'utf8').digest()
+  return timingSafeEqual(digest(presented ?? ''), digest(expected)) && presented !== undefined
 }
 
 export function readAdminRecord(file: string): AdminRecord | undefined {

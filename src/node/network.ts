@@ -31,6 +31,8 @@ import { NETWORK_ROLE, roleKey } from '../settlement/l1/roleKeys.js'
 import { maxPostedBytes } from '../settlement/daCapacity.js'
 import { NetworkBatcher, type DataAvailability } from '../settlement/networkBatcher.js'
 import { DashboardServer } from '../rpc/dashboardServer.js'
+import type { RpcOptions } from '../rpc/options.js'
+import type { RpcLimits } from '../rpc/api.js'
 import { SlotJournal } from '../storage/slotJournal.js'
 import { DEFAULT_MAX_BLOCK_DATA_BYTES } from '../sequencer/sharedSequencer.js'
 import { maxBlockDataBytesFor } from '../settlement/daCapacity.js'
@@ -85,6 +87,10 @@ export interface NetworkChainOptions {
   name?: string
   rpcHost: string
   rpcPort: number
+  /** The rest of the chain's RPC server settings (origins, exposed methods, WebSocket limits). */
+  rpc?: Partial<Omit<RpcOptions, 'host' | 'port'>>
+  /** Limits the chain's RPC methods enforce (EVM timeout, filters, subscriptions). */
+  rpcLimits?: Partial<RpcLimits>
   slotTimeMs: number
   gasLimit: bigint
   /** Seconds between an output's proposal and when withdrawals may use it. */
@@ -464,7 +470,8 @@ export class PlexusNetwork implements Lifecycle {
       slotTimeMs: p.opts.slotTimeMs,
       feeRecipient: p.feeRecipient,
       gasLimit: p.opts.gasLimit,
-      rpc: { host: p.opts.rpcHost, port: p.opts.rpcPort },
+      rpc: { ...p.opts.rpc, host: p.opts.rpcHost, port: p.opts.rpcPort },
+      ...(p.opts.rpcLimits ? { rpcLimits: p.opts.rpcLimits } : {}),
       // The network's shared sequencer builds every chain's blocks, slot by slot.
       produceBlocks: false,
       network: sequencing,
@@ -491,6 +498,7 @@ export class PlexusNetwork implements Lifecycle {
         ),
     })
     this.nodes.push(node)
+    if (this.dashboard) node.allowRpcOrigin(this.dashboard.url())
     await node.start()
     if (l1.rpcUrl && p.opts.gasToken) {
       chainLogger.warn({ relayer: privateKeyToAccount(ctx.relayerKey).address }, 'fund the network relayer on this gas-token chain with a deposit of its gas token (`plexus deposit`): it pays the gas of every relay to the chain')
@@ -662,6 +670,9 @@ export class PlexusNetwork implements Lifecycle {
           logger: logger.child({ module: 'dashboard' }),
         })
         await this.dashboard.start()
+        // The dashboard's own origin may call every chain (on 127.0.0.1 the default
+        // local origins already cover it; on another host this is what lets it in).
+        for (const n of this.nodes) n.allowRpcOrigin(this.dashboard.url())
       }
     } catch (err) {
       await this.stop().catch(() => undefined)

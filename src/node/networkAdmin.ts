@@ -23,7 +23,7 @@ export type ChainAddParams = z.input<typeof chainAddSchema>
 
 /**
  * The methods of the local admin endpoint (`AdminEndpoint`) over a running network:
- * `admin_chains`, `admin_status`, `admin_addChain`, `admin_snapshot`.
+ * `admin_chains`, `admin_status`, `admin_addChain`, `admin_snapshot`, `admin_rpc`.
  */
 export function networkAdminHandlers(network: PlexusNetwork, opts: { faultInjection: boolean } = { faultInjection: false }): Record<string, AdminHandler> {
   return {
@@ -36,6 +36,16 @@ export function networkAdminHandlers(network: PlexusNetwork, opts: { faultInject
           },
         }
       : {}),
+    // Any RPC method of one chain, the restricted ones included (debug_*, plexus_retryMessage):
+    // the token is the operator's key to what the public port does not expose.
+    admin_rpc: async ([chainId, method, params]) => {
+      if (typeof method !== 'string' || method === '') throw new ConfigError('method', 'give the RPC method to call, e.g. debug_traceTransaction')
+      if (params !== undefined && !Array.isArray(params)) throw new ConfigError('params', 'give the method\'s params as a list')
+      const id = Number(chainId)
+      const node = Number.isSafeInteger(id) ? network.nodes.find((n) => Number(n.chain.chainId) === id) : undefined
+      if (!node) throw new ConfigError('chainId', `no chain ${String(chainId)} in this network; see \`plexus chains\``)
+      return node.callRpc(method, (params as unknown[] | undefined) ?? [])
+    },
     admin_chains: () => network.registry().chains.map((c) => ({ ...c, head: headOf(network, c.chainId) })),
     admin_status: () => networkStatus(network),
     admin_audit: async () => formatAudit(await network.audit()),

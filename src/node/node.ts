@@ -12,7 +12,10 @@ import { BlockProducer } from '../sequencer/blockProducer.js'
 import { replayJournal, TxPool } from '../sequencer/txpool/index.js'
 import { DEFAULT_RPC_LIMITS, type RpcApi } from '../rpc/api.js'
 import { FilterManager } from '../rpc/filters.js'
+import { dispatch } from '../rpc/dispatch.js'
 import { createMethodRegistry } from '../rpc/methods.js'
+import { RPC_METHOD_GROUPS } from '../rpc/options.js'
+import type { MethodRegistry } from '../rpc/types.js'
 import { RpcServer } from '../rpc/server.js'
 import { SubscriptionManager } from '../rpc/subscriptions.js'
 import { NodeMetrics } from './metrics.js'
@@ -32,6 +35,8 @@ export class PlexusNode implements Lifecycle {
   private _pool: TxPool | undefined
   private producer: BlockProducer | undefined
   private rpc: RpcServer | undefined
+  /** Every method, the restricted ones included: what the admin endpoint calls through. */
+  private fullRegistry: MethodRegistry | undefined
   private filters: FilterManager | undefined
   private recovery: SenderRecovery | undefined
   private _settlement: ChainL1Side | undefined
@@ -65,6 +70,24 @@ export class PlexusNode implements Lifecycle {
   rpcAddress(): { host: string; port: number } {
     if (!this.rpc) throw new Error('node not started')
     return this.rpc.address()
+  }
+
+  /** Lets one more exact browser origin call this chain's RPC (the dashboard's). */
+  allowRpcOrigin(origin: string): void {
+    this.rpc?.allowOrigin(origin)
+  }
+
+  /**
+   * Calls one RPC method as the operator: restricted methods included (the admin
+   * endpoint's path to them). Resolves to the result; rejects with the method's error.
+   */
+  async callRpc(method: string, params: unknown[]): Promise<unknown> {
+    if (!this.fullRegistry) throw new BaseError('node not started')
+    const body = JSON.stringify({ jsonrpc: '2.0', id: 1, method, params })
+    const options = { registry: this.fullRegistry, logger: this.options.logger, maxBatchLength: 0, maxBatchResponseBytes: 0, maxResponseBytes: 0 }
+    const response = JSON.parse((await dispatch(body, { transport: 'http' }, options))!) as { result?: unknown; error?: { code: number; message: string; data?: unknown } }
+    if (response.error) throw new BaseError(response.error.message, { rpcCode: response.error.code, rpcData: response.error.data })
+    return response.result
   }
 
   rpcUrl(): string {
@@ -153,7 +176,7 @@ export class PlexusNode implements Lifecycle {
       chain,
       pool,
       filters: this.filters,
-      subscriptions: new SubscriptionManager({ logger: logger.child({ module: 'subscriptions' }) }),
+      subscriptions: new SubscriptionManager({ logger: logger.child({ module: 'subscriptions' }), maxPerConnection: limits.maxSubscriptionsPerConnection }),
       limits,
       clientVersion: CLIENT_VERSION,
       settlement,
@@ -167,9 +190,10 @@ export class PlexusNode implements Lifecycle {
         return ptx.hash as Hex
       },
     }
+    this.fullRegistry = createMethodRegistry(api, RPC_METHOD_GROUPS)
     this.rpc = new RpcServer({
       ...this.options.rpc,
-      registry: createMethodRegistry(api),
+      registry: createMethodRegistry(api, this.options.rpc.expose),
       logger: logger.child({ module: 'rpc' }),
       metricsHandler: this.metrics.handler,
       concurrentMethods: new Set(['eth_sendRawTransaction']),

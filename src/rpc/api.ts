@@ -18,6 +18,16 @@ export interface RpcLimits {
   gasCap: bigint
   /** Most blocks eth_feeHistory may span (geth: 1024). */
   maxFeeHistory: number
+  /**
+   * Time one eth_call / eth_estimateGas / eth_createAccessList / debug_trace* may run
+   * (geth's RPCEVMTimeout); 0 = no limit. The call also yields to the event loop while
+   * it runs, so it never delays a slot.
+   */
+  evmTimeoutMs: number
+  /** Most filters installed at once on the chain (eth_newFilter and the like). */
+  maxFilters: number
+  /** Most live subscriptions of one WebSocket connection. */
+  maxSubscriptionsPerConnection: number
 }
 
 export const DEFAULT_RPC_LIMITS: RpcLimits = {
@@ -25,6 +35,11 @@ export const DEFAULT_RPC_LIMITS: RpcLimits = {
   maxLogResults: 10_000,
   gasCap: 50_000_000n,
   maxFeeHistory: 1024,
+  // geth's --rpc.evmtimeout default
+  evmTimeoutMs: 5_000,
+  // geth has no limits; far above what clients use, low enough to bound memory
+  maxFilters: 10_000,
+  maxSubscriptionsPerConnection: 1_000,
 }
 
 /**

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import type { Block } from '@ethereumjs/block'
-import { BaseError, RpcErrorCode } from '../primitives/errors.js'
+import { BaseError, LimitExceededError, RpcErrorCode } from '../primitives/errors.js'
 import { toData, type Hex } from '../primitives/hex.js'
 import type { Chain } from '../execution/chain.js'
 import type { TxPool } from '../sequencer/txpool/index.js'
@@ -96,6 +96,11 @@ export class FilterManager {
   }
 
   private add(f: Filter): Hex {
+    // Filters live until polled-out (5 min); without a bound a loop of eth_newFilter
+    // grows the node's memory and the work of every block.
+    if (this.filters.size >= this.limits.maxFilters) {
+      throw new LimitExceededError(`too many filters installed (limit ${this.limits.maxFilters}); uninstall some or let unpolled ones expire`)
+    }
     const id = `0x${randomBytes(16).toString('hex').replace(/^0+/, '') || '0'}` as Hex
     this.filters.set(id, f)
     return id

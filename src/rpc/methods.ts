@@ -15,6 +15,7 @@ import { listMessages } from './plexus/listMessages.js'
 import { retryMessage } from './plexus/retryMessage.js'
 import { sendBundle } from './plexus/sendBundle.js'
 import { MethodRegistry, type ParamSpec, type RpcContext } from './types.js'
+import type { RpcMethodGroup } from './options.js'
 import { accounts } from './eth/accounts.js'
 import { blockNumber } from './eth/blockNumber.js'
 import { call } from './eth/call.js'
@@ -123,10 +124,30 @@ const METHODS: Record<string, [Method, ParamSpec]> = {
   debug_traceTransaction: [traceTransaction, { max: 2, required: 1 }],
 }
 
-/** Every standard method, bound to the node's API. */
-export function createMethodRegistry(api: RpcApi): MethodRegistry {
+/**
+ * Methods closed on the public RPC unless their group is exposed (`rpc.expose`); the
+ * admin endpoint reaches them with its token. Everything else is either a read bounded by
+ * the RPC limits or the submission of a user's own signed transactions (eth_sendRawTransaction,
+ * plexus_sendBundle), which pays for itself. The reasons, per method, are in docs/rpc.md.
+ */
+export const RESTRICTED_METHODS: Readonly<Record<string, RpcMethodGroup>> = {
+  // re-execution with a tracer: many times the cost of the call, on the thread that builds blocks
+  debug_traceCall: 'debug',
+  debug_traceTransaction: 'debug',
+  // relays a failed message again with gas the network's relayer pays for
+  plexus_retryMessage: 'operator',
+}
+
+/**
+ * Every standard method, bound to the node's API; the restricted ones only when their
+ * group is in `expose` (absent, a closed method answers as an unknown one, as geth's
+ * disabled namespaces do).
+ */
+export function createMethodRegistry(api: RpcApi, expose: readonly RpcMethodGroup[] = []): MethodRegistry {
   const registry = new MethodRegistry()
   for (const [name, [fn, spec]] of Object.entries(METHODS)) {
+    const group = RESTRICTED_METHODS[name]
+    if (group !== undefined && !expose.includes(group)) continue
     registry.register(name, (params, ctx) => fn(api, params, ctx), spec)
   }
   registry.register('eth_unsubscribe', api.subscriptions.unsubscribe, { max: 1, required: 1 })

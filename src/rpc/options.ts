@@ -1,4 +1,12 @@
 import { ConfigError } from '../primitives/errors.js'
+import { LOCAL_ORIGINS, originPatternError } from './origins.js'
+
+/**
+ * Method groups closed on the public RPC unless the operator exposes them (see
+ * `RESTRICTED_METHODS` in methods.ts for which method is in which group, and why).
+ */
+export const RPC_METHOD_GROUPS = ['debug', 'operator'] as const
+export type RpcMethodGroup = (typeof RPC_METHOD_GROUPS)[number]
 
 /** Settings of the RPC server; every field has a default in `RPC_DEFAULTS`. */
 export interface RpcOptions {
@@ -23,10 +31,18 @@ export interface RpcOptions {
   /** Ping period; a client that has not ponged by the next ping is dropped (0 = off). */
   wsPingIntervalMs: number
   /**
-   * Origins allowed by CORS (HTTP) and the WebSocket origin check. `['*']` allows any;
-   * `[]` sends no CORS headers and accepts WebSocket upgrades only without an Origin.
+   * Browser origins that may call (CORS on HTTP, the Origin check on WebSocket upgrades):
+   * `*`, exact origins, or `scheme://host:*` for any port (see origins.ts). A request
+   * from any other origin is refused with 403; one without an Origin header is not a
+   * browser's and is served.
    */
   corsOrigins: readonly string[]
+  /** Restricted method groups served on this port (default none). */
+  expose: readonly RpcMethodGroup[]
+  /** Most open WebSocket connections; over it the upgrade is refused with 503. */
+  wsMaxConnections: number
+  /** Most open WebSocket connections from one remote address; over it: 429. */
+  wsMaxConnectionsPerAddress: number
   /** Time allowed to receive a whole HTTP request (headers and body). */
   requestTimeoutMs: number
   /** Deadline for answering an HTTP request; calls still running get -32002 (0 = none). */
@@ -56,8 +72,16 @@ export const RPC_DEFAULTS = {
   wsMaxBufferedBytes: 64 * 1024 * 1024,
   // geth wsPingInterval; geth waits wsPongTimeout (30 s) for the pong
   wsPingIntervalMs: 30_000,
-  // geth sends no CORS headers unless --http.corsdomain is set; wallets and dapps need them
-  corsOrigins: ['*'],
+  // geth sends no CORS headers unless --http.corsdomain is set and allows WebSocket
+  // origins of localhost only; pages on this machine (the dashboard, a dapp in
+  // development) may call, any other page is refused
+  corsOrigins: LOCAL_ORIGINS,
+  // geth serves eth, net, web3 by default; debug and operator methods are opt-in
+  expose: [],
+  // geth has no limits; enough for every tab and script of a developer, and for a
+  // service behind a proxy, while a flood cannot exhaust sockets and memory
+  wsMaxConnections: 1000,
+  wsMaxConnectionsPerAddress: 200,
   // geth DefaultHTTPTimeouts.ReadTimeout
   requestTimeoutMs: 30_000,
   // geth: WriteTimeout (30 s) minus 100 ms, so the error reaches the client in time
@@ -75,7 +99,15 @@ export function resolveRpcOptions(partial: Partial<RpcOptions> = {}, path = 'rpc
   if (!Number.isInteger(o.port) || o.port < 0 || o.port > 65535) {
     throw new ConfigError(`${path}.port`, `must be an integer in 0..65535, got ${String(o.port)}`)
   }
-  const positive = ['maxBodyBytes', 'wsMaxMessageBytes', 'wsMaxBufferedBytes', 'requestTimeoutMs', 'idleTimeoutMs'] as const
+  const positive = [
+    'maxBodyBytes',
+    'wsMaxMessageBytes',
+    'wsMaxBufferedBytes',
+    'requestTimeoutMs',
+    'idleTimeoutMs',
+    'wsMaxConnections',
+    'wsMaxConnectionsPerAddress',
+  ] as const
   for (const key of positive) {
     if (!Number.isSafeInteger(o[key]) || o[key] <= 0) {
       throw new ConfigError(`${path}.${key}`, `must be a positive integer, got ${String(o[key])}`)
@@ -89,6 +121,13 @@ export function resolveRpcOptions(partial: Partial<RpcOptions> = {}, path = 'rpc
   }
   if (!Array.isArray(o.corsOrigins) || o.corsOrigins.some((x) => typeof x !== 'string' || x === '')) {
     throw new ConfigError(`${path}.corsOrigins`, 'must be a list of origins (or ["*"])')
+  }
+  for (const entry of o.corsOrigins) {
+    const problem = originPatternError(entry)
+    if (problem) throw new ConfigError(`${path}.corsOrigins`, problem)
+  }
+  if (!Array.isArray(o.expose) || o.expose.some((g) => !(RPC_METHOD_GROUPS as readonly string[]).includes(g))) {
+    throw new ConfigError(`${path}.expose`, `must list method groups among ${RPC_METHOD_GROUPS.join(', ')}, got ${JSON.stringify(o.expose)}`)
   }
   return o
 }

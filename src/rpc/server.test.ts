@@ -12,6 +12,14 @@ import { MethodRegistry } from './types.js'
 
 // ------------------------------------------------------------------ fixture
 
+async function waitFor(cond: () => boolean, timeoutMs = 5_000): Promise<void> {
+  const until = Date.now() + timeoutMs
+  while (!cond()) {
+    if (Date.now() > until) throw new Error('condition not met in time')
+    await sleep(10)
+  }
+}
+
 const logs: string[] = []
 const logger = pino({ level: 'debug' }, { write: (line: string) => void logs.push(line) })
 
@@ -400,21 +408,58 @@ describe('HTTP transport', () => {
     }
   })
 
-  it('answers CORS preflights and tags responses for browsers', async () => {
+  it('answers CORS preflights of pages on this machine and tags their responses', async () => {
+    const local = 'http://localhost:5173'
     const preflight = await fetch(base, {
       method: 'OPTIONS',
-      headers: {
-        Origin: 'https://dapp.example',
-        'Access-Control-Request-Method': 'POST',
-        'Access-Control-Request-Headers': 'content-type',
-      },
+      headers: { Origin: local, 'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Headers': 'content-type' },
     })
     assert.equal(preflight.status, 204)
-    assert.equal(preflight.headers.get('access-control-allow-origin'), '*')
+    assert.equal(preflight.headers.get('access-control-allow-origin'), local)
     assert.match(preflight.headers.get('access-control-allow-methods') ?? '', /POST/)
     assert.equal(preflight.headers.get('access-control-allow-headers'), 'content-type')
-    const answer = await post(call('test_echo'), { Origin: 'https://dapp.example' })
-    assert.equal(answer.headers.get('access-control-allow-origin'), '*')
+    for (const origin of [local, 'http://127.0.0.1:8420', 'https://[::1]:3000', 'http://LOCALHOST']) {
+      const answer = await post(call('test_echo', [1]), { Origin: origin })
+      assert.equal(answer.status, 200, origin)
+      assert.equal(answer.headers.get('access-control-allow-origin'), origin)
+      assert.deepEqual(JSON.parse(answer.text).result, [1])
+    }
+  })
+
+  it('refuses every other origin with 403 and a JSON-RPC error, and never runs its call', async () => {
+    // Invariant: a request whose Origin is not allowed reaches no method (test_echo is
+    // observed for each call that runs), malformed or hostile headers included.
+    const hostile = [
+      'https://evil.example',
+      'http://localhost.evil.example',
+      'http://127.0.0.1.evil.example:80',
+      'null',
+      'file://',
+      'javascript:alert(1)',
+      'http://localhost:3000/path',
+      'http://user@localhost:3000',
+      'http://localhost:3000, https://evil.example',
+      'http://local host',
+      `http://${'a'.repeat(10_000)}.example`,
+      '',
+    ]
+    const before = observed.filter(([m]) => m === 'test_echo').length
+    for (const origin of hostile) {
+      const answer = await post(call('test_echo', ['x']), { Origin: origin })
+      assert.equal(answer.status, 403, origin)
+      assert.equal(answer.headers.get('access-control-allow-origin'), null)
+      const body = JSON.parse(answer.text)
+      assert.equal(body.error.code, -32600)
+      assert.match(body.error.message, /origin not allowed/)
+      const preflight = await fetch(base, { method: 'OPTIONS', headers: { Origin: origin, 'Access-Control-Request-Method': 'POST' } })
+      assert.equal(preflight.status, 403)
+      assert.equal(preflight.headers.get('access-control-allow-origin'), null)
+      // (ws sends no Origin header for an empty one)
+      if (origin !== '') await assert.rejects(WsClient.open(wsUrl, { origin }), /403/, origin)
+    }
+    assert.equal(observed.filter(([m]) => m === 'test_echo').length, before)
+    // no Origin at all: not a browser (curl, viem in Node), served
+    assert.deepEqual((await rpc(call('test_echo', ['ok']))).result, ['ok'])
   })
 
   it('serves GET /health, GET /metrics, bodiless GET / (geth health check) and refuses PUT', async () => {
@@ -538,6 +583,43 @@ describe('lifecycle and helpers', () => {
     assert.deepEqual((await rpc(call('test_echo', ['alive']))).result, ['alive'])
   })
 
+  it('bounds WebSocket connections per address (429) and in total (503), and frees them on close', async () => {
+    // Invariant: under a burst of 60 simultaneous upgrades the open connections never
+    // exceed the limits, every refused one gets a clear status, and closed ones are reusable.
+    const limited = await startServer({ wsMaxConnections: 8, wsMaxConnectionsPerAddress: 3 })
+    const { host, port } = limited.address()
+    const url = `ws://${host}:${port}`
+    try {
+      const burst = await Promise.allSettled(Array.from({ length: 60 }, () => WsClient.open(url)))
+      const opened = burst.filter((r): r is PromiseFulfilledResult<WsClient> => r.status === 'fulfilled').map((r) => r.value)
+      const refused = burst.filter((r): r is PromiseRejectedResult => r.status === 'rejected')
+      assert.equal(opened.length, 3)
+      assert.equal(refused.length, 57)
+      for (const r of refused) assert.match(String(r.reason), /429/)
+      assert.equal(limited.connectionCount, 3)
+      for (const c of opened) c.ws.close()
+      await Promise.all(opened.map((c) => c.closed))
+      await waitFor(() => limited.connectionCount === 0)
+      const again = await WsClient.open(url)
+      again.ws.close()
+      await again.closed
+    } finally {
+      await limited.stop()
+    }
+    const total = await startServer({ wsMaxConnections: 4, wsMaxConnectionsPerAddress: 100 })
+    try {
+      const { host: h, port: p } = total.address()
+      const burst = await Promise.allSettled(Array.from({ length: 40 }, () => WsClient.open(`ws://${h}:${p}`)))
+      const opened = burst.filter((r): r is PromiseFulfilledResult<WsClient> => r.status === 'fulfilled').map((r) => r.value)
+      assert.equal(opened.length, 4)
+      for (const r of burst) if (r.status === 'rejected') assert.match(String(r.reason), /503/)
+      for (const c of opened) c.ws.close()
+      await Promise.all(opened.map((c) => c.closed))
+    } finally {
+      await total.stop()
+    }
+  })
+
   it('restricts CORS and WebSocket origins to the configured list', async () => {
     const strict = await startServer({ corsOrigins: ['https://good.example'] })
     const { host, port } = strict.address()
@@ -546,7 +628,21 @@ describe('lifecycle and helpers', () => {
       const good = await fetch(url, { method: 'OPTIONS', headers: { Origin: 'https://good.example' } })
       assert.equal(good.headers.get('access-control-allow-origin'), 'https://good.example')
       const bad = await fetch(url, { method: 'OPTIONS', headers: { Origin: 'https://evil.example' } })
+      assert.equal(bad.status, 403)
       assert.equal(bad.headers.get('access-control-allow-origin'), null)
+      // the list replaces the default: pages on this machine are not in it
+      assert.equal((await fetch(url, { method: 'OPTIONS', headers: { Origin: 'http://localhost:3000' } })).status, 403)
+      // an origin added at run time (the dashboard's) is let in
+      strict.allowOrigin('http://10.0.0.5:8420')
+      assert.equal((await fetch(url, { method: 'OPTIONS', headers: { Origin: 'http://10.0.0.5:8420' } })).status, 204)
+      const any = await startServer({ corsOrigins: ['*'] })
+      try {
+        const a = any.address()
+        const star = await fetch(`http://${a.host}:${a.port}`, { method: 'OPTIONS', headers: { Origin: 'https://anyone.example' } })
+        assert.equal(star.headers.get('access-control-allow-origin'), '*')
+      } finally {
+        await any.stop()
+      }
       await assert.rejects(WsClient.open(`ws://${host}:${port}`, { origin: 'https://evil.example' }), /403/)
       const ok = await WsClient.open(`ws://${host}:${port}`, { origin: 'https://good.example' })
       ok.ws.close()
@@ -586,6 +682,30 @@ describe('lifecycle and helpers', () => {
     assert.equal(subscriptions.size, subsBefore - 1, 'closing cleaned the subscription up')
     await assert.rejects(fetch(`http://${host}:${port}/health`))
     await doomed.stop() // idempotent
+  })
+
+  it('bounds subscriptions per connection: a burst far above the limit gets -32005, one freed is reusable', () => {
+    // Invariant: a connection never holds more than maxPerConnection live subscriptions;
+    // other connections are not affected.
+    const manager = new SubscriptionManager({ maxPerConnection: 10 })
+    const conn = (id: number) => ({ id, closed: false, send: () => {}, onClose: () => {} })
+    const a = conn(1)
+    const ctx = { transport: 'ws' as const, connection: a }
+    const ids: string[] = []
+    let refused = 0
+    for (let i = 0; i < 1000; i++) {
+      try {
+        ids.push(manager.add(ctx, () => undefined))
+      } catch (err) {
+        assert.ok(err instanceof BaseError && err.rpcCode === -32005, String(err))
+        refused++
+      }
+    }
+    assert.equal(ids.length, 10)
+    assert.equal(refused, 990)
+    assert.ok(manager.add({ transport: 'ws', connection: conn(2) }, () => undefined))
+    assert.equal(manager.remove(a, ids[0]!), true)
+    assert.ok(manager.add(ctx, () => undefined))
   })
 
   it('makes geth-style subscription ids', () => {

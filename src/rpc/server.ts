@@ -7,6 +7,7 @@ import type { Lifecycle } from '../primitives/lifecycle.js'
 import type { Logger } from '../primitives/logger.js'
 import { dispatch, type DispatchOptions } from './dispatch.js'
 import { resolveRpcOptions, type RpcOptions } from './options.js'
+import { OriginPolicy } from './origins.js'
 import type { MethodRegistry, RequestObserver, RpcConnection, RpcContext } from './types.js'
 
 /**
@@ -24,6 +25,12 @@ import type { MethodRegistry, RequestObserver, RpcConnection, RpcContext } from 
  * (messages run concurrently, as geth runs them); no per-call deadline (geth has none
  * on WebSocket); a message over `wsMaxMessageBytes` closes the socket with 1009.
  * Unlike geth, a malformed message is answered -32700 and the socket stays open.
+ *
+ * Origins: a request carrying an `Origin` the policy does not allow (`corsOrigins`) is
+ * refused with 403 and a JSON-RPC error body, preflight or not, HTTP or WebSocket. geth
+ * only leaves out the CORS headers on HTTP and still runs the call; refusing also stops
+ * a DNS-rebinding page (same-origin to the browser, so no preflight) from calling.
+ * WebSocket connections are bounded in total (503) and per remote address (429).
  */
 export interface RpcServerParameters extends Partial<RpcOptions> {
   readonly registry: MethodRegistry
@@ -47,6 +54,10 @@ export class RpcServer implements Lifecycle {
   readonly #httpDispatch: DispatchOptions
   readonly #wsDispatch: DispatchOptions
   readonly #connections = new Set<WsConnection>()
+  readonly #perAddress = new Map<string, number>()
+  readonly #origins: OriginPolicy
+  /** Upgrades accepted but not yet open (counted against wsMaxConnections). */
+  #upgrading = 0
   #server: Server | undefined
   #wss: WebSocketServer | undefined
   #pingTimer: NodeJS.Timeout | undefined
@@ -56,6 +67,7 @@ export class RpcServer implements Lifecycle {
   constructor(params: RpcServerParameters) {
     const { registry, logger, onRequest, metricsHandler, concurrentMethods, ...options } = params
     this.options = resolveRpcOptions(options)
+    this.#origins = new OriginPolicy(this.options.corsOrigins)
     this.#registry = registry
     this.#logger = logger
     this.#onRequest = onRequest
@@ -131,6 +143,11 @@ export class RpcServer implements Lifecycle {
     return { host: info.address, port: info.port }
   }
 
+  /** Lets one more exact origin call (e.g. the dashboard's, once it listens). */
+  allowOrigin(origin: string): void {
+    this.#origins.add(origin)
+  }
+
   /** Open WebSocket connections. */
   get connectionCount(): number {
     return this.#connections.size
@@ -139,6 +156,11 @@ export class RpcServer implements Lifecycle {
   // ---------------------------------------------------------------- HTTP
 
   #onHttp(req: IncomingMessage, res: ServerResponse): void {
+    const origin = req.headers.origin
+    if (origin !== undefined && !this.#origins.allows(origin)) {
+      req.resume() // drain the body, so the connection can answer
+      return sendHttpError(res, 403, ORIGIN_REFUSED)
+    }
     this.#cors(req, res)
     const method = req.method ?? 'GET'
     const q = req.url?.indexOf('?') ?? -1
@@ -218,15 +240,11 @@ export class RpcServer implements Lifecycle {
     }
   }
 
-  #originAllowed(origin: string): boolean {
-    const allowed = this.options.corsOrigins
-    return allowed.includes('*') || allowed.includes(origin)
-  }
-
+  /** CORS headers for an allowed origin (the caller has refused the others). */
   #cors(req: IncomingMessage, res: ServerResponse): void {
     const origin = req.headers.origin
-    if (origin === undefined || !this.#originAllowed(origin)) return
-    res.setHeader('Access-Control-Allow-Origin', this.options.corsOrigins.includes('*') ? '*' : origin)
+    if (origin === undefined) return
+    res.setHeader('Access-Control-Allow-Origin', this.#origins.anyOrigin ? '*' : origin)
     res.setHeader('Vary', 'Origin')
     if (req.method === 'OPTIONS') {
       res.setHeader('Access-Control-Allow-Methods', 'POST, GET, OPTIONS')
@@ -245,15 +263,45 @@ export class RpcServer implements Lifecycle {
       return
     }
     const origin = req.headers.origin
-    if (origin !== undefined && !this.#originAllowed(origin)) {
-      const body = 'websocket: request origin not allowed'
-      socket.end(`HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${body.length}\r\n\r\n${body}`)
-      return
+    if (origin !== undefined && !this.#origins.allows(origin)) return refuseUpgrade(socket, 403, 'Forbidden', ORIGIN_REFUSED)
+    const o = this.options
+    // Counted from the upgrade on, so a burst of handshakes cannot overshoot the limits.
+    if (this.#connections.size + this.#upgrading >= o.wsMaxConnections) {
+      this.#logger.warn({ limit: o.wsMaxConnections }, 'WebSocket connection refused: too many connections')
+      return refuseUpgrade(socket, 503, 'Service Unavailable', `too many WebSocket connections (limit ${o.wsMaxConnections})`)
     }
-    this.#wss.handleUpgrade(req, socket, head, (ws) => this.#onWebSocket(ws))
+    const address = req.socket.remoteAddress ?? 'unknown'
+    const fromAddress = this.#perAddress.get(address) ?? 0
+    if (fromAddress >= o.wsMaxConnectionsPerAddress) {
+      this.#logger.debug({ address, limit: o.wsMaxConnectionsPerAddress }, 'WebSocket connection refused: too many from one address')
+      return refuseUpgrade(socket, 429, 'Too Many Requests', `too many WebSocket connections from ${address} (limit ${o.wsMaxConnectionsPerAddress})`)
+    }
+    this.#perAddress.set(address, fromAddress + 1)
+    this.#upgrading++
+    let settled = false
+    const release = (): void => {
+      const n = (this.#perAddress.get(address) ?? 1) - 1
+      if (n <= 0) this.#perAddress.delete(address)
+      else this.#perAddress.set(address, n)
+    }
+    const upgraded = (): void => {
+      if (settled) return
+      settled = true
+      this.#upgrading--
+    }
+    // A handshake that fails (bad key, socket gone) never reaches the callback.
+    socket.once('close', () => {
+      if (settled) return
+      upgraded()
+      release()
+    })
+    this.#wss.handleUpgrade(req, socket, head, (ws) => {
+      upgraded()
+      this.#onWebSocket(ws, release)
+    })
   }
 
-  #onWebSocket(ws: WebSocket): void {
+  #onWebSocket(ws: WebSocket, release: () => void): void {
     const connection = new WsConnection(this.#nextConnectionId++, ws, this.options.wsMaxBufferedBytes, this.#logger)
     this.#connections.add(connection)
     ws.on('pong', () => {
@@ -262,7 +310,7 @@ export class RpcServer implements Lifecycle {
     ws.on('message', (data) => void this.#answerWs(connection, data))
     ws.on('error', (err) => this.#logger.debug({ err, connection: connection.id }, 'WebSocket error'))
     ws.on('close', () => {
-      this.#connections.delete(connection)
+      if (this.#connections.delete(connection)) release()
       connection.handleClose()
     })
   }
@@ -365,6 +413,15 @@ class WsConnection implements RpcConnection {
       }
     }
   }
+}
+
+/** The refusal of a disallowed Origin, on HTTP and WebSocket alike. */
+const ORIGIN_REFUSED = 'origin not allowed (see rpc.corsOrigins)'
+
+/** Answers an upgrade request with an HTTP error and closes the socket. */
+function refuseUpgrade(socket: Duplex, status: number, reason: string, message: string): void {
+  const body = `${JSON.stringify({ jsonrpc: '2.0', id: null, error: { code: RpcErrorCode.InvalidRequest, message } })}\n`
+  socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`)
 }
 
 function rawToString(data: RawData): string {

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { InvalidParamsError } from '../primitives/errors.js'
+import { InvalidParamsError, LimitExceededError } from '../primitives/errors.js'
 import type { Hex } from '../primitives/hex.js'
 import type { Logger } from '../primitives/logger.js'
 import { NotificationsUnsupportedError, SubscriptionNotFoundError } from './errors.js'
@@ -32,6 +32,8 @@ export interface SubscriptionManagerOptions {
   readonly logger?: Logger
   /** Notifications held for a subscription until its id has been sent. Default 10 000. */
   readonly maxPending?: number
+  /** Most live subscriptions one connection may hold (-32005 beyond). Default 1 000. */
+  readonly maxPerConnection?: number
 }
 
 interface Subscription {
@@ -63,11 +65,13 @@ export class SubscriptionManager {
   readonly #method: string
   readonly #logger: Logger | undefined
   readonly #maxPending: number
+  readonly #maxPerConnection: number
 
   constructor(options: SubscriptionManagerOptions = {}) {
     this.#method = `${options.namespace ?? 'eth'}_subscription`
     this.#logger = options.logger
     this.#maxPending = options.maxPending ?? 10_000
+    this.#maxPerConnection = options.maxPerConnection ?? 1_000
   }
 
   /**
@@ -79,11 +83,15 @@ export class SubscriptionManager {
   add(ctx: RpcContext, setup: SubscriptionSetup): Hex {
     const connection = ctx.connection
     if (!connection) throw new NotificationsUnsupportedError()
+    const owned0 = this.#byConnection.get(connection)
+    if (owned0 && owned0.size >= this.#maxPerConnection) {
+      throw new LimitExceededError(`too many subscriptions on this connection (limit ${this.#maxPerConnection}); unsubscribe some first`)
+    }
     let id = newSubscriptionId()
     while (this.#subs.has(id)) id = newSubscriptionId()
     const sub: Subscription = { id, connection, pending: [], dispose: undefined, removed: false }
     this.#subs.set(id, sub)
-    let owned = this.#byConnection.get(connection)
+    let owned = owned0
     if (!owned) this.#byConnection.set(connection, (owned = new Map()))
     owned.set(id, sub)
     if (!this.#hooked.has(connection)) {

@@ -89,7 +89,7 @@ export class NetworkProcess {
 
   private args(faultInjection: boolean): string[] {
     const l = this.layout
-    return ['up', '--config', l.configFile, '--datadir', l.datadir, '--no-dashboard', '--log-level', this.logLevel, ...(faultInjection ? ['--fault-injection'] : [])]
+    return ['up', '--config', l.configFile, '--datadir', l.datadir, '--no-dashboard', '--rpc-expose', 'debug,operator', '--log-level', this.logLevel, ...(faultInjection ? ['--fault-injection'] : [])]
   }
 
   /**

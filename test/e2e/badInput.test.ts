@@ -157,7 +157,7 @@ function signatureOf(raw: Hex): { r: bigint; s: bigint; yParity: number } {
 
 describe('bad input over JSON-RPC', () => {
   before(async () => {
-    t = await startTestNode()
+    t = await startTestNode({ expose: ['debug', 'operator'] })
   })
 
   after(async () => {

@@ -71,7 +71,8 @@ describe('web dashboard (chromium)', () => {
       throw new Error(`chromium not found at ${CHROMIUM}: the browser tests drive Debian's chromium; install it with \`bash scripts/install-debian-deps.sh\` (as root)`)
     }
     mkdirSync(SHOTS, { recursive: true })
-    net = await startTestNetwork({ chainIds: [901, 902], dashboard: true })
+    // the retry button calls plexus_retryMessage, closed unless the operator exposes it
+    net = await startTestNetwork({ chainIds: [901, 902], dashboard: true, rpc: { expose: ['operator', 'debug'] } })
     dashboard = net.network.dashboardUrl!
     for (const id of [901, 902]) clients[id] = createPublicClient({ transport: http(net.l2Url(id)), cacheTime: 0 }) as PublicClient
     browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS })

@@ -17,7 +17,7 @@ describe('debug_trace* with the callTracer', () => {
   let transferHash: Hex
 
   before(async () => {
-    n = await startTestNode()
+    n = await startTestNode({ expose: ['debug'] })
     const chain = defineChain({ id: 901, name: 't', nativeCurrency: { name: 'E', symbol: 'E', decimals: 18 }, rpcUrls: { default: { http: [n.url] } } })
     const pub = createPublicClient({ chain, transport: http(n.url), pollingInterval: 50 })
     const wallet = createWalletClient({ chain, transport: http(n.url), account: alice })

@@ -119,7 +119,7 @@ const fees = { maxFeePerGas: 100n * GWEI, maxPriorityFeePerGas: GWEI }
 describe(`JSON-RPC fuzz (FUZZ_SEED=${SEED})`, () => {
   before(async () => {
     console.log(`# fuzz seed ${SEED} (rerun with FUZZ_SEED=${SEED})`)
-    t = await startTestNode()
+    t = await startTestNode({ expose: ['debug', 'operator'] })
     let nonce = Number(BigInt(await rpc<string>('eth_getTransactionCount', [dev.address, 'latest'])))
 
     // a contract that stores and logs, then one tx of each type touching it

@@ -27,7 +27,7 @@ describe('hostile requests to the shared sequencer', { timeout: 300_000 }, () =>
   const user = privateKeyToAccount(devAccounts()[4]!.privateKey)
 
   before(async () => {
-    net = await startTestNetwork({ chainIds: [...CHAINS] })
+    net = await startTestNetwork({ chainIds: [...CHAINS], rpc: { expose: ['operator'] } })
     for (const id of CHAINS) clients[id] = createPublicClient({ transport: http(net.l2Url(id)), cacheTime: 0 })
   })
   after(async () => {

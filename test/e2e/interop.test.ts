@@ -93,7 +93,7 @@ describe('one network: shared slots, native messages, tokens, bundles', () => {
   }
 
   before(async () => {
-    net = await startTestNetwork({ chainIds: [...CHAINS] })
+    net = await startTestNetwork({ chainIds: [...CHAINS], rpc: { expose: ['operator'] } })
     for (const chainId of CHAINS) {
       const url = net.l2Url(chainId)
       const chain = defineChain({ id: chainId, name: `L2 ${chainId}`, nativeCurrency: { name: 'Ether', symbol: 'ETH', decimals: 18 }, rpcUrls: { default: { http: [url] } } })

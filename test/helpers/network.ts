@@ -29,6 +29,10 @@ export interface TestNetworkOptions {
   gasTokens?: Record<number, GasTokenOptions>
   /** An L1 already running (e.g. `startAnvil` with its own flags) instead of the embedded one. */
   l1RpcUrl?: string
+  /** Every chain's RPC settings beyond host/port (e.g. `expose: ['operator']`). */
+  rpc?: NetworkChainOptions['rpc']
+  /** Every chain's RPC method limits (e.g. the EVM timeout). */
+  rpcLimits?: NetworkChainOptions['rpcLimits']
 }
 
 /** A whole network in this process: embedded anvil and rollups on free 127.0.0.1 ports. */
@@ -42,6 +46,8 @@ export async function startTestNetwork(opts: TestNetworkOptions = {}): Promise<T
       challengeWindowSeconds: opts.challengeWindowSeconds ?? 4,
       outputIntervalBlocks: 4,
       ...(opts.gasTokens?.[chainId] ? { gasToken: opts.gasTokens[chainId] } : {}),
+      ...(opts.rpc ? { rpc: opts.rpc } : {}),
+      ...(opts.rpcLimits ? { rpcLimits: opts.rpcLimits } : {}),
     }),
   )
   const network = new PlexusNetwork({

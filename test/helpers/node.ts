@@ -1,3 +1,5 @@
+import type { RpcMethodGroup } from '../../src/rpc/options.js'
+import type { RpcLimits } from '../../src/rpc/api.js'
 import { spawn, type ChildProcess } from 'node:child_process'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -23,6 +25,10 @@ export interface TestNodeOptions {
   produceBlocks?: boolean
   /** Pool limits (default: the node's). */
   txpool?: Partial<TxPoolOptions>
+  /** Restricted RPC method groups to serve (default none, as a node's). */
+  expose?: RpcMethodGroup[]
+  /** RPC method limits (default: the node's). */
+  rpcLimits?: Partial<RpcLimits>
 }
 
 /** A node in this process on a free 127.0.0.1 port with a temporary datadir. */
@@ -34,7 +40,8 @@ export async function startTestNode(opts: TestNodeOptions = {}): Promise<TestNod
     genesis: opts.genesis ?? devGenesis({ chainId: 901, gasLimit: 60_000_000n }),
     slotTimeMs: opts.slotTimeMs ?? 100,
     feeRecipient: '0x4200000000000000000000000000000000000011',
-    rpc: { host: '127.0.0.1', port: 0 },
+    rpc: { host: '127.0.0.1', port: 0, ...(opts.expose ? { expose: opts.expose } : {}) },
+    ...(opts.rpcLimits ? { rpcLimits: opts.rpcLimits } : {}),
     produceBlocks: opts.produceBlocks ?? true,
     ...(opts.txpool ? { txpool: opts.txpool } : {}),
     logger: silentLogger(),

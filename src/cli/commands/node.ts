@@ -9,7 +9,7 @@ import {
 import { devGenesis, loadGenesisFile, type GethGenesis } from '../../execution/genesis.js'
 import { createLogger, type LogLevel } from '../../primitives/logger.js'
 import { devAccountLines, serveUntilSignal } from '../serve.js'
-import { DEFAULT_DATADIR, loadConfig, type PlexusConfig } from '../config/index.js'
+import { DEFAULT_DATADIR, loadConfig, rpcSettings, type PlexusConfig } from '../config/index.js'
 import { chainDir, ephemeralDatadir, saveGenesis, storedChainIds, storedGenesis } from '../../node/datadir.js'
 
 export interface NodeCommandOptions {
@@ -44,7 +44,8 @@ export async function runNode(opts: NodeCommandOptions): Promise<void> {
     slotTimeMs: opts.blockTime ?? config.chain?.slotTimeMs ?? DEFAULT_SLOT_TIME_MS,
     feeRecipient: (config.chain?.feeRecipient ?? DEFAULT_FEE_VAULT) as `0x${string}`,
     gasLimit,
-    rpc: { host: opts.host ?? config.chain?.rpc?.host ?? '127.0.0.1', port: opts.port ?? config.chain?.rpc?.port ?? 9545 },
+    rpc: { ...rpcSettings(config.chain?.rpc ?? {}).rpc, host: opts.host ?? config.chain?.rpc?.host ?? '127.0.0.1', port: opts.port ?? config.chain?.rpc?.port ?? 9545 },
+    rpcLimits: rpcSettings(config.chain?.rpc ?? {}).rpcLimits,
     produceBlocks: true,
     logger,
   })

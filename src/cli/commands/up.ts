@@ -24,6 +24,10 @@ export interface UpOptions {
   da?: DataAvailability
   l1Beacon?: string
   host?: string
+  /** `--rpc-expose`: restricted method groups (checked by the flag parser). */
+  rpcExpose?: string[]
+  /** `--rpc-cors`: more allowed browser origins (checked by the flag parser). */
+  rpcCors?: string[]
   /** Port of the web dashboard (default 8420); `dashboard: false` turns it off (--no-dashboard). */
   dashboardPort?: number
   dashboard?: boolean
@@ -31,6 +35,10 @@ export interface UpOptions {
   logLevel?: LogLevel
   /** Hidden: let the admin endpoint arm faults (the fault suite). */
   faultInjection?: boolean
+}
+
+function pickRpc(c: { rpc?: unknown; rpcLimits?: unknown } | undefined): Record<string, unknown> {
+  return { ...(c?.rpc ? { rpc: c.rpc } : {}), ...(c?.rpcLimits ? { rpcLimits: c.rpcLimits } : {}) }
 }
 
 /** The dashboard's default port. */
@@ -70,7 +78,8 @@ export async function up(opts: UpOptions): Promise<void> {
     ...(opts.dashboard === false ? {} : { dashboard: { host: opts.host ?? options.chains[0]?.rpcHost ?? '127.0.0.1', port: opts.dashboardPort ?? DEFAULT_DASHBOARD_PORT } }),
     logger,
     ...(opts.faultInjection ? { faultInjection: true } : {}),
-    ...(snapshot ? { chains: snapshot.chains } : {}),
+    // the snapshot's chains, served with the RPC settings the flags ask for
+    ...(snapshot ? { chains: snapshot.chains.map((c) => ({ ...c, ...pickRpc(options.chains[0]) })) } : {}),
     ...(snapshot?.l1.kind === 'embedded'
       ? { l1: { ...options.l1, embedded: { ...options.l1.embedded, chainId: snapshot.l1.chainId, blockTimeSeconds: snapshot.l1.blockTimeSeconds } } }
       : {}),

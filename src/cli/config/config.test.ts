@@ -333,3 +333,38 @@ describe('shipped files', () => {
     }
   })
 })
+
+describe('the rpc block', () => {
+  test('names the field of a bad origin, group or timeout, and says how to fix it', () => {
+    const errors = errorsOf({ rpc: { corsOrigins: ['https://ok.example', 'evil.example/path'], expose: ['debug', 'admin'], evmTimeout: '20m' } })
+    assert.equal(errors.length, 3, errors.join('\n'))
+    assert.match(errors.find((e) => e.startsWith('rpc.corsOrigins[1]: ')) ?? '', /is not an origin: write scheme:\/\/host\[:port\]/)
+    assert.match(errors.find((e) => e.startsWith('rpc.expose[1]: ')) ?? '', /debug opens/)
+    assert.match(errors.find((e) => e.startsWith('rpc.evmTimeout: ')) ?? '', /0 = no limit/)
+    assert.match(errorsOf({ chains: [{ rpc: { wsMaxConnections: 0 } }] })[0] ?? '', /^chains\[0\]\.rpc\.wsMaxConnections: /)
+  })
+
+  test('the top-level block applies to every chain, a chain\'s own overrides it field by field; origins add to the local ones', () => {
+    const options = toNetworkOptions(
+      parseConfig({ rpc: { expose: ['debug'], evmTimeout: '2s', corsOrigins: ['https://app.example'] }, chains: [{}, { rpc: { expose: [], maxFilters: 5 } }] }),
+    )
+    const [a, b] = options.chains
+    assert.deepEqual(a!.rpc?.expose, ['debug'])
+    assert.deepEqual(b!.rpc?.expose, [])
+    assert.equal(a!.rpcLimits?.evmTimeoutMs, 2000)
+    assert.equal(b!.rpcLimits?.evmTimeoutMs, 2000)
+    assert.equal(b!.rpcLimits?.maxFilters, 5)
+    assert.ok(a!.rpc?.corsOrigins?.includes('https://app.example'))
+    assert.ok(a!.rpc?.corsOrigins?.includes('http://localhost:*'))
+    // nothing said: the server's defaults (no key at all)
+    assert.equal(toNetworkOptions(parseConfig({})).chains[0]!.rpc, undefined)
+  })
+
+  test('--rpc-expose and --rpc-cors set every chain, over the file', () => {
+    const config = withFlags(parseConfig({ chains: [{ rpc: { expose: ['operator'] } }, {}] }), { rpcExpose: ['debug'], rpcCors: ['*'] })
+    for (const c of toNetworkOptions(config).chains) {
+      assert.deepEqual(c.rpc?.expose, ['debug'])
+      assert.ok(c.rpc?.corsOrigins?.includes('*'))
+    }
+  })
+})

@@ -21,11 +21,16 @@ export interface NetworkFlags {
   da?: DataAvailability
   host?: string
   logLevel?: LogLevel
+  /** `--rpc-expose debug,operator`: restricted method groups on every chain's RPC. */
+  rpcExpose?: string[]
+  /** `--rpc-cors <origins>`: more browser origins allowed on every chain's RPC. */
+  rpcCors?: string[]
 }
 
 /**
  * The config with `plexus up`'s explicit flags laid over it: a flag wins over the file.
- * Flags about every chain (`--block-time`, `--challenge-window`, `--host`) set that field
+ * Flags about every chain (`--block-time`, `--challenge-window`, `--host`, `--rpc-expose`,
+ * `--rpc-cors`) set that field
  * on each chain (and `--host` on the embedded L1); `--l1-rpc` replaces an embedded L1.
  * Flags that contradict the file rather than override it (`--chains` with a file that
  * lists chains, `--l1-port` with an L1 RPC) are errors. Pure: the caller checks the
@@ -60,13 +65,20 @@ export function withFlags(config: PlexusConfig, flags: NetworkFlags): PlexusConf
   if (flags.l1Beacon !== undefined) l1.beaconUrl = flags.l1Beacon
   if (Object.keys(l1).length > 0) out.l1 = l1
 
+  const rpcFlags = {
+    ...(flags.rpcExpose !== undefined ? { expose: flags.rpcExpose } : {}),
+    ...(flags.rpcCors !== undefined ? { corsOrigins: flags.rpcCors } : {}),
+  }
+  const hasRpcFlags = Object.keys(rpcFlags).length > 0
+  if (hasRpcFlags) out.rpc = { ...(config.rpc ?? {}), ...rpcFlags }
+
   const chains: ChainConfig[] = config.chains ?? Array.from({ length: flags.chains ?? DEFAULT_CHAIN_COUNT }, () => ({}))
   out.chains = chains.map((c) => ({
     ...c,
     ...(flags.blockTime !== undefined ? { slotTime: flags.blockTime } : {}),
     ...(flags.challengeWindow !== undefined ? { challengeWindow: flags.challengeWindow } : {}),
     ...(flags.acceptShortChallengeWindow ? { acceptShortChallengeWindow: true } : {}),
-    ...(flags.host !== undefined ? { rpc: { ...(c.rpc ?? {}), host: flags.host } } : {}),
+    ...(flags.host !== undefined || hasRpcFlags ? { rpc: { ...(c.rpc ?? {}), ...(flags.host !== undefined ? { host: flags.host } : {}), ...rpcFlags } } : {}),
   }))
   return out
 }

@@ -3,5 +3,5 @@ export { JSON_SCHEMA_FILE, PACKAGE_ROOT, plexusJsonSchema, plexusJsonSchemaText 
 export { DEFAULT_CONFIG_FILE, loadConfig, parseConfig, readConfigDocument } from './load.js'
 export { configSchema, type ChainConfig, type L1Config, type PlexusConfig, type PlexusConfigInput } from './schema.js'
 export { starterConfig, type StarterConfigOptions } from './template.js'
-export { DEFAULT_CHAIN_COUNT, DEFAULT_DATADIR, toChainOptions, toNetworkOptions } from './toNetworkOptions.js'
+export { DEFAULT_CHAIN_COUNT, DEFAULT_DATADIR, rpcSettings, toChainOptions, toNetworkOptions } from './toNetworkOptions.js'
 export { withFlags, type NetworkFlags } from './flags.js'

@@ -2,6 +2,8 @@ import { z } from 'zod'
 import { LOG_LEVELS, type LogLevel } from '../../primitives/logger.js'
 import { SLOT_TIME_MAX_MS, SLOT_TIME_MIN_MS } from '../../node/options.js'
 import { MAX_BLOB_BATCH_BYTES } from '../../settlement/da/index.js'
+import { RPC_METHOD_GROUPS } from '../../rpc/options.js'
+import { originPatternError } from '../../rpc/origins.js'
 import { address, amount, bool, duration, expected, hexBytes, hexWord, host, int, oneOf, port, privateKey, text, url } from './fields.js'
 
 /**
@@ -16,12 +18,41 @@ import { address, amount, bool, duration, expected, hexBytes, hexWord, host, int
 const MAX_SAFE = Number.MAX_SAFE_INTEGER
 const DAY_S = 86_400
 
+const origin = z
+  .string({ error: expected('must be an origin such as "https://app.example" or "http://localhost:*"', 'write scheme://host[:port] (port may be *), or "*" for any origin') })
+  .superRefine((value, ctx) => {
+    const problem = originPatternError(value)
+    if (problem) ctx.addIssue({ code: 'custom', input: value, message: `${problem}` })
+  })
+
+/** RPC settings every chain may take (at the top level: for every chain). */
+const rpcSurface = {
+  corsOrigins: z
+    .array(origin, { error: expected('must be a list of origins', 'write e.g. ["https://app.example"], or ["*"] for any origin') })
+    .optional()
+    .describe('browser origins allowed to call, besides pages on this machine (http(s)://localhost, 127.0.0.1, [::1] on any port) and the dashboard; "*" allows any'),
+  expose: z
+    .array(oneOf(RPC_METHOD_GROUPS as unknown as readonly [string, ...string[]], 'debug opens debug_traceCall/debug_traceTransaction, operator opens plexus_retryMessage'), {
+      error: expected('must be a list of method groups', 'write e.g. [debug]'),
+    })
+    .optional()
+    .describe('restricted method groups served on the public RPC: debug (tracing), operator (plexus_retryMessage); default none (docs/rpc.md)'),
+  evmTimeout: duration('ms', 0, 600_000, '5s', 'how long one eth_call, eth_estimateGas or trace may run; 0 = no limit').optional().describe('time limit of eth_call, eth_estimateGas, eth_createAccessList and debug_trace* (default 5s; 0 = none)'),
+  wsMaxConnections: int(1, 1_000_000, 'the most WebSocket connections the chain serves at once').optional().describe('open WebSocket connections at most (default 1000)'),
+  wsMaxConnectionsPerAddress: int(1, 1_000_000, 'the most WebSocket connections one remote address may hold').optional().describe('open WebSocket connections per remote address at most (default 200)'),
+  wsMaxSubscriptions: int(1, 1_000_000, 'the most eth_subscribe subscriptions one connection may hold').optional().describe('live subscriptions per WebSocket connection at most (default 1000)'),
+  maxFilters: int(1, 10_000_000, 'the most eth_newFilter-style filters installed at once').optional().describe('installed filters per chain at most (default 10000)'),
+}
+
 const rpc = z
   .strictObject({
     host: host('use e.g. 127.0.0.1 (this machine only) or 0.0.0.0 (every interface)').optional().describe('listen address (default 127.0.0.1)'),
     port: port('pick a free TCP port; 0 lets the system choose').optional().describe('HTTP and WebSocket port'),
+    ...rpcSurface,
   })
-  .describe('where the chain serves JSON-RPC (HTTP and WebSocket on one port)')
+  .describe('where and how the chain serves JSON-RPC (HTTP and WebSocket on one port); the network\'s `rpc` applies to every chain, a chain\'s own overrides it')
+
+const networkRpc = z.strictObject(rpcSurface).describe('RPC settings of every chain (a chain\'s own `rpc` overrides them field by field)')
 
 const embeddedL1 = z
   .strictObject({
@@ -141,6 +172,7 @@ export const configSchema = z
       .describe('the rollups of the network (default two: 901 and 902)'),
     da: oneOf(['calldata', 'blobs'], 'calldata for dev networks, blobs (EIP-4844) on a real L1').optional().describe('how network batches are posted (default calldata)'),
     maxBatchBytes: int(1_000, MAX_BLOB_BATCH_BYTES, 'the default is 120000').optional().describe('largest network batch per L1 transaction, compressed (default 120000)'),
+    rpc: networkRpc.optional(),
     maxBlockDataBytes: int(131_072, 8 * 1024 * 1024, 'at least 131072 (the largest transaction the pool accepts); the default is 524288')
       .optional()
       .describe("most bytes of signed transactions in one chain's block, what data availability must carry (default 524288)"),
@@ -154,3 +186,5 @@ export type PlexusConfigInput = z.input<typeof configSchema>
 export type PlexusConfig = z.output<typeof configSchema>
 export type ChainConfig = z.output<typeof chainSchema>
 export type L1Config = NonNullable<PlexusConfig['l1']>
+export type RpcConfig = NonNullable<ChainConfig['rpc']>
+export type NetworkRpcConfig = NonNullable<PlexusConfig['rpc']>

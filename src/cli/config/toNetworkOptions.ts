@@ -1,7 +1,9 @@
 import type { Hex } from 'viem'
 import type { GethAllocAccount } from '../../execution/genesis.js'
 import { chainName, DEV_NETWORK, devChainOptions, devL1Options, type NetworkChainOptions, type NetworkOptions } from '../../node/network.js'
-import type { ChainConfig, PlexusConfig } from './schema.js'
+import { LOCAL_ORIGINS } from '../../rpc/origins.js'
+import type { RpcMethodGroup } from '../../rpc/options.js'
+import type { ChainConfig, NetworkRpcConfig, PlexusConfig, RpcConfig } from './schema.js'
 
 /** Where a config without `datadir` keeps its data (relative to the working directory). */
 export const DEFAULT_DATADIR = './.plexus'
@@ -35,18 +37,24 @@ export function toNetworkOptions(config: PlexusConfig): Omit<NetworkOptions, 'lo
       confirmations: l1.confirmations ?? (l1.rpcUrl !== undefined ? DEFAULT_RPC_L1_CONFIRMATIONS : 0),
       ...(l1.maxSequencerDrift !== undefined ? { maxSequencerDriftSeconds: l1.maxSequencerDrift } : {}),
     }),
-    chains: chains.map(toChainOptions),
+    chains: chains.map((c, i) => toChainOptions(c, i, config.rpc)),
     ...(config.da !== undefined ? { da: config.da } : {}),
     ...(config.maxBatchBytes !== undefined ? { maxBatchBytes: config.maxBatchBytes } : {}),
     ...(config.maxBlockDataBytes !== undefined ? { maxBlockDataBytes: config.maxBlockDataBytes } : {}),
   }
 }
 
-/** The `index`-th chain's options: what the config says, else the dev network's value for that index. */
-export function toChainOptions(c: ChainConfig, index: number): NetworkChainOptions {
+/**
+ * The `index`-th chain's options: what the config says, else the dev network's value for
+ * that index; `shared` is the network's `rpc` block, which the chain's own overrides.
+ */
+export function toChainOptions(c: ChainConfig, index: number, shared: NetworkRpcConfig = {}): NetworkChainOptions {
   const chainId = c.chainId ?? DEV_NETWORK.firstChainId + index
   const alloc = genesisAlloc(c)
+  const { rpc, rpcLimits } = rpcSettings({ ...shared, ...(c.rpc ?? {}) })
   return devChainOptions(index, {
+    ...(rpc ? { rpc } : {}),
+    ...(rpcLimits ? { rpcLimits } : {}),
     chainId,
     name: chainName({ chainId, name: c.name }),
     ...(c.rpc?.host !== undefined ? { rpcHost: c.rpc.host } : {}),
@@ -61,6 +69,26 @@ export function toChainOptions(c: ChainConfig, index: number): NetworkChainOptio
     ...(alloc ? { alloc } : {}),
     ...(c.gasToken !== undefined ? { gasToken: { ...c.gasToken } } : {}),
   })
+}
+
+/** The RPC block as server options and method limits; undefined where it says nothing. */
+export function rpcSettings(r: Omit<RpcConfig, 'host' | 'port'>): Pick<NetworkChainOptions, 'rpc' | 'rpcLimits'> {
+  const rpc = {
+    // what the config lists is allowed besides this machine's pages
+    ...(r.corsOrigins !== undefined ? { corsOrigins: [...LOCAL_ORIGINS, ...r.corsOrigins] } : {}),
+    ...(r.expose !== undefined ? { expose: r.expose as RpcMethodGroup[] } : {}),
+    ...(r.wsMaxConnections !== undefined ? { wsMaxConnections: r.wsMaxConnections } : {}),
+    ...(r.wsMaxConnectionsPerAddress !== undefined ? { wsMaxConnectionsPerAddress: r.wsMaxConnectionsPerAddress } : {}),
+  }
+  const rpcLimits = {
+    ...(r.evmTimeout !== undefined ? { evmTimeoutMs: r.evmTimeout } : {}),
+    ...(r.wsMaxSubscriptions !== undefined ? { maxSubscriptionsPerConnection: r.wsMaxSubscriptions } : {}),
+    ...(r.maxFilters !== undefined ? { maxFilters: r.maxFilters } : {}),
+  }
+  return {
+    ...(Object.keys(rpc).length > 0 ? { rpc } : {}),
+    ...(Object.keys(rpcLimits).length > 0 ? { rpcLimits } : {}),
+  }
 }
 
 /** `prefund.accounts` and `alloc` as one geth alloc (lower-case addresses, hex quantities). */
