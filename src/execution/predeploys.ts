@@ -23,6 +23,8 @@ export const PREDEPLOYS = {
   ETHLiquidity: '0x4200000000000000000000000000000000000025',
   /** Interop: moves ERC-7802 (SuperchainERC20) tokens between chains. */
   SuperchainTokenBridge: '0x4200000000000000000000000000000000000028',
+  /** Interop: a message's sender pays here (on the source chain) for the gas of its relay. */
+  RelayGasPaymaster: '0x4200000000000000000000000000000000000029',
 } as const satisfies Record<string, `0x${string}`>
 
 /** Sender of the L1-info system deposit that opens every block. */

@@ -65,6 +65,7 @@ export function rollupGenesis(opts: RollupGenesisOptions): GethGenesis {
   genesis.alloc[PREDEPLOYS.SuperchainETHBridge] = { balance: '0x0', code: code('SuperchainETHBridge') }
   genesis.alloc[PREDEPLOYS.ETHLiquidity] = { balance: quantity(ETH_LIQUIDITY_GENESIS_BALANCE), code: code('ETHLiquidity') }
   genesis.alloc[PREDEPLOYS.SuperchainTokenBridge] = { balance: '0x0', code: code('SuperchainTokenBridge') }
+  genesis.alloc[PREDEPLOYS.RelayGasPaymaster] = { balance: '0x0', code: code('RelayGasPaymaster') }
   genesis.alloc[REFERENCE_SUPERCHAIN_TOKEN] = tokenAlloc(
     code('PlexusToken'),
     opts.tokenHolders ?? (opts.devAccounts === false ? [] : devAccounts().map((a) => a.address)),

@@ -9,13 +9,15 @@ import { openMemoryChains, signedTx, txSource } from '../../test/helpers/memoryC
 import { tempDir } from '../../test/helpers/tmp.js'
 import { ChainsView } from './chainsView.js'
 import { MessageTracker } from './messageTracker.js'
+import { messageHash } from './messages.js'
+import { payForRelayTx } from '../../test/helpers/relayPayment.js'
 import { Relayer } from './relayer.js'
 import { interopSlotRules } from './slotRules.js'
 
 await initCrypto()
 
 const IDS = [901n, 902n]
-const [, bob, relayerAccount] = devAccounts(3)
+const [alice, bob, relayerAccount] = devAccounts(3)
 const messenger = parseAbi(['function sendMessage(uint256 destination, address target, bytes message) returns (bytes32)'])
 const REVERTS = PREDEPLOYS.SuperchainTokenBridge // no function 0xdeadbeef: a relay to it reverts
 
@@ -28,6 +30,8 @@ async function chainsWithRelays(dirs: { dir: string }[]) {
   const tracker = new MessageTracker()
   for (const chain of chains.values()) tracker.follow(chain)
   const rules = interopSlotRules({ chains: () => chains, view: new ChainsView(() => chains), tracker, relayer: new Relayer({ key: relayerAccount!.privateKey }) })
+  const pay = (nonce: number, target: `0x${string}`, data: `0x${string}`) =>
+    payForRelayTx(chains.get(902n)!, nonce, { from: 1, destination: 901n, gasLimit: 300_000n, msgHash: messageHash({ destination: 901n, source: 902n, nonce: BigInt(nonce), sender: alice!.address.toLowerCase() as `0x${string}`, target: target.toLowerCase() as `0x${string}`, message: data }) })
   const send = (nonce: number, target: `0x${string}`, data: `0x${string}`) =>
     signedTx(chains.get(902n)!, nonce, { to: PREDEPLOYS.L2ToL2CrossDomainMessenger, gasLimit: 200_000n, data: encodeFunctionData({ abi: messenger, functionName: 'sendMessage', args: [901n, target, data] }) })
   for (const n of [1n, 2n]) {
@@ -35,7 +39,7 @@ async function chainsWithRelays(dirs: { dir: string }[]) {
       {
         slot: n,
         timestamp: 1_000n + n,
-        chains: IDS.map((id) => ({ chainId: id, chain: chains.get(id)!, coinbase: new Uint8Array(20), txs: txSource(id === 902n && n === 1n ? [send(0, bob!.address, '0x'), send(1, REVERTS, '0xdeadbeef')] : []) })),
+        chains: IDS.map((id) => ({ chainId: id, chain: chains.get(id)!, coinbase: new Uint8Array(20), txs: txSource(id === 902n && n === 1n ? [pay(0, bob!.address, '0x'), pay(1, REVERTS, '0xdeadbeef'), send(0, bob!.address, '0x'), send(1, REVERTS, '0xdeadbeef')] : []) })),
         bundles: [],
       },
       rules,

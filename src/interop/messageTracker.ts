@@ -8,6 +8,7 @@ import type { StoredReceipt } from '../execution/receipts.js'
 import { hexToBytes, toData } from '../primitives/hex.js'
 import type { MessageIdentifier } from './identifier.js'
 import { relayMessageAbi, relayedMessageFromLog, sentMessageFromLog, type SentMessage } from './messages.js'
+import { callGasOfRelay, networkAllowance, relayGasPaidFromLog, type RelayGasPayment } from './relayPayment.js'
 
 export type MessageStatus = 'sent' | 'relayed' | 'failed'
 
@@ -42,12 +43,33 @@ export interface TrackedMessage extends SentMessage {
   failure?: string
   /** Relay attempts by the network (the sequencer's relayer). */
   attempts: number
-  /** Set by a retry: the gas limit the next relay uses. */
+  /** Set by a retry: the most gas the next relay gives the target (at most `relayGas`). */
   retryGasLimit?: bigint
+  /** Gas paid for its relay on the source chain (RelayGasPaymaster), all payments together. */
+  paidGas: bigint
+  /**
+   * The gas the network's next relay gives the target: what was paid, plus the network's
+   * allowance for its own bridges' messages, less what the network's failed relays used.
+   * 0: the network does not relay it (unpaid, or spent); anyone may relay it by hand.
+   */
+  relayGas: bigint
+}
+
+/** Where a chain's block recorded something, so a rewind can take it back. */
+interface Placed {
+  chainId: bigint
+  blockNumber: bigint
+}
+
+export interface MessageTrackerOptions {
+  /** The network relayer's address: its failed relays use up what was paid (others' do not). */
+  relayer?: Hex
 }
 
 const MESSENGER = PREDEPLOYS.L2ToL2CrossDomainMessenger
 const MESSENGER_BYTES = hexToBytes(MESSENGER)
+const PAYMASTER = PREDEPLOYS.RelayGasPaymaster
+const PAYMASTER_BYTES = hexToBytes(PAYMASTER)
 
 /**
  * Follows every message sent through the L2ToL2CrossDomainMessenger of every chain of
@@ -74,6 +96,15 @@ export class MessageTracker {
    */
   private readonly early = new Map<string, { chainId: bigint; relayed: boolean; txHash: Hex; blockNumber: bigint }>()
   private nextIndex = 0
+  /** Relay payments by message hash, whether or not the message is known (a contract may pay before it sends). */
+  private readonly payments = new Map<Hex, (RelayGasPayment & Placed)[]>()
+  /** The network relayer's failed relays by payload hash: the target gas each used up. */
+  private readonly spent = new Map<Hex, (Placed & { gas: bigint })[]>()
+  private readonly relayer: Uint8Array | undefined
+
+  constructor(options: MessageTrackerOptions = {}) {
+    this.relayer = options.relayer ? hexToBytes(options.relayer) : undefined
+  }
 
   /** Reads `chain` from block 1 to its head (start-up), then follows it. */
   follow(chain: Chain): () => void {
@@ -169,7 +200,7 @@ export class MessageTracker {
     m.status = 'sent'
     delete m.failure
     if (gasLimit !== undefined) m.retryGasLimit = gasLimit
-    this.waitingSet(m.destination).add(m.msgHash)
+    this.refresh(m)
     this.emit(m)
     return m
   }
@@ -180,18 +211,23 @@ export class MessageTracker {
    * Nothing is recorded now.
    */
   sentIn(chainId: bigint, block: Block, receipts: readonly StoredReceipt[]): TrackedMessage[] {
-    const out: TrackedMessage[] = []
+    const sent: TrackedMessage[] = []
+    const paidHere = new Map<Hex, RelayGasPayment[]>()
     for (const e of messengerEvents(chainId, block, receipts)) {
+      if (e.kind === 'paid') paidHere.set(e.payment.msgHash, [...(paidHere.get(e.payment.msgHash) ?? []), e.payment])
       if (e.kind !== 'sent' || this.messages.has(e.sent.msgHash)) continue
-      out.push({ ...e.sent, index: -1, id: e.id, sourceTx: e.txHash(), status: 'sent', attempts: 0 })
+      sent.push({ ...e.sent, index: -1, id: e.id, sourceTx: e.txHash(), status: 'sent', attempts: 0, paidGas: 0n, relayGas: 0n })
     }
-    return out
+    // Paid for in the same block (the usual case: sent and paid in one transaction) or before.
+    for (const m of sent) this.budget(m, paidHere.get(m.msgHash) ?? [])
+    return sent.filter((m) => m.relayGas > 0n)
   }
 
   private observe(chainId: bigint, block: Block, receipts: readonly StoredReceipt[]): void {
     for (const e of messengerEvents(chainId, block, receipts)) {
       if (e.kind === 'sent') this.onSent(e.sent, e.id, e.txHash())
       else if (e.kind === 'relayed') this.onRelayed(chainId, e.msgHash, e.txHash(), block.header.number)
+      else if (e.kind === 'paid') this.onPaid(chainId, e.payment, block.header.number)
       else this.onFailedRelay(chainId, e.tx, block.header.number)
     }
   }
@@ -200,7 +236,7 @@ export class MessageTracker {
     const existing = this.messages.get(sent.msgHash)
     // Re-sent (resendMessage) or seen again: the first identifier stays the one relays use
     // unless the message was never relayed, then the newest is as good.
-    const record: TrackedMessage = existing ?? { ...sent, index: this.nextIndex++, id, sourceTx, status: 'sent', attempts: 0 }
+    const record: TrackedMessage = existing ?? { ...sent, index: this.nextIndex++, id, sourceTx, status: 'sent', attempts: 0, paidGas: 0n, relayGas: 0n }
     if (!existing) {
       this.messages.set(sent.msgHash, record)
       this.byPayload.set(sent.payloadHash, sent.msgHash)
@@ -212,9 +248,8 @@ export class MessageTracker {
         record.destinationTx = early.txHash
         record.destinationBlock = early.blockNumber
         if (!early.relayed) record.failure = 'the relay transaction reverted'
-      } else {
-        this.waitingSet(sent.destination).add(sent.msgHash)
       }
+      this.refresh(record)
       this.emit(record)
     }
     const key = txKey(id.chainId, sourceTx)
@@ -237,6 +272,23 @@ export class MessageTracker {
     this.emit(m)
   }
 
+  /**
+   * A payment on `chainId` for the relay of `payment.msgHash`: a message waiting for one is
+   * queued, and one whose relay failed is queued again (a top-up is how a sender retries
+   * with more gas).
+   */
+  private onPaid(chainId: bigint, payment: RelayGasPayment, blockNumber: bigint): void {
+    this.payments.set(payment.msgHash, [...(this.payments.get(payment.msgHash) ?? []), { ...payment, chainId, blockNumber }])
+    const m = this.messages.get(payment.msgHash)
+    if (!m || m.source !== chainId || m.destination !== payment.destination) return
+    if (m.status === 'failed') {
+      m.status = 'sent'
+      delete m.failure
+    }
+    this.refresh(m)
+    this.emit(m)
+  }
+
   /** A reverted call of relayMessage: the message it carried failed (the reason comes from whoever ran it). */
   private onFailedRelay(chainId: bigint, tx: TypedTransaction, blockNumber: bigint): void {
     if (!tx.to || !equalsBytes(tx.to.bytes, MESSENGER_BYTES)) return
@@ -250,6 +302,13 @@ export class MessageTracker {
       return
     }
     const payloadHash = keccak256(payload)
+    // The network's own failed relay used up the gas it gave the target (a hand relay by
+    // someone else spends nothing the sender paid). Recorded before the message is known,
+    // as payments are, since a restart may read the destination first.
+    if (this.relayer && equalsBytes(tx.getSenderAddress().bytes, this.relayer)) {
+      const gas = callGasOfRelay(tx.gasLimit, tx.getIntrinsicGas(), (payload.length - 2) / 2)
+      this.spent.set(payloadHash, [...(this.spent.get(payloadHash) ?? []), { chainId, blockNumber, gas }])
+    }
     const msgHash = this.byPayload.get(payloadHash)
     const m = msgHash && this.messages.get(msgHash)
     if (!m) {
@@ -263,7 +322,7 @@ export class MessageTracker {
     m.failure ??= 'the relay transaction reverted'
     m.destinationTx = txHash
     m.destinationBlock = blockNumber
-    this.waiting.get(m.destination)?.delete(m.msgHash)
+    this.refresh(m)
     this.emit(m)
   }
 
@@ -271,6 +330,15 @@ export class MessageTracker {
   private onRewind(chainId: bigint, head: BlockHeader, removed: readonly Block[]): void {
     if (removed.length === 0) return
     for (const [key, e] of this.early) if (e.chainId === chainId && e.blockNumber > head.number) this.early.delete(key)
+    const gone = (p: Placed) => p.chainId === chainId && p.blockNumber > head.number
+    for (const map of [this.payments, this.spent] as Map<Hex, Placed[]>[]) {
+      for (const [key, list] of map) {
+        const left = list.filter((p) => !gone(p))
+        if (left.length === list.length) continue
+        if (left.length > 0) map.set(key, left)
+        else map.delete(key)
+      }
+    }
     for (const [hash, m] of this.messages) {
       if (m.source === chainId && m.id.blockNumber > head.number) {
         this.messages.delete(hash)
@@ -285,10 +353,40 @@ export class MessageTracker {
         delete m.destinationTx
         delete m.destinationBlock
         delete m.failure
-        this.waitingSet(m.destination).add(hash)
+        this.refresh(m)
         this.emit(m)
+      } else if (m.source === chainId || m.destination === chainId) {
+        // Its payments (source) or the network's failed relays (destination) may be gone.
+        const before = m.relayGas
+        this.refresh(m)
+        if (m.relayGas !== before) this.emit(m)
       }
     }
+  }
+
+  /**
+   * Sets `m.paidGas` and `m.relayGas` from the payments on its source chain for its
+   * destination (and `extra`, payments of a block not yet committed), the network's
+   * allowance, and the gas the network's failed relays of it used up.
+   */
+  private budget(m: TrackedMessage, extra: readonly RelayGasPayment[] = []): void {
+    let paid = 0n
+    for (const p of [...(this.payments.get(m.msgHash) ?? []).filter((p) => p.chainId === m.source), ...extra]) {
+      if (p.destination === m.destination) paid += p.gasLimit
+    }
+    let spent = 0n
+    for (const s of this.spent.get(m.payloadHash) ?? []) if (s.chainId === m.destination) spent += s.gas
+    const left = paid + networkAllowance(m) - spent
+    m.paidGas = paid
+    m.relayGas = left > 0n ? left : 0n
+    if (m.retryGasLimit !== undefined && m.retryGasLimit > m.relayGas) delete m.retryGasLimit
+  }
+
+  /** Recomputes `m`'s budget and whether the network relays it: only a sent message with gas to relay it. */
+  private refresh(m: TrackedMessage): void {
+    this.budget(m)
+    if (m.status === 'sent' && m.relayGas > 0n) this.waitingSet(m.destination).add(m.msgHash)
+    else this.waiting.get(m.destination)?.delete(m.msgHash)
   }
 
   private emit(m: TrackedMessage): void {
@@ -305,6 +403,8 @@ export class MessageTracker {
 type MessengerEvent =
   | { kind: 'sent'; sent: SentMessage; id: MessageIdentifier; txHash: () => Hex }
   | { kind: 'relayed'; msgHash: Hex; txHash: () => Hex }
+  /** A RelayGasPaymaster payment. */
+  | { kind: 'paid'; payment: RelayGasPayment }
   /** A transaction that reverted (a relay of a message, if it called relayMessage). */
   | { kind: 'reverted'; tx: TypedTransaction }
 
@@ -318,7 +418,12 @@ function* messengerEvents(chainId: bigint, block: Block, receipts: readonly Stor
     const txHash = () => toData(tx.hash()) as Hex
     for (const [address, topics, data] of receipt.logs) {
       const index = logIndex++
-      // Runs on every committed block: only the messenger's logs are decoded.
+      // Runs on every committed block: only the messenger's and the paymaster's logs are decoded.
+      if (equalsBytes(address, PAYMASTER_BYTES)) {
+        const payment = relayGasPaidFromLog({ address: PAYMASTER, topics: topics.map((t) => toData(t) as Hex), data: toData(data) as Hex })
+        if (payment) yield { kind: 'paid', payment }
+        continue
+      }
       if (!equalsBytes(address, MESSENGER_BYTES)) continue
       const log = { address: MESSENGER as Hex, topics: topics.map((t) => toData(t) as Hex), data: toData(data) as Hex }
       const sent = sentMessageFromLog(chainId, log)

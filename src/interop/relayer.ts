@@ -10,16 +10,14 @@ import { privateKeyToAddress } from 'viem/accounts'
 import { executingMessagesAccessList } from './accessList.js'
 import { relayMessageCalldata } from './messages.js'
 import type { TrackedMessage } from './messageTracker.js'
+import { relayTxGasLimit } from './relayPayment.js'
 
-/** Gas limit of a relay transaction unless a retry asks for more. */
-export const DEFAULT_RELAY_GAS_LIMIT = 500_000n
 /** Most relays one block carries (the rest wait for the next slot). */
 export const MAX_RELAYS_PER_BLOCK = 256
 
 export interface RelayerOptions {
   /** The relayer's key: it signs relay transactions on every chain and pays their gas. */
   key: Hex
-  gasLimit?: bigint
 }
 
 /**
@@ -30,10 +28,27 @@ export interface RelayerOptions {
 export type RelayPlan = { nonce: bigint; relays: { msgHash: Hex; gasLimit: bigint; sign(nonce: bigint): PooledTx }[] }
 
 /**
+ * The call that relays `message` on its destination, for anyone to send: the messenger's
+ * `relayMessage(id, payload)` with the executing message declared in the access list
+ * (CrossL2Inbox only accepts a relay whose transaction declares it).
+ */
+export function relayCallOf(message: Pick<TrackedMessage, 'id' | 'payload' | 'payloadHash'>): { to: Hex; data: Hex; accessList: { address: Hex; storageKeys: Hex[] }[] } {
+  return {
+    to: PREDEPLOYS.L2ToL2CrossDomainMessenger,
+    data: relayMessageCalldata(message.id, message.payload),
+    accessList: executingMessagesAccessList([{ id: message.id, msgHash: message.payloadHash }]).map((e) => ({ address: e.address as Hex, storageKeys: e.storageKeys as Hex[] })),
+  }
+}
+
+/**
  * Signs the transactions by which the network relays messages: one
  * `L2ToL2CrossDomainMessenger.relayMessage(id, payload)` per message, with the executing
  * message declared in its access list (as any relayer must), paying the base fee and no
- * tip. Pure given the chain head: the first nonce comes from the relayer's account at the head.
+ * tip. The gas limit gives the target the message's relay gas (what its sender paid, or
+ * a bridge's allowance; a retry may ask for less) and no more: the transaction's intrinsic
+ * gas + the messenger's computed overhead + that gas (`relayTxGasLimit`), within
+ * `maxTxGas` (the most one relay may ask for in the block). Pure given the chain head:
+ * the first nonce comes from the relayer's account at the head.
  */
 export class Relayer {
   readonly address: Hex
@@ -44,42 +59,58 @@ export class Relayer {
     this.address = privateKeyToAddress(options.key).toLowerCase() as Hex
   }
 
-  /** The gas limit the relay of `message` asks for. */
-  gasLimitOf(message: Pick<TrackedMessage, 'retryGasLimit'>): bigint {
-    return message.retryGasLimit ?? this.options.gasLimit ?? DEFAULT_RELAY_GAS_LIMIT
+  /** The gas the relay of `message` gives its target: its relay gas, or less if a retry asked for less. */
+  callGasOf(message: Pick<TrackedMessage, 'retryGasLimit' | 'relayGas'>): bigint {
+    const r = message.retryGasLimit
+    return r !== undefined && r < message.relayGas ? r : message.relayGas
   }
 
-  /** The relays of `messages` on `chain`'s next block, in order (at most `MAX_RELAYS_PER_BLOCK`). */
-  async relayPlan(chain: Chain, messages: readonly TrackedMessage[]): Promise<RelayPlan> {
+  /**
+   * The relays of `messages` on `chain`'s next block, in order (at most `MAX_RELAYS_PER_BLOCK`;
+   * messages with no relay gas are skipped), none asking for more than `maxTxGas`.
+   */
+  async relayPlan(chain: Chain, messages: readonly TrackedMessage[], maxTxGas: bigint): Promise<RelayPlan> {
     const account = messages.length === 0 ? undefined : await chain.headAccount(hexToBytes(this.address))
     const baseFee = chain.nextBaseFee()
     const common = sharedTxCommon(chain.common)
     const to = new Address(hexToBytes(PREDEPLOYS.L2ToL2CrossDomainMessenger))
-    const relays = messages.slice(0, MAX_RELAYS_PER_BLOCK).map((message): RelayPlan['relays'][number] => {
-      const gasLimit = this.gasLimitOf(message)
-      return {
+    const relays: RelayPlan['relays'] = []
+    for (const message of messages) {
+      if (relays.length >= MAX_RELAYS_PER_BLOCK) break
+      const callGas = this.callGasOf(message)
+      if (callGas <= 0n) continue
+      const payloadBytes = (message.payload.length - 2) / 2
+      const call = relayCallOf(message)
+      const fields = {
+        chainId: chain.chainId,
+        // The base fee may rise by 1/8 per block; the relay is built for the next one.
+        maxFeePerGas: baseFee + baseFee / 8n + 1n,
+        maxPriorityFeePerGas: 0n,
+        to,
+        data: hexToBytes(call.data),
+        accessList: call.accessList,
+      }
+      // Intrinsic gas depends on the calldata and access list only, not on the gas limit or nonce.
+      const probe = createFeeMarket1559Tx({ ...fields, gasLimit: 0n }, { common })
+      const intrinsic = probe.getIntrinsicGas()
+      const minimum = probe.getMinimumGasLimit()
+      let gasLimit = relayTxGasLimit(intrinsic, minimum, payloadBytes, callGas)
+      // More gas than one relay may have in this block: the relay gets what fits (the rest
+      // of the budget stays for a retry); a relay that cannot even cover its overhead is left out.
+      if (gasLimit > maxTxGas) {
+        const fitting = callGas - (gasLimit - maxTxGas)
+        if (fitting <= 0n) continue
+        gasLimit = relayTxGasLimit(intrinsic, minimum, payloadBytes, fitting)
+      }
+      relays.push({
         msgHash: message.msgHash,
         gasLimit,
         sign: (nonce) => {
-          const accessList = executingMessagesAccessList([{ id: message.id, msgHash: message.payloadHash }])
-          const tx = createFeeMarket1559Tx(
-            {
-              chainId: chain.chainId,
-              nonce,
-              // The base fee may rise by 1/8 per block; the relay is built for the next one.
-              maxFeePerGas: baseFee + baseFee / 8n + 1n,
-              maxPriorityFeePerGas: 0n,
-              gasLimit,
-              to,
-              data: hexToBytes(relayMessageCalldata(message.id, message.payload)),
-              accessList: accessList.map((e) => ({ address: e.address, storageKeys: e.storageKeys })),
-            },
-            { common },
-          ).sign(this.key)
+          const tx = createFeeMarket1559Tx({ ...fields, nonce, gasLimit }, { common }).sign(this.key)
           return toPooledTx(tx, tx.serialize())
         },
-      }
-    })
+      })
+    }
     return { nonce: account?.nonce ?? 0n, relays }
   }
 }

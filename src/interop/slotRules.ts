@@ -8,7 +8,7 @@ import { DEFAULT_MESSAGE_EXPIRY_SECONDS, executingMessageCheck } from './validat
 /** The interop rules a slot is built by (the sequencer's `SlotRules`). */
 export interface InteropSlotRules {
   checkTx(chainId: bigint, block: { number: bigint; timestamp: bigint }, sealed: SealedBlocks): (tx: TypedTransaction) => string | undefined
-  relaysFor(chainId: bigint, block: { number: bigint; timestamp: bigint }, sealed: SealedBlocks): Promise<RelayPlan>
+  relaysFor(chainId: bigint, block: { number: bigint; timestamp: bigint; maxRelayGas: bigint }, sealed: SealedBlocks): Promise<RelayPlan>
 }
 
 export interface InteropSlotRulesDeps {
@@ -22,7 +22,8 @@ export interface InteropSlotRulesDeps {
  * The network's interop rules over its chains: a transaction's executing messages must
  * point at initiating messages of committed blocks or of blocks sealed earlier in the same
  * slot; a chain's block relays every message waiting for it (the tracker's, plus those
- * the slot's earlier chains just sent it) that has not expired.
+ * the slot's earlier chains just sent it) that has relay gas (paid by its sender, or a
+ * bridge's allowance) and has not expired, in the order they became relayable.
  */
 export function interopSlotRules(deps: InteropSlotRulesDeps): InteropSlotRules {
   const { view, tracker, relayer } = deps
@@ -39,7 +40,7 @@ export function interopSlotRules(deps: InteropSlotRulesDeps): InteropSlotRules {
       for (const [sourceId, s] of sealed) {
         for (const m of tracker.sentIn(sourceId, s.block, s.receipts)) if (m.destination === chainId) waiting.push(m)
       }
-      return relayer.relayPlan(chain, waiting)
+      return relayer.relayPlan(chain, waiting, block.maxRelayGas)
     },
   }
 }

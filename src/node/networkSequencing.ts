@@ -8,7 +8,7 @@ import { MessageTracker, type MessageListener, type MessageQuery, type TrackedMe
 import { Relayer } from '../interop/relayer.js'
 import { interopSlotRules } from '../interop/slotRules.js'
 import { executingMessageCheck } from '../interop/validation.js'
-import { BaseError, InvalidParamsError } from '../primitives/errors.js'
+import { BaseError, InvalidParamsError, RpcErrorCode } from '../primitives/errors.js'
 import type { Hex } from '../primitives/hex.js'
 import type { Lifecycle } from '../primitives/lifecycle.js'
 import type { Logger } from '../primitives/logger.js'
@@ -17,7 +17,7 @@ import { MethodNotFoundError } from '../rpc/errors.js'
 import { checkBundle } from '../sequencer/bundleCheck.js'
 import { BundleQueue, InvalidBundleError, type BundleStatus } from '../sequencer/bundles.js'
 import { SharedSequencer, type SlotFaults } from '../sequencer/sharedSequencer.js'
-import { maxRelayGas, type SlotResult } from '../sequencer/slotBuilder.js'
+import type { SlotResult } from '../sequencer/slotBuilder.js'
 import { resolveTxPoolOptions } from '../sequencer/txpool/options.js'
 import type { SlotJournal } from '../storage/slotJournal.js'
 import type { PlexusNode } from './node.js'
@@ -27,8 +27,6 @@ export interface NetworkSequencingOptions {
   slotTimeMs: number
   /** Key of the network's relayer: it signs relay transactions on every chain. */
   relayerKey: Hex
-  /** Gas limit of relay transactions (a retry may ask for more). */
-  relayGasLimit?: bigint
   /** The network's registry for wallets and apps, and news of chains joining. */
   registry?: RegistrySource
   /** The write-ahead slot record and the bundles (`<datadir>/network/journal`); unset: nothing survives a crash (tests). */
@@ -39,6 +37,14 @@ export interface NetworkSequencingOptions {
   /** The network's money audit (plexus_audit); unset: the method answers it is not available. */
   audit?: () => Promise<AuditReport>
   logger: Logger
+}
+
+/** A retry of a message whose relay gas is used up (or was never paid). */
+export class RelayNotPaidError extends BaseError {
+  override name = 'RelayNotPaidError'
+  constructor(message: string) {
+    super(message, { rpcCode: RpcErrorCode.Server })
+  }
 }
 
 export interface RegistrySource {
@@ -53,7 +59,7 @@ export interface RegistrySource {
  * the bundle queue — and the `plexus_*` methods every chain's RPC answers from them.
  */
 export class NetworkSequencing implements Lifecycle, NetworkApi {
-  readonly tracker = new MessageTracker()
+  readonly tracker: MessageTracker
   readonly bundles: BundleQueue
   readonly view: ChainsView
   readonly relayer: Relayer
@@ -65,7 +71,8 @@ export class NetworkSequencing implements Lifecycle, NetworkApi {
   constructor(private readonly options: NetworkSequencingOptions) {
     this.bundles = new BundleQueue(options.journal)
     this.view = new ChainsView(() => this.chains, (chainId) => this.genesisSlot(chainId))
-    this.relayer = new Relayer({ key: options.relayerKey, gasLimit: options.relayGasLimit })
+    this.relayer = new Relayer({ key: options.relayerKey })
+    this.tracker = new MessageTracker({ relayer: this.relayer.address })
     const rules = interopSlotRules({ chains: () => this.chains, view: this.view, tracker: this.tracker, relayer: this.relayer })
     this.sequencer = new SharedSequencer(
       {
@@ -205,19 +212,22 @@ export class NetworkSequencing implements Lifecycle, NetworkApi {
   }
 
   /**
-   * Queues a failed message for another relay, with a gas limit the relay budget of its
-   * destination's block can hold and a transaction may have (`maxRelayGas`): any other
-   * would never be included.
+   * Queues a failed message for another relay by the network. The relay gives the target
+   * what is left of the gas its sender paid (`relayGas`), or `gasLimit` if lower: a retry
+   * never gets the network to spend more than was paid. A message with nothing left must be
+   * topped up (RelayGasPaymaster.payForRelay, which queues it by itself) or relayed by hand.
    */
   retryMessage(msgHash: Hex, gasLimit?: bigint): TrackedMessage | undefined {
+    const message = this.tracker.get(msgHash)
+    if (!message) return undefined
+    if (message.relayGas === 0n) {
+      throw new RelayNotPaidError(
+        `message ${msgHash} has no relay gas left (paid ${message.paidGas}); pay for more with RelayGasPaymaster.payForRelay on chain ${message.source} (the network then relays it), or relay it yourself (plexus_relayMessageTx)`,
+      )
+    }
     if (gasLimit !== undefined) {
-      if (gasLimit < 21_000n) throw new InvalidParamsError(`gasLimit ${gasLimit} is below the 21000 every transaction needs`)
-      const message = this.tracker.get(msgHash)
-      const destination = message && this.nodes.get(message.destination)
-      if (destination) {
-        const max = maxRelayGas(destination.options.gasLimit ?? destination.chain.headHeader().gasLimit)
-        if (gasLimit > max) throw new InvalidParamsError(`gasLimit ${gasLimit} is over the ${max} gas a relay may use on chain ${message.destination}`)
-      }
+      if (gasLimit === 0n) throw new InvalidParamsError('gasLimit must be above 0')
+      if (gasLimit > message.relayGas) throw new InvalidParamsError(`gasLimit ${gasLimit} is over the ${message.relayGas} gas left of what was paid for this relay; pay for more with RelayGasPaymaster.payForRelay on chain ${message.source}`)
     }
     return this.tracker.retry(msgHash, gasLimit)
   }

@@ -12,6 +12,7 @@ import { listBundles } from './plexus/listBundles.js'
 import { listDeposits } from './plexus/listDeposits.js'
 import { listWithdrawals } from './plexus/listWithdrawals.js'
 import { listMessages } from './plexus/listMessages.js'
+import { relayMessageTx } from './plexus/relayMessageTx.js'
 import { retryMessage } from './plexus/retryMessage.js'
 import { sendBundle } from './plexus/sendBundle.js'
 import { MethodRegistry, type ParamSpec, type RpcContext } from './types.js'
@@ -114,6 +115,7 @@ const METHODS: Record<string, [Method, ParamSpec]> = {
   plexus_getMessage: [getMessage, { max: 1, required: 1 }],
   plexus_getMessagesByTx: [getMessagesByTx, { max: 2, required: 2 }],
   plexus_retryMessage: [retryMessage, { max: 2, required: 1 }],
+  plexus_relayMessageTx: [relayMessageTx, { max: 1, required: 1 }],
   plexus_listMessages: [listMessages, { max: 1, required: 0 }],
   plexus_listBundles: [listBundles, { max: 1, required: 0 }],
   plexus_listDeposits: [listDeposits, { max: 1, required: 0 }],

@@ -13,6 +13,8 @@ import { interopSlotRules } from '../interop/slotRules.js'
 import { initCrypto } from '../primitives/crypto.js'
 import { hexToBytes, toData, type Hex } from '../primitives/hex.js'
 import { tempDir } from '../../test/helpers/tmp.js'
+import { payForRelayTx } from '../../test/helpers/relayPayment.js'
+import { messageHash } from '../interop/messages.js'
 import { openMemoryChains, signedTx, txSource } from '../../test/helpers/memoryChains.js'
 import { buildSlot, ChainTurnError, relayGasBudget, type SlotBundle, type SlotChainInput, type SlotResult, type SlotRules } from './slotBuilder.js'
 
@@ -51,6 +53,10 @@ async function network() {
   return { chains, tracker, rules, slot, cleanup: () => dirs.forEach((d) => d.cleanup()) }
 }
 
+/** Bob pays (with his nonce `bobNonce`) for the relay of alice's `nonce`-th message from `source` to `destination` (to bob, empty): paid before it is sent, which the paymaster allows. */
+const payFor = (chain: Chain, bobNonce: number, nonce: bigint, destination: bigint, gasLimit = 400_000n) =>
+  payForRelayTx(chain, bobNonce, { from: 1, destination, gasLimit, msgHash: messageHash({ destination, source: chain.chainId, nonce, sender: alice!.address.toLowerCase() as Hex, target: bob!.address.toLowerCase() as Hex, message: '0x' }) })
+
 const sendTo = (destination: bigint) => encodeFunctionData({ abi: messenger, functionName: 'sendMessage', args: [destination, bob!.address, '0x'] })
 
 /** Relay transactions (the relayer's) in `chain`'s block `n`. */
@@ -70,7 +76,7 @@ test('a slot is reproducible: the same parents, inputs and rules give the same b
       new Map(IDS.map((id) => {
         const other = IDS.find((x) => x !== id)!
         const data = encodeFunctionData({ abi: messenger, functionName: 'sendMessage', args: [other, bob!.address, '0x'] })
-        return [id, [signed(net.chains.get(id)!, 0, { to: PREDEPLOYS.L2ToL2CrossDomainMessenger, data, gasLimit: 200_000n })]]
+        return [id, [payFor(net.chains.get(id)!, 0, 0n, other), signed(net.chains.get(id)!, 0, { to: PREDEPLOYS.L2ToL2CrossDomainMessenger, data, gasLimit: 200_000n })]]
       }))
     for (const n of [1n, 2n]) {
       const [ra, rb] = [await a.slot(n, n === 1n ? inputs(a) : new Map()), await b.slot(n, n === 1n ? inputs(b) : new Map())]
@@ -116,14 +122,15 @@ test('a bundle whose second transaction reverts is taken back on every chain', a
 })
 
 /** Slot 1: 901 sends `count` messages to 902, which carries only its deposits, so the messages wait. */
-async function messagesWaiting(net: Awaited<ReturnType<typeof network>>, count: number): Promise<`0x${string}`[]> {
+async function messagesWaiting(net: Awaited<ReturnType<typeof network>>, count: number, gas: bigint[] = []): Promise<`0x${string}`[]> {
   const c901 = net.chains.get(901n)!
   const sends = Array.from({ length: count }, (_, i) => signed(c901, i, { to: PREDEPLOYS.L2ToL2CrossDomainMessenger, data: sendTo(902n), gasLimit: 200_000n }))
+  const pays = Array.from({ length: count }, (_, i) => payFor(c901, i, BigInt(i), 902n, gas[i] ?? 400_000n))
   const res = await buildSlot(
     {
       slot: 1n,
       timestamp: 1_001n,
-      chains: IDS.map((id) => ({ chainId: id, chain: net.chains.get(id)!, coinbase: new Uint8Array(20), txs: source(id === 901n ? sends : []), depositsOnly: id === 902n })),
+      chains: IDS.map((id) => ({ chainId: id, chain: net.chains.get(id)!, coinbase: new Uint8Array(20), txs: source(id === 901n ? [...pays, ...sends] : []), depositsOnly: id === 902n })),
       bundles: [],
     },
     net.rules,
@@ -134,22 +141,20 @@ async function messagesWaiting(net: Awaited<ReturnType<typeof network>>, count: 
   return waiting
 }
 
-test('a relay that cannot be signed, or asks for more than the relay budget, fails alone: the slot and the other relays go on without a nonce gap', async () => {
+test('a relay paid for more gas than one relay may have in a block gets that much (maxRelayGas), and the next relay waits: no nonce gap', async () => {
   const net = await network()
   try {
-    const [huge, overBudget, fine] = await messagesWaiting(net, 3)
-    // What plexus_retryMessage once let through: a gas limit of 2^64 made ethereumjs throw in the slot.
-    net.tracker.retry(huge!, 2n ** 64n)
-    net.tracker.retry(overBudget!, relayGasBudget(30_000_000n) + 1n)
+    // 16,777,216 is the most the paymaster takes for one message; a 30M block lets one relay have 15M.
+    const [big, fine] = await messagesWaiting(net, 2, [16_777_216n, 100_000n])
     const res = await net.slot(2n, new Map())
     assert.deepEqual(res.blocks.map((b) => b.sealed.block.header.number), [2n, 2n], 'every chain built slot 2')
     const byMsg = new Map(res.relays.map((r) => [r.msgHash, r]))
-    assert.equal(byMsg.get(huge!)!.ok, false)
-    assert.match(byMsg.get(huge!)!.reason!, /could not be signed|relays may use/)
-    assert.equal(byMsg.get(overBudget!)!.ok, false)
-    assert.match(byMsg.get(overBudget!)!.reason!, /relays may use/)
-    assert.equal(byMsg.get(fine!)!.ok, true)
-    assert.deepEqual(relaysIn(net.chains.get(902n)!, 2n), [0n], 'the good relay took nonce 0: no gap behind the failed ones')
+    assert.equal(byMsg.get(big!)!.included, true)
+    assert.equal(byMsg.get(big!)!.ptx!.gasLimit, relayGasBudget(30_000_000n), 'capped at what one relay may use')
+    assert.equal(byMsg.get(fine!)!.kind, 'no-room', 'the budget is spent: the next relay waits')
+    await net.slot(3n, new Map())
+    assert.deepEqual(relaysIn(net.chains.get(902n)!, 2n), [0n])
+    assert.deepEqual(relaysIn(net.chains.get(902n)!, 3n), [1n], 'the waiting relay took nonce 1: no gap')
   } finally {
     net.cleanup()
   }
@@ -158,14 +163,17 @@ test('a relay that cannot be signed, or asks for more than the relay budget, fai
 test('relays past the block relay budget wait for the next slot, and nonces stay consecutive', async () => {
   const net = await network()
   try {
-    // 30M gas blocks: relays may use 15M, i.e. 30 relays of the default 500k.
+    // 30M gas blocks: relays may use 15M; each relay asks for 400k paid + its fixed cost.
     await messagesWaiting(net, 40)
     const second = await net.slot(2n, new Map())
-    assert.equal(second.relays.filter((r) => r.included).length, 30)
-    assert.equal(second.relays.filter((r) => r.kind === 'no-room').length, 10)
-    assert.deepEqual(relaysIn(net.chains.get(902n)!, 2n), Array.from({ length: 30 }, (_, i) => BigInt(i)))
+    const perRelay = second.relays[0]!.ptx!.gasLimit
+    const fit = Number(relayGasBudget(30_000_000n) / perRelay)
+    assert.ok(fit > 20 && fit < 40, `${fit} relays of ${perRelay} fit`)
+    assert.equal(second.relays.filter((r) => r.included).length, fit)
+    assert.equal(second.relays.filter((r) => r.kind === 'no-room').length, 40 - fit)
+    assert.deepEqual(relaysIn(net.chains.get(902n)!, 2n), Array.from({ length: fit }, (_, i) => BigInt(i)))
     await net.slot(3n, new Map())
-    assert.deepEqual(relaysIn(net.chains.get(902n)!, 3n), Array.from({ length: 10 }, (_, i) => BigInt(30 + i)))
+    assert.deepEqual(relaysIn(net.chains.get(902n)!, 3n), Array.from({ length: 40 - fit }, (_, i) => BigInt(fit + i)))
     assert.equal(net.tracker.waitingFor(902n).length, 0, 'every message relayed')
   } finally {
     net.cleanup()

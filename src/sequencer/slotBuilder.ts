@@ -64,8 +64,11 @@ export interface RelayPlan {
 export interface SlotRules {
   /** The check each transaction of `chainId`'s block must pass (its executing messages). */
   checkTx(chainId: bigint, block: { number: bigint; timestamp: bigint }, sealed: SealedSoFar): (tx: TypedTransaction) => string | undefined
-  /** The relays `chainId`'s block carries: messages sent to it and not yet relayed. */
-  relaysFor(chainId: bigint, block: { number: bigint; timestamp: bigint }, sealed: SealedSoFar): Promise<RelayPlan>
+  /**
+   * The relays `chainId`'s block carries: messages sent to it and not yet relayed, none
+   * asking for more than `maxRelayGas` (the most one relay may use in the block).
+   */
+  relaysFor(chainId: bigint, block: { number: bigint; timestamp: bigint; maxRelayGas: bigint }, sealed: SealedSoFar): Promise<RelayPlan>
 }
 
 export interface SlotInput {
@@ -185,7 +188,8 @@ export async function buildSlot(input: SlotInput, rules: SlotRules): Promise<Slo
         if (!c.depositsOnly) {
           const at = { number: open.number, timestamp: open.timestamp }
           const checkTx = rules.checkTx(c.chainId, at, sealed)
-          relays.push(...(await addRelays(c, open, await rules.relaysFor(c.chainId, at, sealed), checkTx)))
+          const plan = await rules.relaysFor(c.chainId, { ...at, maxRelayGas: maxRelayGas(open.gasLimit) }, sealed)
+          relays.push(...(await addRelays(c, open, plan, checkTx)))
           await open.fill(c.txs, { checkTx, maxTxDataBytes: c.maxTxDataBytes })
         }
         const block = await open.sealPending()

@@ -4,6 +4,7 @@ import { createPublicClient, createWalletClient, defineChain, encodeFunctionData
 import { generatePrivateKey, privateKeyToAccount, type PrivateKeyAccount } from 'viem/accounts'
 import { devAccounts } from '../../src/execution/genesis.js'
 import { PREDEPLOYS } from '../../src/execution/predeploys.js'
+import { paymasterAbi } from '../../src/interop/relayPayment.js'
 import { MAX_BUNDLE_DEADLINE_SLOTS, MAX_PENDING_BUNDLES_PER_SENDER } from '../../src/sequencer/bundles.js'
 import { maxRelayGas } from '../../src/sequencer/slotBuilder.js'
 import { DEFAULT_GAS_LIMIT } from '../../src/node/options.js'
@@ -62,30 +63,35 @@ describe('hostile requests to the shared sequencer', { timeout: 300_000 }, () =>
     })
   }
 
-  it('refuses a relay gas limit no block could carry (2^64 used to stop every chain), and a retry never stops a slot', async () => {
-    // A message whose relay reverts: the token bridge has no function 0xdeadbeef.
+  it('a retry never gets more relay gas than was paid (2^64 used to stop every chain), a top-up relays again, and no retry stops a slot', async () => {
+    // A message whose relay reverts (the token bridge has no function 0xdeadbeef), paid for 100,000 gas.
     const hash = await rpc<Hex>(net.l2Url(901), 'eth_sendRawTransaction', [
       await sign(user, 901, { to: PREDEPLOYS.L2ToL2CrossDomainMessenger, gas: 300_000n, data: encodeFunctionData({ abi: messenger, functionName: 'sendMessage', args: [902n, PREDEPLOYS.SuperchainTokenBridge, '0xdeadbeef'] }) }),
     ])
     await clients[901]!.waitForTransactionReceipt({ hash, pollingInterval: 50 })
     const [msg] = await rpc<{ msgHash: Hex }[]>(net.l2Url(901), 'plexus_getMessagesByTx', ['0x385', hash])
+    const pay = async (gasLimit: bigint) => {
+      const h = await rpc<Hex>(net.l2Url(901), 'eth_sendRawTransaction', [
+        await sign(user, 901, { to: PREDEPLOYS.RelayGasPaymaster, gas: 200_000n, value: 10n ** 17n, data: encodeFunctionData({ abi: paymasterAbi, functionName: 'payForRelay', args: [msg!.msgHash, 902n, gasLimit] }) }),
+      ])
+      await clients[901]!.waitForTransactionReceipt({ hash: h, pollingInterval: 50 })
+    }
+    await pay(100_000n)
     const failed = await waitFor(async () => {
-      const m = await rpc<{ status: string; relayAttempts: Hex } | null>(net.l2Url(902), 'plexus_getMessage', [msg!.msgHash])
+      const m = await rpc<{ status: string; relayAttempts: Hex; relayGas: Hex } | null>(net.l2Url(902), 'plexus_getMessage', [msg!.msgHash])
       return m?.status === 'failed' ? m : undefined
     }, 30_000, 'the relay failed')
-
-    const budget = maxRelayGas(DEFAULT_GAS_LIMIT)
-    for (const gas of [2n ** 64n, 2n ** 64n - 1n, budget + 1n, DEFAULT_GAS_LIMIT + 1n]) {
-      await rejectsWith(rpc(net.l2Url(902), 'plexus_retryMessage', [msg!.msgHash, `0x${gas.toString(16)}`]), -32602, /gas a relay may use/)
+    // Invariant: what the failed relay gave the target is used up; no retry can spend more.
+    assert.equal(BigInt(failed.relayGas), 0n)
+    for (const gas of [undefined, 2n ** 320n - 1n, 2n ** 64n, 2n ** 64n - 1n, maxRelayGas(DEFAULT_GAS_LIMIT), 21_000n]) {
+      await rejectsWith(rpc(net.l2Url(902), 'plexus_retryMessage', gas === undefined ? [msg!.msgHash] : [msg!.msgHash, `0x${gas.toString(16)}`]), -32000, /no relay gas left/)
     }
-    await rejectsWith(rpc(net.l2Url(902), 'plexus_retryMessage', [msg!.msgHash, '0x' + 'f'.repeat(80)]), -32602, /./)
-    await rejectsWith(rpc(net.l2Url(902), 'plexus_retryMessage', [msg!.msgHash, '0x5207']), -32602, /below the 21000/)
-    // The largest gas limit allowed is relayed (and fails again: the target still reverts).
-    await rpc(net.l2Url(902), 'plexus_retryMessage', [msg!.msgHash, `0x${budget.toString(16)}`])
+    // A top-up queues it again by itself (and it fails again: the target still reverts).
+    await pay(50_000n)
     await waitFor(async () => {
-      const m = await rpc<{ status: string; relayAttempts: Hex }>(net.l2Url(902), 'plexus_getMessage', [msg!.msgHash])
-      return m.status === 'failed' && BigInt(m.relayAttempts) > BigInt(failed.relayAttempts) ? m : undefined
-    }, 30_000, 'the retry was relayed')
+      const m = await rpc<{ status: string; relayAttempts: Hex; paidGas: Hex }>(net.l2Url(902), 'plexus_getMessage', [msg!.msgHash])
+      return m.status === 'failed' && BigInt(m.paidGas) === 150_000n && BigInt(m.relayAttempts) > BigInt(failed.relayAttempts) ? m : undefined
+    }, 30_000, 'the top-up was relayed')
     await keepsBuilding()
   })
 

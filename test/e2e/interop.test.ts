@@ -18,7 +18,8 @@ import { devAccounts } from '../../src/execution/genesis.js'
 import { PREDEPLOYS, REFERENCE_SUPERCHAIN_TOKEN } from '../../src/execution/predeploys.js'
 import { executingMessagesAccessList } from '../../src/interop/accessList.js'
 import type { MessageIdentifier } from '../../src/interop/identifier.js'
-import { relayMessageCalldata } from '../../src/interop/messages.js'
+import { messageHash, relayMessageCalldata } from '../../src/interop/messages.js'
+import { paymasterAbi } from '../../src/interop/relayPayment.js'
 import { abiOf } from '../../src/settlement/l1/abis.js'
 import { superRootAt } from '../../src/settlement/superRoot.js'
 import { loadArtifact } from '../helpers/artifacts.js'
@@ -79,6 +80,23 @@ describe('one network: shared slots, native messages, tokens, bundles', () => {
     const receipt = await s.client.waitForTransactionReceipt({ hash, pollingInterval: 50 })
     assert.equal(receipt.status, 'success', `tx ${hash} on ${s.chainId}`)
     return { hash, blockNumber: receipt.blockNumber }
+  }
+
+  /** Pays (from `user`) for 300,000 gas of relay of `msgHash` from `source` to `destination`: relay payments are on the source chain. */
+  async function payFor(source: number, msgHash: Hex, destination: bigint): Promise<void> {
+    await send(side[source]!, user, { to: PREDEPLOYS.RelayGasPaymaster, value: 10n ** 17n, data: encodeFunctionData({ abi: paymasterAbi, functionName: 'payForRelay', args: [msgHash, destination, 300_000n] }) })
+  }
+
+  /**
+   * The probe on `source` sends `receiveValue(value)` to the probe on `destination`, its relay
+   * paid for first (the hash is known before the send: the messenger's next nonce), so the
+   * network relays it as soon as it is sent.
+   */
+  async function sendProbePaid(source: number, destination: bigint, value: bigint): Promise<{ hash: Hex; blockNumber: bigint }> {
+    const nonce = (await side[source]!.client.readContract({ address: PREDEPLOYS.L2ToL2CrossDomainMessenger, abi: parseAbi(['function messageNonce() view returns (uint256)']), functionName: 'messageNonce' })) as bigint
+    const message = encodeFunctionData({ abi: probeAbi, functionName: 'receiveValue', args: [value] })
+    await payFor(source, messageHash({ destination, source: BigInt(source), nonce, sender: probe.toLowerCase() as Hex, target: probe.toLowerCase() as Hex, message }), destination)
+    return send(side[source]!, user, { to: probe, data: encodeFunctionData({ abi: probeAbi, functionName: 'send', args: [destination, probe, value] }) })
   }
 
   async function messagesOf(chainId: number, txHash: Hex): Promise<RpcMessage[]> {
@@ -157,7 +175,7 @@ describe('one network: shared slots, native messages, tokens, bundles', () => {
   })
 
   it('relays a message 901→902 in the same slot, and 902→901 in the next, without anyone relaying by hand', async () => {
-    const sent = await send(side[901]!, user, { to: probe, data: encodeFunctionData({ abi: probeAbi, functionName: 'send', args: [902n, probe, 42n] }) })
+    const sent = await sendProbePaid(901, 902n, 42n)
     const [msg] = await messagesOf(901, sent.hash)
     assert.ok(msg, 'plexus_getMessagesByTx lists the message')
     const done = await settled(side[901]!.url, msg.msgHash)
@@ -167,7 +185,7 @@ describe('one network: shared slots, native messages, tokens, bundles', () => {
     assert.equal(((await b.readContract({ address: probe, abi: probeAbi, functionName: 'lastSender' })) as Hex).toLowerCase(), probe.toLowerCase(), 'crossDomainMessageSender is the sending contract')
     assert.equal(await b.readContract({ address: probe, abi: probeAbi, functionName: 'lastSource' }), 901n, 'crossDomainMessageSource is 901')
 
-    const back = await send(side[902]!, user, { to: probe, data: encodeFunctionData({ abi: probeAbi, functionName: 'send', args: [901n, probe, 7n] }) })
+    const back = await sendProbePaid(902, 901n, 7n)
     const [reply] = await messagesOf(902, back.hash)
     const replied = await settled(side[902]!.url, reply!.msgHash)
     assert.equal(BigInt(replied.destinationBlock!), back.blockNumber + 1n, '901 comes before 902 in a slot: relayed in the next slot')
@@ -278,7 +296,7 @@ describe('one network: shared slots, native messages, tokens, bundles', () => {
   })
 
   it('rejects forged executing messages at the RPC, and a replayed relay does not execute twice', async () => {
-    const sent = await send(side[901]!, user, { to: probe, data: encodeFunctionData({ abi: probeAbi, functionName: 'send', args: [902n, probe, 5n] }) })
+    const sent = await sendProbePaid(901, 902n, 5n)
     const [msg] = await messagesOf(901, sent.hash)
     await settled(side[901]!.url, msg!.msgHash)
     const id = identifierOf(msg!)
@@ -321,7 +339,7 @@ describe('one network: shared slots, native messages, tokens, bundles', () => {
   it('records a relay whose target reverts as failed with the reason, and relays it on retry once the target is fixed', async () => {
     const b = side[902]!
     await send(b, deployer, { to: probe, data: encodeFunctionData({ abi: probeAbi, functionName: 'setClosed', args: [true] }) })
-    const sent = await send(side[901]!, user, { to: probe, data: encodeFunctionData({ abi: probeAbi, functionName: 'send', args: [902n, probe, 99n] }) })
+    const sent = await sendProbePaid(901, 902n, 99n)
     const [msg] = await messagesOf(901, sent.hash)
     const failed = await settled(side[901]!.url, msg!.msgHash, 'failed')
     assert.match(failed.failure!, /probe: closed/)
@@ -330,7 +348,9 @@ describe('one network: shared slots, native messages, tokens, bundles', () => {
     assert.equal(failedReceipt.status, 'reverted')
 
     await send(b, deployer, { to: probe, data: encodeFunctionData({ abi: probeAbi, functionName: 'setClosed', args: [false] }) })
-    await rpc(b.url, 'plexus_retryMessage', [msg!.msgHash])
+    // The failed relay used up what was paid: a retry is refused until the sender pays more; a top-up queues it by itself.
+    await assert.rejects(rpc(b.url, 'plexus_retryMessage', [msg!.msgHash]), /no relay gas left/)
+    await payFor(901, msg!.msgHash, 902n)
     const relayed = await settled(b.url, msg!.msgHash)
     assert.equal(relayed.failure, null)
     assert.equal(await b.client.readContract({ address: probe, abi: probeAbi, functionName: 'lastValue' }), 99n)

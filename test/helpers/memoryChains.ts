@@ -1,7 +1,7 @@
 import { createFeeMarket1559Tx } from '@ethereumjs/tx'
 import { Chain } from '../../src/execution/chain.js'
 import { toPooledTx } from '../../src/execution/decodeTx.js'
-import { devAccounts } from '../../src/execution/genesis.js'
+import { devAccounts, type GethAllocAccount } from '../../src/execution/genesis.js'
 import type { TxSource } from '../../src/execution/openBlock.js'
 import type { PooledTx } from '../../src/execution/pooledTx.js'
 import { rollupGenesis } from '../../src/execution/rollupGenesis.js'
@@ -14,10 +14,10 @@ import { openDatabase } from '../../src/storage/database.js'
  * Rollup chains opened on their own stores in `dirs` (one per id; the same dirs reopen
  * the same chains), no L1: what the sequencer's and interop's unit tests build slots on.
  */
-export async function openMemoryChains(ids: readonly bigint[], dirs: readonly { dir: string }[]): Promise<Map<bigint, Chain>> {
+export async function openMemoryChains(ids: readonly bigint[], dirs: readonly { dir: string }[], alloc?: Record<string, GethAllocAccount>): Promise<Map<bigint, Chain>> {
   const chains = new Map<bigint, Chain>()
   for (const [i, id] of ids.entries()) {
-    const genesis = rollupGenesis({ chainId: Number(id), gasLimit: 30_000_000n, l1Portal: '0x0000000000000000000000000000000000000001', timestamp: 1_000n })
+    const genesis = rollupGenesis({ chainId: Number(id), gasLimit: 30_000_000n, l1Portal: '0x0000000000000000000000000000000000000001', timestamp: 1_000n, alloc })
     chains.set(id, await Chain.open(new ChainStore(openDatabase(dirs[i]!.dir)), genesis, silentLogger()))
   }
   return chains

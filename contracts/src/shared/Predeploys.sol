@@ -31,6 +31,12 @@ library Predeploys {
     /// @notice Interop: moves ERC-7802 (SuperchainERC20) tokens between chains.
     address internal constant SUPERCHAIN_TOKEN_BRIDGE = 0x4200000000000000000000000000000000000028;
 
+    /// @notice Interop: where a message's sender pays for the gas of its relay (RelayGasPaymaster).
+    address internal constant RELAY_GAS_PAYMASTER = 0x4200000000000000000000000000000000000029;
+
+    /// @notice Collects the sequencer's revenue: priority fees (the default coinbase) and relay payments.
+    address internal constant SEQUENCER_FEE_VAULT = 0x4200000000000000000000000000000000000011;
+
     /// @notice The network's reference SuperchainERC20 (PlexusToken, "PLX"), same address on every chain.
     address internal constant REFERENCE_SUPERCHAIN_TOKEN = 0x4200000000000000000000000000000000000500;
 

@@ -35,6 +35,11 @@ export function formatMessage(m: TrackedMessage): Record<string, unknown> {
     destinationBlock: m.destinationBlock === undefined ? null : toQuantity(m.destinationBlock),
     failure: m.failure ?? null,
     relayAttempts: toQuantity(m.attempts),
+    // What the network relays it with: gas paid on the source chain, and what is left for the
+    // next relay (0: the network does not relay it; plexus_relayMessageTx builds a hand relay).
+    paidGas: toQuantity(m.paidGas),
+    relayGas: toQuantity(m.relayGas),
+    autoRelay: m.relayGas > 0n,
   }
 }
 
