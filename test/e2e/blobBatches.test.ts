@@ -58,7 +58,9 @@ describe('blob batches on L1', () => {
 
   before(async () => {
     anvil = await startAnvil(['--hardfork', 'osaka'])
-    pub = createPublicClient({ transport: http(anvil.url), pollingInterval: 50 }) as PublicClient
+    // anvil checks every blob's KZG proof: on a loaded machine a blob transaction can take
+    // longer than viem's default 10 s to answer.
+    pub = createPublicClient({ transport: http(anvil.url, { timeout: 60_000 }), pollingInterval: 50 }) as PublicClient
     const chain = defineChain({
       id: await pub.getChainId(),
       name: 'L1',
@@ -67,7 +69,7 @@ describe('blob batches on L1', () => {
     })
     const signer = (key: Hex): L1Signer => {
       const account = privateKeyToAccount(key)
-      return { account, chain, publicClient: pub, wallet: createWalletClient({ account, chain, transport: http(anvil.url) }) }
+      return { account, chain, publicClient: pub, wallet: createWalletClient({ account, chain, transport: http(anvil.url, { timeout: 60_000 }) }) }
     }
     deployer = signer(KEYS[0])
     batcher = signer(KEYS[1])
