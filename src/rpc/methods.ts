@@ -138,6 +138,8 @@ export const RESTRICTED_METHODS: Readonly<Record<string, RpcMethodGroup>> = {
   debug_traceTransaction: 'debug',
   // relays a failed message again with gas the network's relayer pays for
   plexus_retryMessage: 'operator',
+  // walks every account of every chain (the money audit): `plexus audit` reaches it through the admin endpoint
+  plexus_audit: 'debug',
 }
 
 /**

@@ -50,7 +50,8 @@ describe('escrow follows the money: genesis backing, inter-chain flows, the audi
   let portal: Hex
 
   before(async () => {
-    net = await startTestNetwork({ chainIds: [901, 902], challengeWindowSeconds: 3 })
+    // plexus_audit walks every account: a 'debug' method, opened here.
+    net = await startTestNetwork({ chainIds: [901, 902], challengeWindowSeconds: 3, rpc: { expose: ['debug'] } })
     l1 = createPublicClient({ chain: l1Chain, transport: http(net.l1Url), cacheTime: 0 }) as PublicClient
     portal = net.network.deployment.contracts.Portal
   })
