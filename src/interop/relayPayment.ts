@@ -102,17 +102,20 @@ export function callGasOfRelay(gasLimit: bigint, intrinsic: bigint, payloadBytes
 /**
  * What the network pays for the relay of its own bridges' messages, which users and the
  * dashboard rely on being delivered without a second step:
- * - `SuperchainETHBridge.relayETH` runs no recipient code (SafeSend), a known cost (~60k);
+ * - `SuperchainETHBridge.relayETH` runs no recipient code (SafeSend), a known cost: about
+ *   100k to a fresh account (SafeSend's CREATE, and the new account its value makes), which
+ *   failed with a 100k allowance — measured, so 150k;
  * - `SuperchainTokenBridge.relayERC20` runs the token's `crosschainMint`, any code the
  *   token has: capped here.
  * The source transaction that sends either message (a burn, the messenger's write and
- * log: about 60–90k gas at the source's base fee) costs its sender about as much as the
+ * log, and the first record of a destination in the message passer: about 90–120k gas at
+ * the source's base fee) costs its sender about as much as the
  * allowance gives the relay, so a flood of them amplifies at most ~2–3× and stays inside the
  * per-block relay budget (half a block), which users' transactions never compete with.
  * The messenger's own overhead (`relayExecutionOverhead`) comes on top, as for paid messages.
  */
 export const BRIDGE_RELAY_ALLOWANCE = {
-  [PREDEPLOYS.SuperchainETHBridge]: 100_000n,
+  [PREDEPLOYS.SuperchainETHBridge]: 150_000n,
   [PREDEPLOYS.SuperchainTokenBridge]: 200_000n,
 } as const satisfies Record<string, bigint>
 
