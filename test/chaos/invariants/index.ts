@@ -3,6 +3,7 @@ import { acceptedKept } from './acceptedKept.js'
 import { bundlesWhole } from './bundlesWhole.js'
 import { depositsArrive } from './depositsArrive.js'
 import { messagesDelivered } from './messagesDelivered.js'
+import { moneyBacked } from './moneyBacked.js'
 import { producing } from './producing.js'
 import { receiptsKept } from './receiptsKept.js'
 import { replicaAgrees } from './replicaAgrees.js'
@@ -27,6 +28,7 @@ export const INVARIANTS: Invariant[] = [
   bundlesWhole,
   messagesDelivered,
   depositsArrive,
+  moneyBacked,
   safeCatchesUp,
   safeTags,
   replicaAgrees,
