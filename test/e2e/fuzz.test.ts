@@ -85,6 +85,7 @@ const EXPECTED_TO_FAIL = new Set([
   'plexus_getMessagesByTx',
   'plexus_retryMessage',
   'plexus_relayMessageTx',
+  'plexus_audit',
   'plexus_getChainRegistry',
   'plexus_listMessages',
   'plexus_listBundles',
