@@ -10,7 +10,7 @@ import { hexToBytes } from '../../src/primitives/hex.js'
 import { relayGasBudget } from '../../src/sequencer/slotBuilder.js'
 import { loadArtifact } from '../helpers/artifacts.js'
 import { startTestNetwork, type TestNetwork } from '../helpers/network.js'
-import { rpc, waitFor } from '../helpers/node.js'
+import { rpc, runCli, waitFor } from '../helpers/node.js'
 
 /**
  * Relay payments on a whole network (two chains, in process): the network relays a message
@@ -240,6 +240,36 @@ describe('relay payments on a network', { timeout: 240_000 }, () => {
       assert.ok(relayGas <= relayGasBudget(BigInt(block.gasLimit)), `block ${n}: relays asked for ${relayGas}`)
     }
     console.log(`flood: the 200 paid relays landed in 902 blocks ${relayBlocks.join(', ')}`)
+  })
+
+  it('`plexus relay <msgHash> --chain 902` relays an unpaid message by hand; a second relay, a malformed hash and the wrong chain are one-line errors', async () => {
+    const dave = devAccounts(10)[8]!
+    const sent = await send(accounts[3]!, 901, { to: PREDEPLOYS.L2ToL2CrossDomainMessenger, gas: 300_000n, data: encodeFunctionData({ abi: messengerAbi, functionName: 'sendMessage', args: [902n, probe.target, RECORD] }) })
+    await receiptOf(901, sent)
+    const [m] = await messagesOf(901, sent)
+    const callsBefore = await probeRead(902, probe.target, 'calls')
+    const cli = (...args: string[]) => runCli(['relay', ...args, '--datadir', net.datadir])
+    const ok = await cli(m!.msgHash, '--chain', '902', '--key', dave.privateKey, '--json')
+    assert.equal(ok.code, 0, ok.out)
+    const out = JSON.parse(ok.out.trim()) as { tx: Hex; relayer: Hex }
+    assert.equal(out.relayer.toLowerCase(), dave.address.toLowerCase())
+    const relayed = await waitStatus(m!.msgHash, 'relayed', 'the CLI relay seen')
+    assert.equal(relayed.destinationTx, out.tx)
+    assert.equal(await probeRead(902, probe.target, 'calls'), callsBefore + 1n)
+    // Refusals: exit 1, one line, no stack trace, naming what to change.
+    for (const [args, message] of [
+      [[m!.msgHash, '--chain', '902'], /already relayed/],
+      [['0x1234', '--chain', '902'], /<msgHash>: must be a 0x-prefixed 32-byte/],
+      [[m!.msgHash, '--chain', '903'], /--chain: no chain 903/],
+      [[`0x${'ab'.repeat(32)}`, '--chain', '902'], /not known to this network/],
+      [[m!.msgHash, '--chain', '902', '--key', '0x12'], /--key: must be/],
+    ] as const) {
+      const r = await cli(...args)
+      assert.equal(r.code, 1, r.out)
+      assert.match(r.out, message)
+      assert.equal(r.out.trim().split('\n').length, 1, `one line: ${r.out}`)
+      assert.doesNotMatch(r.out, /\n\s+at /, 'no stack trace')
+    }
   })
 
   it('hostile input to plexus_relayMessageTx and plexus_retryMessage: clear JSON-RPC errors with geth codes', async () => {
