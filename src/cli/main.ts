@@ -10,6 +10,7 @@ import { runNode } from './commands/node.js'
 import { addresses } from './commands/addresses.js'
 import { replica } from './commands/replica.js'
 import { deposit, withdraw } from './commands/bridge.js'
+import { relay } from './commands/relay.js'
 import { init } from './commands/init.js'
 import { configCheck } from './commands/configCheck.js'
 import { chainAdd, chains } from './commands/chains.js'
@@ -187,6 +188,17 @@ bridgeOptions(program.command('deposit').description('deposit the native asset (
 bridgeOptions(program.command('withdraw').description('withdraw to L1; --wait proves and finalizes after the challenge window'))
   .option('--wait', 'wait for the output root, prove, wait out the window, finalize')
   .action(async (opts) => withdraw(opts))
+
+program
+  .command('relay')
+  .description('relay a cross-chain message by hand on its destination (unpaid messages are not relayed by the network); the key pays the gas')
+  .argument('<msgHash>', 'the message hash (plexus_getMessagesByTx on the source chain)')
+  .requiredOption('--chain <id>', 'the destination chain (e.g. 902)', int('--chain'))
+  .option('--key <hex>', 'private key that signs and pays (default: dev account 0)')
+  .option(...datadirOption)
+  .option('--l2-rpc <url>', 'the destination RPC (default: as the network running on --datadir lists it)')
+  .option('--json', 'print the result as one JSON line')
+  .action(async (msgHash, opts) => relay(msgHash, opts))
 
 program
   .command('import')

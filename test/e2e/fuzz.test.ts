@@ -84,6 +84,8 @@ const EXPECTED_TO_FAIL = new Set([
   'plexus_getMessage',
   'plexus_getMessagesByTx',
   'plexus_retryMessage',
+  'plexus_relayMessageTx',
+  'plexus_audit',
   'plexus_getChainRegistry',
   'plexus_listMessages',
   'plexus_listBundles',

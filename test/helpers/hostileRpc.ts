@@ -115,6 +115,8 @@ export function rpcCorpus(fx: CorpusFixture): RpcCall[] {
     { method: 'plexus_getMessagesByTx', params: [chain, tx] },
     { method: 'plexus_retryMessage', params: [fx.failedMsgHash ?? `0x${'44'.repeat(32)}`] },
     { method: 'plexus_retryMessage', params: [fx.failedMsgHash ?? `0x${'44'.repeat(32)}`, '0x7a120'] },
+    { method: 'plexus_relayMessageTx', params: [fx.msgHash ?? `0x${'22'.repeat(32)}`] },
+    { method: 'plexus_audit', params: [] },
     { method: 'plexus_getChainRegistry', params: [] },
     { method: 'plexus_listMessages', params: [{ status: 'failed', limit: 10, order: 'asc' }] },
     { method: 'plexus_listBundles', params: [{ status: 'included', limit: 5 }] },
