@@ -190,7 +190,8 @@ describe('web dashboard (chromium)', () => {
     assert.equal(await page.locator('#retry').count(), 0, 'no retry is offered with nothing paid')
     // the hand relay: the messenger call with the executing message declared
     await page.click('#hand-relay')
-    assert.match(await page.locator('[data-hand-relay]').innerText(), new RegExp(PREDEPLOYS.L2ToL2CrossDomainMessenger.slice(2), 'i'))
+    await page.locator('[data-hand-relay]', { hasText: new RegExp(`"to": "${PREDEPLOYS.L2ToL2CrossDomainMessenger}"`, 'i') }).waitFor({ timeout: 10_000 })
+    assert.match(await page.locator('[data-hand-relay]').innerText(), /"accessList"/)
     await shot('message-unpaid')
 
     // A top-up from the page (dev account 0 on 901): the network relays it; the closed probe makes it fail.
