@@ -4,7 +4,9 @@
  * 250 ms slot, all built by one shared sequencer):
  *
  * - **Message latency.** On a network of 901 and 902, cross-chain messages both ways
- *   (`MessageProbe.send` / `sendMany` to the MessageProbe on the other chain), sent by
+ *   (`MessageProbe.sendPaid` / `sendManyPaid` to the MessageProbe on the other chain, each
+ *   message's relay paid for `RELAY_GAS` on its source, as the network relays only paid
+ *   messages), sent by
  *   several senders in transactions at random moments over many slots. For each message,
  *   the slots and milliseconds from the source block holding the send to the destination
  *   block holding the network's relay; every message must end relayed.
@@ -139,6 +141,17 @@ const SPREAD_SECONDS = 15
 /** A transaction sends 1 (`send`) to this many (`sendMany`) messages. */
 const MAX_MESSAGES_PER_TX = 3
 const GOAL_SHARE = 0.99
+/**
+ * Relay gas paid per message: what `receiveValue` needs with every slot of the probe
+ * written from zero (~100k), with room to spare so no relay fails for want of gas.
+ */
+const RELAY_GAS = 150_000n
+/**
+ * Value sent per message for its relay payment: the paymaster's quote at the highest base
+ * fee a pre-signed transaction can be included at (`(gas + 100k) × baseFee × 2`), so the
+ * payment never falls short however the base fee moves; the change stays in the probe.
+ */
+const RELAY_VALUE_PER_MESSAGE = (RELAY_GAS + 100_000n) * MAX_FEE_PER_GAS * 2n
 /** How long after the last send's receipt every message must be relayed. */
 const RELAY_TIMEOUT_MS = 30_000
 /** Deploys the probes and funds the interop senders (its nonces are read, so the workload may share it). */
@@ -336,8 +349,13 @@ function planTxs(messages: number, rand: () => number): PlannedTx[][] {
 
 function callData(direction: Direction, probe: Address, abi: Abi, count: number): Hex {
   return count === 1
-    ? encodeFunctionData({ abi, functionName: 'send', args: [BigInt(direction.destination), probe, 1n] })
-    : encodeFunctionData({ abi, functionName: 'sendMany', args: [BigInt(direction.destination), probe, BigInt(count)] })
+    ? encodeFunctionData({ abi, functionName: 'sendPaid', args: [BigInt(direction.destination), probe, 1n, RELAY_GAS] })
+    : encodeFunctionData({ abi, functionName: 'sendManyPaid', args: [BigInt(direction.destination), probe, BigInt(count), RELAY_GAS] })
+}
+
+/** The value a transaction sending `count` messages carries to pay for their relays. */
+function relayValue(count: number): bigint {
+  return BigInt(count) * RELAY_VALUE_PER_MESSAGE
 }
 
 async function pendingNonce(rpc: Rpc, address: Address): Promise<number> {
@@ -397,7 +415,7 @@ async function messageLatency(network: PlexusNetwork, opts: InteropOptions): Pro
         const gas = new Map<number, bigint>()
         for (let count = 1; count <= MAX_MESSAGES_PER_TX; count++) {
           const data = callData(d, probes.get(d.destination)!, abi, count)
-          const estimate = BigInt(await rpc.call<Hex>('eth_estimateGas', [{ from: dev.address, to: probes.get(d.source)!, data }]))
+          const estimate = BigInt(await rpc.call<Hex>('eth_estimateGas', [{ from: dev.address, to: probes.get(d.source)!, data, value: toHex(relayValue(count)) }]))
           gas.set(count, (estimate * 13n) / 10n)
         }
         gasFor.set(d.source, gas)
@@ -410,7 +428,7 @@ async function messageLatency(network: PlexusNetwork, opts: InteropOptions): Pro
         const raws: Hex[] = []
         let nonce = devNonce.get(d.source)!
         for (const [s, txs] of plans[di]!.entries()) {
-          const cost = txs.reduce((sum, t) => sum + gas.get(t.count)! * MAX_FEE_PER_GAS, 0n)
+          const cost = txs.reduce((sum, t) => sum + gas.get(t.count)! * MAX_FEE_PER_GAS + relayValue(t.count), 0n)
           raws.push(
             await dev.signTransaction({
               type: 'eip1559', chainId: d.source, nonce: nonce++, to: interopSender(d.source, s).address, value: cost * 2n + parseEther('0.1'),
@@ -433,7 +451,7 @@ async function messageLatency(network: PlexusNetwork, opts: InteropOptions): Pro
         for (const t of txs) {
           const raw = await sender.signTransaction({
             type: 'eip1559', chainId: d.source, nonce: nonce++, to: probes.get(d.source)!,
-            data: callData(d, probes.get(d.destination)!, abi, t.count), gas: gasFor.get(d.source)!.get(t.count)!,
+            data: callData(d, probes.get(d.destination)!, abi, t.count), value: relayValue(t.count), gas: gasFor.get(d.source)!.get(t.count)!,
             maxFeePerGas: MAX_FEE_PER_GAS, maxPriorityFeePerGas: MAX_PRIORITY_FEE_PER_GAS,
           })
           out.push({ ...t, raw, hash: keccak256(raw) })

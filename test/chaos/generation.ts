@@ -70,11 +70,11 @@ export async function bringUp(options: SuiteOptions, rng: Rng, workdir: string, 
     const l1ChainId = Number(BigInt(await rpcCall<Hex>(net.l1Url, 'eth_chainId')))
     const contracts = await rpcCall<{ Portal: Hex; ChainRegistry: Hex }>(net.url(net.chainIds[0]!), 'plexus_getL1Addresses')
     const burstChain = rng.fork('burst').pick(net.chainIds)
-    const env: LoadEnv = { net, ledger, trial: () => g.ctx?.trial ?? 0, l1ChainId, portal: contracts.Portal, revertingTarget: '0x' }
+    const env: LoadEnv = { net, ledger, trial: () => g.ctx?.trial ?? 0, l1ChainId, portal: contracts.Portal, revertingTarget: '0x', paidSender: '0x' }
     const load = (g.load = new LoadGenerator(env, rng.fork(`load-${n}`), DEFAULT_RATES))
     load.start()
-    log(`preparing: a reverting contract on every chain, ${options.burst.senders} burst senders funded on ${burstChain}`)
-    env.revertingTarget = (await prepareNetwork(net, ledger, load, { chainId: burstChain, senders: options.burst.senders })).revertingTarget
+    log(`preparing: a reverting contract and a paid message sender on every chain, ${options.burst.senders} burst senders funded on ${burstChain}`)
+    ;({ revertingTarget: env.revertingTarget, paidSender: env.paidSender } = await prepareNetwork(net, ledger, load, { chainId: burstChain, senders: options.burst.senders }))
     const replica = new ReplicaProcess({
       l1Url: net.l1Url,
       registry: contracts.ChainRegistry,

@@ -10,7 +10,7 @@ import type { Rng } from './rng.js'
 
 /**
  * The mixed load: ETH transfers on every chain, cross-chain messages (ETH and PLX
- * through the interop bridges, and messages to a reverting target), atomic bundles over
+ * through the interop bridges, and paid messages to a reverting target), atomic bundles over
  * two chains, withdrawals, and L1 deposits. Every accepted transaction, receipt, bundle,
  * message, deposit and withdrawal goes into the ledger. The load keeps going while the
  * network is down (a send that fails is retried later with a fresh nonce) and pauses
@@ -19,13 +19,17 @@ import type { Rng } from './rng.js'
 
 const ethBridgeAbi = parseAbi(['function sendETH(address to, uint256 chainId) payable returns (bytes32)'])
 const tokenBridgeAbi = parseAbi(['function sendERC20(address token, address to, uint256 amount, uint256 chainId) returns (bytes32)'])
-const messengerAbi = parseAbi(['function sendMessage(uint256 destination, address target, bytes message) returns (bytes32)'])
+const paidSenderAbi = parseAbi(['function sendPaid(uint256 destination, address target, bytes message, uint256 gasLimit) payable returns (bytes32)'])
 const passerAbi = parseAbi(['function initiateWithdrawal(address target, uint256 gasLimit, bytes data) payable'])
 
 const GWEI = 1_000_000_000n
 /** Generous fee caps: a burst raises the base fee, and a transaction that waits out a fault must still be includable. */
 export const L2_FEES = { maxFeePerGas: 200n * GWEI, maxPriorityFeePerGas: 1n }
 const L1_FEES = { maxFeePerGas: 100n * GWEI, maxPriorityFeePerGas: GWEI }
+/** Relay gas paid for a message to the reverting target (it reverts at once: the relay must run and be recorded failed, not go unrelayed). */
+const REVERTING_RELAY_GAS = 50_000n
+/** Covers the paymaster's quote, `(gas + 100k) × baseFee × 2`, at the highest base fee the load's fee cap lets a transaction in at; the change stays in the sender contract. */
+const REVERTING_RELAY_VALUE = (REVERTING_RELAY_GAS + 100_000n) * 2n * L2_FEES.maxFeePerGas
 
 export interface LoadEnv {
   net: NetworkProcess
@@ -36,6 +40,8 @@ export interface LoadEnv {
   portal: Hex
   /** A contract that reverts on any call, at the same address on every chain. */
   revertingTarget: Hex
+  /** A RelayGasProbe at the same address on every chain: sends a message and pays for its relay in one transaction. */
+  paidSender: Hex
 }
 
 /** Mean milliseconds between two actions of each kind (per worker). */
@@ -189,8 +195,10 @@ export class LoadGenerator {
 
   /**
    * Sends one cross-chain message: ETH through SuperchainETHBridge, one PLX through the
-   * SuperchainTokenBridge, or a message to the reverting contract (its relay fails, and
-   * the network must record it `failed`). Returns the sending transaction's hash.
+   * SuperchainTokenBridge (both relayed on the network's allowance), or a message to the
+   * reverting contract, sent and paid for in one transaction by the paid sender (the
+   * network relays it, the relay fails, and the network must record it `failed`; an unpaid
+   * one would never be relayed). Returns the sending transaction's hash.
    */
   async sendMessage(from: number, to: number, kind: 'eth' | 'token' | 'reverting'): Promise<Hex | undefined> {
     const recipient = sink(`message-${to}`)
@@ -199,8 +207,8 @@ export class LoadGenerator {
         ? { to: PREDEPLOYS.SuperchainETHBridge as Hex, value: 1000n, data: encodeFunctionData({ abi: ethBridgeAbi, functionName: 'sendETH', args: [recipient, BigInt(to)] }) }
         : kind === 'token'
           ? { to: PREDEPLOYS.SuperchainTokenBridge as Hex, data: encodeFunctionData({ abi: tokenBridgeAbi, functionName: 'sendERC20', args: [REFERENCE_SUPERCHAIN_TOKEN, recipient, 1n, BigInt(to)] }) }
-          : { to: PREDEPLOYS.L2ToL2CrossDomainMessenger as Hex, data: encodeFunctionData({ abi: messengerAbi, functionName: 'sendMessage', args: [BigInt(to), this.env.revertingTarget, '0x1234'] }) }
-    const hash = await this.send('message', ROLES.messages, from, { ...call, gas: 300_000n })
+          : { to: this.env.paidSender, value: REVERTING_RELAY_VALUE, data: encodeFunctionData({ abi: paidSenderAbi, functionName: 'sendPaid', args: [BigInt(to), this.env.revertingTarget, '0x1234', REVERTING_RELAY_GAS] }) }
+    const hash = await this.send('message', ROLES.messages, from, { ...call, gas: 400_000n })
     if (hash) this.messageTxs.set(hash, { from, to, expect: kind === 'reverting' ? 'failed' : 'relayed' })
     return hash
   }

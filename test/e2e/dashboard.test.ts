@@ -71,8 +71,9 @@ describe('web dashboard (chromium)', () => {
       throw new Error(`chromium not found at ${CHROMIUM}: the browser tests drive Debian's chromium; install it with \`bash scripts/install-debian-deps.sh\` (as root)`)
     }
     mkdirSync(SHOTS, { recursive: true })
-    // the retry button calls plexus_retryMessage, closed unless the operator exposes it
-    net = await startTestNetwork({ chainIds: [901, 902], dashboard: true, rpc: { expose: ['operator', 'debug'] } })
+    // debug_* (call trees) exposed on 901 only: 902 keeps the default, and its transaction
+    // pages must say how to open it rather than show nothing; plexus_retryMessage stays closed
+    net = await startTestNetwork({ chainIds: [901, 902], dashboard: true, rpcByChain: { 901: { expose: ['debug'] } } })
     dashboard = net.network.dashboardUrl!
     for (const id of [901, 902]) clients[id] = createPublicClient({ transport: http(net.l2Url(id)), cacheTime: 0 }) as PublicClient
     browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS })
@@ -117,6 +118,8 @@ describe('web dashboard (chromium)', () => {
     assert.match(text, /sendETH/, 'the call is decoded with the predeploy ABI')
     assert.match(text, /SentMessage/, 'the messenger log is decoded')
     assert.match(text, /Cross-chain messages/)
+    // 902 keeps debug_* closed (the default): the page says how to open it
+    assert.match(await page.locator('[data-trace-closed]').innerText(), /--rpc-expose debug/)
     await shot('transaction')
   })
 
@@ -159,7 +162,7 @@ describe('web dashboard (chromium)', () => {
     await shot('bridge-withdrawal')
   })
 
-  it('shows a failed message with its reason, and the retry button relays it', async () => {
+  it('an unpaid message shows how to deliver it; a top-up from the page relays it, and a failed relay asks for another', async () => {
     const deployer = privateKeyToAccount(devAccounts()[7]!.privateKey)
     const artifact = loadArtifact('MessageProbe')
     const url = net.l2Url(902)
@@ -168,6 +171,7 @@ describe('web dashboard (chromium)', () => {
     const probe = (await clients[902]!.waitForTransactionReceipt({ hash: deploy, pollingInterval: 50 })).contractAddress!
     await send(902, deployer, { to: probe, data: encodeFunctionData({ abi: probeAbi, functionName: 'setClosed', args: [true] }) })
     const sender = privateKeyToAccount(devAccounts()[8]!.privateKey)
+    // sent without paying for its relay: the network does not relay it
     const tx = await send(901, sender, {
       to: PREDEPLOYS.L2ToL2CrossDomainMessenger,
       data: encodeFunctionData({ abi: messengerAbi, functionName: 'sendMessage', args: [902n, probe, encodeFunctionData({ abi: probeAbi, functionName: 'receiveValue', args: [7n] })] }),
@@ -175,21 +179,45 @@ describe('web dashboard (chromium)', () => {
     const [msg] = await rpc<{ msgHash: Hex }[]>(net.l2Url(901), 'plexus_getMessagesByTx', ['0x385', tx])
 
     await page.goto(`${dashboard}/#/messages`)
-    const row = page.locator(`tr[data-msg="${msg!.msgHash}"][data-status="failed"]`)
-    await row.waitFor({ timeout: 20_000 })
-    assert.match(await row.innerText(), /probe: closed/)
-    await shot('messages')
-    await row.locator(`a[href="#/message/${msg!.msgHash}"]`).first().click()
+    const unpaid = page.locator(`tr[data-msg="${msg!.msgHash}"][data-status="sent"][data-auto-relay="false"]`)
+    await unpaid.waitFor({ timeout: 20_000 })
+    assert.match(await unpaid.innerText(), /unpaid/)
+    await unpaid.locator(`a[href="#/message/${msg!.msgHash}"]`).first().click()
+    const help = page.locator('[data-relay-help]')
+    await help.waitFor()
+    assert.match(await help.innerText(), /payForRelay/)
+    assert.match(await help.innerText(), /plexus_relayMessageTx/)
+    assert.equal(await page.locator('#retry').count(), 0, 'no retry is offered with nothing paid')
+    // the hand relay: the messenger call with the executing message declared
+    await page.click('#hand-relay')
+    await page.locator('[data-hand-relay]', { hasText: new RegExp(`"to": "${PREDEPLOYS.L2ToL2CrossDomainMessenger}"`, 'i') }).waitFor({ timeout: 10_000 })
+    assert.match(await page.locator('[data-hand-relay]').innerText(), /"accessList"/)
+    await shot('message-unpaid')
+
+    // A top-up from the page (dev account 0 on 901): the network relays it; the closed probe makes it fail.
+    await page.click('#pay')
     const failure = page.locator('[data-failure]')
-    await failure.waitFor()
+    await failure.waitFor({ timeout: 20_000 })
     assert.match(await failure.innerText(), /probe: closed/)
+    // Invariant: the failed relay used up what was paid, so no retry is offered, only another top-up.
+    await page.locator('[data-relay-gas="0"][data-paid-gas="200000"]').waitFor()
+    await help.waitFor()
+    assert.equal(await page.locator('#retry').count(), 0, 'no retry is offered once the paid gas is used up')
     await shot('message-failed')
+    const listed = await rpc<{ status: string; paidGas: Hex; relayGas: Hex; autoRelay: boolean }>(net.l2Url(902), 'plexus_getMessage', [msg!.msgHash])
+    assert.deepEqual([listed.status, BigInt(listed.paidGas), BigInt(listed.relayGas), listed.autoRelay], ['failed', 200_000n, 0n, false])
 
     await send(902, deployer, { to: probe, data: encodeFunctionData({ abi: probeAbi, functionName: 'setClosed', args: [false] }) })
-    await page.click('#retry')
+    await page.locator('#pay:not([disabled])').click()
     // The plexus_messages subscription moves the page to relayed without a reload.
     await page.locator('.page-head [data-status="relayed"]').waitFor({ timeout: 20_000 })
-    await waitFor(async () => (await clients[902]!.readContract({ address: probe, abi: probeAbi, functionName: 'lastValue' })) === 7n, 10_000, 'the retried relay ran')
+    await waitFor(async () => (await clients[902]!.readContract({ address: probe, abi: probeAbi, functionName: 'lastValue' })) === 7n, 10_000, 'the topped-up relay ran')
+    assert.equal(await page.locator('[data-relay-help]').count(), 0, 'a relayed message needs nothing more')
+
+    // 901 exposes debug_*: its transaction page shows the call tree
+    await page.goto(`${dashboard}/#/chain/901/tx/${tx}`)
+    await page.locator('.calltree').waitFor({ timeout: 15_000 })
+    assert.equal(await page.locator('[data-trace-closed]').count(), 0)
   })
 
   it('renders the chain, block and address pages', async () => {

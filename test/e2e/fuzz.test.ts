@@ -85,13 +85,13 @@ const EXPECTED_TO_FAIL = new Set([
   'plexus_getMessagesByTx',
   'plexus_retryMessage',
   'plexus_relayMessageTx',
-  'plexus_audit',
   'plexus_getChainRegistry',
   'plexus_listMessages',
   'plexus_listBundles',
   'plexus_listDeposits',
   'plexus_listWithdrawals',
   'plexus_getWithdrawal',
+  'plexus_audit',
 ])
 
 function bytesOf(hex: Hex): Uint8Array {

@@ -37,7 +37,10 @@ export interface CorpusFixture {
   /** Network values (a standalone node has none: made-up ones are used). */
   bundleId?: Hex
   msgHash?: Hex
-  /** A cross-chain message whose relay failed: plexus_retryMessage acts on it. */
+  /**
+   * A cross-chain message whose relay failed: plexus_retryMessage acts on it (refusing it
+   * once what was paid is used up), plexus_relayMessageTx builds its hand relay.
+   */
   failedMsgHash?: Hex
   /** A transaction that started a withdrawal. */
   withdrawalTx?: Hex
@@ -115,14 +118,15 @@ export function rpcCorpus(fx: CorpusFixture): RpcCall[] {
     { method: 'plexus_getMessagesByTx', params: [chain, tx] },
     { method: 'plexus_retryMessage', params: [fx.failedMsgHash ?? `0x${'44'.repeat(32)}`] },
     { method: 'plexus_retryMessage', params: [fx.failedMsgHash ?? `0x${'44'.repeat(32)}`, '0x7a120'] },
-    { method: 'plexus_relayMessageTx', params: [fx.msgHash ?? `0x${'22'.repeat(32)}`] },
-    { method: 'plexus_audit', params: [] },
+    { method: 'plexus_relayMessageTx', params: [fx.failedMsgHash ?? fx.msgHash ?? `0x${'22'.repeat(32)}`] },
     { method: 'plexus_getChainRegistry', params: [] },
     { method: 'plexus_listMessages', params: [{ status: 'failed', limit: 10, order: 'asc' }] },
     { method: 'plexus_listBundles', params: [{ status: 'included', limit: 5 }] },
     { method: 'plexus_listDeposits', params: [{ address: a, limit: 5 }] },
     { method: 'plexus_listWithdrawals', params: [{ address: a }] },
     { method: 'plexus_getWithdrawal', params: [fx.withdrawalTx ?? `0x${'55'.repeat(32)}`] },
+    // walks every chain's state and reads L1: costly, so hostile repetitions of it are worth sending
+    { method: 'plexus_audit', params: [] },
     { method: 'debug_traceCall', params: [callObj, 'latest', { tracer: 'callTracer', tracerConfig: { withLog: true } }] },
     { method: 'debug_traceTransaction', params: [tx, { tracer: 'callTracer' }] },
   ]

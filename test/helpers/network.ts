@@ -31,6 +31,8 @@ export interface TestNetworkOptions {
   l1RpcUrl?: string
   /** Every chain's RPC settings beyond host/port (e.g. `expose: ['operator']`). */
   rpc?: NetworkChainOptions['rpc']
+  /** One chain's RPC settings, instead of `rpc` (e.g. debug open on one chain, closed on the other). */
+  rpcByChain?: Record<number, NetworkChainOptions['rpc']>
   /** Every chain's RPC method limits (e.g. the EVM timeout). */
   rpcLimits?: NetworkChainOptions['rpcLimits']
 }
@@ -46,7 +48,7 @@ export async function startTestNetwork(opts: TestNetworkOptions = {}): Promise<T
       challengeWindowSeconds: opts.challengeWindowSeconds ?? 4,
       outputIntervalBlocks: 4,
       ...(opts.gasTokens?.[chainId] ? { gasToken: opts.gasTokens[chainId] } : {}),
-      ...(opts.rpc ? { rpc: opts.rpc } : {}),
+      ...(opts.rpcByChain?.[chainId] ? { rpc: opts.rpcByChain[chainId] } : opts.rpc ? { rpc: opts.rpc } : {}),
       ...(opts.rpcLimits ? { rpcLimits: opts.rpcLimits } : {}),
     }),
   )

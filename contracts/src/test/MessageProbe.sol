@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
+import {RelayPayment} from "../L2/interop/RelayPayment.sol";
+
 interface IMessenger {
     function sendMessage(uint256 destination, address target, bytes calldata message) external returns (bytes32);
     function crossDomainMessageSender() external view returns (address);
@@ -28,6 +30,19 @@ contract MessageProbe {
     /// @notice Sends `count` messages in one transaction (throughput and latency benchmarks).
     function sendMany(uint256 destination, address target, uint256 count) external {
         for (uint256 i; i < count; ++i) MESSENGER.sendMessage(destination, target, abi.encodeCall(MessageProbe.receiveValue, (i)));
+    }
+
+    /// @notice {send}, with `gasLimit` gas of its relay paid from the value sent (the network
+    ///         relays only paid messages; the change stays in the probe).
+    function sendPaid(uint256 destination, address target, uint256 value, uint256 gasLimit) external payable returns (bytes32) {
+        return RelayPayment.sendMessagePaid(destination, target, abi.encodeCall(MessageProbe.receiveValue, (value)), gasLimit);
+    }
+
+    /// @notice {sendMany}, each message's relay paid for `gasLimit` gas.
+    function sendManyPaid(uint256 destination, address target, uint256 count, uint256 gasLimit) external payable {
+        for (uint256 i; i < count; ++i) {
+            RelayPayment.sendMessagePaid(destination, target, abi.encodeCall(MessageProbe.receiveValue, (i)), gasLimit);
+        }
     }
 
     function receiveValue(uint256 value) external {

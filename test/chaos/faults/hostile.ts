@@ -151,7 +151,11 @@ async function fixture(ctx: ChaosContext, chainId: number): Promise<CorpusFixtur
   }
 }
 
-/** Calls the mutations may never hit, aimed at known weak spots: relay gas limits at and above the limits. */
+/**
+ * Calls the mutations may never hit, aimed at known weak spots: relay gas limits at and
+ * above the limits (a relay gas limit of 2^64 used to stop every chain; now every retry is
+ * capped by what was paid, so these must be refused, as `probes` checks).
+ */
 function targeted(fx: CorpusFixture): RpcCall[] {
   if (!fx.failedMsgHash) return []
   return [
@@ -171,6 +175,15 @@ async function probes(ctx: ChaosContext, chainId: number): Promise<FaultResult['
   const cases: { what: string; method: string; params: unknown[] }[] = [
     { what: 'a bundle that always reverts with deadlineSlot 2^64 − 1', method: 'plexus_sendBundle', params: [{ txs: [{ chainId: `0x${chainId.toString(16)}`, tx }], deadlineSlot: '0xffffffffffffffff' }] },
   ]
+  // A message the network's own relay failed used up what was paid for it: relaying it
+  // again would be work nobody paid for, with or without a gas limit.
+  const failed = [...ctx.ledger.messages.values()].find((m) => m.status === 'failed' && m.destination === chainId)
+  if (failed) {
+    cases.push(
+      { what: `a retry of ${failed.msgHash}, whose paid relay gas its failed relay used up`, method: 'plexus_retryMessage', params: [failed.msgHash] },
+      { what: `a retry of ${failed.msgHash} with 2^64 gas`, method: 'plexus_retryMessage', params: [failed.msgHash, TWO_64] },
+    )
+  }
   for (const c of cases) {
     try {
       const result = await rpcCall(url, c.method, c.params)

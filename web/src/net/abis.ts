@@ -12,6 +12,7 @@ import { abi as L2ToL1MessagePasser } from '@artifacts/L2ToL1MessagePasser.json'
 import { abi as L2ToL2CrossDomainMessenger } from '@artifacts/L2ToL2CrossDomainMessenger.json'
 import { abi as OutputOracle } from '@artifacts/OutputOracle.json'
 import { abi as PlexusToken } from '@artifacts/PlexusToken.json'
+import { abi as RelayGasPaymaster } from '@artifacts/RelayGasPaymaster.json'
 import { abi as Portal } from '@artifacts/Portal.json'
 import { abi as SuperchainETHBridge } from '@artifacts/SuperchainETHBridge.json'
 import { abi as SuperchainTokenBridge } from '@artifacts/SuperchainTokenBridge.json'
@@ -24,6 +25,7 @@ export const ABIS: Record<string, Abi> = {
   SuperchainETHBridge: SuperchainETHBridge as Abi,
   SuperchainTokenBridge: SuperchainTokenBridge as Abi,
   ETHLiquidity: ETHLiquidity as Abi,
+  RelayGasPaymaster: RelayGasPaymaster as Abi,
   L1Block: L1Block as Abi,
   L2ToL1MessagePasser: L2ToL1MessagePasser as Abi,
   L2StandardBridge: L2StandardBridge as Abi,

@@ -12,3 +12,9 @@ export function errorText(e: unknown): string {
   }
   return e instanceof Error ? e.message.split('\n')[0]! : String(e)
 }
+
+/** JSON-RPC -32601: the method does not exist here, or (debug_*, plexus_retryMessage) its group is closed on this node's RPC. */
+export function isMethodClosed(e: unknown): boolean {
+  const code = e instanceof BaseError ? (e.walk((x) => typeof (x as { code?: unknown }).code === 'number') as { code?: number } | null)?.code : undefined
+  return code === -32601
+}

@@ -38,6 +38,12 @@ export interface RpcMessage {
   destinationBlock: `0x${string}` | null
   failure: string | null
   relayAttempts: `0x${string}`
+  /** Relay gas paid for it on its source chain (RelayGasPaymaster.payForRelay). */
+  paidGas: `0x${string}`
+  /** What the network's next relay gives the target: paid, plus a bridge's allowance, less what its failed relays used. */
+  relayGas: `0x${string}`
+  /** False when relayGas is 0: the network does not relay it; a top-up or a hand relay does. */
+  autoRelay: boolean
 }
 
 export interface RpcBundle {

@@ -82,7 +82,7 @@ function followMessage(net: Network, src: ChainConn, dst: ChainConn, t: Transfer
       return draw('failed', [
         sent,
         message,
-        { label: `Relay on ${dst.name} failed`, state: 'failed', detail: h('span', null, m.failure ?? 'reverted', ' · ', h('a', { href: routes.message(m.msgHash) }, 'details and retry')) },
+        { label: `Relay on ${dst.name} failed`, state: 'failed', detail: h('span', null, m.failure ?? 'reverted', ' · ', h('a', { href: routes.message(m.msgHash) }, m.autoRelay === false ? 'details, top up or relay by hand' : 'details and retry')) },
       ])
     }
     if (m.status === 'sent') return draw('relaying', [sent, message, { label: `Relaying to ${dst.name}`, state: 'active', detail: 'the network relays it in the same or the next slot' }, { label: 'Arrived', state: 'pending' }])

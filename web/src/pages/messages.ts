@@ -39,11 +39,12 @@ function table(head: string[], rows: Child[], empty: string): HTMLElement {
 }
 
 function messagesTab(el: HTMLElement, net: Network, subs: Subscriptions): void {
-  const filter = h('select', { 'aria-label': 'Status' }, ['all', 'sent', 'relayed', 'failed'].map((s) => h('option', { value: s }, s === 'all' ? 'All statuses' : s)))
+  const filter = h('select', { 'aria-label': 'Status' }, ['all', 'sent', 'unpaid', 'relayed', 'failed'].map((s) => h('option', { value: s }, s === 'all' ? 'All statuses' : s)))
   const panel = h('section.panel')
   const draw = () => {
     const status = filter.value
-    const list = net.messageList().filter((m) => status === 'all' || m.status === status)
+    // unpaid: sent, and the network will not relay it until its relay gas is paid (or someone relays it by hand)
+    const list = net.messageList().filter((m) => status === 'all' || (status === 'unpaid' ? m.status === 'sent' && m.autoRelay === false : m.status === status))
     replace(
       panel,
       h('h2', null, `Messages (${list.length})`, h('span.right', null, filter)),
@@ -66,7 +67,7 @@ function messageRow(m: RpcMessage): HTMLElement {
   const dst = Number(m.destination)
   return h(
     'tr',
-    { 'data-msg': m.msgHash, 'data-status': m.status },
+    { 'data-msg': m.msgHash, 'data-status': m.status, 'data-auto-relay': String(m.autoRelay !== false) },
     h('td', null, hex(m.msgHash, routes.message(m.msgHash))),
     h('td', null, `${src} → ${dst}`),
     h('td.grow', null, messageStatus(m), m.failure ? h('div.muted', { style: 'font-size:12px' }, m.failure) : null),

@@ -1,5 +1,6 @@
 import { type Hex, type Transaction, type TransactionReceipt } from 'viem'
 import { decodeCall, decodeLog, decodeRevert, type DecodedCall } from '../net/abis'
+import { isMethodClosed } from '../net/errors'
 import type { ChainConn, Network } from '../net/network'
 import type { RpcMessage } from '../net/registry'
 import { append, h, type Child } from '../ui/dom'
@@ -41,13 +42,15 @@ async function load(el: HTMLElement, net: Network, c: ChainConn, hash: Hex): Pro
     el.replaceChildren(h('div.panel', null, h('h2', null, 'Transaction not found'), h('p.muted', null, `${hash} is not on ${c.name}. `, h('a', { href: routes.search(hash) }, 'Search every chain'))))
     return
   }
-  const [receipt, trace, sent] = await Promise.all([
+  const [receipt, traced, sent] = await Promise.all([
     c.client.getTransactionReceipt({ hash }).catch(() => undefined),
-    c.client.request({ method: 'debug_traceTransaction' as never, params: [hash, { tracer: 'callTracer' }] as never }).catch(() => undefined) as Promise<CallFrame | undefined>,
+    // debug_* is closed on a node's public RPC unless its operator exposes it: say so rather than show nothing
+    c.client.request({ method: 'debug_traceTransaction' as never, params: [hash, { tracer: 'callTracer' }] as never }).catch((e: unknown) => (isMethodClosed(e) ? 'closed' : undefined)) as Promise<CallFrame | 'closed' | undefined>,
     c.kind === 'l2'
       ? (c.client.request({ method: 'plexus_getMessagesByTx' as never, params: [`0x${c.id.toString(16)}`, hash] as never }).catch(() => []) as Promise<RpcMessage[]>)
       : Promise.resolve([] as RpcMessage[]),
   ])
+  const trace = traced === 'closed' ? undefined : traced
   const block = receipt ? await c.client.getBlock({ blockHash: receipt.blockHash }).catch(() => undefined) : undefined
   const call = decodeCall(tx.to, tx.input)
   const symbol = net.symbol(c.id)
@@ -105,7 +108,11 @@ async function load(el: HTMLElement, net: Network, c: ChainConn, hash: Hex): Pro
         )
       : null,
     h('section.panel', null, h('h2', null, `Logs (${receipt?.logs.length ?? 0})`), logsView(receipt, c.id)),
-    h('section.panel', null, h('h2', null, 'Internal calls'), trace ? h('div.calltree', null, h('ul', null, frameView(trace, c.id, symbol))) : h('p.empty', null, 'No trace (the node did not trace this transaction).')),
+    h('section.panel', null, h('h2', null, 'Internal calls'), trace
+      ? h('div.calltree', null, h('ul', null, frameView(trace, c.id, symbol)))
+      : traced === 'closed'
+        ? h('p.empty', { 'data-trace-closed': '' }, `Call trees need debug_traceTransaction, closed on ${c.name}'s public RPC by default. Start the network with \`plexus up --rpc-expose debug\` (or set rpc.expose: ["debug"]) to see them here.`)
+        : h('p.empty', null, 'No trace (the node did not trace this transaction).')),
   ])
 }
 
