@@ -68,7 +68,8 @@ describe('OutputOracle and SuperRootOracle under hostile input', () => {
     await refuse(l1, oracleCall('proposeOutput', [A, root('x'), maxUint256, ZERO, 0n]), 'BlockNumberTooLarge', [maxUint256], state)
     const head = await l1.pub.getBlockNumber()
     // A hash the L1 block does not have (a reorged-away proposal), a future block, a block number beyond 2^64.
-    await refuse(l1, oracleCall('proposeOutput', [A, root('x'), 200n, root('reorged'), head]), 'L1BlockHashMismatch', [head, root('reorged'), ZERO], state)
+    // (The third argument, the hash L1 has for `head`, depends on whether a block was mined since.)
+    await refuse(l1, oracleCall('proposeOutput', [A, root('x'), 200n, root('reorged'), head]), 'L1BlockHashMismatch', undefined, state)
     await refuse(l1, oracleCall('proposeOutput', [A, root('x'), 200n, root('future'), head + 100n]), 'L1BlockHashMismatch', undefined, state)
     await refuse(l1, oracleCall('proposeOutput', [A, root('x'), 200n, root('huge'), maxUint256]), 'L1BlockHashMismatch', undefined, state)
     await refuse(l1, oracleCall('proposeOutput', [A, root('x'), 200n, ZERO, 0n], proposer(), 1n), 'EmptyRevert', [], state)
