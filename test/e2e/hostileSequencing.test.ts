@@ -9,6 +9,7 @@ import { MAX_BUNDLE_DEADLINE_SLOTS, MAX_PENDING_BUNDLES_PER_SENDER } from '../..
 import { maxRelayGas } from '../../src/sequencer/slotBuilder.js'
 import { DEFAULT_GAS_LIMIT } from '../../src/node/options.js'
 import { abiOf } from '../../src/settlement/l1/abis.js'
+import { assertBacked } from '../helpers/audit.js'
 import { startTestNetwork, type TestNetwork } from '../helpers/network.js'
 import { rpc, waitFor } from '../helpers/node.js'
 
@@ -148,6 +149,10 @@ describe('hostile requests to the shared sequencer', { timeout: 300_000 }, () =>
     }, 120_000, 'every bundle rejected by its deadline')
     await keepsBuilding()
   })
+
+  it('after the hostile bundles, relays and retries above, every asset is still backed by L1 escrow', async () => {
+    await assertBacked(net.network)
+  })
 })
 
 describe('an L1 reorg under an included bundle', { timeout: 300_000 }, () => {
@@ -210,5 +215,9 @@ describe('an L1 reorg under an included bundle', { timeout: 300_000 }, () => {
       assert.equal(receipt.status, 'success')
     }
     assert.equal(await clients[901]!.getBalance({ address: recipient }), 0n, 'the deposit is gone with its L1 block')
+  })
+
+  it('after the L1 reorg requeued the bundle, every asset is still backed by L1 escrow', async () => {
+    await assertBacked(net.network)
   })
 })

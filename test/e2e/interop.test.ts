@@ -23,6 +23,7 @@ import { paymasterAbi } from '../../src/interop/relayPayment.js'
 import { abiOf } from '../../src/settlement/l1/abis.js'
 import { superRootAt } from '../../src/settlement/superRoot.js'
 import { loadArtifact } from '../helpers/artifacts.js'
+import { assertBacked } from '../helpers/audit.js'
 import { startTestNetwork, type TestNetwork } from '../helpers/network.js'
 import { rpc, waitFor } from '../helpers/node.js'
 
@@ -355,5 +356,8 @@ describe('one network: shared slots, native messages, tokens, bundles', () => {
     assert.equal(relayed.failure, null)
     assert.equal(await b.client.readContract({ address: probe, abi: probeAbi, functionName: 'lastValue' }), 99n)
     await assert.rejects(rpc(b.url, 'plexus_retryMessage', [msg!.msgHash]), /already relayed/)
+  })
+  it('after every message, token and ETH move above, every asset is still backed by L1 escrow (plexus audit)', async () => {
+    await assertBacked(net.network)
   })
 })
