@@ -6,6 +6,7 @@ import { rpcCall, RpcCallError } from '../helpers/jsonRpc.js'
 import { sleep } from '../helpers/node.js'
 import { commandLine, pidsWithArg, waitForExit } from '../helpers/processes.js'
 import { readAdminRecord } from '../../src/node/adminEndpoint.js'
+import { liveProcessOf } from '../../src/settlement/l1/pidFile.js'
 
 /**
  * The network under test as a real OS process: `plexus up --config <file> --datadir <dir>
@@ -162,7 +163,10 @@ export class NetworkProcess {
 
   /** The embedded anvil(s) of this datadir that still run: children now, or orphans of a killed network. */
   anvilPids(): number[] {
-    return pidsWithArg(this.layout.datadir).filter((pid) => commandLine(pid).includes('anvil'))
+    // A restarted anvil names the datadir (--load-state); a first one only in its pid file.
+    const byArg = pidsWithArg(this.layout.datadir).filter((pid) => commandLine(pid).includes('anvil'))
+    const recorded = liveProcessOf(path.join(this.layout.datadir, 'l1', 'anvil', 'anvil.pid'))?.pid
+    return recorded === undefined || byArg.includes(recorded) ? byArg : [...byArg, recorded]
   }
 
   /** `kill -9` of the network process alone (its anvil is not signalled). */
