@@ -18,21 +18,12 @@ import {
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
 import { devAccounts } from '../../src/execution/genesis.js'
 import { PREDEPLOYS } from '../../src/execution/predeploys.js'
-import {
-  createBridgeContext,
-  finalizableAt,
-  finalizeWithdrawal,
-  initiateWithdrawal,
-  proveWithdrawal,
-  waitForL1Time,
-  waitForOutput,
-  type InitiatedWithdrawal,
-  type BridgeContext,
-} from '../../src/settlement/actions/bridge.js'
+import { createBridgeContext, initiateWithdrawal, type BridgeContext } from '../../src/settlement/actions/bridge.js'
 import { abiOf } from '../../src/settlement/l1/abis.js'
 import { genesisNativeSupply } from '../../src/settlement/l1/genesisEscrow.js'
 import { storedGenesis } from '../../src/node/datadir.js'
 import { assertBacked } from '../helpers/audit.js'
+import { proveAndFinalize } from '../helpers/withdraw.js'
 import { startTestNetwork, type TestNetwork } from '../helpers/network.js'
 import { rpc, waitFor } from '../helpers/node.js'
 
@@ -78,15 +69,6 @@ describe('escrow follows the money: genesis backing, inter-chain flows, the audi
 
   const bridge = (account: PrivateKeyAccount, chainId: number): Promise<BridgeContext> => createBridgeContext({ l1Url: net.l1Url, l2Url: net.l2Url(chainId), account })
 
-  /** Initiates, proves and (once the window passed) finalizes a withdrawal; returns its L1 receipt status. */
-  async function withdrawToL1(ctx: BridgeContext, w: InitiatedWithdrawal): Promise<string> {
-    const output = await waitForOutput(ctx, w.l2BlockNumber, { timeoutMs: 120_000 })
-    const proven = await proveWithdrawal(ctx, w, output)
-    const provenAt = (await ctx.l1.getBlock({ blockNumber: proven.blockNumber })).timestamp
-    await waitForL1Time(ctx, await finalizableAt(ctx, provenAt))
-    return (await finalizeWithdrawal(ctx, w, { pollMs: 500, escrowWaitMs: 120_000 })).status
-  }
-
   it('the dev accounts and the relayer start backed: each chain escrows its genesis supply, and the audit balances', async () => {
     for (const chainId of [901, 902]) {
       const supply = genesisNativeSupply(storedGenesis(net.datadir, chainId)!)
@@ -131,8 +113,8 @@ describe('escrow follows the money: genesis backing, inter-chain flows, the audi
     // and hers would revert InsufficientLockedEth for good. The network moves 901's escrow
     // behind the 199,000 ETH to 902 once 901's output is final.
     const l1Before = { bob: await l1.getBalance({ address: bob.address }), alice: await l1.getBalance({ address: alice.address }) }
-    assert.equal(await withdrawToL1(bobCtx, bobW), 'success')
-    assert.equal(await withdrawToL1(aliceCtx, aliceW), 'success')
+    assert.equal((await proveAndFinalize(bobCtx, bobW)).status, 'success')
+    assert.equal((await proveAndFinalize(aliceCtx, aliceW)).status, 'success')
     assert.ok((await l1.getBalance({ address: bob.address })) - l1Before.bob > parseEther('197999'))
     assert.ok((await l1.getBalance({ address: alice.address })) - l1Before.alice > parseEther('198999'))
     // Escrow moved exactly with the ETH: out of 901, into 902, out of 902 to L1.

@@ -21,20 +21,16 @@ import {
   createBridgeContext,
   depositETH,
   depositGasToken,
-  finalizableAt,
   finalizeWithdrawal,
   initiateWithdrawal,
-  proveWithdrawal,
-  waitForL1Time,
-  waitForOutput,
   type BridgeContext,
-  type InitiatedWithdrawal,
 } from '../../src/settlement/actions/bridge.js'
 import { abiOf } from '../../src/settlement/l1/abis.js'
 import { fetchChainConfig } from '../../src/settlement/l1/chainConfig.js'
 import { devGasTokensFile, registeredGasToken } from '../../src/settlement/l1/gasToken.js'
 import { loadArtifact } from '../helpers/artifacts.js'
 import { assertBacked } from '../helpers/audit.js'
+import { proveAndFinalize } from '../helpers/withdraw.js'
 import { startTestNetwork, startTestReplica, type TestNetwork, type TestNetworkOptions } from '../helpers/network.js'
 import { runCli, waitFor } from '../helpers/node.js'
 import { assertSameChain, safeAtLeast } from '../helpers/sync.js'
@@ -46,13 +42,6 @@ const networkOptions = (datadir: string): TestNetworkOptions => ({ chainIds: [90
 const user = privateKeyToAccount(devAccounts()[1]!.privateKey)
 
 /** Proves `w` once an output covers it and finalizes it after the window; returns the finalize receipt. */
-async function proveAndFinalize(ctx: BridgeContext, w: InitiatedWithdrawal) {
-  const output = await waitForOutput(ctx, w.l2BlockNumber, { pollMs: 200, timeoutMs: 60_000 })
-  const proven = await proveWithdrawal(ctx, w, output)
-  await waitForL1Time(ctx, await finalizableAt(ctx, (await ctx.l1.getBlock({ blockNumber: proven.blockNumber })).timestamp), 200)
-  return finalizeWithdrawal(ctx, w)
-}
-
 /** The custom error an eth_call reverted with. */
 async function revertName(call: Promise<unknown>): Promise<string | undefined> {
   try {

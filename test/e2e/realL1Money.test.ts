@@ -6,20 +6,13 @@ import { createPublicClient, createWalletClient, defineChain, encodeFunctionData
 import { privateKeyToAccount } from 'viem/accounts'
 import { devAccounts } from '../../src/execution/genesis.js'
 import { PREDEPLOYS } from '../../src/execution/predeploys.js'
-import {
-  createBridgeContext,
-  finalizableAt,
-  finalizeWithdrawal,
-  initiateWithdrawal,
-  proveWithdrawal,
-  waitForL1Time,
-  waitForOutput,
-} from '../../src/settlement/actions/bridge.js'
+import { createBridgeContext, initiateWithdrawal } from '../../src/settlement/actions/bridge.js'
 import { abiOf } from '../../src/settlement/l1/abis.js'
 import { NETWORK_ROLE, roleKey } from '../../src/settlement/l1/roleKeys.js'
 import { startAnvil, type Anvil } from '../helpers/anvil.js'
 import { freePort, rpc, runCli, waitFor } from '../helpers/node.js'
 import { tempDir } from '../helpers/tmp.js'
+import { proveAndFinalize } from '../helpers/withdraw.js'
 import { killNetwork, spawnUp, type UpProcess } from '../helpers/upProcess.js'
 
 const ethBridgeAbi = parseAbi(['function sendETH(address to, uint256 chainId) payable returns (bytes32)'])
@@ -120,11 +113,8 @@ describe('money on a real L1 (--l1-rpc): only deposited ETH exists on L2', { tim
 
     const ctx = await createBridgeContext({ l1Url: anvil.url, l2Url: urls[902]!, account: user })
     const w = await initiateWithdrawal(ctx, { amount: parseEther('30') })
-    const output = await waitForOutput(ctx, w.l2BlockNumber, { timeoutMs: 120_000 })
-    const proven = await proveWithdrawal(ctx, w, output)
-    await waitForL1Time(ctx, await finalizableAt(ctx, (await l1.getBlock({ blockNumber: proven.blockNumber })).timestamp))
     const before = await l1.getBalance({ address: user.address })
-    assert.equal((await finalizeWithdrawal(ctx, w, { pollMs: 500, escrowWaitMs: 120_000 })).status, 'success')
+    assert.equal((await proveAndFinalize(ctx, w)).status, 'success')
     assert.ok((await l1.getBalance({ address: user.address })) - before > parseEther('29.99'))
 
     // 902's escrow paid 30 though only 5 (+ its relayer's 10) were deposited to it: 901's
