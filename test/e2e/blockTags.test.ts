@@ -12,6 +12,7 @@ import { createPublicClient, createWalletClient, defineChain, encodeFunctionData
 import { privateKeyToAccount } from 'viem/accounts'
 import { devAccounts } from '../../src/execution/genesis.js'
 import { PREDEPLOYS } from '../../src/execution/predeploys.js'
+import { createBridgeContext, depositETH } from '../../src/settlement/actions/bridge.js'
 import { loadArtifact } from '../helpers/artifacts.js'
 import { startAnvil, type Anvil } from '../helpers/anvil.js'
 import { startTestNetwork, startTestReplica, type TestNetwork, type TestReplica } from '../helpers/network.js'
@@ -57,6 +58,9 @@ describe('safe and finalized block tags', () => {
     anvil = await startAnvil(['--chain-id', '900', '--block-time', '1', '--slots-in-an-epoch', '2'])
     net = await startTestNetwork({ chainIds: [901], l1RpcUrl: anvil.url })
     l2 = createPublicClient({ transport: http(net.l2Url(901)), cacheTime: 0 }) as PublicClient
+    // An L1 given by URL is a real one to Plexus: no genesis balances, so the user deposits.
+    await depositETH(await createBridgeContext({ l1Url: anvil.url, l2Url: net.l2Url(901), account: user }), { amount: parseEther('10') })
+    await waitFor(async () => (await l2.getBalance({ address: user.address })) === parseEther('10'), 60_000, 'the deposit on L2')
   })
   after(async () => {
     await net?.stop()
