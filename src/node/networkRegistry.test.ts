@@ -42,6 +42,8 @@ describe('network registry', () => {
     }
     assert.equal(chain.id, 902)
     assert.equal(chain.sourceId, 900)
+    // viem polls a chain at half its block time (at least 500 ms), not every 4 s.
+    assert.equal((chain as unknown as { blockTime: number }).blockTime, input.slotTimeMs)
     assert.deepEqual(chain.rpcUrls.default.http, ['http://127.0.0.1:9546'])
     assert.equal(chain.contracts.portal![900]!.address, input.l1.contracts.Portal)
     assert.equal(chain.contracts.l2OutputOracle![900]!.address, input.l1.contracts.OutputOracle)
@@ -53,7 +55,8 @@ describe('network registry', () => {
     const ts = viemChainModule(chain)
     assert.match(ts, /^\/\/ The viem chain definition of plexus-901 \(chain 901\)/)
     assert.match(ts, /import \{ defineChain \} from 'viem'/)
-    assert.match(ts, /export const plexus901 = defineChain\(\{\n {2}"id": 901,/)
+    assert.match(ts, /import \{ chainConfig \} from 'viem\/op-stack'/)
+    assert.match(ts, /export const plexus901 = defineChain\(\{ \.\.\.chainConfig, \.\.\.\{\n {2}"id": 901,/)
     assert.equal(variableName({ chainId: 7, name: 'Gamma Chain' }), 'gammaChain')
     assert.equal(variableName({ chainId: 7, name: '42 things' }), 'chain7')
   })

@@ -102,6 +102,8 @@ function registryChain(c: RegistryChainInput, input: RegistryInput): RegistryCha
       name: c.name,
       nativeCurrency,
       rpcUrls: { default: { http, webSocket } },
+      // One block per slot: viem polls at half of it (at least 500 ms) instead of its 4 s default.
+      blockTime: input.slotTimeMs,
       sourceId: input.l1.chainId,
       contracts: {
         ...l1Contracts,
@@ -122,8 +124,10 @@ export function viemChainModule(chain: RegistryChain): string {
   return [
     `// The viem chain definition of ${chain.name} (chain ${chain.chainId}), written by Plexus.`,
     `import { defineChain } from 'viem'`,
+    `import { chainConfig } from 'viem/op-stack'`,
     '',
-    `export const ${variableName(chain)} = defineChain(${JSON.stringify(chain.viemChain, null, 2)})`,
+    '// The OP Stack formatters and serializers: deposit transactions and receipts read as viem\'s OP chains do.',
+    `export const ${variableName(chain)} = defineChain({ ...chainConfig, ...${JSON.stringify(chain.viemChain, null, 2)} })`,
     '',
   ].join('\n')
 }

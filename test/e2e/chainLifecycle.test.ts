@@ -159,7 +159,7 @@ describe('chain lifecycle: chain add, chains, status, registry, snapshot', () =>
     assert.deepEqual(entry.addEthereumChain.rpcUrls, entry.rpcUrls.http)
     const { readFileSync } = await import('node:fs')
     const ts = readFileSync(`${net.datadir}/registry/903/chain.ts`, 'utf8')
-    assert.match(ts, /export const gammaChain = defineChain\(/)
+    assert.match(ts, /export const gammaChain = defineChain\(\{ \.\.\.chainConfig, /)
     assert.deepEqual(JSON.parse(readFileSync(`${net.datadir}/registry/903/wallet.json`, 'utf8')), entry.addEthereumChain)
   })
 
