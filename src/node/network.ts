@@ -626,7 +626,9 @@ export class PlexusNetwork implements Lifecycle {
         ...(this.options.faultInjection ? { faults: this.faults.slotFaults() } : {}),
         registry: { registry: () => this.registry(), onChange: (listener) => this.onChainsChanged(listener) },
         audit: () => this.audit(),
-        logger: logger.child({ module: 'network' }),
+        // The root logger: NetworkSequencing names its parts itself (a second `module` key
+        // in one line would be a duplicated JSON key).
+        logger,
       }))
       this.running = { ctx, tracker, batcher, sequencing, slotTimeMs }
       for (const p of prepared) await this.startChain(p)
