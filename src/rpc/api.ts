@@ -1,3 +1,4 @@
+import type { DevApi } from './dev/api.js'
 import type { AuditReport } from '../settlement/audit.js'
 import type { Chain } from '../execution/chain.js'
 import type { Hex } from '../primitives/hex.js'
@@ -101,6 +102,8 @@ export interface RpcApi {
   readonly settlement?: SettlementView
   /** The network this chain is part of (bundles, messages), unless it runs standalone. */
   readonly network?: NetworkApi
+  /** anvil's dev methods: present only on a chain of a dev network (see rpc/dev/api.ts). */
+  readonly dev?: DevApi
   /** Decodes, validates and pools a raw transaction; returns its hash. */
   submitRawTransaction(raw: Uint8Array): Promise<Hex>
 }

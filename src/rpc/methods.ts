@@ -1,5 +1,6 @@
 import { audit } from './plexus/audit.js'
 import type { RpcApi } from './api.js'
+import { DevMethodRefusedError, type DevApi } from './dev/api.js'
 import { getL1Addresses } from './plexus/getL1Addresses.js'
 import { syncStatus } from './plexus/syncStatus.js'
 import { getBundle } from './plexus/getBundle.js'
@@ -62,6 +63,7 @@ import { traceCall } from './debug/traceCall.js'
 import { traceTransaction } from './debug/traceTransaction.js'
 
 type Method = (api: RpcApi, params: unknown[], ctx: RpcContext) => unknown
+type DevMethod = (dev: DevApi, params: unknown[], ctx: RpcContext, api: RpcApi) => unknown
 
 /** name → [implementation, arity]: the whole public surface in one table. */
 const METHODS: Record<string, [Method, ParamSpec]> = {
@@ -127,6 +129,12 @@ const METHODS: Record<string, [Method, ParamSpec]> = {
 }
 
 /**
+ * anvil's and Hardhat's dev methods, with their names and semantics: served when the node
+ * has a `DevApi` (a chain of a dev network), refused with a clear error on any other.
+ */
+const DEV_METHODS: Record<string, [DevMethod, ParamSpec]> = {}
+
+/**
  * Methods closed on the public RPC unless their group is exposed (`rpc.expose`); the
  * admin endpoint reaches them with its token. Everything else is either a read bounded by
  * the RPC limits or the submission of a user's own signed transactions (eth_sendRawTransaction,
@@ -153,6 +161,16 @@ export function createMethodRegistry(api: RpcApi, expose: readonly RpcMethodGrou
     const group = RESTRICTED_METHODS[name]
     if (group !== undefined && !expose.includes(group)) continue
     registry.register(name, (params, ctx) => fn(api, params, ctx), spec)
+  }
+  for (const [name, [fn, spec]] of Object.entries(DEV_METHODS)) {
+    registry.register(
+      name,
+      (params, ctx) => {
+        if (api.dev === undefined) throw new DevMethodRefusedError(name)
+        return fn(api.dev, params, ctx, api)
+      },
+      spec,
+    )
   }
   registry.register('eth_unsubscribe', api.subscriptions.unsubscribe, { max: 1, required: 1 })
   return registry
