@@ -181,6 +181,7 @@ export class PlexusNode implements Lifecycle {
       clientVersion: CLIENT_VERSION,
       settlement,
       network: this.options.network,
+      dev: this.options.dev,
       submitRawTransaction: async (raw) => {
         if (this.options.rejectTransactions) throw new BaseError(this.options.rejectTransactions, { rpcCode: RpcErrorCode.Server })
         const ptx = await decodeRawTransactionOffThread(raw, chain.common, recovery, pool.checkEnvelope)

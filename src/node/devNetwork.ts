@@ -1,0 +1,188 @@
+import { BaseError, InvalidParamsError, RpcErrorCode } from '../primitives/errors.js'
+import { toQuantity } from '../primitives/hex.js'
+import type { Logger } from '../primitives/logger.js'
+import type { DevNetworkApi } from '../rpc/dev/api.js'
+import type { SharedSequencer } from '../sequencer/sharedSequencer.js'
+import type { SlotResult } from '../sequencer/slotBuilder.js'
+import { anvilRpc } from '../settlement/l1/anvilState.js'
+import type { L1Tracker } from '../settlement/l1/l1Tracker.js'
+import type { DevClock } from './devClock.js'
+
+/** Most slots one evm_mine/anvil_mine call builds: a call is bounded (about a minute of work at most), never a hang. */
+export const MAX_MINE_SLOTS = 1_000n
+
+/** Bound on one request to the embedded L1. */
+const L1_TIMEOUT_MS = 30_000
+
+/** How long a mined slot may wait for an L1 origin before the call gives up. */
+const ORIGIN_WAIT_MS = 10_000
+
+/** A slot `mine` could not build (the chains wait for an L1 origin). */
+export class MineFailedError extends BaseError {
+  override name = 'MineFailedError'
+  constructor(reason: string) {
+    super(`no slot could be built: ${reason}`, { rpcCode: RpcErrorCode.Server })
+  }
+}
+
+/** What the dev methods act on: the network's clock, sequencer and embedded L1. */
+export interface DevNetworkDeps {
+  clock: DevClock
+  sequencer: SharedSequencer
+  /** The embedded L1's JSON-RPC URL (anvil). */
+  l1Url: string
+  tracker: L1Tracker
+  /** The embedded L1's durability: makes its head durable, and again after a revert lowered it. */
+  l1State: { persist(): Promise<unknown>; persistRewound(): Promise<unknown> }
+  /** The newest timestamp of any chain's head. */
+  headTimestamp(): bigint
+  logger: Logger
+}
+
+interface Snapshot {
+  /** anvil's own snapshot id on the L1. */
+  l1Id: string
+  /** The network slot every chain's head was at. */
+  slot: bigint
+}
+
+/**
+ * The network-wide dev methods (anvil's evm_* time, mining and snapshots) of a dev network.
+ * Each acts on every chain and on the embedded L1 together, since every chain makes one
+ * block per slot in lockstep and every L2 block refers to an L1 origin:
+ *
+ * - time: one offset for the slot timestamps (DevClock), and the same move on the L1 (a
+ *   block mined there at the new time), so the L1 origins keep up and the max sequencer
+ *   drift rule holds;
+ * - mining: slots built at once through the shared sequencer (serialized with its clock);
+ * - snapshots: anvil's evm_snapshot of the L1 with the network slot; a revert puts the L1
+ *   back (a block mined on top, so the L1 tracker sees the reorg at once, and the state
+ *   file rewritten so the durable L1 is the reverted one), then rewinds every chain to the
+ *   slot without giving their transactions back to the pools.
+ *
+ * Calls are serialized with each other: a revert never interleaves with a mine.
+ */
+export class DevNetwork implements DevNetworkApi {
+  private readonly snapshots = new Map<bigint, Snapshot>()
+  private nextId = 1n
+  private queue: Promise<unknown> = Promise.resolve()
+
+  constructor(private readonly deps: DevNetworkDeps) {
+    // A slot built by the clock uses up a pinned timestamp as much as a mined one does.
+    deps.sequencer.onSlot(() => deps.clock.slotBuilt())
+  }
+
+  increaseTime(seconds: bigint): Promise<bigint> {
+    return this.serial(async () => {
+      const offset = this.deps.clock.increase(seconds)
+      await this.l1CatchUp(this.deps.clock.now())
+      return offset
+    })
+  }
+
+  setNextBlockTimestamp(timestamp: bigint): Promise<void> {
+    return this.serial(() => this.moveTo(timestamp))
+  }
+
+  mine(slots: bigint, opts: { intervalSeconds?: bigint; timestamp?: bigint } = {}): Promise<void> {
+    if (slots > MAX_MINE_SLOTS) {
+      throw new InvalidParamsError(`cannot mine ${slots} blocks in one call: at most ${MAX_MINE_SLOTS} (each is a slot on every chain); call it again for more, or use evm_increaseTime to move time`)
+    }
+    return this.serial(async () => {
+      let last: bigint | undefined
+      for (let i = 0n; i < slots; i++) {
+        if (i === 0n && opts.timestamp !== undefined) await this.moveTo(opts.timestamp)
+        else if (last !== undefined && opts.intervalSeconds !== undefined) await this.moveTo(last + opts.intervalSeconds)
+        last = (await this.buildSlot()).timestamp
+      }
+    })
+  }
+
+  snapshot(): Promise<bigint> {
+    return this.serial(() =>
+      this.deps.sequencer.exclusive(async () => {
+        const l1Id = await this.l1<string>('evm_snapshot', [])
+        const id = this.nextId++
+        this.snapshots.set(id, { l1Id, slot: this.deps.sequencer.nextSlot() - 1n })
+        this.deps.logger.info({ id: id.toString(), slot: (this.deps.sequencer.nextSlot() - 1n).toString() }, 'dev snapshot taken of every chain and the L1')
+        return id
+      }),
+    )
+  }
+
+  revert(id: bigint): Promise<boolean> {
+    return this.serial(async () => {
+      const snap = this.snapshots.get(id)
+      if (!snap) return false
+      // As anvil: a revert uses up its snapshot and every later one.
+      for (const k of [...this.snapshots.keys()]) if (k >= id) this.snapshots.delete(k)
+      return this.deps.sequencer.exclusive(async () => {
+        const { sequencer, tracker, l1State, clock, logger } = this.deps
+        // The L1 first: a crash before its state file is rewritten leaves the network as it
+        // was (the revert never happened); a crash after it leaves L2 blocks whose origins
+        // are gone, which start-up rewinds as after any L1 reorg.
+        if (!(await this.l1<boolean>('evm_revert', [snap.l1Id]))) {
+          logger.warn({ id: id.toString() }, 'the L1 no longer has this snapshot (it restarted); nothing reverted')
+          return false
+        }
+        // A block on the reverted L1, so the L1 tracker sees the reorg at once rather than at the next L1 block.
+        await this.l1('evm_mine', [])
+        await l1State.persistRewound()
+        await sequencer.revertTo(snap.slot)
+        await tracker.refresh()
+        // anvil puts its clock back with its chain: the slots go on from the L1's time.
+        const l1Head = await this.l1<{ timestamp: string }>('eth_getBlockByNumber', ['latest', false])
+        clock.resetTo(BigInt(l1Head.timestamp))
+        logger.info({ id: id.toString(), slot: snap.slot.toString() }, 'dev revert: every chain and the L1 put back to the snapshot')
+        return true
+      })
+    })
+  }
+
+  /** The next slot is at `timestamp` (never before a chain's head), the L1 moved there too. */
+  private async moveTo(timestamp: bigint): Promise<void> {
+    const head = this.deps.headTimestamp()
+    if (timestamp < head) {
+      throw new InvalidParamsError(`timestamp ${timestamp} is before the latest block's (${head}); a block's timestamp is never before its parent's`)
+    }
+    this.deps.clock.pin(timestamp)
+    await this.l1CatchUp(timestamp)
+  }
+
+  /**
+   * Mines an L1 block at `timestamp` when the L1 is behind it, and waits until the L2
+   * side may use it as an origin (on disk, seen by the tracker): otherwise a jump beyond
+   * the max sequencer drift would halt the slots until the L1 clock got there by itself.
+   */
+  private async l1CatchUp(timestamp: bigint): Promise<void> {
+    const latest = await this.l1<{ timestamp: string }>('eth_getBlockByNumber', ['latest', false])
+    if (BigInt(latest.timestamp) >= timestamp) return
+    await this.l1('evm_setNextBlockTimestamp', [toQuantity(timestamp)])
+    await this.l1('evm_mine', [])
+    await this.deps.l1State.persist()
+    await this.deps.tracker.refresh()
+  }
+
+  /** One slot on every chain now; waits (bounded) while the chains wait for an L1 origin. */
+  private async buildSlot(): Promise<SlotResult> {
+    const until = Date.now() + ORIGIN_WAIT_MS
+    for (;;) {
+      const result = await this.deps.sequencer.produceSlot()
+      if (result) return result
+      if (Date.now() > until) throw new MineFailedError(`the chains have waited ${ORIGIN_WAIT_MS / 1000} s for an L1 origin (is the embedded L1 up?)`)
+      await this.deps.tracker.refresh()
+      await new Promise((resolve) => setTimeout(resolve, 50))
+    }
+  }
+
+  private l1<T>(method: string, params: unknown[]): Promise<T> {
+    return anvilRpc<T>(this.deps.l1Url, method, params, L1_TIMEOUT_MS)
+  }
+
+  /** Runs `fn` after every call before it (a revert never interleaves with a mine). */
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.queue.catch(() => undefined).then(fn)
+    this.queue = run
+    return run
+  }
+}
