@@ -1,5 +1,5 @@
 import { BaseError, InvalidParamsError, RpcErrorCode } from '../primitives/errors.js'
-import { toQuantity } from '../primitives/hex.js'
+import { toQuantity, type Hex } from '../primitives/hex.js'
 import type { Logger } from '../primitives/logger.js'
 import type { DevNetworkApi } from '../rpc/dev/api.js'
 import type { SharedSequencer } from '../sequencer/sharedSequencer.js'
@@ -36,6 +36,8 @@ export interface DevNetworkDeps {
   l1State: { persist(): Promise<unknown>; persistRewound(): Promise<unknown> }
   /** The newest timestamp of any chain's head. */
   headTimestamp(): bigint
+  /** Every chain's transaction pool. */
+  pools(): { hashes(): Hex[]; remove(hash: Hex): boolean }[]
   logger: Logger
 }
 
@@ -44,6 +46,8 @@ interface Snapshot {
   l1Id: string
   /** The network slot every chain's head was at. */
   slot: bigint
+  /** What was pooled then: it stays pooled after a revert, what came since goes. */
+  pooled: Set<Hex>
 }
 
 /**
@@ -58,7 +62,8 @@ interface Snapshot {
  * - snapshots: anvil's evm_snapshot of the L1 with the network slot; a revert puts the L1
  *   back (a block mined on top, so the L1 tracker sees the reorg at once, and the state
  *   file rewritten so the durable L1 is the reverted one), then rewinds every chain to the
- *   slot without giving their transactions back to the pools.
+ *   slot without giving their transactions back to the pools (and drops from the pools
+ *   what arrived after the snapshot: the whole network goes back).
  *
  * Calls are serialized with each other: a revert never interleaves with a mine.
  */
@@ -103,7 +108,8 @@ export class DevNetwork implements DevNetworkApi {
       this.deps.sequencer.exclusive(async () => {
         const l1Id = await this.l1<string>('evm_snapshot', [])
         const id = this.nextId++
-        this.snapshots.set(id, { l1Id, slot: this.deps.sequencer.nextSlot() - 1n })
+        const pooled = new Set(this.deps.pools().flatMap((p) => p.hashes()))
+        this.snapshots.set(id, { l1Id, slot: this.deps.sequencer.nextSlot() - 1n, pooled })
         this.deps.logger.info({ id: id.toString(), slot: (this.deps.sequencer.nextSlot() - 1n).toString() }, 'dev snapshot taken of every chain and the L1')
         return id
       }),
@@ -128,6 +134,9 @@ export class DevNetwork implements DevNetworkApi {
         // A block on the reverted L1, so the L1 tracker sees the reorg at once rather than at the next L1 block.
         await this.l1('evm_mine', [])
         await l1State.persistRewound()
+        // The whole network goes back, its pools too (as Hardhat's): a transaction sent after
+        // the snapshot is gone whether a block had included it yet or not.
+        for (const pool of this.deps.pools()) for (const hash of pool.hashes()) if (!snap.pooled.has(hash)) pool.remove(hash)
         await sequencer.revertTo(snap.slot)
         await tracker.refresh()
         // anvil puts its clock back with its chain: the slots go on from the L1's time.

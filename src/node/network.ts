@@ -645,6 +645,7 @@ export class PlexusNetwork implements Lifecycle {
           tracker,
           l1State: anvil,
           headTimestamp: () => this.nodes.reduce((t, n) => (n.chain.headHeader().timestamp > t ? n.chain.headHeader().timestamp : t), 0n),
+          pools: () => this.nodes.map((n) => n.pool),
           logger: logger.child({ module: 'dev' }),
         })
       }
