@@ -7,7 +7,8 @@ import { REFERENCE_SUPERCHAIN_TOKEN } from '../../src/execution/predeploys.js'
 import { createBridgeContext, depositETH, finalizableAt, finalizeWithdrawal, initiateWithdrawal, proveWithdrawal, waitForOutput } from '../../src/settlement/actions/bridge.js'
 import { sendTokenAcross } from '../helpers/crossChain.js'
 import { RpcCallError, rpcCall } from '../helpers/jsonRpc.js'
-import { startTestNetwork, type TestNetwork } from '../helpers/network.js'
+import { startTestNetwork, startTestReplica, type TestNetwork } from '../helpers/network.js'
+import { assertSameChain, safeAtLeast } from '../helpers/sync.js'
 import { startTestNode, waitFor } from '../helpers/node.js'
 
 const CHALLENGE_WINDOW = 3_600
@@ -212,6 +213,33 @@ describe('dev network: the clock, mining and snapshots of every chain and the L1
       for (const id of [901, 902]) assert.equal(await rpcCall(url(id), 'eth_getTransactionReceipt', [hash]), null)
     }
     assert.ok(sent.length > 0, 'the load sent transactions')
+  })
+
+  it('a replica follows evm_increaseTime and a revert (an L1 reorg for it) to the same blocks and state roots', { timeout: 300_000 }, async () => {
+    const replica = await startTestReplica(net, { name: 'dev-replica' }).catch((err: Error) => assert.fail(err))
+    try {
+      const rurl = (id: number) => replica.replica.node(id).rpcUrl()
+      const settled = async () => {
+        for (const id of [901, 902]) {
+          const head = await client(id).getBlockNumber()
+          await safeAtLeast(url(id), head, 120_000)
+          await safeAtLeast(rurl(id), head, 120_000)
+          await assertSameChain(url(id), rurl(id), head)
+        }
+      }
+      await settled()
+      // A jump in time travels in the batches: the replica takes the slots' timestamps from them.
+      await rpcCall(url(901), 'evm_increaseTime', [900])
+      const id = await rpcCall<Hex>(url(901), 'evm_snapshot', [])
+      for (const chain of [901, 902]) await client(chain).waitForTransactionReceipt({ hash: await wallet(chain, other).sendTransaction({ to: user.address, value: 3n }) })
+      // Let the replica derive what the revert then takes back (posted, then gone from L1).
+      for (const chain of [901, 902]) await safeAtLeast(rurl(chain), await client(chain).getBlockNumber(), 120_000)
+      assert.equal(await rpcCall(url(902), 'evm_revert', [id]), true)
+      for (const chain of [901, 902]) await client(chain).waitForTransactionReceipt({ hash: await wallet(chain, other).sendTransaction({ to: user.address, value: 5n }) })
+      await settled()
+    } finally {
+      await replica.stop()
+    }
   })
 })
 
