@@ -78,11 +78,15 @@ export class DevNetwork implements DevNetworkApi {
   }
 
   increaseTime(seconds: bigint): Promise<bigint> {
-    return this.serial(async () => {
-      const offset = this.deps.clock.increase(seconds)
-      await this.l1CatchUp(this.deps.clock.now())
-      return offset
-    })
+    // No slot between the move and the L1 block at the new time: it would find no origin
+    // within the max sequencer drift and pause production.
+    return this.serial(() =>
+      this.deps.sequencer.exclusive(async () => {
+        const offset = this.deps.clock.increase(seconds)
+        await this.l1CatchUp(this.deps.clock.now())
+        return offset
+      }),
+    )
   }
 
   setNextBlockTimestamp(timestamp: bigint): Promise<void> {
@@ -154,8 +158,10 @@ export class DevNetwork implements DevNetworkApi {
     if (timestamp < head) {
       throw new InvalidParamsError(`timestamp ${timestamp} is before the latest block's (${head}); a block's timestamp is never before its parent's`)
     }
-    this.deps.clock.pin(timestamp)
-    await this.l1CatchUp(timestamp)
+    await this.deps.sequencer.exclusive(async () => {
+      this.deps.clock.pin(timestamp)
+      await this.l1CatchUp(timestamp)
+    })
   }
 
   /**

@@ -8,7 +8,7 @@ import { createBridgeContext, depositETH, finalizableAt, finalizeWithdrawal, ini
 import { sendTokenAcross } from '../helpers/crossChain.js'
 import { RpcCallError, rpcCall } from '../helpers/jsonRpc.js'
 import { startTestNetwork, startTestReplica, type TestNetwork } from '../helpers/network.js'
-import { assertSameChain, safeAtLeast } from '../helpers/sync.js'
+import { assertSameChain, safeAtLeast, syncStatus } from '../helpers/sync.js'
 import { startTestNode, waitFor } from '../helpers/node.js'
 
 const CHALLENGE_WINDOW = 3_600
@@ -219,11 +219,17 @@ describe('dev network: the clock, mining and snapshots of every chain and the L1
     const replica = await startTestReplica(net, { name: 'dev-replica' }).catch((err: Error) => assert.fail(err))
     try {
       const rurl = (id: number) => replica.replica.node(id).rpcUrl()
+      /** Waits for `target` to be safe on `at`, saying where both sides are if it is not. */
+      const safe = (at: string, id: number, target: bigint) =>
+        safeAtLeast(at, target, 120_000).catch(async (err: Error) => {
+          const [seq, rep] = await Promise.all([syncStatus(url(id)), syncStatus(rurl(id))])
+          throw new Error(`${err.message}: block ${target} of ${id} safe on ${at === url(id) ? 'the sequencer' : 'the replica'}; sequencer ${JSON.stringify(seq)}; replica ${JSON.stringify(rep)}`)
+        })
       const settled = async () => {
         for (const id of [901, 902]) {
           const head = await client(id).getBlockNumber()
-          await safeAtLeast(url(id), head, 120_000)
-          await safeAtLeast(rurl(id), head, 120_000)
+          await safe(url(id), id, head)
+          await safe(rurl(id), id, head)
           await assertSameChain(url(id), rurl(id), head)
         }
       }
@@ -233,7 +239,7 @@ describe('dev network: the clock, mining and snapshots of every chain and the L1
       const id = await rpcCall<Hex>(url(901), 'evm_snapshot', [])
       for (const chain of [901, 902]) await client(chain).waitForTransactionReceipt({ hash: await wallet(chain, other).sendTransaction({ to: user.address, value: 3n }) })
       // Let the replica derive what the revert then takes back (posted, then gone from L1).
-      for (const chain of [901, 902]) await safeAtLeast(rurl(chain), await client(chain).getBlockNumber(), 120_000)
+      for (const chain of [901, 902]) await safe(rurl(chain), chain, await client(chain).getBlockNumber())
       assert.equal(await rpcCall(url(902), 'evm_revert', [id]), true)
       for (const chain of [901, 902]) await client(chain).waitForTransactionReceipt({ hash: await wallet(chain, other).sendTransaction({ to: user.address, value: 5n }) })
       await settled()
