@@ -10,10 +10,10 @@ import type { Logger } from '../primitives/logger.js'
  * put back where they came from (the pool, or a bundle); their deposits are derived again
  * from the new L1 chain.
  */
-export async function rewindForReorg(chain: Chain, target: bigint, logger: Logger): Promise<PooledTx[]> {
+export async function rewindForReorg(chain: Chain, target: bigint, logger: Logger, why = 'L1 reorg removed the origin of recent blocks; rewound'): Promise<PooledTx[]> {
   const from = chain.headHeader().number
   const removed = await chain.rewindTo(target)
   const returned = removed.flatMap((block) => block.transactions.filter((tx) => !isDepositTransaction(tx)).map((tx) => toPooledTx(tx, tx.serialize())))
-  logger.warn({ from: from.toString(), to: target.toString(), returnedTxs: returned.length }, 'L1 reorg removed the origin of recent blocks; rewound')
+  logger.warn({ from: from.toString(), to: target.toString(), returnedTxs: returned.length }, why)
   return returned
 }

@@ -225,7 +225,7 @@ export class SharedSequencer implements Lifecycle {
       // A chain that joined after the target slot keeps its genesis.
       const to = target > genesisSlotOf(c) ? target - genesisSlotOf(c) : 0n
       if (c.chain.headHeader().number <= to) continue
-      const txs = await rewindForReorg(c.chain, to, this.logger.child({ chain: Number(c.chainId) }))
+      const txs = await rewindForReorg(c.chain, to, this.logger.child({ chain: Number(c.chainId) }), putBack ? undefined : 'rewound to a dev snapshot (evm_revert); its transactions are dropped')
       returned.push({ c, txs: putBack ? txs : [] })
       if (putBack) for (const ptx of txs) removed.set(ptx.hash, { chainId: c.chainId, ptx })
     }
