@@ -135,6 +135,11 @@ export class DevNetwork implements DevNetworkApi {
           logger.warn({ id: id.toString() }, 'the L1 no longer has this snapshot (it restarted); nothing reverted')
           return false
         }
+        // anvil keeps its pool across a revert: a transaction sent after the snapshot (the
+        // batcher's, a proposer's) would wait there forever behind the nonce the revert took
+        // back, and its sender with it. The L1 goes back whole, pool included; the network's
+        // senders see their transactions dropped and send again.
+        await this.l1('anvil_dropAllTransactions', [])
         // A block on the reverted L1, so the L1 tracker sees the reorg at once rather than at the next L1 block.
         await this.l1('evm_mine', [])
         await l1State.persistRewound()
