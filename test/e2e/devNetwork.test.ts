@@ -198,7 +198,7 @@ describe('dev network: the clock, mining and snapshots of every chain and the L1
         )
       }
     })()
-    for (let round = 0; round < 8; round++) {
+    for (let round = 0; round < 16; round++) {
       const id = await rpcCall<Hex>(url(round % 2 ? 902 : 901), 'evm_snapshot', [])
       await rpcCall(url(901), 'anvil_mine', ['0x2'])
       assert.equal(await rpcCall(url(round % 2 ? 901 : 902), 'evm_revert', [id]), true)
@@ -218,6 +218,9 @@ describe('dev network: the clock, mining and snapshots of every chain and the L1
       for (const id of [901, 902]) assert.equal(await rpcCall(url(id), 'eth_getTransactionReceipt', [hash]), null)
     }
     assert.ok(sent.length > 0, 'the load sent transactions')
+    // The L1 side survived the burst too: the batcher makes both chains safe up to here
+    // (a batcher transaction stranded in the L1's pool behind a reverted nonce once stalled it).
+    for (const id of [901, 902]) await safeAtLeast(url(id), x!, 60_000)
   })
 
   it('a replica follows evm_increaseTime and a revert (an L1 reorg for it) to the same blocks and state roots', { timeout: 300_000 }, async () => {
