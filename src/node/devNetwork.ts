@@ -14,6 +14,9 @@ export const MAX_MINE_SLOTS = 1_000n
 /** Bound on one request to the embedded L1. */
 const L1_TIMEOUT_MS = 30_000
 
+/** How long after a revert L1 transactions stranded behind a nonce gap are dropped. */
+const STRANDED_SWEEP_MS = 10_000
+
 /** How long a mined slot may wait for an L1 origin before the call gives up. */
 const ORIGIN_WAIT_MS = 10_000
 
@@ -152,6 +155,7 @@ export class DevNetwork implements DevNetworkApi {
         const l1Head = await this.l1<{ timestamp: string }>('eth_getBlockByNumber', ['latest', false])
         clock.resetTo(BigInt(l1Head.timestamp))
         logger.info({ id: id.toString(), slot: snap.slot.toString() }, 'dev revert: every chain and the L1 put back to the snapshot')
+        this.sweepStrandedL1Txs()
         return true
       })
     })
@@ -181,6 +185,29 @@ export class DevNetwork implements DevNetworkApi {
     await this.l1('evm_mine', [])
     await this.deps.l1State.persist()
     await this.deps.tracker.refresh()
+  }
+
+  /**
+   * For a few seconds after a revert, drops L1 transactions queued behind a nonce gap: a
+   * sender (batcher, proposer) that read its nonce before the revert and sent after it
+   * would otherwise wait for ever on a transaction the L1 can never mine. Dropped, it is
+   * sent again with the right nonce. Runs beside the other calls, not in their queue.
+   */
+  private sweepStrandedL1Txs(): void {
+    const until = Date.now() + STRANDED_SWEEP_MS
+    const sweep = async (): Promise<void> => {
+      const content = await this.l1<{ queued?: Record<string, Record<string, { hash: string }>> }>('txpool_content', [])
+      for (const byNonce of Object.values(content.queued ?? {})) {
+        for (const tx of Object.values(byNonce)) await this.l1('anvil_dropTransaction', [tx.hash])
+      }
+    }
+    const loop = async (): Promise<void> => {
+      while (Date.now() < until) {
+        await sweep().catch(() => undefined)
+        await new Promise((resolve) => setTimeout(resolve, 250))
+      }
+    }
+    void loop()
   }
 
   /** One slot on every chain now; waits (bounded) while the chains wait for an L1 origin. */
