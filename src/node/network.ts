@@ -23,7 +23,7 @@ import type { GasToken } from '../execution/gasToken.js'
 import { configureSuperRootOracle, ensureL1Contracts, readRegistration, registerChain, type ChainRegistration, type L1Deployment, type PersistL1 } from '../settlement/l1/deploy.js'
 import { checkRegisteredGasToken, logL1FeePricing, resolveGasToken } from '../settlement/l1/gasToken.js'
 import { L1Tracker } from '../settlement/l1/l1Tracker.js'
-import { writeAndWait, type L1Signer } from '../settlement/l1/l1Transactions.js'
+import { abortable, waitForSuccess, writeAndWait, type L1Signer } from '../settlement/l1/l1Transactions.js'
 import { abiOf } from '../settlement/l1/abis.js'
 import { backGenesis, genesisNativeSupply } from '../settlement/l1/genesisEscrow.js'
 import { ensureNetworkBatcher } from '../settlement/l1/networkBatcherRole.js'
@@ -559,6 +559,10 @@ export class PlexusNetwork implements Lifecycle {
         }
       }
       const deployer = signer(l1.deployerKey)
+      // The embedded L1 mines the bootstrap's transactions at once (see mineEachTransaction);
+      // its block time is back before any chain runs (and after a failed start: anvil is
+      // stopped with the network and starts again with its block time).
+      await anvil?.mineEachTransaction()
       const deployment = (this._deployment = await ensureL1Contracts(
         deployer,
         this.options.datadir,
@@ -581,6 +585,13 @@ export class PlexusNetwork implements Lifecycle {
       const chains = [...started.map((options) => ({ options, genesisSlot: 0n })), ...joined]
       const prepared: PreparedChain[] = []
       for (const opts of chains) prepared.push(await this.prepareChain(ctx, opts.options, genesisTime, opts.genesisSlot))
+      const superSigner = signer(roleKey(l1.deployerKey, 'super-proposer', NETWORK_ROLE))
+      await fund(deployer, [superSigner.account.address], l1.roleFunding)
+      await configureSuperRootOracle(deployer, deployment.contracts.SuperRootOracle!, {
+        proposer: superSigner.account.address,
+        challengeWindow: BigInt(Math.max(...this.options.chains.map((c) => c.challengeWindowSeconds))),
+      })
+      await anvil?.keepBlockTime()
 
       const startBlock = prepared.reduce((min, p) => (p.registration.registeredAtBlock < min ? p.registration.registeredAtBlock : min), 2n ** 64n)
       const tracker = (this.tracker = new L1Tracker(
@@ -609,13 +620,6 @@ export class PlexusNetwork implements Lifecycle {
         },
         logger.child({ module: 'batcher' }),
       ))
-
-      const superSigner = signer(roleKey(l1.deployerKey, 'super-proposer', NETWORK_ROLE))
-      await fund(deployer, [superSigner.account.address], l1.roleFunding)
-      await configureSuperRootOracle(deployer, deployment.contracts.SuperRootOracle!, {
-        proposer: superSigner.account.address,
-        challengeWindow: BigInt(Math.max(...this.options.chains.map((c) => c.challengeWindowSeconds))),
-      })
 
       this.journal = SlotJournal.open(networkJournalDir(this.options.datadir))
       const sequencing = (this._sequencing = new NetworkSequencing({
@@ -738,8 +742,8 @@ async function fund(from: L1Signer, addresses: Hex[], amount: bigint): Promise<v
   for (const address of addresses) {
     const balance = await from.publicClient.getBalance({ address })
     if (balance >= amount / 2n) continue
-    const hash = await from.wallet.sendTransaction({ to: address, value: amount, account: from.account, chain: from.chain })
-    await from.publicClient.waitForTransactionReceipt({ hash, pollingInterval: 250 })
+    const hash = await abortable(from.wallet.sendTransaction({ to: address, value: amount, account: from.account, chain: from.chain }), from.signal, 'fund')
+    await waitForSuccess(from.publicClient, hash, 'fund', from.signal)
   }
 }
 
