@@ -37,6 +37,7 @@ import { SlotJournal } from '../storage/slotJournal.js'
 import { DEFAULT_MAX_BLOCK_DATA_BYTES } from '../sequencer/sharedSequencer.js'
 import { maxBlockDataBytesFor } from '../settlement/daCapacity.js'
 import { chainDir, joinedChains, networkJournalDir, saveGenesis, saveJoinedChain, storedGenesis } from './datadir.js'
+import { lockDatadir } from './datadirLock.js'
 import { ArmedFaults } from './faults.js'
 import { NetworkSequencing } from './networkSequencing.js'
 import { AdminEndpoint } from './adminEndpoint.js'
@@ -220,6 +221,8 @@ export class PlexusNetwork implements Lifecycle {
   private _l1Url: string | undefined
   private _deployment: L1Deployment | undefined
   private stopped = false
+  /** Releases `<datadir>/plexus.pid` (see lockDatadir). */
+  private unlockDatadir: (() => void) | undefined
   /** What starting a chain needs of the network, kept for chains that join later. */
   private running: RunningNetwork | undefined
   /** The options of every chain, in chain-id order (the started ones and those joined since). */
@@ -520,9 +523,12 @@ export class PlexusNetwork implements Lifecycle {
       throw new ConfigError('maxBlockDataBytes', `${maxBlockData} is too small: a block must hold the largest transaction the pool accepts, so give at least ${MIN_BLOCK_DATA_BYTES}`)
     }
     checkChainCount(this.options.chains.length + joinedChains(this.options.datadir).length)
+    this.unlockDatadir = lockDatadir(this.options.datadir)
     await initCrypto()
     const slotTimeMs = networkSlotTime(this.options.chains)
     const relayerKey = roleKey(l1.deployerKey, 'relayer', NETWORK_ROLE)
+    // How long each start-up phase took, logged once the network is up (what to cut next).
+    const phases = startPhases()
     try {
       if (l1.rpcUrl) {
         this._l1Url = l1.rpcUrl
@@ -536,6 +542,7 @@ export class PlexusNetwork implements Lifecycle {
         await this.anvil.start()
         this._l1Url = this.anvil.url
       }
+      phases.mark('l1')
       const anvil = this.anvil
       // What the datadir records of L1 is recorded only once the embedded L1 has it on disk.
       const persist = anvil && (() => anvil.persist())
@@ -571,6 +578,7 @@ export class PlexusNetwork implements Lifecycle {
         persist,
       ))
 
+      phases.mark('contracts')
       // One batcher posts every chain's blocks, together (network batches).
       const batcherSigner = signer(roleKey(l1.deployerKey, 'network-batcher', NETWORK_ROLE))
       await fund(deployer, [batcherSigner.account.address], l1.roleFunding)
@@ -592,6 +600,7 @@ export class PlexusNetwork implements Lifecycle {
         challengeWindow: BigInt(Math.max(...this.options.chains.map((c) => c.challengeWindowSeconds))),
       })
       await anvil?.keepBlockTime()
+      phases.mark('registrations')
 
       const startBlock = prepared.reduce((min, p) => (p.registration.registeredAtBlock < min ? p.registration.registeredAtBlock : min), 2n ** 64n)
       const tracker = (this.tracker = new L1Tracker(
@@ -601,6 +610,7 @@ export class PlexusNetwork implements Lifecycle {
         logger.child({ module: 'l1-tracker' }),
       ))
       await tracker.start()
+      phases.mark('tracker')
       // A block just written to disk can be an origin at once: look at L1 now rather than
       // at the next poll (this more than makes up for waiting on the write).
       anvil?.onDurable(() => void tracker.refresh().catch(() => undefined))
@@ -636,6 +646,7 @@ export class PlexusNetwork implements Lifecycle {
       }))
       this.running = { ctx, tracker, batcher, sequencing, slotTimeMs }
       for (const p of prepared) await this.startChain(p)
+      phases.mark('chains')
       // Reads back what is on L1 before it posts anything new.
       await batcher.start()
       await sequencing.start()
@@ -680,6 +691,7 @@ export class PlexusNetwork implements Lifecycle {
         // local origins already cover it; on another host this is what lets it in).
         for (const n of this.nodes) n.allowRpcOrigin(this.dashboard.url())
       }
+      logger.info({ ms: phases.done() }, 'network started')
     } catch (err) {
       await this.stop().catch(() => undefined)
       throw err
@@ -710,6 +722,7 @@ export class PlexusNetwork implements Lifecycle {
       ['embedded L1', this.anvil],
     ]
     for (const [name, part] of parts) if (part) await stopWithin(part, name, STOP_PART_TIMEOUT_MS, logger)
+    this.unlockDatadir?.()
   }
 
   /**
@@ -719,6 +732,25 @@ export class PlexusNetwork implements Lifecycle {
    */
   kill(): void {
     this.anvil?.kill()
+  }
+}
+
+/** Milliseconds spent in each start-up phase, named by where it ended (`mark`), and in total. */
+function startPhases(): { mark(phase: string): void; done(): Record<string, number> } {
+  const started = performance.now()
+  let last = started
+  const ms: Record<string, number> = {}
+  return {
+    mark(phase) {
+      const now = performance.now()
+      ms[phase] = Math.round(now - last)
+      last = now
+    },
+    done() {
+      ms.rest = Math.round(performance.now() - last)
+      ms.total = Math.round(performance.now() - started)
+      return ms
+    },
   }
 }
 
