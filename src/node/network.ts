@@ -399,6 +399,10 @@ export class PlexusNetwork implements Lifecycle {
       throw new ConfigError(this.optionPath(opts, field), `the genesis would hold ${supply} wei that no one deposited on L1, and on a real L1 every wei on L2 must be backed by L1 escrow (or it could be withdrawn against others' deposits); ${field === 'genesis' ? 'start the chain with a fresh datadir' : 'remove the genesis balances and fund accounts with `plexus deposit` once the network is up'}`)
     }
     const genesisHash = toData(await genesisBlockHash(genesis))
+    // Kept before it is registered: a crash right after the registration then finds on L1
+    // the genesis it restarts with (its hash is what the registry holds), not a new one
+    // with a later timestamp that the registry would refuse.
+    saveGenesis(this.options.datadir, genesis)
     let registration = await readRegistration(deployer, deployment.contracts.ChainRegistry, chainId)
     if (!registration) {
       registration = await registerChain(deployer, deployment.contracts.ChainRegistry, {
@@ -452,7 +456,6 @@ export class PlexusNetwork implements Lifecycle {
         blobBaseFeeScalar: DEFAULT_BLOB_BASE_FEE_SCALAR,
       })
     }
-    saveGenesis(this.options.datadir, genesis)
     return { opts, genesis, registration, proposer, genesisSlot, feeRecipient }
   }
 
