@@ -405,6 +405,7 @@ export class PlexusNetwork implements Lifecycle {
     saveGenesis(this.options.datadir, genesis)
     let registration = await readRegistration(deployer, deployment.contracts.ChainRegistry, chainId)
     if (!registration) {
+      logger.info({ chainId: opts.chainId }, 'registering the chain on L1')
       registration = await registerChain(deployer, deployment.contracts.ChainRegistry, {
         chainId,
         genesisHash,

@@ -112,6 +112,8 @@ export async function ensureL1Contracts(
   let deployedAtBlock = recorded ? BigInt(recorded.deployedAtBlock) : 0n
   let deployedAtBlockHash = recorded?.deployedAtBlockHash
   const added: L1ContractName[] = []
+  // A progress line: on an external L1 each deploy waits for a block (12 s on Ethereum).
+  logger.info({ contracts: L1_CONTRACTS.filter((name) => !contracts[name]) }, 'deploying the L1 contracts')
   for (const name of L1_CONTRACTS) {
     if (contracts[name]) continue
     const artifact = loadArtifact(name)
