@@ -192,7 +192,7 @@ describe('npm start: a real network process, used and attacked during start-up',
 
   // Where in the start-up the kill lands: the L1 deploys, or between the chains' registrations.
   for (const [when, marker, whole] of [
-    ['while the L1 contracts are deployed (Plexus and its anvil killed together)', 'L1 (anvil) started', true],
+    ['as the L1 contracts are being deployed (Plexus and its anvil killed together)', 'deploying the L1 contracts', true],
     ['right after the first chain is registered (Plexus and its anvil killed together)', 'chain registered on L1', true],
     ['right after the first chain is registered (Plexus alone: its anvil is orphaned)', 'chain registered on L1', false],
   ] as const) {
