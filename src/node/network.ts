@@ -23,7 +23,7 @@ import type { GasToken } from '../execution/gasToken.js'
 import { configureSuperRootOracle, ensureL1Contracts, readRegistration, registerChain, type ChainRegistration, type L1Deployment, type PersistL1 } from '../settlement/l1/deploy.js'
 import { checkRegisteredGasToken, logL1FeePricing, resolveGasToken } from '../settlement/l1/gasToken.js'
 import { L1Tracker } from '../settlement/l1/l1Tracker.js'
-import { abortable, waitForSuccess, writeAndWait, type L1Signer } from '../settlement/l1/l1Transactions.js'
+import { abortable, L1TransactionError, waitForSuccess, writeAndWait, type L1Signer } from '../settlement/l1/l1Transactions.js'
 import { abiOf } from '../settlement/l1/abis.js'
 import { backGenesis, genesisNativeSupply } from '../settlement/l1/genesisEscrow.js'
 import { ensureNetworkBatcher } from '../settlement/l1/networkBatcherRole.js'
@@ -36,7 +36,7 @@ import type { RpcLimits } from '../rpc/api.js'
 import { SlotJournal } from '../storage/slotJournal.js'
 import { DEFAULT_MAX_BLOCK_DATA_BYTES } from '../sequencer/sharedSequencer.js'
 import { maxBlockDataBytesFor } from '../settlement/daCapacity.js'
-import { chainDir, joinedChains, networkJournalDir, saveGenesis, saveJoinedChain, storedGenesis } from './datadir.js'
+import { chainDir, forgetGenesis, joinedChains, networkJournalDir, saveGenesis, saveJoinedChain, storedGenesis } from './datadir.js'
 import { lockDatadir } from './datadirLock.js'
 import { ArmedFaults } from './faults.js'
 import { NetworkSequencing } from './networkSequencing.js'
@@ -424,6 +424,11 @@ export class PlexusNetwork implements Lifecycle {
           gasToken,
         }),
         gasToken: gasToken?.address,
+      }).catch((err: unknown) => {
+        // Refused or reverted (not abandoned: a transaction sent may still land): the new
+        // genesis was never registered, so a later attempt makes a fresh one.
+        if (!stored && err instanceof L1TransactionError) forgetGenesis(this.options.datadir, opts.chainId)
+        throw err
       })
       logger.info({ chainId: opts.chainId, l1Block: registration.registeredAtBlock.toString() }, 'chain registered on L1')
     } else if (registration.genesisHash !== genesisHash) {
