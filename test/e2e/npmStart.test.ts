@@ -47,8 +47,8 @@ describe('npm start: a real network process, used and attacked during start-up',
     config: string
   }
 
-  async function newNetwork(name: string): Promise<Network> {
-    const [l1Port, ...chainPorts] = await freePorts(3)
+  async function newNetwork(name: string, chains = 2): Promise<Network> {
+    const [l1Port, ...chainPorts] = await freePorts(chains + 1)
     const datadir = path.join(dir, name, 'data')
     const config = path.join(dir, `${name}.yaml`)
     // npm start's network (L1 900 with 2 s blocks, chains 901 and 902), on free ports.
@@ -94,11 +94,12 @@ describe('npm start: a real network process, used and attacked during start-up',
    * the genesis the chain starts from, and that genesis' supply escrowed once (not twice).
    */
   async function assertRegistrationsConsistent(net: Network): Promise<void> {
+    const chainIds = net.chainPorts.map((_, i) => 901 + i)
     await initCrypto()
     const deployment = readDeployment(net.datadir)
     assert.ok(deployment, 'the deployment is recorded')
     const l1 = createPublicClient({ transport: http(url(net.l1Port)) }) as PublicClient
-    for (const chainId of [901, 902]) {
+    for (const chainId of chainIds) {
       const genesis = storedGenesis(net.datadir, chainId)
       assert.ok(genesis, `chain ${chainId}'s genesis is kept`)
       const info = (await l1.readContract({ address: deployment.contracts.ChainRegistry, abi: abiOf('ChainRegistry'), functionName: 'getChain', args: [BigInt(chainId)] })) as { registered: boolean; genesisHash: Hex }
@@ -217,6 +218,25 @@ describe('npm start: a real network process, used and attacked during start-up',
       await stopGracefully(net, again)
     })
   }
+
+  test('a burst: 16 chains at once, killed -9 halfway through their registrations, then started again: every chain registered once, consistently, and up', async () => {
+    const net = await newNetwork('sixteen', 16)
+    let registered = 0
+    const proc = start(net, (line, p) => {
+      if (!line.includes('chain registered on L1') || ++registered !== 8) return
+      p.kill('SIGKILL')
+      killHard(anvilPid(net.datadir))
+    })
+    const { signal } = await proc.exited
+    assert.equal(signal, 'SIGKILL', proc.tail(20).join('\n'))
+    const again = start(net)
+    await whenUp(net, again)
+    await assertRegistrationsConsistent(net)
+    // Every chain builds blocks, the last one registered included.
+    for (const port of net.chainPorts) await waitFor(async () => (await headOf(url(port))) > 2n, 60_000, `chain on ${port} to build blocks`)
+    await assertDepositArrives(net, 916, net.chainPorts[15]!)
+    await stopGracefully(net, again)
+  })
 
   test('SIGINT during start-up stops cleanly: exit 0, anvil stopped, ports and datadir free, and the next start works', async () => {
     const net = await newNetwork('sigint')
