@@ -34,9 +34,12 @@ import { proveAndFinalize } from '../helpers/withdraw.js'
 describe('npm start: a real network process, used and attacked during start-up', { timeout: 600_000 }, () => {
   const { dir, cleanup } = tempDir('plexus-npm-start-')
   const running: CliProcess[] = []
+  const datadirs: string[] = []
   after(async () => {
     for (const p of running) if (p.running) p.killGroup('SIGKILL')
     await Promise.all(running.map((p) => p.exited))
+    // anvil runs in a process group of its own: a test that failed half-way may have left one.
+    for (const datadir of datadirs) killHard(anvilPid(datadir))
     cleanup()
   })
 
@@ -50,6 +53,7 @@ describe('npm start: a real network process, used and attacked during start-up',
   async function newNetwork(name: string, chains = 2): Promise<Network> {
     const [l1Port, ...chainPorts] = await freePorts(chains + 1)
     const datadir = path.join(dir, name, 'data')
+    datadirs.push(datadir)
     const config = path.join(dir, `${name}.yaml`)
     // npm start's network (L1 900 with 2 s blocks, chains 901 and 902), on free ports.
     writeFileSync(config, `l1:\n  embedded: { port: ${l1Port}, blockTime: 2s }\nchains:\n${chainPorts.map((p) => `  - rpc: { port: ${p} }`).join('\n')}\n`)
