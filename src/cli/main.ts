@@ -2,7 +2,7 @@
 import { audit } from './commands/audit.js'
 import { Command, InvalidArgumentError, Option } from 'commander'
 import { BaseError, ConfigError } from '../primitives/errors.js'
-import { LOG_LEVELS } from '../primitives/logger.js'
+import { LOG_FORMATS, LOG_LEVELS } from '../primitives/logger.js'
 import { exportChain } from './commands/export.js'
 import { importChain } from './commands/import.js'
 import { up } from './commands/up.js'
@@ -40,6 +40,8 @@ function int(name: string) {
 }
 
 const logLevel = new Option('--log-level <level>', 'log level').choices(LOG_LEVELS as string[]).default('info')
+// No default: readable lines in a terminal, JSON otherwise (or the config file's logFormat).
+const logFormat = () => new Option('--log-format <format>', 'log lines as JSON or readable text (default: pretty in a terminal, json otherwise)').choices(LOG_FORMATS as string[])
 // Commands that read a config file: no default, so an explicit --log-level overrides the file's logLevel.
 const logLevelOverConfig = () => new Option('--log-level <level>', 'log level (default: the config file\'s, else info)').choices(LOG_LEVELS as string[])
 
@@ -75,6 +77,7 @@ program
   .option('--rpc-cors <origins>', 'more browser origins allowed to call the RPC, comma-separated (pages on this machine and the dashboard always are; * = any)', list('--rpc-cors', originPatternError))
   .option('--from-snapshot <file>', 'restore a network saved with `plexus snapshot save` into --datadir (which must be new) and start it')
   .addOption(logLevelOverConfig())
+  .addOption(logFormat())
   // For the fault suite (npm run chaos) only: lets the admin endpoint arm faults.
   .addOption(new Option('--fault-injection').hideHelp())
   .action(async (opts) => up(opts))
@@ -149,6 +152,7 @@ program
   .option('--host <host>', 'RPC listen address (default 127.0.0.1)')
   .option('--port <port>', 'RPC port, HTTP and WebSocket (default 9545)', int('--port'))
   .addOption(logLevelOverConfig())
+  .addOption(logFormat())
   .action(async (opts) => runNode(opts))
 
 program
@@ -162,6 +166,7 @@ program
   .option('--host <host>', 'RPC listen address (default 127.0.0.1)')
   .option('--port <port>', 'RPC port of the lowest chain id; the next chains take the next ports (default 9645: 901 on 9645, 902 on 9646, …)', int('--port'))
   .addOption(logLevel)
+  .addOption(logFormat())
   .action(async (opts) => replica(opts))
 
 program
@@ -207,6 +212,7 @@ program
   .requiredOption('--genesis <file>', 'the chain’s geth-format genesis.json')
   .option('--datadir <dir>', 'data directory (default ./.plexus)')
   .addOption(logLevel)
+  .addOption(logFormat())
   .action(async (file, opts) => {
     await importChain(file, opts)
   })

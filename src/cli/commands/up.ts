@@ -5,7 +5,7 @@ import { chainName, PlexusNetwork } from '../../node/network.js'
 import type { DataAvailability } from '../../settlement/networkBatcher.js'
 import { ConfigError } from '../../primitives/errors.js'
 import { privateKeyFlag } from '../flags.js'
-import { createLogger, type LogLevel } from '../../primitives/logger.js'
+import { createLogger, type LogFormat, type LogLevel } from '../../primitives/logger.js'
 import { checkNetwork, loadConfig, parseConfig, toNetworkOptions, withFlags } from '../config/index.js'
 import { devAccountLines, serveUntilSignal } from '../serve.js'
 
@@ -33,6 +33,7 @@ export interface UpOptions {
   dashboard?: boolean
   fromSnapshot?: string
   logLevel?: LogLevel
+  logFormat?: LogFormat
   /** Hidden: let the admin endpoint arm faults (the fault suite). */
   faultInjection?: boolean
 }
@@ -65,7 +66,7 @@ export async function up(opts: UpOptions): Promise<void> {
   const issues = checkNetwork(config)
   if (issues.length > 0) throw ConfigError.of(issues)
 
-  const logger = createLogger(config.logLevel ?? 'info')
+  const logger = createLogger(config.logLevel ?? 'info', undefined, config.logFormat)
   const eph = opts.ephemeral ? ephemeralDatadir() : undefined
   const options = toNetworkOptions(config)
   const datadir = path.resolve(eph?.datadir ?? options.datadir)
