@@ -130,9 +130,13 @@ describe('docs/getting-started.md, run as written', { timeout: 900_000 }, () => 
         writeFileSync(file, onPorts(block.body, ports))
         return
       }
-      if (isSnapshotTest && !snapshotServed) t.todo('evm_snapshot / evm_revert are not served yet on this branch (they land with the dev-methods change)')
       const cwdFile = path.join(tmp.dir, 'cwd')
       const r = await bash(`${onPorts(block.body, ports)}\npwd > ${JSON.stringify(cwdFile)}`, cwd, env)
+      if (isSnapshotTest && !snapshotServed) {
+        // Reported as a TODO, and held to failing for that one reason only: the file loads and runs up to the call.
+        t.todo('evm_snapshot / evm_revert are not served yet on this branch (they land with the dev-methods change)')
+        assert.match(r.out, /evm_snapshot/, r.out.slice(-3000))
+      }
       assert.equal(r.code, 0, `the block failed:\n${block.body}\n--- output ---\n${r.out.slice(-6000)}`)
       cwd = readFileSync(cwdFile, 'utf8').trim()
     })
