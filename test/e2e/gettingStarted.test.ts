@@ -85,6 +85,8 @@ describe('docs/getting-started.md, run as written', { timeout: 900_000 }, () => 
     ports = await freeNetworkPorts(2)
     const node = typeScriptNode()
     env = { ...process.env, PATH: `${path.dirname(node)}${path.delimiter}${process.env.PATH}`, FOUNDRY_DISABLE_NIGHTLY_WARNING: '1' }
+    // The runner marks its children with NODE_TEST_CONTEXT; the guide's own `node --test` would then run nothing.
+    delete env.NODE_TEST_CONTEXT
   })
   after(async () => {
     if (up) {
@@ -136,8 +138,11 @@ describe('docs/getting-started.md, run as written', { timeout: 900_000 }, () => 
         // Reported as a TODO, and held to failing for that one reason only: the file loads and runs up to the call.
         t.todo('evm_snapshot / evm_revert are not served yet on this branch (they land with the dev-methods change)')
         assert.match(r.out, /evm_snapshot/, r.out.slice(-3000))
+        return
       }
       assert.equal(r.code, 0, `the block failed:\n${block.body}\n--- output ---\n${r.out.slice(-6000)}`)
+      // A test run that ran nothing exits 0 too: it must report its tests, all passed.
+      if (block.body.includes('node --test')) assert.match(r.out, /ℹ pass [1-9]\d*\n[\s\S]*ℹ fail 0\n/, r.out.slice(-3000))
       cwd = readFileSync(cwdFile, 'utf8').trim()
     })
   }
