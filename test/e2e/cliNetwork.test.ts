@@ -63,6 +63,17 @@ describe('commands find their network: deposit, withdraw and the rest with --dat
     assert.ok((await l2.getBalance({ address: user.address })) - before >= parseEther('0.25'))
   })
 
+  it('a burst of deposits from four processes at once, each its own key: every one arrives in full', async () => {
+    const keys = [1, 2, 3, 8].map((i) => devAccounts()[i]!)
+    const l2 = createPublicClient({ transport: http(net.l2Url(901)), cacheTime: 0 })
+    const before = await Promise.all(keys.map((k) => l2.getBalance({ address: k.address })))
+    const runs = await Promise.all(keys.map((k) => plexus(['deposit', '--datadir', net.datadir, '--chain', '901', '--amount', '0.125', '--key', k.privateKey, '--json'])))
+    for (const r of runs) assert.equal(r.status, 0, r.stderr)
+    // Invariant: no deposit was lost or merged with another: each account gained its own amount.
+    const after = await Promise.all(keys.map((k) => l2.getBalance({ address: k.address })))
+    after.forEach((b, i) => assert.ok(b - before[i]! >= parseEther('0.125'), `account ${keys[i]!.address}`))
+  })
+
   it("withdraw --config --wait: a dev account's genesis ETH (never deposited) is proven and finalized on L1", async () => {
     const user = privateKeyToAccount(devAccounts()[7]!.privateKey)
     const l1 = createPublicClient({ transport: http(net.l1Url), cacheTime: 0 })
