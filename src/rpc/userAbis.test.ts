@@ -5,7 +5,8 @@ import { after, describe, it } from 'node:test'
 import { tempDir } from '../../test/helpers/tmp.js'
 import { silentLogger } from '../primitives/logger.js'
 import { DashboardServer } from './dashboardServer.js'
-import { parseArtifact, readUserAbis, stripMetadata, USER_ABI_LIMITS, UserAbiCache } from './userAbis.js'
+import { sameRuntime, stripMetadata } from '../primitives/bytecode.js'
+import { parseArtifact, readUserAbis, USER_ABI_LIMITS, UserAbiCache } from './userAbis.js'
 
 const ABI = [{ type: 'function', name: 'ping', inputs: [], outputs: [], stateMutability: 'nonpayable' }]
 /** Runtime code with a 0xa2… CBOR tail of 4 bytes (length 0x0004). */
@@ -16,7 +17,7 @@ function foundry(dir: string, file: string, name: string, runtime = RUNTIME, ext
   writeFileSync(path.join(dir, `${file}.sol`, `${name}.json`), JSON.stringify({ abi: ABI, bytecode: { object: '0x00' }, deployedBytecode: { object: runtime, immutableReferences: { '7': [{ start: 1, length: 2 }] } }, ...extra }))
 }
 
-describe('user ABIs for the dashboard (--abi-dir)', () => {
+describe('user ABIs for the dashboard (--abi-dir)', { timeout: 30_000 }, () => {
   const tmp = tempDir()
   after(() => tmp.cleanup())
 
@@ -25,6 +26,18 @@ describe('user ABIs for the dashboard (--abi-dir)', () => {
     // Invariant: code without a CBOR map at the stated offset is compared whole.
     assert.equal(stripMetadata('0x60806040ffff'), '60806040ffff')
     assert.equal(stripMetadata('0x'), '')
+  })
+
+  it('matches deployed code only when it is the artifact\'s runtime (immutables masked, metadata ignored)', () => {
+    // artifact: 60 [0000] 52 + metadata; deployed: the immutable filled with abcd, another metadata hash
+    const artifact = '0x60000052' + 'a2646970' + '0004'
+    assert.equal(sameRuntime('0x6000005200', artifact, [[1, 2]]), false, 'another length')
+    assert.equal(sameRuntime('0x60abcd52' + 'a2ffffff' + '0004', artifact, [[1, 2]]), true)
+    // Invariant: a byte outside the immutables differs → no match (an ABI is never applied to other code).
+    assert.equal(sameRuntime('0x61abcd52' + 'a2646970' + '0004', artifact, [[1, 2]]), false)
+    assert.equal(sameRuntime('0x60abcd52' + 'a2646970' + '0004', artifact, []), false, 'unmasked immutables differ')
+    assert.equal(sameRuntime('0x', '0x', []), false, 'no code is no contract')
+    assert.equal(sameRuntime('0x60abcd52', '0x60000052', [[3, 9]]), false, 'a range past the code is a lie, not a match')
   })
 
   it('reads Foundry and Hardhat layouts; interfaces, bad JSON and non-artifacts are skipped with a reason', async () => {
@@ -41,7 +54,7 @@ describe('user ABIs for the dashboard (--abi-dir)', () => {
     const r = await readUserAbis([out])
     assert.deepEqual(r.contracts.map((c) => c.name).sort(), ['Box', 'Counter'])
     const counter = r.contracts.find((c) => c.name === 'Counter')!
-    assert.equal(counter.runtime, '6080604052')
+    assert.equal(counter.runtime, RUNTIME.slice(2))
     assert.deepEqual(counter.immutables, [[1, 2]])
     const reasons = Object.fromEntries(r.skipped.map((s) => [path.basename(s.file), s.reason]))
     assert.match(reasons['broken.json']!, /JSON/)

@@ -12,7 +12,7 @@ export interface UserContract {
   /** The artifact file, relative to its directory. */
   source: string
   abi: unknown[]
-  /** Runtime bytecode as compiled (immutables zeroed, libraries unlinked). */
+  /** Runtime bytecode as compiled (immutables zeroed, metadata kept): the page compares with sameRuntime (primitives/bytecode.ts). */
   runtime: string
   /** Byte ranges [start, length] that hold immutables: the page masks them before comparing. */
   immutables: [number, number][]
@@ -76,17 +76,6 @@ async function listFiles(dirs: string[], limits: typeof USER_ABI_LIMITS): Promis
   return { files, skipped }
 }
 
-/** The Solidity metadata (CBOR) the compiler appends, whose last two bytes give its length. */
-export function stripMetadata(code: string): string {
-  const hex = code.toLowerCase().replace(/^0x/, '')
-  if (hex.length < 4) return hex
-  const len = parseInt(hex.slice(-4), 16)
-  // The CBOR map starts with 0xa1..0xa5 (a map of 1..5 entries); anything else is no metadata.
-  const start = hex.length - 4 - len * 2
-  if (len > 0 && start >= 0 && /^a[1-5]$/.test(hex.slice(start, start + 2))) return hex.slice(0, start)
-  return hex
-}
-
 /** One artifact, Foundry's or Hardhat's layout, or why it is not one. */
 export function parseArtifact(text: string, file: string): UserContract | string {
   let json: unknown
@@ -115,7 +104,7 @@ export function parseArtifact(text: string, file: string): UserContract | string
     }
   }
   const name = typeof a.contractName === 'string' ? a.contractName : path.basename(file, '.json')
-  return { name, source: file, abi: a.abi as unknown[], runtime: stripMetadata(runtime), immutables }
+  return { name, source: file, abi: a.abi as unknown[], runtime, immutables }
 }
 
 /** Reads every artifact under `dirs`: bad files are skipped with a reason, never thrown. */

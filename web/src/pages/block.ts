@@ -58,7 +58,7 @@ function render(el: HTMLElement, net: Network, chainId: number, b: Block<bigint,
                 'tbody',
                 null,
                 b.transactions.map((tx, i) => {
-                  const call = decodeCall(tx.to, tx.input)
+                  const call = decodeCall(tx.to, tx.input, chainId)
                   const method = (tx.type as string) === 'deposit' || (tx.typeHex as string) === '0x7e' ? 'deposit' : call ? call.functionName : tx.input === '0x' ? 'transfer' : tx.input.slice(0, 10)
                   return h(
                     'tr',

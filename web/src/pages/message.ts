@@ -7,6 +7,8 @@ import { loadDevAccounts, walletFor } from '../net/wallet'
 import { h, replace } from '../ui/dom'
 import { address, ago, argValue, dateTime, fields, hex, num, routes } from '../ui/format'
 import { Subscriptions } from '../ui/live'
+import { messageSummary } from '../ui/messageSummary'
+import { prepareMessageUnits } from '../net/messageInfo'
 import { messageStatus } from '../ui/messageStatus'
 
 /**
@@ -20,7 +22,12 @@ export function messagePage(el: HTMLElement, net: Network, params: Record<string
   const view = h('div', null, h('p.muted', null, 'Loading message …'))
   el.append(view)
   let current: RpcMessage | undefined = net.messages.get(hash)
-  const draw = () => (current ? render(view, net, current) : replace(view, h('div.panel', null, h('h2', null, 'Message not found'), h('p.muted', null, `No chain of this network sent ${hash}.`))))
+  const draw = (): void => {
+    if (!current) return void replace(view, h('div.panel', null, h('h2', null, 'Message not found'), h('p.muted', null, `No chain of this network sent ${hash}.`)))
+    render(view, net, current)
+    // A token transfer's units are read from the token once; drawn again when known.
+    void prepareMessageUnits(net, [current]).then((read) => read && draw())
+  }
   if (current) draw()
   else
     void net.primary
@@ -45,7 +52,7 @@ const TOP_UP_GAS = 200_000n
 function render(el: HTMLElement, net: Network, m: RpcMessage): void {
   const src = Number(m.source)
   const dst = Number(m.destination)
-  const call = decodeCall(m.target, m.message)
+  const call = decodeCall(m.target, m.message, dst)
   const relayGas = BigInt(m.relayGas ?? '0x0')
   const paidGas = BigInt(m.paidGas ?? '0x0')
   // Nothing paid is left: the network will not relay it (again) until someone pays or relays it by hand.
@@ -87,6 +94,7 @@ function render(el: HTMLElement, net: Network, m: RpcMessage): void {
       null,
       fields([
         ['Message hash', hex(m.msgHash, undefined, { full: true })],
+        ['What', messageSummary(net, m)],
         ['Sender', address(m.sender, src)],
         ['Target', address(m.target, dst)],
         ['Nonce', num(BigInt(m.nonce))],
