@@ -58,7 +58,7 @@ export function networkPage(el: HTMLElement, net: Network): () => void {
       rows.map(({ c, b }) =>
         h(
           'tr',
-          null,
+          { 'data-block': String(b.number), 'data-block-chain': String(c.id) },
           h('td', null, h('a', { href: routes.chain(c.id) }, c.name)),
           h('td', null, h('a.mono', { href: routes.block(c.id, b.number) }, num(b.number))),
           h('td', null, String(b.txCount)),
