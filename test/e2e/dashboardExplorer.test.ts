@@ -188,8 +188,8 @@ describe('web dashboard as an explorer (chromium)', { timeout: 300_000 }, () => 
     assert.match(text, /L2 execution/)
     assert.match(text, /L1 data/)
     assert.ok(l1 > 0n && l2 > 0n, `a dev network charges both parts (L2 ${l2}, L1 ${l1} wei)`)
-    assert.doesNotMatch(text.split("\n")[0]!, /^0 ETH$/, `a fee of ${l1 + l2} wei is not shown as 0`)
-    console.log(`fee shown: ${text.replace(/\n/g, " | ")}`)
+    assert.doesNotMatch(text.split('\n')[0]!, /^0 ETH$/, `a fee of ${l1 + l2} wei is not shown as 0`)
+    console.log(`fee shown: ${text.replace(/\n/g, ' | ')}`)
   })
 
   it('shows token and ETH amounts in their units, and messages by sender, asset, amount and recipient', async () => {
