@@ -68,6 +68,11 @@ export class DashboardServer implements Lifecycle {
       () => true,
       () => false,
     )
+    // A missing directory is not an error (the first `forge build` may come later), but likely a typo: say so.
+    for (const dir of this.options.abiDirs ?? []) {
+      const isDir = await stat(dir).then((s) => s.isDirectory(), () => false)
+      if (!isDir) this.options.logger.warn({ dir }, 'abi dir is not a directory (yet): its contracts are decoded once it holds build artifacts')
+    }
     if (!built) this.options.logger.warn({ webDir: this.webDir }, 'dashboard is not built (no index.html); run `npm run build` — serving a notice instead')
     const server = (this.server = createServer((req, res) => {
       this.handle(req, res).catch((err) => {

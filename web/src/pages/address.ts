@@ -21,7 +21,8 @@ const BRIDGE_PAGES = 5
 /** An address on every chain at once: balances, nonce, code, tokens, messages, deposits and withdrawals, recent token transfers. */
 export function addressPage(el: HTMLElement, net: Network, params: Record<string, string>): void {
   const a = params.address as Hex
-  const name = contractName(a)
+  const chainId = params.chain ? Number(params.chain) : undefined
+  const name = contractName(a, chainId)
   const balances = h('tbody')
   const activity = h('div', null, h('p.muted', null, 'Loading …'))
   el.append(
