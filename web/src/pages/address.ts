@@ -7,6 +7,7 @@ import { address, amount, badge, hex, num, routes } from '../ui/format'
 import { messageStatus } from '../ui/messageStatus'
 import { messageSummary } from '../ui/messageSummary'
 import { messageParties, prepareMessageUnits } from '../net/messageInfo'
+import { tokenUnit } from '../net/tokens'
 import type { RpcMessage } from '../net/registry'
 import { fromEveryRollup, withdrawalStage } from './messages'
 
@@ -47,12 +48,13 @@ async function chainRow(c: ChainConn, a: Hex, token: Hex | undefined): Promise<H
     c.client.getCode({ address: a }).catch(() => undefined),
     c.kind === 'l2' && token ? c.client.readContract({ address: token, abi: erc20Abi, functionName: 'balanceOf', args: [a] }).catch(() => undefined) : Promise.resolve(undefined),
   ])
+  const unit = plx && token ? await tokenUnit(c, token) : null
   return h(
     'tr',
     { 'data-chain': c.id },
     h('td', null, h('a', { href: routes.chain(c.id) }, c.name)),
-    h('td.mono', null, balance === undefined ? '—' : amount(balance, c.nativeCurrency.symbol)),
-    h('td.mono', null, plx ? amount(plx, 'PLX') : h('span.muted', null, '—')),
+    h('td.mono', null, balance === undefined ? '—' : amount(balance, c.nativeCurrency.symbol, c.nativeCurrency.decimals)),
+    h('td.mono', null, plx ? amount(plx, unit?.symbol ?? 'PLX', unit?.decimals ?? 18) : h('span.muted', null, '—')),
     h('td.mono', null, nonce === undefined ? '—' : String(nonce)),
     h('td', null, code && code !== '0x' ? badge(`contract · ${(code.length - 2) / 2} B`, 'info') : h('span.muted', null, 'none')),
   )
@@ -103,7 +105,7 @@ async function loadActivity(net: Network, a: Hex): Promise<HTMLElement[]> {
           h('td', null, badge(t.dir, t.dir === 'in' ? 'ok' : 'info')),
           h('td', null, address(t.from, t.c.id)),
           h('td', null, address(t.to, t.c.id)),
-          h('td.mono', null, amount(t.value, t.c.nativeCurrency.symbol)),
+          h('td.mono', null, amount(t.value, t.c.nativeCurrency.symbol, t.c.nativeCurrency.decimals)),
           h('td', null, hex(t.hash, routes.tx(t.c.id, t.hash))),
         ),
       ),
@@ -113,8 +115,8 @@ async function loadActivity(net: Network, a: Hex): Promise<HTMLElement[]> {
       'Deposits and withdrawals',
       ['Kind', 'Chain', 'Stage', 'Amount', 'Transaction'],
       [
-        ...deposits.map(({ c, d }) => h('tr', null, h('td', null, 'deposit'), h('td', null, c.name), h('td', null, d.status === 'included' ? badge('arrived', 'ok') : badge('on L1', 'warn')), h('td', null, amount(BigInt(d.mint), c.nativeCurrency.symbol)), h('td', null, hex(d.l2TxHash, d.status === 'included' ? routes.tx(c.id, d.l2TxHash) : undefined)))),
-        ...withdrawals.map(({ c, w }) => h('tr', null, h('td', null, 'withdrawal'), h('td', null, c.name), h('td', null, withdrawalStage(w)), h('td', null, amount(BigInt(w.withdrawal.value), c.nativeCurrency.symbol)), h('td', null, hex(w.l2TxHash, routes.tx(c.id, w.l2TxHash))))),
+        ...deposits.map(({ c, d }) => h('tr', null, h('td', null, 'deposit'), h('td', null, c.name), h('td', null, d.status === 'included' ? badge('arrived', 'ok') : badge('on L1', 'warn')), h('td', null, amount(BigInt(d.mint), c.nativeCurrency.symbol, c.nativeCurrency.decimals)), h('td', null, hex(d.l2TxHash, d.status === 'included' ? routes.tx(c.id, d.l2TxHash) : undefined)))),
+        ...withdrawals.map(({ c, w }) => h('tr', null, h('td', null, 'withdrawal'), h('td', null, c.name), h('td', null, withdrawalStage(w)), h('td', null, amount(BigInt(w.withdrawal.value), c.nativeCurrency.symbol, c.nativeCurrency.decimals)), h('td', null, hex(w.l2TxHash, routes.tx(c.id, w.l2TxHash))))),
       ],
       'No deposits or withdrawals.',
     ),
