@@ -152,6 +152,8 @@ describe('web dashboard as an explorer (chromium)', { timeout: 300_000 }, () => 
     assert.match(await page.locator('[data-call="bump"]').innerText(), /Counter/)
     assert.match(await page.locator('[data-call="bump"]').innerText(), /step/)
     assert.match(await page.locator('[data-event="Bumped"]').innerText(), /Counter[\s\S]*Bumped[\s\S]*total/)
+    await page.goto(`${dashboard}/#/address/${counter}`)
+    await page.getByRole('heading', { name: 'Counter', exact: true }).waitFor({ timeout: 15_000 })
 
     // Plain's selectors equal the lying artifact's, but its code is not the artifact's: shown undecoded.
     const plain = await deploy(901, me, compiled.Plain!)

@@ -8,6 +8,7 @@ import { messageStatus } from '../ui/messageStatus'
 import { messageSummary } from '../ui/messageSummary'
 import { messageParties, prepareMessageUnits } from '../net/messageInfo'
 import { tokenUnit } from '../net/tokens'
+import { identify } from '../net/userAbis'
 import type { RpcMessage } from '../net/registry'
 import { fromEveryRollup, withdrawalStage } from './messages'
 
@@ -24,10 +25,20 @@ export function addressPage(el: HTMLElement, net: Network, params: Record<string
   const a = params.address as Hex
   const chainId = params.chain ? Number(params.chain) : undefined
   const name = contractName(a, chainId)
+  const title = h('h1', null, name ? `${name}` : 'Address')
+  // A user contract (--abi-dir) is named once its code matches an artifact on some chain.
+  if (!name) {
+    for (const c of net.chains) {
+      void identify(c, [a]).then(() => {
+        const found = contractName(a, c.id)
+        if (found) title.textContent = found
+      })
+    }
+  }
   const balances = h('tbody')
   const activity = h('div', null, h('p.muted', null, 'Loading …'))
   el.append(
-    h('div.page-head', null, h('h1', null, name ? `${name}` : 'Address'), hex(a, undefined, { full: true })),
+    h('div.page-head', null, title, hex(a, undefined, { full: true })),
     h(
       'section.panel',
       null,

@@ -1,5 +1,6 @@
 import type { Hex } from 'viem'
-import { abi, decodeCall } from '../net/abis'
+import { abi, contractName, decodeCall } from '../net/abis'
+import { identify } from '../net/userAbis'
 import { errorText, isMethodClosed } from '../net/errors'
 import type { Network } from '../net/network'
 import type { RpcMessage } from '../net/registry'
@@ -27,6 +28,10 @@ export function messagePage(el: HTMLElement, net: Network, params: Record<string
     render(view, net, current)
     // A token transfer's units are read from the token once; drawn again when known.
     void prepareMessageUnits(net, [current]).then((read) => read && draw())
+    // A user contract target (--abi-dir): its call is decoded once its code matches an artifact.
+    const dst = net.chain(Number(current.destination))
+    const target = current.target
+    if (dst && !contractName(target, dst.id)) void identify(dst, [target]).then(() => contractName(target, dst.id) && draw())
   }
   if (current) draw()
   else
