@@ -184,7 +184,7 @@ export interface NetworkOptions {
   /** Most bytes posted per L1 transaction: one frame of a channel (default 120,000 for calldata, 6 blobs' worth for blobs). */
   maxBatchBytes?: number
   /** Serve the web dashboard (static files from dist/web) here; unset: no dashboard. */
-  dashboard?: { host: string; port: number; webDir?: string }
+  dashboard?: { host: string; port: number; webDir?: string; abiDirs?: string[] }
   /** Serve the local admin endpoint (`<datadir>/admin.json`) that `plexus chain add/chains/status/snapshot` use (default true). */
   admin?: boolean
   /** Most bytes of signed transactions in one chain's block (default 512 KiB; see ARCHITECTURE.md "Slot data cap"). */

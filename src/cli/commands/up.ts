@@ -31,6 +31,8 @@ export interface UpOptions {
   /** Port of the web dashboard (default 8420); `dashboard: false` turns it off (--no-dashboard). */
   dashboardPort?: number
   dashboard?: boolean
+  /** `--abi-dir` (repeatable): compiled contracts the dashboard decodes, with the config's `abiDirs`. */
+  abiDir?: string[]
   fromSnapshot?: string
   logLevel?: LogLevel
   logFormat?: LogFormat
@@ -76,7 +78,15 @@ export async function up(opts: UpOptions): Promise<void> {
     ...options,
     datadir,
     // The dashboard listens where the chains' RPC does.
-    ...(opts.dashboard === false ? {} : { dashboard: { host: opts.host ?? options.chains[0]?.rpcHost ?? '127.0.0.1', port: opts.dashboardPort ?? DEFAULT_DASHBOARD_PORT } }),
+    ...(opts.dashboard === false
+      ? {}
+      : {
+          dashboard: {
+            host: opts.host ?? options.chains[0]?.rpcHost ?? '127.0.0.1',
+            port: opts.dashboardPort ?? DEFAULT_DASHBOARD_PORT,
+            abiDirs: [...(opts.abiDir ?? []).map((d) => path.resolve(d)), ...(file.abiDirs ?? [])],
+          },
+        }),
     logger,
     ...(opts.faultInjection ? { faultInjection: true } : {}),
     // the snapshot's chains, served with the RPC settings the flags ask for
