@@ -383,6 +383,8 @@ export class PlexusNetwork implements Lifecycle {
       timestamp: genesisTime,
       // The public test mnemonic's keys are anyone's: funded on the dev L1 only.
       devAccounts: opts.devAccounts ?? embeddedL1,
+      // anvil's dev methods, as dev transactions its replicas replay: on the dev network only.
+      devTransactions: embeddedL1,
       alloc: opts.alloc,
       baseFee: opts.baseFee,
       gasToken,

@@ -4,6 +4,7 @@ import { equalsBytes } from '@ethereumjs/util'
 import { InvalidBlockError, type Chain, type TxSource } from '../../execution/chain.js'
 import { decodeRawTransaction } from '../../execution/decodeTx.js'
 import { isDepositTransaction } from '../../execution/depositTx.js'
+import { decodeDevTx, DEV_TX_TYPE, DevTxError, isDevGenesis, pooledDevTx } from '../../execution/devTx.js'
 import { txsOf } from '../../execution/executeTx.js'
 import type { PooledTx } from '../../execution/pooledTx.js'
 import type { BlockInputs } from '../../sequencer/blockInputs.js'
@@ -62,9 +63,13 @@ export class DerivedBlockBuilder {
   async build(plan: BlockPlan, checkTx?: (tx: TypedTransaction) => string | undefined): Promise<Block> {
     const inputs = this.inputsOf(plan)
     const txs: PooledTx[] = []
+    const devChain = isDevGenesis(this.chain.genesis)
     for (const [i, raw] of plan.txs.entries()) {
       try {
-        txs.push(decodeRawTransaction(raw, this.chain.common))
+        if (raw[0] !== DEV_TX_TYPE) txs.push(decodeRawTransaction(raw, this.chain.common))
+        else if (devChain) txs.push(pooledDevTx(decodeDevTx(raw, this.chain.common)))
+        // A dev transaction changes state with no signature: only a dev network's chains take one.
+        else throw new DevTxError('a dev transaction (type 0x7d) in a batch of a chain that is not a dev chain')
       } catch (err) {
         throw new InvalidBlockError(`block ${plan.number}: transaction ${i} cannot be decoded: ${(err as Error).message}`, { cause: err })
       }

@@ -1,0 +1,66 @@
+import { privateKeyToAccount } from 'viem/accounts'
+import { estimateGas as estimate } from '../../execution/simulate.js'
+import { BaseError, InvalidParamsError, RpcErrorCode } from '../../primitives/errors.js'
+import { toData, type Hex } from '../../primitives/hex.js'
+import type { RpcApi } from '../api.js'
+import type { DevApi } from '../dev/api.js'
+import { parseCallRequest } from '../params.js'
+import { simulationOptions } from '../simulation.js'
+import type { RpcContext } from '../types.js'
+import { suggestedTip } from './maxPriorityFeePerGas.js'
+
+/** eth_sendTransaction from an address the node cannot send from (geth: "unknown account"). */
+export class UnknownAccountError extends BaseError {
+  override name = 'UnknownAccountError'
+  constructor(address: Hex) {
+    super(`unknown account ${address}: eth_sendTransaction sends from the dev accounts (eth_accounts) or an impersonated one (anvil_impersonateAccount)`, { rpcCode: RpcErrorCode.Server })
+  }
+}
+
+/**
+ * eth_sendTransaction on a dev network, as anvil: the missing nonce, gas and fees are
+ * filled (pending nonce, an estimate, twice the next base fee plus the suggested tip).
+ * From a dev account it is signed with the account's key and pooled like any transaction
+ * (answers the hash at once); from an impersonated account it becomes a dev transaction
+ * (an unsigned call with `from` given) in the next block, answered once that block is
+ * committed.
+ */
+export async function sendTransaction(dev: DevApi, [tx]: unknown[], ctx: RpcContext, api: RpcApi): Promise<Hex> {
+  const req = parseCallRequest(tx)
+  if (!req.from) throw new InvalidParamsError('invalid argument 0: eth_sendTransaction needs "from"')
+  const from = toData(req.from)
+  const key = dev.accounts.find((a) => a.address.toLowerCase() === from)?.privateKey
+  if (key === undefined && !dev.impersonation.auto && !dev.impersonation.accounts.has(from)) throw new UnknownAccountError(from)
+  const nonce = req.nonce ?? (await api.pool.pendingNonce(from))
+  const gasLimit = req.gas ?? (await estimate(api.chain, api.chain.headHeader(), req, undefined, simulationOptions(api, ctx)))
+  const tip = req.maxPriorityFeePerGas ?? req.gasPrice ?? suggestedTip(api)
+  const maxFeePerGas = req.maxFeePerGas ?? req.gasPrice ?? 2n * api.chain.nextBaseFee() + tip
+  const priority = tip > maxFeePerGas ? maxFeePerGas : tip
+  if (key === undefined) {
+    const { hash } = await dev.applyDevTx({
+      kind: 'call',
+      from: req.from,
+      to: req.to,
+      nonce,
+      value: req.value ?? 0n,
+      data: req.data ?? new Uint8Array(0),
+      gasLimit,
+      maxFeePerGas,
+      maxPriorityFeePerGas: priority,
+    })
+    return hash
+  }
+  const raw = await privateKeyToAccount(key).signTransaction({
+    type: 'eip1559',
+    chainId: Number(api.chain.chainId),
+    nonce: Number(nonce),
+    gas: gasLimit,
+    maxFeePerGas,
+    maxPriorityFeePerGas: priority,
+    ...(req.to ? { to: toData(req.to) } : {}),
+    value: req.value ?? 0n,
+    data: toData(req.data ?? new Uint8Array(0)),
+    ...(req.accessList ? { accessList: req.accessList.map((e) => ({ address: toData(e.address), storageKeys: e.storageKeys.map(toData) })) } : {}),
+  })
+  return api.submitRawTransaction(Uint8Array.from(Buffer.from(raw.slice(2), 'hex')))
+}
