@@ -59,6 +59,16 @@ export class DevTxQueue {
     return new Promise((resolve, reject) => this.waiting.push({ ptx: pooledDevTx(tx), resolve, reject }))
   }
 
+  /** The nonce after `sender`'s impersonated calls that wait, or undefined if none wait. */
+  nextCallNonce(sender: Hex): bigint | undefined {
+    let next: bigint | undefined
+    for (const { ptx } of this.waiting) {
+      const tx = ptx.tx as unknown as DevTransaction
+      if (ptx.sender === sender && tx.body.kind === 'call' && (next === undefined || ptx.nonce >= next)) next = ptx.nonce + 1n
+    }
+    return next
+  }
+
   get size(): number {
     return this.waiting.length
   }

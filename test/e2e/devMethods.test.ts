@@ -113,6 +113,37 @@ describe('anvil dev methods on a dev network chain', () => {
     assert.ok(await verifyTypedData({ address: accounts[5]!, ...typed, signature: typedSig }))
   })
 
+  it('concurrent eth_sendTransaction from one dev account, and from one impersonated account, take consecutive nonces: all land', { timeout: 90_000 }, async () => {
+    const from = devAccounts()[7]!.address
+    const whale = address(12)
+    await rpc(url, 'anvil_setBalance', [whale, '0xde0b6b3a7640000'])
+    await rpc(url, 'anvil_impersonateAccount', [whale])
+    const signed = await Promise.all(Array.from({ length: 20 }, () => rpc<Hex>(url, 'eth_sendTransaction', [{ from, to: address(13), value: '0x1' }])))
+    const impersonated = await Promise.all(Array.from({ length: 10 }, () => rpc<Hex>(url, 'eth_sendTransaction', [{ from: whale, to: address(14), value: '0x1' }])))
+    const pub = createPublicClient({ chain: chain901(url), transport: http(url) })
+    for (const hash of [...signed, ...impersonated]) assert.equal((await pub.waitForTransactionReceipt({ hash })).status, 'success')
+    assert.equal(await pub.getBalance({ address: address(13) }), 20n)
+    assert.equal(await pub.getBalance({ address: address(14) }), 10n)
+  })
+
+  it("ethers v6's JsonRpcSigner (Hardhat's default signers) sends and signs typed data through the node", { timeout: 60_000 }, async () => {
+    const network = new Network('plexus', 901)
+    const provider = new JsonRpcProvider(url, network, { staticNetwork: network, pollingInterval: 100 })
+    try {
+      const signer = await provider.getSigner(3)
+      assert.equal(signer.address.toLowerCase(), devAccounts()[3]!.address.toLowerCase())
+      const tx = await signer.sendTransaction({ to: address(15), value: 77n })
+      assert.equal((await tx.wait())?.status, 1)
+      assert.equal(await provider.getBalance(address(15)), 77n)
+      const domain = { name: 'Plexus', version: '1', chainId: 901, verifyingContract: address(6) }
+      const types = { Mail: [{ name: 'contents', type: 'string' }] }
+      const sig = await signer.signTypedData(domain, types, { contents: 'gm' })
+      assert.ok(await verifyTypedData({ address: signer.address as Hex, domain, types, primaryType: 'Mail', message: { contents: 'gm' }, signature: sig as Hex }))
+    } finally {
+      provider.destroy()
+    }
+  })
+
   it('blocks, transactions, receipts and logs holding dev transactions read with viem (OP Stack chain) and ethers v6', { timeout: 60_000 }, async () => {
     const chain = chain901(url)
     const client = createTestClient({ mode: 'anvil', chain, transport: http(url) }).extend(publicActions)

@@ -30,6 +30,14 @@ export interface DevStateApi {
   readonly accounts: readonly DevAccount[]
   /** Accounts eth_sendTransaction sends from without a key (anvil_impersonateAccount), or all with `auto`. */
   readonly impersonation: { readonly accounts: Set<Hex>; auto: boolean }
+  /** The nonce after `address`'s impersonated calls still waiting for a block, if any wait. */
+  queuedNonce(address: Hex): bigint | undefined
+  /**
+   * Runs `fn` after every earlier `fn` of `address` has finished: eth_sendTransaction
+   * fills a nonce and hands the transaction on under it, so concurrent sends from one
+   * account take consecutive nonces.
+   */
+  serialize<T>(address: Hex, fn: () => Promise<T>): Promise<T>
 }
 
 /** Network-wide dev methods: time, mining, snapshot/revert (filled in by the dev-network work). */
@@ -48,10 +56,20 @@ export class DevMethodRefusedError extends BaseError {
 
 /** A dev network chain's `DevStateApi` over its dev transaction queue. */
 export function createDevStateApi(queue: DevTxQueue, common: Common, accounts: readonly DevAccount[]): DevStateApi {
+  const tails = new Map<Hex, Promise<unknown>>()
   return {
     // A random id keeps two equal changes distinct transactions (distinct hashes).
     applyDevTx: (body) => queue.submit(new DevTransaction(randomBytes(16), body, common)),
     accounts,
     impersonation: { accounts: new Set(), auto: false },
+    queuedNonce: (address) => queue.nextCallNonce(address),
+    serialize(address, fn) {
+      const run = (tails.get(address) ?? Promise.resolve()).then(fn, fn)
+      const tail = run.catch(() => undefined)
+      tails.set(address, tail)
+      // The chain of an idle account is forgotten, so the map stays as small as the senders in flight.
+      void tail.then(() => tails.get(address) === tail && tails.delete(address))
+      return run
+    },
   }
 }

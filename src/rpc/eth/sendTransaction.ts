@@ -1,7 +1,7 @@
 import { privateKeyToAccount } from 'viem/accounts'
-import { estimateGas as estimate } from '../../execution/simulate.js'
+import { estimateGas as estimate, type CallRequest } from '../../execution/simulate.js'
 import { BaseError, InvalidParamsError, RpcErrorCode } from '../../primitives/errors.js'
-import { toData, type Hex } from '../../primitives/hex.js'
+import { hexToBytes, toData, type Hex } from '../../primitives/hex.js'
 import type { RpcApi } from '../api.js'
 import type { DevApi } from '../dev/api.js'
 import { parseCallRequest } from '../params.js'
@@ -31,36 +31,41 @@ export async function sendTransaction(dev: DevApi, [tx]: unknown[], ctx: RpcCont
   const from = toData(req.from)
   const key = dev.accounts.find((a) => a.address.toLowerCase() === from)?.privateKey
   if (key === undefined && !dev.impersonation.auto && !dev.impersonation.accounts.has(from)) throw new UnknownAccountError(from)
-  const nonce = req.nonce ?? (await api.pool.pendingNonce(from))
   const gasLimit = req.gas ?? (await estimate(api.chain, api.chain.headHeader(), req, undefined, simulationOptions(api, ctx)))
   const tip = req.maxPriorityFeePerGas ?? req.gasPrice ?? suggestedTip(api)
   const maxFeePerGas = req.maxFeePerGas ?? req.gasPrice ?? 2n * api.chain.nextBaseFee() + tip
-  const priority = tip > maxFeePerGas ? maxFeePerGas : tip
-  if (key === undefined) {
-    const { hash } = await dev.applyDevTx({
-      kind: 'call',
-      from: req.from,
-      to: req.to,
-      nonce,
-      value: req.value ?? 0n,
-      data: req.data ?? new Uint8Array(0),
-      gasLimit,
-      maxFeePerGas,
-      maxPriorityFeePerGas: priority,
-    })
-    return hash
-  }
+  const fields = { gasLimit, maxFeePerGas, maxPriorityFeePerGas: tip > maxFeePerGas ? maxFeePerGas : tip }
+  // Nonce and hand-over under the sender's turn: concurrent sends take consecutive nonces.
+  const sent = await dev.serialize(from, async () => {
+    const pooled = await api.pool.pendingNonce(from)
+    const queued = dev.queuedNonce(from)
+    const nonce = req.nonce ?? (queued !== undefined && queued > pooled ? queued : pooled)
+    if (key !== undefined) return { hash: await api.submitRawTransaction(await signWith(key, api.chain.chainId, req, nonce, fields)) }
+    // Queued (not awaited) inside the turn; its block is awaited after the turn.
+    const inclusion = dev.applyDevTx({ kind: 'call', from: req.from!, to: req.to, nonce, value: req.value ?? 0n, data: req.data ?? new Uint8Array(0), ...fields })
+    return { inclusion }
+  })
+  return sent.hash ?? (await sent.inclusion!).hash
+}
+
+async function signWith(
+  key: Hex,
+  chainId: bigint,
+  req: CallRequest,
+  nonce: bigint,
+  fields: { gasLimit: bigint; maxFeePerGas: bigint; maxPriorityFeePerGas: bigint },
+): Promise<Uint8Array> {
   const raw = await privateKeyToAccount(key).signTransaction({
     type: 'eip1559',
-    chainId: Number(api.chain.chainId),
+    chainId: Number(chainId),
     nonce: Number(nonce),
-    gas: gasLimit,
-    maxFeePerGas,
-    maxPriorityFeePerGas: priority,
+    gas: fields.gasLimit,
+    maxFeePerGas: fields.maxFeePerGas,
+    maxPriorityFeePerGas: fields.maxPriorityFeePerGas,
     ...(req.to ? { to: toData(req.to) } : {}),
     value: req.value ?? 0n,
     data: toData(req.data ?? new Uint8Array(0)),
     ...(req.accessList ? { accessList: req.accessList.map((e) => ({ address: toData(e.address), storageKeys: e.storageKeys.map(toData) })) } : {}),
   })
-  return api.submitRawTransaction(Uint8Array.from(Buffer.from(raw.slice(2), 'hex')))
+  return hexToBytes(raw)
 }
