@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict'
+import { execFile } from 'node:child_process'
+import path from 'node:path'
+import { promisify } from 'node:util'
 import { after, before, describe, it } from 'node:test'
 import { JsonRpcProvider, Network } from 'ethers'
 import {
@@ -22,6 +25,10 @@ import { rpcCall as rpc } from '../helpers/jsonRpc.js'
 import { startTestNetwork, startTestReplica, type TestNetwork, type TestReplica } from '../helpers/network.js'
 import { waitFor } from '../helpers/node.js'
 import { assertSameChain, safeAtLeast } from '../helpers/sync.js'
+
+const execFileAsync = promisify(execFile)
+/** Foundry's cast, from the project's dependencies. */
+const CAST = path.resolve('node_modules/.bin/cast')
 
 const chain901 = (url: string) =>
   defineChain({ ...chainConfig, id: 901, name: 'Plexus 901', nativeCurrency: { name: 'Ether', symbol: 'ETH', decimals: 18 }, rpcUrls: { default: { http: [url] } } })
@@ -144,6 +151,18 @@ describe('anvil dev methods on a dev network chain', () => {
     }
   })
 
+  it("Foundry's cast: anvil_setBalance through `cast rpc`, `cast send --unlocked` from a dev account and from an impersonated one", { timeout: 120_000 }, async () => {
+    const cast = (...args: string[]) => execFileAsync(CAST, args, { timeout: 60_000 }).then((r) => r.stdout.trim())
+    const whale = address(16)
+    await cast('rpc', '--rpc-url', url, 'anvil_setBalance', whale, '0xde0b6b3a7640000')
+    assert.equal(await cast('balance', '--rpc-url', url, whale), '1000000000000000000')
+    await cast('send', '--rpc-url', url, '--unlocked', '--from', devAccounts()[4]!.address, address(17), '--value', '5')
+    assert.equal(await cast('balance', '--rpc-url', url, address(17)), '5')
+    await cast('rpc', '--rpc-url', url, 'anvil_impersonateAccount', whale)
+    await cast('send', '--rpc-url', url, '--unlocked', '--from', whale, address(17), '--value', '6')
+    assert.equal(await cast('balance', '--rpc-url', url, address(17)), '11')
+  })
+
   it('blocks, transactions, receipts and logs holding dev transactions read with viem (OP Stack chain) and ethers v6', { timeout: 60_000 }, async () => {
     const chain = chain901(url)
     const client = createTestClient({ mode: 'anvil', chain, transport: http(url) }).extend(publicActions)
@@ -213,6 +232,7 @@ describe('anvil dev methods on a dev network chain', () => {
       ['eth_sign', [address(11), '0x00'], /unknown account/],
       ['eth_signTypedData_v4', [devAccounts()[0]!.address, '{not json'], /not valid JSON/],
       ['eth_sendTransaction', [{ to: a }], /needs "from"/],
+      ['eth_sendTransaction', [{ from: devAccounts()[0]!.address, to: a, gas: '0xffffffffffff' }], /exceeds block gas limit/],
     ]
     for (const [method, params, message] of cases) {
       await assert.rejects(rpc(url, method, params), (err: Error & { code?: number }) => {

@@ -32,6 +32,9 @@ export async function sendTransaction(dev: DevApi, [tx]: unknown[], ctx: RpcCont
   const key = dev.accounts.find((a) => a.address.toLowerCase() === from)?.privateKey
   if (key === undefined && !dev.impersonation.auto && !dev.impersonation.accounts.has(from)) throw new UnknownAccountError(from)
   const gasLimit = req.gas ?? (await estimate(api.chain, api.chain.headHeader(), req, undefined, simulationOptions(api, ctx)))
+  // An impersonated call over the block gas limit would wait forever for a block it fits in (the pool refuses signed ones the same way).
+  const blockGasLimit = api.chain.headHeader().gasLimit
+  if (gasLimit > blockGasLimit) throw new BaseError(`exceeds block gas limit: gas ${gasLimit}, block gas limit ${blockGasLimit}`, { rpcCode: RpcErrorCode.Server })
   const tip = req.maxPriorityFeePerGas ?? req.gasPrice ?? suggestedTip(api)
   const maxFeePerGas = req.maxFeePerGas ?? req.gasPrice ?? 2n * api.chain.nextBaseFee() + tip
   const fields = { gasLimit, maxFeePerGas, maxPriorityFeePerGas: tip > maxFeePerGas ? maxFeePerGas : tip }
