@@ -304,3 +304,42 @@ describe('dev methods on a network that is not a dev network', () => {
     await assert.rejects(rpc(url, 'eth_sendRawTransaction', ['0x7dc0']), /cannot be submitted/)
   })
 })
+
+describe('dev methods when a slot commit is cut short by an exception', () => {
+  let net: TestNetwork
+
+  before(async () => {
+    net = await startTestNetwork({ chainIds: [901, 902], faultInjection: true })
+  })
+  after(async () => {
+    await net?.stop()
+  })
+
+  it('a dev change in the chain whose commit the exception skipped is finished from the slot record, answered once and applied once', { timeout: 60_000 }, async () => {
+    // The fault fires after the first chain's commit: 902's block (with its dev changes) is committed from the record.
+    for (let round = 0; round < 3; round++) {
+      const before = net.network.faults.firedCount
+      net.network.faults.arm('between-chain-commits')
+      const calls = [901, 902].flatMap((chainId) =>
+        Array.from({ length: 5 }, (_, i) => rpc(net.l2Url(chainId), 'anvil_setBalance', [address(5000 + round * 100 + i), `0x${(chainId * 1000 + i).toString(16)}`])),
+      )
+      await Promise.all(calls)
+      await waitFor(async () => net.network.faults.firedCount > before, 30_000, 'the fault to fire')
+      for (const chainId of [901, 902]) {
+        for (let i = 0; i < 5; i++) {
+          assert.equal(await rpc(net.l2Url(chainId), 'eth_getBalance', [address(5000 + round * 100 + i), 'latest']), `0x${(chainId * 1000 + i).toString(16)}`)
+        }
+      }
+    }
+    // The impersonated calls of the cut slot ran exactly once: the whale paid for one transfer each.
+    const url = net.l2Url(902)
+    const whale = address(6000)
+    await rpc(url, 'anvil_setBalance', [whale, '0xde0b6b3a7640000'])
+    await rpc(url, 'anvil_impersonateAccount', [whale])
+    net.network.faults.arm('between-chain-commits')
+    const hashes = await Promise.all(Array.from({ length: 3 }, () => rpc<Hex>(url, 'eth_sendTransaction', [{ from: whale, to: address(6001), value: '0x7' }])))
+    assert.equal(new Set(hashes).size, 3)
+    assert.equal(await rpc(url, 'eth_getBalance', [address(6001), 'latest']), '0x15')
+    assert.equal(await rpc(url, 'eth_getTransactionCount', [whale, 'latest']), '0x3')
+  })
+})
