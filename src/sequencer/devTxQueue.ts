@@ -3,7 +3,7 @@ import type { BuiltBlock } from '../execution/openBlock.js'
 import type { PooledTx } from '../execution/pooledTx.js'
 import { pooledDevTx, type DevTransaction } from '../execution/devTx.js'
 import { BaseError, LimitExceededError, RpcErrorCode } from '../primitives/errors.js'
-import type { Hex } from '../primitives/hex.js'
+import { toData, type Hex } from '../primitives/hex.js'
 
 /** Where a dev transaction landed: the block that carries it is committed. */
 export interface DevTxInclusion {
@@ -100,7 +100,7 @@ export class DevTxQueue {
     const included = new Set(built.included.map((p) => p.hash))
     const invalid = new Map(built.invalid.map((x) => [x.ptx.hash, x.reason]))
     const blockNumber = built.block.header.number
-    const blockHash = `0x${Buffer.from(built.block.hash()).toString('hex')}` as Hex
+    const blockHash = toData(built.block.hash())
     const keep: Waiting[] = []
     for (const w of this.waiting) {
       if (included.has(w.ptx.hash)) w.resolve({ hash: w.ptx.hash, blockNumber, blockHash })
