@@ -1,3 +1,4 @@
+import { isDevGenesis } from '../execution/devTx.js'
 import path from 'node:path'
 import { createPublicClient, createWalletClient, defineChain, getContractAddress, http, type Hex, type PublicClient } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
@@ -386,6 +387,8 @@ export class PlexusNetwork implements Lifecycle {
       timestamp: genesisTime,
       // The public test mnemonic's keys are anyone's: funded on the dev L1 only.
       devAccounts: opts.devAccounts ?? embeddedL1,
+      // anvil's dev methods, as dev transactions its replicas replay: on the dev network only.
+      devTransactions: embeddedL1,
       alloc: opts.alloc,
       baseFee: opts.baseFee,
       gasToken,
@@ -393,6 +396,9 @@ export class PlexusNetwork implements Lifecycle {
     // On the dev L1 the relayer starts funded (backed like every genesis balance below); on
     // any other L1 it is funded by a deposit once the chain is registered.
     const genesis = stored ?? (embeddedL1 ? withRelayer(fresh, ctx.relayerKey) : fresh)
+    if (embeddedL1 && !isDevGenesis(genesis)) {
+      logger.warn({ chainId: opts.chainId }, "the chain's genesis predates dev transactions: anvil's dev methods (anvil_setBalance, eth_sendTransaction, …) are off on it; start the network with a fresh datadir to have them")
+    }
     const supply = genesisNativeSupply(genesis)
     if (!embeddedL1 && supply > 0n) {
       const field = opts.devAccounts ? 'devAccounts' : stored ? 'genesis' : 'alloc'

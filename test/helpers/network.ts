@@ -37,6 +37,8 @@ export interface TestNetworkOptions {
   rpcByChain?: Record<number, NetworkChainOptions['rpc']>
   /** Every chain's RPC method limits (e.g. the EVM timeout). */
   rpcLimits?: NetworkChainOptions['rpcLimits']
+  /** Let the test arm faults (`network.faults.arm(…)`). */
+  faultInjection?: boolean
 }
 
 /** A whole network in this process: embedded anvil and rollups on free 127.0.0.1 ports. */
@@ -64,6 +66,7 @@ export async function startTestNetwork(opts: TestNetworkOptions = {}): Promise<T
     chains,
     da: opts.da ?? 'calldata',
     ...(opts.dashboard ? { dashboard: { host: '127.0.0.1', port: 0, ...(opts.abiDirs ? { abiDirs: opts.abiDirs } : {}) } } : {}),
+    ...(opts.faultInjection ? { faultInjection: true } : {}),
     logger: testLogger(),
   })
   await network.start()
