@@ -48,7 +48,7 @@ export interface DevNetworkApi {}
 export class DevMethodRefusedError extends BaseError {
   override name = 'DevMethodRefusedError'
   constructor(method: string) {
-    super(`${method} is a dev method, served only on a dev network (one whose L1 is the embedded anvil); this network settles on a real L1`, {
+    super(`${method} is a dev method, served only by the sequencer of a dev network (one whose L1 is the embedded anvil); this node is not one (a network on a real L1, a replica or a standalone chain)`, {
       rpcCode: RpcErrorCode.MethodNotFound,
     })
   }
