@@ -297,7 +297,7 @@ describe('dev methods on a network that is not a dev network', () => {
     ] as const) {
       await assert.rejects(rpc(url, method, [...params]), (err: Error & { code?: number }) => {
         assert.equal(err.code, -32601)
-        assert.match(err.message, /dev method, served only on a dev network/)
+        assert.match(err.message, /is a dev method, served only by the sequencer of a dev network/)
         return true
       })
     }
