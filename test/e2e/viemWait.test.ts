@@ -23,7 +23,7 @@ describe("viem's waits with the registry's chain", { timeout: 120_000 }, () => {
     const registry = await rpcCall<NetworkRegistry>(net.l2Url(901), 'plexus_getChainRegistry', [])
     const entry = registry.chains.find((c) => c.chainId === 901)
     assert.ok(entry, 'chain 901 is in the registry')
-    chain = defineChain({ ...chainConfig, ...(entry.viemChain as object), rpcUrls: { default: { http: [net.l2Url(901)] } } } as Chain)
+    chain = defineChain({ ...chainConfig, ...(entry.viemChain as object), rpcUrls: { default: { http: [net.l2Url(901)] } } } as unknown as Chain)
   })
   after(async () => net?.stop())
 
