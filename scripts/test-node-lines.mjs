@@ -19,6 +19,7 @@ export const SMOKE = [
   'dist/src/cli/config/config.test.js',
   'dist/src/rpc/server.test.js',
   'dist/test/e2e/cli.test.js',
+  // Hardhat 2, Foundry, and Hardhat 3, which needs Node 22+: this is the only run that covers it.
   'dist/test/e2e/toolchains.test.js',
 ]
 
