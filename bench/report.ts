@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from '
 import path from 'node:path'
 import { goalText, type InteropResult } from './interop.js'
 import type { SettlementResult } from './settlement.js'
+import type { StartupResult } from './startup.js'
 import type { TargetKind } from './targets.js'
 import { WORKLOAD_LABEL, type WorkloadKind } from './workload.js'
 
@@ -56,12 +57,14 @@ export type Report = {
   settlement: SettlementResult | null
   /** Message latency between two chains, and two chains' throughput against one; null when left out. */
   interop: InteropResult | null
+  /** Plexus' start-up (fresh and restart) next to anvil's; null when left out. */
+  startup: StartupResult | null
 }
 
 export const START_MARKER = '<!-- results:start -->'
 export const END_MARKER = '<!-- results:end -->'
 
-export function buildReport(rows: Row[], config: RunConfig, settlement: SettlementResult | null, interop: InteropResult | null): Report {
+export function buildReport(rows: Row[], config: RunConfig, settlement: SettlementResult | null, interop: InteropResult | null, startup: StartupResult | null): Report {
   const cpu = cpus()
   return {
     machine: {
@@ -76,6 +79,7 @@ export function buildReport(rows: Row[], config: RunConfig, settlement: Settleme
     rows,
     settlement,
     interop,
+    startup,
   }
 }
 
@@ -232,6 +236,20 @@ function settlementLine(s: SettlementResult): string {
   )
 }
 
+/** Start-up to "network is up" (Plexus, as a real process) and to a first answer (anvil). */
+export function formatStartupTable(s: StartupResult): string {
+  const sec = (ms: number) => (ms / 1000).toFixed(2)
+  const runs = (t: { runsMs: number[] }) => t.runsMs.map(sec).join(', ')
+  const phases = (p: Record<string, number> | null) => (p ? Object.entries(p).map(([k, v]) => `${k} ${v}`).join(', ') : '—')
+  const body = [
+    ['plexus up, fresh datadir', sec(s.plexusFresh.medianMs), runs(s.plexusFresh), `to "network is up"; phases (ms, median run): ${phases(s.phasesMs.fresh)}`],
+    ['plexus up, restart', sec(s.plexusRestart.medianMs), runs(s.plexusRestart), `same datadir, after SIGINT; phases (ms): ${phases(s.phasesMs.restart)}`],
+    ['anvil alone', sec(s.anvil.medianMs), runs(s.anvil), 'spawn → first answered eth_chainId'],
+    ['supersim', s.supersimMs === null ? '—' : sec(s.supersimMs), '—', s.supersimNote],
+  ]
+  return markdownTable(['start', 'median s', 'runs s', 'notes'], body, new Set([1]))
+}
+
 /** Everything the run measured: the throughput table and the settlement table, each under its settings. */
 export function formatResults(report: Report): string {
   const { config, rows, settlement, interop } = report
@@ -244,6 +262,7 @@ export function formatResults(report: Report): string {
   }
   if (settlement) parts.push(`Settlement: ${settlementLine(settlement)}`, formatSettlementTable(settlement))
   if (interop) parts.push(`Interop: ${interopLine(interop)}`, formatInteropTables(interop))
+  if (report.startup) parts.push(`Start-up: ${report.startup.plexusFresh.runsMs.length} runs of each, on the same machine in the same run.`, formatStartupTable(report.startup))
   return parts.join('\n\n')
 }
 

@@ -14,19 +14,21 @@
  * run exit with status 1, after the results are written.
  */
 import { diffTimings, readTimings } from './nodeTimings.js'
+import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { measure, type MeasureOptions } from './measure.js'
-import { buildReport, formatResults, updateReadme, writeJson, type Row, type RunConfig } from './report.js'
+import { buildReport, formatResults, updateReadme, writeJson, type Report, type Row, type RunConfig } from './report.js'
 import { runInterop, stopInterop, type InteropResult } from './interop.js'
 import { runSettlement, stopSettlement, type SettlementResult } from './settlement.js'
+import { runStartup, type StartupResult } from './startup.js'
 import { anvilTarget, killAllChildren, plexusTarget, RunningTarget, StartError, type TargetSpec } from './targets.js'
 import { prepareWorkload, WORKLOAD_LABEL, WORKLOADS, type WorkloadKind } from './workload.js'
 
 const USAGE =
-  'usage: node dist/bench/run.js [--only anvil|plexus|settlement|interop] [--count N] [--workload eth|erc20] [--senders S]\n' +
-  '                              [--settlement-txs N] [--interop-txs N] [--interop-messages N]'
-const ONLY = ['anvil', 'plexus', 'settlement', 'interop'] as const
+  'usage: node dist/bench/run.js [--only anvil|plexus|settlement|interop|startup] [--count N] [--workload eth|erc20] [--senders S]\n' +
+  '                              [--settlement-txs N] [--interop-txs N] [--interop-messages N] [--startup-runs N]'
+const ONLY = ['anvil', 'plexus', 'settlement', 'interop', 'startup'] as const
 type Only = (typeof ONLY)[number]
 
 const BATCH_SIZE = 100
@@ -47,6 +49,7 @@ type Args = {
   settlementTxs: number
   interopTxs: number
   interopMessages: number
+  startupRuns: number
   workloads: WorkloadKind[]
 }
 
@@ -61,6 +64,7 @@ function parse(argv: string[]): Args {
       'settlement-txs': { type: 'string' },
       'interop-txs': { type: 'string' },
       'interop-messages': { type: 'string' },
+      'startup-runs': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -81,6 +85,8 @@ function parse(argv: string[]): Args {
   const interopMessages = Number(values['interop-messages'] ?? 200)
   if (!Number.isInteger(interopTxs) || interopTxs < 1) throw new Error(`--interop-txs must be a positive integer\n${USAGE}`)
   if (!Number.isInteger(interopMessages) || interopMessages < 1) throw new Error(`--interop-messages must be a positive integer\n${USAGE}`)
+  const startupRuns = Number(values['startup-runs'] ?? 3)
+  if (!Number.isInteger(startupRuns) || startupRuns < 1) throw new Error(`--startup-runs must be a positive integer\n${USAGE}`)
   const workload = values.workload
   if (workload !== undefined && !(WORKLOADS as readonly string[]).includes(workload)) {
     throw new Error(`--workload must be one of ${WORKLOADS.join(', ')}\n${USAGE}`)
@@ -92,7 +98,17 @@ function parse(argv: string[]): Args {
     settlementTxs,
     interopTxs,
     interopMessages,
+    startupRuns,
     workloads: workload ? [workload as WorkloadKind] : [...WORKLOADS],
+  }
+}
+
+/** The recorded results, if any (a partial run keeps what it did not measure). */
+function readPrevious(file: string): Report | undefined {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as Report
+  } catch {
+    return undefined
   }
 }
 
@@ -233,8 +249,25 @@ async function main(): Promise<void> {
     })
   }
 
-  const config: RunConfig = { count: args.count, senders: Math.min(args.senders, args.count), batchSize: BATCH_SIZE, lanes: LANES, pollMs: POLL_MS }
-  const report = buildReport(rows, config, settlement, interop)
+  let startup: StartupResult | null = null
+  if (runs('startup')) {
+    console.log('start-up: plexus up (fresh, restart) and anvil, as real processes')
+    startup = await runStartup({ runs: args.startupRuns, log: (line) => console.log(line) }).catch((err: unknown) => {
+      console.log(`  failed: ${(err as Error).message}`)
+      return null
+    })
+  }
+
+  // A run of one part keeps the other parts' recorded numbers (the README shows them all).
+  const previous = args.only ? readPrevious(resultsFile) : undefined
+  const config: RunConfig = previous && rows.length === 0 ? previous.config : { count: args.count, senders: Math.min(args.senders, args.count), batchSize: BATCH_SIZE, lanes: LANES, pollMs: POLL_MS }
+  const report = buildReport(
+    rows.length > 0 || !previous ? rows : previous.rows,
+    config,
+    runs('settlement') || !previous ? settlement : previous.settlement,
+    runs('interop') || !previous ? interop : previous.interop,
+    runs('startup') || !previous ? startup : (previous.startup ?? null),
+  )
   console.log(`\n${formatResults(report)}\n`)
   writeJson(resultsFile, report)
   updateReadme(readmeFile, report)

@@ -2,6 +2,34 @@ import path from 'node:path'
 import { adminFile, readAdminRecord } from '../node/adminEndpoint.js'
 import { BaseError, ConfigError } from '../primitives/errors.js'
 import { DEFAULT_DATADIR } from './commands/node.js'
+import { loadConfig } from './config/load.js'
+
+/** How a command names the running network it acts on: its datadir, or the config file that started it. */
+export interface NetworkTarget {
+  datadir?: string
+  config?: string
+}
+
+/**
+ * The datadir of the network a command acts on: `--datadir`, else the `datadir` of the
+ * `--config` file (the one `plexus up --config` used), else ./.plexus. Both at once is
+ * ambiguous and refused rather than guessed.
+ */
+export function networkDatadir(target: NetworkTarget): string | undefined {
+  if (target.datadir !== undefined && target.config !== undefined) {
+    throw new ConfigError('--config', 'give either --datadir or --config (whose datadir names the network), not both')
+  }
+  if (target.config === undefined) return target.datadir
+  return loadConfig(target.config).datadir ?? DEFAULT_DATADIR
+}
+
+/** The RPC URL of `chainId`, as the network running on the target lists its chains. */
+export async function chainRpcUrl(target: NetworkTarget, chainId: number): Promise<string> {
+  const chains = (await callAdmin(networkDatadir(target), 'admin_chains')) as { chainId: number; rpcUrls: { http: string[] } }[]
+  const url = chains.find((c) => c.chainId === chainId)?.rpcUrls.http[0]
+  if (!url) throw new ConfigError('--chain', `no chain ${chainId} in the running network (it has ${chains.map((c) => c.chainId).join(', ')}); see \`plexus chains\``)
+  return url
+}
 
 /**
  * Calls a method of the network running on `datadir` through its local admin endpoint

@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 import { audit } from './commands/audit.js'
 import { Command, InvalidArgumentError, Option } from 'commander'
+import { BaseError as ViemBaseError } from 'viem'
 import { BaseError, ConfigError } from '../primitives/errors.js'
-import { LOG_LEVELS } from '../primitives/logger.js'
+import { LOG_FORMATS, LOG_LEVELS } from '../primitives/logger.js'
 import { exportChain } from './commands/export.js'
 import { importChain } from './commands/import.js'
 import { up } from './commands/up.js'
@@ -40,6 +41,8 @@ function int(name: string) {
 }
 
 const logLevel = new Option('--log-level <level>', 'log level').choices(LOG_LEVELS as string[]).default('info')
+// No default: readable lines in a terminal, JSON otherwise (or the config file's logFormat).
+const logFormat = () => new Option('--log-format <format>', 'log lines as JSON or readable text (default: pretty in a terminal, json otherwise)').choices(LOG_FORMATS as string[])
 // Commands that read a config file: no default, so an explicit --log-level overrides the file's logLevel.
 const logLevelOverConfig = () => new Option('--log-level <level>', 'log level (default: the config file\'s, else info)').choices(LOG_LEVELS as string[])
 
@@ -67,6 +70,7 @@ program
   .option('--host <host>', 'listen address (default 127.0.0.1)')
   .option('--dashboard-port <port>', 'port of the web dashboard (default 8420; 0 = any free port)', int('--dashboard-port'))
   .option('--no-dashboard', 'do not serve the web dashboard')
+  .option('--abi-dir <dir>', 'a Foundry out/ or Hardhat artifacts/ directory: the dashboard decodes the calls and events of its contracts (repeatable; re-read after each build)', (v: string, prev: string[] = []) => [...prev, v])
   .option(
     '--rpc-expose <groups>',
     `restricted RPC methods to serve on every chain, comma-separated: ${RPC_METHOD_GROUPS.join(', ')} (e.g. --rpc-expose debug for debug_trace*)`,
@@ -75,13 +79,18 @@ program
   .option('--rpc-cors <origins>', 'more browser origins allowed to call the RPC, comma-separated (pages on this machine and the dashboard always are; * = any)', list('--rpc-cors', originPatternError))
   .option('--from-snapshot <file>', 'restore a network saved with `plexus snapshot save` into --datadir (which must be new) and start it')
   .addOption(logLevelOverConfig())
+  .addOption(logFormat())
   // For the fault suite (npm run chaos) only: lets the admin endpoint arm faults.
   .addOption(new Option('--fault-injection').hideHelp())
   .action(async (opts) => up(opts))
 
-const datadirOption = ['--datadir <dir>', 'data directory of the running network (default ./.plexus)'] as const
+/** How every command that acts on a running network finds it: its datadir, or the config file it was started with. */
+const networkOptions = (cmd: Command) =>
+  cmd
+    .option('--datadir <dir>', 'data directory of the running network (default ./.plexus)')
+    .option('--config <file>', "the running network's config file: its datadir names the network (instead of --datadir)")
 /** The flags of every command that acts on a running network. */
-const onRunningNetwork = (cmd: Command) => cmd.option(...datadirOption).option('--json', 'machine-readable output')
+const onRunningNetwork = (cmd: Command) => networkOptions(cmd).option('--json', 'machine-readable output')
 
 const chainAddCommand = program
   .command('chain')
@@ -106,13 +115,12 @@ onRunningNetwork(
   program.command('status').description("the L1 head and every chain's unsafe / safe / finalized heads, pending batches and proposals"),
 ).action(async (opts) => status(opts))
 
-program
+const snapshotCommand = program
   .command('snapshot')
   .description('save the whole running network (L1 included); restore with `plexus up --from-snapshot FILE`')
   .command('save')
   .argument('<file>', 'the snapshot file to write (a .tar.gz)')
-  .option(...datadirOption)
-  .action(async (file, opts) => snapshotSave(file, opts))
+networkOptions(snapshotCommand).action(async (file, opts) => snapshotSave(file, opts))
 
 program
   .command('init')
@@ -149,6 +157,7 @@ program
   .option('--host <host>', 'RPC listen address (default 127.0.0.1)')
   .option('--port <port>', 'RPC port, HTTP and WebSocket (default 9545)', int('--port'))
   .addOption(logLevelOverConfig())
+  .addOption(logFormat())
   .action(async (opts) => runNode(opts))
 
 program
@@ -162,23 +171,19 @@ program
   .option('--host <host>', 'RPC listen address (default 127.0.0.1)')
   .option('--port <port>', 'RPC port of the lowest chain id; the next chains take the next ports (default 9645: 901 on 9645, 902 on 9646, …)', int('--port'))
   .addOption(logLevel)
+  .addOption(logFormat())
   .action(async (opts) => replica(opts))
 
-program
-  .command('addresses')
-  .description("print the network's L1 contract addresses")
-  .option('--datadir <dir>', 'data directory (default ./.plexus)')
-  .option('--json', 'machine-readable output')
-  .action((opts) => addresses(opts))
+onRunningNetwork(program.command('addresses').description("print the network's L1 contract addresses")).action((opts) => addresses(opts))
 
 const bridgeOptions = (cmd: Command) =>
-  cmd
+  networkOptions(cmd)
     .requiredOption('--chain <id>', 'the rollup (e.g. 901)', int('--chain'))
     .requiredOption('--amount <n>', 'amount in whole units of the asset, at most its decimals (e.g. 1.5)')
     .option('--token <address>', 'an L1 ERC-20 instead of the native asset (ETH or the chain\'s gas token)')
     .option('--to <address>', 'recipient (default: the sender)')
     .option('--key <hex>', 'private key (default: dev account 0)')
-    .option('--l2-rpc <url>', 'the rollup RPC (default: the dev port of --chain)')
+    .option('--l2-rpc <url>', 'the rollup RPC (default: as the network running on --datadir lists --chain)')
     .option('--l1-rpc <url>', 'the L1 RPC (default: as the rollup reports it)')
     .option('--json', 'print each stage as a JSON line')
 
@@ -189,16 +194,15 @@ bridgeOptions(program.command('withdraw').description('withdraw to L1; --wait pr
   .option('--wait', 'wait for the output root, prove, wait out the window, finalize')
   .action(async (opts) => withdraw(opts))
 
-program
+const relayCommand = program
   .command('relay')
   .description('relay a cross-chain message by hand on its destination (unpaid messages are not relayed by the network); the key pays the gas')
   .argument('<msgHash>', 'the message hash (plexus_getMessagesByTx on the source chain)')
   .requiredOption('--chain <id>', 'the destination chain (e.g. 902)', int('--chain'))
   .option('--key <hex>', 'private key that signs and pays (default: dev account 0)')
-  .option(...datadirOption)
   .option('--l2-rpc <url>', 'the destination RPC (default: as the network running on --datadir lists it)')
   .option('--json', 'print the result as one JSON line')
-  .action(async (msgHash, opts) => relay(msgHash, opts))
+networkOptions(relayCommand).action(async (msgHash, opts) => relay(msgHash, opts))
 
 program
   .command('import')
@@ -207,6 +211,7 @@ program
   .requiredOption('--genesis <file>', 'the chain’s geth-format genesis.json')
   .option('--datadir <dir>', 'data directory (default ./.plexus)')
   .addOption(logLevel)
+  .addOption(logFormat())
   .action(async (file, opts) => {
     await importChain(file, opts)
   })
@@ -226,7 +231,11 @@ program.parseAsync(process.argv).catch((err: unknown) => {
   if (err instanceof ConfigError) {
     for (const issue of err.issues) process.stderr.write(`config error: ${issue.path}: ${issue.message}\n`)
   } else if (err instanceof BaseError) {
-    process.stderr.write(`error: ${err.message}\n`)
+    // One line: what failed, then what to do.
+    process.stderr.write(`error: ${err.shortMessage}${err.details ? `; ${err.details}` : ''}\n`)
+  } else if (err instanceof ViemBaseError) {
+    // An RPC the command talks to failed in a way the command did not foresee: viem's summary, not its stack.
+    process.stderr.write(`error: ${err.shortMessage}${err.details ? ` (${err.details})` : ''}\n`)
   } else {
     process.stderr.write(`unexpected error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`)
   }

@@ -26,6 +26,8 @@ const SAME_REQUEST_MS = 1_000
  */
 export async function serveUntilSignal(service: Lifecycle & Killable, logger: Logger, cleanup?: () => void): Promise<void> {
   let stoppingSince: number | undefined
+  /** The stop a signal started (it ends the process). */
+  let stopping: Promise<void> | undefined
   const forceExit = (why: string, code: number) => {
     logger.warn({ why }, 'exiting without waiting for the stop to finish')
     try {
@@ -44,7 +46,7 @@ export async function serveUntilSignal(service: Lifecycle & Killable, logger: Lo
     logger.info({ signal }, 'shutting down (send the signal again to exit at once)')
     const deadline = setTimeout(() => forceExit(`stop took longer than ${STOP_DEADLINE_MS / 1000} s`, 1), STOP_DEADLINE_MS)
     deadline.unref()
-    service
+    stopping = service
       .stop()
       .catch((err) => logger.error({ err }, 'error during shutdown'))
       .finally(() => {
@@ -57,6 +59,9 @@ export async function serveUntilSignal(service: Lifecycle & Killable, logger: Lo
   try {
     await service.start()
   } catch (err) {
+    // A signal during start-up: the start fails because the stop abandoned it, which is
+    // what was asked, not an error to report. The stop under way exits the process.
+    if (stopping) return new Promise<void>(() => undefined)
     await service.stop().catch(() => undefined)
     cleanup?.()
     throw err

@@ -23,6 +23,7 @@ import { baseFeeParamsOf, DEFAULT_INITIAL_BASE_FEE, nextBaseFee, type BaseFeePar
 import { createChainCommon, genesisNumber, type GethGenesis } from './genesis.js'
 import { decodeReceipt, encodeBlockReceipts, packReceipts, unpackReceipts, type StoredReceipt } from './receipts.js'
 import { decodeDepositTx, DEPOSIT_TX_TYPE, type DepositTransaction } from './depositTx.js'
+import { decodeDevTx, DEV_TX_TYPE } from './devTx.js'
 import type { L1FeeParams } from './l1Fee.js'
 import { orderedTrieRoot } from './trieRoot.js'
 import { HeadStateManager, createStateTrie } from './stateManager.js'
@@ -652,20 +653,20 @@ function stripZeros(b: Uint8Array): Uint8Array {
 }
 
 /**
- * A stored block back into an ethereumjs `Block`. Deposits are not ethereumjs
- * transactions: they are decoded here and put back in their places.
+ * A stored block back into an ethereumjs `Block`. Deposits and dev transactions are not
+ * ethereumjs transactions: they are decoded here and put back in their places.
  */
 function decodeStoredBlock(headerRlp: Uint8Array, bodyRlp: Uint8Array, common: Common): Block {
   const headerValues = RLP.decode(headerRlp) as Uint8Array[]
   const body = RLP.decode(bodyRlp) as Uint8Array[][]
   const txData = body[0] ?? []
-  const isDeposit = (t: Uint8Array) => t instanceof Uint8Array && t[0] === DEPOSIT_TX_TYPE
+  const isDeposit = (t: Uint8Array) => t instanceof Uint8Array && (t[0] === DEPOSIT_TX_TYPE || t[0] === DEV_TX_TYPE)
   if (!txData.some(isDeposit)) {
     return createBlockFromBytesArray([headerValues, ...body] as unknown as BlockBytes, { common, setHardfork: true })
   }
   const signedOnly = [txData.filter((t) => !isDeposit(t)), ...body.slice(1)]
   const decoded = createBlockFromBytesArray([headerValues, ...signedOnly] as unknown as BlockBytes, { common, setHardfork: true })
   let j = 0
-  const txs = txData.map((t) => (isDeposit(t) ? decodeDepositTx(t, decoded.common) : decoded.transactions[j++]!))
+  const txs = txData.map((t) => (!isDeposit(t) ? decoded.transactions[j++]! : t[0] === DEV_TX_TYPE ? decodeDevTx(t, decoded.common) : decodeDepositTx(t, decoded.common)))
   return new Block(decoded.header, txs as TypedTransaction[], decoded.uncleHeaders, decoded.withdrawals, { common: decoded.common })
 }

@@ -17,6 +17,7 @@ import type { SenderRecovery } from './senderRecovery.js'
 import { keccak256, recoveryId } from '../primitives/crypto.js'
 import { Address } from '@ethereumjs/util'
 import { sharedTxCommon } from './txCommon.js'
+import { DEV_TX_TYPE } from './devTx.js'
 
 /** A raw transaction that cannot be decoded or whose signature is invalid (geth: -32000). */
 export class TxDecodeError extends BaseError {
@@ -56,6 +57,11 @@ export function peekEnvelope(raw: Uint8Array): TxEnvelope {
   if (raw.length === 0) throw new TxDecodeError('typed transaction too short')
   const typed = raw[0]! <= 0x7f
   const type = typed ? raw[0]! : TransactionType.Legacy
+  if (type === DEV_TX_TYPE) {
+    // Only the sequencer of a dev network makes these (from anvil_* methods); from a user
+    // it would be an unsigned state change.
+    throw new TxDecodeError('transaction type 0x7d (a dev system transaction) is made by the node from dev methods such as anvil_setBalance; it cannot be submitted')
+  }
   if (typed && !SUPPORTED_TYPES.has(type)) throw new TxDecodeError('transaction type not supported')
   let fields: Uint8Array[]
   try {

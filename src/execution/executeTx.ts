@@ -3,13 +3,14 @@ import { createLegacyTx, type LegacyTx, type TypedTransaction } from '@ethereumj
 import { Account, Address } from '@ethereumjs/util'
 import { Bloom, runTx, type RunTxResult, type TxReceipt, type VM } from '@ethereumjs/vm'
 import { BaseError } from '../primitives/errors.js'
-import { hexToBytes } from '../primitives/hex.js'
+import { bigIntToBytes, hexToBytes } from '../primitives/hex.js'
 import { isDepositTransaction, type DepositTransaction } from './depositTx.js'
+import { isDevTransaction, type DevPatch, type DevTransaction } from './devTx.js'
 import { l1CostOf, type L1FeeParams } from './l1Fee.js'
 import { PREDEPLOYS } from './predeploys.js'
 
-/** A transaction as it sits in a block: signed, or a deposit derived from L1. */
-export type ChainTx = TypedTransaction | DepositTransaction
+/** A transaction as it sits in a block: signed, a deposit derived from L1, or a dev network's dev transaction. */
+export type ChainTx = TypedTransaction | DepositTransaction | DevTransaction
 
 /** The block's transactions, deposits included (ethereumjs types them as signed only). */
 export function txsOf(block: Block): readonly ChainTx[] {
@@ -62,6 +63,21 @@ export async function executeTx(
   cumulativeGasUsed: bigint,
 ): Promise<ExecutedTx> {
   if (isDepositTransaction(tx)) return executeDeposit(vm, tx, ctx.block, cumulativeGasUsed)
+  if (isDevTransaction(tx)) {
+    if (tx.body.kind === 'patch') return applyDevPatch(vm, tx.body, cumulativeGasUsed)
+    // An impersonated call runs exactly like the signed transaction it stands for.
+    return executeSigned(vm, tx.message(vm.common), raw, ctx, cumulativeGasUsed)
+  }
+  return executeSigned(vm, tx, raw, ctx, cumulativeGasUsed)
+}
+
+async function executeSigned(
+  vm: VM,
+  tx: TypedTransaction,
+  raw: Uint8Array,
+  ctx: ExecutionContext,
+  cumulativeGasUsed: bigint,
+): Promise<ExecutedTx> {
   const fee = ctx.l1Fee ? l1CostOf(raw, ctx.l1Fee).l1Fee : 0n
   const sender = tx.getSenderAddress()
   await adjustBalance(vm, sender, -fee)
@@ -81,6 +97,37 @@ export async function executeTx(
     bloom: res.bloom,
     output: res.execResult.returnValue,
     ...(ctx.l1Fee ? { l1Fee: fee } : {}),
+  }
+}
+
+/**
+ * Writes a dev patch into the state (anvil_setBalance and the like): no EVM, no gas; a
+ * receipt with status 1 and no logs records it in the block.
+ */
+async function applyDevPatch(vm: VM, patch: DevPatch, cumulativeGasUsed: bigint): Promise<ExecutedTx> {
+  const sm = vm.stateManager
+  const address = new Address(patch.address)
+  // Code first: putCode writes the account's code hash, which the fields below keep.
+  if (patch.code !== undefined) {
+    if ((await sm.getAccount(address)) === undefined) await sm.putAccount(address, new Account())
+    await sm.putCode(address, patch.code)
+  }
+  if (patch.balance !== undefined || patch.nonce !== undefined) {
+    const account = (await sm.getAccount(address)) ?? new Account()
+    if (patch.balance !== undefined) account.balance = patch.balance
+    if (patch.nonce !== undefined) account.nonce = patch.nonce
+    await sm.putAccount(address, account)
+  }
+  for (const { slot, value } of patch.storage ?? []) {
+    if ((await sm.getAccount(address)) === undefined) await sm.putAccount(address, new Account())
+    await sm.putStorage(address, slot, bigIntToBytes(value))
+  }
+  const bloom = new Bloom(undefined, vm.common)
+  return {
+    receipt: { status: 1, cumulativeBlockGasUsed: cumulativeGasUsed, bitvector: bloom.bitvector, logs: [] } as TxReceipt,
+    blockGasSpent: 0n,
+    receiptGasSpent: 0n,
+    bloom,
   }
 }
 
@@ -134,6 +181,12 @@ export async function prepareForRun(
   ctx: ExecutionContext,
 ): Promise<{ message: TypedTransaction; block: Block }> {
   if (isDepositTransaction(tx)) return prepareDeposit(vm, tx, ctx.block)
+  if (isDevTransaction(tx)) {
+    // A patch runs no EVM: there is nothing to trace (DevTxError, answered as a server error).
+    const message = tx.message(vm.common)
+    if (ctx.l1Fee) await adjustBalance(vm, message.getSenderAddress(), -l1CostOf(tx.serialize(), ctx.l1Fee).l1Fee)
+    return { message, block: ctx.block }
+  }
   // The block ran it, so the sender could pay the fee then and can now.
   if (ctx.l1Fee) await adjustBalance(vm, tx.getSenderAddress(), -l1CostOf(tx.serialize(), ctx.l1Fee).l1Fee)
   return { message: tx, block: ctx.block }

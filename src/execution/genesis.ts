@@ -44,6 +44,12 @@ export interface DevGenesisOptions {
   devAccounts?: boolean
   /** EIP-1559 settings (default: Ethereum's elasticity 2 and denominator 8, 1 gwei at genesis). */
   baseFee?: GenesisBaseFeeOptions
+  /**
+   * The chain takes dev transactions (anvil's dev methods as type-0x7d system transactions,
+   * see devTx.ts): written as `config.plexus.dev`, so replicas reading the genesis agree.
+   * Only a network on the embedded anvil sets it.
+   */
+  devTransactions?: boolean
 }
 
 /** A chain's EIP-1559 settings, written into its genesis (see `baseFee.ts`). */
@@ -113,6 +119,7 @@ export function devGenesis(opts: DevGenesisOptions): GethGenesis {
         eip1559Elasticity: opts.baseFee?.elasticity ?? Number(ETHEREUM_BASE_FEE_PARAMS.elasticity),
         eip1559Denominator: opts.baseFee?.denominator ?? Number(ETHEREUM_BASE_FEE_PARAMS.denominator),
       } satisfies OptimismGenesisConfig,
+      ...(opts.devTransactions ? { plexus: { dev: true } } : {}),
     },
     alloc,
     nonce: '0x0',

@@ -39,6 +39,11 @@ export function saveGenesis(datadir: string, genesis: GethGenesis): void {
   if (!existsSync(file)) writeFileSync(file, JSON.stringify(checkGenesis(genesis), null, 2))
 }
 
+/** Removes a chain's kept genesis (one that was never registered on L1). */
+export function forgetGenesis(datadir: string, chainId: number): void {
+  rmSync(path.join(chainDir(datadir, chainId), 'genesis.json'), { force: true })
+}
+
 /** JSON that keeps bigints, indented (options kept in the datadir or a snapshot). */
 export function stringifyWithBigints(value: unknown): string {
   return stringifyBigints(value, 2)

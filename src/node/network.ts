@@ -1,3 +1,4 @@
+import { isDevGenesis } from '../execution/devTx.js'
 import path from 'node:path'
 import { createPublicClient, createWalletClient, defineChain, getContractAddress, http, type Hex, type PublicClient } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
@@ -23,7 +24,7 @@ import type { GasToken } from '../execution/gasToken.js'
 import { configureSuperRootOracle, ensureL1Contracts, readRegistration, registerChain, type ChainRegistration, type L1Deployment, type PersistL1 } from '../settlement/l1/deploy.js'
 import { checkRegisteredGasToken, logL1FeePricing, resolveGasToken } from '../settlement/l1/gasToken.js'
 import { L1Tracker } from '../settlement/l1/l1Tracker.js'
-import { writeAndWait, type L1Signer } from '../settlement/l1/l1Transactions.js'
+import { abortable, L1TransactionError, waitForSuccess, writeAndWait, type L1Signer } from '../settlement/l1/l1Transactions.js'
 import { abiOf } from '../settlement/l1/abis.js'
 import { backGenesis, genesisNativeSupply } from '../settlement/l1/genesisEscrow.js'
 import { ensureNetworkBatcher } from '../settlement/l1/networkBatcherRole.js'
@@ -36,7 +37,8 @@ import type { RpcLimits } from '../rpc/api.js'
 import { SlotJournal } from '../storage/slotJournal.js'
 import { DEFAULT_MAX_BLOCK_DATA_BYTES } from '../sequencer/sharedSequencer.js'
 import { maxBlockDataBytesFor } from '../settlement/daCapacity.js'
-import { chainDir, joinedChains, networkJournalDir, saveGenesis, saveJoinedChain, storedGenesis } from './datadir.js'
+import { chainDir, forgetGenesis, joinedChains, networkJournalDir, saveGenesis, saveJoinedChain, storedGenesis } from './datadir.js'
+import { lockDatadir } from './datadirLock.js'
 import { ArmedFaults } from './faults.js'
 import { NetworkSequencing } from './networkSequencing.js'
 import { AdminEndpoint } from './adminEndpoint.js'
@@ -185,7 +187,7 @@ export interface NetworkOptions {
   /** Most bytes posted per L1 transaction: one frame of a channel (default 120,000 for calldata, 6 blobs' worth for blobs). */
   maxBatchBytes?: number
   /** Serve the web dashboard (static files from dist/web) here; unset: no dashboard. */
-  dashboard?: { host: string; port: number; webDir?: string }
+  dashboard?: { host: string; port: number; webDir?: string; abiDirs?: string[] }
   /** Serve the local admin endpoint (`<datadir>/admin.json`) that `plexus chain add/chains/status/snapshot` use (default true). */
   admin?: boolean
   /** Most bytes of signed transactions in one chain's block (default 512 KiB; see ARCHITECTURE.md "Slot data cap"). */
@@ -224,6 +226,8 @@ export class PlexusNetwork implements Lifecycle {
   private _l1Url: string | undefined
   private _deployment: L1Deployment | undefined
   private stopped = false
+  /** Releases `<datadir>/plexus.pid` (see lockDatadir). */
+  private unlockDatadir: (() => void) | undefined
   /** What starting a chain needs of the network, kept for chains that join later. */
   private running: RunningNetwork | undefined
   /** The options of every chain, in chain-id order (the started ones and those joined since). */
@@ -387,6 +391,8 @@ export class PlexusNetwork implements Lifecycle {
       timestamp: genesisTime,
       // The public test mnemonic's keys are anyone's: funded on the dev L1 only.
       devAccounts: opts.devAccounts ?? embeddedL1,
+      // anvil's dev methods, as dev transactions its replicas replay: on the dev network only.
+      devTransactions: embeddedL1,
       alloc: opts.alloc,
       baseFee: opts.baseFee,
       gasToken,
@@ -394,14 +400,22 @@ export class PlexusNetwork implements Lifecycle {
     // On the dev L1 the relayer starts funded (backed like every genesis balance below); on
     // any other L1 it is funded by a deposit once the chain is registered.
     const genesis = stored ?? (embeddedL1 ? withRelayer(fresh, ctx.relayerKey) : fresh)
+    if (embeddedL1 && !isDevGenesis(genesis)) {
+      logger.warn({ chainId: opts.chainId }, "the chain's genesis predates dev transactions: anvil's dev methods (anvil_setBalance, eth_sendTransaction, …) are off on it; start the network with a fresh datadir to have them")
+    }
     const supply = genesisNativeSupply(genesis)
     if (!embeddedL1 && supply > 0n) {
       const field = opts.devAccounts ? 'devAccounts' : stored ? 'genesis' : 'alloc'
       throw new ConfigError(this.optionPath(opts, field), `the genesis would hold ${supply} wei that no one deposited on L1, and on a real L1 every wei on L2 must be backed by L1 escrow (or it could be withdrawn against others' deposits); ${field === 'genesis' ? 'start the chain with a fresh datadir' : 'remove the genesis balances and fund accounts with `plexus deposit` once the network is up'}`)
     }
     const genesisHash = toData(await genesisBlockHash(genesis))
+    // Kept before it is registered: a crash right after the registration then finds on L1
+    // the genesis it restarts with (its hash is what the registry holds), not a new one
+    // with a later timestamp that the registry would refuse.
+    saveGenesis(this.options.datadir, genesis)
     let registration = await readRegistration(deployer, deployment.contracts.ChainRegistry, chainId)
     if (!registration) {
+      logger.info({ chainId: opts.chainId }, 'registering the chain on L1')
       registration = await registerChain(deployer, deployment.contracts.ChainRegistry, {
         chainId,
         genesisHash,
@@ -420,6 +434,11 @@ export class PlexusNetwork implements Lifecycle {
           gasToken,
         }),
         gasToken: gasToken?.address,
+      }).catch((err: unknown) => {
+        // Refused or reverted (not abandoned: a transaction sent may still land): the new
+        // genesis was never registered, so a later attempt makes a fresh one.
+        if (!stored && err instanceof L1TransactionError) forgetGenesis(this.options.datadir, opts.chainId)
+        throw err
       })
       logger.info({ chainId: opts.chainId, l1Block: registration.registeredAtBlock.toString() }, 'chain registered on L1')
     } else if (registration.genesisHash !== genesisHash) {
@@ -453,7 +472,6 @@ export class PlexusNetwork implements Lifecycle {
         blobBaseFeeScalar: DEFAULT_BLOB_BASE_FEE_SCALAR,
       })
     }
-    saveGenesis(this.options.datadir, genesis)
     return { opts, genesis, registration, proposer, genesisSlot, feeRecipient }
   }
 
@@ -479,7 +497,7 @@ export class PlexusNetwork implements Lifecycle {
       // The network's shared sequencer builds every chain's blocks, slot by slot.
       produceBlocks: false,
       network: sequencing,
-      ...(this.devNetwork ? { dev: this.devNetwork } : {}),
+      ...(this.devNetwork ? { devNetwork: this.devNetwork } : {}),
       checkTransaction: sequencing.checkTxFor(BigInt(p.opts.chainId)),
       logger: chainLogger,
       settlement: (chain, nodeLogger) =>
@@ -525,9 +543,12 @@ export class PlexusNetwork implements Lifecycle {
       throw new ConfigError('maxBlockDataBytes', `${maxBlockData} is too small: a block must hold the largest transaction the pool accepts, so give at least ${MIN_BLOCK_DATA_BYTES}`)
     }
     checkChainCount(this.options.chains.length + joinedChains(this.options.datadir).length)
+    this.unlockDatadir = lockDatadir(this.options.datadir)
     await initCrypto()
     const slotTimeMs = networkSlotTime(this.options.chains)
     const relayerKey = roleKey(l1.deployerKey, 'relayer', NETWORK_ROLE)
+    // How long each start-up phase took, logged once the network is up (what to cut next).
+    const phases = startPhases()
     try {
       if (l1.rpcUrl) {
         this._l1Url = l1.rpcUrl
@@ -541,6 +562,7 @@ export class PlexusNetwork implements Lifecycle {
         await this.anvil.start()
         this._l1Url = this.anvil.url
       }
+      phases.mark('l1')
       const anvil = this.anvil
       // What the datadir records of L1 is recorded only once the embedded L1 has it on disk.
       const persist = anvil && (() => anvil.persist())
@@ -564,6 +586,10 @@ export class PlexusNetwork implements Lifecycle {
         }
       }
       const deployer = signer(l1.deployerKey)
+      // The embedded L1 mines the bootstrap's transactions at once (see mineEachTransaction);
+      // its block time is back before any chain runs (and after a failed start: anvil is
+      // stopped with the network and starts again with its block time).
+      await anvil?.mineEachTransaction()
       const deployment = (this._deployment = await ensureL1Contracts(
         deployer,
         this.options.datadir,
@@ -572,6 +598,7 @@ export class PlexusNetwork implements Lifecycle {
         persist,
       ))
 
+      phases.mark('contracts')
       // One batcher posts every chain's blocks, together (network batches).
       const batcherSigner = signer(roleKey(l1.deployerKey, 'network-batcher', NETWORK_ROLE))
       await fund(deployer, [batcherSigner.account.address], l1.roleFunding)
@@ -586,6 +613,14 @@ export class PlexusNetwork implements Lifecycle {
       const chains = [...started.map((options) => ({ options, genesisSlot: 0n })), ...joined]
       const prepared: PreparedChain[] = []
       for (const opts of chains) prepared.push(await this.prepareChain(ctx, opts.options, genesisTime, opts.genesisSlot))
+      const superSigner = signer(roleKey(l1.deployerKey, 'super-proposer', NETWORK_ROLE))
+      await fund(deployer, [superSigner.account.address], l1.roleFunding)
+      await configureSuperRootOracle(deployer, deployment.contracts.SuperRootOracle!, {
+        proposer: superSigner.account.address,
+        challengeWindow: BigInt(Math.max(...this.options.chains.map((c) => c.challengeWindowSeconds))),
+      })
+      await anvil?.keepBlockTime()
+      phases.mark('registrations')
 
       const startBlock = prepared.reduce((min, p) => (p.registration.registeredAtBlock < min ? p.registration.registeredAtBlock : min), 2n ** 64n)
       const tracker = (this.tracker = new L1Tracker(
@@ -595,6 +630,7 @@ export class PlexusNetwork implements Lifecycle {
         logger.child({ module: 'l1-tracker' }),
       ))
       await tracker.start()
+      phases.mark('tracker')
       // A block just written to disk can be an origin at once: look at L1 now rather than
       // at the next poll (this more than makes up for waiting on the write).
       anvil?.onDurable(() => void tracker.refresh().catch(() => undefined))
@@ -614,13 +650,6 @@ export class PlexusNetwork implements Lifecycle {
         },
         logger.child({ module: 'batcher' }),
       ))
-
-      const superSigner = signer(roleKey(l1.deployerKey, 'super-proposer', NETWORK_ROLE))
-      await fund(deployer, [superSigner.account.address], l1.roleFunding)
-      await configureSuperRootOracle(deployer, deployment.contracts.SuperRootOracle!, {
-        proposer: superSigner.account.address,
-        challengeWindow: BigInt(Math.max(...this.options.chains.map((c) => c.challengeWindowSeconds))),
-      })
 
       this.journal = SlotJournal.open(networkJournalDir(this.options.datadir))
       const devClock = anvil && new DevClock()
@@ -651,6 +680,7 @@ export class PlexusNetwork implements Lifecycle {
       }
       this.running = { ctx, tracker, batcher, sequencing, slotTimeMs }
       for (const p of prepared) await this.startChain(p)
+      phases.mark('chains')
       // Reads back what is on L1 before it posts anything new.
       await batcher.start()
       await sequencing.start()
@@ -695,6 +725,7 @@ export class PlexusNetwork implements Lifecycle {
         // local origins already cover it; on another host this is what lets it in).
         for (const n of this.nodes) n.allowRpcOrigin(this.dashboard.url())
       }
+      logger.info({ ms: phases.done() }, 'network started')
     } catch (err) {
       await this.stop().catch(() => undefined)
       throw err
@@ -725,6 +756,7 @@ export class PlexusNetwork implements Lifecycle {
       ['embedded L1', this.anvil],
     ]
     for (const [name, part] of parts) if (part) await stopWithin(part, name, STOP_PART_TIMEOUT_MS, logger)
+    this.unlockDatadir?.()
   }
 
   /**
@@ -734,6 +766,29 @@ export class PlexusNetwork implements Lifecycle {
    */
   kill(): void {
     this.anvil?.kill()
+  }
+}
+
+/**
+ * Milliseconds spent in each start-up phase, named by where it ended (`mark`), and in
+ * total; `process` is what the process spent before the network's start (Node loading the
+ * modules, the config), as `performance.now()` counts from the process' start.
+ */
+function startPhases(): { mark(phase: string): void; done(): Record<string, number> } {
+  const started = performance.now()
+  let last = started
+  const ms: Record<string, number> = { process: Math.round(started) }
+  return {
+    mark(phase) {
+      const now = performance.now()
+      ms[phase] = Math.round(now - last)
+      last = now
+    },
+    done() {
+      ms.rest = Math.round(performance.now() - last)
+      ms.total = Math.round(performance.now() - started)
+      return ms
+    },
   }
 }
 
@@ -757,8 +812,8 @@ async function fund(from: L1Signer, addresses: Hex[], amount: bigint): Promise<v
   for (const address of addresses) {
     const balance = await from.publicClient.getBalance({ address })
     if (balance >= amount / 2n) continue
-    const hash = await from.wallet.sendTransaction({ to: address, value: amount, account: from.account, chain: from.chain })
-    await from.publicClient.waitForTransactionReceipt({ hash, pollingInterval: 250 })
+    const hash = await abortable(from.wallet.sendTransaction({ to: address, value: amount, account: from.account, chain: from.chain }), from.signal, 'fund')
+    await waitForSuccess(from.publicClient, hash, 'fund', from.signal)
   }
 }
 

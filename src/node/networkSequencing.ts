@@ -113,6 +113,7 @@ export class NetworkSequencing implements Lifecycle, NetworkApi {
       gasLimit: node.options.gasLimit,
       inputs: node.settlement?.inputs,
       onProduced: (built, seconds) => node.observeProduced(built, seconds),
+      ...(node.devTxs ? { devTxs: node.devTxs } : {}),
       genesisSlot,
     })
   }

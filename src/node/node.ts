@@ -1,3 +1,7 @@
+import { isDevGenesis } from '../execution/devTx.js'
+import { devAccounts } from '../execution/genesis.js'
+import { createDevStateApi, withDevNetwork } from '../rpc/dev/api.js'
+import { DevTxQueue } from '../sequencer/devTxQueue.js'
 import { createRequire } from 'node:module'
 import { ChainStore } from '../storage/chainStore.js'
 import { openDatabase } from '../storage/database.js'
@@ -39,10 +43,17 @@ export class PlexusNode implements Lifecycle {
   private fullRegistry: MethodRegistry | undefined
   private filters: FilterManager | undefined
   private recovery: SenderRecovery | undefined
+  /**
+   * A dev network chain's dev transactions (anvil's dev methods), for the network's shared
+   * sequencer to put in its blocks: only when the genesis allows them and the node is
+   * sequenced by a network (a standalone node or a replica has none).
+   */
+  readonly devTxs: DevTxQueue | undefined
   private _settlement: ChainL1Side | undefined
   private stopped = false
 
   constructor(readonly options: NodeOptions) {
+    this.devTxs = isDevGenesis(options.genesis) && options.network !== undefined ? new DevTxQueue() : undefined
     if (options.slotTimeMs < SLOT_TIME_MIN_MS || options.slotTimeMs > SLOT_TIME_MAX_MS) {
       throw new ConfigError(
         'slotTimeMs',
@@ -181,7 +192,8 @@ export class PlexusNode implements Lifecycle {
       clientVersion: CLIENT_VERSION,
       settlement,
       network: this.options.network,
-      dev: this.options.dev,
+      // The chain's own dev state methods, and the network's (time, mining, snapshots).
+      ...(this.devTxs ? { dev: withDevNetwork(createDevStateApi(this.devTxs, chain.common, devAccounts()), this.options.devNetwork) } : {}),
       submitRawTransaction: async (raw) => {
         if (this.options.rejectTransactions) throw new BaseError(this.options.rejectTransactions, { rpcCode: RpcErrorCode.Server })
         const ptx = await decodeRawTransactionOffThread(raw, chain.common, recovery, pool.checkEnvelope)
@@ -214,6 +226,7 @@ export class PlexusNode implements Lifecycle {
     this.stopped = true
     // Stop taking requests, finish the block in flight, then close storage.
     await this.rpc?.stop()
+    this.devTxs?.close()
     await this.producer?.stop()
     await this._settlement?.stop()
     this.filters?.close()

@@ -9,6 +9,7 @@ import { toData, toQuantity } from '../primitives/hex.js'
 import { adminFile } from './adminEndpoint.js'
 import { chainDir, parseWithBigints, stringifyWithBigints } from './datadir.js'
 import type { NetworkChainOptions, PlexusNetwork } from './network.js'
+import { datadirLockFile } from './datadirLock.js'
 
 /** Version of the snapshot layout this build writes and reads. */
 const SNAPSHOT_VERSION = 1
@@ -25,10 +26,13 @@ export interface SnapshotManifest {
   heads: { chainId: number; number: Hex; hash: Hex; stateRoot: Hex }[]
 }
 
-/** Files of the datadir a snapshot does not copy as they are: databases and the L1 state are copied consistently instead. */
+/**
+ * Files of the datadir a snapshot does not copy as they are: databases and the L1 state are
+ * copied consistently instead; the admin file and the lock belong to the running process.
+ */
 function skipped(datadir: string, file: string): boolean {
   const rel = path.relative(datadir, file)
-  return rel === path.relative(datadir, adminFile(datadir)) || rel === path.join('l1', 'anvil') || rel === 'registry' || /^chains\/\d+\/db$/.test(rel)
+  return rel === path.relative(datadir, adminFile(datadir)) || rel === path.relative(datadir, datadirLockFile(datadir)) || rel === path.join('l1', 'anvil') || rel === 'registry' || /^chains\/\d+\/db$/.test(rel)
 }
 
 /**

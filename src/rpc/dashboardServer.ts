@@ -5,6 +5,7 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { Lifecycle } from '../primitives/lifecycle.js'
 import type { Logger } from '../primitives/logger.js'
+import { UserAbiCache } from './userAbis.js'
 
 /** This file runs as dist/src/rpc/dashboardServer.js; the built web app sits in dist/web/. */
 export const DEFAULT_WEB_DIR = fileURLToPath(new URL('../../web/', import.meta.url))
@@ -22,6 +23,8 @@ export interface DashboardOptions {
   dev: boolean
   /** The built app (default dist/web). */
   webDir?: string
+  /** Foundry `out/` or Hardhat `artifacts/` directories whose contracts the page decodes (`--abi-dir`). */
+  abiDirs?: string[]
   logger: Logger
 }
 
@@ -46,15 +49,18 @@ const TYPES: Record<string, string> = {
 /**
  * Serves the dashboard (web/, built into dist/web by `npm ci` / `npm run build`) as
  * static files. The page talks to the network only through the chains' JSON-RPC; the
- * server only hands it the first RPC URL (in index.html) to start from. Files under
+ * server only hands it the first RPC URL (in index.html) to start from, and the user's
+ * compiled contracts (/abis.json, from `--abi-dir`) to decode them with. Files under
  * assets/ carry content hashes, so they are cached for good; index.html never is.
  */
 export class DashboardServer implements Lifecycle {
   private server: Server | undefined
   private readonly webDir: string
+  private readonly abis: UserAbiCache
 
   constructor(private readonly options: DashboardOptions) {
     this.webDir = path.resolve(options.webDir ?? DEFAULT_WEB_DIR)
+    this.abis = new UserAbiCache(options.abiDirs ?? [])
   }
 
   async start(): Promise<void> {
@@ -62,6 +68,11 @@ export class DashboardServer implements Lifecycle {
       () => true,
       () => false,
     )
+    // A missing directory is not an error (the first `forge build` may come later), but likely a typo: say so.
+    for (const dir of this.options.abiDirs ?? []) {
+      const isDir = await stat(dir).then((s) => s.isDirectory(), () => false)
+      if (!isDir) this.options.logger.warn({ dir }, 'abi dir is not a directory (yet): its contracts are decoded once it holds build artifacts')
+    }
     if (!built) this.options.logger.warn({ webDir: this.webDir }, 'dashboard is not built (no index.html); run `npm run build` — serving a notice instead')
     const server = (this.server = createServer((req, res) => {
       this.handle(req, res).catch((err) => {
@@ -108,6 +119,7 @@ export class DashboardServer implements Lifecycle {
     }
     // The app routes with the URL hash, so every page is index.html.
     if (pathname === '/' || pathname === '/index.html') return this.sendIndex(req, res)
+    if (pathname === '/abis.json') return this.sendAbis(req, res)
     const file = path.resolve(this.webDir, `.${pathname}`)
     if (!file.startsWith(this.webDir + path.sep)) {
       res.writeHead(404, { 'content-type': 'text/plain' }).end('not found')
@@ -123,6 +135,18 @@ export class DashboardServer implements Lifecycle {
       'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream',
       'content-length': body.length,
       'cache-control': hashed ? 'public, max-age=31536000, immutable' : 'no-cache',
+      'x-content-type-options': 'nosniff',
+    })
+    res.end(req.method === 'HEAD' ? undefined : body)
+  }
+
+  /** The user's contracts (ABI and runtime code), re-read when their directories change. */
+  private async sendAbis(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const body = await this.abis.json()
+    res.writeHead(200, {
+      'content-type': TYPES['.json']!,
+      'content-length': body.length,
+      'cache-control': 'no-cache',
       'x-content-type-options': 'nosniff',
     })
     res.end(req.method === 'HEAD' ? undefined : body)

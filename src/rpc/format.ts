@@ -1,11 +1,12 @@
 import type { Block, BlockHeader } from '@ethereumjs/block'
 import { Capability, TransactionType, type TypedTransaction } from '@ethereumjs/tx'
 import { RLP } from '@ethereumjs/rlp'
-import { bytesToBigInt, toData, toQuantity, type Hex } from '../primitives/hex.js'
+import { bigIntToBytes, bytesToBigInt, toData, toQuantity, type Hex } from '../primitives/hex.js'
 import { keccak256 } from '../primitives/crypto.js'
 import type { StoredReceipt } from '../execution/receipts.js'
 import type { PooledTx } from '../execution/pooledTx.js'
 import { isDepositTransaction, type DepositTransaction } from '../execution/depositTx.js'
+import { isDevTransaction, type DevTransaction } from '../execution/devTx.js'
 import { txsOf, type ChainTx } from '../execution/executeTx.js'
 import { l1CostOf } from '../execution/l1Fee.js'
 import { l1FeeParamsOf, l1InfoOf, type L1BlockInfo } from '../execution/l1Info.js'
@@ -80,6 +81,7 @@ export interface TxInclusion {
 /** A transaction as geth prints it; `inclusion` absent for pending ones. */
 export function formatTransaction(tx: ChainTx, inclusion?: TxInclusion, sender?: string): Record<string, unknown> {
   if (isDepositTransaction(tx)) return formatDepositTransaction(tx, inclusion)
+  if (isDevTransaction(tx)) return formatDevTransaction(tx, inclusion)
   const t = tx as TypedTransaction & {
     gasPrice?: bigint
     maxFeePerGas?: bigint
@@ -161,6 +163,48 @@ function formatDepositTransaction(tx: DepositTransaction, inclusion?: TxInclusio
   }
 }
 
+/**
+ * A dev transaction (type 0x7d) in the shape of an EIP-1559 transaction with a zero
+ * signature, so clients that know only standard fields read it: a call shows its
+ * impersonated sender and fees; a patch shows the patched account as `from` and `to`,
+ * no gas, and `devPatch` with what it set.
+ */
+function formatDevTransaction(tx: DevTransaction, inclusion?: TxInclusion): Record<string, unknown> {
+  const b = tx.body
+  return {
+    blockHash: inclusion ? toData(inclusion.block.hash()) : null,
+    blockNumber: inclusion ? toQuantity(inclusion.block.header.number) : null,
+    from: tx.getSenderAddress().toString(),
+    gas: toQuantity(tx.gasLimit),
+    gasPrice: toQuantity(effectiveGasPrice(tx, inclusion?.block.header.baseFeePerGas, inclusion !== undefined)),
+    maxFeePerGas: toQuantity(tx.maxFeePerGas),
+    maxPriorityFeePerGas: toQuantity(tx.maxPriorityFeePerGas),
+    hash: toData(tx.hash()),
+    input: toData(tx.data),
+    nonce: toQuantity(tx.nonce),
+    to: tx.to ? tx.to.toString() : null,
+    transactionIndex: inclusion ? toQuantity(inclusion.index) : null,
+    value: toQuantity(tx.value),
+    type: toQuantity(tx.type),
+    accessList: [],
+    chainId: toQuantity(inclusion?.block.common.chainId() ?? tx.common?.chainId() ?? 0n),
+    v: '0x0',
+    r: '0x0',
+    s: '0x0',
+    yParity: '0x0',
+    ...(b.kind === 'patch'
+      ? {
+          devPatch: {
+            ...(b.balance !== undefined ? { balance: toQuantity(b.balance) } : {}),
+            ...(b.nonce !== undefined ? { nonce: toQuantity(b.nonce) } : {}),
+            ...(b.code !== undefined ? { code: toData(b.code) } : {}),
+            ...(b.storage ? { storage: Object.fromEntries(b.storage.map((x) => [toData(x.slot), toData(bigIntToBytes(x.value, 32))])) } : {}),
+          },
+        }
+      : {}),
+  }
+}
+
 function receiptOf(inclusion: TxInclusion): StoredReceipt | undefined {
   return inclusion.receipts?.[inclusion.index]
 }
@@ -172,6 +216,12 @@ export function formatPendingTransaction(ptx: PooledTx): Record<string, unknown>
 /** What the transaction paid per gas (legacy: gasPrice; 1559: baseFee + capped tip; deposits: 0). */
 export function effectiveGasPrice(tx: ChainTx, baseFee: bigint | undefined, mined = true): bigint {
   if (isDepositTransaction(tx)) return 0n
+  if (isDevTransaction(tx)) {
+    // A patch pays nothing; a call pays as the EIP-1559 transaction it stands for.
+    if (tx.body.kind === 'patch') return 0n
+    if (!mined || baseFee === undefined) return tx.maxFeePerGas
+    return baseFee + minBig(tx.maxFeePerGas - baseFee, tx.maxPriorityFeePerGas)
+  }
   const t = tx as TypedTransaction & { gasPrice?: bigint; maxFeePerGas?: bigint; maxPriorityFeePerGas?: bigint }
   if (!tx.supports(Capability.EIP1559FeeMarket)) return t.gasPrice!
   if (!mined || baseFee === undefined) return t.maxFeePerGas!
@@ -181,7 +231,12 @@ export function effectiveGasPrice(tx: ChainTx, baseFee: bigint | undefined, mine
 
 /** The tip per gas a mined transaction paid above the base fee (0 for deposits, which pay none). */
 export function effectiveTip(tx: ChainTx, baseFee: bigint): bigint {
+  if (isDevTransaction(tx) && tx.body.kind === 'patch') return 0n
   return isDepositTransaction(tx) ? 0n : effectiveGasPrice(tx, baseFee) - baseFee
+}
+
+function minBig(a: bigint, b: bigint): bigint {
+  return a < b ? a : b
 }
 
 /** All receipts of a block in geth's JSON form (log indexes run across the block). */

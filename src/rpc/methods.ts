@@ -19,6 +19,16 @@ import { sendBundle } from './plexus/sendBundle.js'
 import { MethodRegistry, type ParamSpec, type RpcContext } from './types.js'
 import type { RpcMethodGroup } from './options.js'
 import { accounts } from './eth/accounts.js'
+import { dropAllTransactions, dropTransaction } from './anvil/dropTransaction.js'
+import { autoImpersonateAccount, impersonateAccount, stopImpersonatingAccount } from './anvil/impersonateAccount.js'
+import { nodeInfo } from './anvil/nodeInfo.js'
+import { setBalance } from './anvil/setBalance.js'
+import { setCode } from './anvil/setCode.js'
+import { setNextBlockBaseFeePerGas } from './anvil/setNextBlockBaseFeePerGas.js'
+import { setNonce } from './anvil/setNonce.js'
+import { setStorageAt } from './anvil/setStorageAt.js'
+import { sendTransaction } from './eth/sendTransaction.js'
+import { personalSign, sign, signTypedDataV4 } from './eth/sign.js'
 import { blockNumber } from './eth/blockNumber.js'
 import { call } from './eth/call.js'
 import { chainId } from './eth/chainId.js'
@@ -139,6 +149,27 @@ const METHODS: Record<string, [Method, ParamSpec]> = {
  * has a `DevApi` (a chain of a dev network), refused with a clear error on any other.
  */
 const DEV_METHODS: Record<string, [DevMethod, ParamSpec]> = {
+  anvil_setBalance: [setBalance, { max: 2, required: 2 }],
+  hardhat_setBalance: [setBalance, { max: 2, required: 2 }],
+  anvil_setCode: [setCode, { max: 2, required: 2 }],
+  hardhat_setCode: [setCode, { max: 2, required: 2 }],
+  anvil_setStorageAt: [setStorageAt, { max: 3, required: 3 }],
+  hardhat_setStorageAt: [setStorageAt, { max: 3, required: 3 }],
+  anvil_setNonce: [setNonce, { max: 2, required: 2 }],
+  hardhat_setNonce: [setNonce, { max: 2, required: 2 }],
+  anvil_impersonateAccount: [impersonateAccount, { max: 1, required: 1 }],
+  hardhat_impersonateAccount: [impersonateAccount, { max: 1, required: 1 }],
+  anvil_stopImpersonatingAccount: [stopImpersonatingAccount, { max: 1, required: 1 }],
+  hardhat_stopImpersonatingAccount: [stopImpersonatingAccount, { max: 1, required: 1 }],
+  anvil_autoImpersonateAccount: [autoImpersonateAccount, { max: 1, required: 1 }],
+  anvil_setNextBlockBaseFeePerGas: [setNextBlockBaseFeePerGas, { max: 1, required: 1 }],
+  anvil_dropTransaction: [(_dev, params, _ctx, api) => dropTransaction(api, params), { max: 1, required: 1 }],
+  anvil_dropAllTransactions: [(_dev, _params, _ctx, api) => dropAllTransactions(api), { max: 0 }],
+  anvil_nodeInfo: [(_dev, _params, _ctx, api) => nodeInfo(api), { max: 0 }],
+  eth_sendTransaction: [sendTransaction, { max: 1, required: 1 }],
+  eth_sign: [sign, { max: 2, required: 2 }],
+  personal_sign: [personalSign, { max: 2, required: 2 }],
+  eth_signTypedData_v4: [signTypedDataV4, { max: 2, required: 2 }],
   // Network-wide (every chain and the L1 at once: the chains share one slot clock); see docs/rpc.md.
   evm_increaseTime: [increaseTime, { max: 1, required: 1 }],
   evm_setNextBlockTimestamp: [setNextBlockTimestamp, { max: 1, required: 1 }],

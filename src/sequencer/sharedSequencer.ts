@@ -1,6 +1,8 @@
+import type { DevTxQueue } from './devTxQueue.js'
 import type { Block } from '@ethereumjs/block'
 import type { Chain } from '../execution/chain.js'
 import { isDepositTransaction } from '../execution/depositTx.js'
+import { isDevTransaction } from '../execution/devTx.js'
 import type { BuiltBlock } from '../execution/openBlock.js'
 import type { PooledTx } from '../execution/pooledTx.js'
 import { toData, type Hex } from '../primitives/hex.js'
@@ -24,6 +26,8 @@ export interface SequencedChain {
   gasLimit?: bigint
   /** Deposits and L1 fee parameters of each block (settled chains). */
   inputs?: BlockInputSource
+  /** A dev network chain's dev transactions, put first in its blocks and told what became of them. */
+  devTxs?: DevTxQueue
   /** Told of each block built for this chain, with the seconds its slot took. */
   onProduced?: (built: BuiltBlock, seconds: number) => void
   /**
@@ -298,6 +302,7 @@ export class SharedSequencer implements Lifecycle {
               deposits: inputs.perChain[i]?.deposits,
               l1Fee: inputs.perChain[i]?.l1Fee,
               txs: c.pool.selectForBlock(c.chain.nextBaseFee()),
+              ...(c.devTxs ? { devTxs: c.devTxs.source() } : {}),
               maxTxDataBytes,
               depositsOnly: depositsOnly.has(c.chainId),
             })),
@@ -369,6 +374,7 @@ export class SharedSequencer implements Lifecycle {
         included: sealed.included.map((p) => ({ hash: p.hash, sender: p.sender, nonce: p.nonce })),
         touched: sealed.invalid.map((i) => i.ptx.sender),
       })
+      c.devTxs?.onBuilt(sealed)
       c.onProduced?.(sealed, seconds)
     }
     for (const listener of this.slotListeners) {
@@ -420,7 +426,7 @@ export class SharedSequencer implements Lifecycle {
 /** A block's signed transactions as the pool takes them. */
 function signedTxsOf(block: Block): { hash: Hex; sender: Hex; nonce: bigint }[] {
   return block.transactions
-    .filter((tx) => !isDepositTransaction(tx))
+    .filter((tx) => !isDepositTransaction(tx) && !isDevTransaction(tx))
     .map((tx) => ({ hash: toData(tx.hash()), sender: tx.getSenderAddress().toString() as Hex, nonce: tx.nonce }))
 }
 

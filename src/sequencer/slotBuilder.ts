@@ -22,6 +22,8 @@ export interface SlotChainInput {
   l1Fee?: L1FeeParams
   /** The chain's pool transactions, best first. */
   txs: TxSource
+  /** A dev network chain's dev transactions (anvil's dev methods), first after the deposits. */
+  devTxs?: TxSource
   /** Most bytes of signed transactions (bundles, relays, pool) the block may carry (the network's block data limit). */
   maxTxDataBytes?: number
   /**
@@ -148,7 +150,8 @@ export function bundleGasBudget(blockGasLimit: bigint): bigint {
  * blocks, so another sequencer (or a replica) can reproduce a slot exactly.
  *
  * Order, documented in ARCHITECTURE.md ("Slot order"):
- *  1. every chain's block is opened: system calls, the L1-info deposit, L1 deposits;
+ *  1. every chain's block is opened: system calls, the L1-info deposit, L1 deposits, then
+ *     (a dev network) its dev transactions in arrival order;
  *  2. bundles, in the given order: each one's transactions run in the order given, under
  *     a checkpoint on every chain it touches; if one is invalid, fails its protocol check,
  *     does not fit, or reverts, all of them are taken back on every chain. A bundle is
@@ -177,6 +180,13 @@ export async function buildSlot(input: SlotInput, rules: SlotRules): Promise<Slo
         l1Fee: c.l1Fee,
       })
       opened.push({ input: c, open })
+      if (c.devTxs && !c.depositsOnly) {
+        try {
+          await open.fill(c.devTxs, { maxTxDataBytes: c.maxTxDataBytes })
+        } catch (err) {
+          throw new ChainTurnError(c.chainId, err)
+        }
+      }
     }
     const usable = new Map(opened.filter((o) => !o.input.depositsOnly).map((o) => [o.input.chainId, o]))
     const sealed = new Map<bigint, { block: Block; receipts: readonly StoredReceipt[] }>()

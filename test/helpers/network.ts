@@ -25,6 +25,8 @@ export interface TestNetworkOptions {
   keep?: boolean
   /** Serve the web dashboard on a free port (network.dashboardUrl). */
   dashboard?: boolean
+  /** With `dashboard`: compiled-contract directories the dashboard decodes (`--abi-dir`). */
+  abiDirs?: string[]
   /** Chains whose native asset is an L1 ERC-20, by chain id. */
   gasTokens?: Record<number, GasTokenOptions>
   /** An L1 already running (e.g. `startAnvil` with its own flags) instead of the embedded one. */
@@ -35,6 +37,8 @@ export interface TestNetworkOptions {
   rpcByChain?: Record<number, NetworkChainOptions['rpc']>
   /** Every chain's RPC method limits (e.g. the EVM timeout). */
   rpcLimits?: NetworkChainOptions['rpcLimits']
+  /** Let the test arm faults (`network.faults.arm(…)`). */
+  faultInjection?: boolean
 }
 
 /** A whole network in this process: embedded anvil and rollups on free 127.0.0.1 ports. */
@@ -61,7 +65,8 @@ export async function startTestNetwork(opts: TestNetworkOptions = {}): Promise<T
     }),
     chains,
     da: opts.da ?? 'calldata',
-    ...(opts.dashboard ? { dashboard: { host: '127.0.0.1', port: 0 } } : {}),
+    ...(opts.dashboard ? { dashboard: { host: '127.0.0.1', port: 0, ...(opts.abiDirs ? { abiDirs: opts.abiDirs } : {}) } } : {}),
+    ...(opts.faultInjection ? { faultInjection: true } : {}),
     logger: testLogger(),
   })
   await network.start()

@@ -2,10 +2,11 @@ import path from 'node:path'
 import { readDeployment, deploymentFile } from '../../settlement/l1/deploy.js'
 import { BaseError } from '../../primitives/errors.js'
 import { DEFAULT_DATADIR } from './node.js'
+import { networkDatadir, type NetworkTarget } from '../adminClient.js'
 
 /** `plexus addresses`: the network's L1 contracts as recorded in the datadir. */
-export function addresses(opts: { datadir?: string; json?: boolean }): void {
-  const datadir = path.resolve(opts.datadir ?? DEFAULT_DATADIR)
+export function addresses(opts: NetworkTarget & { json?: boolean }): void {
+  const datadir = path.resolve(networkDatadir(opts) ?? DEFAULT_DATADIR)
   const d = readDeployment(datadir)
   if (!d) {
     throw new BaseError(`no L1 deployment recorded in ${deploymentFile(datadir)}`, {

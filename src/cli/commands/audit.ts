@@ -1,5 +1,5 @@
 import { formatEther } from 'viem'
-import { callAdmin } from '../adminClient.js'
+import { callAdmin, networkDatadir, type NetworkTarget } from '../adminClient.js'
 import { formatTable } from '../table.js'
 
 interface ChainRow {
@@ -29,8 +29,8 @@ function amount(q: string): string {
  * `plexus audit`: every asset's L2 supply against the L1 escrow backing it, per chain and
  * for the network (amounts in 18-decimal units). Exits 1 if any chain is not backed.
  */
-export async function audit(opts: { datadir?: string; json?: boolean }): Promise<void> {
-  const a = (await callAdmin(opts.datadir, 'admin_audit')) as Audit
+export async function audit(opts: NetworkTarget & { json?: boolean }): Promise<void> {
+  const a = (await callAdmin(networkDatadir(opts), 'admin_audit')) as Audit
   if (opts.json) {
     process.stdout.write(JSON.stringify(a, null, 2) + '\n')
   } else {

@@ -20,9 +20,10 @@ import {
   type BridgeContext,
 } from '../../settlement/actions/bridge.js'
 import { abiOf } from '../../settlement/l1/abis.js'
-import { DEV_NETWORK } from '../../node/network.js'
+import { BaseError } from '../../primitives/errors.js'
+import { chainRpcUrl, type NetworkTarget } from '../adminClient.js'
 
-export interface BridgeCommandOptions {
+export interface BridgeCommandOptions extends NetworkTarget {
   chain: number
   amount: string
   token?: string
@@ -44,9 +45,21 @@ async function context(opts: BridgeCommandOptions): Promise<BridgeContext> {
   const key = opts.key ? privateKeyFlag('--key', opts.key) : devAccounts()[0]!.privateKey
   if (opts.to !== undefined) addressFlag('--to', opts.to)
   if (opts.token !== undefined) addressFlag('--token', opts.token)
-  // The dev network's convention: chain 901 on 9545, 902 on 9546, …
-  const l2Url = opts.l2Rpc ?? `http://127.0.0.1:${DEV_NETWORK.firstPort + opts.chain - DEV_NETWORK.firstChainId}`
-  return createBridgeContext({ l2Url, l1Url: opts.l1Rpc, account: privateKeyToAccount(key) })
+  // Parse the amount before any network call, so a typo fails at once and offline.
+  parseAmountSyntax(opts.amount)
+  // The running network says where its chain listens (never a guessed port: another network may sit on the dev ports).
+  const l2Url = opts.l2Rpc ?? (await chainRpcUrl(opts, opts.chain))
+  let ctx: BridgeContext
+  try {
+    ctx = await createBridgeContext({ l2Url, l1Url: opts.l1Rpc, account: privateKeyToAccount(key) })
+  } catch (err) {
+    throw new BaseError(`the RPC of chain ${opts.chain} (${l2Url}) does not answer as a Plexus chain`, {
+      details: opts.l2Rpc ? 'check --l2-rpc, or drop it to use the network running on --datadir' : 'is the network still running? see `plexus status`',
+      cause: err,
+    })
+  }
+  if (ctx.l2ChainId !== BigInt(opts.chain)) throw new ConfigError('--l2-rpc', `${l2Url} is chain ${ctx.l2ChainId}, not ${opts.chain}`)
+  return ctx
 }
 
 /**
@@ -118,8 +131,12 @@ export async function withdraw(opts: BridgeCommandOptions): Promise<void> {
   stage(opts, 'finalized', { l1Tx: finalized.transactionHash })
 }
 
+function parseAmountSyntax(value: string): void {
+  if (!/^\d{1,60}(\.\d{1,60})?$/.test(value)) throw new ConfigError('--amount', `"${value.slice(0, 80)}" is not a positive decimal number (e.g. 1.5)`)
+}
+
 function parseAmount(value: string, decimals: number): bigint {
-  if (!/^\d+(\.\d+)?$/.test(value)) throw new ConfigError('--amount', `"${value}" is not a positive decimal number (e.g. 1.5)`)
+  parseAmountSyntax(value)
   // parseUnits would round the extra digits away; say so instead.
   const places = value.split('.')[1]?.replace(/0+$/, '').length ?? 0
   if (places > decimals) throw new ConfigError('--amount', `"${value}" has ${places} decimal places; the asset has ${decimals}`)

@@ -1,5 +1,5 @@
 import { ConfigError } from '../../primitives/errors.js'
-import { callAdmin } from '../adminClient.js'
+import { callAdmin, networkDatadir, type NetworkTarget } from '../adminClient.js'
 import { formatTable } from '../table.js'
 
 interface ChainRow {
@@ -10,8 +10,8 @@ interface ChainRow {
 }
 
 /** `plexus chains`: every chain of the running network with its RPC URL and head. */
-export async function chains(opts: { datadir?: string; json?: boolean }): Promise<void> {
-  const rows = (await callAdmin(opts.datadir, 'admin_chains')) as ChainRow[]
+export async function chains(opts: NetworkTarget & { json?: boolean }): Promise<void> {
+  const rows = (await callAdmin(networkDatadir(opts), 'admin_chains')) as ChainRow[]
   if (opts.json) {
     process.stdout.write(JSON.stringify(rows.map((r) => ({ chainId: r.chainId, name: r.name, rpcUrl: r.rpcUrls.http[0], head: Number(BigInt(r.head.number)), headHash: r.head.hash })), null, 2) + '\n')
     return
@@ -25,7 +25,7 @@ export async function chains(opts: { datadir?: string; json?: boolean }): Promis
 }
 
 /** `plexus chain add`: adds a chain to the running network and prints it once it builds blocks. */
-export async function chainAdd(opts: { datadir?: string; name?: string; chainId?: number; port?: number; configOverrides?: string; json?: boolean }): Promise<void> {
+export async function chainAdd(opts: NetworkTarget & { name?: string; chainId?: number; port?: number; configOverrides?: string; json?: boolean }): Promise<void> {
   let overrides: Record<string, unknown> = {}
   if (opts.configOverrides) {
     try {
@@ -40,7 +40,7 @@ export async function chainAdd(opts: { datadir?: string; name?: string; chainId?
     ...(opts.chainId !== undefined ? { chainId: opts.chainId } : {}),
     ...(opts.port !== undefined ? { rpcPort: opts.port } : {}),
   }
-  const chain = (await callAdmin(opts.datadir, 'admin_addChain', [params])) as ChainRow
+  const chain = (await callAdmin(networkDatadir(opts), 'admin_addChain', [params])) as ChainRow
   if (opts.json) {
     process.stdout.write(JSON.stringify(chain, null, 2) + '\n')
     return

@@ -7,7 +7,7 @@ import { loadGenesisFile } from '../../execution/genesis.js'
 import { initCrypto } from '../../primitives/crypto.js'
 import { BaseError } from '../../primitives/errors.js'
 import { toData } from '../../primitives/hex.js'
-import { createLogger, type LogLevel } from '../../primitives/logger.js'
+import { createLogger, type LogFormat, type LogLevel } from '../../primitives/logger.js'
 import { ChainStore } from '../../storage/chainStore.js'
 import { openDatabase } from '../../storage/database.js'
 import { chainDir, saveGenesis } from '../../node/datadir.js'
@@ -17,6 +17,7 @@ export interface ImportOptions {
   genesis: string
   datadir?: string
   logLevel?: LogLevel
+  logFormat?: LogFormat
 }
 
 export class ImportError extends BaseError {
@@ -30,7 +31,7 @@ export class ImportError extends BaseError {
  */
 export async function importChain(file: string, opts: ImportOptions): Promise<{ imported: number; head: bigint }> {
   await initCrypto()
-  const logger = createLogger(opts.logLevel ?? 'info')
+  const logger = createLogger(opts.logLevel ?? 'info', undefined, opts.logFormat)
   const genesis = loadGenesisFile(opts.genesis)
   const datadir = path.resolve(opts.datadir ?? DEFAULT_DATADIR)
   saveGenesis(datadir, genesis)

@@ -7,7 +7,7 @@ import {
   DEFAULT_SLOT_TIME_MS,
 } from '../../node/options.js'
 import { devGenesis, loadGenesisFile, type GethGenesis } from '../../execution/genesis.js'
-import { createLogger, type LogLevel } from '../../primitives/logger.js'
+import { createLogger, type LogFormat, type LogLevel } from '../../primitives/logger.js'
 import { devAccountLines, serveUntilSignal } from '../serve.js'
 import { DEFAULT_DATADIR, loadConfig, rpcSettings, type PlexusConfig } from '../config/index.js'
 import { chainDir, ephemeralDatadir, saveGenesis, storedChainIds, storedGenesis } from '../../node/datadir.js'
@@ -23,6 +23,7 @@ export interface NodeCommandOptions {
   host?: string
   port?: number
   logLevel?: LogLevel
+  logFormat?: LogFormat
 }
 
 export { DEFAULT_DATADIR }
@@ -30,7 +31,7 @@ export { DEFAULT_DATADIR }
 /** `plexus node`: one standalone chain (no L1), served until SIGINT/SIGTERM. */
 export async function runNode(opts: NodeCommandOptions): Promise<void> {
   const config: PlexusConfig = opts.config ? loadConfig(opts.config) : {}
-  const logger = createLogger(opts.logLevel ?? (config.logLevel as LogLevel | undefined) ?? 'info')
+  const logger = createLogger(opts.logLevel ?? (config.logLevel as LogLevel | undefined) ?? 'info', undefined, opts.logFormat ?? (config.logFormat as LogFormat | undefined))
   const eph = opts.ephemeral ? ephemeralDatadir() : undefined
   const datadir = path.resolve(eph?.datadir ?? opts.datadir ?? config.datadir ?? DEFAULT_DATADIR)
   const gasLimit = BigInt(opts.gasLimit ?? config.chain?.gasLimit ?? DEFAULT_GAS_LIMIT)

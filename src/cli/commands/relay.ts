@@ -2,13 +2,12 @@ import { createPublicClient, createWalletClient, defineChain, http, type Hex } f
 import { privateKeyToAccount } from 'viem/accounts'
 import { devAccounts } from '../../execution/genesis.js'
 import { BaseError, ConfigError } from '../../primitives/errors.js'
-import { callAdmin } from '../adminClient.js'
+import { chainRpcUrl, type NetworkTarget } from '../adminClient.js'
 import { privateKeyFlag } from '../flags.js'
 
-export interface RelayCommandOptions {
+export interface RelayCommandOptions extends NetworkTarget {
   chain: number
   key?: string
-  datadir?: string
   l2Rpc?: string
   json?: boolean
 }
@@ -24,7 +23,7 @@ type RelayTx = { chainId: Hex; to: Hex; data: Hex; accessList: { address: Hex; s
 export async function relay(msgHash: string, opts: RelayCommandOptions): Promise<void> {
   if (!/^0x[0-9a-fA-F]{64}$/.test(msgHash)) throw new ConfigError('<msgHash>', 'must be a 0x-prefixed 32-byte message hash (from plexus_getMessagesByTx or the dashboard)')
   const account = privateKeyToAccount(opts.key ? privateKeyFlag('--key', opts.key) : devAccounts()[0]!.privateKey)
-  const url = opts.l2Rpc ?? (await rpcUrlOf(opts.datadir, opts.chain))
+  const url = opts.l2Rpc ?? (await chainRpcUrl(opts, opts.chain))
   const chain = defineChain({ id: opts.chain, name: `plexus-${opts.chain}`, nativeCurrency: { name: 'Ether', symbol: 'ETH', decimals: 18 }, rpcUrls: { default: { http: [url] } } })
   const client = createPublicClient({ chain, transport: http(url) })
   const chainId = await client.getChainId().catch((err: unknown) => {
@@ -46,14 +45,6 @@ export async function relay(msgHash: string, opts: RelayCommandOptions): Promise
   if (receipt.status !== 'success') throw new BaseError(`the relay transaction ${hash} reverted in block ${receipt.blockNumber}; see plexus_getMessage for the target's reason`)
   const out = { msgHash, chainId: opts.chain, tx: hash, block: Number(receipt.blockNumber), gasUsed: Number(receipt.gasUsed), relayer: account.address }
   process.stdout.write(opts.json ? JSON.stringify(out) + '\n' : `relayed     ${Object.entries(out).map(([k, v]) => `${k}=${v}`).join(' ')}\n`)
-}
-
-/** The destination's RPC URL, as the network running on `datadir` lists its chains. */
-async function rpcUrlOf(datadir: string | undefined, chainId: number): Promise<string> {
-  const chains = (await callAdmin(datadir, 'admin_chains')) as { chainId: number; rpcUrls: { http: string[] } }[]
-  const url = chains.find((c) => c.chainId === chainId)?.rpcUrls.http[0]
-  if (!url) throw new ConfigError('--chain', `no chain ${chainId} in the running network (it has ${chains.map((c) => c.chainId).join(', ')}); see \`plexus chains\``)
-  return url
 }
 
 /** A JSON-RPC call whose error is the node's own message, in one line. */

@@ -2,7 +2,7 @@ import path from 'node:path'
 import { devRegistryAddress } from '../../node/network.js'
 import { PlexusReplica } from '../../node/replica.js'
 import { ConfigError } from '../../primitives/errors.js'
-import { createLogger, type LogLevel } from '../../primitives/logger.js'
+import { createLogger, type LogFormat, type LogLevel } from '../../primitives/logger.js'
 import { loadConfig, type PlexusConfig } from '../config/index.js'
 import { addressFlag } from '../flags.js'
 import { serveUntilSignal } from '../serve.js'
@@ -16,6 +16,7 @@ export interface ReplicaCommandOptions {
   host?: string
   port?: number
   logLevel?: LogLevel
+  logFormat?: LogFormat
 }
 
 export const DEFAULT_REPLICA_DATADIR = './.plexus-replica'
@@ -33,7 +34,7 @@ export async function replica(opts: ReplicaCommandOptions): Promise<void> {
   const l1RpcUrl = opts.l1 ?? config?.l1RpcUrl
   if (!l1RpcUrl) throw new ConfigError('--l1', 'required: the L1 JSON-RPC URL to derive the network from (e.g. http://127.0.0.1:8545)')
   const registry = opts.registry ? addressFlag('--registry', opts.registry) : (config?.registry as `0x${string}` | undefined) ?? devRegistryAddress()
-  const logger = createLogger(opts.logLevel ?? 'info')
+  const logger = createLogger(opts.logLevel ?? 'info', undefined, opts.logFormat)
   const datadir = path.resolve(opts.datadir ?? DEFAULT_REPLICA_DATADIR)
   const node = new PlexusReplica({
     l1RpcUrl,

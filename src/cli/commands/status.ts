@@ -1,4 +1,4 @@
-import { callAdmin } from '../adminClient.js'
+import { callAdmin, networkDatadir, type NetworkTarget } from '../adminClient.js'
 import { formatTable } from '../table.js'
 
 type Head = { number: string } | null
@@ -10,8 +10,8 @@ interface Status {
 }
 
 /** `plexus status`: the L1 head and each chain's unsafe / safe / finalized heads, pending batches and proposals. */
-export async function status(opts: { datadir?: string; json?: boolean }): Promise<void> {
-  const s = (await callAdmin(opts.datadir, 'admin_status')) as Status
+export async function status(opts: NetworkTarget & { json?: boolean }): Promise<void> {
+  const s = (await callAdmin(networkDatadir(opts), 'admin_status')) as Status
   if (opts.json) {
     process.stdout.write(JSON.stringify(s, null, 2) + '\n')
     return

@@ -5,7 +5,7 @@ import { chainName, PlexusNetwork } from '../../node/network.js'
 import type { DataAvailability } from '../../settlement/networkBatcher.js'
 import { ConfigError } from '../../primitives/errors.js'
 import { privateKeyFlag } from '../flags.js'
-import { createLogger, type LogLevel } from '../../primitives/logger.js'
+import { createLogger, type LogFormat, type LogLevel } from '../../primitives/logger.js'
 import { checkNetwork, loadConfig, parseConfig, toNetworkOptions, withFlags } from '../config/index.js'
 import { devAccountLines, serveUntilSignal } from '../serve.js'
 
@@ -31,8 +31,11 @@ export interface UpOptions {
   /** Port of the web dashboard (default 8420); `dashboard: false` turns it off (--no-dashboard). */
   dashboardPort?: number
   dashboard?: boolean
+  /** `--abi-dir` (repeatable): compiled contracts the dashboard decodes, with the config's `abiDirs`. */
+  abiDir?: string[]
   fromSnapshot?: string
   logLevel?: LogLevel
+  logFormat?: LogFormat
   /** Hidden: let the admin endpoint arm faults (the fault suite). */
   faultInjection?: boolean
 }
@@ -65,7 +68,7 @@ export async function up(opts: UpOptions): Promise<void> {
   const issues = checkNetwork(config)
   if (issues.length > 0) throw ConfigError.of(issues)
 
-  const logger = createLogger(config.logLevel ?? 'info')
+  const logger = createLogger(config.logLevel ?? 'info', undefined, config.logFormat)
   const eph = opts.ephemeral ? ephemeralDatadir() : undefined
   const options = toNetworkOptions(config)
   const datadir = path.resolve(eph?.datadir ?? options.datadir)
@@ -75,7 +78,15 @@ export async function up(opts: UpOptions): Promise<void> {
     ...options,
     datadir,
     // The dashboard listens where the chains' RPC does.
-    ...(opts.dashboard === false ? {} : { dashboard: { host: opts.host ?? options.chains[0]?.rpcHost ?? '127.0.0.1', port: opts.dashboardPort ?? DEFAULT_DASHBOARD_PORT } }),
+    ...(opts.dashboard === false
+      ? {}
+      : {
+          dashboard: {
+            host: opts.host ?? options.chains[0]?.rpcHost ?? '127.0.0.1',
+            port: opts.dashboardPort ?? DEFAULT_DASHBOARD_PORT,
+            abiDirs: [...(opts.abiDir ?? []).map((d) => path.resolve(d)), ...(file.abiDirs ?? [])],
+          },
+        }),
     logger,
     ...(opts.faultInjection ? { faultInjection: true } : {}),
     // the snapshot's chains, served with the RPC settings the flags ask for

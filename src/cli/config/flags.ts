@@ -1,6 +1,6 @@
 import type { Hex } from 'viem'
 import { ConfigError } from '../../primitives/errors.js'
-import type { LogLevel } from '../../primitives/logger.js'
+import type { LogFormat, LogLevel } from '../../primitives/logger.js'
 import type { DataAvailability } from '../../settlement/networkBatcher.js'
 import type { ChainConfig, PlexusConfig } from './schema.js'
 import { DEFAULT_CHAIN_COUNT } from './toNetworkOptions.js'
@@ -21,6 +21,7 @@ export interface NetworkFlags {
   da?: DataAvailability
   host?: string
   logLevel?: LogLevel
+  logFormat?: LogFormat
   /** `--rpc-expose debug,operator`: restricted method groups on every chain's RPC. */
   rpcExpose?: string[]
   /** `--rpc-cors <origins>`: more browser origins allowed on every chain's RPC. */
@@ -43,6 +44,7 @@ export function withFlags(config: PlexusConfig, flags: NetworkFlags): PlexusConf
   const out: PlexusConfig = { ...config }
   if (flags.datadir !== undefined) out.datadir = flags.datadir
   if (flags.logLevel !== undefined) out.logLevel = flags.logLevel
+  if (flags.logFormat !== undefined) out.logFormat = flags.logFormat
   if (flags.da !== undefined) out.da = flags.da
 
   let l1 = { ...(config.l1 ?? {}) }

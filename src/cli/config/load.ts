@@ -36,6 +36,7 @@ export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env): 
   const config = parseConfig(readConfigDocument(file), env)
   const dir = path.dirname(path.resolve(file))
   if (config.datadir !== undefined) config.datadir = path.resolve(dir, config.datadir)
+  if (config.abiDirs !== undefined) config.abiDirs = config.abiDirs.map((d) => path.resolve(dir, d))
   if (config.chain?.genesis !== undefined) config.chain.genesis = path.resolve(dir, config.chain.genesis)
   return config
 }

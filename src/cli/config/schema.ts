@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { LOG_LEVELS, type LogLevel } from '../../primitives/logger.js'
+import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from '../../primitives/logger.js'
 import { SLOT_TIME_MAX_MS, SLOT_TIME_MIN_MS } from '../../node/options.js'
 import { MAX_BLOB_BATCH_BYTES } from '../../settlement/da/index.js'
 import { RPC_METHOD_GROUPS } from '../../rpc/options.js'
@@ -163,6 +163,12 @@ export const configSchema = z
   .strictObject({
     datadir: text('must be a directory path', 'give a directory (relative to this file)').optional().describe('data directory (default ./.plexus)'),
     logLevel: oneOf(LOG_LEVELS as unknown as readonly [LogLevel, ...LogLevel[]], 'pick a log level').optional().describe('default info'),
+    logFormat: oneOf(LOG_FORMATS as unknown as readonly [LogFormat, ...LogFormat[]], 'pick json (for machines) or pretty (for people)').optional().describe('json or pretty (default: pretty in a terminal, json otherwise)'),
+    abiDirs: z
+      .array(text('must be a directory path', 'give a Foundry out/ or Hardhat artifacts/ directory (relative to this file)'), { error: expected('must be a list of directories', 'write each as a "- ./out" item') })
+      .max(32, { error: 'lists more than 32 directories' })
+      .optional()
+      .describe('Foundry out/ or Hardhat artifacts/ directories whose contracts the dashboard decodes (as --abi-dir)'),
     l1: l1.optional(),
     chains: z
       .array(chainSchema, { error: expected('must be a list of chains', 'write each chain as a "- chainId: …" item') })

@@ -25,6 +25,8 @@ export function starterConfig(opts: StarterConfigOptions): string {
 datadir: ./.plexus
 # fatal | error | warn | info | debug | trace | silent
 logLevel: info
+# json | pretty (default: pretty in a terminal, json when the output is a file or a pipe)
+# logFormat: pretty
 
 # The L1 the network settles on. "embedded" runs a local anvil (development).
 l1:

@@ -1,9 +1,11 @@
 import type { Block } from '@ethereumjs/block'
+import type { Common } from '@ethereumjs/common'
 import type { TypedTransaction } from '@ethereumjs/tx'
 import { equalsBytes } from '@ethereumjs/util'
 import { InvalidBlockError, type Chain, type TxSource } from '../../execution/chain.js'
 import { decodeRawTransaction } from '../../execution/decodeTx.js'
 import { isDepositTransaction } from '../../execution/depositTx.js'
+import { decodeDevTx, DEV_TX_TYPE, DevTxError, isDevGenesis, pooledDevTx } from '../../execution/devTx.js'
 import { txsOf } from '../../execution/executeTx.js'
 import type { PooledTx } from '../../execution/pooledTx.js'
 import type { BlockInputs } from '../../sequencer/blockInputs.js'
@@ -61,14 +63,7 @@ export class DerivedBlockBuilder {
    */
   async build(plan: BlockPlan, checkTx?: (tx: TypedTransaction) => string | undefined): Promise<Block> {
     const inputs = this.inputsOf(plan)
-    const txs: PooledTx[] = []
-    for (const [i, raw] of plan.txs.entries()) {
-      try {
-        txs.push(decodeRawTransaction(raw, this.chain.common))
-      } catch (err) {
-        throw new InvalidBlockError(`block ${plan.number}: transaction ${i} cannot be decoded: ${(err as Error).message}`, { cause: err })
-      }
-    }
+    const txs = decodeBatchTxs(plan, this.chain.common, isDevGenesis(this.chain.genesis))
     const built = await this.chain.buildBlock({
       timestamp: inputs.timestamp,
       coinbase: this.options.feeRecipient,
@@ -80,6 +75,23 @@ export class DerivedBlockBuilder {
     })
     return built.block
   }
+}
+
+/**
+ * A planned block's transactions as the block is filled from them; any that does not
+ * decode makes the block invalid (`InvalidBlockError`). A dev transaction changes state
+ * with no signature: only a chain whose genesis allows them (`devChain`) takes one.
+ */
+export function decodeBatchTxs(plan: Pick<BlockPlan, 'number' | 'txs'>, common: Common, devChain: boolean): PooledTx[] {
+  return plan.txs.map((raw, i) => {
+    try {
+      if (raw[0] !== DEV_TX_TYPE) return decodeRawTransaction(raw, common)
+      if (devChain) return pooledDevTx(decodeDevTx(raw, common))
+      throw new DevTxError('a dev transaction (type 0x7d) in a batch of a chain that is not a dev chain')
+    } catch (err) {
+      throw new InvalidBlockError(`block ${plan.number}: transaction ${i} cannot be decoded: ${(err as Error).message}`, { cause: err })
+    }
+  })
 }
 
 /** The batch's transactions, all of them, in their order (strict builds never skip). */

@@ -5,7 +5,7 @@ import { BaseError } from '../../primitives/errors.js'
 import type { Logger } from '../../primitives/logger.js'
 import { loadArtifact } from '../../primitives/artifacts.js'
 import { abiOf, L1_CONTRACTS, type L1ContractName } from './abis.js'
-import { writeAndWait, type L1Signer } from './l1Transactions.js'
+import { waitForSuccess, writeAndWait, type L1Signer } from './l1Transactions.js'
 
 /** Where the network's L1 contracts live, recorded in the datadir after the first start. */
 export interface L1Deployment {
@@ -112,6 +112,8 @@ export async function ensureL1Contracts(
   let deployedAtBlock = recorded ? BigInt(recorded.deployedAtBlock) : 0n
   let deployedAtBlockHash = recorded?.deployedAtBlockHash
   const added: L1ContractName[] = []
+  // A progress line: on an external L1 each deploy waits for a block (12 s on Ethereum).
+  logger.info({ contracts: L1_CONTRACTS.filter((name) => !contracts[name]) }, 'deploying the L1 contracts')
   for (const name of L1_CONTRACTS) {
     if (contracts[name]) continue
     const artifact = loadArtifact(name)
@@ -122,8 +124,8 @@ export async function ensureL1Contracts(
       account: signer.account,
       chain: signer.chain,
     } as never)
-    const receipt = await client.waitForTransactionReceipt({ hash, pollingInterval: 250 })
-    if (receipt.status !== 'success' || !receipt.contractAddress) throw new BaseError(`deploying ${name} on L1 failed (tx ${hash})`)
+    const receipt = await waitForSuccess(client, hash, `deploy ${name}`, signer.signal)
+    if (!receipt.contractAddress) throw new BaseError(`deploying ${name} on L1 failed (tx ${hash})`)
     contracts[name] = receipt.contractAddress
     added.push(name)
     if (deployedAtBlock === 0n) {

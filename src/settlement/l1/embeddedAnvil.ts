@@ -5,7 +5,7 @@ import path from 'node:path'
 import { BaseError } from '../../primitives/errors.js'
 import type { Lifecycle } from '../../primitives/lifecycle.js'
 import type { Logger } from '../../primitives/logger.js'
-import { anvilHead, AnvilRpcError, writeAnvilState } from './anvilState.js'
+import { anvilHead, anvilRpc, AnvilRpcError, writeAnvilState } from './anvilState.js'
 import { liveProcessOf, removePidFile, stopRecordedProcess, writePidFile } from './pidFile.js'
 
 const require = createRequire(import.meta.url)
@@ -43,6 +43,8 @@ export interface EmbeddedAnvilOptions {
 
 /** Bound on one state write; a dump of a large L1 takes a while, a hung anvil forever. */
 const PERSIST_TIMEOUT_MS = 60_000
+/** Bound on a mining-mode call. */
+const RPC_TIMEOUT_MS = 10_000
 /** Bound on the liveness check before the final write at stop. */
 const ALIVE_TIMEOUT_MS = 1_000
 /** SIGTERM, then SIGKILL after this long. */
@@ -167,6 +169,24 @@ export class EmbeddedAnvil implements Lifecycle {
     this.rewound = true
     await this.enqueueWrite()
     return this.durable
+  }
+
+  /**
+   * Mines every transaction in a block of its own as soon as it arrives (anvil's
+   * automine), until `keepBlockTime` is called: the network's bootstrap (contract
+   * deploys, chain registrations, funding) then takes one round trip per transaction
+   * instead of one L1 block time. Only before the chains run: they need the L1's blocks
+   * to come at its block time (anvil stamps automined blocks with the wall-clock second,
+   * so the L1's time does not run ahead). A restart of anvil meanwhile (a crash) brings
+   * back its block time: slower, but as correct.
+   */
+  async mineEachTransaction(): Promise<void> {
+    await anvilRpc(this.url, 'evm_setAutomine', [true], RPC_TIMEOUT_MS)
+  }
+
+  /** Back to one block every `blockTime` seconds (what anvil was started with). */
+  async keepBlockTime(): Promise<void> {
+    await anvilRpc(this.url, 'evm_setIntervalMining', [this.options.blockTime], RPC_TIMEOUT_MS)
   }
 
   async stop(): Promise<void> {

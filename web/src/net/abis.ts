@@ -55,18 +55,32 @@ export function learnContracts(contracts: Record<string, string> | undefined): v
   }
 }
 
-export function contractName(address: string | null | undefined): string | undefined {
-  return address ? names.get(address.toLowerCase()) : undefined
+/** The user's contracts matched by their code (net/userAbis.ts), by `chainId:address`. */
+const verified = new Map<string, { name: string; abi: Abi }>()
+
+export function verify(chainId: number, address: string, name: string, contractAbi: Abi): void {
+  verified.set(`${chainId}:${address.toLowerCase()}`, { name, abi: contractAbi })
 }
 
-/** The ABIs to try for a contract: its own when known, then the generic token standards, then every other. */
-function candidates(address: string | null | undefined): { name: string; abi: Abi }[] {
+/** A known contract's name: the network's own contracts, or (with `chainId`) a user contract identified on that chain. */
+export function contractName(address: string | null | undefined, chainId?: number): string | undefined {
+  if (!address) return undefined
+  return names.get(address.toLowerCase()) ?? (chainId === undefined ? undefined : verified.get(`${chainId}:${address.toLowerCase()}`)?.name)
+}
+
+/**
+ * The ABIs to try for a contract: its own when known, then the generic token standards, then
+ * every other network contract. A user contract's ABI is tried only on the code it was
+ * compiled to, never on others (its selectors could collide with anything).
+ */
+function candidates(address: string | null | undefined, chainId?: number): { name: string; abi: Abi }[] {
+  const mine = address && chainId !== undefined ? verified.get(`${chainId}:${address.toLowerCase()}`) : undefined
   const own = contractName(address)
   const ownAbi = own ? ABIS[own] : undefined
   const rest = Object.entries(ABIS)
     .filter(([n]) => n !== own)
     .map(([name, a]) => ({ name, abi: a }))
-  return [...(ownAbi ? [{ name: own!, abi: ownAbi }] : []), ...GENERIC, ...rest]
+  return [...(mine ? [mine] : []), ...(ownAbi ? [{ name: own!, abi: ownAbi }] : []), ...GENERIC, ...rest]
 }
 
 export interface DecodedCall {
@@ -75,15 +89,15 @@ export interface DecodedCall {
   args: { name: string; type: string; value: unknown }[]
 }
 
-export function decodeCall(to: string | null | undefined, data: Hex | undefined): DecodedCall | undefined {
+export function decodeCall(to: string | null | undefined, data: Hex | undefined, chainId?: number): DecodedCall | undefined {
   if (!data || data.length < 10) return undefined
-  for (const c of candidates(to)) {
+  for (const c of candidates(to, chainId)) {
     try {
       const d = decodeFunctionData({ abi: c.abi, data })
       const item = c.abi.find((x) => x.type === 'function' && x.name === d.functionName && x.inputs.length === (d.args?.length ?? 0))
       const inputs = item && 'inputs' in item ? item.inputs : []
       return {
-        contract: contractName(to) ?? c.name,
+        contract: contractName(to, chainId) ?? c.name,
         functionName: d.functionName,
         args: (d.args ?? []).map((v, i) => ({ name: inputs[i]?.name || `arg${i}`, type: inputs[i]?.type ?? '', value: v })),
       }
@@ -100,16 +114,16 @@ export interface DecodedLog {
   args: { name: string; type: string; value: unknown }[]
 }
 
-export function decodeLog(address: string, topics: Hex[], data: Hex): DecodedLog | undefined {
+export function decodeLog(address: string, topics: Hex[], data: Hex, chainId?: number): DecodedLog | undefined {
   if (topics.length === 0) return undefined
-  for (const c of candidates(address)) {
+  for (const c of candidates(address, chainId)) {
     try {
       const d = decodeEventLog({ abi: c.abi, topics: topics as [Hex, ...Hex[]], data, strict: true })
       const item = c.abi.find((x) => x.type === 'event' && x.name === d.eventName)
       const inputs = item && 'inputs' in item ? item.inputs : []
       const args = d.args as Record<string, unknown> | readonly unknown[] | undefined
       return {
-        contract: contractName(address) ?? c.name,
+        contract: contractName(address, chainId) ?? c.name,
         eventName: d.eventName ?? '?',
         args: inputs.map((inp, i) => ({
           name: inp.name || `arg${i}`,

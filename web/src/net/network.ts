@@ -31,8 +31,10 @@ class Emitter<Events extends Record<string, unknown>> {
 
 /** Most recent blocks kept per chain (TPS window and the live block list). */
 const RECENT_BLOCKS = 64
-/** plexus_syncStatus is read again on a new head at most this often. */
-const SYNC_REFRESH_MS = 1_000
+/** Blocks read on first load. */
+const FIRST_LOAD_BLOCKS = 21
+/** The slot when the registry does not say (the default 250 ms). */
+const DEFAULT_SLOT_MS = 250
 
 /** Runs `fn` at most once per `ms`, always once more after the last call (trailing edge). */
 export function throttle(fn: () => void, ms: number): () => void {
@@ -63,7 +65,9 @@ export class ChainConn extends Emitter<{ head: BlockSummary; sync: SyncStatus }>
   readonly recent: BlockSummary[] = []
   sync: SyncStatus | undefined
   private unsubscribe: (() => void) | undefined
-  private readonly refreshSync = throttle(() => void this.readSync(), SYNC_REFRESH_MS)
+  private queue: Promise<void> = Promise.resolve()
+  /** plexus_syncStatus is read again on a new head, at most once a slot. */
+  private readonly refreshSync: () => void
 
   constructor(
     readonly id: number,
@@ -73,30 +77,41 @@ export class ChainConn extends Emitter<{ head: BlockSummary; sync: SyncStatus }>
     readonly wsUrl: string,
     readonly nativeCurrency: { name: string; symbol: string; decimals: number },
     readonly registryEntry: RegistryChain | undefined,
+    slotMs = DEFAULT_SLOT_MS,
   ) {
     super()
+    this.refreshSync = throttle(() => void this.readSync(), slotMs)
     this.viemChain = defineChain({ id, name, nativeCurrency, rpcUrls: { default: { http: [rpcUrl], webSocket: [wsUrl] } } })
     this.client = createPublicClient({ chain: this.viemChain, transport: http(rpcUrl, { batch: { wait: 16 } }), cacheTime: 0 }) as PublicClient
     this.ws = createPublicClient({ chain: this.viemChain, transport: webSocket(wsUrl) }) as PublicClient
   }
 
-  /** Reads the newest blocks, then follows new heads over the WebSocket (no polling). */
+  /**
+   * Follows new heads over the WebSocket (no polling) and reads the newest blocks. The
+   * subscription starts first and every head goes through one queue, which fills any gap
+   * below it: no block is missing from `recent`, on first load (blocks made while the
+   * first ones were read) or later (a notification the socket dropped).
+   */
   async start(): Promise<void> {
-    const latest = await this.client.getBlock({ blockTag: 'latest' })
-    const from = latest.number > 20n ? latest.number - 20n : 0n
-    const blocks = await Promise.all(
-      Array.from({ length: Number(latest.number - from) }, (_, i) => this.client.getBlock({ blockNumber: from + BigInt(i) + 1n })),
-    )
-    for (const b of blocks) this.push(this.summary(b.number!, b.hash!, b.timestamp, b.transactions.length, b.gasUsed, b.gasLimit))
-    if (this.kind === 'l2') void this.readSync()
     const transport = this.ws.transport as unknown as {
       subscribe(args: { params: unknown[]; onData: (d: { result: Record<string, Hex> }) => void; onError?: (e: unknown) => void }): Promise<{ unsubscribe(): Promise<unknown> }>
     }
     const sub = await transport.subscribe({
       params: ['newHeads'],
-      onData: ({ result: h }) => void this.onHead(h),
+      onData: ({ result: h }) => this.enqueue(() => this.onHead(h)),
     })
     this.unsubscribe = () => void sub.unsubscribe().catch(() => undefined)
+    this.enqueue(async () => {
+      const latest = await this.client.getBlock({ blockTag: 'latest' })
+      if (!this.head || latest.number > this.head.number) await this.ingest(latest.number, latest.hash, latest.timestamp, latest.transactions.length, latest.gasUsed, latest.gasLimit)
+    })
+    await this.queue
+    if (this.kind === 'l2') void this.readSync()
+  }
+
+  /** Runs `task` after every earlier one (heads in order; a failed read does not stop the queue). */
+  private enqueue(task: () => Promise<void>): void {
+    this.queue = this.queue.then(task).catch((err) => console.error(`chain ${this.id}:`, err))
   }
 
   stop(): void {
@@ -120,11 +135,24 @@ export class ChainConn extends Emitter<{ head: BlockSummary; sync: SyncStatus }>
   }
 
   private async onHead(h: Record<string, Hex>): Promise<void> {
-    const number = BigInt(h.number!)
     // The header does not carry the transaction count; one small call per block does.
     const count = Number(await this.client.request({ method: 'eth_getBlockTransactionCountByHash', params: [h.hash!] }).catch(() => '0x0'))
-    this.push(this.summary(number, h.hash!, BigInt(h.timestamp!), count, BigInt(h.gasUsed!), BigInt(h.gasLimit!)))
+    await this.ingest(BigInt(h.number!), h.hash!, BigInt(h.timestamp!), count, BigInt(h.gasUsed!), BigInt(h.gasLimit!))
     if (this.kind === 'l2') this.refreshSync()
+  }
+
+  /** Adds block `number`, after reading the blocks between the newest known one and it (at most a window's worth). */
+  private async ingest(number: bigint, hash: Hex, timestamp: bigint, count: number, gasUsed: bigint, gasLimit: bigint): Promise<void> {
+    const newest = this.recent[0]?.number
+    const window = BigInt(this.recent.length === 0 ? FIRST_LOAD_BLOCKS : RECENT_BLOCKS)
+    let from = newest === undefined ? number - window + 1n : newest + 1n
+    if (from < number - window + 1n) from = number - window + 1n
+    if (from < 0n) from = 0n
+    if (from < number) {
+      const missing = await Promise.all(Array.from({ length: Number(number - from) }, (_, i) => this.client.getBlock({ blockNumber: from + BigInt(i) })))
+      for (const b of missing) this.push(this.summary(b.number!, b.hash!, b.timestamp, b.transactions.length, b.gasUsed, b.gasLimit))
+    }
+    this.push(this.summary(number, hash, timestamp, count, gasUsed, gasLimit))
   }
 
   private summary(number: bigint, hash: Hex, timestamp: bigint, count: number, gasUsed: bigint, gasLimit: bigint): BlockSummary {
@@ -187,6 +215,11 @@ export class Network extends Emitter<{ chains: ChainConn[]; message: RpcMessage 
     return this.chains.find((c) => c.id === id)
   }
 
+  /** One slot of the network: the most any view waits between reads it makes on new heads. */
+  get slotMs(): number {
+    return this.registry?.slotTimeMs ?? DEFAULT_SLOT_MS
+  }
+
   /** The native currency symbol of chain `id` (ETH when unknown). */
   symbol(id: number): string {
     return this.chain(id)?.nativeCurrency.symbol ?? 'ETH'
@@ -226,7 +259,7 @@ export class Network extends Emitter<{ chains: ChainConn[]; message: RpcMessage 
     for (const c of registry.chains) {
       if (this.chain(c.chainId) || added.some((a) => a.id === c.chainId)) continue
       const rpc = c.rpcUrls.http[0]!
-      added.push(new ChainConn(c.chainId, c.name, 'l2', rpc, c.rpcUrls.webSocket?.[0] ?? wsUrlOf(rpc), c.nativeCurrency, c))
+      added.push(new ChainConn(c.chainId, c.name, 'l2', rpc, c.rpcUrls.webSocket?.[0] ?? wsUrlOf(rpc), c.nativeCurrency, c, registry.slotTimeMs))
     }
     if (added.length === 0) return
     this.chains.push(...added)

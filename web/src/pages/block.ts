@@ -1,6 +1,7 @@
 import type { Block, Hex } from 'viem'
 import type { Network } from '../net/network'
 import { decodeCall } from '../net/abis'
+import { identify } from '../net/userAbis'
 import { h } from '../ui/dom'
 import { address, ago, amount, dateTime, fields, hex, num, routes } from '../ui/format'
 
@@ -12,7 +13,8 @@ export function blockPage(el: HTMLElement, net: Network, params: Record<string, 
   el.append(h('p.muted', null, 'Loading block …'))
   const req = id.startsWith('0x') ? c.client.getBlock({ blockHash: id as Hex, includeTransactions: true }) : c.client.getBlock({ blockNumber: BigInt(id), includeTransactions: true })
   req.then(
-    (b) => render(el, net, c.id, b as Block<bigint, true>),
+    // the user's contracts among the called ones (--abi-dir), so their methods are decoded too
+    (b) => void identify(c, (b as Block<bigint, true>).transactions.map((t) => t.to)).then(() => render(el, net, c.id, b as Block<bigint, true>)),
     (err: Error) => el.replaceChildren(h('div.panel', null, h('h2', null, 'Block not found'), h('p.muted', null, err.message.split('\n')[0]))),
   )
 }
@@ -58,7 +60,7 @@ function render(el: HTMLElement, net: Network, chainId: number, b: Block<bigint,
                 'tbody',
                 null,
                 b.transactions.map((tx, i) => {
-                  const call = decodeCall(tx.to, tx.input)
+                  const call = decodeCall(tx.to, tx.input, chainId)
                   const method = (tx.type as string) === 'deposit' || (tx.typeHex as string) === '0x7e' ? 'deposit' : call ? call.functionName : tx.input === '0x' ? 'transfer' : tx.input.slice(0, 10)
                   return h(
                     'tr',

@@ -213,7 +213,7 @@ export function bridgePage(el: HTMLElement, net: Network, _params: Record<string
   if (resumed) startTracker(resumed)
 
   // Balances change with every block of the source chain: follow them (throttled), no polling.
-  const follow = throttle(() => void showBalance(), 1_000)
+  const follow = throttle(() => void showBalance(), net.slotMs)
   for (const c of chains) subs.add(c.on('head', () => c.id === Number(from.value) && follow()))
   void fillAssets().then(refresh)
   return subs.stop

@@ -55,22 +55,41 @@ export function trackTransfer(el: HTMLElement, net: Network, t: Transfer, signer
   const sent: Step = { label: `Sent on ${src.name}`, detail: hex(t.tx, routes.tx(src.id, t.tx)), state: 'active' }
   draw('sending', [sent])
 
-  void waitReceipt(src, t.tx).then((receipt) => {
+  void waitReceipt(src, t.tx, subs).then((receipt) => {
     if (receipt.status !== 'success') {
       draw('failed', [{ ...sent, state: 'failed', detail: h('span', null, 'The transaction reverted. ', h('a', { href: routes.tx(src.id, t.tx) }, 'See why')) }])
       return
     }
     sent.state = 'done'
     if (t.kind === 'interop') followMessage(net, src, dst, t, sent, draw, subs)
-    else if (t.kind === 'deposit') followDeposit(dst, t, sent, draw, subs)
+    else if (t.kind === 'deposit') followDeposit(net, dst, t, sent, draw, subs)
     else followWithdrawal(net, src, t, sent, draw, subs, signer)
   })
   return subs.stop
 }
 
-/** The receipt, through the chain's WebSocket client (it waits on new-head notifications, not by polling). */
-function waitReceipt(c: ChainConn, hash: Hex): Promise<TransactionReceipt> {
-  return c.ws.waitForTransactionReceipt({ hash, timeout: 120_000 })
+/**
+ * The receipt, looked up at once and again on each new head of the chain (its newHeads
+ * subscription): found in the slot that includes it, with no polling interval to wait out
+ * (viem's waitForTransactionReceipt polls every 4 s on a chain without a block time).
+ */
+function waitReceipt(c: ChainConn, hash: Hex, subs: Subscriptions): Promise<TransactionReceipt> {
+  return new Promise((resolve) => {
+    let done = false
+    const check = () =>
+      void c.client.getTransactionReceipt({ hash }).then(
+        (r) => {
+          if (done) return
+          done = true
+          off()
+          resolve(r)
+        },
+        () => undefined, // not included yet: the next head asks again
+      )
+    const off = c.on('head', check)
+    subs.add(off)
+    check()
+  })
 }
 
 function followMessage(net: Network, src: ChainConn, dst: ChainConn, t: Transfer, sent: Step, draw: (stage: string, s: Step[]) => void, subs: Subscriptions): void {
@@ -104,7 +123,7 @@ function followMessage(net: Network, src: ChainConn, dst: ChainConn, t: Transfer
     })
 }
 
-function followDeposit(dst: ChainConn, t: Transfer, sent: Step, draw: (stage: string, s: Step[]) => void, subs: Subscriptions): void {
+function followDeposit(net: Network, dst: ChainConn, t: Transfer, sent: Step, draw: (stage: string, s: Step[]) => void, subs: Subscriptions): void {
   let done = false
   const check = async () => {
     if (done) return
@@ -117,7 +136,7 @@ function followDeposit(dst: ChainConn, t: Transfer, sent: Step, draw: (stage: st
     draw('arrived', [sent, { label: `Included on ${dst.name}`, state: 'done', detail: hex(d.l2TxHash, routes.tx(dst.id, d.l2TxHash)) }, { label: 'Arrived', state: 'done', detail: `${amount(BigInt(d.mint), t.symbol, t.decimals)} on ${dst.name}` }])
   }
   void check()
-  subs.add(dst.on('head', throttle(() => void check().catch(() => undefined), 1_000)))
+  subs.add(dst.on('head', throttle(() => void check().catch(() => undefined), net.slotMs)))
 }
 
 function followWithdrawal(
@@ -155,7 +174,7 @@ function followWithdrawal(
         what === 'prove'
           ? await wallet.writeContract({ ...base, functionName: 'proveWithdrawal', args: [BigInt(src.id), withdrawal, BigInt(w.proof!.outputIndex), w.proof!.outputRootProof, w.proof!.withdrawalProof] })
           : await wallet.writeContract({ ...base, functionName: 'finalizeWithdrawal', args: [BigInt(src.id), withdrawal] })
-      const receipt = await waitReceipt(l1, hash)
+      const receipt = await waitReceipt(l1, hash, subs)
       if (receipt.status !== 'success') error = `${what} reverted on L1 (${hash})`
     } catch (e) {
       error = errorText(e)
@@ -189,5 +208,5 @@ function followWithdrawal(
   }
   void check()
   // Every stage change happens in an L1 block (an output, a proof, time passing): follow L1 heads.
-  subs.add(l1.on('head', throttle(() => void (busy ? undefined : check().catch(() => undefined)), 1_000)))
+  subs.add(l1.on('head', throttle(() => void (busy ? undefined : check().catch(() => undefined)), net.slotMs)))
 }

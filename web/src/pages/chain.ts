@@ -22,7 +22,7 @@ export function chainPage(el: HTMLElement, net: Network, params: Record<string, 
       c.recent.slice(0, 20).map((b) =>
         h(
           'tr',
-          null,
+          { 'data-block': String(b.number) },
           h('td', null, h('a.mono', { href: routes.block(c.id, b.number) }, num(b.number))),
           h('td', null, hex(b.hash, routes.block(c.id, b.hash))),
           h('td', null, String(b.txCount)),

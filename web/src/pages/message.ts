@@ -1,5 +1,6 @@
 import type { Hex } from 'viem'
-import { abi, decodeCall } from '../net/abis'
+import { abi, contractName, decodeCall } from '../net/abis'
+import { identify } from '../net/userAbis'
 import { errorText, isMethodClosed } from '../net/errors'
 import type { Network } from '../net/network'
 import type { RpcMessage } from '../net/registry'
@@ -7,6 +8,8 @@ import { loadDevAccounts, walletFor } from '../net/wallet'
 import { h, replace } from '../ui/dom'
 import { address, ago, argValue, dateTime, fields, hex, num, routes } from '../ui/format'
 import { Subscriptions } from '../ui/live'
+import { messageSummary } from '../ui/messageSummary'
+import { prepareMessageUnits } from '../net/messageInfo'
 import { messageStatus } from '../ui/messageStatus'
 
 /**
@@ -20,7 +23,16 @@ export function messagePage(el: HTMLElement, net: Network, params: Record<string
   const view = h('div', null, h('p.muted', null, 'Loading message …'))
   el.append(view)
   let current: RpcMessage | undefined = net.messages.get(hash)
-  const draw = () => (current ? render(view, net, current) : replace(view, h('div.panel', null, h('h2', null, 'Message not found'), h('p.muted', null, `No chain of this network sent ${hash}.`))))
+  const draw = (): void => {
+    if (!current) return void replace(view, h('div.panel', null, h('h2', null, 'Message not found'), h('p.muted', null, `No chain of this network sent ${hash}.`)))
+    render(view, net, current)
+    // A token transfer's units are read from the token once; drawn again when known.
+    void prepareMessageUnits(net, [current]).then((read) => read && draw())
+    // A user contract target (--abi-dir): its call is decoded once its code matches an artifact.
+    const dst = net.chain(Number(current.destination))
+    const target = current.target
+    if (dst && !contractName(target, dst.id)) void identify(dst, [target]).then(() => contractName(target, dst.id) && draw())
+  }
   if (current) draw()
   else
     void net.primary
@@ -45,7 +57,7 @@ const TOP_UP_GAS = 200_000n
 function render(el: HTMLElement, net: Network, m: RpcMessage): void {
   const src = Number(m.source)
   const dst = Number(m.destination)
-  const call = decodeCall(m.target, m.message)
+  const call = decodeCall(m.target, m.message, dst)
   const relayGas = BigInt(m.relayGas ?? '0x0')
   const paidGas = BigInt(m.paidGas ?? '0x0')
   // Nothing paid is left: the network will not relay it (again) until someone pays or relays it by hand.
@@ -87,6 +99,7 @@ function render(el: HTMLElement, net: Network, m: RpcMessage): void {
       null,
       fields([
         ['Message hash', hex(m.msgHash, undefined, { full: true })],
+        ['What', messageSummary(net, m)],
         ['Sender', address(m.sender, src)],
         ['Target', address(m.target, dst)],
         ['Nonce', num(BigInt(m.nonce))],

@@ -1,9 +1,11 @@
 import { throttle, type ChainConn, type Network } from '../net/network'
 import type { RpcBundle, RpcDeposit, RpcMessage, RpcWithdrawal } from '../net/registry'
 import { h, replace, type Child } from '../ui/dom'
-import { address, ago, amount, badge, dateTime, hex, num, routes } from '../ui/format'
+import { address, ago, amount, badge, dateTime, hex, num, refreshAges, routes } from '../ui/format'
 import { Subscriptions } from '../ui/live'
 import { messageStatus } from '../ui/messageStatus'
+import { messageSummary } from '../ui/messageSummary'
+import { prepareMessageUnits } from '../net/messageInfo'
 import { throttleFrame } from './network'
 
 const TABS = [
@@ -49,20 +51,23 @@ function messagesTab(el: HTMLElement, net: Network, subs: Subscriptions): void {
       panel,
       h('h2', null, `Messages (${list.length})`, h('span.right', null, filter)),
       table(
-        ['Message', 'Route', 'Status', 'Sender → target', 'Source tx', 'Destination tx', 'Sent'],
-        list.slice(0, 200).map((m) => messageRow(m)),
+        ['Message', 'Route', 'Status', 'What', 'Source tx', 'Destination tx', 'Sent'],
+        list.slice(0, 200).map((m) => messageRow(net, m)),
         'No cross-chain messages yet.',
       ),
     )
+    // A token's units are read once from the token: drawn again when new ones are known.
+    void prepareMessageUnits(net, list.slice(0, 200)).then((read) => read && draw())
   }
   filter.addEventListener('change', draw)
   el.append(panel)
   draw()
   subs.add(net.on('message', throttleFrame(draw)))
-  subs.every(5_000, draw)
+  // A clock, not a poll: only the relative times ("12 s ago") change between events.
+  subs.every(1_000, () => refreshAges(panel))
 }
 
-function messageRow(m: RpcMessage): HTMLElement {
+function messageRow(net: Network, m: RpcMessage): HTMLElement {
   const src = Number(m.source)
   const dst = Number(m.destination)
   return h(
@@ -71,10 +76,10 @@ function messageRow(m: RpcMessage): HTMLElement {
     h('td', null, hex(m.msgHash, routes.message(m.msgHash))),
     h('td', null, `${src} → ${dst}`),
     h('td.grow', null, messageStatus(m), m.failure ? h('div.muted', { style: 'font-size:12px' }, m.failure) : null),
-    h('td', null, address(m.sender, src), h('span.muted', null, ' → '), address(m.target, dst)),
+    h('td', null, messageSummary(net, m)),
     h('td', null, hex(m.sourceTx, routes.tx(src, m.sourceTx))),
     h('td', null, m.destinationTx ? hex(m.destinationTx, routes.tx(dst, m.destinationTx)) : h('span.muted', null, '—')),
-    h('td.muted', null, ago(BigInt(m.identifier.timestamp))),
+    h('td.muted', { 'data-ago': String(BigInt(m.identifier.timestamp)) }, ago(BigInt(m.identifier.timestamp))),
   )
 }
 
@@ -104,9 +109,9 @@ function bundlesTab(el: HTMLElement, net: Network, subs: Subscriptions): void {
     )
   }
   void read().catch((e: Error) => replace(panel, h('p.error', null, e.message)))
-  // Bundles are decided slot by slot: re-read when a new slot arrives, at most every 2 s.
+  // Bundles are decided slot by slot: re-read when a new slot arrives.
   const first = net.l2s[0]
-  if (first) subs.add(first.on('head', throttle(() => void read().catch(() => undefined), 2_000)))
+  if (first) subs.add(first.on('head', throttle(() => void read().catch(() => undefined), net.slotMs)))
 }
 
 function depositsTab(el: HTMLElement, net: Network, subs: Subscriptions): void {
@@ -127,7 +132,7 @@ function depositsTab(el: HTMLElement, net: Network, subs: Subscriptions): void {
             h('td', null, d.status === 'included' ? (d.l2Success === false ? badge('failed on L2', 'bad') : badge('arrived', 'ok')) : badge('on L1', 'warn')),
             h('td', null, address(d.from, net.l1?.id)),
             h('td', null, address(d.to, c.id)),
-            h('td', null, amount(BigInt(d.mint), c.nativeCurrency.symbol)),
+            h('td', null, amount(BigInt(d.mint), c.nativeCurrency.symbol, c.nativeCurrency.decimals)),
             h('td', null, hex(d.l1TxHash, net.l1 ? routes.tx(net.l1.id, d.l1TxHash) : undefined)),
             h('td', null, d.status === 'included' ? hex(d.l2TxHash, routes.tx(c.id, d.l2TxHash)) : h('span.muted', null, '—')),
           ),
@@ -137,7 +142,16 @@ function depositsTab(el: HTMLElement, net: Network, subs: Subscriptions): void {
     )
   }
   void read().catch((e: Error) => replace(panel, h('p.error', null, e.message)))
-  if (net.l1) subs.add(net.l1.on('head', throttle(() => void read().catch(() => undefined), 2_000)))
+  followHeads(net, subs, read)
+}
+
+/**
+ * Re-reads a list when any chain makes a block (a deposit lands in an L2 block, a withdrawal's
+ * stage moves with L1 blocks), at most once a slot: never later than one slot after the change.
+ */
+function followHeads(net: Network, subs: Subscriptions, read: () => Promise<void>): void {
+  const again = throttle(() => void read().catch(() => undefined), net.slotMs)
+  for (const c of net.chains) subs.add(c.on('head', again))
 }
 
 /** A per-chain list method (deposits, withdrawals) asked of every rollup, with the chain of each item. */
@@ -181,7 +195,7 @@ function withdrawalsTab(el: HTMLElement, net: Network, subs: Subscriptions): voi
             h('td.grow', null, withdrawalStage(w)),
             h('td', null, address(w.withdrawal.sender, c.id)),
             h('td', null, address(w.withdrawal.target, net.l1?.id)),
-            h('td', null, amount(BigInt(w.withdrawal.value), c.nativeCurrency.symbol)),
+            h('td', null, amount(BigInt(w.withdrawal.value), c.nativeCurrency.symbol, c.nativeCurrency.decimals)),
             h('td', null, hex(w.l2TxHash, routes.tx(c.id, w.l2TxHash))),
           ),
         ),
@@ -190,5 +204,5 @@ function withdrawalsTab(el: HTMLElement, net: Network, subs: Subscriptions): voi
     )
   }
   void read().catch((e: Error) => replace(panel, h('p.error', null, e.message)))
-  if (net.l1) subs.add(net.l1.on('head', throttle(() => void read().catch(() => undefined), 2_000)))
+  followHeads(net, subs, read)
 }

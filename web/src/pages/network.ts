@@ -5,6 +5,8 @@ import { h, replace } from '../ui/dom'
 import { ago, hex, num, routes } from '../ui/format'
 import { Subscriptions } from '../ui/live'
 import { messageStatus } from '../ui/messageStatus'
+import { messageSummary } from '../ui/messageSummary'
+import { prepareMessageUnits } from '../net/messageInfo'
 
 /** The network view: every chain live, the newest blocks of all chains, the newest cross-chain messages. */
 export function networkPage(el: HTMLElement, net: Network): () => void {
@@ -28,7 +30,7 @@ export function networkPage(el: HTMLElement, net: Network): () => void {
         'section.panel',
         null,
         h('h2', null, 'Latest messages', h('a.right', { href: routes.messages() }, 'All messages →')),
-        h('div.table-wrap', null, h('table', null, h('thead', null, h('tr', null, h('th', null, 'Message'), h('th', null, 'Route'), h('th', null, 'Status'), h('th', null, 'Sent'))), messagesBody)),
+        h('div.table-wrap', null, h('table', null, h('thead', null, h('tr', null, h('th', null, 'Message'), h('th', null, 'Route'), h('th', null, 'What'), h('th', null, 'Status'), h('th', null, 'Sent'))), messagesBody)),
       ),
     ),
   )
@@ -56,7 +58,7 @@ export function networkPage(el: HTMLElement, net: Network): () => void {
       rows.map(({ c, b }) =>
         h(
           'tr',
-          null,
+          { 'data-block': String(b.number), 'data-block-chain': String(c.id) },
           h('td', null, h('a', { href: routes.chain(c.id) }, c.name)),
           h('td', null, h('a.mono', { href: routes.block(c.id, b.number) }, num(b.number))),
           h('td', null, String(b.txCount)),
@@ -68,7 +70,8 @@ export function networkPage(el: HTMLElement, net: Network): () => void {
   }
   const drawMessages = () => {
     const list = net.messageList().slice(0, 10)
-    replace(messagesBody, list.length ? list.map((m) => messageRow(m)) : h('tr', null, h('td.empty', { colspan: 4 }, 'No cross-chain messages yet. Send one from the Bridge page.')))
+    replace(messagesBody, list.length ? list.map((m) => messageRow(net, m)) : h('tr', null, h('td.empty', { colspan: 5 }, 'No cross-chain messages yet. Send one from the Bridge page.')))
+    void prepareMessageUnits(net, list).then((read) => read && drawMessages())
   }
   const redrawBlocks = throttleFrame(drawBlocks)
   drawCards()
@@ -80,12 +83,13 @@ export function networkPage(el: HTMLElement, net: Network): () => void {
   return subs.stop
 }
 
-function messageRow(m: RpcMessage): HTMLElement {
+function messageRow(net: Network, m: RpcMessage): HTMLElement {
   return h(
     'tr',
-    null,
+    { 'data-msg': m.msgHash },
     h('td', null, hex(m.msgHash, routes.message(m.msgHash))),
     h('td', null, `${Number(m.source)} → ${Number(m.destination)}`),
+    h('td', null, messageSummary(net, m)),
     h('td', null, messageStatus(m)),
     h('td.muted', null, ago(BigInt(m.identifier.timestamp))),
   )

@@ -1,10 +1,12 @@
 import { type Hex, type Transaction, type TransactionReceipt } from 'viem'
 import { decodeCall, decodeLog, decodeRevert, type DecodedCall } from '../net/abis'
+import { prepareUnits, unitOf } from '../net/tokens'
+import { identify } from '../net/userAbis'
 import { isMethodClosed } from '../net/errors'
 import type { ChainConn, Network } from '../net/network'
 import type { RpcMessage } from '../net/registry'
 import { append, h, type Child } from '../ui/dom'
-import { address, amount, argValue, badge, dateTime, fields, hex, num, routes } from '../ui/format'
+import { address, amount, argValue, badge, dateTime, feeAmount, fields, gwei, hex, num, routes } from '../ui/format'
 import { messageStatus } from '../ui/messageStatus'
 
 /** geth's callTracer frame. */
@@ -52,15 +54,19 @@ async function load(el: HTMLElement, net: Network, c: ChainConn, hash: Hex): Pro
   ])
   const trace = traced === 'closed' ? undefined : traced
   const block = receipt ? await c.client.getBlock({ blockHash: receipt.blockHash }).catch(() => undefined) : undefined
-  const call = decodeCall(tx.to, tx.input)
+  // The user's contracts this transaction touched (by code, from --abi-dir), then the token units of its amounts.
+  await identify(c, [tx.to, receipt?.contractAddress, ...(receipt?.logs ?? []).map((l) => l.address), ...framesOf(trace).map((f) => f.to)])
+  const call = decodeCall(tx.to, tx.input, c.id)
+  const logs = (receipt?.logs ?? []).map((l) => ({ log: l, decoded: decodeLog(l.address, l.topics, l.data, c.id) }))
+  await prepareUnits(c, [{ contract: tx.to, decoded: call }, ...logs.map(({ log, decoded }) => ({ contract: log.address, decoded }))])
   const symbol = net.symbol(c.id)
   const reverted = receipt?.status === 'reverted'
   const reason = reverted ? (trace?.revertReason ?? decodeRevert(trace?.output) ?? trace?.error ?? 'execution reverted') : undefined
   const isDeposit = (tx.typeHex as string) === '0x7e' || (tx.type as string) === 'deposit'
 
   // Messages this transaction relayed: RelayedMessage logs name their hashes.
-  const relayed = (receipt?.logs ?? [])
-    .map((l) => decodeLog(l.address, l.topics, l.data))
+  const relayed = logs
+    .map((l) => l.decoded)
     .filter((d) => d?.eventName === 'RelayedMessage')
     .map((d) => d!.args.find((a) => a.name === 'messageHash' || a.name === 'msgHash')?.value as Hex | undefined)
     .filter((x): x is Hex => !!x)
@@ -80,11 +86,12 @@ async function load(el: HTMLElement, net: Network, c: ChainConn, hash: Hex): Pro
         ['To', tx.to ? address(tx.to, c.id) : receipt?.contractAddress ? h('span', null, 'new contract ', address(receipt.contractAddress, c.id)) : '—'],
         ['Value', amount(tx.value, symbol)],
         ['Fee', receipt ? feeOf(receipt, symbol) : '—'],
+        ...(receipt && !isDeposit ? ([['Gas price', gwei(receipt.effectiveGasPrice)]] as [string, Child][]) : []),
         ['Gas used', receipt ? `${num(receipt.gasUsed)} of ${num(tx.gas)}` : '—'],
         ['Nonce · type', `${tx.nonce ?? '—'} · ${tx.typeHex ?? tx.type}`],
       ]),
     ),
-    h('section.panel', null, h('h2', null, 'Call'), callView(call, tx.input, c.id)),
+    h('section.panel', null, h('h2', null, 'Call'), callView(call, tx.input, c, tx.to)),
     sent.length || relayed.length
       ? h(
           'section.panel',
@@ -107,7 +114,7 @@ async function load(el: HTMLElement, net: Network, c: ChainConn, hash: Hex): Pro
           ),
         )
       : null,
-    h('section.panel', null, h('h2', null, `Logs (${receipt?.logs.length ?? 0})`), logsView(receipt, c.id)),
+    h('section.panel', null, h('h2', null, `Logs (${logs.length})`), logsView(logs, c)),
     h('section.panel', null, h('h2', null, 'Internal calls'), trace
       ? h('div.calltree', null, h('ul', null, frameView(trace, c.id, symbol)))
       : traced === 'closed'
@@ -116,39 +123,68 @@ async function load(el: HTMLElement, net: Network, c: ChainConn, hash: Hex): Pro
   ])
 }
 
-function feeOf(r: TransactionReceipt, symbol: string): string {
-  const l1Fee = (r as unknown as { l1Fee?: bigint | Hex }).l1Fee
-  const l2 = r.gasUsed * r.effectiveGasPrice
-  const l1 = l1Fee === undefined || l1Fee === null ? 0n : BigInt(l1Fee)
-  return l1 > 0n ? `${amount(l2 + l1, symbol, 18, 9)} (L1 data ${amount(l1, symbol, 18, 9)})` : amount(l2, symbol, 18, 9)
+/** Every frame of a call tree, depth first. */
+function framesOf(f: CallFrame | undefined): CallFrame[] {
+  return f ? [f, ...(f.calls ?? []).flatMap(framesOf)] : []
 }
 
-function callView(call: DecodedCall | undefined, input: Hex, chainId: number): Child {
+/**
+ * The fee in its two parts, as the OP Stack charges it: L2 execution (gasUsed ×
+ * effectiveGasPrice) and the L1 data fee (the receipt's l1Fee, from l1GasUsed × l1GasPrice
+ * scaled). The receipt carries l1Fee as a hex quantity (this client has no OP formatters).
+ */
+function feeOf(r: TransactionReceipt, symbol: string): Child {
+  const op = r as unknown as { l1Fee?: bigint | Hex | null; l1GasUsed?: bigint | Hex | null; l1GasPrice?: bigint | Hex | null }
+  const big = (v: bigint | Hex | null | undefined) => (v === undefined || v === null ? undefined : BigInt(v))
+  const l2 = r.gasUsed * r.effectiveGasPrice
+  const l1 = big(op.l1Fee)
+  const l1Gas = big(op.l1GasUsed)
+  const l1Price = big(op.l1GasPrice)
+  return h(
+    'span',
+    { 'data-fee': String(l2 + (l1 ?? 0n)), 'data-fee-l2': String(l2), 'data-fee-l1': l1 === undefined ? '' : String(l1) },
+    h('strong.mono', null, feeAmount(l2 + (l1 ?? 0n), symbol)),
+    h(
+      'div.muted',
+      { style: 'font-size:12px' },
+      `L2 execution ${feeAmount(l2, symbol)} (${num(r.gasUsed)} gas × ${gwei(r.effectiveGasPrice)})`,
+      l1 === undefined ? ' · no L1 data fee (a deposit)' : ` · L1 data ${feeAmount(l1, symbol)}${l1Gas !== undefined && l1Price !== undefined ? ` (${num(l1Gas)} L1 gas at ${gwei(l1Price)})` : ''}`,
+    ),
+  )
+}
+
+function callView(call: DecodedCall | undefined, input: Hex, c: ChainConn, to: Hex | null): Child {
   if (input === '0x') return h('p.muted', null, 'Plain transfer (no calldata).')
   if (!call) return h('div', null, h('p.muted', null, 'Unknown function: no known ABI matches its selector.'), h('div.mono.wrap', null, input.length > 400 ? `${input.slice(0, 400)}…` : input))
-  return h('div', null, h('p', null, h('span.tag', null, call.contract), h('strong.mono', null, `${call.functionName}(…)`)), argsTable(call.args, chainId))
+  return h('div', { 'data-call': call.functionName }, h('p', null, h('span.tag', null, call.contract), h('strong.mono', null, `${call.functionName}(…)`)), argsTable(call, c, to))
 }
 
-function argsTable(args: { name: string; type: string; value: unknown }[], chainId: number): Child {
-  if (args.length === 0) return null
-  return fields(args.map((a) => [`${a.name} ${a.type ? `(${a.type})` : ''}`, argValue(a.value, chainId)]))
+/** Decoded arguments; amounts in their token's units (or the native currency) where the unit is known. */
+function argsTable(item: { args: { name: string; type: string; value: unknown }[] }, c: ChainConn, contract: string | null | undefined): Child {
+  if (item.args.length === 0) return null
+  return fields(
+    item.args.map((a) => {
+      const unit = typeof a.value === 'bigint' ? unitOf(c, contract, item, a.name) : undefined
+      const value = unit ? h('span.mono', { 'data-amount': String(a.value), title: `${(a.value as bigint).toLocaleString('en-US')} base units` }, amount(a.value as bigint, unit.symbol, unit.decimals, unit.decimals)) : argValue(a.value, c.id)
+      return [`${a.name} ${a.type ? `(${a.type})` : ''}`, value]
+    }),
+  )
 }
 
-function logsView(receipt: TransactionReceipt | undefined, chainId: number): Child {
-  if (!receipt || receipt.logs.length === 0) return h('p.empty', null, 'No logs.')
-  return receipt.logs.map((l) => {
-    const d = decodeLog(l.address, l.topics, l.data)
-    return h(
+function logsView(logs: { log: TransactionReceipt['logs'][number]; decoded: ReturnType<typeof decodeLog> }[], c: ChainConn): Child {
+  if (logs.length === 0) return h('p.empty', null, 'No logs.')
+  return logs.map(({ log: l, decoded: d }) =>
+    h(
       'div.panel',
-      { style: 'margin-bottom:8px;padding:12px' },
-      h('p', { style: 'margin:0 0 6px' }, h('span.muted', null, `#${l.logIndex} `), address(l.address, chainId), ' ', d ? h('strong.mono', null, d.eventName) : h('span.muted', null, 'unknown event')),
-      d ? argsTable(d.args, chainId) : h('div.mono.wrap.muted', null, [...l.topics, l.data].join('\n')),
-    )
-  })
+      { style: 'margin-bottom:8px;padding:12px', 'data-event': d?.eventName ?? '' },
+      h('p', { style: 'margin:0 0 6px' }, h('span.muted', null, `#${l.logIndex} `), address(l.address, c.id), ' ', d ? h('strong.mono', null, d.eventName) : h('span.muted', null, 'unknown event')),
+      d ? argsTable(d, c, l.address) : h('div.mono.wrap.muted', null, [...l.topics, l.data].join('\n')),
+    ),
+  )
 }
 
 function frameView(f: CallFrame, chainId: number, symbol: string): HTMLElement {
-  const call = decodeCall(f.to, f.input)
+  const call = decodeCall(f.to, f.input, chainId)
   const value = f.value && BigInt(f.value) > 0n ? ` · ${amount(BigInt(f.value), symbol)}` : ''
   const failed = f.error !== undefined
   return h(

@@ -36,7 +36,7 @@ export function hex(value: string, href?: string, opts: { keep?: number; full?: 
 /** An address with its known contract name. */
 export function address(value: string | null | undefined, chainId?: number): Child {
   if (!value) return h('span.muted', null, '—')
-  const name = contractName(value)
+  const name = contractName(value, chainId)
   // A known contract shows its name (the address on hover, and copyable).
   if (name) return h('span.addr', null, h('a.tag', { href: routes.address(value, chainId), title: value }, name), copyButton(value))
   return h('span.addr', null, hex(value, routes.address(value, chainId)))
@@ -62,6 +62,22 @@ export function amount(wei: bigint, symbol = 'ETH', decimals = 18, digits = 6): 
   return `${Number(int).toLocaleString('en-US')}${f ? `.${f}` : ''} ${symbol}`.trim()
 }
 
+/**
+ * A fee: never shown as 0 when it is not. At least 0.000001 of the currency shows in it
+ * (up to 12 decimals); anything smaller in gwei (up to 9 decimals, so 1 wei shows), as
+ * Etherscan and Blockscout show small fees.
+ */
+export function feeAmount(wei: bigint, symbol = 'ETH'): string {
+  if (wei === 0n) return `0 ${symbol}`
+  if (wei >= 10n ** 12n) return amount(wei, symbol, 18, 12)
+  return `${amount(wei, '', 9, 9)} gwei`
+}
+
+/** A gas price in gwei (up to 9 decimals: 1 wei shows). */
+export function gwei(wei: bigint): string {
+  return `${amount(wei, '', 9, 9)} gwei`
+}
+
 export function num(n: bigint | number): string {
   return n.toLocaleString('en-US')
 }
@@ -73,6 +89,11 @@ export function ago(unixSeconds: bigint | number): string {
   if (s < 3600) return `${Math.floor(s / 60)} min ago`
   if (s < 86400) return `${Math.floor(s / 3600)} h ago`
   return new Date(Number(unixSeconds) * 1000).toLocaleString()
+}
+
+/** Redraws the relative times (cells with `data-ago`, unix seconds) under `root`. */
+export function refreshAges(root: ParentNode): void {
+  for (const el of root.querySelectorAll<HTMLElement>('[data-ago]')) el.textContent = ago(BigInt(el.dataset.ago!))
 }
 
 export function dateTime(unixSeconds: bigint | number): string {
