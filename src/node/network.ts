@@ -45,6 +45,8 @@ import { AdminEndpoint } from './adminEndpoint.js'
 import { networkAdminHandlers } from './networkAdmin.js'
 import { buildRegistry, writeRegistry, type NetworkRegistry } from './networkRegistry.js'
 import { PlexusNode } from './node.js'
+import { DevClock } from './devClock.js'
+import { DevNetwork } from './devNetwork.js'
 import { DEFAULT_FEE_VAULT, DEFAULT_GAS_LIMIT, DEFAULT_SLOT_TIME_MS } from './options.js'
 
 export interface NetworkL1Options {
@@ -217,6 +219,8 @@ export class PlexusNetwork implements Lifecycle {
   /** Faults armed through the admin endpoint (`faultInjection` only). */
   readonly faults = new ArmedFaults()
   private batcher: NetworkBatcher | undefined
+  /** The network-wide dev methods (time, mining, snapshots): a dev network (embedded L1) only. */
+  private devNetwork: DevNetwork | undefined
   private dashboard: DashboardServer | undefined
   readonly nodes: PlexusNode[] = []
   private _l1Url: string | undefined
@@ -493,6 +497,7 @@ export class PlexusNetwork implements Lifecycle {
       // The network's shared sequencer builds every chain's blocks, slot by slot.
       produceBlocks: false,
       network: sequencing,
+      ...(this.devNetwork ? { devNetwork: this.devNetwork } : {}),
       checkTransaction: sequencing.checkTxFor(BigInt(p.opts.chainId)),
       logger: chainLogger,
       settlement: (chain, nodeLogger) =>
@@ -647,6 +652,7 @@ export class PlexusNetwork implements Lifecycle {
       ))
 
       this.journal = SlotJournal.open(networkJournalDir(this.options.datadir))
+      const devClock = anvil && new DevClock()
       const sequencing = (this._sequencing = new NetworkSequencing({
         slotTimeMs,
         relayerKey,
@@ -655,10 +661,23 @@ export class PlexusNetwork implements Lifecycle {
         ...(this.options.faultInjection ? { faults: this.faults.slotFaults() } : {}),
         registry: { registry: () => this.registry(), onChange: (listener) => this.onChainsChanged(listener) },
         audit: () => this.audit(),
+        ...(devClock ? { now: () => devClock.now() } : {}),
         // The root logger: NetworkSequencing names its parts itself (a second `module` key
         // in one line would be a duplicated JSON key).
         logger,
       }))
+      if (anvil && devClock) {
+        this.devNetwork = new DevNetwork({
+          clock: devClock,
+          sequencer: sequencing.sequencer,
+          l1Url: this.l1Url,
+          tracker,
+          l1State: anvil,
+          headTimestamp: () => this.nodes.reduce((t, n) => (n.chain.headHeader().timestamp > t ? n.chain.headHeader().timestamp : t), 0n),
+          pools: () => this.nodes.map((n) => n.pool),
+          logger: logger.child({ module: 'dev' }),
+        })
+      }
       this.running = { ctx, tracker, batcher, sequencing, slotTimeMs }
       for (const p of prepared) await this.startChain(p)
       phases.mark('chains')

@@ -34,6 +34,8 @@ export interface NetworkSequencingOptions {
   /** Most signed-transaction bytes in each chain's block of a slot of `chains` chains (default `DEFAULT_MAX_BLOCK_DATA_BYTES`). */
   blockDataLimit?: (chains: number) => number
   faults?: SlotFaults
+  /** The network's time in whole seconds (default the wall clock; a dev network's clock moves it). */
+  now?: () => bigint
   /** The network's money audit (plexus_audit); unset: the method answers it is not available. */
   audit?: () => Promise<AuditReport>
   logger: Logger
@@ -82,6 +84,7 @@ export class NetworkSequencing implements Lifecycle, NetworkApi {
         // The relayer's transactions come back from the tracker, not from a pool.
         isNetworkTx: (ptx) => ptx.sender === this.relayer.address,
         faults: options.faults,
+        now: options.now,
       },
       rules,
       this.bundles,
@@ -128,7 +131,7 @@ export class NetworkSequencing implements Lifecycle, NetworkApi {
     return (tx) => {
       const chain = this.chains.get(chainId)
       if (!chain) return undefined
-      const now = BigInt(Math.floor(Date.now() / 1000))
+      const now = this.options.now?.() ?? BigInt(Math.floor(Date.now() / 1000))
       const head = chain.headHeader()
       return executingMessageCheck(this.view, chainId, { number: head.number + 1n, timestamp: now > head.timestamp ? now : head.timestamp })(tx)
     }

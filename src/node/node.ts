@@ -1,6 +1,6 @@
 import { isDevGenesis } from '../execution/devTx.js'
 import { devAccounts } from '../execution/genesis.js'
-import { createDevStateApi, type DevApi } from '../rpc/dev/api.js'
+import { createDevStateApi, withDevNetwork } from '../rpc/dev/api.js'
 import { DevTxQueue } from '../sequencer/devTxQueue.js'
 import { createRequire } from 'node:module'
 import { ChainStore } from '../storage/chainStore.js'
@@ -192,8 +192,8 @@ export class PlexusNode implements Lifecycle {
       clientVersion: CLIENT_VERSION,
       settlement,
       network: this.options.network,
-      // DevNetworkApi (time, mining, snapshots) is the network's part, merged in by the network.
-      ...(this.devTxs ? { dev: createDevStateApi(this.devTxs, chain.common, devAccounts()) as DevApi } : {}),
+      // The chain's own dev state methods, and the network's (time, mining, snapshots).
+      ...(this.devTxs ? { dev: withDevNetwork(createDevStateApi(this.devTxs, chain.common, devAccounts()), this.options.devNetwork) } : {}),
       submitRawTransaction: async (raw) => {
         if (this.options.rejectTransactions) throw new BaseError(this.options.rejectTransactions, { rpcCode: RpcErrorCode.Server })
         const ptx = await decodeRawTransactionOffThread(raw, chain.common, recovery, pool.checkEnvelope)

@@ -5,6 +5,7 @@ import type { SettlementView } from '../rpc/api.js'
 import type { BlockInputSource } from '../sequencer/blockInputs.js'
 import type { LogLevel, Logger } from '../primitives/logger.js'
 import type { NetworkApi, RpcLimits } from '../rpc/api.js'
+import type { DevNetworkApi } from '../rpc/dev/api.js'
 import type { TypedTransaction } from '@ethereumjs/tx'
 import type { RpcOptions } from '../rpc/options.js'
 import type { TxPoolOptions } from '../sequencer/txpool/index.js'
@@ -35,6 +36,8 @@ export interface NodeOptions {
   logLevel?: LogLevel
   /** The network the chain is part of: answers the bundle and message methods on its RPC. */
   network?: NetworkApi
+  /** The network-wide dev methods (time, mining, snapshots) of a dev network; absent: they are refused. */
+  devNetwork?: DevNetworkApi
   /**
    * A protocol check a transaction must pass to enter the pool (interop: its executing
    * messages); returns why it is refused, or undefined.

@@ -71,6 +71,12 @@ import { clientVersion } from './web3/clientVersion.js'
 import { sha3 } from './web3/sha3.js'
 import { traceCall } from './debug/traceCall.js'
 import { traceTransaction } from './debug/traceTransaction.js'
+import { anvilMine } from './anvil/mine.js'
+import { increaseTime } from './evm/increaseTime.js'
+import { mine } from './evm/mine.js'
+import { revert } from './evm/revert.js'
+import { setNextBlockTimestamp } from './evm/setNextBlockTimestamp.js'
+import { snapshot } from './evm/snapshot.js'
 
 type Method = (api: RpcApi, params: unknown[], ctx: RpcContext) => unknown
 type DevMethod = (dev: DevApi, params: unknown[], ctx: RpcContext, api: RpcApi) => unknown
@@ -164,6 +170,16 @@ const DEV_METHODS: Record<string, [DevMethod, ParamSpec]> = {
   eth_sign: [sign, { max: 2, required: 2 }],
   personal_sign: [personalSign, { max: 2, required: 2 }],
   eth_signTypedData_v4: [signTypedDataV4, { max: 2, required: 2 }],
+  // Network-wide (every chain and the L1 at once: the chains share one slot clock); see docs/rpc.md.
+  evm_increaseTime: [increaseTime, { max: 1, required: 1 }],
+  evm_setNextBlockTimestamp: [setNextBlockTimestamp, { max: 1, required: 1 }],
+  evm_mine: [mine, { max: 1 }],
+  anvil_mine: [anvilMine, { max: 2 }],
+  hardhat_mine: [anvilMine, { max: 2 }],
+  evm_snapshot: [snapshot, { max: 0 }],
+  evm_revert: [revert, { max: 1, required: 1 }],
+  plexus_snapshot: [snapshot, { max: 0 }],
+  plexus_revert: [revert, { max: 1, required: 1 }],
 }
 
 /**

@@ -12,10 +12,10 @@ import type { Logger } from '../primitives/logger.js'
  * from the new L1 chain. Dev transactions are not returned: the dev method that made one
  * has answered, and a pool never takes them (a dev change undone by a reorg is lost).
  */
-export async function rewindForReorg(chain: Chain, target: bigint, logger: Logger): Promise<PooledTx[]> {
+export async function rewindForReorg(chain: Chain, target: bigint, logger: Logger, why = 'L1 reorg removed the origin of recent blocks; rewound'): Promise<PooledTx[]> {
   const from = chain.headHeader().number
   const removed = await chain.rewindTo(target)
   const returned = removed.flatMap((block) => block.transactions.filter((tx) => !isDepositTransaction(tx) && !isDevTransaction(tx)).map((tx) => toPooledTx(tx, tx.serialize())))
-  logger.warn({ from: from.toString(), to: target.toString(), returnedTxs: returned.length }, 'L1 reorg removed the origin of recent blocks; rewound')
+  logger.warn({ from: from.toString(), to: target.toString(), returnedTxs: returned.length }, why)
   return returned
 }

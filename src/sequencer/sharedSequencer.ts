@@ -68,6 +68,11 @@ export interface SharedSequencerOptions {
   /** Transactions of the network itself (relays): after an L1 reorg they are not put back in a pool. */
   isNetworkTx?: (ptx: PooledTx) => boolean
   faults?: SlotFaults
+  /**
+   * The network's time in whole seconds, which a slot's timestamp starts from (default the
+   * wall clock): a dev network moves it (evm_increaseTime, evm_setNextBlockTimestamp).
+   */
+  now?: () => bigint
 }
 
 /**
@@ -191,6 +196,21 @@ export class SharedSequencer implements Lifecycle {
     return this.clock.run()
   }
 
+  /**
+   * Puts every chain back to slot `slot` (a dev network's evm_revert); call it inside
+   * `exclusive`, so that no slot is built meanwhile. The removed blocks' transactions are dropped, not pooled again (anvil's
+   * semantics: a revert forgets them), and the bundles they included are rejected.
+   */
+  async revertTo(slot: bigint): Promise<void> {
+    await this.finishUnfinished()
+    await this.rewindAll(slot, false)
+  }
+
+  /** Runs `fn` with no slot being built meanwhile (serialized with the clock's slots and `produceSlot`). */
+  exclusive<R>(fn: () => Promise<R>): Promise<R> {
+    return this.clock.exclusive(fn)
+  }
+
   /** Rewinds every chain to the lowest slot an L1 reorg forces on any of them. */
   private async followL1Reorg(): Promise<void> {
     let target: bigint | undefined
@@ -198,17 +218,23 @@ export class SharedSequencer implements Lifecycle {
       const t = c.inputs?.rewindTarget(c.chain.headHeader())
       if (t !== undefined && (target === undefined || t + genesisSlotOf(c) < target)) target = t + genesisSlotOf(c)
     }
-    if (target === undefined) return
+    if (target !== undefined) await this.rewindAll(target, true)
+  }
+
+  /** Rewinds every chain to `target`; `putBack` offers the removed transactions again (pools, bundles). */
+  private async rewindAll(target: bigint, putBack: boolean): Promise<void> {
     const returned: { c: SequencedChain; txs: PooledTx[] }[] = []
     const removed = new Map<Hex, { chainId: bigint; ptx: PooledTx }>()
     for (const c of this.chains) {
       // A chain that joined after the target slot keeps its genesis.
       const to = target > genesisSlotOf(c) ? target - genesisSlotOf(c) : 0n
       if (c.chain.headHeader().number <= to) continue
-      const txs = await rewindForReorg(c.chain, to, this.logger.child({ chain: Number(c.chainId) }))
-      returned.push({ c, txs })
-      for (const ptx of txs) removed.set(ptx.hash, { chainId: c.chainId, ptx })
+      const txs = await rewindForReorg(c.chain, to, this.logger.child({ chain: Number(c.chainId) }), putBack ? undefined : 'rewound to a dev snapshot (evm_revert); its transactions are dropped')
+      returned.push({ c, txs: putBack ? txs : [] })
+      if (putBack) for (const ptx of txs) removed.set(ptx.hash, { chainId: c.chainId, ptx })
     }
+    // The pools re-read their senders' state (a pending nonce may be ahead of it now).
+    if (!putBack) for (const c of this.chains) if (!returned.some((r) => r.c === c)) returned.push({ c, txs: [] })
     // A bundle's transactions wait again as the bundle (all or none), never one by one in the pools.
     const rebundled = this.bundles.requeueAbove(target, this.nextSlot(), removed)
     const isNetworkTx = this.options.isNetworkTx ?? (() => false)
@@ -384,7 +410,7 @@ export class SharedSequencer implements Lifecycle {
    * origin is newer (only possible for a chain's first block).
    */
   private inputsAt(chains: readonly SequencedChain[], slotTimestamp?: bigint): { timestamp: bigint; perChain: (BlockInputs | undefined)[] } | undefined {
-    let timestamp = slotTimestamp ?? BigInt(Math.floor(Date.now() / 1000))
+    let timestamp = slotTimestamp ?? this.options.now?.() ?? BigInt(Math.floor(Date.now() / 1000))
     for (const c of chains) if (c.chain.headHeader().timestamp > timestamp) timestamp = c.chain.headHeader().timestamp
     for (let attempt = 0; attempt < 2; attempt++) {
       const perChain = chains.map((c) => c.inputs?.inputsFor(c.chain.headHeader(), timestamp))

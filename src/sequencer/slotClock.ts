@@ -32,7 +32,12 @@ export class SlotClock<T> {
   }
 
   run(): Promise<T> {
-    const run = this.inFlight.catch(() => undefined).then(() => this.tick())
+    return this.exclusive(() => this.tick())
+  }
+
+  /** Runs `fn` serialized with the clock's runs: no slot is built while it runs. */
+  exclusive<R>(fn: () => Promise<R>): Promise<R> {
+    const run = this.inFlight.catch(() => undefined).then(fn)
     this.inFlight = run
     return run
   }

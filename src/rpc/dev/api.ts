@@ -40,9 +40,26 @@ export interface DevStateApi {
   serialize<T>(address: Hex, fn: () => Promise<T>): Promise<T>
 }
 
-/** Network-wide dev methods: time, mining, snapshot/revert (filled in by the dev-network work). */
-// eslint-disable-next-line @typescript-eslint/no-empty-interface
-export interface DevNetworkApi {}
+/**
+ * Network-wide dev methods: time, mining, snapshot/revert. Every chain of a network builds
+ * one block per slot in lockstep and every L2 block refers to an L1 origin, so each of
+ * these acts on every chain and on the embedded L1, whichever chain's RPC receives it.
+ */
+export interface DevNetworkApi {
+  /** evm_increaseTime: moves the network's clock (every chain and the L1) forward; returns the total offset in seconds. */
+  increaseTime(seconds: bigint): Promise<bigint>
+  /** evm_setNextBlockTimestamp: the next slot's timestamp on every chain; later slots go on from it. */
+  setNextBlockTimestamp(timestamp: bigint): Promise<void>
+  /**
+   * evm_mine / anvil_mine: builds `slots` slots now, on every chain, without waiting for
+   * the slot clock; `intervalSeconds` apart, or the first at `timestamp`.
+   */
+  mine(slots: bigint, opts?: { intervalSeconds?: bigint; timestamp?: bigint }): Promise<void>
+  /** evm_snapshot / plexus_snapshot: a snapshot of every chain and the L1 at one slot; returns its id. */
+  snapshot(): Promise<bigint>
+  /** evm_revert / plexus_revert: puts every chain and the L1 back; false for an unknown (or consumed) id. */
+  revert(id: bigint): Promise<boolean>
+}
 
 /** A dev method called on a network that is not a dev network. */
 export class DevMethodRefusedError extends BaseError {
@@ -52,6 +69,22 @@ export class DevMethodRefusedError extends BaseError {
       rpcCode: RpcErrorCode.MethodNotFound,
     })
   }
+}
+
+/**
+ * One chain's `DevApi`: its own state methods and the network's (bound, since the
+ * network's are a class's methods). Without the network's (a chain the node runs outside a
+ * dev network's sequencing), those answer DevMethodRefusedError.
+ */
+export function withDevNetwork(state: DevStateApi, network: DevNetworkApi | undefined): DevApi {
+  const refuse = (method: string) => () => Promise.reject(new DevMethodRefusedError(method))
+  return Object.assign(state, {
+    increaseTime: network ? (seconds: bigint) => network.increaseTime(seconds) : refuse('evm_increaseTime'),
+    setNextBlockTimestamp: network ? (timestamp: bigint) => network.setNextBlockTimestamp(timestamp) : refuse('evm_setNextBlockTimestamp'),
+    mine: network ? (slots: bigint, opts?: { intervalSeconds?: bigint; timestamp?: bigint }) => network.mine(slots, opts) : refuse('evm_mine'),
+    snapshot: network ? () => network.snapshot() : refuse('evm_snapshot'),
+    revert: network ? (id: bigint) => network.revert(id) : refuse('evm_revert'),
+  })
 }
 
 /** A dev network chain's `DevStateApi` over its dev transaction queue. */

@@ -319,6 +319,11 @@ export class TxPool {
     return this.all.has(hash)
   }
 
+  /** The hash of every pooled transaction, pending and queued. */
+  hashes(): Hex[] {
+    return [...this.all.keys()]
+  }
+
   /**
    * The nonce the sender's next tx should use: state nonce plus its contiguous pending
    * txs (`eth_getTransactionCount` at `pending`).

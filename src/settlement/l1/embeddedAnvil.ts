@@ -81,6 +81,8 @@ export class EmbeddedAnvil implements Lifecycle {
   private _url: string | undefined
   private port: number
   private durable = -1n
+  /** The next write follows a revert of the L1: it may lower the durable block. */
+  private rewound = false
   private running = false
   private persistTimer: NodeJS.Timeout | undefined
   /** Every state write, in order (one at a time). */
@@ -153,6 +155,18 @@ export class EmbeddedAnvil implements Lifecycle {
    */
   async persist(): Promise<bigint | undefined> {
     if (!this.stateFile) return undefined
+    await this.enqueueWrite()
+    return this.durable
+  }
+
+  /**
+   * Writes the L1 state after its chain went back (a dev network's evm_revert) and lowers
+   * the durable block to what the file now holds: the blocks the revert removed are gone
+   * from disk too, and the blocks that take their numbers are durable only once written.
+   */
+  async persistRewound(): Promise<bigint | undefined> {
+    if (!this.stateFile) return undefined
+    this.rewound = true
     await this.enqueueWrite()
     return this.durable
   }
@@ -345,6 +359,9 @@ export class EmbeddedAnvil implements Lifecycle {
         const started = performance.now()
         const written = await writeAnvilState(url, this.stateFile, PERSIST_TIMEOUT_MS)
         this.lastWriteMs = performance.now() - started
+        const rewound = this.rewound
+        this.rewound = false
+        if (written && rewound) this.durable = written.block - 1n
         if (written) this.setDurable(written.block)
         this.options.logger.trace({ block: written?.block.toString(), bytes: written?.bytes, ms: Math.round(this.lastWriteMs) }, 'L1 state written')
         if (this.writeFailing) this.options.logger.info({ durableBlock: this.durable.toString() }, 'writing the L1 state works again')
