@@ -77,7 +77,6 @@ describe('docs/getting-started.md, run as written', { timeout: 900_000 }, () => 
   let up: UpProcess | undefined
   let env: NodeJS.ProcessEnv
   let cwd = checkout
-  let snapshotServed = false
 
   before(async () => {
     mkdirSync(checkout)
@@ -105,8 +104,7 @@ describe('docs/getting-started.md, run as written', { timeout: 900_000 }, () => 
 
   for (const [i, block] of blocks.entries()) {
     const title = `${block.step} (block ${i + 1}): ${block.kind === 'file' ? `save ${block.file}` : block.body.trim().split('\n').at(-1)!.slice(0, 70)}`
-    const isSnapshotTest = block.kind === 'run' && block.body.includes('greeter.test.ts')
-    it(title, async (t) => {
+    it(title, async () => {
       if (block.kind === 'start') {
         // `npm start`, with a config that puts the network on free ports and its datadir in the test's checkout.
         assert.equal(block.body.trim(), 'npm start')
@@ -117,12 +115,6 @@ describe('docs/getting-started.md, run as written', { timeout: 900_000 }, () => 
           cwd: root,
           timeoutMs: 240_000,
         })
-        // evm_snapshot is being added to dev networks by another change; until it is served,
-        // the guide's snapshot step is reported as a TODO rather than a failure.
-        snapshotServed = await rpc(`http://127.0.0.1:${ports.chains[0]}`, 'evm_snapshot', []).then(
-          () => true,
-          () => false,
-        )
         return
       }
       assert.ok(up, 'the network runs (the start block passed)')
@@ -134,12 +126,6 @@ describe('docs/getting-started.md, run as written', { timeout: 900_000 }, () => 
       }
       const cwdFile = path.join(tmp.dir, 'cwd')
       const r = await bash(`${onPorts(block.body, ports)}\npwd > ${JSON.stringify(cwdFile)}`, cwd, env)
-      if (isSnapshotTest && !snapshotServed) {
-        // Reported as a TODO, and held to failing for that one reason only: the file loads and runs up to the call.
-        t.todo('evm_snapshot / evm_revert are not served yet on this branch (they land with the dev-methods change)')
-        assert.match(r.out, /evm_snapshot/, r.out.slice(-3000))
-        return
-      }
       assert.equal(r.code, 0, `the block failed:\n${block.body}\n--- output ---\n${r.out.slice(-6000)}`)
       // A test run that ran nothing exits 0 too: it must report its tests, all passed.
       if (block.body.includes('node --test')) assert.match(r.out, /ℹ pass [1-9]\d*\n[\s\S]*ℹ fail 0\n/, r.out.slice(-3000))
