@@ -70,6 +70,7 @@ program
   .option('--host <host>', 'listen address (default 127.0.0.1)')
   .option('--dashboard-port <port>', 'port of the web dashboard (default 8420; 0 = any free port)', int('--dashboard-port'))
   .option('--no-dashboard', 'do not serve the web dashboard')
+  .option('--no-dev-methods', "do not serve anvil's dev methods (anvil_*, evm_*, the unlocked dev accounts) on the dev network")
   .option('--abi-dir <dir>', 'a Foundry out/ or Hardhat artifacts/ directory: the dashboard decodes the calls and events of its contracts (repeatable; re-read after each build)', (v: string, prev: string[] = []) => [...prev, v])
   .option(
     '--rpc-expose <groups>',

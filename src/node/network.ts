@@ -197,6 +197,13 @@ export interface NetworkOptions {
    * network anyone relies on.
    */
   faultInjection?: boolean
+  /**
+   * Serve anvil's dev methods (rpc/dev/api.ts) on every chain (default true). Only a network
+   * on the embedded L1 is a dev network; false closes them there too (a dev network shared
+   * with others, or the fault suite, whose invariants a `setBalance` or a revert would break
+   * on purpose).
+   */
+  devMethods?: boolean
   logger: Logger
 }
 
@@ -498,6 +505,7 @@ export class PlexusNetwork implements Lifecycle {
       produceBlocks: false,
       network: sequencing,
       ...(this.devNetwork ? { devNetwork: this.devNetwork } : {}),
+      ...(this.options.devMethods === false ? { devMethods: false } : {}),
       checkTransaction: sequencing.checkTxFor(BigInt(p.opts.chainId)),
       logger: chainLogger,
       settlement: (chain, nodeLogger) =>
@@ -652,7 +660,7 @@ export class PlexusNetwork implements Lifecycle {
       ))
 
       this.journal = SlotJournal.open(networkJournalDir(this.options.datadir))
-      const devClock = anvil && new DevClock()
+      const devClock = anvil && this.options.devMethods !== false ? new DevClock() : undefined
       const sequencing = (this._sequencing = new NetworkSequencing({
         slotTimeMs,
         relayerKey,

@@ -53,7 +53,7 @@ export class PlexusNode implements Lifecycle {
   private stopped = false
 
   constructor(readonly options: NodeOptions) {
-    this.devTxs = isDevGenesis(options.genesis) && options.network !== undefined ? new DevTxQueue() : undefined
+    this.devTxs = options.devMethods !== false && isDevGenesis(options.genesis) && options.network !== undefined ? new DevTxQueue() : undefined
     if (options.slotTimeMs < SLOT_TIME_MIN_MS || options.slotTimeMs > SLOT_TIME_MAX_MS) {
       throw new ConfigError(
         'slotTimeMs',

@@ -38,6 +38,8 @@ export interface NodeOptions {
   network?: NetworkApi
   /** The network-wide dev methods (time, mining, snapshots) of a dev network; absent: they are refused. */
   devNetwork?: DevNetworkApi
+  /** false: no dev method is served even on a dev chain (the network's `devMethods`). */
+  devMethods?: boolean
   /**
    * A protocol check a transaction must pass to enter the pool (interop: its executing
    * messages); returns why it is refused, or undefined.

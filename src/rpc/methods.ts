@@ -182,6 +182,9 @@ const DEV_METHODS: Record<string, [DevMethod, ParamSpec]> = {
   plexus_revert: [revert, { max: 1, required: 1 }],
 }
 
+/** The dev methods' names: refused by every node that is not a dev network's sequencer. */
+export const DEV_METHOD_NAMES: readonly string[] = Object.keys(DEV_METHODS)
+
 /**
  * Methods closed on the public RPC unless their group is exposed (`rpc.expose`); the
  * admin endpoint reaches them with its token. Everything else is either a read bounded by

@@ -88,9 +88,11 @@ export class NetworkProcess {
     return [...this.layout.rpcPorts.keys()]
   }
 
+  // Dev methods closed: a setBalance mints unbacked ETH and a revert takes receipts back,
+  // on purpose, which is what the invariants forbid; the hostile corpus checks their refusal.
   private args(faultInjection: boolean): string[] {
     const l = this.layout
-    return ['up', '--config', l.configFile, '--datadir', l.datadir, '--no-dashboard', '--rpc-expose', 'debug,operator', '--log-level', this.logLevel, ...(faultInjection ? ['--fault-injection'] : [])]
+    return ['up', '--config', l.configFile, '--datadir', l.datadir, '--no-dashboard', '--no-dev-methods', '--rpc-expose', 'debug,operator', '--log-level', this.logLevel, ...(faultInjection ? ['--fault-injection'] : [])]
   }
 
   /**

@@ -305,6 +305,35 @@ describe('dev methods on a network that is not a dev network', () => {
   })
 })
 
+describe('dev methods closed on a dev network (devMethods: false)', () => {
+  let net: TestNetwork
+
+  before(async () => {
+    net = await startTestNetwork({ chainIds: [901, 902], devMethods: false })
+  })
+  after(async () => {
+    await net?.stop()
+  })
+
+  it('every dev method, the chain-state and the network-wide ones, is refused on every chain, and nothing changes', { timeout: 60_000 }, async () => {
+    const before = await rpc<string>(net.l2Url(901), 'eth_getBalance', [address(1), 'latest'])
+    for (const chainId of [901, 902]) {
+      const url = net.l2Url(chainId)
+      assert.deepEqual(await rpc(url, 'eth_accounts', []), [])
+      for (const [method, params] of [
+        ['anvil_setBalance', [address(1), '0x1']],
+        ['evm_snapshot', []],
+        ['evm_increaseTime', ['0x3c']],
+        ['evm_mine', []],
+        ['eth_sendTransaction', [{ from: devAccounts()[0]!.address, to: address(1) }]],
+      ] as const) {
+        await assert.rejects(rpc(url, method, [...params]), (err: Error & { code?: number }) => err.code === -32601)
+      }
+    }
+    assert.equal(await rpc<string>(net.l2Url(901), 'eth_getBalance', [address(1), 'latest']), before)
+  })
+})
+
 describe('dev methods when a slot commit is cut short by an exception', () => {
   let net: TestNetwork
 

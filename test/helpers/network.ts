@@ -39,6 +39,8 @@ export interface TestNetworkOptions {
   rpcLimits?: NetworkChainOptions['rpcLimits']
   /** Let the test arm faults (`network.faults.arm(…)`). */
   faultInjection?: boolean
+  /** false: the dev network serves no dev method (`devMethods: false`). */
+  devMethods?: boolean
 }
 
 /** A whole network in this process: embedded anvil and rollups on free 127.0.0.1 ports. */
@@ -67,6 +69,7 @@ export async function startTestNetwork(opts: TestNetworkOptions = {}): Promise<T
     da: opts.da ?? 'calldata',
     ...(opts.dashboard ? { dashboard: { host: '127.0.0.1', port: 0, ...(opts.abiDirs ? { abiDirs: opts.abiDirs } : {}) } } : {}),
     ...(opts.faultInjection ? { faultInjection: true } : {}),
+    ...(opts.devMethods === false ? { devMethods: false } : {}),
     logger: testLogger(),
   })
   await network.start()

@@ -26,6 +26,9 @@ export function checkNetwork(config: PlexusConfig): ConfigIssue[] {
   if (l1.rpcUrl !== undefined && l1.deployerKey === undefined) {
     issue(['l1', 'deployerKey'], 'missing: required with l1.rpcUrl (it deploys the L1 contracts and funds the batcher and proposers); write deployerKey: ${PLEXUS_DEPLOYER_KEY} and export the key')
   }
+  if (l1.rpcUrl !== undefined && config.devMethods === true) {
+    issue(['devMethods'], 'only a dev network (the embedded L1, whose accounts are the public test mnemonic\'s) serves dev methods; on l1.rpcUrl they are always closed, so remove devMethods')
+  }
   if (l1.rpcUrl === undefined && l1.beaconUrl !== undefined) {
     issue(['l1', 'beaconUrl'], 'only used with l1.rpcUrl (the embedded anvil serves blobs itself); remove it')
   }

@@ -72,6 +72,8 @@ const BROKEN: [string, unknown, string][] = [
     'l1.deployerKey: missing: required with l1.rpcUrl (it deploys the L1 contracts and funds the batcher and proposers); write deployerKey: ${PLEXUS_DEPLOYER_KEY} and export the key'],
   ['blobs on a real L1 without beacon', { da: 'blobs', l1: { rpcUrl: 'http://127.0.0.1:8545', deployerKey: DEV_KEY }, chains: [{ challengeWindow: '7d' }, { challengeWindow: '7d' }] },
     "l1.beaconUrl: missing: required with l1.rpcUrl and da: blobs, to read the network's blobs back; give the beacon API URL of the L1"],
+  ['dev methods on a real L1', { devMethods: true, l1: { rpcUrl: 'http://127.0.0.1:8545', deployerKey: DEV_KEY }, chains: [{ challengeWindow: '7d' }, { challengeWindow: '7d' }] },
+    "devMethods: only a dev network (the embedded L1, whose accounts are the public test mnemonic's) serves dev methods; on l1.rpcUrl they are always closed, so remove devMethods"],
   ['beacon with the embedded L1', { l1: { beaconUrl: 'http://127.0.0.1:5052' } }, 'l1.beaconUrl: only used with l1.rpcUrl (the embedded anvil serves blobs itself); remove it'],
   ['gas token without L1 address on a real L1', { l1: { rpcUrl: 'http://127.0.0.1:8545', deployerKey: DEV_KEY }, chains: [{ challengeWindow: '7d', gasToken: { name: 'USD Coin', symbol: 'USDC', decimals: 6 } }] },
     "chains[0].gasToken.l1Address: missing: required with l1.rpcUrl (a test token is deployed only on the embedded L1); give the token's address on the L1"],
@@ -249,6 +251,10 @@ describe('flags over a config file', () => {
     assert.equal(merged.l1.embedded.host, '0.0.0.0')
     assert.equal(withFlags(file, { logLevel: 'debug' }).logLevel, 'debug')
     assert.equal(withFlags(file, {}).logLevel, 'warn')
+    // --no-dev-methods closes them; commander's default (true) leaves the file's choice
+    assert.equal(toNetworkOptions(withFlags(file, { devMethods: false })).devMethods, false)
+    assert.equal(toNetworkOptions(withFlags(file, { devMethods: true })).devMethods, undefined)
+    assert.equal(toNetworkOptions(parseConfig({ devMethods: false }, {})).devMethods, false)
   })
 
   test('--l1-rpc replaces the embedded L1; --chains sizes a file without chains', () => {

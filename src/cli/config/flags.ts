@@ -22,6 +22,8 @@ export interface NetworkFlags {
   host?: string
   logLevel?: LogLevel
   logFormat?: LogFormat
+  /** `--no-dev-methods`: false closes anvil's dev methods on a dev network. */
+  devMethods?: boolean
   /** `--rpc-expose debug,operator`: restricted method groups on every chain's RPC. */
   rpcExpose?: string[]
   /** `--rpc-cors <origins>`: more browser origins allowed on every chain's RPC. */
@@ -45,6 +47,7 @@ export function withFlags(config: PlexusConfig, flags: NetworkFlags): PlexusConf
   if (flags.datadir !== undefined) out.datadir = flags.datadir
   if (flags.logLevel !== undefined) out.logLevel = flags.logLevel
   if (flags.logFormat !== undefined) out.logFormat = flags.logFormat
+  if (flags.devMethods === false) out.devMethods = false
   if (flags.da !== undefined) out.da = flags.da
 
   let l1 = { ...(config.l1 ?? {}) }

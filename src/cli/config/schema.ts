@@ -179,6 +179,10 @@ export const configSchema = z
     da: oneOf(['calldata', 'blobs'], 'calldata for dev networks, blobs (EIP-4844) on a real L1').optional().describe('how network batches are posted (default calldata)'),
     maxBatchBytes: int(1_000, MAX_BLOB_BATCH_BYTES, 'the default is 120000').optional().describe('largest network batch per L1 transaction, compressed (default 120000)'),
     rpc: networkRpc.optional(),
+    devMethods: z
+      .boolean({ error: expected('must be true or false', 'write devMethods: false to close them') })
+      .optional()
+      .describe("serve anvil's dev methods (anvil_*, evm_*, unlocked dev accounts) on a dev network (default true with the embedded L1)"),
     maxBlockDataBytes: int(131_072, 8 * 1024 * 1024, 'at least 131072 (the largest transaction the pool accepts); the default is 524288')
       .optional()
       .describe("most bytes of signed transactions in one chain's block, what data availability must carry (default 524288)"),

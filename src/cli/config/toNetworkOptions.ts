@@ -41,6 +41,7 @@ export function toNetworkOptions(config: PlexusConfig): Omit<NetworkOptions, 'lo
     ...(config.da !== undefined ? { da: config.da } : {}),
     ...(config.maxBatchBytes !== undefined ? { maxBatchBytes: config.maxBatchBytes } : {}),
     ...(config.maxBlockDataBytes !== undefined ? { maxBlockDataBytes: config.maxBlockDataBytes } : {}),
+    ...(config.devMethods !== undefined ? { devMethods: config.devMethods } : {}),
   }
 }
 

@@ -65,7 +65,7 @@ export interface DevNetworkApi {
 export class DevMethodRefusedError extends BaseError {
   override name = 'DevMethodRefusedError'
   constructor(method: string) {
-    super(`${method} is a dev method, served only by the sequencer of a dev network (one whose L1 is the embedded anvil); this node is not one (a network on a real L1, a replica or a standalone chain)`, {
+    super(`${method} is a dev method, served only by the sequencer of a dev network (one whose L1 is the embedded anvil); this node is not one (a network on a real L1, a replica or a standalone chain), or its dev methods are closed (devMethods: false)`, {
       rpcCode: RpcErrorCode.MethodNotFound,
     })
   }
