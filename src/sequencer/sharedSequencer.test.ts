@@ -198,3 +198,36 @@ test('a dev base fee opens the block with it: pool transactions priced under it 
     dirs.forEach((d) => d.cleanup())
   }
 })
+
+test("a chain's failed turn with a dev base fee queued: its deposits-only block has the parent's base fee; the base fee lands in the next block", async () => {
+  const dirs = [tempDir(), tempDir(), tempDir()]
+  const net = await open(dirs)
+  const devTxs = new DevTxQueue()
+  try {
+    let failures = 1
+    const rules = {
+      checkTx: () => () => undefined,
+      relaysFor: async (chainId: bigint) => {
+        if (chainId === 901n && failures-- > 0) throw new Fault('injected in the chain turn')
+        return { nonce: 0n, relays: [] }
+      },
+    }
+    const sequencer = new SharedSequencer({ slotTimeMs: 1_000 }, rules, new BundleQueue(), silentLogger())
+    for (const id of IDS) sequencer.addChain({ chainId: id, chain: net.chains.get(id)!, pool: net.pools.get(id)!, feeRecipient: new Uint8Array(20), ...(id === 901n ? { devTxs } : {}) })
+    const c901 = net.chains.get(901n)!
+    const derived = c901.nextBaseFee()
+    const set = devTxs.submit(new DevTransaction(new Uint8Array(16).fill(3), { kind: 'baseFee', baseFeePerGas: 123n }))
+    await sequencer.produceSlot()
+    assert.equal(c901.headHeader().number, 1n)
+    assert.equal(c901.headHeader().baseFeePerGas, derived)
+    assert.equal(c901.getBlockByNumber(1n)!.transactions.length, 0)
+    assert.equal(devTxs.size, 1, 'the base fee still waits')
+    await sequencer.produceSlot()
+    assert.equal((await set).blockNumber, 2n)
+    assert.equal(c901.headHeader().baseFeePerGas, 123n)
+  } finally {
+    devTxs.close()
+    await net.close()
+    dirs.forEach((d) => d.cleanup())
+  }
+})
