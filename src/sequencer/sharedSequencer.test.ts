@@ -231,3 +231,43 @@ test("a chain's failed turn with a dev base fee queued: its deposits-only block 
     dirs.forEach((d) => d.cleanup())
   }
 })
+
+test("an exception between two chains' commits: the second chain's block with a dev base fee is finished from the slot record with that base fee, its call answered once", async () => {
+  const dirs = [tempDir(), tempDir(), tempDir()]
+  const net = await open(dirs)
+  const devTxs = new DevTxQueue()
+  try {
+    let armed = true
+    const faults = {
+      betweenCommits: () => {
+        if (!armed) return
+        armed = false
+        throw new Fault('injected between commits')
+      },
+    }
+    // Its own journal: the helper's sequencer holds the one in dirs[2].
+    const journalDir = tempDir()
+    dirs.push(journalDir)
+    const journal = SlotJournal.open(journalDir.dir)
+    const rules = { checkTx: () => () => undefined, relaysFor: async () => ({ nonce: 0n, relays: [] }) }
+    const sequencer = new SharedSequencer({ slotTimeMs: 1_000, journal, faults }, rules, new BundleQueue(), silentLogger())
+    for (const id of IDS) sequencer.addChain({ chainId: id, chain: net.chains.get(id)!, pool: net.pools.get(id)!, feeRecipient: new Uint8Array(20), ...(id === 902n ? { devTxs } : {}) })
+    const c902 = net.chains.get(902n)!
+    let answers = 0
+    const set = devTxs.submit(new DevTransaction(new Uint8Array(16).fill(4), { kind: 'baseFee', baseFeePerGas: 4_242n })).then((r) => (answers++, r))
+    await assert.rejects(sequencer.produceSlot(), Fault)
+    assert.deepEqual(heads(net), [1n, 0n])
+    await sequencer.produceSlot()
+    assert.deepEqual(heads(net), [2n, 2n])
+    assert.equal((await set).blockNumber, 1n)
+    assert.equal(c902.getBlockByNumber(1n)!.header.baseFeePerGas, 4_242n)
+    assert.equal(c902.getBlockByNumber(2n)!.header.baseFeePerGas, c902.baseFeeAfter(c902.getBlockByNumber(1n)!.header))
+    assert.equal(answers, 1)
+    assert.equal(devTxs.size, 0)
+    await journal.close()
+  } finally {
+    devTxs.close()
+    await net.close()
+    dirs.forEach((d) => d.cleanup())
+  }
+})
