@@ -138,6 +138,31 @@ describe('anvil_setNextBlockBaseFeePerGas on a dev network', () => {
     await rpc(url, 'anvil_setNextBlockBaseFeePerGas', ['0x3b9aca00'])
   })
 
+  it('a burst of 40 base fees and 200 setBalance calls at once: each base fee is exactly one block\'s, every call answers, none is lost', { timeout: 120_000 }, async () => {
+    const start = BigInt((await block(url, 'latest')).number)
+    const fees = Array.from({ length: 40 }, (_, i) => parseGwei(String(100 + i)))
+    const acct = (i: number) => `0x${(0xbf000000n + BigInt(i)).toString(16).padStart(40, '0')}`
+    await Promise.all([
+      ...fees.map((f) => rpc(url, 'anvil_setNextBlockBaseFeePerGas', [`0x${f.toString(16)}`])),
+      ...Array.from({ length: 200 }, (_, i) => rpc(url, 'anvil_setBalance', [acct(i), `0x${(i + 1).toString(16)}`])),
+    ])
+    const end = BigInt((await block(url, 'latest')).number)
+    const seen = new Map<bigint, bigint>()
+    for (let m = start + 1n; m <= end; m++) {
+      const b = await block(url, m)
+      const sets = b.transactions.filter((t) => t.devBaseFeePerGas !== undefined)
+      assert.ok(sets.length <= 1, `block ${m}: at most one base fee`)
+      if (sets.length === 1) {
+        // Invariant: the header has exactly the value its base-fee dev transaction says.
+        assert.equal(BigInt(b.baseFeePerGas), BigInt(sets[0]!.devBaseFeePerGas!), `block ${m}`)
+        seen.set(BigInt(sets[0]!.devBaseFeePerGas!), m)
+      }
+    }
+    assert.deepEqual([...seen.keys()].sort((a, b) => (a < b ? -1 : 1)), fees)
+    for (let i = 0; i < 200; i++) assert.equal(await rpc(url, 'eth_getBalance', [acct(i), 'latest']), `0x${(i + 1).toString(16)}`)
+    await rpc(url, 'anvil_setNextBlockBaseFeePerGas', ['0x3b9aca00'])
+  })
+
   it('hostile parameters are refused with -32602 and change nothing', { timeout: 60_000 }, async () => {
     const before = BigInt((await block(url, 'latest')).number)
     for (const params of [['-0x1'], [`0x1${'0'.repeat(64)}`], ['0xzz'], ['12'], [12], [null], [{}], [], ['0x1', '0x2']]) {
