@@ -96,7 +96,7 @@ describe('dev transactions (type 0x7d)', () => {
     assert.equal(devBaseFeeOf([{ type: 2 }, fee]), undefined)
     // It sends nothing and goes nowhere: no sender to hold back, no gas, no fee.
     assert.equal(fee.getSenderAddress().toString(), `0x${'00'.repeat(20)}`)
-    assert.equal(fee.to, undefined)
+    assert.equal(fee.to?.toString(), `0x${'00'.repeat(20)}`)
     assert.equal(fee.gasLimit, 0n)
     assert.equal(fee.maxFeePerGas, 0n)
   })

@@ -118,7 +118,8 @@ export class DevTransaction {
 
   get to(): Address | undefined {
     if (this.body.kind === 'call') return this.body.to ? new Address(this.body.to) : undefined
-    if (this.body.kind === 'baseFee') return undefined
+    // The zero address, not none: a transaction without `to` reads as a contract creation.
+    if (this.body.kind === 'baseFee') return createZeroAddress()
     return new Address(this.body.address)
   }
 

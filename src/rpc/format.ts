@@ -167,8 +167,8 @@ function formatDepositTransaction(tx: DepositTransaction, inclusion?: TxInclusio
  * A dev transaction (type 0x7d) in the shape of an EIP-1559 transaction with a zero
  * signature, so clients that know only standard fields read it: a call shows its
  * impersonated sender and fees; a patch shows the patched account as `from` and `to`,
- * no gas, and `devPatch` with what it set; a base fee shows the zero address as `from`, no
- * `to`, and `devBaseFeePerGas`.
+ * no gas, and `devPatch` with what it set; a base fee shows the zero address as `from` and
+ * `to` (no `to` would read as a contract creation), and `devBaseFeePerGas`.
  */
 function formatDevTransaction(tx: DevTransaction, inclusion?: TxInclusion): Record<string, unknown> {
   const b = tx.body

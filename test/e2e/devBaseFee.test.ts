@@ -68,6 +68,13 @@ describe('anvil_setNextBlockBaseFeePerGas on a dev network', () => {
     assert.equal(BigInt(set.baseFeePerGas), value)
     // The base-fee dev transaction is the block's first after its deposits.
     assert.equal(set.transactions.find((t) => t.type !== '0x7e')?.devBaseFeePerGas, `0x${value.toString(16)}`)
+    // It reads as a transaction to and from the zero address, no gas, no contract created.
+    const devTx = set.transactions.find((t) => t.devBaseFeePerGas !== undefined)!
+    const receipt = await client.getTransactionReceipt({ hash: devTx.hash })
+    assert.equal(receipt.status, 'success')
+    assert.equal(receipt.gasUsed, 0n)
+    assert.equal(receipt.contractAddress ?? null, null)
+    assert.equal(receipt.to, '0x0000000000000000000000000000000000000000')
     const n = BigInt(set.number)
     const parent = await block(url, n - 1n)
     assert.notEqual(BigInt(parent.baseFeePerGas), value)
