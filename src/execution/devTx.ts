@@ -5,6 +5,7 @@ import { Address, createZeroAddress, equalsBytes } from '@ethereumjs/util'
 import { BaseError, RpcErrorCode } from '../primitives/errors.js'
 import { keccak256 } from '../primitives/crypto.js'
 import { bigIntToBytes, bytesToBigInt, toData } from '../primitives/hex.js'
+import { MAX_BASE_FEE } from './baseFee.js'
 import { DEPOSIT_TX_TYPE } from './depositTx.js'
 import type { PooledTx } from './pooledTx.js'
 
@@ -217,8 +218,7 @@ export function isDevGenesis(genesis: { config?: unknown }): boolean {
 function checkBody(id: Uint8Array, b: DevTxBody): void {
   if (id.length !== 16) throw new DevTxError('dev transaction id must be 16 bytes')
   if (b.kind === 'baseFee') {
-    // A header's base fee is a 256-bit word (the BASEFEE opcode pushes it on the stack).
-    if (b.baseFeePerGas < 0n || b.baseFeePerGas > MAX_UINT256) throw new DevTxError('baseFeePerGas must be between 0 and 2^256-1')
+    if (b.baseFeePerGas < 0n || b.baseFeePerGas > MAX_BASE_FEE) throw new DevTxError('baseFeePerGas must be between 0 and 2^256-1')
     return
   }
   if (b.kind === 'patch') {
