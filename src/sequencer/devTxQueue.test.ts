@@ -76,6 +76,8 @@ describe('DevTxQueue', () => {
     const p2 = patch(2)
     const f2 = fee(9n)
     const results = [q.submit(p1), q.submit(f1), q.submit(p2), q.submit(f2)]
+    // What later blocks start from: the newest base fee waiting.
+    assert.equal(q.queuedBaseFee(), 9n)
     // Block 1: the patch asked before the base fee, under the parent's base fee.
     assert.equal(q.nextBaseFee(), undefined)
     let block = drain(q)
@@ -91,6 +93,7 @@ describe('DevTxQueue', () => {
     assert.equal(block.length, 1)
     q.onBuilt(built(3n, block))
     assert.deepEqual((await Promise.all(results)).map((r) => r.blockNumber), [1n, 2n, 2n, 3n])
+    assert.equal(q.queuedBaseFee(), undefined)
     assert.equal(q.size, 0)
   })
 })

@@ -78,6 +78,15 @@ export class DevTxQueue {
     return first === undefined ? undefined : devBaseFeeTx(first.ptx.tx)
   }
 
+  /** The base fee of the newest waiting base-fee transaction: what blocks after those waiting now start from. */
+  queuedBaseFee(): bigint | undefined {
+    for (let i = this.waiting.length - 1; i >= 0; i--) {
+      const fee = devBaseFeeTx(this.waiting[i]!.ptx.tx)
+      if (fee !== undefined) return fee
+    }
+    return undefined
+  }
+
   get size(): number {
     return this.waiting.length
   }

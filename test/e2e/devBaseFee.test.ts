@@ -133,6 +133,22 @@ describe('anvil_setNextBlockBaseFeePerGas on a dev network', () => {
     }
   })
 
+  it('eth_sendTransaction without fees, impersonated and from a dev account, sent while a higher base fee waits for its block: priced for it, both land', { timeout: 60_000 }, async () => {
+    const whale = '0x00000000000000000000000000000000000be1e5'
+    await rpc(url, 'anvil_setBalance', [whale, '0x56bc75e2d63100000'])
+    await rpc(url, 'anvil_impersonateAccount', [whale])
+    const value = parseGwei('5000')
+    const set = rpc(url, 'anvil_setNextBlockBaseFeePerGas', [`0x${value.toString(16)}`])
+    const [impersonated, signed] = await Promise.all([
+      rpc<Hex>(url, 'eth_sendTransaction', [{ from: whale, to: '0x00000000000000000000000000000000000be1e6', value: '0x1' }]),
+      rpc<Hex>(url, 'eth_sendTransaction', [{ from: devAccounts()[8]!.address, to: '0x00000000000000000000000000000000000be1e6', value: '0x1' }]),
+    ])
+    await set
+    const pub = createPublicClient({ chain: viemChain(901, url), transport: http(url) })
+    for (const hash of [impersonated, signed]) assert.equal((await pub.waitForTransactionReceipt({ hash, timeout: 30_000 })).status, 'success')
+    await rpc(url, 'anvil_setNextBlockBaseFeePerGas', ['0x3b9aca00'])
+  })
+
   it('base fee 0 and 2^256-1: the block has it, the chain goes on', { timeout: 60_000 }, async () => {
     for (const value of [0n, (1n << 256n) - 1n]) {
       const start = BigInt((await block(url, 'latest')).number)
