@@ -9,7 +9,7 @@ import { openDatabase } from '../storage/database.js'
 import { ChainStore } from '../storage/chainStore.js'
 import { decodeChainConfig, encodeChainConfig, CHAIN_CONFIG_VERSION } from '../settlement/l1/chainConfig.js'
 import { tempDir } from '../../test/helpers/tmp.js'
-import { baseFeeParamsOf, baseFeeSettingsMismatch, ETHEREUM_BASE_FEE_PARAMS, nextBaseFee } from './baseFee.js'
+import { baseFeeParamsOf, baseFeeSettingsMismatch, ETHEREUM_BASE_FEE_PARAMS, MAX_BASE_FEE, nextBaseFee } from './baseFee.js'
 import { Chain, type TxSource } from './chain.js'
 import { createChainCommon, devAccounts, devGenesis, type GethGenesis } from './genesis.js'
 import { toPooledTx } from './decodeTx.js'
@@ -126,4 +126,13 @@ test('a chain with another denominator computes another next base fee, and a reb
   const { optimism: _, ...withoutParams } = custom.config
   const other = await rebuild({ ...custom, config: withoutParams })
   assert.notEqual(other.hashes[1], toData(built.blocks[1]!.hash()))
+})
+
+test('the base fee never passes 2^256-1 (a header word), even from 2^256-1 with a full block', () => {
+  const max = (1n << 256n) - 1n
+  const params = { elasticity: 2n, denominator: 8n }
+  assert.equal(MAX_BASE_FEE, max)
+  assert.equal(nextBaseFee({ gasLimit: 30_000_000n, gasUsed: 30_000_000n, baseFeePerGas: max }, params), max)
+  assert.equal(nextBaseFee({ gasLimit: 30_000_000n, gasUsed: 15_000_001n, baseFeePerGas: max - 1n }, params), max)
+  assert.ok(nextBaseFee({ gasLimit: 30_000_000n, gasUsed: 0n, baseFeePerGas: max }, params) < max)
 })

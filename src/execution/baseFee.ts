@@ -50,9 +50,14 @@ export interface BaseFeeParent {
   baseFeePerGas?: bigint
 }
 
+/** The largest base fee: a header's base fee is a 256-bit word (the BASEFEE opcode pushes it). */
+export const MAX_BASE_FEE = (1n << 256n) - 1n
+
 /**
  * EIP-1559: the base fee of the block after `parent`, with the chain's elasticity and
  * max-change denominator (ethereumjs' `calcNextBaseFee` reads Ethereum's fixed values).
+ * It never passes `MAX_BASE_FEE`: only a dev network's hand-set base fee comes near it,
+ * and then only gas no one pays the base fee for (deposits) could push it higher.
  */
 export function nextBaseFee(parent: BaseFeeParent, params: BaseFeeParams): bigint {
   const baseFee = parent.baseFeePerGas ?? 0n
@@ -60,7 +65,8 @@ export function nextBaseFee(parent: BaseFeeParent, params: BaseFeeParams): bigin
   if (target === 0n || parent.gasUsed === target) return baseFee
   if (parent.gasUsed > target) {
     const delta = (baseFee * (parent.gasUsed - target)) / target / params.denominator
-    return baseFee + (delta > 1n ? delta : 1n)
+    const next = baseFee + (delta > 1n ? delta : 1n)
+    return next > MAX_BASE_FEE ? MAX_BASE_FEE : next
   }
   const delta = (baseFee * (target - parent.gasUsed)) / target / params.denominator
   return baseFee > delta ? baseFee - delta : 0n

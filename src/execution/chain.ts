@@ -48,6 +48,12 @@ export interface BuildBlockParams {
   gasLimit?: bigint
   extraData?: Uint8Array
   /**
+   * The block's base fee as a dev transaction sets it (anvil_setNextBlockBaseFeePerGas),
+   * instead of the EIP-1559 value from the parent: the block is then valid only if its
+   * first transaction after the deposits is that dev transaction (`OpenBlock`).
+   */
+  baseFee?: bigint
+  /**
    * Every transaction `txs` offers must be included (replicas re-deriving a batch): one
    * that does not fit or fails validation makes the block invalid (`InvalidBlockError`)
    * instead of being skipped, and nothing is committed.
@@ -219,6 +225,9 @@ export class Chain {
     const common = this.common
     common.setHardforkBy({ blockNumber: number, timestamp: params.timestamp })
     const gasLimit = params.gasLimit ?? parent.gasLimit
+    if (params.baseFee !== undefined && !common.isActivatedEIP(1559)) {
+      throw new InvalidBlockError(`block ${number}: a base fee set by a dev transaction, but the block is before London (it has no base fee)`)
+    }
     const headerFields = {
       parentHash: parent.hash(),
       number,
@@ -229,14 +238,14 @@ export class Chain {
       difficulty: 0n,
       // Derived from the parent so every block has a distinct, reproducible PREVRANDAO.
       mixHash: keccak256(parent.hash()),
-      ...(common.isActivatedEIP(1559) ? { baseFeePerGas: this.nextBaseFee() } : {}),
+      ...(common.isActivatedEIP(1559) ? { baseFeePerGas: params.baseFee ?? this.nextBaseFee() } : {}),
       ...(common.isActivatedEIP(4895) ? { withdrawalsRoot: KECCAK256_RLP } : {}),
       ...(common.isActivatedEIP(4844) ? { blobGasUsed: 0n, excessBlobGas: parent.calcNextExcessBlobGas(common) } : {}),
       ...(common.isActivatedEIP(4788) ? { parentBeaconBlockRoot: new Uint8Array(32) } : {}),
       ...(common.isActivatedEIP(7685) ? { requestsHash: sha256(EMPTY_REQUESTS_HASH_INPUT) } : {}),
     }
     const vm = this.vm
-    const open = new OpenBlock(vm, headerFields, params.l1Fee, {
+    const open = new OpenBlock(vm, headerFields, params.l1Fee, params.baseFee !== undefined, {
       prepare: (block, receipts) => this.prepare(block, receipts),
       commit: (block, write, receipts) => this.commitPrepared(block, write, receipts),
       reset: () => this.resetToHead(),

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { before, describe, it } from 'node:test'
 import { initCrypto } from '../primitives/crypto.js'
 import { RLP } from '@ethereumjs/rlp'
-import { decodeDevTx, DEV_TX_TYPE, DevTransaction, DevTxError, isDevGenesis, MAX_DEV_TX_BYTES, type DevTxBody } from './devTx.js'
+import { decodeDevTx, devBaseFeeOf, DEV_TX_TYPE, DevTransaction, DevTxError, isDevGenesis, MAX_DEV_TX_BYTES, type DevTxBody } from './devTx.js'
 import { DEPOSIT_TX_TYPE } from './depositTx.js'
 import { decodeRawTransaction } from './decodeTx.js'
 import { createChainCommon, devGenesis } from './genesis.js'
@@ -24,6 +24,9 @@ const bodies: DevTxBody[] = [
   { kind: 'patch', address: addr, balance: 0n, nonce: 5n, code: new Uint8Array(0), storage: [{ slot: new Uint8Array(32).fill(1), value: 0n }, { slot: new Uint8Array(32), value: 9n }] },
   { kind: 'call', from: addr, to: undefined, nonce: 3n, value: 1n, data: new Uint8Array([1, 2]), gasLimit: 21_000n, maxFeePerGas: 2n, maxPriorityFeePerGas: 1n },
   { kind: 'call', from: addr, to: addr, nonce: 0n, value: 0n, data: new Uint8Array(0), gasLimit: 0n, maxFeePerGas: 0n, maxPriorityFeePerGas: 0n },
+  { kind: 'baseFee', baseFeePerGas: 0n },
+  { kind: 'baseFee', baseFeePerGas: 7_000_000_000n },
+  { kind: 'baseFee', baseFeePerGas: (1n << 256n) - 1n },
 ]
 
 describe('dev transactions (type 0x7d)', () => {
@@ -54,7 +57,13 @@ describe('dev transactions (type 0x7d)', () => {
       new Uint8Array([DEV_TX_TYPE, 0xc0]),
       new Uint8Array([DEV_TX_TYPE, 0xff, 0xff]),
       good.subarray(0, good.length - 1),
-      typed(RLP.encode([id, Uint8Array.of(3), addr])), // unknown kind
+      typed(RLP.encode([id, Uint8Array.of(4), addr])), // unknown kind
+      typed(RLP.encode([id, Uint8Array.of(3)])), // base fee: field count
+      typed(RLP.encode([id, Uint8Array.of(3), Uint8Array.of(1), Uint8Array.of(1)])), // base fee: field count
+      typed(RLP.encode([id, Uint8Array.of(3), Uint8Array.of(0)])), // base fee 0 with a leading zero: not canonical
+      typed(RLP.encode([id, Uint8Array.of(3), Uint8Array.of(0, 1)])), // leading zero: not canonical
+      typed(RLP.encode([id, Uint8Array.of(3), new Uint8Array(33).fill(1)])), // base fee > 2^256-1
+      typed(RLP.encode([id, Uint8Array.of(3), [Uint8Array.of(1)]])), // base fee must be a byte string
       typed(RLP.encode([id, Uint8Array.of(1), addr, [], [], [], [], []])), // field count
       typed(RLP.encode([id, Uint8Array.of(1), addr, [Uint8Array.of(0, 1)], [], [], []])), // leading zero: not canonical
       typed(RLP.encode([id, Uint8Array.of(1), addr, [new Uint8Array(33).fill(1)], [], [], []])), // balance > 2^256-1
@@ -66,6 +75,30 @@ describe('dev transactions (type 0x7d)', () => {
       Uint8Array.from([0x7e, ...good.subarray(1)]),
     ]
     for (const bytes of bad) assert.throws(() => decodeDevTx(bytes), DevTxError, Buffer.from(bytes.subarray(0, 16)).toString('hex'))
+  })
+
+  it('a base fee out of a header word (negative, 2^256 and over) cannot be made', () => {
+    for (const baseFeePerGas of [-1n, 1n << 256n, 1n << 300n]) {
+      assert.throws(() => new DevTransaction(id, { kind: 'baseFee', baseFeePerGas }), DevTxError)
+    }
+  })
+
+  it("a block's base fee is a base-fee dev transaction's only when that is its first transaction after the deposits", () => {
+    const fee = new DevTransaction(id, { kind: 'baseFee', baseFeePerGas: 5n })
+    const zero = new DevTransaction(id, { kind: 'baseFee', baseFeePerGas: 0n })
+    const patch = new DevTransaction(id, bodies[0]!)
+    const deposit = { type: DEPOSIT_TX_TYPE }
+    assert.equal(devBaseFeeOf([]), undefined)
+    assert.equal(devBaseFeeOf([deposit, deposit]), undefined)
+    assert.equal(devBaseFeeOf([deposit, fee, patch]), 5n)
+    assert.equal(devBaseFeeOf([zero]), 0n)
+    assert.equal(devBaseFeeOf([deposit, patch, fee]), undefined)
+    assert.equal(devBaseFeeOf([{ type: 2 }, fee]), undefined)
+    // It sends nothing and goes nowhere: no sender to hold back, no gas, no fee.
+    assert.equal(fee.getSenderAddress().toString(), `0x${'00'.repeat(20)}`)
+    assert.equal(fee.to?.toString(), `0x${'00'.repeat(20)}`)
+    assert.equal(fee.gasLimit, 0n)
+    assert.equal(fee.maxFeePerGas, 0n)
   })
 
   it('the pool decoder refuses the type with a clear error', () => {

@@ -1,10 +1,12 @@
 import type { Common } from '@ethereumjs/common'
 import { RLP } from '@ethereumjs/rlp'
 import { Capability, createFeeMarket1559Tx, type FeeMarket1559Tx, type TypedTransaction } from '@ethereumjs/tx'
-import { Address, equalsBytes } from '@ethereumjs/util'
+import { Address, createZeroAddress, equalsBytes } from '@ethereumjs/util'
 import { BaseError, RpcErrorCode } from '../primitives/errors.js'
 import { keccak256 } from '../primitives/crypto.js'
 import { bigIntToBytes, bytesToBigInt, toData } from '../primitives/hex.js'
+import { MAX_BASE_FEE } from './baseFee.js'
+import { DEPOSIT_TX_TYPE } from './depositTx.js'
 import type { PooledTx } from './pooledTx.js'
 
 /**
@@ -52,7 +54,17 @@ export interface DevCall {
   maxPriorityFeePerGas: bigint
 }
 
-export type DevTxBody = DevPatch | DevCall
+/**
+ * Sets the base fee of the block that carries it (anvil_setNextBlockBaseFeePerGas): valid
+ * only as the block's first transaction after its deposits, in a block whose header base
+ * fee is exactly `baseFeePerGas` (see `devBaseFeeOf`). Later blocks follow EIP-1559 from it.
+ */
+export interface DevBaseFee {
+  kind: 'baseFee'
+  baseFeePerGas: bigint
+}
+
+export type DevTxBody = DevPatch | DevCall | DevBaseFee
 
 /** Dev transaction bytes that do not decode, or a dev transaction where none may be. */
 export class DevTxError extends BaseError {
@@ -64,12 +76,14 @@ export class DevTxError extends BaseError {
 
 const KIND_PATCH = 1
 const KIND_CALL = 2
+const KIND_BASE_FEE = 3
 
 /**
  * `0x7d ‖ rlp([id, kind, …])`. `id` (16 bytes, chosen by the sequencer) makes two equal
  * changes distinct transactions with distinct hashes. A patch is
  * `[id, 1, address, [balance?], [nonce?], [code?], [[slot, value]…]]`; a call is
- * `[id, 2, from, to, nonce, value, data, gas, maxFeePerGas, maxPriorityFeePerGas]`. It has
+ * `[id, 2, from, to, nonce, value, data, gas, maxFeePerGas, maxPriorityFeePerGas]`; a base
+ * fee is `[id, 3, baseFeePerGas]`. It has
  * no signature: only the sequencer of a dev network makes one, and only chains whose
  * genesis allows them (`isDevChain`) accept one in a block. It offers the part of
  * ethereumjs' transaction surface that blocks, tries and RPC formatting use, as
@@ -105,6 +119,8 @@ export class DevTransaction {
 
   get to(): Address | undefined {
     if (this.body.kind === 'call') return this.body.to ? new Address(this.body.to) : undefined
+    // The zero address, not none: a transaction without `to` reads as a contract creation.
+    if (this.body.kind === 'baseFee') return createZeroAddress()
     return new Address(this.body.address)
   }
 
@@ -132,9 +148,11 @@ export class DevTransaction {
     return (this.txHash ??= keccak256(this.encoded))
   }
 
-  /** The impersonated sender of a call; the patched account of a patch (it sends nothing). */
+  /** The impersonated sender of a call; the patched account of a patch; the zero address for a base fee (they send nothing). */
   getSenderAddress(): Address {
-    return new Address(this.body.kind === 'call' ? this.body.from : this.body.address)
+    const b = this.body
+    if (b.kind === 'baseFee') return createZeroAddress()
+    return new Address(b.kind === 'call' ? b.from : b.address)
   }
 
   /** Only the EIP-2718 envelope (a call's fees are read from its fields, not through ethereumjs). */
@@ -199,6 +217,10 @@ export function isDevGenesis(genesis: { config?: unknown }): boolean {
 
 function checkBody(id: Uint8Array, b: DevTxBody): void {
   if (id.length !== 16) throw new DevTxError('dev transaction id must be 16 bytes')
+  if (b.kind === 'baseFee') {
+    if (b.baseFeePerGas < 0n || b.baseFeePerGas > MAX_BASE_FEE) throw new DevTxError('baseFeePerGas must be between 0 and 2^256-1')
+    return
+  }
   if (b.kind === 'patch') {
     if (b.address.length !== 20) throw new DevTxError('dev patch address must be 20 bytes')
     if (b.balance !== undefined && (b.balance < 0n || b.balance > MAX_UINT256)) throw new DevTxError('balance must be between 0 and 2^256-1')
@@ -223,7 +245,9 @@ function optional(v: Uint8Array | undefined): Uint8Array[] {
 
 function encode(id: Uint8Array, b: DevTxBody): Uint8Array {
   const fields =
-    b.kind === 'patch'
+    b.kind === 'baseFee'
+      ? [id, Uint8Array.of(KIND_BASE_FEE), bigIntToBytes(b.baseFeePerGas)]
+      : b.kind === 'patch'
       ? [
           id,
           Uint8Array.of(KIND_PATCH),
@@ -314,10 +338,28 @@ export function decodeDevTx(bytes: Uint8Array, common?: Common): DevTransaction 
       maxFeePerGas: bytesToBigInt(bytesAt(8)),
       maxPriorityFeePerGas: bytesToBigInt(bytesAt(9)),
     }
+  } else if (kind.length === 1 && kind[0] === KIND_BASE_FEE && fields.length === 3) {
+    body = { kind: 'baseFee', baseFeePerGas: bytesToBigInt(bytesAt(2)) }
   } else {
     throw new DevTxError('dev transaction of an unknown kind or field count')
   }
   const tx = new DevTransaction(bytesAt(0), body, common)
   if (!equalsBytes(tx.serialize(), bytes)) throw new DevTxError('dev transaction is not canonically encoded')
   return tx
+}
+
+/** A dev transaction's base fee, if it is one (anvil_setNextBlockBaseFeePerGas). */
+export function devBaseFeeTx(tx: { type: number }): bigint | undefined {
+  return isDevTransaction(tx) && tx.body.kind === 'baseFee' ? tx.body.baseFeePerGas : undefined
+}
+
+/**
+ * The base fee a block's transactions fix for its header, or undefined when they fix none
+ * (the header then has the EIP-1559 value from the parent): the value of a base-fee dev
+ * transaction that is the block's first after its deposits. The sequencer opens the block
+ * with it and a replica derives the block with it, so both build the same header.
+ */
+export function devBaseFeeOf(txs: readonly { type: number }[]): bigint | undefined {
+  const first = txs.find((tx) => tx.type !== DEPOSIT_TX_TYPE)
+  return first === undefined ? undefined : devBaseFeeTx(first)
 }

@@ -65,6 +65,8 @@ export async function executeTx(
   if (isDepositTransaction(tx)) return executeDeposit(vm, tx, ctx.block, cumulativeGasUsed)
   if (isDevTransaction(tx)) {
     if (tx.body.kind === 'patch') return applyDevPatch(vm, tx.body, cumulativeGasUsed)
+    // A base fee acts on the block's header (see `OpenBlock.addTx`), not on the state.
+    if (tx.body.kind === 'baseFee') return zeroGasReceipt(vm, cumulativeGasUsed)
     // An impersonated call runs exactly like the signed transaction it stands for.
     return executeSigned(vm, tx.message(vm.common), raw, ctx, cumulativeGasUsed)
   }
@@ -122,6 +124,11 @@ async function applyDevPatch(vm: VM, patch: DevPatch, cumulativeGasUsed: bigint)
     if ((await sm.getAccount(address)) === undefined) await sm.putAccount(address, new Account())
     await sm.putStorage(address, slot, bigIntToBytes(value))
   }
+  return zeroGasReceipt(vm, cumulativeGasUsed)
+}
+
+/** What a dev transaction that runs no EVM leaves in the block: status 1, no gas, no logs. */
+function zeroGasReceipt(vm: VM, cumulativeGasUsed: bigint): ExecutedTx {
   const bloom = new Bloom(undefined, vm.common)
   return {
     receipt: { status: 1, cumulativeBlockGasUsed: cumulativeGasUsed, bitvector: bloom.bitvector, logs: [] } as TxReceipt,

@@ -3,6 +3,7 @@ import type { TypedTransaction } from '@ethereumjs/tx'
 import { Bloom, type VM } from '@ethereumjs/vm'
 import { BaseError } from '../primitives/errors.js'
 import { isDepositTransaction, type DepositTransaction } from './depositTx.js'
+import { devBaseFeeOf, devBaseFeeTx } from './devTx.js'
 import { executeTx, journalDepth, type ChainTx, type ExecutedTx, type ExecutionContext } from './executeTx.js'
 import type { L1FeeParams } from './l1Fee.js'
 import type { PooledTx } from './pooledTx.js'
@@ -128,8 +129,10 @@ export class OpenBlock {
 
   constructor(
     private readonly vm: VM,
-    private readonly headerFields: HeaderData & { gasLimit: bigint; number: bigint; timestamp: bigint },
+    private readonly headerFields: HeaderData & { gasLimit: bigint; number: bigint; timestamp: bigint; baseFeePerGas?: bigint },
     l1Fee: L1FeeParams | undefined,
+    /** The header's base fee is a dev transaction's (see `BuildBlockParams.baseFee`), not the parent's EIP-1559 value. */
+    private readonly devBaseFee: boolean,
     private readonly sealer: BlockSealer,
   ) {
     this.ctx = { block: createBlock({ header: headerFields }, { common: vm.common, freeze: false }), l1Fee }
@@ -150,6 +153,11 @@ export class OpenBlock {
 
   get gasLimit(): bigint {
     return this.headerFields.gasLimit
+  }
+
+  /** The block's base fee (0 before London). */
+  get baseFee(): bigint {
+    return this.headerFields.baseFeePerGas ?? 0n
   }
 
   /** Bytes of the signed transactions added so far. */
@@ -180,6 +188,7 @@ export class OpenBlock {
       // A check that throws refuses the transaction, never the block.
       rejected = `the protocol check failed: ${(err as Error)?.message ?? String(err)}`
     }
+    rejected ??= this.misplacedBaseFee(ptx.tx)
     if (rejected !== undefined) return { kind: 'invalid', reason: rejected }
     const vm = this.vm
     const height = journalDepth(vm)
@@ -279,6 +288,9 @@ export class OpenBlock {
     this.closed = true
     const t1 = performance.now()
     try {
+      if (this.devBaseFee && devBaseFeeOf(this.blockTxs) !== this.headerFields.baseFeePerGas) {
+        throw new InvalidBlockError(`block ${this.number}: its base fee ${this.headerFields.baseFeePerGas} is a dev transaction's, but its first transaction after the deposits is not that dev transaction`)
+      }
       // The outermost commit flushes the block's cached writes into the trie.
       await this.vm.evm.journal.commit()
       const stateRoot = await this.sealer.stateRoot()
@@ -334,6 +346,19 @@ export class OpenBlock {
     if (this.closed) return
     this.closed = true
     await this.sealer.reset()
+  }
+
+  /**
+   * Why a base-fee dev transaction may not be here, if it is one: it must be the block's
+   * first after the deposits and say exactly the header's base fee, so the header follows
+   * from the transactions (a replica opens the block with the same value).
+   */
+  private misplacedBaseFee(tx: ChainTx): string | undefined {
+    const fee = devBaseFeeTx(tx)
+    if (fee === undefined) return undefined
+    if (this.blockTxs.some((t) => !isDepositTransaction(t))) return 'a base-fee dev transaction must be the block\'s first after its deposits'
+    if (fee !== this.headerFields.baseFeePerGas) return `the base-fee dev transaction sets ${fee}, but the block was opened with base fee ${this.headerFields.baseFeePerGas}`
+    return undefined
   }
 
   private accept(tx: ChainTx, raw: Uint8Array, res: ExecutedTx): void {

@@ -67,11 +67,11 @@ export class Relayer {
 
   /**
    * The relays of `messages` on `chain`'s next block, in order (at most `MAX_RELAYS_PER_BLOCK`;
-   * messages with no relay gas are skipped), none asking for more than `maxTxGas`.
+   * messages with no relay gas are skipped), none asking for more than `maxTxGas`, priced for
+   * the block's `baseFee` (its EIP-1559 value, or a dev network's hand-set one).
    */
-  async relayPlan(chain: Chain, messages: readonly TrackedMessage[], maxTxGas: bigint): Promise<RelayPlan> {
+  async relayPlan(chain: Chain, messages: readonly TrackedMessage[], maxTxGas: bigint, baseFee: bigint): Promise<RelayPlan> {
     const account = messages.length === 0 ? undefined : await chain.headAccount(hexToBytes(this.address))
-    const baseFee = chain.nextBaseFee()
     const common = sharedTxCommon(chain.common)
     const to = new Address(hexToBytes(PREDEPLOYS.L2ToL2CrossDomainMessenger))
     const relays: RelayPlan['relays'] = []

@@ -8,7 +8,7 @@ import { DEFAULT_MESSAGE_EXPIRY_SECONDS, executingMessageCheck } from './validat
 /** The interop rules a slot is built by (the sequencer's `SlotRules`). */
 export interface InteropSlotRules {
   checkTx(chainId: bigint, block: { number: bigint; timestamp: bigint }, sealed: SealedBlocks): (tx: TypedTransaction) => string | undefined
-  relaysFor(chainId: bigint, block: { number: bigint; timestamp: bigint; maxRelayGas: bigint }, sealed: SealedBlocks): Promise<RelayPlan>
+  relaysFor(chainId: bigint, block: { number: bigint; timestamp: bigint; maxRelayGas: bigint; baseFee: bigint }, sealed: SealedBlocks): Promise<RelayPlan>
 }
 
 export interface InteropSlotRulesDeps {
@@ -40,7 +40,7 @@ export function interopSlotRules(deps: InteropSlotRulesDeps): InteropSlotRules {
       for (const [sourceId, s] of sealed) {
         for (const m of tracker.sentIn(sourceId, s.block, s.receipts)) if (m.destination === chainId) waiting.push(m)
       }
-      return relayer.relayPlan(chain, waiting, block.maxRelayGas)
+      return relayer.relayPlan(chain, waiting, block.maxRelayGas, block.baseFee)
     },
   }
 }

@@ -167,7 +167,8 @@ function formatDepositTransaction(tx: DepositTransaction, inclusion?: TxInclusio
  * A dev transaction (type 0x7d) in the shape of an EIP-1559 transaction with a zero
  * signature, so clients that know only standard fields read it: a call shows its
  * impersonated sender and fees; a patch shows the patched account as `from` and `to`,
- * no gas, and `devPatch` with what it set.
+ * no gas, and `devPatch` with what it set; a base fee shows the zero address as `from` and
+ * `to` (no `to` would read as a contract creation), and `devBaseFeePerGas`.
  */
 function formatDevTransaction(tx: DevTransaction, inclusion?: TxInclusion): Record<string, unknown> {
   const b = tx.body
@@ -202,6 +203,7 @@ function formatDevTransaction(tx: DevTransaction, inclusion?: TxInclusion): Reco
           },
         }
       : {}),
+    ...(b.kind === 'baseFee' ? { devBaseFeePerGas: toQuantity(b.baseFeePerGas) } : {}),
   }
 }
 
@@ -217,8 +219,8 @@ export function formatPendingTransaction(ptx: PooledTx): Record<string, unknown>
 export function effectiveGasPrice(tx: ChainTx, baseFee: bigint | undefined, mined = true): bigint {
   if (isDepositTransaction(tx)) return 0n
   if (isDevTransaction(tx)) {
-    // A patch pays nothing; a call pays as the EIP-1559 transaction it stands for.
-    if (tx.body.kind === 'patch') return 0n
+    // A patch or a base fee pays nothing; a call pays as the EIP-1559 transaction it stands for.
+    if (tx.body.kind !== 'call') return 0n
     if (!mined || baseFee === undefined) return tx.maxFeePerGas
     return baseFee + minBig(tx.maxFeePerGas - baseFee, tx.maxPriorityFeePerGas)
   }
@@ -231,7 +233,7 @@ export function effectiveGasPrice(tx: ChainTx, baseFee: bigint | undefined, mine
 
 /** The tip per gas a mined transaction paid above the base fee (0 for deposits, which pay none). */
 export function effectiveTip(tx: ChainTx, baseFee: bigint): bigint {
-  if (isDevTransaction(tx) && tx.body.kind === 'patch') return 0n
+  if (isDevTransaction(tx) && tx.body.kind !== 'call') return 0n
   return isDepositTransaction(tx) ? 0n : effectiveGasPrice(tx, baseFee) - baseFee
 }
 

@@ -163,6 +163,7 @@ const DEV_METHODS: Record<string, [DevMethod, ParamSpec]> = {
   hardhat_stopImpersonatingAccount: [stopImpersonatingAccount, { max: 1, required: 1 }],
   anvil_autoImpersonateAccount: [autoImpersonateAccount, { max: 1, required: 1 }],
   anvil_setNextBlockBaseFeePerGas: [setNextBlockBaseFeePerGas, { max: 1, required: 1 }],
+  hardhat_setNextBlockBaseFeePerGas: [setNextBlockBaseFeePerGas, { max: 1, required: 1 }],
   anvil_dropTransaction: [(_dev, params, _ctx, api) => dropTransaction(api, params), { max: 1, required: 1 }],
   anvil_dropAllTransactions: [(_dev, _params, _ctx, api) => dropAllTransactions(api), { max: 0 }],
   anvil_nodeInfo: [(_dev, _params, _ctx, api) => nodeInfo(api), { max: 0 }],

@@ -66,4 +66,34 @@ describe('DevTxQueue', () => {
     assert.ok(results.every((r) => r.status === 'rejected' && r.reason instanceof DevTxAbandonedError))
     await assert.rejects(q.submit(patch(3)), DevTxAbandonedError)
   })
+
+  it('a base fee opens the next block only when it is first: it ends the dev transactions of the block before it', async () => {
+    const q = new DevTxQueue()
+    const fee = (baseFeePerGas: bigint) => new DevTransaction(Uint8Array.from({ length: 16 }, () => ++n & 0xff), { kind: 'baseFee', baseFeePerGas })
+    assert.equal(q.nextBaseFee(), undefined)
+    const p1 = patch(1)
+    const f1 = fee(0n)
+    const p2 = patch(2)
+    const f2 = fee(9n)
+    const results = [q.submit(p1), q.submit(f1), q.submit(p2), q.submit(f2)]
+    // What later blocks start from: the newest base fee waiting.
+    assert.equal(q.queuedBaseFee(), 9n)
+    // Block 1: the patch asked before the base fee, under the parent's base fee.
+    assert.equal(q.nextBaseFee(), undefined)
+    let block = drain(q)
+    assert.deepEqual(block.map((p) => p.hash), [p1].map((t) => `0x${Buffer.from(t.hash()).toString('hex')}`))
+    q.onBuilt(built(1n, block))
+    // Block 2: opened with base fee 0 (0 is a base fee, not "none"), its patch after it; the second base fee waits.
+    assert.equal(q.nextBaseFee(), 0n)
+    block = drain(q)
+    assert.deepEqual(block.map((p) => p.hash), [f1, p2].map((t) => `0x${Buffer.from(t.hash()).toString('hex')}`))
+    q.onBuilt(built(2n, block))
+    assert.equal(q.nextBaseFee(), 9n)
+    block = drain(q)
+    assert.equal(block.length, 1)
+    q.onBuilt(built(3n, block))
+    assert.deepEqual((await Promise.all(results)).map((r) => r.blockNumber), [1n, 2n, 2n, 3n])
+    assert.equal(q.queuedBaseFee(), undefined)
+    assert.equal(q.size, 0)
+  })
 })

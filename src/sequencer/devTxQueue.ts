@@ -1,7 +1,7 @@
 import type { TxSource } from '../execution/openBlock.js'
 import type { BuiltBlock } from '../execution/openBlock.js'
 import type { PooledTx } from '../execution/pooledTx.js'
-import { pooledDevTx, type DevTransaction } from '../execution/devTx.js'
+import { devBaseFeeTx, pooledDevTx, type DevTransaction } from '../execution/devTx.js'
 import { BaseError, LimitExceededError, RpcErrorCode } from '../primitives/errors.js'
 import { toData, type Hex } from '../primitives/hex.js'
 
@@ -69,6 +69,24 @@ export class DevTxQueue {
     return next
   }
 
+  /**
+   * The base fee the next block must open with: the value of the first waiting
+   * transaction when it is a base fee (anvil_setNextBlockBaseFeePerGas), else undefined.
+   */
+  nextBaseFee(): bigint | undefined {
+    const first = this.waiting[0]
+    return first === undefined ? undefined : devBaseFeeTx(first.ptx.tx)
+  }
+
+  /** The base fee of the newest waiting base-fee transaction: what blocks after those waiting now start from. */
+  queuedBaseFee(): bigint | undefined {
+    for (let i = this.waiting.length - 1; i >= 0; i--) {
+      const fee = devBaseFeeTx(this.waiting[i]!.ptx.tx)
+      if (fee !== undefined) return fee
+    }
+    return undefined
+  }
+
   get size(): number {
     return this.waiting.length
   }
@@ -76,10 +94,15 @@ export class DevTxQueue {
   /**
    * What the next block takes first, in arrival order. A transaction skipped (it does not
    * fit) holds back the later ones of its account, so two changes of one account never
-   * land out of order.
+   * land out of order. A base fee is valid only first in a block (`nextBaseFee` opens the
+   * block with it): one that is not first ends the block's dev transactions, and it and
+   * everything after it open the next block, so what was asked after it runs under it and
+   * what was asked before it does not.
    */
   source(): TxSource {
     const list = this.waiting.map((w) => w.ptx)
+    const end = list.findIndex((p, i) => i > 0 && devBaseFeeTx(p.tx) !== undefined)
+    if (end >= 0) list.length = end
     const skipped = new Set<Hex>()
     let i = 0
     return {

@@ -2,6 +2,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { Chain } from '../execution/chain.js'
 import { decodeRawTransaction } from '../execution/decodeTx.js'
+import { DevTransaction } from '../execution/devTx.js'
 import { devAccounts } from '../execution/genesis.js'
 import type { PooledTx } from '../execution/pooledTx.js'
 import { ChainsView } from '../interop/chainsView.js'
@@ -15,6 +16,7 @@ import { SlotJournal } from '../storage/slotJournal.js'
 import { tempDir } from '../../test/helpers/tmp.js'
 import { openMemoryChains, signedTx } from '../../test/helpers/memoryChains.js'
 import { BundleQueue } from './bundles.js'
+import { DevTxQueue } from './devTxQueue.js'
 import { SharedSequencer, type SlotFaults } from './sharedSequencer.js'
 import { TxPool } from './txpool/index.js'
 
@@ -156,6 +158,115 @@ test('an accepted bundle survives a restart and is included after it', async () 
     await net.sequencer.produceSlot()
     assert.equal(net.bundles.get(id)?.status, 'included')
   } finally {
+    await net.close()
+    dirs.forEach((d) => d.cleanup())
+  }
+})
+
+test('a dev base fee opens the block with it: pool transactions priced under it wait in the pool (never dropped), the other chain keeps its own', async () => {
+  const dirs = [tempDir(), tempDir(), tempDir()]
+  const net = await open(dirs)
+  const devTxs = new DevTxQueue()
+  try {
+    // The helper's sequencer sequences 901 without dev transactions; this one does (a dev network chain).
+    const sequencer = new SharedSequencer({ slotTimeMs: 1_000 }, { checkTx: () => () => undefined, relaysFor: async () => ({ nonce: 0n, relays: [] }) }, new BundleQueue(), silentLogger())
+    for (const id of IDS) sequencer.addChain({ chainId: id, chain: net.chains.get(id)!, pool: net.pools.get(id)!, feeRecipient: new Uint8Array(20), ...(id === 901n ? { devTxs } : {}) })
+    const c901 = net.chains.get(901n)!
+    const c902 = net.chains.get(902n)!
+    // Priced at 10 gwei, over the parent's base fee: without the dev base fee it would be selected.
+    const ptx = transfer(c901, 0, 1n)
+    await net.pools.get(901n)!.add(ptx)
+    const high = 20_000_000_000n
+    const set = devTxs.submit(new DevTransaction(new Uint8Array(16).fill(1), { kind: 'baseFee', baseFeePerGas: high }))
+    const expected902 = c902.nextBaseFee()
+    await sequencer.produceSlot()
+    const inclusion = await set
+    assert.equal(inclusion.blockNumber, 1n)
+    assert.equal(c901.headHeader().baseFeePerGas, high)
+    assert.equal(c902.headHeader().baseFeePerGas, expected902)
+    assert.ok(net.pools.get(901n)!.has(ptx.hash), 'the transaction waits in the pool')
+    assert.equal(c901.getBlockByNumber(1n)!.transactions.length, 1)
+    // Back under its price: it lands.
+    const low = devTxs.submit(new DevTransaction(new Uint8Array(16).fill(2), { kind: 'baseFee', baseFeePerGas: 1n }))
+    await sequencer.produceSlot()
+    await low
+    assert.equal(c901.headHeader().baseFeePerGas, 1n)
+    assert.ok(c901.getBlockByNumber(2n)!.transactions.some((t) => toData(t.hash()) === ptx.hash))
+  } finally {
+    devTxs.close()
+    await net.close()
+    dirs.forEach((d) => d.cleanup())
+  }
+})
+
+test("a chain's failed turn with a dev base fee queued: its deposits-only block has the parent's base fee; the base fee lands in the next block", async () => {
+  const dirs = [tempDir(), tempDir(), tempDir()]
+  const net = await open(dirs)
+  const devTxs = new DevTxQueue()
+  try {
+    let failures = 1
+    const rules = {
+      checkTx: () => () => undefined,
+      relaysFor: async (chainId: bigint) => {
+        if (chainId === 901n && failures-- > 0) throw new Fault('injected in the chain turn')
+        return { nonce: 0n, relays: [] }
+      },
+    }
+    const sequencer = new SharedSequencer({ slotTimeMs: 1_000 }, rules, new BundleQueue(), silentLogger())
+    for (const id of IDS) sequencer.addChain({ chainId: id, chain: net.chains.get(id)!, pool: net.pools.get(id)!, feeRecipient: new Uint8Array(20), ...(id === 901n ? { devTxs } : {}) })
+    const c901 = net.chains.get(901n)!
+    const derived = c901.nextBaseFee()
+    const set = devTxs.submit(new DevTransaction(new Uint8Array(16).fill(3), { kind: 'baseFee', baseFeePerGas: 123n }))
+    await sequencer.produceSlot()
+    assert.equal(c901.headHeader().number, 1n)
+    assert.equal(c901.headHeader().baseFeePerGas, derived)
+    assert.equal(c901.getBlockByNumber(1n)!.transactions.length, 0)
+    assert.equal(devTxs.size, 1, 'the base fee still waits')
+    await sequencer.produceSlot()
+    assert.equal((await set).blockNumber, 2n)
+    assert.equal(c901.headHeader().baseFeePerGas, 123n)
+  } finally {
+    devTxs.close()
+    await net.close()
+    dirs.forEach((d) => d.cleanup())
+  }
+})
+
+test("an exception between two chains' commits: the second chain's block with a dev base fee is finished from the slot record with that base fee, its call answered once", async () => {
+  const dirs = [tempDir(), tempDir(), tempDir()]
+  const net = await open(dirs)
+  const devTxs = new DevTxQueue()
+  try {
+    let armed = true
+    const faults = {
+      betweenCommits: () => {
+        if (!armed) return
+        armed = false
+        throw new Fault('injected between commits')
+      },
+    }
+    // Its own journal: the helper's sequencer holds the one in dirs[2].
+    const journalDir = tempDir()
+    dirs.push(journalDir)
+    const journal = SlotJournal.open(journalDir.dir)
+    const rules = { checkTx: () => () => undefined, relaysFor: async () => ({ nonce: 0n, relays: [] }) }
+    const sequencer = new SharedSequencer({ slotTimeMs: 1_000, journal, faults }, rules, new BundleQueue(), silentLogger())
+    for (const id of IDS) sequencer.addChain({ chainId: id, chain: net.chains.get(id)!, pool: net.pools.get(id)!, feeRecipient: new Uint8Array(20), ...(id === 902n ? { devTxs } : {}) })
+    const c902 = net.chains.get(902n)!
+    let answers = 0
+    const set = devTxs.submit(new DevTransaction(new Uint8Array(16).fill(4), { kind: 'baseFee', baseFeePerGas: 4_242n })).then((r) => (answers++, r))
+    await assert.rejects(sequencer.produceSlot(), Fault)
+    assert.deepEqual(heads(net), [1n, 0n])
+    await sequencer.produceSlot()
+    assert.deepEqual(heads(net), [2n, 2n])
+    assert.equal((await set).blockNumber, 1n)
+    assert.equal(c902.getBlockByNumber(1n)!.header.baseFeePerGas, 4_242n)
+    assert.equal(c902.getBlockByNumber(2n)!.header.baseFeePerGas, c902.baseFeeAfter(c902.getBlockByNumber(1n)!.header))
+    assert.equal(answers, 1)
+    assert.equal(devTxs.size, 0)
+    await journal.close()
+  } finally {
+    devTxs.close()
     await net.close()
     dirs.forEach((d) => d.cleanup())
   }

@@ -294,18 +294,23 @@ export class SharedSequencer implements Lifecycle {
           {
             slot,
             timestamp: inputs.timestamp,
-            chains: building.map((c, i): SlotChainInput => ({
-              chainId: c.chainId,
-              chain: c.chain,
-              coinbase: c.feeRecipient,
-              gasLimit: c.gasLimit,
-              deposits: inputs.perChain[i]?.deposits,
-              l1Fee: inputs.perChain[i]?.l1Fee,
-              txs: c.pool.selectForBlock(c.chain.nextBaseFee()),
-              ...(c.devTxs ? { devTxs: c.devTxs.source() } : {}),
-              maxTxDataBytes,
-              depositsOnly: depositsOnly.has(c.chainId),
-            })),
+            chains: building.map((c, i): SlotChainInput => {
+              const devBaseFee = depositsOnly.has(c.chainId) ? undefined : c.devTxs?.nextBaseFee()
+              return {
+                chainId: c.chainId,
+                chain: c.chain,
+                coinbase: c.feeRecipient,
+                gasLimit: c.gasLimit,
+                deposits: inputs.perChain[i]?.deposits,
+                l1Fee: inputs.perChain[i]?.l1Fee,
+                // The pool's transactions priced below a hand-set base fee wait for a later block.
+                txs: c.pool.selectForBlock(devBaseFee ?? c.chain.nextBaseFee()),
+                ...(c.devTxs ? { devTxs: c.devTxs.source() } : {}),
+                ...(devBaseFee !== undefined ? { devBaseFee } : {}),
+                maxTxDataBytes,
+                depositsOnly: depositsOnly.has(c.chainId),
+              }
+            }),
             bundles: bundles ? this.bundles.forSlot().filter((b) => b.txs.every((t) => !depositsOnly.has(t.chainId))) : [],
           },
           this.rules,

@@ -24,6 +24,12 @@ export interface SlotChainInput {
   txs: TxSource
   /** A dev network chain's dev transactions (anvil's dev methods), first after the deposits. */
   devTxs?: TxSource
+  /**
+   * The base fee the first of `devTxs` sets (anvil_setNextBlockBaseFeePerGas): the block is
+   * opened with it instead of the parent's EIP-1559 value, and `txs` must be selected for
+   * it. Ignored with `depositsOnly` (no dev transaction then).
+   */
+  devBaseFee?: bigint
   /** Most bytes of signed transactions (bundles, relays, pool) the block may carry (the network's block data limit). */
   maxTxDataBytes?: number
   /**
@@ -68,9 +74,10 @@ export interface SlotRules {
   checkTx(chainId: bigint, block: { number: bigint; timestamp: bigint }, sealed: SealedSoFar): (tx: TypedTransaction) => string | undefined
   /**
    * The relays `chainId`'s block carries: messages sent to it and not yet relayed, none
-   * asking for more than `maxRelayGas` (the most one relay may use in the block).
+   * asking for more than `maxRelayGas` (the most one relay may use in the block), priced
+   * for the block's `baseFee`.
    */
-  relaysFor(chainId: bigint, block: { number: bigint; timestamp: bigint; maxRelayGas: bigint }, sealed: SealedSoFar): Promise<RelayPlan>
+  relaysFor(chainId: bigint, block: { number: bigint; timestamp: bigint; maxRelayGas: bigint; baseFee: bigint }, sealed: SealedSoFar): Promise<RelayPlan>
 }
 
 export interface SlotInput {
@@ -178,6 +185,7 @@ export async function buildSlot(input: SlotInput, rules: SlotRules): Promise<Slo
         gasLimit: c.gasLimit,
         deposits: c.deposits,
         l1Fee: c.l1Fee,
+        ...(c.devBaseFee !== undefined && !c.depositsOnly ? { baseFee: c.devBaseFee } : {}),
       })
       opened.push({ input: c, open })
       if (c.devTxs && !c.depositsOnly) {
@@ -198,7 +206,7 @@ export async function buildSlot(input: SlotInput, rules: SlotRules): Promise<Slo
         if (!c.depositsOnly) {
           const at = { number: open.number, timestamp: open.timestamp }
           const checkTx = rules.checkTx(c.chainId, at, sealed)
-          const plan = await rules.relaysFor(c.chainId, { ...at, maxRelayGas: maxRelayGas(open.gasLimit) }, sealed)
+          const plan = await rules.relaysFor(c.chainId, { ...at, maxRelayGas: maxRelayGas(open.gasLimit), baseFee: open.baseFee }, sealed)
           relays.push(...(await addRelays(c, open, plan, checkTx)))
           await open.fill(c.txs, { checkTx, maxTxDataBytes: c.maxTxDataBytes })
         }

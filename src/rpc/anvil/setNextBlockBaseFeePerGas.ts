@@ -1,14 +1,13 @@
-import { BaseError, RpcErrorCode } from '../../primitives/errors.js'
+import type { DevApi } from '../dev/api.js'
 import { parseUint } from '../params.js'
 
 /**
- * anvil_setNextBlockBaseFeePerGas: refused. A block's base fee is computed from its
- * parent by every node, replicas included (EIP-1559 with the chain's genesis settings);
- * a base fee chosen by hand would give a block that no replica derives from L1.
+ * anvil_setNextBlockBaseFeePerGas / hardhat_setNextBlockBaseFeePerGas(baseFee): the chain's
+ * next block has exactly this base fee, later blocks follow EIP-1559 from it. It is a
+ * base-fee dev transaction, first in that block, so replicas derive the same header from
+ * the batch; answers null once the block is committed (its base fee is then the latest's).
  */
-export function setNextBlockBaseFeePerGas(_dev: unknown, [fee]: unknown[]): never {
-  parseUint(fee, 'baseFee', 256)
-  throw new BaseError('anvil_setNextBlockBaseFeePerGas is not supported: the base fee of every block is derived from its parent, so replicas rebuild the chain from L1; a hand-set base fee would break that (see docs/rpc.md, "Dev methods")', {
-    rpcCode: RpcErrorCode.Server,
-  })
+export async function setNextBlockBaseFeePerGas(dev: DevApi, [fee]: unknown[]): Promise<null> {
+  await dev.applyDevTx({ kind: 'baseFee', baseFeePerGas: parseUint(fee, 'baseFeePerGas', 256) })
+  return null
 }

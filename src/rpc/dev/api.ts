@@ -32,6 +32,8 @@ export interface DevStateApi {
   readonly impersonation: { readonly accounts: Set<Hex>; auto: boolean }
   /** The nonce after `address`'s impersonated calls still waiting for a block, if any wait. */
   queuedNonce(address: Hex): bigint | undefined
+  /** The base fee an anvil_setNextBlockBaseFeePerGas still waiting for its block sets (the newest), if one waits. */
+  queuedBaseFee(): bigint | undefined
   /**
    * Runs `fn` after every earlier `fn` of `address` has finished: eth_sendTransaction
    * fills a nonce and hands the transaction on under it, so concurrent sends from one
@@ -96,6 +98,7 @@ export function createDevStateApi(queue: DevTxQueue, common: Common, accounts: r
     accounts,
     impersonation: { accounts: new Set(), auto: false },
     queuedNonce: (address) => queue.nextCallNonce(address),
+    queuedBaseFee: () => queue.queuedBaseFee(),
     serialize(address, fn) {
       const run = (tails.get(address) ?? Promise.resolve()).then(fn, fn)
       const tail = run.catch(() => undefined)

@@ -19,7 +19,8 @@ export class UnknownAccountError extends BaseError {
 
 /**
  * eth_sendTransaction on a dev network, as anvil: the missing nonce, gas and fees are
- * filled (pending nonce, an estimate, twice the next base fee plus the suggested tip).
+ * filled (pending nonce, an estimate, twice the next base fee — or a higher one set and
+ * still waiting for its block — plus the suggested tip).
  * From a dev account it is signed with the account's key and pooled like any transaction
  * (answers the hash at once); from an impersonated account it becomes a dev transaction
  * (an unsigned call with `from` given) in the next block, answered once that block is
@@ -36,7 +37,11 @@ export async function sendTransaction(dev: DevApi, [tx]: unknown[], ctx: RpcCont
   const blockGasLimit = api.chain.headHeader().gasLimit
   if (gasLimit > blockGasLimit) throw new BaseError(`exceeds block gas limit: gas ${gasLimit}, block gas limit ${blockGasLimit}`, { rpcCode: RpcErrorCode.Server })
   const tip = req.maxPriorityFeePerGas ?? req.gasPrice ?? suggestedTip(api)
-  const maxFeePerGas = req.maxFeePerGas ?? req.gasPrice ?? 2n * api.chain.nextBaseFee() + tip
+  // A base fee set but not yet in a block is the one this transaction meets (anvil prices for it too).
+  const queuedBaseFee = dev.queuedBaseFee()
+  const nextBaseFee = api.chain.nextBaseFee()
+  const baseFee = queuedBaseFee !== undefined && queuedBaseFee > nextBaseFee ? queuedBaseFee : nextBaseFee
+  const maxFeePerGas = req.maxFeePerGas ?? req.gasPrice ?? 2n * baseFee + tip
   const fields = { gasLimit, maxFeePerGas, maxPriorityFeePerGas: tip > maxFeePerGas ? maxFeePerGas : tip }
   // Nonce and hand-over under the sender's turn: concurrent sends take consecutive nonces.
   const sent = await dev.serialize(from, async () => {

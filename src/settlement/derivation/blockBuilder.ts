@@ -5,7 +5,7 @@ import { equalsBytes } from '@ethereumjs/util'
 import { InvalidBlockError, type Chain, type TxSource } from '../../execution/chain.js'
 import { decodeRawTransaction } from '../../execution/decodeTx.js'
 import { isDepositTransaction } from '../../execution/depositTx.js'
-import { decodeDevTx, DEV_TX_TYPE, DevTxError, isDevGenesis, pooledDevTx } from '../../execution/devTx.js'
+import { decodeDevTx, DEV_TX_TYPE, devBaseFeeOf, DevTxError, isDevGenesis, pooledDevTx } from '../../execution/devTx.js'
 import { txsOf } from '../../execution/executeTx.js'
 import type { PooledTx } from '../../execution/pooledTx.js'
 import type { BlockInputs } from '../../sequencer/blockInputs.js'
@@ -64,11 +64,15 @@ export class DerivedBlockBuilder {
   async build(plan: BlockPlan, checkTx?: (tx: TypedTransaction) => string | undefined): Promise<Block> {
     const inputs = this.inputsOf(plan)
     const txs = decodeBatchTxs(plan, this.chain.common, isDevGenesis(this.chain.genesis))
+    // A base-fee dev transaction first in the batch's block sets the header's base fee, as
+    // the sequencer set it; anywhere else it makes the block invalid (`OpenBlock`).
+    const baseFee = devBaseFeeOf(txs.map((p) => p.tx))
     const built = await this.chain.buildBlock({
       timestamp: inputs.timestamp,
       coinbase: this.options.feeRecipient,
       deposits: inputs.deposits,
       l1Fee: inputs.l1Fee,
+      ...(baseFee !== undefined ? { baseFee } : {}),
       txs: inOrder(txs),
       strict: true,
       ...(checkTx ? { checkTx } : {}),
