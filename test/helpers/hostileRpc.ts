@@ -144,6 +144,7 @@ export function rpcCorpus(fx: CorpusFixture): RpcCall[] {
     { method: 'hardhat_stopImpersonatingAccount', params: [c] },
     { method: 'anvil_autoImpersonateAccount', params: [false] },
     { method: 'anvil_setNextBlockBaseFeePerGas', params: ['0x3b9aca00'] },
+    { method: 'hardhat_setNextBlockBaseFeePerGas', params: ['0x3b9aca00'] },
     { method: 'anvil_dropTransaction', params: [tx] },
     { method: 'anvil_dropAllTransactions', params: [] },
     { method: 'anvil_nodeInfo', params: [] },
