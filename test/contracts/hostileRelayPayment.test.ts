@@ -165,6 +165,34 @@ describe('RelayGasPaymaster under hostile input', () => {
   test('the paymaster never holds ETH', async () => {
     assert.equal(await ethOf(PAYMASTER), 0n)
   })
+
+  // A wallet's exact estimate is made against one block's base fee and the payment lands in a
+  // later one; an idle chain's base fee falls past the minimum within seconds. If the price
+  // branched on the base fee, a payment estimated on one side of the minimum and mined on the
+  // other would run out of gas (seen as a flaky relay test before gasPrice() was branch-free).
+  test('a payment costs the same gas whether the base fee is below or above the minimum gas price', async () => {
+    const MIN = FLOOR_PRICE / 2n
+    const gasAt = async (baseFee: bigint, label: string): Promise<bigint> => {
+      await rpc(l1.anvil.url, 'anvil_setNextBlockBaseFeePerGas', [toHex(baseFee)])
+      const hash = await rpc<Hex>(l1.anvil.url, 'eth_sendTransaction', [{
+        from: user(),
+        to: PAYMASTER,
+        data: encodeFunctionData({ abi: paymaster, functionName: 'payForRelay', args: [hashOf(label), 901n, 50_000n] }),
+        value: toHex(10n ** 17n),
+        gas: toHex(500_000n),
+        maxFeePerGas: toHex(baseFee * 2n + 1n),
+        maxPriorityFeePerGas: '0x0',
+      }])
+      const receipt = await l1.pub.waitForTransactionReceipt({ hash })
+      assert.equal(receipt.status, 'success')
+      const block = await l1.pub.getBlock({ blockNumber: receipt.blockNumber })
+      assert.equal(block.baseFeePerGas, baseFee, 'the payment ran at the base fee asked for')
+      return receipt.gasUsed
+    }
+    const below = await gasAt(MIN / 2n, 'below the minimum')
+    const above = await gasAt(MIN * 3n, 'above the minimum')
+    assert.equal(above, below, `gas used above the minimum ${above}, below it ${below}`)
+  })
 })
 
 /** The gas and price of a paymaster `RelayGasPaid` log. */

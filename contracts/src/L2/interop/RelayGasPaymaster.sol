@@ -81,8 +81,17 @@ contract RelayGasPaymaster {
     }
 
     /// @notice Price of one gas of relay in this block.
+    /// @dev max(block.basefee, MIN_GAS_PRICE) without a branch, so this costs the same gas
+    ///      on either side of the minimum: a wallet's exact gas estimate made against one
+    ///      block's base fee then still holds in the next block, whose base fee may have
+    ///      crossed it (an idle chain's base fee falls past the minimum within seconds).
     function gasPrice() public view returns (uint256) {
-        uint256 base = block.basefee > MIN_GAS_PRICE ? block.basefee : MIN_GAS_PRICE;
+        uint256 base;
+        uint256 floor_ = MIN_GAS_PRICE;
+        assembly ("memory-safe") {
+            let fee := basefee()
+            base := xor(fee, mul(xor(fee, floor_), lt(fee, floor_)))
+        }
         return base * HEADROOM;
     }
 
