@@ -41,6 +41,8 @@ export interface DevNetworkDeps {
   headTimestamp(): bigint
   /** Every chain's transaction pool. */
   pools(): { hashes(): Hex[]; remove(hash: Hex): boolean }[]
+  /** Aborted when the network stops: background work (the stranded-transaction sweep) ends with it. */
+  signal?: AbortSignal
   logger: Logger
 }
 
@@ -202,7 +204,7 @@ export class DevNetwork implements DevNetworkApi {
       }
     }
     const loop = async (): Promise<void> => {
-      while (Date.now() < until) {
+      while (Date.now() < until && !this.deps.signal?.aborted) {
         await sweep().catch(() => undefined)
         await new Promise((resolve) => setTimeout(resolve, 250))
       }

@@ -683,6 +683,7 @@ export class PlexusNetwork implements Lifecycle {
           l1State: anvil,
           headTimestamp: () => this.nodes.reduce((t, n) => (n.chain.headHeader().timestamp > t ? n.chain.headHeader().timestamp : t), 0n),
           pools: () => this.nodes.map((n) => n.pool),
+          signal: this.l1Abort.signal,
           logger: logger.child({ module: 'dev' }),
         })
       }
