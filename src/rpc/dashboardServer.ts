@@ -142,14 +142,7 @@ export class DashboardServer implements Lifecycle {
 
   /** The user's contracts (ABI and runtime code), re-read when their directories change. */
   private async sendAbis(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const body = await this.abis.json()
-    res.writeHead(200, {
-      'content-type': TYPES['.json']!,
-      'content-length': body.length,
-      'cache-control': 'no-cache',
-      'x-content-type-options': 'nosniff',
-    })
-    res.end(req.method === 'HEAD' ? undefined : body)
+    sendFresh(req, res, TYPES['.json']!, await this.abis.json())
   }
 
   private async sendIndex(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -163,13 +156,17 @@ export class DashboardServer implements Lifecycle {
     const config: DashboardConfig = { rpc: this.options.rpcUrl, dev: this.options.dev }
     // JSON inside <script>: escape `<` so no value can close the tag.
     const json = JSON.stringify(config).replace(/</g, '\\u003c')
-    const body = Buffer.from(html.replace(CONFIG_PLACEHOLDER, `<script type="application/json" id="plexus-config">${json}</script>`))
-    res.writeHead(200, {
-      'content-type': TYPES['.html']!,
-      'content-length': body.length,
-      'cache-control': 'no-cache',
-      'x-content-type-options': 'nosniff',
-    })
-    res.end(req.method === 'HEAD' ? undefined : body)
+    sendFresh(req, res, TYPES['.html']!, Buffer.from(html.replace(CONFIG_PLACEHOLDER, `<script type="application/json" id="plexus-config">${json}</script>`)))
   }
+}
+
+/** A 200 whose body the browser must fetch again each time (made per request, never cached). */
+function sendFresh(req: IncomingMessage, res: ServerResponse, contentType: string, body: Buffer): void {
+  res.writeHead(200, {
+    'content-type': contentType,
+    'content-length': body.length,
+    'cache-control': 'no-cache',
+    'x-content-type-options': 'nosniff',
+  })
+  res.end(req.method === 'HEAD' ? undefined : body)
 }

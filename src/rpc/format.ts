@@ -78,6 +78,24 @@ export interface TxInclusion {
   receipts?: readonly StoredReceipt[]
 }
 
+/** The fields every transaction shows, whatever its type. */
+function baseTxFields(tx: TypedTransaction | DevTransaction, inclusion: TxInclusion | undefined, sender?: string): Record<string, unknown> {
+  return {
+    blockHash: inclusion ? toData(inclusion.block.hash()) : null,
+    blockNumber: inclusion ? toQuantity(inclusion.block.header.number) : null,
+    from: sender ?? tx.getSenderAddress().toString(),
+    gas: toQuantity(tx.gasLimit),
+    gasPrice: toQuantity(effectiveGasPrice(tx, inclusion?.block.header.baseFeePerGas, inclusion !== undefined)),
+    hash: toData(tx.hash()),
+    input: toData(tx.data),
+    nonce: toQuantity(tx.nonce),
+    to: tx.to ? tx.to.toString() : null,
+    transactionIndex: inclusion ? toQuantity(inclusion.index) : null,
+    value: toQuantity(tx.value),
+    type: toQuantity(tx.type),
+  }
+}
+
 /** A transaction as geth prints it; `inclusion` absent for pending ones. */
 export function formatTransaction(tx: ChainTx, inclusion?: TxInclusion, sender?: string): Record<string, unknown> {
   if (isDepositTransaction(tx)) return formatDepositTransaction(tx, inclusion)
@@ -89,21 +107,7 @@ export function formatTransaction(tx: ChainTx, inclusion?: TxInclusion, sender?:
     accessList?: [Uint8Array, Uint8Array[]][]
     authorizationList?: Uint8Array[][]
   }
-  const baseFee = inclusion?.block.header.baseFeePerGas
-  const out: Record<string, unknown> = {
-    blockHash: inclusion ? toData(inclusion.block.hash()) : null,
-    blockNumber: inclusion ? toQuantity(inclusion.block.header.number) : null,
-    from: sender ?? tx.getSenderAddress().toString(),
-    gas: toQuantity(tx.gasLimit),
-    gasPrice: toQuantity(effectiveGasPrice(tx, baseFee, inclusion !== undefined)),
-    hash: toData(tx.hash()),
-    input: toData(tx.data),
-    nonce: toQuantity(tx.nonce),
-    to: tx.to ? tx.to.toString() : null,
-    transactionIndex: inclusion ? toQuantity(inclusion.index) : null,
-    value: toQuantity(tx.value),
-    type: toQuantity(tx.type),
-  }
+  const out = baseTxFields(tx, inclusion, sender)
   if (tx.supports(Capability.EIP1559FeeMarket)) {
     out.maxFeePerGas = toQuantity(t.maxFeePerGas!)
     out.maxPriorityFeePerGas = toQuantity(t.maxPriorityFeePerGas!)
@@ -173,20 +177,9 @@ function formatDepositTransaction(tx: DepositTransaction, inclusion?: TxInclusio
 function formatDevTransaction(tx: DevTransaction, inclusion?: TxInclusion): Record<string, unknown> {
   const b = tx.body
   return {
-    blockHash: inclusion ? toData(inclusion.block.hash()) : null,
-    blockNumber: inclusion ? toQuantity(inclusion.block.header.number) : null,
-    from: tx.getSenderAddress().toString(),
-    gas: toQuantity(tx.gasLimit),
-    gasPrice: toQuantity(effectiveGasPrice(tx, inclusion?.block.header.baseFeePerGas, inclusion !== undefined)),
+    ...baseTxFields(tx, inclusion),
     maxFeePerGas: toQuantity(tx.maxFeePerGas),
     maxPriorityFeePerGas: toQuantity(tx.maxPriorityFeePerGas),
-    hash: toData(tx.hash()),
-    input: toData(tx.data),
-    nonce: toQuantity(tx.nonce),
-    to: tx.to ? tx.to.toString() : null,
-    transactionIndex: inclusion ? toQuantity(inclusion.index) : null,
-    value: toQuantity(tx.value),
-    type: toQuantity(tx.type),
     accessList: [],
     chainId: toQuantity(inclusion?.block.common.chainId() ?? tx.common?.chainId() ?? 0n),
     v: '0x0',

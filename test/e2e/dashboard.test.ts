@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict'
-import { existsSync, mkdirSync } from 'node:fs'
+import { mkdirSync } from 'node:fs'
 import path from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { fileURLToPath } from 'node:url'
-import { chromium, type Browser, type Page } from 'playwright-core'
+import type { Browser, Page } from 'playwright-core'
+import { openBrowserPage, requireChromium } from '../helpers/browser.js'
 import { createPublicClient, createWalletClient, defineChain, encodeFunctionData, http, parseAbi, parseEther, type Hex, type PublicClient } from 'viem'
 import { privateKeyToAccount, type PrivateKeyAccount } from 'viem/accounts'
 import { devAccounts } from '../../src/execution/genesis.js'
@@ -13,9 +14,6 @@ import { startTestNetwork, type TestNetwork } from '../helpers/network.js'
 import { rpc, waitFor } from '../helpers/node.js'
 import { joiningChainOptions } from '../../src/node/networkAdmin.js'
 
-/** Debian's chromium (scripts/install-debian-deps.sh installs it). */
-const CHROMIUM = process.env.PLEXUS_CHROMIUM ?? '/usr/bin/chromium'
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run']
 const SHOTS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../test-results/dashboard')
 
 const ethBridgeAbi = parseAbi(['function sendETH(address to, uint256 chainId) payable returns (bytes32)'])
@@ -67,18 +65,14 @@ describe('web dashboard (chromium)', () => {
   }
 
   before(async () => {
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(`chromium not found at ${CHROMIUM}: the browser tests drive Debian's chromium; install it with \`bash scripts/install-debian-deps.sh\` (as root)`)
-    }
+    requireChromium()
     mkdirSync(SHOTS, { recursive: true })
     // debug_* (call trees) exposed on 901 only: 902 keeps the default, and its transaction
     // pages must say how to open it rather than show nothing; plexus_retryMessage stays closed
     net = await startTestNetwork({ chainIds: [901, 902], dashboard: true, rpcByChain: { 901: { expose: ['debug'] } } })
     dashboard = net.network.dashboardUrl!
     for (const id of [901, 902]) clients[id] = createPublicClient({ transport: http(net.l2Url(id)), cacheTime: 0 }) as PublicClient
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS })
-    page = await browser.newPage({ viewport: { width: 1280, height: 900 } })
-    page.on('pageerror', (err) => console.error('page error:', err.message))
+    ;({ browser, page } = await openBrowserPage())
   })
   after(async () => {
     await browser?.close()

@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict'
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
+import { mkdirSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import path from 'node:path'
 import { after, before, describe, it } from 'node:test'
-import { chromium, type Browser, type Page } from 'playwright-core'
+import type { Browser, Page } from 'playwright-core'
+import { openBrowserPage, requireChromium } from '../helpers/browser.js'
 import { createPublicClient, createWalletClient, defineChain, encodeFunctionData, erc20Abi, formatUnits, http, parseAbi, parseEther, type Abi, type Hex, type PublicClient } from 'viem'
 import { privateKeyToAccount, type PrivateKeyAccount } from 'viem/accounts'
 import { devAccounts } from '../../src/execution/genesis.js'
@@ -12,9 +13,6 @@ import { startTestNetwork, type TestNetwork } from '../helpers/network.js'
 import { rpc, waitFor } from '../helpers/node.js'
 import { tempDir } from '../helpers/tmp.js'
 
-/** Debian's chromium (scripts/install-debian-deps.sh installs it). */
-const CHROMIUM = process.env.PLEXUS_CHROMIUM ?? '/usr/bin/chromium'
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run']
 
 const ethBridgeAbi = parseAbi(['function sendETH(address to, uint256 chainId) payable returns (bytes32)'])
 const tokenBridgeAbi = parseAbi(['function sendERC20(address token, address to, uint256 amount, uint256 chainId) returns (bytes32)'])
@@ -118,7 +116,7 @@ describe('web dashboard as an explorer (chromium)', { timeout: 300_000 }, () => 
   }
 
   before(async () => {
-    if (!existsSync(CHROMIUM)) throw new Error(`chromium not found at ${CHROMIUM}: install it with \`bash scripts/install-debian-deps.sh\` (as root)`)
+    requireChromium()
     writeFoundryArtifact(out, 'Counter', compiled.Counter!)
     // An artifact whose ABI lies: Plain's signatures with other names, on code that is not Plain's.
     writeFoundryArtifact(out, 'LyingVault', {
@@ -132,9 +130,7 @@ describe('web dashboard as an explorer (chromium)', { timeout: 300_000 }, () => 
     net = await startTestNetwork({ chainIds: [901, 902], dashboard: true, abiDirs: [out] })
     dashboard = net.network.dashboardUrl!
     for (const id of [901, 902]) clients[id] = createPublicClient({ transport: http(net.l2Url(id)), cacheTime: 0 }) as PublicClient
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS })
-    page = await browser.newPage({ viewport: { width: 1280, height: 900 } })
-    page.on('pageerror', (err) => console.error('page error:', err.message))
+    ;({ browser, page } = await openBrowserPage())
   })
   after(async () => {
     await browser?.close()

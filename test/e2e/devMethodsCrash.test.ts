@@ -3,19 +3,10 @@ import path from 'node:path'
 import { after, describe, test } from 'node:test'
 import { rpc, sleep, waitFor } from '../helpers/node.js'
 import { tempDir } from '../helpers/tmp.js'
-import { anvilPid, freeNetworkPorts, headOf, killHard, killNetwork, spawnUp, waitGone, writeNetworkConfig, type UpProcess } from '../helpers/upProcess.js'
+import { freeNetworkPorts, headOf, killNetwork, spawnUp, writeNetworkConfig, type UpProcess } from '../helpers/upProcess.js'
 
 function address(i: number): string {
   return `0x${(0xc0000000n + BigInt(i)).toString(16).padStart(40, '0')}`
-}
-
-/** Kills Plexus and its embedded anvil with SIGKILL and waits until both are gone. */
-async function crash(up: UpProcess, datadir: string): Promise<void> {
-  const anvil = anvilPid(datadir)
-  killHard(up.proc.pid)
-  killHard(anvil)
-  await up.exited
-  if (anvil !== undefined) await waitGone(anvil)
 }
 
 describe('dev methods across a kill -9 of the network', () => {
@@ -37,7 +28,7 @@ describe('dev methods across a kill -9 of the network', () => {
     // 1. Killed right after the call returned: the change is in a committed block.
     await rpc(url, 'anvil_setBalance', [address(0), '0x1234'])
     await rpc(url, 'anvil_setCode', [address(0), '0x6001600055'])
-    await crash(up, datadir)
+    await killNetwork(up, datadir)
     up = await spawnUp(args, [url])
     assert.equal(await rpc(url, 'eth_getBalance', [address(0), 'latest']), '0x1234')
     assert.equal(await rpc(url, 'eth_getCode', [address(0), 'latest']), '0x6001600055')
@@ -63,7 +54,7 @@ describe('dev methods across a kill -9 of the network', () => {
     await waitFor(async () => answered.size >= 100, 60_000, '100 answered dev calls')
     await sleep(Math.floor(Math.random() * 300))
     running = false
-    await crash(up, datadir)
+    await killNetwork(up, datadir)
     await Promise.all(workers)
     const answeredBefore = [...answered]
     up = await spawnUp(args, [url])

@@ -7,7 +7,7 @@ import { devAccounts } from '../../src/execution/genesis.js'
 import { createBridgeContext, depositETH } from '../../src/settlement/actions/bridge.js'
 import { rpc, waitFor } from '../helpers/node.js'
 import { tempDir } from '../helpers/tmp.js'
-import { anvilPid, freeNetworkPorts, headOf, killNetwork, spawnUp, waitGone, writeNetworkConfig, type UpProcess } from '../helpers/upProcess.js'
+import { freeNetworkPorts, headOf, killNetwork, spawnUp, writeNetworkConfig, type UpProcess } from '../helpers/upProcess.js'
 
 const user = privateKeyToAccount(devAccounts()[3]!.privateKey)
 const payee = privateKeyToAccount(`0x${'31'.repeat(32)}`).address
@@ -54,9 +54,7 @@ describe('kill -9 of a dev network around evm_revert', () => {
       const answered = reverting.catch(() => undefined)
       // `during`: killed while the revert runs (anywhere in it); otherwise once it answered.
       if (!during) assert.equal(await reverting, true)
-      const anvil = anvilPid(datadir)
       await killNetwork(up, datadir)
-      if (anvil !== undefined) await waitGone(anvil)
       await answered
 
       up = await spawnUp(args, urls)

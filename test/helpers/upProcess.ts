@@ -115,11 +115,13 @@ export function killHard(pid: number | undefined): void {
   }
 }
 
-/** Kills a test's network outright (Plexus and its anvil), whatever state it is in. */
+/** Kills a test's network outright (Plexus and its anvil), whatever state it is in, and waits until both are gone. */
 export async function killNetwork(up: UpProcess | undefined, datadir: string): Promise<void> {
+  const anvil = anvilPid(datadir)
   killHard(up?.proc.pid)
-  killHard(anvilPid(datadir))
+  killHard(anvil)
   await up?.exited
+  if (anvil !== undefined) await waitGone(anvil)
 }
 
 /** The newest block number of an L2 RPC. */
