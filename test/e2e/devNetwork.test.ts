@@ -10,6 +10,7 @@ import { RpcCallError, rpcCall } from '../helpers/jsonRpc.js'
 import { startTestNetwork, startTestReplica, type TestNetwork } from '../helpers/network.js'
 import { assertSameChain, safeAtLeast, syncStatus } from '../helpers/sync.js'
 import { startTestNode, waitFor } from '../helpers/node.js'
+import { oneSlot } from '../helpers/upProcess.js'
 
 const CHALLENGE_WINDOW = 3_600
 const user = privateKeyToAccount(devAccounts()[1]!.privateKey)
@@ -38,9 +39,7 @@ describe('dev network: the clock, mining and snapshots of every chain and the L1
   const wallet = (id: number, account: PrivateKeyAccount) => createWalletClient({ account, chain: l2Chain(id, url(id)), transport: http(url(id)) })
   const l1 = () => createPublicClient({ transport: http(net.l1Url), cacheTime: 0 })
   const heads = async () => Promise.all([901, 902].map(async (id) => (await client(id).getBlock({ blockTag: 'latest' })).number))
-  // A slot is committed chain after chain, so two reads may straddle one commit: every chain
-  // at one slot means equal heads at rest, which a few reads in a row must find.
-  const oneSlot = async (what: string) => waitFor(async () => new Set((await heads()).map(String)).size === 1, 5_000, what)
+  const atOneSlot = (what: string) => oneSlot([url(901), url(902)], 5_000, what)
 
   before(async () => {
     net = await startTestNetwork({ chainIds: [901, 902], challengeWindowSeconds: CHALLENGE_WINDOW })
@@ -132,7 +131,7 @@ describe('dev network: the clock, mining and snapshots of every chain and the L1
     for (const id of [901, 902]) assert.equal(await rpcCall(url(id), 'plexus_getMessage', [msgHash]), null, `message gone on ${id}`)
     // Both chains at one slot, not before the snapshot's (what the revert took back is shown
     // by the balances, receipts and messages above; slots go on after it, so no upper bound).
-    await oneSlot('both chains at one slot')
+    await atOneSlot('both chains at one slot')
     const [a] = await heads()
     assert.ok(a! >= headsBefore[0]!, `not before the snapshot slot (${headsBefore[0]}…${snapHeads[0]}), at ${a}`)
 
@@ -207,7 +206,7 @@ describe('dev network: the clock, mining and snapshots of every chain and the L1
       const id = await rpcCall<Hex>(url(round % 2 ? 902 : 901), 'evm_snapshot', [])
       await rpcCall(url(901), 'anvil_mine', ['0x2'])
       assert.equal(await rpcCall(url(round % 2 ? 901 : 902), 'evm_revert', [id]), true)
-      await oneSlot(`round ${round}: every chain at one slot`)
+      await atOneSlot(`round ${round}: every chain at one slot`)
     }
     sending = false
     await load
@@ -222,7 +221,7 @@ describe('dev network: the clock, mining and snapshots of every chain and the L1
     }
     // Slots go on; no transaction of the load comes back (the pools lost them with the revert).
     await rpcCall(url(901), 'anvil_mine', ['0x5'])
-    await oneSlot('every chain at one slot after the burst')
+    await atOneSlot('every chain at one slot after the burst')
     const [x] = await heads()
     assert.equal(await client(901).getBalance({ address: other.address }), otherBalance)
     for (const hash of sent.slice(-20)) {

@@ -7,7 +7,7 @@ import { devAccounts } from '../../src/execution/genesis.js'
 import { createBridgeContext, depositETH } from '../../src/settlement/actions/bridge.js'
 import { rpc, waitFor } from '../helpers/node.js'
 import { tempDir } from '../helpers/tmp.js'
-import { freeNetworkPorts, headOf, killNetwork, spawnUp, writeNetworkConfig, type UpProcess } from '../helpers/upProcess.js'
+import { freeNetworkPorts, headOf, killNetwork, oneSlot, spawnUp, writeNetworkConfig, type UpProcess } from '../helpers/upProcess.js'
 
 const user = privateKeyToAccount(devAccounts()[3]!.privateKey)
 const payee = privateKeyToAccount(`0x${'31'.repeat(32)}`).address
@@ -33,11 +33,6 @@ describe('kill -9 of a dev network around evm_revert', () => {
     }
     const l1 = createPublicClient({ transport: http(l1Url), cacheTime: 0 })
     const l1Wallet = createWalletClient({ account: user, transport: http(l1Url) })
-    /** Both chains' heads, once they are the same slot (both chains started together: genesis slot 0). */
-    const oneSlot = () => waitFor(async () => {
-      const [a, b] = await Promise.all(urls.map(headOf))
-      return a === b ? a! : undefined
-    }, 30_000, 'both chains at one slot')
 
     for (const during of [false, true]) {
       up = await spawnUp(args, urls)
@@ -60,7 +55,7 @@ describe('kill -9 of a dev network around evm_revert', () => {
       up = await spawnUp(args, urls)
       // Invariant: every chain at one slot, and the L2 and the L1 agree about the revert:
       // either both kept what followed the snapshot, or neither did.
-      await oneSlot()
+      await oneSlot(urls)
       const l2Kept = (await l2(0).pub.getBalance({ address: payee })) !== l2Before
       const l1Kept = (await l1.getBalance({ address: payee })) !== l1Before
       if (!during) {
@@ -76,7 +71,7 @@ describe('kill -9 of a dev network around evm_revert', () => {
       const before = await l2(1).pub.getBalance({ address: payee })
       await depositETH(ctx, { amount: parseEther('1'), to: payee })
       await waitFor(async () => (await l2(1).pub.getBalance({ address: payee })) === before + parseEther('1'), 60_000, 'a deposit after the restart')
-      const h = await oneSlot()
+      const h = await oneSlot(urls)
       await waitFor(async () => (await Promise.all(urls.map(headOf))).every((x) => x > h + 4n), 30_000, 'production')
       await killNetwork(up, datadir)
       up = undefined

@@ -129,4 +129,16 @@ export async function headOf(url: string): Promise<bigint> {
   return BigInt(await rpc<string>(url, 'eth_blockNumber', []))
 }
 
+/**
+ * The chains' common head once they are at one slot (chains started together: genesis
+ * slot 0). A slot is committed chain after chain, so two reads may straddle one commit:
+ * "at one slot" means equal heads at rest, which polling finds.
+ */
+export async function oneSlot(urls: readonly string[], timeoutMs = 30_000, what = 'every chain at one slot'): Promise<bigint> {
+  return waitFor(async () => {
+    const heads = await Promise.all(urls.map(headOf))
+    return heads.every((h) => h === heads[0]) ? heads[0]! : undefined
+  }, timeoutMs, what)
+}
+
 export { sleep }
