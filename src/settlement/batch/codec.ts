@@ -50,15 +50,15 @@ export const RETIRED_CHAIN_BATCH_VERSION = 0x01
  * What a network batch may hold, all chains together. Decoding rejects more
  * (`too-large`), and `packNetworkBatches` never produces more, so both sides must use
  * the same values (the defaults, unless configured alike). The counts bound the decoded
- * objects: without them 8 MiB of one-byte "transactions" (a 42-byte brotli stream)
- * would decode into 8 million arrays.
+ * objects: without them 32 MiB of one-byte "transactions" (a 42-byte brotli stream)
+ * would decode into 32 million arrays.
  */
 export interface BatchLimits {
-  /** Bytes of RLP payload after decompression. Default 8 MiB. */
+  /** Bytes of RLP payload after decompression. Default 32 MiB (`DEFAULT_MAX_DECOMPRESSED_BYTES`). */
   maxDecompressedBytes?: number
   /** Blocks in one network batch, all chains together. Default 65,536. */
   maxBlocks?: number
-  /** Transactions in one network batch, all blocks together. Default 131,072. */
+  /** Transactions in one network batch, all blocks together. Default 524,288 (`DEFAULT_MAX_BATCH_TXS`). */
   maxTxs?: number
 }
 
@@ -72,7 +72,7 @@ export const DEFAULT_MAX_BATCH_TXS = 1 << 19
  * Largest encoding (version byte + brotli stream) of a network batch whose payload is
  * `payloadBytes`: brotli's own worst case for incompressible input
  * (BrotliEncoderMaxCompressedSize: the input, 4 bytes per 16 KiB meta-block, 6 bytes of
- * stream header and trailer) plus the version byte. With the default limits, 8,390,663
+ * stream header and trailer) plus the version byte. With the default limits, 33,562,631
  * bytes: no valid channel is larger.
  */
 export function maxEncodedBatchBytes(payloadBytes: number): number {

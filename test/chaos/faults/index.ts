@@ -12,9 +12,9 @@ export { burst, commitException, hostileRequests, kill9All, kill9Network, killAn
 /**
  * The run's faults in order, drawn from the seed: the kill trials (each the network alone
  * or with its L1, half and half on average), the L1 kills, the commit exceptions and the
- * hostile requests shuffled together; the burst last, because today it stops settlement
- * for good (issue 13, item 1) and would leave every later check of the safe head and the
- * replica with nothing to say.
+ * hostile requests shuffled together; the burst last, because the backlog it leaves
+ * takes the batcher tens of seconds to post, which every later check of the safe head and
+ * the replica would otherwise have to wait out.
  */
 export function schedule(options: SuiteOptions, rng: Rng): Fault[] {
   const kills = Array.from({ length: options.kills }, () => (rng.chance(0.5) ? kill9Network : kill9All))
