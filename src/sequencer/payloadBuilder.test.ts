@@ -62,10 +62,10 @@ describe('PayloadBuilder: one chain\'s block of a slot, in phases', { timeout: 6
       await b.settleBundle(true)
       const earlier = await b.fill([relay(chain, 0)])
       assert.ok(earlier.every((r) => r.included))
-      const { sealed, relays } = await b.seal([relay(chain, 1)], new Map())
+      const { sealed, relays } = await b.sealPayload([relay(chain, 1)], new Map())
       assert.ok(relays.every((r) => r.included))
       assert.equal(sealed.invalid.length, 0)
-      b.commit()
+      await b.commitPayload()
       const n = chain.headHeader().number
       const acct = (i: number) => devAccounts(3)[i]!.address.toLowerCase()
       // The L1-info-less block holds no deposits here: exactly the five signed transactions, in phase order.
@@ -89,13 +89,13 @@ describe('PayloadBuilder: one chain\'s block of a slot, in phases', { timeout: 6
       const ptx = signedTx(chain, i, { to: burner, from: RELAYER, gasLimit: 1_000_000n })
       return { msgHash: ptx.hash, ptx }
     })
-    const { sealed, relays } = await b.seal(late, new Map())
+    const { sealed, relays } = await b.sealPayload(late, new Map())
     assert.equal(relays.filter((r) => r.included).length, late.length, 'every same-slot relay found room')
     assert.equal(sealed.block.header.gasUsed, gasLimit, 'the block is full')
     // The pool took what was left, and not more.
     const poolIncluded = sealed.included.filter((p) => p.sender !== relayerAddress).length
     assert.equal(poolIncluded, Number((gasLimit - budget) / 1_000_000n))
-    b.commit()
+    await b.commitPayload()
   })
 
   it('a bundle leg taken back leaves nothing behind; a failing leg says which transaction and why', async () => {
@@ -111,7 +111,7 @@ describe('PayloadBuilder: one chain\'s block of a slot, in phases', { timeout: 6
     assert.equal((res as { hash: Hex }).hash, gapped.hash)
     await b.settleBundle(false)
     await b.fill([])
-    const { sealed } = await b.seal([], new Map())
+    const { sealed } = await b.sealPayload([], new Map())
     assert.equal(sealed.included.length, 0, 'the good leg was taken back with the failing one')
     await b.abort()
     assert.deepEqual(chain.headHeader().hash(), head, 'an aborted payload leaves the head as it was')
@@ -125,9 +125,9 @@ describe('PayloadBuilder: one chain\'s block of a slot, in phases', { timeout: 6
     // The second relay is signed with a wrong nonce (a lost one): it is invalid, and the third is not tried.
     const outcomes = await b.fill([relay(chain, r), relay(chain, r + 7), relay(chain, r + 1)])
     assert.deepEqual(outcomes.map((o) => o.kind), ['included', 'invalid', 'no-room'])
-    const { sealed } = await b.seal([], new Map())
+    const { sealed } = await b.sealPayload([], new Map())
     assert.equal(sealed.included.length, 1)
-    b.commit()
+    await b.commitPayload()
     const opened = await builder(chain, []).openPayload(attrs(chain))
     assert.equal(opened.relayerNonce, relayerNonce + 1n)
   })
@@ -137,15 +137,15 @@ describe('PayloadBuilder: one chain\'s block of a slot, in phases', { timeout: 6
     const pool = [signedTx(chain, 0, { to: sink, value: 1n, from: 3 })]
     const b = builder(chain, pool)
     await assert.rejects(b.fill([]), PayloadStateError)
-    await assert.rejects(b.seal([], new Map()), PayloadStateError)
-    assert.throws(() => b.commit(), PayloadStateError)
+    await assert.rejects(b.sealPayload([], new Map()), PayloadStateError)
+    await assert.rejects(b.commitPayload(), PayloadStateError)
     await b.openPayload(attrs(chain, { depositsOnly: true }))
     await assert.rejects(b.openPayload(attrs(chain)), PayloadStateError)
     await assert.rejects(b.settleBundle(true), PayloadStateError)
     const leg = await b.applyBundleLeg(pool)
     assert.equal(leg.ok, false)
     assert.deepEqual(await b.fill([relay(chain, 0)]), [])
-    const { sealed, relays } = await b.seal([relay(chain, 0)], new Map())
+    const { sealed, relays } = await b.sealPayload([relay(chain, 0)], new Map())
     assert.equal(relays.length, 0)
     assert.equal(sealed.included.length, 0)
     await b.abort()

@@ -6,8 +6,9 @@ import type { OpenBlock, SealedBlock, TxSource } from '../execution/openBlock.js
 import type { PooledTx } from '../execution/pooledTx.js'
 import { BaseError } from '../primitives/errors.js'
 import { hexToBytes, type Hex } from '../primitives/hex.js'
+import type { ChainExecutor, SealedPayload } from './chainExecutor.js'
 import type { DevTxQueue } from './devTxQueue.js'
-import { failureOf, relayGasBudget, type RelayOutcome, type SealedSoFar } from './slotBuilder.js'
+import { failureOf, relayGasBudget, type RelayOutcome } from './slotBuilder.js'
 
 /**
  * What the coordinator tells an executor to build on its chain's head for a slot: the
@@ -46,8 +47,22 @@ export interface SignedRelay {
 /** One leg of a bundle on this chain: included, or why not. */
 export type BundleLegResult = { ok: true } | { ok: false; hash: Hex; reason: string }
 
+/**
+ * A block sealed earlier in the slot by a chain built before this one, as this chain's
+ * checks see it: its number, timestamp and every log's emitter and payload hash, in
+ * block-wide log-index order (what an executing message's identifier points at).
+ */
+export interface SealedDigest {
+  number: bigint
+  timestamp: bigint
+  logs: readonly { origin: Hex; payloadHash: Hex }[]
+}
+
+/** The slot's blocks sealed so far, by chain id. */
+export type SealedDigests = ReadonlyMap<bigint, SealedDigest>
+
 /** The protocol check of a block's transactions, given the blocks sealed earlier in the slot. */
-export type CheckTxFor = (block: { number: bigint; timestamp: bigint }, sealed: SealedSoFar) => (tx: TypedTransaction) => string | undefined
+export type CheckTxFor = (block: { number: bigint; timestamp: bigint }, sealed: SealedDigests) => (tx: TypedTransaction) => string | undefined
 
 export interface PayloadBuilderDeps {
   chainId: bigint
@@ -59,6 +74,11 @@ export interface PayloadBuilderDeps {
   checkTx: CheckTxFor
   /** A dev network chain's dev transactions: first after the deposits. */
   devTxs?: DevTxQueue
+}
+
+/** A payload sealed in this thread: with the block's storage write (for the slot record). */
+export interface LocalSealedPayload extends SealedPayload {
+  sealed: SealedBlock
 }
 
 /** A call out of order (no payload open, a bundle leg while another is unsettled…): a bug of the caller. */
@@ -87,7 +107,7 @@ export function relayDataReserve(maxTxDataBytes: number): number {
  * relays may still take (`relayGasBudget`, half the block) and its data up to
  * `relayDataReserve`: same-slot relays always find room.
  */
-export class PayloadBuilder {
+export class PayloadBuilder implements ChainExecutor {
   private open: OpenBlock | undefined
   private attrs: PayloadAttributes | undefined
   private sealed: SealedBlock | undefined
@@ -95,6 +115,10 @@ export class PayloadBuilder {
   private relayGasUsed = 0n
 
   constructor(private readonly deps: PayloadBuilderDeps) {}
+
+  get chainId(): bigint {
+    return this.deps.chainId
+  }
 
   /** Opens the slot's block on the head: system calls, deposits, and the dev transactions. */
   async openPayload(attrs: PayloadAttributes): Promise<OpenedPayload> {
@@ -170,22 +194,21 @@ export class PayloadBuilder {
    * The relays of messages sent earlier in this slot (the chains before this one, whose
    * blocks are in `sealedSoFar`), then the roots: the block is sealed, not committed.
    */
-  async seal(relays: readonly SignedRelay[], sealedSoFar: SealedSoFar): Promise<{ sealed: SealedBlock; relays: RelayOutcome[] }> {
+  async sealPayload(relays: readonly SignedRelay[], sealedSoFar: SealedDigests): Promise<LocalSealedPayload> {
     const open = this.openOrThrow()
     if (this.legOpen) throw new PayloadStateError(`chain ${this.deps.chainId}: a bundle leg is not settled`)
     const outcomes = this.attrs!.depositsOnly ? [] : await this.addRelays(open, relays, this.deps.checkTx({ number: open.number, timestamp: open.timestamp }, sealedSoFar))
     this.open = undefined
-    this.sealed = await open.sealPending()
-    return { sealed: this.sealed, relays: outcomes }
+    const sealed = (this.sealed = await open.sealPending())
+    return { block: sealed.block, receipts: sealed.receipts, relays: outcomes, sealed }
   }
 
   /** Writes the sealed block (one storage transaction) and makes it the head. */
-  commit(): SealedBlock {
+  async commitPayload(): Promise<void> {
     const sealed = this.sealed
     if (!sealed) throw new PayloadStateError(`chain ${this.deps.chainId}: nothing sealed to commit`)
     this.sealed = undefined
     sealed.commit()
-    return sealed
   }
 
   /** Drops the payload, open or sealed: the chain is back at its head. */
