@@ -11,9 +11,9 @@ import { parseArgs } from 'node:util'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
+import { getContractAddress } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { devAccounts, devGenesis } from '../src/execution/genesis.js'
-import { PREDEPLOYS } from '../src/execution/predeploys.js'
 import { PlexusNode } from '../src/node/node.js'
 import { silentLogger } from '../src/primitives/logger.js'
 import { createRpc, type RpcRequest } from './rpc.js'
@@ -39,15 +39,16 @@ try {
   const rpc = createRpc(node.rpcUrl())
   const dev = devAccounts(1)[0]!
   const account = privateKeyToAccount(dev.privateKey)
-  // Withdrawals to the message passer: each leaves a receipt and a log to read back.
+  // A contract that logs once per call (LOG1, topic 1), then calls to it: each leaves a
+  // receipt and a log to read back.
+  const emitter = getContractAddress({ from: account.address, nonce: 0n })
   const hashes: string[] = []
-  for (let nonce = 0; nonce < TXS; nonce++) {
+  for (let nonce = 0; nonce <= TXS; nonce++) {
     const raw = await account.signTransaction({
       chainId: 901,
       type: 'eip1559',
       nonce,
-      to: PREDEPLOYS.L2ToL1MessagePasser,
-      value: 10n ** 18n,
+      ...(nonce === 0 ? { data: '0x6008600c60003960086000f3600160006000a100' } : { to: emitter }),
       gas: 200_000n,
       maxFeePerGas: 10n ** 10n,
       maxPriorityFeePerGas: 1n,
@@ -63,15 +64,15 @@ try {
   const cases: [string, (i: number) => RpcRequest][] = [
     ['eth_getBalance latest', () => ({ method: 'eth_getBalance', params: [dev.address, 'latest'] })],
     ['eth_getBalance 0x1', () => ({ method: 'eth_getBalance', params: [dev.address, '0x1'] })],
-    ['eth_call', () => ({ method: 'eth_call', params: [{ to: PREDEPLOYS.L1Block, data: '0x8381f58a' }, 'latest'] })],
-    ['eth_getLogs', () => ({ method: 'eth_getLogs', params: [{ fromBlock: '0x1', toBlock: head, address: PREDEPLOYS.L2ToL1MessagePasser }] })],
+    ['eth_call', () => ({ method: 'eth_call', params: [{ to: emitter }, 'latest'] })],
+    ['eth_getLogs', () => ({ method: 'eth_getLogs', params: [{ fromBlock: '0x1', toBlock: head, address: emitter }] })],
     ['eth_getTransactionReceipt', (i) => ({ method: 'eth_getTransactionReceipt', params: [hashes[i % hashes.length]] })],
     ['eth_getBlockByNumber', (i) => ({ method: 'eth_getBlockByNumber', params: [`0x${((i % Number(head)) + 1).toString(16)}`, false] })],
   ]
   for (const [name, request] of cases) {
     const batch = Array.from({ length: BATCH }, (_, i) => request(i))
     const first = await rpc.batch(batch)
-    if (name === "eth_getLogs") console.log(`  (${(first[0]!.result as unknown[]).length} logs per call)`)
+    if (name === 'eth_getLogs') console.log(`  (${(first[0]!.result as unknown[]).length} logs per call)`)
     if (first.some((r) => r.error)) throw new Error(`${name}: ${JSON.stringify(first.find((r) => r.error))}`)
     const start = process.hrtime.bigint()
     for (let r = 0; r < rounds; r++) await rpc.batch(batch)
