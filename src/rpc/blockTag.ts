@@ -73,7 +73,7 @@ export function findBlock(chain: Chain, ref: BlockRef): Block | undefined {
   if (ref.kind === 'number') return chain.getBlockByNumber(ref.number)
   const block = chain.getBlockByHash(ref.hash)
   if (block && ref.requireCanonical) {
-    const canonical = chain.store.canonicalHash(block.header.number)
+    const canonical = chain.canonicalHash(block.header.number)
     if (!canonical || toData(canonical) !== toData(block.hash())) return undefined
   }
   return block

@@ -117,7 +117,7 @@ function candidateBlocks(chain: Chain, c: LogCriteria, from: bigint, to: bigint)
   const sets: Set<bigint>[] = []
   const union = (keys: Uint8Array[]) => {
     const s = new Set<bigint>()
-    for (const k of keys) for (const n of chain.store.blocksMentioning(k, from, to)) s.add(n)
+    for (const k of keys) for (const n of chain.blocksMentioning(k, from, to)) s.add(n)
     return s
   }
   if (c.addresses.length > 0) sets.push(union(c.addresses))
@@ -126,7 +126,7 @@ function candidateBlocks(chain: Chain, c: LogCriteria, from: bigint, to: bigint)
     // No constraint: every block in range; skip those whose header bloom is empty.
     const all: bigint[] = []
     for (let n = from; n <= to; n++) {
-      const hash = chain.store.canonicalHash(n)
+      const hash = chain.canonicalHash(n)
       const header = hash ? chain.getHeaderByHash(hash) : undefined
       if (header && header.logsBloom.some((b) => b !== 0)) all.push(n)
     }

@@ -1,5 +1,3 @@
-import { getMerkleStateProof } from '@ethereumjs/statemanager'
-import { Address } from '@ethereumjs/util'
 import { encodeAbiParameters, keccak256, type Hex } from 'viem'
 import type { Chain } from '../execution/chain.js'
 import { PREDEPLOYS } from '../execution/predeploys.js'
@@ -22,11 +20,10 @@ export function ethSentToKey(destination: bigint): Hex {
 
 /** ETH `chain` had sent to each of `destinations` (in total) in the state at `stateRoot`. */
 export async function ethSentAt(chain: Chain, stateRoot: Uint8Array, destinations: readonly bigint[]): Promise<bigint[]> {
-  const state = chain.stateAt(stateRoot)
-  const passer = new Address(hexToBytes(PREDEPLOYS.L2ToL1MessagePasser))
+  const passer = hexToBytes(PREDEPLOYS.L2ToL1MessagePasser)
   return Promise.all(
     destinations.map(async (d) => {
-      const raw = await state.getStorage(passer, hexToBytes(ethSentToKey(d)))
+      const raw = await chain.storageAt(stateRoot, passer, hexToBytes(ethSentToKey(d)))
       return raw.length === 0 ? 0n : BigInt(`0x${Buffer.from(raw).toString('hex')}`)
     }),
   )
@@ -120,9 +117,9 @@ export class EthFlowSettler implements Lifecycle {
     const moving = destinations.filter((_, i) => totals[i]! > settled[i]!)
     if (moving.length > 0) {
       const { proof } = await outputAt(c.chain, output.l2BlockNumber)
-      const storage = await getMerkleStateProof(
-        c.chain.stateAt(block.header.stateRoot),
-        new Address(hexToBytes(PREDEPLOYS.L2ToL1MessagePasser)),
+      const storage = await c.chain.proofAt(
+        block.header.stateRoot,
+        hexToBytes(PREDEPLOYS.L2ToL1MessagePasser),
         moving.map((d) => hexToBytes(ethSentToKey(d))),
       )
       await writeAndWait(

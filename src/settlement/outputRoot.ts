@@ -1,4 +1,4 @@
-import { Address, KECCAK256_RLP } from '@ethereumjs/util'
+import { KECCAK256_RLP } from '@ethereumjs/util'
 import { encodeAbiParameters, keccak256 as viemKeccak, type Hex } from 'viem'
 import type { Chain } from '../execution/chain.js'
 import { PREDEPLOYS } from '../execution/predeploys.js'
@@ -29,7 +29,7 @@ export function hashOutputRoot(p: OutputRootProof): Hex {
 export async function outputAt(chain: Chain, number: bigint): Promise<{ root: Hex; proof: OutputRootProof }> {
   const block = chain.getBlockByNumber(number)
   if (!block) throw new NotFoundError(`block ${number} not found`)
-  const account = await chain.stateAt(block.header.stateRoot).getAccount(new Address(hexToBytes(PREDEPLOYS.L2ToL1MessagePasser)))
+  const account = await chain.accountAt(block.header.stateRoot, hexToBytes(PREDEPLOYS.L2ToL1MessagePasser))
   const proof: OutputRootProof = {
     version: OUTPUT_VERSION_V0,
     stateRoot: toData(block.header.stateRoot),

@@ -133,7 +133,7 @@ export function newestBlockAtOrBefore(chain: Chain, head: bigint, timestamp: big
 
 /** Timestamp of canonical block `number` of `chain`. */
 export function timestampOf(chain: Chain, number: bigint): bigint {
-  const hash = chain.store.canonicalHash(number)
+  const hash = chain.canonicalHash(number)
   const header = hash ? chain.getHeaderByHash(hash) : undefined
   if (!header) throw new NotFoundError(`block ${number} of chain ${chain.chainId} not found`)
   return header.timestamp
