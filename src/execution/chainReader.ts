@@ -32,7 +32,9 @@ export type RewindListener = (head: BlockHeader, removed: Block[]) => void
  *   asynchronous: it is large, only the executor holds it, and a remote reader asks
  *   for it.
  *
- * Everything returned is committed data; nothing here writes.
+ * Everything returned is committed data; nothing here writes. State is asked at the
+ * root of a committed header (callers resolve the block first): an unknown root reads
+ * as an empty state, it is not refused.
  */
 export interface ChainReader {
   readonly chainId: bigint

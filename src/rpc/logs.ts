@@ -1,7 +1,7 @@
 import type { Block } from '@ethereumjs/block'
 import { InvalidParamsError, LimitExceededError } from '../primitives/errors.js'
 import { parseAddress, parseHash } from '../primitives/hex.js'
-import type { Chain } from '../execution/chain.js'
+import type { ChainReader } from '../execution/chainReader.js'
 import type { StoredReceipt } from '../execution/receipts.js'
 import { parseBlockRef, type BlockTagSource } from './blockTag.js'
 import { formatLog } from './format.js'
@@ -113,7 +113,7 @@ export function queryLogs(src: BlockTagSource, criteria: LogCriteria, limits: Rp
 }
 
 /** Blocks that can hold a match: the intersection of the index sets of each constraint. */
-function candidateBlocks(chain: Chain, c: LogCriteria, from: bigint, to: bigint): bigint[] {
+function candidateBlocks(chain: ChainReader, c: LogCriteria, from: bigint, to: bigint): bigint[] {
   const sets: Set<bigint>[] = []
   const union = (keys: Uint8Array[]) => {
     const s = new Set<bigint>()

@@ -1,5 +1,5 @@
 import { getContractAddress, pad, parseAbiItem, toHex, type Hex, type PublicClient } from 'viem'
-import type { Chain } from '../execution/chain.js'
+import type { ChainReader } from '../execution/chainReader.js'
 import type { GasToken } from '../execution/gasToken.js'
 import { PREDEPLOYS } from '../execution/predeploys.js'
 import { ERC20_SLOTS, ETH_LIQUIDITY_GENESIS_BALANCE } from '../execution/rollupGenesis.js'
@@ -25,7 +25,7 @@ import { ethSentAt } from './ethFlowSettler.js'
 
 export interface AuditChain {
   chainId: bigint
-  chain: Chain
+  chain: ChainReader
   gasToken?: GasToken
 }
 

@@ -1,5 +1,5 @@
 import { decodeEventLog, encodeAbiParameters, keccak256, parseAbiItem, toEventSelector, type Hex, type Log, type PublicClient } from 'viem'
-import type { Chain } from '../execution/chain.js'
+import type { ChainReader } from '../execution/chainReader.js'
 import { PREDEPLOYS } from '../execution/predeploys.js'
 import { BaseError } from '../primitives/errors.js'
 import { hexToBytes, toData } from '../primitives/hex.js'
@@ -15,7 +15,7 @@ import { hashOutputRoot, outputAt, type OutputRootProof } from './outputRoot.js'
  * reads the current truth, so a reorg on either side is reflected at once.
  */
 export interface BridgeTransfersContext {
-  chain: Chain
+  chain: ChainReader
   chainId: bigint
   l1: PublicClient
   portal: Hex
@@ -159,7 +159,7 @@ export async function withdrawalsOfTx(ctx: BridgeTransfersContext, l2TxHash: Hex
 }
 
 /** MessagePassed events of block `n`, in log order, with the transaction that emitted each. */
-function messagesPassedIn(chain: Chain, n: bigint): { tx: Hex; block: bigint; w: WithdrawalTx & { withdrawalHash: Hex } }[] {
+function messagesPassedIn(chain: ChainReader, n: bigint): { tx: Hex; block: bigint; w: WithdrawalTx & { withdrawalHash: Hex } }[] {
   const block = chain.getBlockByNumber(n)
   if (!block) return []
   const receipts = chain.getReceipts(block.hash()) ?? []

@@ -1,5 +1,5 @@
 import { encodeAbiParameters, keccak256, type Hex } from 'viem'
-import type { Chain } from '../execution/chain.js'
+import type { ChainReader } from '../execution/chainReader.js'
 import { PREDEPLOYS } from '../execution/predeploys.js'
 import { hexToBytes } from '../primitives/hex.js'
 import type { Lifecycle } from '../primitives/lifecycle.js'
@@ -19,7 +19,7 @@ export function ethSentToKey(destination: bigint): Hex {
 }
 
 /** ETH `chain` had sent to each of `destinations` (in total) in the state at `stateRoot`. */
-export async function ethSentAt(chain: Chain, stateRoot: Uint8Array, destinations: readonly bigint[]): Promise<bigint[]> {
+export async function ethSentAt(chain: ChainReader, stateRoot: Uint8Array, destinations: readonly bigint[]): Promise<bigint[]> {
   const passer = hexToBytes(PREDEPLOYS.L2ToL1MessagePasser)
   return Promise.all(
     destinations.map(async (d) => {
@@ -31,7 +31,7 @@ export async function ethSentAt(chain: Chain, stateRoot: Uint8Array, destination
 
 export interface FlowChain {
   chainId: bigint
-  chain: Chain
+  chain: ChainReader
   /** Whether the chain's native asset is ETH (a gas-token chain sends no ETH). */
   eth: boolean
 }
