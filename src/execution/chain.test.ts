@@ -84,8 +84,7 @@ test('builds blocks whose roots ethereumjs runBlock re-derives, and survives reo
     const fresh = await openChain(b.dir)
     for (const block of built) await fresh.chain.importBlock(block)
     assert.equal(toData(fresh.chain.headHeader().hash()), toData(head.hash()))
-    const state = fresh.chain.stateAt(fresh.chain.headHeader().stateRoot)
-    const acct = await state.getAccount(createAddressFromString(bob!.address))
+    const acct = await fresh.chain.accountAt(fresh.chain.headHeader().stateRoot, createAddressFromString(bob!.address).bytes)
     assert.equal(acct!.balance, bobBalance)
     await fresh.store.close()
   } finally {

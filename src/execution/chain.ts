@@ -7,16 +7,17 @@ import {
   type BlockBytes,
   type BlockHeader,
 } from '@ethereumjs/block'
-import type { Common } from '@ethereumjs/common'
+import type { Common, Proof } from '@ethereumjs/common'
 import { RLP } from '@ethereumjs/rlp'
 import type { TypedTransaction } from '@ethereumjs/tx'
-import { Account, Address, KECCAK256_RLP, createAccountFromRLP, createAddressFromString } from '@ethereumjs/util'
+import { Account, Address, KECCAK256_NULL, KECCAK256_RLP, createAccountFromRLP, createAddressFromString } from '@ethereumjs/util'
+import { getMerkleStateProof } from '@ethereumjs/statemanager'
 import { createVM, runBlock, type VM } from '@ethereumjs/vm'
 import type { Logger } from '../primitives/logger.js'
 import { BaseError, CorruptionError } from '../primitives/errors.js'
 import { keccak256, sha256 } from '../primitives/crypto.js'
 import { toData, type Hex } from '../primitives/hex.js'
-import { RewindTargetError, type BlockWrite, type ChainStore } from '../storage/chainStore.js'
+import { RewindTargetError, type BlockWrite, type ChainStore, type TxLocation } from '../storage/chainStore.js'
 import type { FlatStateDiff } from '../storage/flatState.js'
 import { EMPTY_NODE_READER, TrieNodeDB } from '../storage/trieNodeDB.js'
 import { baseFeeParamsOf, DEFAULT_INITIAL_BASE_FEE, nextBaseFee, type BaseFeeParams } from './baseFee.js'
@@ -31,6 +32,7 @@ import { StateTrie } from './stateTrie.js'
 import { accumulateParentBeaconBlockRoot, accumulateParentBlockHash } from './systemCalls.js'
 import { installJumpdestCache } from './jumpdestCache.js'
 import { InvalidBlockError, OpenBlock, type BuiltBlock, type TxSource } from './openBlock.js'
+import type { BlockListener, ChainCaller, ChainReader, RewindListener } from './chainReader.js'
 
 export { InvalidBlockError, OpenBlock, type AddTxResult, type BuildTimings, type BuiltBlock, type SealedBlock, type TxSource } from './openBlock.js'
 
@@ -68,12 +70,10 @@ export interface BuildBlockParams {
   checkTx?: (tx: TypedTransaction) => string | undefined
 }
 
-/** Called with each newly committed block. */
-export type BlockListener = (block: Block, receipts: StoredReceipt[]) => void
-/** Called after a rewind with the new head and the removed blocks, oldest first. */
-export type RewindListener = (head: BlockHeader, removed: Block[]) => void
+export type { BlockListener, ChainCaller, ChainReader, RewindListener } from './chainReader.js'
 
 const EMPTY_REQUESTS_HASH_INPUT = new Uint8Array(0)
+const CODE_PREFIX = new Uint8Array([0x63]) // 'c', ethereumjs' code-hash key prefix
 const BLOCK_CACHE_SIZE = 256
 
 /**
@@ -81,10 +81,11 @@ const BLOCK_CACHE_SIZE = 256
  * VM. It builds blocks (our own `runTx` loop; roots computed once per block) and
  * imports foreign ones (ethereumjs `runBlock`, which checks every root), and commits
  * each in one storage transaction. Calls are serialized by the caller (the producer or
- * importer); reads for RPC go through `ChainReader`-style methods that only touch
- * committed data.
+ * importer). Readers (RPC, settlement, the message tracker) see it as a `ChainReader`
+ * (committed data only) and, for calls, a `ChainCaller`; its store is private, so no
+ * reader can reach past them into the tables.
  */
-export class Chain {
+export class Chain implements ChainReader, ChainCaller {
   readonly common: Common
   readonly chainId: bigint
   /** EIP-1559 elasticity and max-change denominator, from the genesis config. */
@@ -97,7 +98,7 @@ export class Chain {
   flatReadable = true
 
   private constructor(
-    readonly store: ChainStore,
+    private readonly store: ChainStore,
     readonly genesis: GethGenesis,
     private readonly trieDB: TrieNodeDB,
     private state: HeadStateManager,
@@ -454,8 +455,42 @@ export class Chain {
     return packed ? unpackReceipts(packed) : undefined
   }
 
-  /** A read-only state view at a committed state root (for RPC). */
-  stateAt(stateRoot: Uint8Array): HeadStateManager {
+  canonicalHash(number: bigint): Uint8Array | undefined {
+    return this.store.canonicalHash(number)
+  }
+
+  txLocation(txHash: Uint8Array): TxLocation | undefined {
+    return this.store.getTxLocation(txHash)
+  }
+
+  blocksMentioning(key: Uint8Array, from: bigint, to: bigint): Iterable<bigint> {
+    return this.store.blocksMentioning(key, from, to)
+  }
+
+  /** At the head's root: one LMDB read from the flat table; elsewhere a trie walk. */
+  async accountAt(stateRoot: Uint8Array, address: Uint8Array): Promise<Account | undefined> {
+    if (equal(stateRoot, this.head.stateRoot)) return this.headAccount(address)
+    return this.stateAt(stateRoot).getAccount(new Address(address))
+  }
+
+  async storageAt(stateRoot: Uint8Array, address: Uint8Array, slot: Uint8Array): Promise<Uint8Array> {
+    if (equal(stateRoot, this.head.stateRoot)) return this.headStorage(address, slot)
+    return this.stateAt(stateRoot).getStorage(new Address(address), slot)
+  }
+
+  async codeAt(stateRoot: Uint8Array, address: Uint8Array): Promise<Uint8Array> {
+    const account = await this.accountAt(stateRoot, address)
+    if (!account || equal(account.codeHash, KECCAK256_NULL)) return new Uint8Array(0)
+    // Code is stored among the trie nodes under ethereumjs' code-hash key ('c' + hash).
+    return this.store.getTrieNode(Buffer.concat([CODE_PREFIX, account.codeHash])) ?? new Uint8Array(0)
+  }
+
+  async proofAt(stateRoot: Uint8Array, address: Uint8Array, slots: readonly Uint8Array[]): Promise<Proof> {
+    return getMerkleStateProof(this.stateAt(stateRoot), new Address(address), [...slots])
+  }
+
+  /** A read-only state view at a committed state root (calls and the reads above). */
+  private stateAt(stateRoot: Uint8Array): HeadStateManager {
     return new HeadStateManager(this.common, createStateTrie(new TrieNodeDB(this.store.tables.trie), stateRoot))
   }
 

@@ -2,7 +2,7 @@ import type { Block } from '@ethereumjs/block'
 import type { TypedTransaction } from '@ethereumjs/tx'
 import type { VM } from '@ethereumjs/vm'
 import { NotFoundError } from '../primitives/errors.js'
-import type { Chain } from './chain.js'
+import type { ChainCaller, ChainReader } from './chainReader.js'
 import { installBudget, type CallBudget } from './callBudget.js'
 import { executeTx, prepareForRun, txsOf, type ExecutionContext } from './executeTx.js'
 import { l1FeeParamsOf, l1InfoOf } from './l1Info.js'
@@ -20,7 +20,7 @@ export function executionContextOf(block: Block): ExecutionContext {
  * an L1 fee): what a tracer needs to run `tx` in `block` exactly as it ran.
  */
 export async function replayToTransaction(
-  chain: Chain,
+  chain: ChainReader & ChainCaller,
   block: Block,
   index: number,
   budget?: CallBudget,

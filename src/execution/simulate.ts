@@ -4,7 +4,7 @@ import { Account, Address } from '@ethereumjs/util'
 import { runTx, type RunTxResult, type VM } from '@ethereumjs/vm'
 import { BaseError, RpcErrorCode } from '../primitives/errors.js'
 import { toData, type Hex } from '../primitives/hex.js'
-import type { Chain } from './chain.js'
+import type { ChainCaller, ChainReader } from './chainReader.js'
 import { MAX_TX_GAS } from './limits.js'
 import { CallTimeoutError, installBudget, type CallBudget } from './callBudget.js'
 import { decodeRevertReason, toGethVmError } from './tracing/index.js'
@@ -99,7 +99,7 @@ export interface PreparedCall {
  * `header`, balance checked for what the call would pay.
  */
 export async function prepareCall(
-  chain: Chain,
+  chain: ChainReader & ChainCaller,
   header: BlockHeader,
   req: CallRequest,
   overrides: StateOverrides | undefined,
@@ -156,7 +156,7 @@ export async function runPreparedCall(call: PreparedCall, reportAccessList = fal
 }
 
 export async function simulate(
-  chain: Chain,
+  chain: ChainReader & ChainCaller,
   header: BlockHeader,
   req: CallRequest,
   overrides: StateOverrides | undefined,
@@ -187,7 +187,7 @@ export function callOutput(sim: SimulationResult): Hex {
  * between the gas it used and the ceiling, exact to the gas.
  */
 export async function estimateGas(
-  chain: Chain,
+  chain: ChainReader & ChainCaller,
   header: BlockHeader,
   req: CallRequest,
   overrides: StateOverrides | undefined,
@@ -221,7 +221,7 @@ export async function estimateGas(
 
 /** eth_createAccessList: run with access-list reporting until the list is stable. */
 export async function createAccessList(
-  chain: Chain,
+  chain: ChainReader & ChainCaller,
   header: BlockHeader,
   req: CallRequest,
   opts: SimulateOptions,

@@ -2,7 +2,7 @@ import type { Block, BlockHeader } from '@ethereumjs/block'
 import type { TypedTransaction } from '@ethereumjs/tx'
 import { equalsBytes } from '@ethereumjs/util'
 import { decodeFunctionData, keccak256, type Hex } from 'viem'
-import type { Chain } from '../execution/chain.js'
+import type { ChainReader } from '../execution/chainReader.js'
 import { PREDEPLOYS } from '../execution/predeploys.js'
 import type { StoredReceipt } from '../execution/receipts.js'
 import { hexToBytes, toData } from '../primitives/hex.js'
@@ -107,7 +107,7 @@ export class MessageTracker {
   }
 
   /** Reads `chain` from block 1 to its head (start-up), then follows it. */
-  follow(chain: Chain): () => void {
+  follow(chain: ChainReader): () => void {
     const chainId = chain.chainId
     for (let n = 1n; n <= chain.headHeader().number; n++) {
       const block = chain.getBlockByNumber(n)

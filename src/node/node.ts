@@ -67,6 +67,12 @@ export class PlexusNode implements Lifecycle {
     return this._chain
   }
 
+  /** Copies the chain's database into the directory `dest` (a snapshot; see snapshot.ts). */
+  async backupDatabase(dest: string): Promise<void> {
+    if (!this.store) throw new Error('node not started')
+    await this.store.backup(dest)
+  }
+
   /** The chain's L1 side (settled chains only). */
   get settlement(): ChainL1Side | undefined {
     return this._settlement

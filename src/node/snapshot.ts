@@ -59,7 +59,7 @@ export async function saveSnapshot(network: PlexusNetwork, file: string): Promis
       for (const node of network.nodes) {
         const dest = path.join(chainDir(data, Number(node.chain.chainId)), 'db')
         mkdirSync(dest, { recursive: true })
-        await node.chain.store.db.env.backup(dest, false)
+        await node.backupDatabase(dest)
       }
     } finally {
       sequencer.resume()

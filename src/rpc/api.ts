@@ -1,6 +1,6 @@
 import type { DevApi } from './dev/api.js'
 import type { AuditReport } from '../settlement/audit.js'
-import type { Chain } from '../execution/chain.js'
+import type { ChainCaller, ChainReader } from '../execution/chainReader.js'
 import type { Hex } from '../primitives/hex.js'
 import type { MessageListener, MessageQuery, TrackedMessage } from '../interop/messageTracker.js'
 import type { BundleStatus } from '../sequencer/bundles.js'
@@ -92,7 +92,7 @@ export interface NetworkApi {
 
 /** What RPC methods may use of the node: the chain, the pool, filters, subscriptions. */
 export interface RpcApi {
-  readonly chain: Chain
+  readonly chain: ChainReader & ChainCaller
   readonly pool: TxPool
   readonly filters: FilterManager
   readonly subscriptions: SubscriptionManager

@@ -1,7 +1,7 @@
 import type { Block, BlockHeader } from '@ethereumjs/block'
 import { InvalidParamsError, NotFoundError } from '../primitives/errors.js'
 import { parseHash, parseQuantity, toData } from '../primitives/hex.js'
-import type { Chain } from '../execution/chain.js'
+import type { ChainReader } from '../execution/chainReader.js'
 import type { SettledHeads } from './api.js'
 
 /**
@@ -12,7 +12,7 @@ import type { SettledHeads } from './api.js'
  * single-node dev chain. `RpcApi` is one.
  */
 export interface BlockTagSource {
-  readonly chain: Chain
+  readonly chain: ChainReader
   readonly settlement?: SettledHeads
 }
 
@@ -69,11 +69,11 @@ function settledHead(src: BlockTagSource, tag: 'safe' | 'finalized'): bigint {
 }
 
 /** The block a reference names, or undefined when the node has none (geth answers null). */
-export function findBlock(chain: Chain, ref: BlockRef): Block | undefined {
+export function findBlock(chain: ChainReader, ref: BlockRef): Block | undefined {
   if (ref.kind === 'number') return chain.getBlockByNumber(ref.number)
   const block = chain.getBlockByHash(ref.hash)
   if (block && ref.requireCanonical) {
-    const canonical = chain.store.canonicalHash(block.header.number)
+    const canonical = chain.canonicalHash(block.header.number)
     if (!canonical || toData(canonical) !== toData(block.hash())) return undefined
   }
   return block

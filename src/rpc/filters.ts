@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto'
 import type { Block } from '@ethereumjs/block'
 import { BaseError, LimitExceededError, RpcErrorCode } from '../primitives/errors.js'
 import { toData, type Hex } from '../primitives/hex.js'
-import type { Chain } from '../execution/chain.js'
+import type { ChainReader } from '../execution/chainReader.js'
 import type { TxPool } from '../sequencer/txpool/index.js'
 import type { RpcLimits, SettledHeads } from './api.js'
 import type { BlockTagSource } from './blockTag.js'
@@ -37,7 +37,7 @@ export class FilterManager {
   private readonly tags: BlockTagSource
 
   constructor(
-    private readonly chain: Chain,
+    private readonly chain: ChainReader,
     pool: TxPool,
     private readonly limits: RpcLimits,
     settlement?: SettledHeads,

@@ -1,7 +1,7 @@
 import type { Block } from '@ethereumjs/block'
 import { InvalidParamsError, LimitExceededError } from '../primitives/errors.js'
 import { parseAddress, parseHash } from '../primitives/hex.js'
-import type { Chain } from '../execution/chain.js'
+import type { ChainReader } from '../execution/chainReader.js'
 import type { StoredReceipt } from '../execution/receipts.js'
 import { parseBlockRef, type BlockTagSource } from './blockTag.js'
 import { formatLog } from './format.js'
@@ -113,11 +113,11 @@ export function queryLogs(src: BlockTagSource, criteria: LogCriteria, limits: Rp
 }
 
 /** Blocks that can hold a match: the intersection of the index sets of each constraint. */
-function candidateBlocks(chain: Chain, c: LogCriteria, from: bigint, to: bigint): bigint[] {
+function candidateBlocks(chain: ChainReader, c: LogCriteria, from: bigint, to: bigint): bigint[] {
   const sets: Set<bigint>[] = []
   const union = (keys: Uint8Array[]) => {
     const s = new Set<bigint>()
-    for (const k of keys) for (const n of chain.store.blocksMentioning(k, from, to)) s.add(n)
+    for (const k of keys) for (const n of chain.blocksMentioning(k, from, to)) s.add(n)
     return s
   }
   if (c.addresses.length > 0) sets.push(union(c.addresses))
@@ -126,7 +126,7 @@ function candidateBlocks(chain: Chain, c: LogCriteria, from: bigint, to: bigint)
     // No constraint: every block in range; skip those whose header bloom is empty.
     const all: bigint[] = []
     for (let n = from; n <= to; n++) {
-      const hash = chain.store.canonicalHash(n)
+      const hash = chain.canonicalHash(n)
       const header = hash ? chain.getHeaderByHash(hash) : undefined
       if (header && header.logsBloom.some((b) => b !== 0)) all.push(n)
     }

@@ -14,7 +14,7 @@ import { hexToBytes, toData, type Hex } from '../primitives/hex.js'
 import { silentLogger } from '../primitives/logger.js'
 import { SlotJournal } from '../storage/slotJournal.js'
 import { tempDir } from '../../test/helpers/tmp.js'
-import { openMemoryChains, signedTx } from '../../test/helpers/memoryChains.js'
+import { closeMemoryChains, openMemoryChains, signedTx } from '../../test/helpers/memoryChains.js'
 import { BundleQueue } from './bundles.js'
 import { DevTxQueue } from './devTxQueue.js'
 import { SharedSequencer, type SlotFaults } from './sharedSequencer.js'
@@ -66,7 +66,7 @@ async function open(dirs: { dir: string }[], faults: SlotFaults = {}) {
     bundles,
     sequencer,
     async close() {
-      for (const chain of chains.values()) await chain.store.close()
+      await closeMemoryChains(chains.values())
       await journal.close()
     },
   }

@@ -1,6 +1,5 @@
-import { Address } from '@ethereumjs/util'
 import { getContractAddress, pad, parseAbiItem, toHex, type Hex, type PublicClient } from 'viem'
-import type { Chain } from '../execution/chain.js'
+import type { ChainReader } from '../execution/chainReader.js'
 import type { GasToken } from '../execution/gasToken.js'
 import { PREDEPLOYS } from '../execution/predeploys.js'
 import { ERC20_SLOTS, ETH_LIQUIDITY_GENESIS_BALANCE } from '../execution/rollupGenesis.js'
@@ -26,7 +25,7 @@ import { ethSentAt } from './ethFlowSettler.js'
 
 export interface AuditChain {
   chainId: bigint
-  chain: Chain
+  chain: ChainReader
   gasToken?: GasToken
 }
 
@@ -78,8 +77,8 @@ export interface AuditReport {
   portalEthBalance: bigint
 }
 
-const MESSAGE_PASSER = new Address(hexToBytes(PREDEPLOYS.L2ToL1MessagePasser))
-const ETH_LIQUIDITY = new Address(hexToBytes(PREDEPLOYS.ETHLiquidity))
+const MESSAGE_PASSER = hexToBytes(PREDEPLOYS.L2ToL1MessagePasser)
+const ETH_LIQUIDITY = hexToBytes(PREDEPLOYS.ETHLiquidity)
 const DEPOSIT_INITIATED = parseAbiItem('event ERC20DepositInitiated(uint256 indexed chainId, address indexed l1Token, address indexed from, address to, uint256 amount)')
 const TOTAL_SUPPLY_SLOT = hexToBytes(pad(toHex(ERC20_SLOTS.totalSupply)))
 /** getLogs range per request: what public RPC providers commonly allow. */
@@ -99,11 +98,10 @@ interface ChainState {
 
 async function readChain(c: AuditChain, ids: readonly bigint[]): Promise<ChainState> {
   const head = c.chain.headHeader()
-  const state = c.chain.stateAt(head.stateRoot)
   const [total, passer, liquidity] = await Promise.all([
     c.chain.totalBalanceAt(head.stateRoot),
-    state.getAccount(MESSAGE_PASSER).then((a) => a?.balance ?? 0n),
-    state.getAccount(ETH_LIQUIDITY).then((a) => a?.balance ?? 0n),
+    c.chain.accountAt(head.stateRoot, MESSAGE_PASSER).then((a) => a?.balance ?? 0n),
+    c.chain.accountAt(head.stateRoot, ETH_LIQUIDITY).then((a) => a?.balance ?? 0n),
   ])
   const others = ids.filter((id) => id !== c.chainId)
   const sent = c.gasToken ? others.map(() => 0n) : await ethSentAt(c.chain, head.stateRoot, others)
@@ -198,7 +196,7 @@ async function auditBridged(opts: AuditOptions, states: ChainState[], l1Block: b
     const chains: ChainAudit[] = []
     let escrow = 0n
     for (const s of states.filter((s) => chainIds.has(s.c.chainId))) {
-      const raw = await s.c.chain.stateAt(s.stateRoot).getStorage(new Address(hexToBytes(l2Token)), TOTAL_SUPPLY_SLOT)
+      const raw = await s.c.chain.storageAt(s.stateRoot, hexToBytes(l2Token), TOTAL_SUPPLY_SLOT)
       const supply = raw.length === 0 ? 0n : BigInt(`0x${Buffer.from(raw).toString('hex')}`)
       const locked = await portal('erc20Locked', [s.c.chainId, token])
       escrow += locked

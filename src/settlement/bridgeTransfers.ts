@@ -1,7 +1,5 @@
-import { getMerkleStateProof } from '@ethereumjs/statemanager'
-import { Address } from '@ethereumjs/util'
 import { decodeEventLog, encodeAbiParameters, keccak256, parseAbiItem, toEventSelector, type Hex, type Log, type PublicClient } from 'viem'
-import type { Chain } from '../execution/chain.js'
+import type { ChainReader } from '../execution/chainReader.js'
 import { PREDEPLOYS } from '../execution/predeploys.js'
 import { BaseError } from '../primitives/errors.js'
 import { hexToBytes, toData } from '../primitives/hex.js'
@@ -17,7 +15,7 @@ import { hashOutputRoot, outputAt, type OutputRootProof } from './outputRoot.js'
  * reads the current truth, so a reorg on either side is reflected at once.
  */
 export interface BridgeTransfersContext {
-  chain: Chain
+  chain: ChainReader
   chainId: bigint
   l1: PublicClient
   portal: Hex
@@ -109,7 +107,7 @@ export async function listDeposits(ctx: BridgeTransfersContext, q: { address?: H
     const { chainId, tx } = depositFromLog(log)
     if (chainId !== ctx.chainId) continue
     const l2TxHash = toData(tx.hash())
-    const loc = ctx.chain.store.getTxLocation(tx.hash())
+    const loc = ctx.chain.txLocation(tx.hash())
     const block = loc ? ctx.chain.getBlockByHash(loc.blockHash) : undefined
     const receipt = loc ? ctx.chain.getReceipts(loc.blockHash)?.[loc.index] : undefined
     out.push({
@@ -133,7 +131,7 @@ export async function listWithdrawals(ctx: BridgeTransfersContext, q: { address?
   const head = ctx.chain.headHeader().number
   const blocks = new Set<bigint>()
   const keys = q.address ? [addressTopic(q.address)] : [PASSER_BYTES]
-  for (const key of keys) for (const n of ctx.chain.store.blocksMentioning(key, 0n, head)) blocks.add(n)
+  for (const key of keys) for (const n of ctx.chain.blocksMentioning(key, 0n, head)) blocks.add(n)
   const found: { tx: Hex; block: bigint; w: WithdrawalTx & { withdrawalHash: Hex } }[] = []
   for (const n of [...blocks].sort((a, b) => (a < b ? 1 : -1))) {
     const passed = messagesPassedIn(ctx.chain, n).reverse()
@@ -149,7 +147,7 @@ export async function listWithdrawals(ctx: BridgeTransfersContext, q: { address?
 
 /** The withdrawals one L2 transaction started, each with its stage and, once an output covers it, the proof to prove it with. */
 export async function withdrawalsOfTx(ctx: BridgeTransfersContext, l2TxHash: Hex): Promise<(WithdrawalRecord & { proof: WithdrawalProof | null })[]> {
-  const loc = ctx.chain.store.getTxLocation(hexToBytes(l2TxHash))
+  const loc = ctx.chain.txLocation(hexToBytes(l2TxHash))
   if (!loc) return []
   const block = ctx.chain.getBlockByHash(loc.blockHash)
   if (!block) return []
@@ -161,7 +159,7 @@ export async function withdrawalsOfTx(ctx: BridgeTransfersContext, l2TxHash: Hex
 }
 
 /** MessagePassed events of block `n`, in log order, with the transaction that emitted each. */
-function messagesPassedIn(chain: Chain, n: bigint): { tx: Hex; block: bigint; w: WithdrawalTx & { withdrawalHash: Hex } }[] {
+function messagesPassedIn(chain: ChainReader, n: bigint): { tx: Hex; block: bigint; w: WithdrawalTx & { withdrawalHash: Hex } }[] {
   const block = chain.getBlockByNumber(n)
   if (!block) return []
   const receipts = chain.getReceipts(block.hash()) ?? []
@@ -237,7 +235,7 @@ async function proofOf(ctx: BridgeTransfersContext, withdrawalHash: Hex, output:
     })
   }
   const slot = keccak256(encodeAbiParameters([{ type: 'bytes32' }, { type: 'uint256' }], [withdrawalHash, 0n]))
-  const proof = await getMerkleStateProof(ctx.chain.stateAt(block.header.stateRoot), new Address(PASSER_BYTES), [hexToBytes(slot)])
+  const proof = await ctx.chain.proofAt(block.header.stateRoot, PASSER_BYTES, [hexToBytes(slot)])
   return { outputIndex: output.index, outputRootProof, withdrawalProof: proof.storageProof[0]!.proof as Hex[] }
 }
 

@@ -1,5 +1,5 @@
 import type { Hex } from 'viem'
-import type { Chain } from '../execution/chain.js'
+import type { ChainReader } from '../execution/chainReader.js'
 import { toData, toQuantity } from '../primitives/hex.js'
 import type { Lifecycle } from '../primitives/lifecycle.js'
 import type { Logger } from '../primitives/logger.js'
@@ -45,7 +45,7 @@ export class ChainSettlement implements Lifecycle {
   private readonly finalized = new FinalizedHeadCache()
 
   constructor(
-    private readonly chain: Chain,
+    private readonly chain: ChainReader,
     private readonly options: ChainSettlementOptions,
     logger: Logger,
   ) {
@@ -158,7 +158,7 @@ export function l1AddressesOf(
 }
 
 /** A block as `plexus_syncStatus` reports a head, or null if the chain does not have it. */
-export function headRef(chain: Chain, number: bigint): HeadRef | null {
+export function headRef(chain: ChainReader, number: bigint): HeadRef | null {
   const block = chain.getBlockByNumber(number)
   return block ? { number: toQuantity(number), hash: toData(block.hash()) } : null
 }

@@ -1,7 +1,5 @@
-import { getMerkleStateProof } from '@ethereumjs/statemanager'
-import { Address } from '@ethereumjs/util'
 import { encodeAbiParameters, keccak256, type Hex } from 'viem'
-import type { Chain } from '../execution/chain.js'
+import type { ChainReader } from '../execution/chainReader.js'
 import { PREDEPLOYS } from '../execution/predeploys.js'
 import { hexToBytes } from '../primitives/hex.js'
 import type { Lifecycle } from '../primitives/lifecycle.js'
@@ -21,12 +19,11 @@ export function ethSentToKey(destination: bigint): Hex {
 }
 
 /** ETH `chain` had sent to each of `destinations` (in total) in the state at `stateRoot`. */
-export async function ethSentAt(chain: Chain, stateRoot: Uint8Array, destinations: readonly bigint[]): Promise<bigint[]> {
-  const state = chain.stateAt(stateRoot)
-  const passer = new Address(hexToBytes(PREDEPLOYS.L2ToL1MessagePasser))
+export async function ethSentAt(chain: ChainReader, stateRoot: Uint8Array, destinations: readonly bigint[]): Promise<bigint[]> {
+  const passer = hexToBytes(PREDEPLOYS.L2ToL1MessagePasser)
   return Promise.all(
     destinations.map(async (d) => {
-      const raw = await state.getStorage(passer, hexToBytes(ethSentToKey(d)))
+      const raw = await chain.storageAt(stateRoot, passer, hexToBytes(ethSentToKey(d)))
       return raw.length === 0 ? 0n : BigInt(`0x${Buffer.from(raw).toString('hex')}`)
     }),
   )
@@ -34,7 +31,7 @@ export async function ethSentAt(chain: Chain, stateRoot: Uint8Array, destination
 
 export interface FlowChain {
   chainId: bigint
-  chain: Chain
+  chain: ChainReader
   /** Whether the chain's native asset is ETH (a gas-token chain sends no ETH). */
   eth: boolean
 }
@@ -120,9 +117,9 @@ export class EthFlowSettler implements Lifecycle {
     const moving = destinations.filter((_, i) => totals[i]! > settled[i]!)
     if (moving.length > 0) {
       const { proof } = await outputAt(c.chain, output.l2BlockNumber)
-      const storage = await getMerkleStateProof(
-        c.chain.stateAt(block.header.stateRoot),
-        new Address(hexToBytes(PREDEPLOYS.L2ToL1MessagePasser)),
+      const storage = await c.chain.proofAt(
+        block.header.stateRoot,
+        hexToBytes(PREDEPLOYS.L2ToL1MessagePasser),
         moving.map((d) => hexToBytes(ethSentToKey(d))),
       )
       await writeAndWait(

@@ -1,5 +1,5 @@
 import type { BlockHeader } from '@ethereumjs/block'
-import type { Chain } from '../execution/chain.js'
+import type { ChainReader } from '../execution/chainReader.js'
 import { txsOf } from '../execution/executeTx.js'
 import { l1FeeParamsOf, l1InfoDeposit, l1InfoOf, type L1BlockInfo } from '../execution/l1Info.js'
 import { toData } from '../primitives/hex.js'
@@ -55,7 +55,7 @@ export class L1OriginSelector implements BlockInputSource {
   private paused = false
 
   constructor(
-    private readonly chain: Chain,
+    private readonly chain: ChainReader,
     private readonly tracker: L1Tracker,
     private readonly options: L1OriginSelectorOptions,
   ) {}

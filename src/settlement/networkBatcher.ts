@@ -1,6 +1,6 @@
 import type { Block } from '@ethereumjs/block'
 import type { Hex, TransactionReceipt } from 'viem'
-import type { Chain } from '../execution/chain.js'
+import type { ChainReader } from '../execution/chainReader.js'
 import { txsOf } from '../execution/executeTx.js'
 import { isDepositTransaction } from '../execution/depositTx.js'
 import { BaseError } from '../primitives/errors.js'
@@ -27,7 +27,7 @@ export { batchBlockOf }
 
 interface BatchedChain {
   chainId: bigint
-  chain: Chain
+  chain: ChainReader
   posted: BatchLedger
   /** Signed-transaction bytes of this chain's blocks by number, computed once (for `backlogBytes`). */
   txBytes: Map<bigint, number>
@@ -143,7 +143,7 @@ export class NetworkBatcher implements Lifecycle, SafeHeads {
    * others'; after, it is a chain that just joined (nothing of it is on L1 yet) and is
    * batched from the next round on.
    */
-  addChain(chainId: bigint, chain: Chain): void {
+  addChain(chainId: bigint, chain: ChainReader): void {
     if (this.chains.some((c) => c.chainId === chainId) || this.joining.some((c) => c.chainId === chainId)) {
       throw new Error(`NetworkBatcher.addChain: chain ${chainId} added twice`)
     }

@@ -1,6 +1,6 @@
-import { Address, KECCAK256_RLP } from '@ethereumjs/util'
+import { KECCAK256_RLP } from '@ethereumjs/util'
 import { encodeAbiParameters, keccak256 as viemKeccak, type Hex } from 'viem'
-import type { Chain } from '../execution/chain.js'
+import type { ChainReader } from '../execution/chainReader.js'
 import { PREDEPLOYS } from '../execution/predeploys.js'
 import { NotFoundError } from '../primitives/errors.js'
 import { hexToBytes, toData } from '../primitives/hex.js'
@@ -26,10 +26,10 @@ export function hashOutputRoot(p: OutputRootProof): Hex {
 }
 
 /** The output root of block `number` of `chain`, with its preimage. */
-export async function outputAt(chain: Chain, number: bigint): Promise<{ root: Hex; proof: OutputRootProof }> {
+export async function outputAt(chain: ChainReader, number: bigint): Promise<{ root: Hex; proof: OutputRootProof }> {
   const block = chain.getBlockByNumber(number)
   if (!block) throw new NotFoundError(`block ${number} not found`)
-  const account = await chain.stateAt(block.header.stateRoot).getAccount(new Address(hexToBytes(PREDEPLOYS.L2ToL1MessagePasser)))
+  const account = await chain.accountAt(block.header.stateRoot, hexToBytes(PREDEPLOYS.L2ToL1MessagePasser))
   const proof: OutputRootProof = {
     version: OUTPUT_VERSION_V0,
     stateRoot: toData(block.header.stateRoot),

@@ -1,5 +1,5 @@
 import type { Hex } from 'viem'
-import type { Chain } from '../execution/chain.js'
+import type { ChainReader } from '../execution/chainReader.js'
 import type { Lifecycle } from '../primitives/lifecycle.js'
 import { SingleFlight } from '../primitives/singleFlight.js'
 import type { Logger } from '../primitives/logger.js'
@@ -35,7 +35,7 @@ export class Proposer implements Lifecycle {
   private readonly abort = new AbortController()
 
   constructor(
-    private readonly chain: Chain,
+    private readonly chain: ChainReader,
     private readonly tracker: L1Tracker,
     private readonly safeHead: () => bigint,
     private readonly signer: L1Signer,

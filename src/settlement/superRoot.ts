@@ -1,5 +1,5 @@
 import { concat, keccak256, numberToHex, sliceHex, hexToBigInt, size, type Hex } from 'viem'
-import type { Chain } from '../execution/chain.js'
+import type { ChainReader } from '../execution/chainReader.js'
 import { BaseError, NotFoundError } from '../primitives/errors.js'
 import { outputAt } from './outputRoot.js'
 
@@ -75,7 +75,7 @@ export function decodeSuperRoot(preimage: Hex): { timestamp: bigint; outputs: Ch
 /** A chain as the super root sees it. */
 export interface SuperRootChainView {
   chainId: bigint
-  chain: Chain
+  chain: ChainReader
   /**
    * The newest block of the chain that may be used (the proposer passes the safe head);
    * the chain's head when unset.
@@ -99,7 +99,7 @@ export interface ComputedSuperRoot extends EncodedSuperRoot {
  * `timestamp` did not exist then and is left out (undefined if that leaves none).
  */
 export async function superRootAt(chains: readonly SuperRootChainView[], timestamp: bigint): Promise<ComputedSuperRoot | undefined> {
-  const found: { chainId: bigint; block: bigint; chain: Chain }[] = []
+  const found: { chainId: bigint; block: bigint; chain: ChainReader }[] = []
   for (const view of chains) {
     const block = newestBlockAtOrBefore(view.chain, view.head ?? view.chain.headHeader().number, timestamp)
     if (block === 'not-final') return undefined
@@ -117,7 +117,7 @@ export async function superRootAt(chains: readonly SuperRootChainView[], timesta
  * along a chain, so a binary search), 'not-final' when block `head` itself is not newer
  * than `timestamp`, 'none' when even the genesis is.
  */
-export function newestBlockAtOrBefore(chain: Chain, head: bigint, timestamp: bigint): bigint | 'not-final' | 'none' {
+export function newestBlockAtOrBefore(chain: ChainReader, head: bigint, timestamp: bigint): bigint | 'not-final' | 'none' {
   if (timestampOf(chain, head) <= timestamp) return 'not-final'
   if (timestampOf(chain, 0n) > timestamp) return 'none'
   // Invariant: timestampOf(lo) <= timestamp < timestampOf(hi).
@@ -132,8 +132,8 @@ export function newestBlockAtOrBefore(chain: Chain, head: bigint, timestamp: big
 }
 
 /** Timestamp of canonical block `number` of `chain`. */
-export function timestampOf(chain: Chain, number: bigint): bigint {
-  const hash = chain.store.canonicalHash(number)
+export function timestampOf(chain: ChainReader, number: bigint): bigint {
+  const hash = chain.canonicalHash(number)
   const header = hash ? chain.getHeaderByHash(hash) : undefined
   if (!header) throw new NotFoundError(`block ${number} of chain ${chain.chainId} not found`)
   return header.timestamp

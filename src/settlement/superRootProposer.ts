@@ -1,5 +1,5 @@
 import type { Hex } from 'viem'
-import type { Chain } from '../execution/chain.js'
+import type { ChainReader } from '../execution/chainReader.js'
 import type { Lifecycle } from '../primitives/lifecycle.js'
 import type { Logger } from '../primitives/logger.js'
 import { SingleFlight } from '../primitives/singleFlight.js'
@@ -11,7 +11,7 @@ import { superRootAt, timestampOf } from './superRoot.js'
 /** A chain the super root proposer covers. */
 export interface SuperRootProposerChain {
   chainId: bigint
-  chain: Chain
+  chain: ChainReader
   /** The chain's safe head (its batch is on L1): only blocks up to it are committed to. */
   safeHead: () => bigint
 }
@@ -118,7 +118,7 @@ export class SuperRootProposer implements Lifecycle {
   }
 
   /** The newest timestamp that is a multiple of the interval and older than every safe head; undefined if none. */
-  private target(): { timestamp: bigint; chains: { chainId: bigint; chain: Chain; head: bigint }[] } | undefined {
+  private target(): { timestamp: bigint; chains: { chainId: bigint; chain: ChainReader; head: bigint }[] } | undefined {
     const chains = this.options.chains().map((c) => ({ chainId: c.chainId, chain: c.chain, head: c.safeHead() }))
     if (chains.length === 0) return undefined
     let minSafe: bigint | undefined

@@ -290,6 +290,14 @@ export class ChainStore {
     await this.tables.meta.flushed
   }
 
+  /**
+   * A consistent copy of the whole database into the directory `dest` (LMDB's hot
+   * backup: a read transaction's view, so writes may go on meanwhile).
+   */
+  async backup(dest: string): Promise<void> {
+    await this.db.env.backup(dest, false)
+  }
+
   async close(): Promise<void> {
     // No journal write may be queued once the environment starts closing.
     this.txJournal.close()

@@ -10,6 +10,9 @@ import { silentLogger } from '../../src/primitives/logger.js'
 import { ChainStore } from '../../src/storage/chainStore.js'
 import { openDatabase } from '../../src/storage/database.js'
 
+/** The store under each chain opened here: `Chain` keeps its store private. */
+const storeOf = new WeakMap<Chain, ChainStore>()
+
 /**
  * Rollup chains opened on their own stores in `dirs` (one per id; the same dirs reopen
  * the same chains), no L1: what the sequencer's and interop's unit tests build slots on.
@@ -18,9 +21,17 @@ export async function openMemoryChains(ids: readonly bigint[], dirs: readonly { 
   const chains = new Map<bigint, Chain>()
   for (const [i, id] of ids.entries()) {
     const genesis = rollupGenesis({ chainId: Number(id), gasLimit: 30_000_000n, l1Portal: '0x0000000000000000000000000000000000000001', timestamp: 1_000n, alloc })
-    chains.set(id, await Chain.open(new ChainStore(openDatabase(dirs[i]!.dir)), genesis, silentLogger()))
+    const store = new ChainStore(openDatabase(dirs[i]!.dir))
+    const chain = await Chain.open(store, genesis, silentLogger())
+    storeOf.set(chain, store)
+    chains.set(id, chain)
   }
   return chains
+}
+
+/** Closes the stores of chains `openMemoryChains` opened (before opening the same dirs again). */
+export async function closeMemoryChains(chains: Iterable<Chain>): Promise<void> {
+  for (const chain of chains) await storeOf.get(chain)?.close()
 }
 
 /** A pool selection offering `txs` in order. */

@@ -58,7 +58,7 @@ export async function importChain(file: string, opts: ImportOptions): Promise<{ 
         throw new ImportError(`${file}: block #${imported + skipped + 1} in the file cannot be decoded: ${(err as Error).message}`, { cause: err })
       }
       const n = block.header.number
-      const have = chain.store.canonicalHash(n)
+      const have = chain.canonicalHash(n)
       if (have) {
         // Already imported (or genesis): it must be the same block.
         if (toData(have) !== toData(block.hash())) {

@@ -10,7 +10,7 @@ import { parseTracerConfig } from './tracerConfig.js'
 /** debug_traceTransaction(hash, { tracer: 'callTracer', tracerConfig }): replays the block up to the tx. */
 export async function traceTransaction(api: RpcApi, [hash, config]: unknown[], ctx?: RpcContext): Promise<unknown> {
   const tracer = parseTracerConfig(config)
-  const loc = api.chain.store.getTxLocation(parseHash(hash))
+  const loc = api.chain.txLocation(parseHash(hash))
   if (!loc) throw new NotFoundError('transaction not found')
   const block = api.chain.getBlockByHash(loc.blockHash)
   if (!block) throw new NotFoundError('block not found')

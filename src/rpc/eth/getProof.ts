@@ -1,5 +1,3 @@
-import { getMerkleStateProof } from '@ethereumjs/statemanager'
-import { Address } from '@ethereumjs/util'
 import { InvalidParamsError } from '../../primitives/errors.js'
 import { parseAddress, parseStorageKey } from '../../primitives/hex.js'
 import type { RpcApi } from '../api.js'
@@ -11,7 +9,7 @@ export async function getProof(api: RpcApi, [address, slots, block]: unknown[]):
   if (!Array.isArray(slots)) throw new InvalidParamsError('invalid storageKeys: expected an array')
   const keys = slots.map((s, i) => parseStorageKey(s, `storageKeys[${i}]`))
   const header = headerForState(api, block)
-  const proof = await getMerkleStateProof(api.chain.stateAt(header.stateRoot), new Address(addr), keys)
+  const proof = await api.chain.proofAt(header.stateRoot, addr, keys)
   // geth echoes the storage keys as given and trims values to QUANTITY
   return {
     ...proof,

@@ -6,7 +6,7 @@ import { formatPendingTransaction, formatTransaction } from '../format.js'
 
 export function getTransactionByHash(api: RpcApi, [hash]: unknown[]): Record<string, unknown> | null {
   const h = parseHash(hash)
-  const loc = api.chain.store.getTxLocation(h)
+  const loc = api.chain.txLocation(h)
   if (loc) {
     const block = api.chain.getBlockByHash(loc.blockHash)
     const tx = block ? txsOf(block)[loc.index] : undefined

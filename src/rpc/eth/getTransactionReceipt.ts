@@ -3,7 +3,7 @@ import type { RpcApi } from '../api.js'
 import { formatReceipt } from '../format.js'
 
 export function getTransactionReceipt(api: RpcApi, [hash]: unknown[]): Record<string, unknown> | null {
-  const loc = api.chain.store.getTxLocation(parseHash(hash))
+  const loc = api.chain.txLocation(parseHash(hash))
   if (!loc) return null
   const block = api.chain.getBlockByHash(loc.blockHash)
   const receipts = api.chain.getReceipts(loc.blockHash)
