@@ -90,6 +90,10 @@ export interface SharedSequencerOptions {
  * late) is caught up first, alone. When an L1 reorg removes the origin of recent blocks
  * on any chain, every chain rewinds to the same slot: a block on one chain may have
  * executed messages from the removed blocks of another.
+ *
+ * It is the only way blocks are built: a standalone node runs one with its one chain
+ * (`STANDALONE_SLOT_RULES`, no bundles, no journal: one chain's block commit is atomic
+ * already). Block ↔ slot goes through `execution/slots.ts`.
  */
 export class SharedSequencer implements Lifecycle {
   private readonly chains: SequencedChain[] = []
