@@ -16,8 +16,8 @@ export interface RelayOutcomeOf {
   msgHash: Hex
   /** The relay transaction (absent when it could not be signed). */
   ptx?: { hash: Hex }
-  /** What the block did with it: 'included' (ok or reverted), 'no-room', or a refusal ('invalid', 'unsignable'). */
-  kind: string
+  /** What the block did with it: included (ok or reverted), no room left, or refused (invalid there, or not signable). */
+  kind: 'included' | 'no-room' | 'invalid' | 'unsignable'
   included: boolean
   ok: boolean
   reason?: string
