@@ -80,7 +80,7 @@ const BLOCK_CACHE_SIZE = 256
  * One chain's execution state: the head, the state manager over storage, and the
  * VM. It builds blocks (our own `runTx` loop; roots computed once per block) and
  * imports foreign ones (ethereumjs `runBlock`, which checks every root), and commits
- * each in one storage transaction. Calls are serialized by the caller (the producer or
+ * each in one storage transaction. Calls are serialized by the caller (the sequencer or
  * importer). Readers (RPC, settlement, the message tracker) see it as a `ChainReader`
  * (committed data only) and, for calls, a `ChainCaller`; its store is private, so no
  * reader can reach past them into the tables.

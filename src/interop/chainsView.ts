@@ -1,6 +1,7 @@
 import type { Block } from '@ethereumjs/block'
 import type { Chain } from '../execution/chain.js'
 import type { RawLog, StoredReceipt } from '../execution/receipts.js'
+import { slotOf, ZERO_SLOT_OFFSETS, type SlotOffsets } from '../execution/slots.js'
 import { toData, type Hex } from '../primitives/hex.js'
 import { payloadHashOf } from './identifier.js'
 import type { InitiatingLog, InteropView } from './validation.js'
@@ -18,15 +19,15 @@ interface CachedLogs {
 /**
  * The network's chains as the interop rules read them: committed blocks and their logs.
  * Chains are in the dependency set of each other (every chain of the network, in both
- * directions). Slots: chains are sequenced in lockstep, so a block's slot is its number
- * plus the chain's slot offset (0 for chains that started with the network).
+ * directions). Slots: chains are sequenced in lockstep; a block's slot comes from its
+ * chain's genesis slot (`execution/slots.ts`).
  */
 export class ChainsView implements InteropView {
   private readonly logCache = new Map<string, CachedLogs>()
 
   constructor(
     private readonly chains: () => ReadonlyMap<bigint, Chain>,
-    private readonly slotOffset: (chainId: bigint) => bigint = () => 0n,
+    private readonly slotOffsets: SlotOffsets = ZERO_SLOT_OFFSETS,
   ) {}
 
   inDependencySet(chainId: bigint): boolean {
@@ -44,7 +45,7 @@ export class ChainsView implements InteropView {
   }
 
   slotOf(chainId: bigint, blockNumber: bigint): bigint {
-    return blockNumber + this.slotOffset(chainId)
+    return slotOf(this.slotOffsets(chainId), blockNumber)
   }
 
   orderOf(chainId: bigint): number {

@@ -41,7 +41,11 @@ export interface TrackedMessage extends SentMessage {
   destinationBlock?: bigint
   /** Why the last relay failed (status failed). */
   failure?: string
-  /** Relay attempts by the network (the sequencer's relayer). */
+  /**
+   * Relay attempts by the network (the sequencer's relayer): its relay transactions in the
+   * destination's blocks (rebuilt from chain data), plus relays a block refused since this
+   * process started (those leave no trace on chain).
+   */
   attempts: number
   /** Set by a retry: the most gas the next relay gives the target (at most `relayGas`). */
   retryGasLimit?: bigint
@@ -79,6 +83,11 @@ const PAYMASTER_BYTES = hexToBytes(PAYMASTER)
  * rebuilt by reading the chains, and after a rewind the affected messages go back to
  * what the remaining blocks say. The sequencer's relayer takes what is waiting from
  * `waitingFor`.
+ *
+ * The outcome of a relay in a block (relayed, or reverted) is recorded from that block
+ * and nothing else: the one source a restart, a rewind and a hand relay all go through.
+ * The slot that built the block adds only what no block can say: a reverted relay's
+ * reason (`explainRevert`) and relays the block refused (`relayRefused`).
  */
 export class MessageTracker {
   private readonly messages = new Map<Hex, TrackedMessage>()
@@ -100,6 +109,10 @@ export class MessageTracker {
   private readonly payments = new Map<Hex, (RelayGasPayment & Placed)[]>()
   /** The network relayer's failed relays by payload hash: the target gas each used up. */
   private readonly spent = new Map<Hex, (Placed & { gas: bigint })[]>()
+  /** The network relayer's relay transactions in blocks (ok or reverted) by payload hash: its attempts. */
+  private readonly networkRelays = new Map<Hex, Placed[]>()
+  /** Relays of the network that a block refused (never on chain), by message hash. */
+  private readonly refused = new Map<Hex, number>()
   private readonly relayer: Uint8Array | undefined
 
   constructor(options: MessageTrackerOptions = {}) {
@@ -164,19 +177,29 @@ export class MessageTracker {
   }
 
   /**
-   * The network's relay of `msgHash` ran (it is in the block): `failure` is the reason it
-   * reverted, which the block alone does not say.
+   * Why the relay transaction `txHash` of `msgHash` reverted (the target's revert reason,
+   * from the slot that built it): the block records the failure, not its reason. Ignored
+   * unless that transaction is the failure the tracker holds.
    */
-  relayAttempted(msgHash: Hex, txHash: Hex | undefined, failure: string | undefined): void {
+  explainRevert(msgHash: Hex, txHash: Hex, reason: string): void {
     const m = this.messages.get(msgHash)
-    if (!m) return
-    m.attempts++
+    if (!m || m.status !== 'failed' || m.destinationTx !== txHash || m.failure === reason) return
+    m.failure = reason
+    this.emit(m)
+  }
+
+  /**
+   * A block refused the network's relay of `msgHash` (invalid there, or it could not be
+   * signed): no block records it, so the slot reports it. Failed until retried or topped up.
+   */
+  relayRefused(msgHash: Hex, reason: string): void {
+    const m = this.messages.get(msgHash)
+    if (!m || m.status === 'relayed') return
+    this.refused.set(msgHash, (this.refused.get(msgHash) ?? 0) + 1)
     delete m.retryGasLimit
-    if (failure === undefined || m.status === 'relayed') return
     m.status = 'failed'
-    m.failure = failure
-    if (txHash) m.destinationTx = txHash
-    this.waiting.get(m.destination)?.delete(m.msgHash)
+    m.failure = reason
+    this.refresh(m)
     this.emit(m)
   }
 
@@ -226,7 +249,7 @@ export class MessageTracker {
   private observe(chainId: bigint, block: Block, receipts: readonly StoredReceipt[]): void {
     for (const e of messengerEvents(chainId, block, receipts)) {
       if (e.kind === 'sent') this.onSent(e.sent, e.id, e.txHash())
-      else if (e.kind === 'relayed') this.onRelayed(chainId, e.msgHash, e.txHash(), block.header.number)
+      else if (e.kind === 'relayed') this.onRelayed(chainId, e.msgHash, e.tx, block.header.number)
       else if (e.kind === 'paid') this.onPaid(chainId, e.payment, block.header.number)
       else this.onFailedRelay(chainId, e.tx, block.header.number)
     }
@@ -258,7 +281,11 @@ export class MessageTracker {
     this.byTx.set(key, list)
   }
 
-  private onRelayed(chainId: bigint, msgHash: Hex, txHash: Hex, blockNumber: bigint): void {
+  private onRelayed(chainId: bigint, msgHash: Hex, tx: TypedTransaction, blockNumber: bigint): void {
+    const txHash = toData(tx.hash()) as Hex
+    const payload = relayPayloadOf(tx)
+    const byNetwork = payload !== undefined && this.isNetworkRelayer(tx)
+    if (byNetwork) place(this.networkRelays, keccak256(payload), { chainId, blockNumber })
     const m = this.messages.get(msgHash)
     if (!m) {
       this.early.set(msgHash, { chainId, relayed: true, txHash, blockNumber })
@@ -268,7 +295,8 @@ export class MessageTracker {
     m.destinationTx = txHash
     m.destinationBlock = blockNumber
     delete m.failure
-    this.waiting.get(m.destination)?.delete(msgHash)
+    if (byNetwork) delete m.retryGasLimit
+    this.refresh(m)
     this.emit(m)
   }
 
@@ -291,23 +319,18 @@ export class MessageTracker {
 
   /** A reverted call of relayMessage: the message it carried failed (the reason comes from whoever ran it). */
   private onFailedRelay(chainId: bigint, tx: TypedTransaction, blockNumber: bigint): void {
-    if (!tx.to || !equalsBytes(tx.to.bytes, MESSENGER_BYTES)) return
+    const payload = relayPayloadOf(tx)
+    if (payload === undefined) return
     const txHash = toData(tx.hash()) as Hex
-    let payload: Hex
-    try {
-      const call = decodeFunctionData({ abi: relayMessageAbi, data: toData(tx.data) as Hex })
-      if (call.functionName !== 'relayMessage') return
-      payload = (call.args as readonly [unknown, Hex])[1]
-    } catch {
-      return
-    }
     const payloadHash = keccak256(payload)
     // The network's own failed relay used up the gas it gave the target (a hand relay by
     // someone else spends nothing the sender paid). Recorded before the message is known,
     // as payments are, since a restart may read the destination first.
-    if (this.relayer && equalsBytes(tx.getSenderAddress().bytes, this.relayer)) {
+    const byNetwork = this.isNetworkRelayer(tx)
+    if (byNetwork) {
       const gas = callGasOfRelay(tx.gasLimit, tx.getIntrinsicGas(), (payload.length - 2) / 2)
-      this.spent.set(payloadHash, [...(this.spent.get(payloadHash) ?? []), { chainId, blockNumber, gas }])
+      place(this.spent, payloadHash, { chainId, blockNumber, gas })
+      place(this.networkRelays, payloadHash, { chainId, blockNumber })
     }
     const msgHash = this.byPayload.get(payloadHash)
     const m = msgHash && this.messages.get(msgHash)
@@ -317,11 +340,16 @@ export class MessageTracker {
       if (!this.early.has(key)) this.early.set(key, { chainId, relayed: false, txHash, blockNumber })
       return
     }
-    if (m.status === 'relayed') return
+    if (m.status === 'relayed') {
+      this.refresh(m)
+      return
+    }
     m.status = 'failed'
-    m.failure ??= 'the relay transaction reverted'
+    // The slot that built it tells the reason (explainRevert); after a restart it is gone.
+    m.failure = 'the relay transaction reverted'
     m.destinationTx = txHash
     m.destinationBlock = blockNumber
+    if (byNetwork) delete m.retryGasLimit
     this.refresh(m)
     this.emit(m)
   }
@@ -331,7 +359,7 @@ export class MessageTracker {
     if (removed.length === 0) return
     for (const [key, e] of this.early) if (e.chainId === chainId && e.blockNumber > head.number) this.early.delete(key)
     const gone = (p: Placed) => p.chainId === chainId && p.blockNumber > head.number
-    for (const map of [this.payments, this.spent] as Map<Hex, Placed[]>[]) {
+    for (const map of [this.payments, this.spent, this.networkRelays] as Map<Hex, Placed[]>[]) {
       for (const [key, list] of map) {
         const left = list.filter((p) => !gone(p))
         if (left.length === list.length) continue
@@ -357,9 +385,9 @@ export class MessageTracker {
         this.emit(m)
       } else if (m.source === chainId || m.destination === chainId) {
         // Its payments (source) or the network's failed relays (destination) may be gone.
-        const before = m.relayGas
+        const before = [m.relayGas, m.attempts]
         this.refresh(m)
-        if (m.relayGas !== before) this.emit(m)
+        if (m.relayGas !== before[0] || m.attempts !== before[1]) this.emit(m)
       }
     }
   }
@@ -367,7 +395,8 @@ export class MessageTracker {
   /**
    * Sets `m.paidGas` and `m.relayGas` from the payments on its source chain for its
    * destination (and `extra`, payments of a block not yet committed), the network's
-   * allowance, and the gas the network's failed relays of it used up.
+   * allowance, and the gas the network's failed relays of it used up; and `m.attempts`
+   * from the network's relays of it.
    */
   private budget(m: TrackedMessage, extra: readonly RelayGasPayment[] = []): void {
     let paid = 0n
@@ -377,6 +406,9 @@ export class MessageTracker {
     let spent = 0n
     for (const s of this.spent.get(m.payloadHash) ?? []) if (s.chainId === m.destination) spent += s.gas
     const left = paid + networkAllowance(m) - spent
+    let relays = 0
+    for (const r of this.networkRelays.get(m.payloadHash) ?? []) if (r.chainId === m.destination) relays++
+    m.attempts = relays + (this.refused.get(m.msgHash) ?? 0)
     m.paidGas = paid
     m.relayGas = left > 0n ? left : 0n
     if (m.retryGasLimit !== undefined && m.retryGasLimit > m.relayGas) delete m.retryGasLimit
@@ -387,6 +419,11 @@ export class MessageTracker {
     this.budget(m)
     if (m.status === 'sent' && m.relayGas > 0n) this.waitingSet(m.destination).add(m.msgHash)
     else this.waiting.get(m.destination)?.delete(m.msgHash)
+  }
+
+  /** Whether the network's relayer signed `tx` (recovers the sender: call only for relay transactions). */
+  private isNetworkRelayer(tx: TypedTransaction): boolean {
+    return this.relayer !== undefined && equalsBytes(tx.getSenderAddress().bytes, this.relayer)
   }
 
   private emit(m: TrackedMessage): void {
@@ -402,7 +439,7 @@ export class MessageTracker {
 
 type MessengerEvent =
   | { kind: 'sent'; sent: SentMessage; id: MessageIdentifier; txHash: () => Hex }
-  | { kind: 'relayed'; msgHash: Hex; txHash: () => Hex }
+  | { kind: 'relayed'; msgHash: Hex; tx: TypedTransaction }
   /** A RelayGasPaymaster payment. */
   | { kind: 'paid'; payment: RelayGasPayment }
   /** A transaction that reverted (a relay of a message, if it called relayMessage). */
@@ -432,10 +469,25 @@ function* messengerEvents(chainId: bigint, block: Block, receipts: readonly Stor
         continue
       }
       const relayed = relayedMessageFromLog(log)
-      if (relayed) yield { kind: 'relayed', msgHash: relayed.msgHash, txHash }
+      if (relayed) yield { kind: 'relayed', msgHash: relayed.msgHash, tx: tx as TypedTransaction }
     }
     if (receipt.status === 0) yield { kind: 'reverted', tx: tx as TypedTransaction }
   }
+}
+
+/** The payload a direct call of the messenger's `relayMessage` carries; undefined for any other transaction. */
+function relayPayloadOf(tx: TypedTransaction): Hex | undefined {
+  if (!tx.to || !equalsBytes(tx.to.bytes, MESSENGER_BYTES)) return undefined
+  try {
+    const call = decodeFunctionData({ abi: relayMessageAbi, data: toData(tx.data) as Hex })
+    return call.functionName === 'relayMessage' ? (call.args as readonly [unknown, Hex])[1] : undefined
+  } catch {
+    return undefined
+  }
+}
+
+function place<T extends Placed>(map: Map<Hex, T[]>, key: Hex, entry: T): void {
+  map.set(key, [...(map.get(key) ?? []), entry])
 }
 
 function txKey(chainId: bigint, txHash: Hex): string {

@@ -1,46 +1,30 @@
 import type { TypedTransaction } from '@ethereumjs/tx'
-import type { Chain } from '../execution/chain.js'
 import type { ChainsView, SealedBlocks } from './chainsView.js'
-import type { MessageTracker, TrackedMessage } from './messageTracker.js'
-import type { Relayer, RelayPlan } from './relayer.js'
-import { DEFAULT_MESSAGE_EXPIRY_SECONDS, executingMessageCheck } from './validation.js'
+import type { RelayPlan } from './relayer.js'
+import { recordRelayOutcomes, relaysFor, type RelayOutcomeOf, type RelayPolicyDeps } from './relayPolicy.js'
+import { executingMessageCheck } from './validation.js'
 
-/** The interop rules a slot is built by (the sequencer's `SlotRules`). */
+/** The interop rules a slot is built by (the sequencer's `SlotRules`), and what follows a built slot. */
 export interface InteropSlotRules {
   checkTx(chainId: bigint, block: { number: bigint; timestamp: bigint }, sealed: SealedBlocks): (tx: TypedTransaction) => string | undefined
   relaysFor(chainId: bigint, block: { number: bigint; timestamp: bigint; maxRelayGas: bigint; baseFee: bigint }, sealed: SealedBlocks): Promise<RelayPlan>
+  /** Call with every committed slot (the sequencer's `onSlot`): records its relays' outcomes (`recordRelayOutcomes`). */
+  slotCommitted(result: { relays: readonly RelayOutcomeOf[] }): void
 }
 
-export interface InteropSlotRulesDeps {
-  chains: () => ReadonlyMap<bigint, Chain>
+export interface InteropSlotRulesDeps extends RelayPolicyDeps {
   view: ChainsView
-  tracker: MessageTracker
-  relayer: Relayer
 }
 
 /**
  * The network's interop rules over its chains: a transaction's executing messages must
  * point at initiating messages of committed blocks or of blocks sealed earlier in the same
- * slot; a chain's block relays every message waiting for it (the tracker's, plus those
- * the slot's earlier chains just sent it) that has relay gas (paid by its sender, or a
- * bridge's allowance) and has not expired, in the order they became relayable.
+ * slot; a chain's block carries the relays the relay policy (`relayPolicy.ts`) gives it.
  */
 export function interopSlotRules(deps: InteropSlotRulesDeps): InteropSlotRules {
-  const { view, tracker, relayer } = deps
   return {
-    checkTx: (chainId, block, sealed) => executingMessageCheck(view.withSealed(sealed), chainId, block),
-    relaysFor: async (chainId, block, sealed) => {
-      const chain = deps.chains().get(chainId)
-      if (!chain) return { nonce: 0n, relays: [] }
-      const waiting: TrackedMessage[] = tracker.waitingFor(chainId).filter((m) => {
-        if (m.id.timestamp + DEFAULT_MESSAGE_EXPIRY_SECONDS >= block.timestamp) return true
-        tracker.markFailed(m.msgHash, 'expired: the message is older than the expiry window; resend it (resendMessage) to relay it')
-        return false
-      })
-      for (const [sourceId, s] of sealed) {
-        for (const m of tracker.sentIn(sourceId, s.block, s.receipts)) if (m.destination === chainId) waiting.push(m)
-      }
-      return relayer.relayPlan(chain, waiting, block.maxRelayGas, block.baseFee)
-    },
+    checkTx: (chainId, block, sealed) => executingMessageCheck(deps.view.withSealed(sealed), chainId, block),
+    relaysFor: (chainId, block, sealed) => relaysFor(deps, chainId, block, sealed),
+    slotCommitted: (result) => recordRelayOutcomes(deps.tracker, result.relays),
   }
 }

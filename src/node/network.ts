@@ -5,6 +5,7 @@ import { privateKeyToAccount } from 'viem/accounts'
 import { baseFeeSettingsMismatch } from '../execution/baseFee.js'
 import { genesisBlockHash } from '../execution/chain.js'
 import { rollupGenesis } from '../execution/rollupGenesis.js'
+import { genesisSlotFor } from '../execution/slots.js'
 import { DEFAULT_BASE_FEE_SCALAR, DEFAULT_BLOB_BASE_FEE_SCALAR } from '../execution/l1Fee.js'
 import { devAccounts, type GenesisBaseFeeOptions, type GethAllocAccount, type GethGenesis } from '../execution/genesis.js'
 import { BaseError, ConfigError } from '../primitives/errors.js'
@@ -359,7 +360,7 @@ export class PlexusNetwork implements Lifecycle {
     // The chain's first block goes in a slot far enough ahead to register it on L1 first
     // (if registering takes longer, the sequencer catches the chain up to the others).
     const lead = BigInt(Math.ceil(JOIN_LEAD_MS(this.options.l1) / running.slotTimeMs))
-    const genesisSlot = running.sequencing.nextSlot() + lead - 1n
+    const genesisSlot = genesisSlotFor(running.sequencing.nextSlot() + lead)
     const prepared = await this.prepareChain(running.ctx, opts, BigInt(Math.floor(Date.now() / 1000)), genesisSlot)
     saveJoinedChain(this.options.datadir, { options: opts, genesisSlot: prepared.genesisSlot })
     const node = await this.startChain(prepared)

@@ -17,7 +17,6 @@ import { MethodNotFoundError } from '../rpc/errors.js'
 import { checkBundle } from '../sequencer/bundleCheck.js'
 import { BundleQueue, InvalidBundleError, type BundleStatus } from '../sequencer/bundles.js'
 import { SharedSequencer, type SlotFaults } from '../sequencer/sharedSequencer.js'
-import type { SlotResult } from '../sequencer/slotBuilder.js'
 import { resolveTxPoolOptions } from '../sequencer/txpool/options.js'
 import type { SlotJournal } from '../storage/slotJournal.js'
 import type { PlexusNode } from './node.js'
@@ -90,7 +89,7 @@ export class NetworkSequencing implements Lifecycle, NetworkApi {
       this.bundles,
       options.logger.child({ module: 'sequencer' }),
     )
-    this.sequencer.onSlot((result) => this.afterSlot(result))
+    this.sequencer.onSlot((result) => rules.slotCommitted(result))
   }
 
   /**
@@ -251,14 +250,5 @@ export class NetworkSequencing implements Lifecycle, NetworkApi {
 
   onChainsChanged(listener: () => void): () => void {
     return this.options.registry?.onChange(listener) ?? (() => undefined)
-  }
-
-  // ---- after each slot ----------------------------------------------------------
-
-  private afterSlot(result: SlotResult): void {
-    for (const r of result.relays) {
-      // A relay with no room waits for the next slot; anything else is an attempt.
-      if (r.kind !== 'no-room') this.tracker.relayAttempted(r.msgHash, r.ptx?.hash, r.reason)
-    }
   }
 }

@@ -5,6 +5,7 @@ import { DevTxQueue } from '../sequencer/devTxQueue.js'
 import { createRequire } from 'node:module'
 import { ChainStore } from '../storage/chainStore.js'
 import { openDatabase } from '../storage/database.js'
+import type { Block } from '@ethereumjs/block'
 import { Chain, type BuiltBlock } from '../execution/chain.js'
 import { decodeRawTransactionOffThread } from '../execution/decodeTx.js'
 import { SenderRecovery } from '../execution/senderRecovery.js'
@@ -12,7 +13,9 @@ import { initCrypto } from '../primitives/crypto.js'
 import { BaseError, ConfigError, RpcErrorCode } from '../primitives/errors.js'
 import { hexToBytes, type Hex } from '../primitives/hex.js'
 import type { Lifecycle } from '../primitives/lifecycle.js'
-import { BlockProducer } from '../sequencer/blockProducer.js'
+import { BundleQueue } from '../sequencer/bundles.js'
+import { SharedSequencer } from '../sequencer/sharedSequencer.js'
+import { STANDALONE_SLOT_RULES } from '../sequencer/slotBuilder.js'
 import { replayJournal, TxPool } from '../sequencer/txpool/index.js'
 import { DEFAULT_RPC_LIMITS, type RpcApi } from '../rpc/api.js'
 import { FilterManager } from '../rpc/filters.js'
@@ -29,15 +32,18 @@ const pkg = createRequire(import.meta.url)('../../../package.json') as { version
 export const CLIENT_VERSION = `plexus/v${pkg.version}/${process.platform}-${process.arch}/node${process.versions.node}`
 
 /**
- * The composition root of one rollup node: storage → chain → pool → producer → RPC,
+ * The composition root of one rollup node: storage → chain → pool → sequencer → RPC,
  * each with its options and a child logger. Starts in that order, stops in reverse.
+ * A standalone node builds its blocks with a one-chain `SharedSequencer` (no interop
+ * rules, no bundles, no slot journal): the same slot builder a network uses, so there is
+ * one way to build blocks. In a network the network's sequencer builds them instead.
  */
 export class PlexusNode implements Lifecycle {
   readonly metrics = new NodeMetrics()
   private store: ChainStore | undefined
   private _chain: Chain | undefined
   private _pool: TxPool | undefined
-  private producer: BlockProducer | undefined
+  private sequencer: SharedSequencer | undefined
   private rpc: RpcServer | undefined
   /** Every method, the restricted ones included: what the admin endpoint calls through. */
   private fullRegistry: MethodRegistry | undefined
@@ -113,9 +119,9 @@ export class PlexusNode implements Lifecycle {
   }
 
   /** Builds one block now (tests and tools that step the chain). */
-  async produceBlock() {
-    if (!this.producer) throw new Error('node not started')
-    return this.producer.produceBlock()
+  async produceBlock(): Promise<Block | undefined> {
+    if (!this.sequencer) throw new Error('node not started')
+    return (await this.sequencer.produceSlot())?.blocks[0]?.sealed.block
   }
 
   /** Where the chain's priority fees go. */
@@ -123,7 +129,7 @@ export class PlexusNode implements Lifecycle {
     return hexToBytes(this.options.feeRecipient)
   }
 
-  /** Block-production metrics of a block built for this chain (by its producer or the network's sequencer). */
+  /** Block-production metrics of a block built for this chain (by its own sequencer or the network's). */
   observeProduced(built: BuiltBlock, seconds: number): void {
     this.metrics.blockBuildSeconds.observe(seconds)
     const s = this.pool.status()
@@ -157,18 +163,25 @@ export class PlexusNode implements Lifecycle {
     ))
 
     const settlement = (this._settlement = this.options.settlement?.(chain, logger))
-    this.producer = new BlockProducer(
-      chain,
-      pool,
+    const sequencer = (this.sequencer = new SharedSequencer(
       {
         slotTimeMs: this.options.slotTimeMs,
-        feeRecipient: hexToBytes(this.options.feeRecipient),
-        gasLimit: this.options.gasLimit,
-        inputs: settlement?.inputs,
+        // A standalone chain has no network data budget to share: its blocks are bounded by gas alone.
+        blockDataLimit: () => Number.POSITIVE_INFINITY,
       },
-      logger.child({ module: 'producer' }),
-    )
-    this.producer.onProduced((built, seconds) => this.observeProduced(built, seconds))
+      STANDALONE_SLOT_RULES,
+      new BundleQueue(),
+      logger.child({ module: 'sequencer' }),
+    ))
+    sequencer.addChain({
+      chainId: chain.chainId,
+      chain,
+      pool,
+      feeRecipient: this.feeRecipientBytes(),
+      gasLimit: this.options.gasLimit,
+      inputs: settlement?.inputs,
+      onProduced: (built, seconds) => this.observeProduced(built, seconds),
+    })
     chain.onBlock((block) => {
       this.metrics.blocks.inc()
       this.metrics.transactions.inc(block.transactions.length)
@@ -220,7 +233,7 @@ export class PlexusNode implements Lifecycle {
     })
     await this.rpc.start()
     await settlement?.start()
-    if (this.options.produceBlocks && chain.canBuildNext()) await this.producer.start()
+    if (this.options.produceBlocks && chain.canBuildNext()) await sequencer.start()
     else if (this.options.produceBlocks) {
       logger.warn('the chain is not yet past the merge in its genesis schedule; serving it read-only (no block production)')
     }
@@ -233,7 +246,7 @@ export class PlexusNode implements Lifecycle {
     // Stop taking requests, finish the block in flight, then close storage.
     await this.rpc?.stop()
     this.devTxs?.close()
-    await this.producer?.stop()
+    await this.sequencer?.stop()
     await this._settlement?.stop()
     this.filters?.close()
     await this.recovery?.stop()

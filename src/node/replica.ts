@@ -13,7 +13,7 @@ import { fetchChainConfig, registeredChainIds, type PublishedChainConfig } from 
 import type { ChainRegistration } from '../settlement/l1/deploy.js'
 import { L1Tracker } from '../settlement/l1/l1Tracker.js'
 import { NetworkReplica } from '../settlement/networkReplica.js'
-import type { SlotOffsets } from '../settlement/slots.js'
+import type { SlotOffsets } from '../execution/slots.js'
 import { chainDir, saveGenesis, storedGenesis } from './datadir.js'
 import { ChainsView } from '../interop/chainsView.js'
 import { executingMessageCheck } from '../interop/validation.js'

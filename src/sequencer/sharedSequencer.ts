@@ -5,6 +5,7 @@ import { isDepositTransaction } from '../execution/depositTx.js'
 import { isDevTransaction } from '../execution/devTx.js'
 import type { BuiltBlock } from '../execution/openBlock.js'
 import type { PooledTx } from '../execution/pooledTx.js'
+import { blockOf, headSlot as headSlotOf, slotOf } from '../execution/slots.js'
 import { toData, type Hex } from '../primitives/hex.js'
 import type { Lifecycle } from '../primitives/lifecycle.js'
 import type { Logger } from '../primitives/logger.js'
@@ -89,6 +90,10 @@ export interface SharedSequencerOptions {
  * late) is caught up first, alone. When an L1 reorg removes the origin of recent blocks
  * on any chain, every chain rewinds to the same slot: a block on one chain may have
  * executed messages from the removed blocks of another.
+ *
+ * It is the only way blocks are built: a standalone node runs one with its one chain
+ * (`STANDALONE_SLOT_RULES`, no bundles, no journal: one chain's block commit is atomic
+ * already). Block ↔ slot goes through `execution/slots.ts`.
  */
 export class SharedSequencer implements Lifecycle {
   private readonly chains: SequencedChain[] = []
@@ -216,7 +221,8 @@ export class SharedSequencer implements Lifecycle {
     let target: bigint | undefined
     for (const c of this.chains) {
       const t = c.inputs?.rewindTarget(c.chain.headHeader())
-      if (t !== undefined && (target === undefined || t + genesisSlotOf(c) < target)) target = t + genesisSlotOf(c)
+      const slot = t === undefined ? undefined : slotOf(genesisSlotOf(c), t)
+      if (slot !== undefined && (target === undefined || slot < target)) target = slot
     }
     if (target !== undefined) await this.rewindAll(target, true)
   }
@@ -227,7 +233,7 @@ export class SharedSequencer implements Lifecycle {
     const removed = new Map<Hex, { chainId: bigint; ptx: PooledTx }>()
     for (const c of this.chains) {
       // A chain that joined after the target slot keeps its genesis.
-      const to = target > genesisSlotOf(c) ? target - genesisSlotOf(c) : 0n
+      const to = blockOf(genesisSlotOf(c), target) ?? 0n
       if (c.chain.headHeader().number <= to) continue
       const txs = await rewindForReorg(c.chain, to, this.logger.child({ chain: Number(c.chainId) }), putBack ? undefined : 'rewound to a dev snapshot (evm_revert); its transactions are dropped')
       returned.push({ c, txs: putBack ? txs : [] })
@@ -349,7 +355,10 @@ export class SharedSequencer implements Lifecycle {
     this.unfinished = { record, result, seconds }
     result.blocks.forEach((b, i) => {
       if (i > 0) this.options.faults?.betweenCommits?.(result.slot, i)
+      const t = performance.now()
       b.sealed.commit()
+      // The block's storage phase ends with its commit (as `OpenBlock.seal` counts it).
+      b.sealed.timings.storage += (performance.now() - t) / 1000
     })
     journal?.clearSlot()
     this.unfinished = undefined
@@ -403,8 +412,9 @@ export class SharedSequencer implements Lifecycle {
   /** The timestamp a chain already gave `slot` (a catch-up keeps the slot's timestamp), if any built it. */
   private builtTimestamp(slot: bigint): bigint | undefined {
     for (const c of this.chains) {
-      if (headSlot(c) < slot || slot < genesisSlotOf(c)) continue
-      return c.chain.getBlockByNumber(slot - genesisSlotOf(c))?.header.timestamp
+      const n = blockOf(genesisSlotOf(c), slot)
+      if (n === undefined || headSlot(c) < slot) continue
+      return c.chain.getBlockByNumber(n)?.header.timestamp
     }
     return undefined
   }
@@ -441,5 +451,5 @@ function genesisSlotOf(c: SequencedChain): bigint {
 
 /** The slot of the chain's head block. */
 function headSlot(c: SequencedChain): bigint {
-  return c.chain.headHeader().number + genesisSlotOf(c)
+  return headSlotOf(c.chain, genesisSlotOf(c))
 }

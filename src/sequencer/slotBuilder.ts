@@ -80,6 +80,19 @@ export interface SlotRules {
   relaysFor(chainId: bigint, block: { number: bigint; timestamp: bigint; maxRelayGas: bigint; baseFee: bigint }, sealed: SealedSoFar): Promise<RelayPlan>
 }
 
+/**
+ * The rules of a chain sequenced alone (a standalone node): no other chain, so no
+ * executing message can be valid-checked against one (a transaction's access list is the
+ * EVM's business only) and nothing is ever relayed to it.
+ */
+export const STANDALONE_SLOT_RULES: SlotRules = {
+  checkTx: () => acceptEveryTx,
+  relaysFor: async () => NO_RELAYS,
+}
+
+const acceptEveryTx = (): undefined => undefined
+const NO_RELAYS: RelayPlan = { nonce: 0n, relays: [] }
+
 export interface SlotInput {
   /** The network slot: every chain's block in it has the same timestamp. */
   slot: bigint

@@ -20,7 +20,7 @@ import { sameBlock } from './derivation/batchRules.js'
 import { channelsIn } from './derivation/channelReader.js'
 import type { L1Tracker } from './l1/l1Tracker.js'
 import { reasonOf, type L1Signer } from './l1/l1Transactions.js'
-import { ZERO_SLOT_OFFSETS, slotOf, type SlotOffsets } from './slots.js'
+import { blockOf, slotOf, ZERO_SLOT_OFFSETS, type SlotOffsets } from '../execution/slots.js'
 
 export type { DataAvailability }
 export { batchBlockOf }
@@ -224,7 +224,11 @@ export class NetworkBatcher implements Lifecycle, SafeHeads {
   }
 
   private slot(chainId: bigint, number: bigint): bigint {
-    return slotOf(this.options.slotOffsets ?? ZERO_SLOT_OFFSETS, chainId, number)
+    return slotOf(this.genesisSlot(chainId), number)
+  }
+
+  private genesisSlot(chainId: bigint): bigint {
+    return (this.options.slotOffsets ?? ZERO_SLOT_OFFSETS)(chainId)
   }
 
   /** Bytes of channel data each frame carries. */
@@ -287,14 +291,14 @@ export class NetworkBatcher implements Lifecycle, SafeHeads {
     if (end > cap) end = cap
     const budget = this.options.maxBytesPerRound ?? DEFAULT_MAX_BYTES_PER_ROUND
 
-    const runs = this.chains.map((c) => ({ c, chainId: c.chainId, slotOffset: this.slot(c.chainId, 0n), blocks: [] as BatchBlock[] }))
+    const runs = this.chains.map((c) => ({ c, chainId: c.chainId, slotOffset: this.genesisSlot(c.chainId), blocks: [] as BatchBlock[] }))
     let bytes = 0
     slots: for (let slot = start; slot <= end; slot++) {
       const inSlot: [BatchBlock[], BatchBlock][] = []
       let slotBytes = 0
       for (const run of runs) {
-        const n = slot - run.slotOffset
-        if (n <= run.c.posted.safeHead()) continue // safe already, or before the chain's first slot
+        const n = blockOf(run.slotOffset, slot)
+        if (n === undefined || n <= run.c.posted.safeHead()) continue // before the chain's first slot, or safe already
         const block = run.c.chain.getBlockByNumber(n)
         if (!block) return undefined // rewound under us; next round
         const batchBlock = this.batchBlockOf(run.chainId, block)

@@ -16,7 +16,7 @@ import type { PublishedChainConfig } from './l1/chainConfig.js'
 import type { ChainRegistration } from './l1/deploy.js'
 import type { L1Tracker } from './l1/l1Tracker.js'
 import { reasonOf } from './l1/l1Transactions.js'
-import type { SlotOffsets } from './slots.js'
+import type { SlotOffsets } from '../execution/slots.js'
 
 export interface NetworkReplicaOptions {
   /** The network's BatchInbox. */

@@ -88,7 +88,7 @@ export type PendingListener = (ptx: PooledTx) => void
  * executable now) and queued (after a nonce gap). Rejections carry go-ethereum's error
  * text (see `errors.ts`).
  *
- * Callers: RPC ingest (`add`, queries, `onPending`), the block producer
+ * Callers: RPC ingest (`add`, queries, `onPending`), the sequencer
  * (`selectForBlock`, then `onNewHead` after it committed a block).
  *
  * How it differs from geth's legacypool:

@@ -1,6 +1,7 @@
 import { promisify } from 'node:util'
 import { brotliCompress, brotliCompressSync, brotliDecompressSync, constants as zlibConstants, type BrotliOptions } from 'node:zlib'
 import { BaseError } from '../../primitives/errors.js'
+import { slotOf } from '../../execution/slots.js'
 
 /**
  * The batch format: how the network batcher posts the L2 blocks of every chain to L1
@@ -565,7 +566,7 @@ function parseSection(buf: Uint8Array, item: Item, limits: Required<BatchLimits>
 export interface ChainBlocks {
   chainId: bigint
   blocks: readonly BatchBlock[]
-  /** slot = block number + slotOffset (see `settlement/slots.ts`); default 0. */
+  /** The chain's genesis slot (slot = block number + slotOffset, see `execution/slots.ts`); default 0. */
   slotOffset?: bigint
 }
 
@@ -631,7 +632,7 @@ export async function packNetworkBatches(chains: readonly ChainBlocks[], targetB
       entryPrefix[i + 1] = entryPrefix[i]! + follow[i]!.length
       txPrefix[i + 1] = txPrefix[i]! + blocks[i]!.txs.length
     }
-    const firstSlot = blocks[0]!.number + (c.slotOffset ?? 0n)
+    const firstSlot = slotOf(c.slotOffset ?? 0n, blocks[0]!.number)
     return { chainId: c.chainId, blocks, txLists, follow, entryPrefix, txPrefix, firstSlot }
   })
   // The slots that hold a block of some chain, ascending: the units batches are cut in.

@@ -8,7 +8,7 @@ import { batchBlockOf } from '../batch/batchBlock.js'
 import { BatchDecodeError, decodeNetworkBatch, type BatchLimits, type NetworkBatch } from '../batch/codec.js'
 import { BatchLedger } from '../batchLedger.js'
 import type { L1Tracker } from '../l1/l1Tracker.js'
-import { ZERO_SLOT_OFFSETS, slotOf, type SlotOffsets } from '../slots.js'
+import { slotOf, ZERO_SLOT_OFFSETS, type SlotOffsets } from '../../execution/slots.js'
 import type { BatchSource, L1BatchData } from './batchSource.js'
 import type { ChannelOptions } from './channelBank.js'
 import { ChannelReader, type ChannelEvent } from './channelReader.js'
@@ -306,7 +306,7 @@ export class NetworkDerivationPipeline {
         continue
       }
       const offsets = this.options.slotOffsets ?? ZERO_SLOT_OFFSETS
-      for (const plan of verdict.blocks) blocks.push({ lane, plan, slot: slotOf(offsets, lane.chainId, plan.number), order: lane.order })
+      for (const plan of verdict.blocks) blocks.push({ lane, plan, slot: slotOf(offsets(lane.chainId), plan.number), order: lane.order })
     }
     if (future) return { kind: 'future' }
     const split = this.splitSlot(blocks)
@@ -332,8 +332,8 @@ export class NetworkDerivationPipeline {
     }
     for (const lane of this.lanes) {
       // A chain whose first block comes after the batch's last slot has nothing to show.
-      if (slotOf(offsets, lane.chainId, 1n) > top) continue
-      const end = ends.get(lane.chainId) ?? slotOf(offsets, lane.chainId, lane.ledger.safeHead())
+      if (slotOf(offsets(lane.chainId), 1n) > top) continue
+      const end = ends.get(lane.chainId) ?? slotOf(offsets(lane.chainId), lane.ledger.safeHead())
       if (end !== top) return `slot ${end + 1n} is split: chain ${lane.chainId} would end at slot ${end} while the batch carries other chains to slot ${top}`
     }
     return undefined
