@@ -65,8 +65,10 @@ export function executorHandlers(deps: ExecutorHostDeps): Record<string, PeerHan
       }
       const { headBlockHash, attributes: a } = decodeOpen(params)
       if (headBlockHash !== deps.headHash()) throw new UnknownPayloadError(`chain ${deps.chainId}: the head is ${deps.headHash()}, not ${headBlockHash}`)
-      // A payload left behind by a coordinator that restarted is dropped first.
-      if (current) await builder.abort()
+      // A new payload replaces whatever was in progress (as in the Engine API): one left
+      // behind by a coordinator that was lost or restarted is dropped, never committed.
+      await builder.abort()
+      current = undefined
       const deposits = a.transactions.map((raw, i) => {
         try {
           return decodeDepositTx(raw, common)
