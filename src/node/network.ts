@@ -7,19 +7,16 @@ import { hexToBytes } from '../primitives/hex.js'
 import type { Lifecycle } from '../primitives/lifecycle.js'
 import { DashboardServer } from '../rpc/dashboardServer.js'
 import { auditNetwork, type AuditReport } from '../settlement/audit.js'
-import { maxPostedBytes } from '../settlement/daCapacity.js'
-import { blobSourceFor } from '../settlement/da/index.js'
-import { L1BatchSource } from '../settlement/derivation/batchSource.js'
-import { EthFlowSettler } from '../settlement/ethFlowSettler.js'
+import type { EthFlowSettler } from '../settlement/ethFlowSettler.js'
 import { bootstrapL1, ensureSuperRootProposer, type L1Network } from '../settlement/l1/bootstrap.js'
 import { ensureChainRegistered, fundRelayerByDeposit, resolveChainGasToken, type RegisteredChain, type RegistrationContext } from '../settlement/l1/chainRegistration.js'
 import type { L1Deployment } from '../settlement/l1/deploy.js'
 import { EmbeddedAnvil } from '../settlement/l1/embeddedAnvil.js'
-import { L1Tracker } from '../settlement/l1/l1Tracker.js'
+import type { L1Tracker } from '../settlement/l1/l1Tracker.js'
 import type { L1Signer } from '../settlement/l1/l1Transactions.js'
 import { NETWORK_ROLE, roleKey } from '../settlement/l1/roleKeys.js'
-import { NetworkBatcher } from '../settlement/networkBatcher.js'
-import { SuperRootProposer } from '../settlement/superRootProposer.js'
+import type { NetworkBatcher } from '../settlement/networkBatcher.js'
+import type { SuperRootProposer } from '../settlement/superRootProposer.js'
 import { SlotJournal } from '../storage/slotJournal.js'
 import { AdminEndpoint } from './adminEndpoint.js'
 import { joinChain } from './chainJoin.js'
@@ -34,12 +31,10 @@ import { blockDataLimit, checkChainCount, checkMaxBlockData, networkSlotTime } f
 import { chainName, type NetworkChainOptions, type NetworkOptions } from './networkOptions.js'
 import { buildRegistry, writeRegistry, type NetworkRegistry } from './networkRegistry.js'
 import { NetworkSequencing } from './networkSequencing.js'
+import { createL1Tracker, createNetworkBatcher, createNetworkProposers } from './networkSettlement.js'
 import { PlexusNode } from './node.js'
 import { DEFAULT_FEE_VAULT } from './options.js'
 import { allSettledOrThrow, startPhases, stopInOrder } from './startStop.js'
-
-/** L2 seconds between the super roots the network proposes on L1. */
-const SUPER_ROOT_INTERVAL_SECONDS = 8n
 
 /** What the running network shares with every chain, kept for chains that join later. */
 interface RunningNetwork {
@@ -359,32 +354,14 @@ export class PlexusNetwork implements Lifecycle {
       phases.mark('registrations')
 
       const startBlock = prepared.reduce((min, p) => (p.registration.registeredAtBlock < min ? p.registration.registeredAtBlock : min), 2n ** 64n)
-      const tracker = (this.tracker = new L1Tracker(
-        l1.publicClient,
-        // L2 adopts an embedded-L1 origin only once anvil has it on disk (see EmbeddedAnvil).
-        { portal: l1.deployment.contracts.Portal, startBlock, pollMs: l1Options.pollMs, durable: anvil && (() => anvil.durableBlock()) },
-        logger.child({ module: 'l1-tracker' }),
-      ))
+      const tracker = (this.tracker = createL1Tracker(l1, startBlock, l1Options.pollMs, anvil, logger))
       await tracker.start()
       phases.mark('tracker')
-      // A block just written to disk can be an origin at once: look at L1 now rather than
-      // at the next poll (this more than makes up for waiting on the write).
-      anvil?.onDurable(() => void tracker.refresh().catch(() => undefined))
-      const da = this.options.da ?? 'calldata'
-      const batcher = (this.batcher = new NetworkBatcher(
+      const batcher = (this.batcher = createNetworkBatcher(
+        l1,
         tracker,
-        l1.batcher,
-        new L1BatchSource(l1.publicClient, l1.deployment.contracts.BatchInbox, blobSourceFor(l1Url, l1Options.beaconUrl, l1.publicClient)),
-        {
-          inbox: l1.deployment.contracts.BatchInbox,
-          l1StartBlock: startBlock,
-          maxBatchBytes: maxPostedBytes(da, this.options.maxBatchBytes),
-          da,
-          maxSlotsPerRound: 2_000,
-          // Batches are cut at slot boundaries: a chain that joined later has its blocks in later slots.
-          slotOffsets: (chainId) => this._sequencing?.genesisSlot(chainId) ?? 0n,
-        },
-        logger.child({ module: 'batcher' }),
+        { l1Url, beaconUrl: l1Options.beaconUrl, startBlock, da: this.options.da, maxBatchBytes: this.options.maxBatchBytes, genesisSlot: (chainId) => this._sequencing?.genesisSlot(chainId) ?? 0n },
+        logger,
       ))
 
       this.journal = SlotJournal.open(networkJournalDir(this.options.datadir))
@@ -424,29 +401,9 @@ export class PlexusNetwork implements Lifecycle {
       // Reads back what is on L1 before it posts anything new.
       await batcher.start()
       await sequencing.start()
-      this.superProposer = new SuperRootProposer(
-        tracker,
-        superSigner,
-        {
-          oracle: l1.deployment.contracts.SuperRootOracle!,
-          intervalSeconds: SUPER_ROOT_INTERVAL_SECONDS,
-          chains: () => this.nodes.map((n) => ({ chainId: n.chain.chainId, chain: n.chain, safeHead: () => batcher.safeHead(n.chain.chainId) })),
-        },
-        logger.child({ module: 'super-proposer' }),
-      )
+      const proposed = () => this.nodes.map((n) => ({ chainId: n.chain.chainId, chain: n.chain, eth: !this.chainOptions.get(Number(n.chain.chainId))?.gasToken }))
+      ;[this.superProposer, this.flowSettler] = createNetworkProposers(l1, tracker, batcher, superSigner, proposed, logger)
       await this.superProposer.start()
-      // The super proposer's key also pays for moving escrow behind inter-chain ETH (one
-      // signer, so their sends share its queue).
-      this.flowSettler = new EthFlowSettler(
-        tracker,
-        superSigner,
-        {
-          portal: l1.deployment.contracts.Portal,
-          oracle: l1.deployment.contracts.OutputOracle,
-          chains: () => this.nodes.map((n) => ({ chainId: n.chain.chainId, chain: n.chain, eth: !this.chainOptions.get(Number(n.chain.chainId))?.gasToken })),
-        },
-        logger.child({ module: 'escrow' }),
-      )
       await this.flowSettler.start()
       writeRegistry(path.join(this.options.datadir, 'registry'), this.registry())
       if (this.options.admin ?? true) {
