@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events'
 import path from 'node:path'
 import { privateKeyToAccount } from 'viem/accounts'
 import type { GasToken } from '../execution/gasToken.js'
@@ -288,6 +289,8 @@ export class PlexusNetwork implements Lifecycle {
     const relayerKey = roleKey(l1Options.deployerKey, 'relayer', NETWORK_ROLE)
     // How long each start-up phase took, logged once the network is up (what to cut next).
     const phases = startPhases()
+    // Every chain's L1 calls in flight at once each listen for the network's stop.
+    setMaxListeners(0, this.l1Abort.signal)
     try {
       if (!l1Options.rpcUrl) {
         this.anvil = new EmbeddedAnvil({
