@@ -8,6 +8,7 @@ import path from 'node:path'
 import { goalText, type InteropResult } from './interop.js'
 import type { SettlementResult } from './settlement.js'
 import type { StartupResult } from './startup.js'
+import type { ScaleResult } from './scale.js'
 import type { TargetKind } from './targets.js'
 import { WORKLOAD_LABEL, type WorkloadKind } from './workload.js'
 
@@ -59,12 +60,21 @@ export type Report = {
   interop: InteropResult | null
   /** Plexus' start-up (fresh and restart) next to anvil's; null when left out. */
   startup: StartupResult | null
+  /** 16 chains' start-up and 32 idle chains' slot punctuality; null when left out (absent in older results). */
+  scale?: ScaleResult | null
 }
 
 export const START_MARKER = '<!-- results:start -->'
 export const END_MARKER = '<!-- results:end -->'
 
-export function buildReport(rows: Row[], config: RunConfig, settlement: SettlementResult | null, interop: InteropResult | null, startup: StartupResult | null): Report {
+export function buildReport(
+  rows: Row[],
+  config: RunConfig,
+  settlement: SettlementResult | null,
+  interop: InteropResult | null,
+  startup: StartupResult | null,
+  scale: ScaleResult | null = null,
+): Report {
   const cpu = cpus()
   return {
     machine: {
@@ -80,6 +90,7 @@ export function buildReport(rows: Row[], config: RunConfig, settlement: Settleme
     settlement,
     interop,
     startup,
+    scale,
   }
 }
 
@@ -250,6 +261,24 @@ export function formatStartupTable(s: StartupResult): string {
   return markdownTable(['start', 'median s', 'runs s', 'notes'], body, new Set([1]))
 }
 
+export function formatScaleTable(s: ScaleResult): string {
+  const body: string[][] = []
+  if (s.startup16) {
+    const phases = s.startup16.phasesMs ? Object.entries(s.startup16.phasesMs).map(([k, v]) => `${k} ${v}`).join(', ') : '—'
+    body.push(['16 chains, plexus up to network is up', `${(s.startup16.medianMs / 1000).toFixed(2)} s`, `median of ${s.startup16.runsMs.length} (${s.startup16.runsMs.map((ms) => (ms / 1000).toFixed(2)).join(', ')} s), fresh datadir; phases (ms): ${phases}`])
+  }
+  if (s.idle32) {
+    const i = s.idle32
+    body.push([
+      `${i.chains} idle chains, ${i.slotTimeMs} ms slots: share of slots on time`,
+      `${(i.onTimeShare * 100).toFixed(1)}%`,
+      `${i.onTime} of ${i.slots} slots in ${i.seconds} s; slots built ${(i.rateShare * 100).toFixed(1)}% of due; delay past scheduled start p50 ${i.lateMs.p50} ms, p99 ${i.lateMs.p99} ms, max ${i.lateMs.max} ms`,
+    ])
+  }
+  if (s.error) body.push(['failed', '—', s.error])
+  return markdownTable(['measure', 'value', 'notes'], body, new Set([1]))
+}
+
 /** Everything the run measured: the throughput table and the settlement table, each under its settings. */
 export function formatResults(report: Report): string {
   const { config, rows, settlement, interop } = report
@@ -263,6 +292,7 @@ export function formatResults(report: Report): string {
   if (settlement) parts.push(`Settlement: ${settlementLine(settlement)}`, formatSettlementTable(settlement))
   if (interop) parts.push(`Interop: ${interopLine(interop)}`, formatInteropTables(interop))
   if (report.startup) parts.push(`Start-up: ${report.startup.plexusFresh.runsMs.length} runs of each, on the same machine in the same run.`, formatStartupTable(report.startup))
+  if (report.scale) parts.push('Many chains (see "Many chains" above for what "on time" means):', formatScaleTable(report.scale))
   return parts.join('\n\n')
 }
 

@@ -5,8 +5,9 @@
  * and interop (cross-chain message latency both ways, two chains' throughput against
  * one), on networks started in this process.
  *
- *   node dist/bench/run.js [--only anvil|plexus|settlement|interop] [--count N] [--workload eth|erc20]
+ *   node dist/bench/run.js [--only anvil|plexus|settlement|interop|startup|scale] [--count N] [--workload eth|erc20]
  *                          [--senders S] [--settlement-txs N] [--interop-txs N] [--interop-messages N]
+ *                          [--startup-runs N] [--scale-seconds N]
  *
  * Prints the tables, writes bench/results/latest.json and the results section of
  * bench/README.md. A target or part that fails to start or to finish is reported as
@@ -22,13 +23,14 @@ import { buildReport, formatResults, updateReadme, writeJson, type Report, type 
 import { runInterop, stopInterop, type InteropResult } from './interop.js'
 import { runSettlement, stopSettlement, type SettlementResult } from './settlement.js'
 import { runStartup, type StartupResult } from './startup.js'
+import { runScale, stopScale, type ScaleResult } from './scale.js'
 import { anvilTarget, killAllChildren, plexusTarget, RunningTarget, StartError, type TargetSpec } from './targets.js'
 import { prepareWorkload, WORKLOAD_LABEL, WORKLOADS, type WorkloadKind } from './workload.js'
 
 const USAGE =
-  'usage: node dist/bench/run.js [--only anvil|plexus|settlement|interop|startup] [--count N] [--workload eth|erc20] [--senders S]\n' +
-  '                              [--settlement-txs N] [--interop-txs N] [--interop-messages N] [--startup-runs N]'
-const ONLY = ['anvil', 'plexus', 'settlement', 'interop', 'startup'] as const
+  'usage: node dist/bench/run.js [--only anvil|plexus|settlement|interop|startup|scale] [--count N] [--workload eth|erc20] [--senders S]\n' +
+  '                              [--settlement-txs N] [--interop-txs N] [--interop-messages N] [--startup-runs N] [--scale-seconds N]'
+const ONLY = ['anvil', 'plexus', 'settlement', 'interop', 'startup', 'scale'] as const
 type Only = (typeof ONLY)[number]
 
 const BATCH_SIZE = 100
@@ -50,6 +52,7 @@ type Args = {
   interopTxs: number
   interopMessages: number
   startupRuns: number
+  scaleSeconds: number
   workloads: WorkloadKind[]
 }
 
@@ -65,6 +68,7 @@ function parse(argv: string[]): Args {
       'interop-txs': { type: 'string' },
       'interop-messages': { type: 'string' },
       'startup-runs': { type: 'string' },
+      'scale-seconds': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -87,6 +91,8 @@ function parse(argv: string[]): Args {
   if (!Number.isInteger(interopMessages) || interopMessages < 1) throw new Error(`--interop-messages must be a positive integer\n${USAGE}`)
   const startupRuns = Number(values['startup-runs'] ?? 3)
   if (!Number.isInteger(startupRuns) || startupRuns < 1) throw new Error(`--startup-runs must be a positive integer\n${USAGE}`)
+  const scaleSeconds = Number(values['scale-seconds'] ?? 60)
+  if (!Number.isInteger(scaleSeconds) || scaleSeconds < 5) throw new Error(`--scale-seconds must be an integer of at least 5\n${USAGE}`)
   const workload = values.workload
   if (workload !== undefined && !(WORKLOADS as readonly string[]).includes(workload)) {
     throw new Error(`--workload must be one of ${WORKLOADS.join(', ')}\n${USAGE}`)
@@ -99,6 +105,7 @@ function parse(argv: string[]): Args {
     interopTxs,
     interopMessages,
     startupRuns,
+    scaleSeconds,
     workloads: workload ? [workload as WorkloadKind] : [...WORKLOADS],
   }
 }
@@ -258,6 +265,12 @@ async function main(): Promise<void> {
     })
   }
 
+  let scale: ScaleResult | null = null
+  if (runs('scale')) {
+    console.log(`scale: plexus up with 16 chains (${args.startupRuns} runs), then 32 idle chains for ${args.scaleSeconds} s`)
+    scale = await runScale({ runs: args.startupRuns, seconds: args.scaleSeconds, log: (line) => console.log(line) })
+  }
+
   // A run of one part keeps the other parts' recorded numbers (the README shows them all).
   const previous = args.only ? readPrevious(resultsFile) : undefined
   const config: RunConfig = previous && rows.length === 0 ? previous.config : { count: args.count, senders: Math.min(args.senders, args.count), batchSize: BATCH_SIZE, lanes: LANES, pollMs: POLL_MS }
@@ -267,6 +280,7 @@ async function main(): Promise<void> {
     runs('settlement') || !previous ? settlement : previous.settlement,
     runs('interop') || !previous ? interop : previous.interop,
     runs('startup') || !previous ? startup : (previous.startup ?? null),
+    runs('scale') || !previous ? scale : (previous.scale ?? null),
   )
   console.log(`\n${formatResults(report)}\n`)
   writeJson(resultsFile, report)
@@ -291,7 +305,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => {
     console.error(`\nbench: ${signal}, stopping spawned processes`)
     killAllChildren()
-    void Promise.all([stopSettlement(), stopInterop()])
+    void Promise.all([stopSettlement(), stopInterop(), stopScale()])
       .catch(() => undefined)
       .finally(() => process.exit(signal === 'SIGINT' ? 130 : 143))
   })

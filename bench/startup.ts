@@ -37,7 +37,7 @@ function times(runsMs: number[]): StartupTimes {
 }
 
 /** One `plexus up` until its banner: elapsed ms and its phase timings; stopped with SIGINT afterwards. */
-async function plexusUp(config: string, datadir: string): Promise<{ ms: number; phases: Record<string, number> | null }> {
+export async function plexusUpTimed(config: string, datadir: string): Promise<{ ms: number; phases: Record<string, number> | null }> {
   const cli = path.join(repoRoot, 'dist/src/cli/main.js')
   const started = performance.now()
   const proc = spawn(process.execPath, [cli, 'up', '--config', config, '--datadir', datadir, '--dashboard-port', '0', '--log-format', 'json'], { stdio: ['ignore', 'pipe', 'pipe'] })
@@ -66,6 +66,17 @@ async function plexusUp(config: string, datadir: string): Promise<{ ms: number; 
     await exited
     liveChildren.delete(proc)
   }
+}
+
+/** A config file at `file` for npm start's network (embedded L1 with 2 s blocks) with `chains` chains, on free ports. */
+export async function writeChainsConfig(file: string, chains: number): Promise<string> {
+  const ports: number[] = []
+  while (ports.length < chains + 1) {
+    const p = await freePort()
+    if (!ports.includes(p)) ports.push(p)
+  }
+  writeFileSync(file, `l1:\n  embedded: { port: ${ports[0]}, blockTime: 2s }\nchains:\n${ports.slice(1).map((p) => `  - rpc: { port: ${p} }`).join('\n')}\n`)
+  return file
 }
 
 /** anvil spawned → first answered eth_chainId (polled every 5 ms). */
@@ -103,12 +114,10 @@ export async function runStartup(opts: { runs: number; log: (line: string) => vo
   try {
     for (let i = 0; i < opts.runs; i++) {
       // npm start's network (embedded L1 with 2 s blocks, chains 901 and 902) on free ports.
-      const ports = [await freePort(), await freePort(), await freePort()]
-      const config = path.join(dir, `run${i}.yaml`)
-      writeFileSync(config, `l1:\n  embedded: { port: ${ports[0]}, blockTime: 2s }\nchains:\n  - rpc: { port: ${ports[1]} }\n  - rpc: { port: ${ports[2]} }\n`)
+      const config = await writeChainsConfig(path.join(dir, `run${i}.yaml`), 2)
       const datadir = path.join(dir, `data${i}`)
-      fresh.push(await plexusUp(config, datadir))
-      restart.push(await plexusUp(config, datadir))
+      fresh.push(await plexusUpTimed(config, datadir))
+      restart.push(await plexusUpTimed(config, datadir))
       anvil.push(await anvilUp())
       opts.log(`  run ${i + 1}: plexus fresh ${(fresh[i]!.ms / 1000).toFixed(2)} s, restart ${(restart[i]!.ms / 1000).toFixed(2)} s; anvil ${(anvil[i]! / 1000).toFixed(2)} s`)
     }

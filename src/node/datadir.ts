@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSy
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { checkGenesis, loadGenesisFile, type GethGenesis } from '../execution/genesis.js'
-import type { NetworkChainOptions } from './network.js'
+import type { NetworkChainOptions } from './networkOptions.js'
 import { parseWithBigints, stringifyWithBigints as stringifyBigints } from '../primitives/bigintJson.js'
 
 /**
@@ -36,7 +36,11 @@ export function saveGenesis(datadir: string, genesis: GethGenesis): void {
   const dir = chainDir(datadir, genesis.config.chainId)
   mkdirSync(dir, { recursive: true })
   const file = path.join(dir, 'genesis.json')
-  if (!existsSync(file)) writeFileSync(file, JSON.stringify(checkGenesis(genesis), null, 2))
+  if (existsSync(file)) return
+  // Whole or absent after a crash (many chains' are written at once during start-up): a
+  // half-written genesis would stop every later start of the datadir.
+  writeFileSync(`${file}.tmp`, JSON.stringify(checkGenesis(genesis), null, 2))
+  renameSync(`${file}.tmp`, file)
 }
 
 /** Removes a chain's kept genesis (one that was never registered on L1). */

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { ConfigError } from '../primitives/errors.js'
 import { joiningChainOptions } from './networkAdmin.js'
-import { devChainOptions } from './network.js'
+import { devChainOptions } from './networkOptions.js'
 
 describe('chain add options', () => {
   const chains = [devChainOptions(0), devChainOptions(1, { gasLimit: 30_000_000n })]

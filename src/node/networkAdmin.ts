@@ -3,7 +3,8 @@ import { z } from 'zod'
 import { ConfigError } from '../primitives/errors.js'
 import { toQuantity } from '../primitives/hex.js'
 import type { AdminHandler } from './adminEndpoint.js'
-import { chainName, type NetworkChainOptions, type PlexusNetwork } from './network.js'
+import type { PlexusNetwork } from './network.js'
+import { chainName, type NetworkChainOptions } from './networkOptions.js'
 import { saveSnapshot } from './snapshot.js'
 
 /** What `plexus chain add` may set; the rest is taken from the network's first chain. */

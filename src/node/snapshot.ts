@@ -8,7 +8,8 @@ import { BaseError } from '../primitives/errors.js'
 import { toData, toQuantity } from '../primitives/hex.js'
 import { adminFile } from './adminEndpoint.js'
 import { chainDir, parseWithBigints, stringifyWithBigints } from './datadir.js'
-import type { NetworkChainOptions, PlexusNetwork } from './network.js'
+import type { PlexusNetwork } from './network.js'
+import type { NetworkChainOptions } from './networkOptions.js'
 import { datadirLockFile } from './datadirLock.js'
 
 /** Version of the snapshot layout this build writes and reads. */

@@ -242,6 +242,29 @@ describe('npm start: a real network process, used and attacked during start-up',
     await stopGracefully(net, again)
   })
 
+  // The chains register at once (one deployer key, its sends queued): a kill while many
+  // registrations, fundings and escrows are in flight, Plexus alone (its anvil orphaned,
+  // still mining what was sent). Invariant: every chain ends registered once, with the
+  // genesis its datadir keeps, escrowed once, and the network comes up whole.
+  test('a burst: 16 chains registering at once, Plexus killed -9 with registrations in flight, then started again: every chain registered once, consistently, and up', async () => {
+    const net = await newNetwork('sixteen-in-flight', 16)
+    let registering = 0
+    const proc = start(net, (line, p) => {
+      if (!line.includes('registering the chain on L1') || ++registering !== 12) return
+      p.kill('SIGKILL')
+    })
+    const { signal } = await proc.exited
+    assert.equal(signal, 'SIGKILL', proc.tail(20).join('\n'))
+    const registered = proc.tail(2000).filter((l) => l.includes('chain registered on L1')).length
+    assert.ok(registered < 16, `the kill landed with registrations still to come (${registered} of 16 done)`)
+    const again = start(net)
+    await whenUp(net, again)
+    await assertRegistrationsConsistent(net)
+    for (const port of net.chainPorts) await waitFor(async () => (await headOf(url(port))) > 2n, 60_000, `chain on ${port} to build blocks`)
+    await assertDepositArrives(net, 916, net.chainPorts[15]!)
+    await stopGracefully(net, again)
+  })
+
   test('SIGINT during start-up stops cleanly: exit 0, anvil stopped, ports and datadir free, and the next start works', async () => {
     const net = await newNetwork('sigint')
     let sent = false

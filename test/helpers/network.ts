@@ -1,4 +1,5 @@
-import { devChainOptions, devL1Options, PlexusNetwork, type GasTokenOptions, type NetworkChainOptions } from '../../src/node/network.js'
+import { PlexusNetwork } from '../../src/node/network.js'
+import { devChainOptions, devL1Options, type GasTokenOptions, type NetworkChainOptions } from '../../src/node/networkOptions.js'
 import { createLogger, silentLogger, type LogLevel, type Logger } from '../../src/primitives/logger.js'
 import { PlexusReplica } from '../../src/node/replica.js'
 import type { ChannelOptions } from '../../src/settlement/derivation/channelBank.js'

@@ -1,5 +1,5 @@
 import path from 'node:path'
-import { devRegistryAddress } from '../../node/network.js'
+import { devRegistryAddress } from '../../node/networkOptions.js'
 import { PlexusReplica } from '../../node/replica.js'
 import { ConfigError } from '../../primitives/errors.js'
 import { createLogger, type LogFormat, type LogLevel } from '../../primitives/logger.js'

@@ -1,6 +1,6 @@
 import { devAccounts } from '../../execution/genesis.js'
 import { reservedAddressReason } from '../../execution/predeploys.js'
-import { chainName } from '../../node/network.js'
+import { chainName } from '../../node/networkOptions.js'
 import type { ConfigIssue } from '../../primitives/errors.js'
 import { formatPath } from './issues.js'
 import type { ChainConfig, PlexusConfig } from './schema.js'

@@ -1,4 +1,4 @@
-import { DEV_NETWORK } from '../../node/network.js'
+import { DEV_NETWORK } from '../../node/networkOptions.js'
 import { DEFAULT_FEE_VAULT } from '../../node/options.js'
 
 export interface StarterConfigOptions {

@@ -1,6 +1,6 @@
 import type { Hex } from 'viem'
 import type { GethAllocAccount } from '../../execution/genesis.js'
-import { chainName, DEV_NETWORK, devChainOptions, devL1Options, type NetworkChainOptions, type NetworkOptions } from '../../node/network.js'
+import { chainName, DEV_NETWORK, devChainOptions, devL1Options, type NetworkChainOptions, type NetworkOptions } from '../../node/networkOptions.js'
 import { LOCAL_ORIGINS } from '../../rpc/origins.js'
 import type { RpcMethodGroup } from '../../rpc/options.js'
 import type { ChainConfig, NetworkRpcConfig, PlexusConfig, RpcConfig } from './schema.js'

@@ -6,6 +6,7 @@ import { loadArtifact } from '../../primitives/artifacts.js'
 import type { Logger } from '../../primitives/logger.js'
 import { abiOf } from './abis.js'
 import { writeAndWait, type L1Signer } from './l1Transactions.js'
+import { inSendQueue } from './sendQueue.js'
 
 /**
  * The native asset a genesis creates on L2, in wei: every account's balance but
@@ -54,9 +55,13 @@ export async function backGenesis(deployer: L1Signer, p: BackGenesisParams): Pro
   if (added >= needed) return
   const missing = needed - added
   if (!p.gasToken) {
-    const balance = await publicClient.getBalance({ address: account.address })
-    // Gas for the escrow call on top of what it moves.
-    await publicClient.request({ method: 'anvil_setBalance' as never, params: [account.address, toHex(balance + missing + 10n ** 18n)] as never })
+    // Read and raised in the deployer's send queue: chains registered at once each add
+    // their own top-up to what the others left (outside it, one would overwrite another).
+    await inSendQueue(deployer.sends, async () => {
+      const balance = await publicClient.getBalance({ address: account.address })
+      // Gas for the escrow call on top of what it moves.
+      await publicClient.request({ method: 'anvil_setBalance' as never, params: [account.address, toHex(balance + missing + 10n ** 18n)] as never })
+    })
     await writeAndWait(deployer, { address: p.portal, abi: portalAbi, functionName: 'escrowEth', args: [p.chainId], value: missing })
   } else {
     if (!p.devGasToken) {

@@ -10,6 +10,7 @@ import {
   type WalletClient,
 } from 'viem'
 import { BaseError } from '../../primitives/errors.js'
+import { inSendQueue, type SendQueue } from './sendQueue.js'
 
 /** An L1 transaction that reverted or could not be sent. */
 export class L1TransactionError extends BaseError {
@@ -31,6 +32,13 @@ export interface L1Signer {
    * then gives up at once (its transaction, if sent, is found on L1 after a restart).
    */
   signal?: AbortSignal
+  /**
+   * Where this key's sends queue when several parts may send with it at once (the
+   * deployer registering many chains concurrently; the super proposer and the escrow
+   * settler sharing a key): each send reads the L1's pending nonce only after the one
+   * before it was accepted. Without it, callers must send one at a time.
+   */
+  sends?: SendQueue
 }
 
 export interface ContractWrite {
@@ -43,8 +51,9 @@ export interface ContractWrite {
 
 /**
  * Simulates, sends and waits for one contract call on L1; throws L1TransactionError
- * with the revert reason if it would revert or did. Callers send one at a time per
- * signer, so nonces never race. `signal` (default the signer's) abandons the call and
+ * with the revert reason if it would revert or did. The send goes through the signer's
+ * `sends` queue (nonces never race); the simulation and the wait for the receipt do not,
+ * so calls of one signer overlap there. `signal` (default the signer's) abandons the call and
  * its wait at once with L1AbortedError, wherever it is.
  */
 export async function writeAndWait(signer: L1Signer, call: ContractWrite, signal = signer.signal): Promise<TransactionReceipt> {
@@ -64,7 +73,7 @@ export async function writeAndWait(signer: L1Signer, call: ContractWrite, signal
       signal,
       call.functionName,
     )
-    hash = await abortable(wallet.writeContract(request as never), signal, call.functionName)
+    hash = await abortable(inSendQueue(signer.sends, () => wallet.writeContract(request as never)), signal, call.functionName)
   } catch (err) {
     if (err instanceof L1AbortedError) throw err
     throw new L1TransactionError(`L1 call ${call.functionName} failed: ${reasonOf(err)}`, { cause: err })
