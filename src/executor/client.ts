@@ -80,6 +80,11 @@ export class RemoteExecutor implements ChainExecutor {
     this.sealedHash = undefined
   }
 
+  /** Never: a remote executor's block is committed through the protocol, from its own prepared record. */
+  async committedElsewhere(): Promise<void> {
+    throw new Error(`chain ${this.chainId}: a remote executor commits its own blocks`)
+  }
+
   async abort(): Promise<void> {
     const id = this.payloadId
     this.payloadId = undefined

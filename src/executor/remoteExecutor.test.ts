@@ -11,7 +11,7 @@ import { toData, type Hex } from '../primitives/hex.js'
 import { silentLogger } from '../primitives/logger.js'
 import type { ChainExecutor } from '../sequencer/chainExecutor.js'
 import { PayloadBuilder } from '../sequencer/payloadBuilder.js'
-import { openMemoryChains, signedTx, txSource } from '../../test/helpers/memoryChains.js'
+import { fixedPool, openMemoryChains, signedTx } from '../../test/helpers/memoryChains.js'
 import { tempDir } from '../../test/helpers/tmp.js'
 import { RemoteExecutor } from './client.js'
 import { executorHandlers } from './host.js'
@@ -31,7 +31,7 @@ const secret = Uint8Array.from(randomBytes(32))
 const pools = new Map<Chain, PooledTx[]>()
 
 function builderFor(chain: Chain): PayloadBuilder {
-  return new PayloadBuilder({ chainId: chain.chainId, chain, pool: { selectForBlock: () => txSource(pools.get(chain) ?? []) }, relayer: relayerAddress, checkTx: () => () => undefined })
+  return new PayloadBuilder({ chainId: chain.chainId, chain, pool: fixedPool(() => pools.get(chain) ?? []), relayer: relayerAddress, checkTx: () => () => undefined })
 }
 
 function serve(chain: Chain, builder: PayloadBuilder, transport: Transport): RpcPeer {

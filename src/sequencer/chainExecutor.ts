@@ -26,5 +26,7 @@ export interface ChainExecutor {
   fill(relays: readonly SignedRelay[]): Promise<RelayOutcome[]>
   sealPayload(relays: readonly SignedRelay[], sealed: SealedDigests): Promise<SealedPayload>
   commitPayload(): Promise<void>
+  /** The sealed payload's write was committed by the coordinator from its slot record: forget it, and do what follows a commit. */
+  committedElsewhere(): Promise<void>
   abort(): Promise<void>
 }

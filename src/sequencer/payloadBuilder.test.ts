@@ -5,7 +5,7 @@ import { devAccounts } from '../execution/genesis.js'
 import type { PooledTx } from '../execution/pooledTx.js'
 import { initCrypto } from '../primitives/crypto.js'
 import { toData, type Hex } from '../primitives/hex.js'
-import { openMemoryChains, signedTx, txSource } from '../../test/helpers/memoryChains.js'
+import { fixedPool, openMemoryChains, signedTx } from '../../test/helpers/memoryChains.js'
 import { tempDir } from '../../test/helpers/tmp.js'
 import { PayloadBuilder, PayloadStateError, type PayloadAttributes, type SignedRelay } from './payloadBuilder.js'
 import { relayGasBudget } from './slotBuilder.js'
@@ -19,7 +19,7 @@ const sink: Hex = '0x00000000000000000000000000000000000000aa'
 const burner: Hex = '0x00000000000000000000000000000000000000bb'
 
 function builder(chain: Chain, pool: PooledTx[], checkTx = noCheck): PayloadBuilder {
-  return new PayloadBuilder({ chainId: chain.chainId, chain, pool: { selectForBlock: () => txSource(pool) }, relayer: relayerAddress, checkTx })
+  return new PayloadBuilder({ chainId: chain.chainId, chain, pool: fixedPool(() => pool), relayer: relayerAddress, checkTx })
 }
 
 function attrs(chain: Chain, extra: Partial<PayloadAttributes> = {}): PayloadAttributes {
@@ -75,14 +75,15 @@ describe('PayloadBuilder: one chain\'s block of a slot, in phases', { timeout: 6
     assert.equal(hashes[0], hashes[1])
   })
 
-  it('the pool leaves the unused relay budget free, so same-slot relays always fit', async () => {
+  it('the pool leaves the same-slot reserve free (up to the relay budget), so same-slot relays fit in it', async () => {
     const chain = burning
     const gasLimit = chain.headHeader().gasLimit
     const budget = relayGasBudget(gasLimit)
     // Far more pool gas than the block holds: calls that burn all of their 1M gas.
     const pool = Array.from({ length: Number(gasLimit / 1_000_000n) + 5 }, (_, i) => signedTx(chain, i, { to: burner, gasLimit: 1_000_000n }))
     const b = builder(chain, pool)
-    await b.openPayload(attrs(chain))
+    // The sequencer's reserve for a chain whose last slot's same-slot relays asked for the whole budget.
+    await b.openPayload(attrs(chain, { sameSlotReserve: { gas: budget, bytes: 1 << 20 } }))
     await b.fill([])
     // Same-slot relays asking for the whole relay budget, in 1M-gas pieces (burning all of it).
     const late = Array.from({ length: Number(budget / 1_000_000n) }, (_, i) => {
@@ -144,6 +145,7 @@ describe('PayloadBuilder: one chain\'s block of a slot, in phases', { timeout: 6
     await assert.rejects(b.settleBundle(true), PayloadStateError)
     const leg = await b.applyBundleLeg(pool)
     assert.equal(leg.ok, false)
+    await b.settleBundle(false)
     assert.deepEqual(await b.fill([relay(chain, 0)]), [])
     const { sealed, relays } = await b.sealPayload([relay(chain, 0)], new Map())
     assert.equal(relays.length, 0)

@@ -2,7 +2,7 @@ import type { TypedTransaction } from '@ethereumjs/tx'
 import type { Chain } from '../execution/chain.js'
 import type { DepositTransaction } from '../execution/depositTx.js'
 import type { L1FeeParams } from '../execution/l1Fee.js'
-import type { OpenBlock, SealedBlock, TxSource } from '../execution/openBlock.js'
+import type { BuiltBlock, OpenBlock, SealedBlock, TxSource } from '../execution/openBlock.js'
 import type { PooledTx } from '../execution/pooledTx.js'
 import { BaseError } from '../primitives/errors.js'
 import { hexToBytes, type Hex } from '../primitives/hex.js'
@@ -26,7 +26,18 @@ export interface PayloadAttributes {
   maxTxDataBytes?: number
   /** The chain's turn failed in an earlier attempt at this slot: deposits only this time. */
   depositsOnly?: boolean
+  /**
+   * What the pool leaves free for relays of messages sent earlier in this slot (default
+   * `MIN_SAME_SLOT_RESERVE`); never more than the relay budget left, nor a quarter of the data.
+   */
+  sameSlotReserve?: { gas: bigint; bytes: number }
 }
+
+/**
+ * The least the pool leaves for same-slot relays: about ten relays' gas, forty relays'
+ * bytes. The sequencer raises it for a chain that received more in its last slot.
+ */
+export const MIN_SAME_SLOT_RESERVE = { gas: 2_000_000n, bytes: 16 * 1024 } as const
 
 /** The block just opened, as the coordinator needs it to sign relays for it. */
 export interface OpenedPayload {
@@ -44,8 +55,11 @@ export interface SignedRelay {
   ptx: PooledTx
 }
 
-/** One leg of a bundle on this chain: included, or why not. */
-export type BundleLegResult = { ok: true } | { ok: false; hash: Hex; reason: string }
+/**
+ * One leg of a bundle on this chain: included, or why not; `noRoom` when the block's data
+ * limit leaves no room for it (the bundle waits for a later slot rather than failing).
+ */
+export type BundleLegResult = { ok: true } | { ok: false; hash: Hex; reason: string; noRoom?: true }
 
 /**
  * A block sealed earlier in the slot by a chain built before this one, as this chain's
@@ -67,13 +81,24 @@ export type CheckTxFor = (block: { number: bigint; timestamp: bigint }, sealed: 
 export interface PayloadBuilderDeps {
   chainId: bigint
   chain: Chain
-  /** The pool's transactions for a block at `baseFee`, best first (`TxPool.selectForBlock`). */
-  pool: { selectForBlock(baseFee: bigint): TxSource }
+  /** The chain's pool: its best transactions for a block, and told what a committed block did with them. */
+  pool: PayloadPool
   /** The network relayer's address (its nonce is reported at open). */
   relayer: Hex
   checkTx: CheckTxFor
   /** A dev network chain's dev transactions: first after the deposits. */
   devTxs?: DevTxQueue
+  /** Told of each block committed, with the seconds from its opening to its commit. */
+  onProduced?: (built: BuiltBlock, seconds: number) => void
+}
+
+/** What the builder needs of the chain's pool (`TxPool`). */
+export interface PayloadPool {
+  /** The pool's transactions for a block at `baseFee`, best first. */
+  selectForBlock(baseFee: bigint): TxSource
+  /** Drops a transaction that failed at execution. */
+  remove(hash: Hex): void
+  onNewHead(change: { included: { hash: Hex; sender: Hex; nonce: bigint }[]; touched?: Hex[] }): Promise<unknown>
 }
 
 /** A payload sealed in this thread: with the block's storage write (for the slot record). */
@@ -86,12 +111,9 @@ export class PayloadStateError extends BaseError {
   override name = 'PayloadStateError'
 }
 
-/**
- * The share of a block's data that the pool leaves for relays of messages sent in the same
- * slot (a quarter: a few hundred relays): a relay is a few hundred bytes.
- */
-export function relayDataReserve(maxTxDataBytes: number): number {
-  return Math.floor(maxTxDataBytes / 4)
+/** The most of a block's data the pool may be asked to leave for same-slot relays: a quarter. */
+export function relayDataReserve(maxTxDataBytes: number, wanted: number = Number.POSITIVE_INFINITY): number {
+  return Math.min(Math.floor(maxTxDataBytes / 4), wanted)
 }
 
 /**
@@ -103,15 +125,16 @@ export function relayDataReserve(maxTxDataBytes: number): number {
  * is written before `commit`; one payload at a time.
  *
  * The pool fills without waiting for any other chain: only `seal`'s relays depend on the
- * chains before this one in the slot. So the pool may use the block's gas up to what
- * relays may still take (`relayGasBudget`, half the block) and its data up to
- * `relayDataReserve`: same-slot relays always find room.
+ * chains before this one in the slot. So the pool leaves room for them
+ * (`sameSlotReserve`, within the relay budget and a quarter of the data): a same-slot
+ * relay that finds none waits for the next slot's block.
  */
 export class PayloadBuilder implements ChainExecutor {
   private open: OpenBlock | undefined
   private attrs: PayloadAttributes | undefined
   private sealed: SealedBlock | undefined
   private legOpen = false
+  private openedAt = 0
   private relayGasUsed = 0n
 
   constructor(private readonly deps: PayloadBuilderDeps) {}
@@ -135,6 +158,7 @@ export class PayloadBuilder implements ChainExecutor {
     })
     this.open = open
     this.attrs = attrs
+    this.openedAt = performance.now()
     this.relayGasUsed = 0n
     if (devTxs && !attrs.depositsOnly) await open.fill(devTxs.source(), { maxTxDataBytes: attrs.maxTxDataBytes })
     const relayer = await chain.headAccount(hexToBytes(this.deps.relayer))
@@ -148,15 +172,21 @@ export class PayloadBuilder implements ChainExecutor {
   async applyBundleLeg(txs: readonly PooledTx[]): Promise<BundleLegResult> {
     const open = this.openOrThrow()
     if (this.legOpen) throw new PayloadStateError(`chain ${this.deps.chainId}: the previous bundle leg is not settled`)
-    if (this.attrs!.depositsOnly) return { ok: false, hash: txs[0]?.hash ?? '0x', reason: `chain ${this.deps.chainId} carries its deposits only in this slot` }
+    // Whatever the leg's fate, it is open until settled: the coordinator settles every leg.
     await open.checkpoint()
     this.legOpen = true
+    const first = txs[0]?.hash ?? '0x'
+    if (this.attrs!.depositsOnly) return { ok: false, hash: first, reason: `chain ${this.deps.chainId} carries its deposits only in this slot` }
+    const bytes = txs.reduce((n, t) => n + t.raw.length, 0)
+    const maxBytes = this.attrs!.maxTxDataBytes
+    if (maxBytes !== undefined && open.txDataBytes + bytes > maxBytes) return { ok: false, hash: first, reason: "the block's data limit has no room for the bundle", noRoom: true }
     const checkTx = this.deps.checkTx({ number: open.number, timestamp: open.timestamp }, new Map())
     for (const ptx of txs) {
       try {
         const reason = failureOf(await open.addTx(ptx, { checkTx }))
         if (reason !== undefined) return { ok: false, hash: ptx.hash, reason }
       } catch (err) {
+        // Not a transaction's failure (those are results): the bundle is refused all the same.
         return { ok: false, hash: ptx.hash, reason: `the bundle could not be executed: ${(err as Error)?.message ?? String(err)}` }
       }
     }
@@ -184,8 +214,10 @@ export class PayloadBuilder implements ChainExecutor {
     const at = { number: open.number, timestamp: open.timestamp }
     const checkTx = this.deps.checkTx(at, new Map())
     const outcomes = await this.addRelays(open, relays, checkTx)
-    const gasReserve = relayGasBudget(open.gasLimit) - this.relayGasUsed
-    const maxTxDataBytes = attrs.maxTxDataBytes === undefined ? undefined : attrs.maxTxDataBytes - relayDataReserve(attrs.maxTxDataBytes)
+    const reserve = attrs.sameSlotReserve ?? MIN_SAME_SLOT_RESERVE
+    const budgetLeft = relayGasBudget(open.gasLimit) - this.relayGasUsed
+    const gasReserve = reserve.gas < budgetLeft ? reserve.gas : budgetLeft
+    const maxTxDataBytes = attrs.maxTxDataBytes === undefined ? undefined : attrs.maxTxDataBytes - relayDataReserve(attrs.maxTxDataBytes, reserve.bytes)
     await open.fill(this.deps.pool.selectForBlock(open.baseFee), { checkTx, maxTxDataBytes, gasReserve })
     return outcomes
   }
@@ -203,12 +235,39 @@ export class PayloadBuilder implements ChainExecutor {
     return { block: sealed.block, receipts: sealed.receipts, relays: outcomes, sealed }
   }
 
-  /** Writes the sealed block (one storage transaction) and makes it the head. */
+  /**
+   * Writes the sealed block (one storage transaction) and makes it the head; then the
+   * pool drops what it included (or found invalid) and the dev queue hears of it.
+   */
   async commitPayload(): Promise<void> {
     const sealed = this.sealed
     if (!sealed) throw new PayloadStateError(`chain ${this.deps.chainId}: nothing sealed to commit`)
     this.sealed = undefined
+    const t = performance.now()
     sealed.commit()
+    sealed.timings.storage += (performance.now() - t) / 1000
+    await this.afterCommit(sealed)
+  }
+
+  /**
+   * A sealed payload whose write someone else committed (the coordinator finishing a slot
+   * from its record): the builder forgets it and does what follows a commit.
+   */
+  async committedElsewhere(): Promise<void> {
+    const sealed = this.sealed
+    this.sealed = undefined
+    if (sealed) await this.afterCommit(sealed)
+  }
+
+  private async afterCommit(sealed: SealedBlock): Promise<void> {
+    const { pool } = this.deps
+    for (const { ptx } of sealed.invalid) pool.remove(ptx.hash)
+    await pool.onNewHead({
+      included: sealed.included.map((p) => ({ hash: p.hash, sender: p.sender, nonce: p.nonce })),
+      touched: sealed.invalid.map((i) => i.ptx.sender),
+    })
+    this.deps.devTxs?.onBuilt(sealed)
+    this.deps.onProduced?.(sealed, (performance.now() - this.openedAt) / 1000)
   }
 
   /** Drops the payload, open or sealed: the chain is back at its head. */
