@@ -29,9 +29,9 @@ const source = txSource
 const signed = (chain: Chain, nonce: number, fields: { to: Hex; data?: Hex; value?: bigint; gasLimit?: bigint }) => signedTx(chain, nonce, fields)
 
 /** A network of two chains in memory, with the rules the sequencer builds by. */
-async function network() {
+async function network(alloc?: Parameters<typeof openMemoryChains>[2]) {
   const dirs = IDS.map(() => tempDir())
-  const chains = await openMemoryChains(IDS, dirs)
+  const chains = await openMemoryChains(IDS, dirs, alloc)
   const view = new ChainsView(() => chains)
   const tracker = new MessageTracker()
   for (const chain of chains.values()) tracker.follow(chain)
@@ -223,6 +223,38 @@ test("a block's data share leaves what does not fit in the pool, with a quarter 
     await built.abort()
     assert.equal(c901.headHeader().number, 0n)
     assert.equal((await c901.headAccount(hexToBytes(alice!.address)))?.nonce ?? 0n, 0n)
+  } finally {
+    net.cleanup()
+  }
+})
+
+test('a burst of same-slot messages beyond the pool\'s reserve: the pool keeps its block, what fits is relayed in the slot, the rest in the next with consecutive nonces', async () => {
+  // A contract that burns all the gas it is given (INVALID): pool transactions that fill a block.
+  const burner: Hex = '0x00000000000000000000000000000000000000bb'
+  const net = await network({ [burner]: { balance: '0x0', code: '0xfe' } })
+  try {
+    const c901 = net.chains.get(901n)!
+    const c902 = net.chains.get(902n)!
+    // Each relay asks for ~480k gas and uses ~70k: 2M gas left fits about twenty-three of forty.
+    const count = 40
+    const sends = Array.from({ length: count }, (_, i) => signed(c901, i, { to: PREDEPLOYS.L2ToL2CrossDomainMessenger, data: sendTo(902n), gasLimit: 200_000n }))
+    const pays = Array.from({ length: count }, (_, i) => payFor(c901, i, BigInt(i), 902n))
+    // 902's pool asks for the whole block: 30 × 1M gas.
+    const burners = Array.from({ length: 30 }, (_, i) => signedTx(c902, i, { to: burner, gasLimit: 1_000_000n, from: 3 }))
+    const s1 = await net.slot(1n, new Map([[901n, [...pays, ...sends]], [902n, burners]]))
+    const relayed1 = relaysIn(c902, 1n)
+    assert.ok(relayed1.length > 0 && relayed1.length < count, `${relayed1.length} of ${count} same-slot relays fit the default reserve`)
+    assert.deepEqual(relayed1, Array.from({ length: relayed1.length }, (_, i) => BigInt(i)))
+    // The pool kept everything but the reserve: 28 burners (2M gas left for the relays).
+    const burnt = s1.blocks[1]!.sealed.included.filter((p) => p.sender !== relayerAccount!.address.toLowerCase()).length
+    assert.equal(burnt, 28)
+    // What the same-slot relays asked for is reported, for the next slot's reserve.
+    assert.ok(s1.blocks[1]!.sameSlotDemand.gas >= BigInt(count) * 400_000n)
+    assert.equal(s1.relays.filter((r) => r.chainId === 902n && r.kind === 'no-room').length, count - relayed1.length)
+    // The rest go in the next slot, the nonces following on.
+    await net.slot(2n, new Map())
+    assert.deepEqual(relaysIn(c902, 2n), Array.from({ length: count - relayed1.length }, (_, i) => BigInt(relayed1.length + i)))
+    assert.equal(net.tracker.waitingFor(902n).length, 0, 'every message relayed, each once')
   } finally {
     net.cleanup()
   }
