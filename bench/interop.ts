@@ -20,10 +20,11 @@ import { PlexusNetwork } from '../src/node/network.js'
 import { devChainOptions, devL1Options } from '../src/node/networkOptions.js'
 import { loadArtifact } from '../src/primitives/artifacts.js'
 import { silentLogger } from '../src/primitives/logger.js'
-import { measure, percentile, type MeasureOptions } from './measure.js'
+import { prepareChains, measureChains, type ThroughputRun } from './chainsLoad.js'
+import { percentile, type MeasureOptions } from './measure.js'
 import { chunk, createRpc, sleep, type Rpc } from './rpc.js'
 import { DEV_MNEMONIC } from './targets.js'
-import { MAX_FEE_PER_GAS, MAX_PRIORITY_FEE_PER_GAS, prepareWorkload, sendAndWait, type PreparedWorkload } from './workload.js'
+import { MAX_FEE_PER_GAS, MAX_PRIORITY_FEE_PER_GAS, sendAndWait } from './workload.js'
 import { mulberry32 } from '../test/helpers/random.js'
 
 export type Spread = { p50: number; p99: number; max: number }
@@ -69,24 +70,7 @@ export type DirectionLatency = {
   failures: string[]
 }
 
-export type ChainThroughput = {
-  chainId: number
-  txs: number
-  included: number
-  tps: number
-  p50Ms: number
-  p99Ms: number
-  blocks: number
-  durationMs: number
-}
-
-export type ThroughputRun = {
-  chains: ChainThroughput[]
-  included: number
-  /** All chains' included transactions / (last inclusion on any chain − first send on any chain). */
-  totalTps: number
-  durationMs: number
-}
+export type { ChainThroughput, ThroughputRun } from './chainsLoad.js'
 
 export type InteropResult = {
   chainIds: number[]
@@ -278,40 +262,8 @@ function rpcOf(network: PlexusNetwork, chainId: number): Rpc {
 
 /** The ETH-transfer workload on every chain of `network` at once (prepared one chain after another first). */
 async function throughputOn(network: PlexusNetwork, opts: InteropOptions): Promise<ThroughputRun> {
-  const chainIds = network.nodes.map((n) => Number(n.chain.chainId))
-  const rpcs = chainIds.map((id) => rpcOf(network, id))
-  const prepared: PreparedWorkload[] = []
-  for (const rpc of rpcs) {
-    prepared.push(await prepareWorkload(rpc, { kind: 'eth', count: opts.txs, senders: opts.senders, lanes: opts.lanes, log: opts.log }))
-  }
-  const ms = await Promise.all(prepared.map((p, i) => measure(rpcs[i]!, p, opts.measure)))
-  const chains: ChainThroughput[] = []
-  for (const [i, m] of ms.entries()) {
-    const problem =
-      m.timedOut ??
-      (m.sendErrors > 0 ? `${m.sendErrors} txs not accepted (first error: ${m.firstSendError})` : undefined) ??
-      (m.verify.failed > 0 || m.verify.missing > 0 ? `receipt check: ${m.verify.failed} failed, ${m.verify.missing} missing of ${m.verify.checked} sampled` : undefined)
-    if (problem) throw new Error(`chain ${chainIds[i]}: ${problem}`)
-    chains.push({
-      chainId: chainIds[i]!,
-      txs: m.count,
-      included: m.included,
-      tps: round(m.tps, 1),
-      p50Ms: round(m.p50Ms, 1),
-      p99Ms: round(m.p99Ms, 1),
-      blocks: m.blocks,
-      durationMs: Math.round(m.durationMs),
-    })
-    opts.log(
-      `  ${chainIds[i]}: ${m.included}/${m.count} included in ${m.blocks} blocks, ${(m.durationMs / 1000).toFixed(2)}s: ` +
-        `${m.tps.toFixed(0)} TPS, p50 ${m.p50Ms.toFixed(0)} ms, p99 ${m.p99Ms.toFixed(0)} ms`,
-    )
-  }
-  const included = ms.reduce((n, m) => n + m.included, 0)
-  const durationMs = Math.max(...ms.map((m) => m.lastIncludedAt)) - Math.min(...ms.map((m) => m.firstSendAt))
-  const totalTps = durationMs > 0 ? included / (durationMs / 1000) : 0
-  if (chains.length > 1) opts.log(`  total: ${included} txs in ${(durationMs / 1000).toFixed(2)}s: ${totalTps.toFixed(0)} TPS`)
-  return { chains, included, totalTps: round(totalTps, 1), durationMs: Math.round(durationMs) }
+  const chains = network.nodes.map((n) => ({ chainId: Number(n.chain.chainId), rpc: rpcOf(network, Number(n.chain.chainId)) }))
+  return measureChains(chains, await prepareChains(chains, opts), opts)
 }
 
 // ---- message latency ----------------------------------------------------------

@@ -9,6 +9,7 @@ import { goalText, type InteropResult } from './interop.js'
 import type { SettlementResult } from './settlement.js'
 import type { StartupResult } from './startup.js'
 import type { ScaleResult } from './scale.js'
+import { LABEL as SCALING_LABEL, SCALING_SETUPS, type ScalingResult, type Spread } from './scaling.js'
 import type { TargetKind } from './targets.js'
 import { WORKLOAD_LABEL, type WorkloadKind } from './workload.js'
 
@@ -62,6 +63,8 @@ export type Report = {
   startup: StartupResult | null
   /** 16 chains' start-up and 32 idle chains' slot punctuality; null when left out (absent in older results). */
   scale?: ScaleResult | null
+  /** Two chains vs one and the network vs the standalone node, each a separate process loaded over JSON-RPC; null when left out. */
+  scaling?: ScalingResult | null
 }
 
 export const START_MARKER = '<!-- results:start -->'
@@ -74,6 +77,7 @@ export function buildReport(
   interop: InteropResult | null,
   startup: StartupResult | null,
   scale: ScaleResult | null = null,
+  scaling: ScalingResult | null = null,
 ): Report {
   const cpu = cpus()
   return {
@@ -91,6 +95,7 @@ export function buildReport(
     interop,
     startup,
     scale,
+    scaling,
   }
 }
 
@@ -279,6 +284,25 @@ export function formatScaleTable(s: ScaleResult): string {
   return markdownTable(['measure', 'value', 'notes'], body, new Set([1]))
 }
 
+/** Scaling: the two ratios the issue asks for, then each setup's total TPS, median and spread over the rounds. */
+export function formatScalingTable(s: ScalingResult): string {
+  const ratio = (x: Spread | null) => (x ? `${x.median.toFixed(2)}×` : '—')
+  const runs = (x: Spread | null, digits: number, unit: string) => (x ? `${x.values.map((v) => v.toFixed(digits) + unit).join(', ')} (${x.min.toFixed(digits)}–${x.max.toFixed(digits)})` : '—')
+  const tps = (setup: (typeof SCALING_SETUPS)[number]) => (s.tps[setup] ? `${s.tps[setup].median.toFixed(0)} TPS` : '—')
+  const cores = (setup: (typeof SCALING_SETUPS)[number]) => {
+    const values = s.rounds.flatMap((r) => (r[setup]?.cores != null ? [r[setup].cores] : []))
+    return values.length ? `; node process used ${values.map((v) => v.toFixed(2)).join(', ')} cores` : ''
+  }
+  const body = [
+    ['two chains vs one, total tx/s', ratio(s.twoVsOne), runs(s.twoVsOne, 2, '×'), `two chains ${tps('twoChains')} vs one ${tps('oneChain')} (medians)`],
+    ['one chain in the network vs the standalone node', ratio(s.networkVsStandalone), runs(s.networkVsStandalone, 2, '×'), `network ${tps('oneChain')} vs standalone ${tps('standalone')} (medians)`],
+    ...SCALING_SETUPS.map((setup) => [`${SCALING_LABEL[setup]}, total tx/s`, s.tps[setup] ? s.tps[setup].median.toFixed(0) : '—', runs(s.tps[setup], 0, ''), `${setup === 'twoChains' ? `${s.txsPerChain} txs on each chain` : `${s.txsPerChain} txs`}${cores(setup)}`]),
+  ]
+  const parts = [markdownTable(['measure', 'median', 'rounds (min–max)', 'notes'], body, new Set([1]))]
+  if (s.error) parts.push(`- scaling: ${s.error.split('\n')[0]}`)
+  return parts.join('\n\n')
+}
+
 /** Everything the run measured: the throughput table and the settlement table, each under its settings. */
 export function formatResults(report: Report): string {
   const { config, rows, settlement, interop } = report
@@ -293,6 +317,14 @@ export function formatResults(report: Report): string {
   if (interop) parts.push(`Interop: ${interopLine(interop)}`, formatInteropTables(interop))
   if (report.startup) parts.push(`Start-up: ${report.startup.plexusFresh.runsMs.length} runs of each, on the same machine in the same run.`, formatStartupTable(report.startup))
   if (report.scale) parts.push('Many chains (see "Many chains" above for what "on time" means):', formatScaleTable(report.scale))
+  if (report.scaling) {
+    const s = report.scaling
+    parts.push(
+      `Scaling: each setup a separate process, loaded from the bench process over JSON-RPC with ${s.txsPerChain} pre-signed ETH transfers per chain from ${s.senders} senders; ` +
+        `${s.rounds.length} rounds, ${(s.durationMs / 1000).toFixed(0)} s in all. The load generator runs on the same ${report.machine.cpus} cores, which other work may share (see "Scaling" above).`,
+      formatScalingTable(s),
+    )
+  }
   return parts.join('\n\n')
 }
 

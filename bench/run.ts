@@ -5,9 +5,9 @@
  * and interop (cross-chain message latency both ways, two chains' throughput against
  * one), on networks started in this process.
  *
- *   node dist/bench/run.js [--only anvil|plexus|settlement|interop|startup|scale] [--count N] [--workload eth|erc20]
+ *   node dist/bench/run.js [--only anvil|plexus|settlement|interop|startup|scale|scaling] [--count N] [--workload eth|erc20]
  *                          [--senders S] [--settlement-txs N] [--interop-txs N] [--interop-messages N]
- *                          [--startup-runs N] [--scale-seconds N]
+ *                          [--startup-runs N] [--scale-seconds N] [--scaling-txs N] [--scaling-rounds N]
  *
  * Prints the tables, writes bench/results/latest.json and the results section of
  * bench/README.md. A target or part that fails to start or to finish is reported as
@@ -24,13 +24,15 @@ import { runInterop, stopInterop, type InteropResult } from './interop.js'
 import { runSettlement, stopSettlement, type SettlementResult } from './settlement.js'
 import { runStartup, type StartupResult } from './startup.js'
 import { runScale, stopScale, type ScaleResult } from './scale.js'
+import { runScaling, type ScalingResult } from './scaling.js'
 import { anvilTarget, killAllChildren, plexusTarget, RunningTarget, StartError, type TargetSpec } from './targets.js'
 import { prepareWorkload, WORKLOAD_LABEL, WORKLOADS, type WorkloadKind } from './workload.js'
 
 const USAGE =
-  'usage: node dist/bench/run.js [--only anvil|plexus|settlement|interop|startup|scale] [--count N] [--workload eth|erc20] [--senders S]\n' +
-  '                              [--settlement-txs N] [--interop-txs N] [--interop-messages N] [--startup-runs N] [--scale-seconds N]'
-const ONLY = ['anvil', 'plexus', 'settlement', 'interop', 'startup', 'scale'] as const
+  'usage: node dist/bench/run.js [--only anvil|plexus|settlement|interop|startup|scale|scaling] [--count N] [--workload eth|erc20] [--senders S]\n' +
+  '                              [--settlement-txs N] [--interop-txs N] [--interop-messages N] [--startup-runs N] [--scale-seconds N]\n' +
+  '                              [--scaling-txs N] [--scaling-rounds N]'
+const ONLY = ['anvil', 'plexus', 'settlement', 'interop', 'startup', 'scale', 'scaling'] as const
 type Only = (typeof ONLY)[number]
 
 const BATCH_SIZE = 100
@@ -53,6 +55,8 @@ type Args = {
   interopMessages: number
   startupRuns: number
   scaleSeconds: number
+  scalingTxs: number
+  scalingRounds: number
   workloads: WorkloadKind[]
 }
 
@@ -69,6 +73,8 @@ function parse(argv: string[]): Args {
       'interop-messages': { type: 'string' },
       'startup-runs': { type: 'string' },
       'scale-seconds': { type: 'string' },
+      'scaling-txs': { type: 'string' },
+      'scaling-rounds': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -93,6 +99,10 @@ function parse(argv: string[]): Args {
   if (!Number.isInteger(startupRuns) || startupRuns < 1) throw new Error(`--startup-runs must be a positive integer\n${USAGE}`)
   const scaleSeconds = Number(values['scale-seconds'] ?? 60)
   if (!Number.isInteger(scaleSeconds) || scaleSeconds < 5) throw new Error(`--scale-seconds must be an integer of at least 5\n${USAGE}`)
+  const scalingTxs = Number(values['scaling-txs'] ?? 4_000)
+  if (!Number.isInteger(scalingTxs) || scalingTxs < 1) throw new Error(`--scaling-txs must be a positive integer\n${USAGE}`)
+  const scalingRounds = Number(values['scaling-rounds'] ?? 3)
+  if (!Number.isInteger(scalingRounds) || scalingRounds < 1) throw new Error(`--scaling-rounds must be a positive integer\n${USAGE}`)
   const workload = values.workload
   if (workload !== undefined && !(WORKLOADS as readonly string[]).includes(workload)) {
     throw new Error(`--workload must be one of ${WORKLOADS.join(', ')}\n${USAGE}`)
@@ -106,6 +116,8 @@ function parse(argv: string[]): Args {
     interopMessages,
     startupRuns,
     scaleSeconds,
+    scalingTxs,
+    scalingRounds,
     workloads: workload ? [workload as WorkloadKind] : [...WORKLOADS],
   }
 }
@@ -271,6 +283,19 @@ async function main(): Promise<void> {
     scale = await runScale({ runs: args.startupRuns, seconds: args.scaleSeconds, log: (line) => console.log(line) })
   }
 
+  let scaling: ScalingResult | null = null
+  if (runs('scaling')) {
+    console.log(`scaling: plexus node, plexus up with one chain and with two, as real processes loaded over JSON-RPC (${args.scalingRounds} rounds)`)
+    scaling = await runScaling({
+      rounds: args.scalingRounds,
+      txs: args.scalingTxs,
+      senders: args.senders,
+      lanes: LANES,
+      measure: measureOptions(args.scalingTxs * 2),
+      log: (line) => console.log(line),
+    })
+  }
+
   // A run of one part keeps the other parts' recorded numbers (the README shows them all).
   const previous = args.only ? readPrevious(resultsFile) : undefined
   const config: RunConfig = previous && rows.length === 0 ? previous.config : { count: args.count, senders: Math.min(args.senders, args.count), batchSize: BATCH_SIZE, lanes: LANES, pollMs: POLL_MS }
@@ -281,6 +306,7 @@ async function main(): Promise<void> {
     runs('interop') || !previous ? interop : previous.interop,
     runs('startup') || !previous ? startup : (previous.startup ?? null),
     runs('scale') || !previous ? scale : (previous.scale ?? null),
+    runs('scaling') || !previous ? scaling : (previous.scaling ?? null),
   )
   console.log(`\n${formatResults(report)}\n`)
   writeJson(resultsFile, report)

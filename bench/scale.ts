@@ -8,12 +8,14 @@
  *   transactions). After a warm-up, every chain's block commits are timed (`Chain.onBlock`,
  *   no polling, so measuring costs the network nothing) for `seconds`. Slot n is committed
  *   when the last of the chains has committed its block n. Slot n is **on time** when it
- *   is committed no later than one slot time after its scheduled start, the scheduled
- *   starts being a fixed grid of one slot time, anchored at the first measured slot's
- *   commit minus one slot time. A network that falls behind the grid stays behind it (as
- *   the slot clock does not catch up), so every later slot counts as late: the share is
- *   the share of slots an operator gets when promised. `rateShare` is slots committed
- *   over slots due in the window (the grid's count), a lenient second view.
+ *   is committed within its slot: no later than one slot time after its scheduled start.
+ *   The scheduled starts are a fixed grid of one slot time; its phase is the latest one
+ *   the commits allow (the grid start = the earliest of commit(n) − n·slot: the slot
+ *   committed earliest against the grid is taken to have cost no time at all), which is
+ *   the strictest grid no slot was committed before. A network that drifts or falls
+ *   behind the grid (or skips grid slots) stays behind it, so every later slot counts as
+ *   late: the share is the share of slots an operator gets when promised. `rateShare` is
+ *   slots committed over slots due in the window (the grid's count), a lenient second view.
  */
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -100,8 +102,9 @@ async function idleSlots(chains: number, seconds: number, datadir: string, log: 
     await sleep(seconds * 1000)
     const committed = [...seen.entries()].filter(([, s]) => s.count === chains).sort((a, b) => (a[0] < b[0] ? -1 : 1))
     if (committed.length < 2) throw new Error(`only ${committed.length} slots committed on every chain in ${seconds} s`)
-    const [firstN, first] = committed[0]!
-    const gridStart = first.at - slotTimeMs
+    const [firstN] = committed[0]!
+    // The strictest grid consistent with the commits: no slot committed before its start.
+    const gridStart = Math.min(...committed.map(([n, s]) => s.at - Number(n - firstN) * slotTimeMs))
     const late = committed.map(([n, s]) => s.at - (gridStart + Number(n - firstN) * slotTimeMs))
     const onTime = late.filter((ms) => ms <= slotTimeMs).length
     const windowMs = committed[committed.length - 1]![1].at - gridStart

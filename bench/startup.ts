@@ -36,20 +36,39 @@ function times(runsMs: number[]): StartupTimes {
   return { runsMs: runsMs.map(Math.round), medianMs: Math.round(sorted[Math.floor(sorted.length / 2)]!) }
 }
 
-/** One `plexus up` until its banner: elapsed ms and its phase timings; stopped with SIGINT afterwards. */
-export async function plexusUpTimed(config: string, datadir: string): Promise<{ ms: number; phases: Record<string, number> | null }> {
+/** A `plexus up` process that printed "Plexus network is up"; `stop` sends SIGINT and waits for it to exit. */
+export type RunningUp = {
+  /** Spawn → banner, ms. */
+  ms: number
+  /** Its own account of its phases (the "network started" log line). */
+  phases: Record<string, number> | null
+  pid: number
+  stop(): Promise<void>
+}
+
+/** Spawns `plexus up` with `config` on `datadir` (plus `extraArgs`) and resolves once it is up (killed if it does not come up). */
+export async function startPlexusUp(config: string, datadir: string, extraArgs: string[] = []): Promise<RunningUp> {
   const cli = path.join(repoRoot, 'dist/src/cli/main.js')
   const started = performance.now()
-  const proc = spawn(process.execPath, [cli, 'up', '--config', config, '--datadir', datadir, '--dashboard-port', '0', '--log-format', 'json'], { stdio: ['ignore', 'pipe', 'pipe'] })
+  const proc = spawn(process.execPath, [cli, 'up', '--config', config, '--datadir', datadir, '--dashboard-port', '0', '--log-format', 'json', ...extraArgs], { stdio: ['ignore', 'pipe', 'pipe'] })
   liveChildren.add(proc)
   let out = ''
+  let up = false
   const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()))
+  const stop = async () => {
+    proc.kill('SIGINT')
+    await exited
+    liveChildren.delete(proc)
+  }
   try {
     const ms = await new Promise<number>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`plexus up did not come up within 120 s:\n${out.slice(-2000)}`)), 120_000)
       const onData = (d: Buffer) => {
+        // Keep only what the banner and the phases line need: a loaded network logs a lot.
+        if (up) return
         out += d.toString()
         if (out.includes('Plexus network is up')) {
+          up = true
           clearTimeout(timer)
           resolve(performance.now() - started)
         }
@@ -60,23 +79,34 @@ export async function plexusUpTimed(config: string, datadir: string): Promise<{ 
     })
     const line = out.split('\n').find((l) => l.includes('"network started"'))
     const phases = line ? ((JSON.parse(line) as { ms?: Record<string, number> }).ms ?? null) : null
-    return { ms, phases }
-  } finally {
-    proc.kill('SIGINT')
-    await exited
-    liveChildren.delete(proc)
+    return { ms, phases, pid: proc.pid!, stop }
+  } catch (err) {
+    await stop()
+    throw err
   }
+}
+
+/** One `plexus up` until its banner: elapsed ms and its phase timings; stopped with SIGINT afterwards. */
+export async function plexusUpTimed(config: string, datadir: string): Promise<{ ms: number; phases: Record<string, number> | null }> {
+  const up = await startPlexusUp(config, datadir)
+  await up.stop()
+  return { ms: up.ms, phases: up.phases }
 }
 
 /** A config file at `file` for npm start's network (embedded L1 with 2 s blocks) with `chains` chains, on free ports. */
 export async function writeChainsConfig(file: string, chains: number): Promise<string> {
+  return (await writeChainsConfigWithPorts(file, chains)).file
+}
+
+/** writeChainsConfig, also returning each chain's RPC port (in config order). */
+export async function writeChainsConfigWithPorts(file: string, chains: number): Promise<{ file: string; rpcPorts: number[] }> {
   const ports: number[] = []
   while (ports.length < chains + 1) {
     const p = await freePort()
     if (!ports.includes(p)) ports.push(p)
   }
   writeFileSync(file, `l1:\n  embedded: { port: ${ports[0]}, blockTime: 2s }\nchains:\n${ports.slice(1).map((p) => `  - rpc: { port: ${p} }`).join('\n')}\n`)
-  return file
+  return { file, rpcPorts: ports.slice(1) }
 }
 
 /** anvil spawned → first answered eth_chainId (polled every 5 ms). */
