@@ -123,7 +123,10 @@ export class SharedSequencer implements Lifecycle {
     private readonly bundles: BundleQueue,
     private readonly logger: Logger,
   ) {
-    this.clock = new SlotClock(options.slotTimeMs, () => this.build(), (err) => this.reportError(err))
+    this.clock = new SlotClock(options.slotTimeMs, () => this.build(), (err) => this.reportError(err), {
+      // The clock fell more than a few slots behind its grid (a stall): those slots are not built.
+      onSkip: (skipped) => this.logger.warn({ skipped, slotTimeMs: options.slotTimeMs }, 'the slot clock fell behind and skipped slots'),
+    })
   }
 
   /**
