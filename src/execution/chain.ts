@@ -700,7 +700,7 @@ function stripZeros(b: Uint8Array): Uint8Array {
  * A stored block back into an ethereumjs `Block`. Deposits and dev transactions are not
  * ethereumjs transactions: they are decoded here and put back in their places.
  */
-function decodeStoredBlock(headerRlp: Uint8Array, bodyRlp: Uint8Array, common: Common): Block {
+export function decodeStoredBlock(headerRlp: Uint8Array, bodyRlp: Uint8Array, common: Common): Block {
   const headerValues = RLP.decode(headerRlp) as Uint8Array[]
   const body = RLP.decode(bodyRlp) as Uint8Array[][]
   const txData = body[0] ?? []

@@ -11,7 +11,7 @@ import {
   type TypedTransaction,
 } from '@ethereumjs/tx'
 import { BaseError, RpcErrorCode } from '../primitives/errors.js'
-import { bytesToBigInt, toData, type Hex } from '../primitives/hex.js'
+import { bytesToBigInt, hexToBytes, toData, type Hex } from '../primitives/hex.js'
 import type { PooledTx } from './pooledTx.js'
 import type { SenderRecovery } from './senderRecovery.js'
 import { keccak256, recoveryId } from '../primitives/crypto.js'
@@ -131,6 +131,15 @@ export async function decodeRawTransactionOffThread(
   const sender = await recovery.recover(tx.getMessageToVerifySignature(), tx.r!, tx.s!, recoveryId(tx.v!))
   if (!sender) throw new TxDecodeError('invalid sender')
   return pooled(tx, raw, sender, receivedAt)
+}
+
+/**
+ * Decodes a raw transaction whose sender a trusted party recovered already (the network's
+ * coordinator hands its executors relays it signed and bundle transactions it checked):
+ * the sender is pinned as given, no signature is recovered again.
+ */
+export function decodeWithKnownSender(raw: Uint8Array, common: Common, sender: Hex): PooledTx {
+  return pooled(constructTransaction(raw, common), raw, hexToBytes(sender), Date.now())
 }
 
 /** Peeks, runs the caller's envelope checks, then constructs the (unfrozen) transaction. */

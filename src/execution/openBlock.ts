@@ -91,6 +91,12 @@ export interface FillOptions extends AddTxOptions {
    * must carry); a transaction that would pass it is skipped like one that does not fit.
    */
   maxTxDataBytes?: number
+  /**
+   * Gas the fill must leave free in the block (what later transactions of the block are
+   * promised: a network block's same-slot relays); a transaction that would eat into it
+   * waits like one that does not fit.
+   */
+  gasReserve?: bigint
 }
 
 /** No signed transaction is shorter (a legacy transfer with a one-byte everything is ~85 bytes). */
@@ -225,12 +231,12 @@ export class OpenBlock {
         if (opts.maxTxDataBytes - this._txDataBytes < MIN_SIGNED_TX_BYTES) break
         continue
       }
-      const res = await this.addTx(ptx, opts)
+      const res = opts.gasReserve !== undefined && this.gasLeft() - opts.gasReserve < ptx.gasLimit ? ({ kind: 'no-room' } as const) : await this.addTx(ptx, opts)
       if (res.kind === 'included') continue
       if (res.kind === 'no-room') {
         if (opts.strict) throw new InvalidBlockError(`transaction ${ptx.hash} does not fit in the block's remaining gas`)
         source.skipSender(ptx.sender)
-        if (this.gasLeft() < 21_000n) break
+        if (this.gasLeft() - (opts.gasReserve ?? 0n) < 21_000n) break
         continue
       }
       if (opts.strict) throw new InvalidBlockError(`transaction ${ptx.hash} is invalid: ${res.reason}`)

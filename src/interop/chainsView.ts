@@ -11,6 +11,13 @@ const LOG_CACHE_BLOCKS = 512
 /** Blocks sealed earlier in the slot being built, by chain: not committed yet, but a later chain may depend on them. */
 export type SealedBlocks = ReadonlyMap<bigint, { block: Block; receipts: readonly StoredReceipt[] }>
 
+/**
+ * The logs of blocks sealed earlier in the slot that a chain's check may read (the shape of
+ * the sequencer's `SealedDigests`): by chain, the block's number, timestamp and logs by
+ * block-wide index (sparse: the slot builder hands over the ones its relays execute).
+ */
+export type SealedLogs = ReadonlyMap<bigint, { number: bigint; timestamp: bigint; logs: readonly (InitiatingLog | undefined)[] }>
+
 interface CachedLogs {
   hash: string
   logs: InitiatingLog[]
@@ -56,24 +63,21 @@ export class ChainsView implements InteropView {
 
   /**
    * This view plus the blocks sealed so far in the slot being built (each chain's next
-   * block): what the slot builder checks a later chain's transactions against.
+   * block), as far as `sealed` gives their logs: what a later chain's block is checked
+   * against. A log `sealed` leaves out of a sealed block does not exist for the check.
    */
-  withSealed(sealed: SealedBlocks): InteropView {
+  withSealed(sealed: SealedLogs): InteropView {
     if (sealed.size === 0) return this
     const at = (chainId: bigint, blockNumber: bigint) => {
       const s = sealed.get(chainId)
-      return s && s.block.header.number === blockNumber ? s : undefined
+      return s && s.number === blockNumber ? s : undefined
     }
-    const logs = new Map<bigint, InitiatingLog[]>()
     return {
       inDependencySet: (chainId) => this.inDependencySet(chainId),
-      blockTimestamp: (chainId, n) => at(chainId, n)?.block.header.timestamp ?? this.blockTimestamp(chainId, n),
+      blockTimestamp: (chainId, n) => at(chainId, n)?.timestamp ?? this.blockTimestamp(chainId, n),
       logAt: (chainId, n, logIndex) => {
         const s = at(chainId, n)
-        if (!s) return this.logAt(chainId, n, logIndex)
-        let list = logs.get(chainId)
-        if (!list) logs.set(chainId, (list = s.receipts.flatMap((r) => r.logs.map(initiatingLog))))
-        return list[logIndex]
+        return s ? s.logs[logIndex] : this.logAt(chainId, n, logIndex)
       },
       slotOf: (chainId, n) => this.slotOf(chainId, n),
       orderOf: (chainId) => this.orderOf(chainId),

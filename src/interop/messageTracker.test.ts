@@ -4,8 +4,7 @@ import { encodeFunctionData, parseAbi } from 'viem'
 import { devAccounts } from '../execution/genesis.js'
 import { PREDEPLOYS } from '../execution/predeploys.js'
 import { initCrypto } from '../primitives/crypto.js'
-import { buildSlot } from '../sequencer/slotBuilder.js'
-import { openMemoryChains, signedTx, txSource } from '../../test/helpers/memoryChains.js'
+import { buildMemorySlot, openMemoryChains, signedTx } from '../../test/helpers/memoryChains.js'
 import { tempDir } from '../../test/helpers/tmp.js'
 import { ChainsView } from './chainsView.js'
 import { MessageTracker } from './messageTracker.js'
@@ -35,16 +34,13 @@ async function chainsWithRelays(dirs: { dir: string }[]) {
   const send = (nonce: number, target: `0x${string}`, data: `0x${string}`) =>
     signedTx(chains.get(902n)!, nonce, { to: PREDEPLOYS.L2ToL2CrossDomainMessenger, gasLimit: 200_000n, data: encodeFunctionData({ abi: messenger, functionName: 'sendMessage', args: [901n, target, data] }) })
   for (const n of [1n, 2n]) {
-    const res = await buildSlot(
-      {
+    const res = await buildMemorySlot(chains, rules, {relayer: relayerAccount!.address.toLowerCase() as `0x${string}`, 
         slot: n,
         timestamp: 1_000n + n,
-        chains: IDS.map((id) => ({ chainId: id, chain: chains.get(id)!, coinbase: new Uint8Array(20), txs: txSource(id === 902n && n === 1n ? [pay(0, bob!.address, '0x'), pay(1, REVERTS, '0xdeadbeef'), send(0, bob!.address, '0x'), send(1, REVERTS, '0xdeadbeef')] : []) })),
+        chains: IDS.map((id) => ({ chainId: id, txs: (id === 902n && n === 1n ? [pay(0, bob!.address, '0x'), pay(1, REVERTS, '0xdeadbeef'), send(0, bob!.address, '0x'), send(1, REVERTS, '0xdeadbeef')] : []) })),
         bundles: [],
-      },
-      rules,
-    )
-    for (const b of res.blocks) b.sealed.commit()
+      })
+    await res.commit()
   }
   return { chains, tracker }
 }

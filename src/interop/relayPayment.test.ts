@@ -10,8 +10,8 @@ import { PREDEPLOYS } from '../execution/predeploys.js'
 import { loadArtifact } from '../primitives/artifacts.js'
 import { initCrypto } from '../primitives/crypto.js'
 import { hexToBytes, type Hex } from '../primitives/hex.js'
-import { buildSlot, relayGasBudget, type SlotResult } from '../sequencer/slotBuilder.js'
-import { openMemoryChains, signedTx, txSource } from '../../test/helpers/memoryChains.js'
+import { relayGasBudget } from '../sequencer/slotBuilder.js'
+import { buildMemorySlot, openMemoryChains, signedTx, type MemorySlot } from '../../test/helpers/memoryChains.js'
 import { payForRelayTx } from '../../test/helpers/relayPayment.js'
 import { tempDir } from '../../test/helpers/tmp.js'
 import { ChainsView } from './chainsView.js'
@@ -48,13 +48,10 @@ async function network() {
   const rules = interopSlotRules({ chains: () => chains, view: new ChainsView(() => chains), tracker, relayer })
   let n = 0n
   /** Builds and commits the next slot with these pool transactions per chain. */
-  const slot = async (txs: Partial<Record<string, PooledTx[]>> = {}): Promise<SlotResult> => {
+  const slot = async (txs: Partial<Record<string, PooledTx[]>> = {}): Promise<MemorySlot> => {
     n++
-    const res = await buildSlot(
-      { slot: n, timestamp: 1_000n + n, chains: IDS.map((id) => ({ chainId: id, chain: chains.get(id)!, coinbase: new Uint8Array(20), txs: txSource(txs[String(id)] ?? []) })), bundles: [] },
-      rules,
-    )
-    for (const b of res.blocks) b.sealed.commit()
+    const res = await buildMemorySlot(chains, rules, {relayer: relayer.address,  slot: n, timestamp: 1_000n + n, chains: IDS.map((id) => ({ chainId: id, txs: (txs[String(id)] ?? []) })) })
+    await res.commit()
     return res
   }
   const nonces = new Map<string, number>()

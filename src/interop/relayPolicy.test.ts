@@ -4,8 +4,7 @@ import { encodeFunctionData, parseAbi, type Hex } from 'viem'
 import { devAccounts } from '../execution/genesis.js'
 import { PREDEPLOYS } from '../execution/predeploys.js'
 import { initCrypto } from '../primitives/crypto.js'
-import { buildSlot, type SlotResult } from '../sequencer/slotBuilder.js'
-import { openMemoryChains, signedTx, txSource } from '../../test/helpers/memoryChains.js'
+import { buildMemorySlot, openMemoryChains, signedTx, type MemorySlot } from '../../test/helpers/memoryChains.js'
 import { payForRelayTx } from '../../test/helpers/relayPayment.js'
 import { tempDir } from '../../test/helpers/tmp.js'
 import { ChainsView } from './chainsView.js'
@@ -39,18 +38,15 @@ async function network() {
   const pay = (nonce: number, target: Hex, data: Hex) => payForRelayTx(chains.get(902n)!, nonce, { from: 1, destination: 901n, gasLimit: 300_000n, msgHash: hashOf(nonce, target, data) })
   const send = (nonce: number, target: Hex, data: Hex) =>
     signedTx(chains.get(902n)!, nonce, { to: PREDEPLOYS.L2ToL2CrossDomainMessenger, gasLimit: 200_000n, data: encodeFunctionData({ abi: messenger, functionName: 'sendMessage', args: [901n, target, data] }) })
-  const results: SlotResult[] = []
+  const results: MemorySlot[] = []
   for (const n of [1n, 2n]) {
-    const res = await buildSlot(
-      {
+    const res = await buildMemorySlot(chains, rules, {relayer: relayer.address, 
         slot: n,
         timestamp: 1_000n + n,
-        chains: IDS.map((id) => ({ chainId: id, chain: chains.get(id)!, coinbase: new Uint8Array(20), txs: txSource(id === 902n && n === 1n ? [pay(0, bob!.address, '0x'), pay(1, REVERTS, '0xdeadbeef'), send(0, bob!.address, '0x'), send(1, REVERTS, '0xdeadbeef')] : []) })),
+        chains: IDS.map((id) => ({ chainId: id, txs: (id === 902n && n === 1n ? [pay(0, bob!.address, '0x'), pay(1, REVERTS, '0xdeadbeef'), send(0, bob!.address, '0x'), send(1, REVERTS, '0xdeadbeef')] : []) })),
         bundles: [],
-      },
-      rules,
-    )
-    for (const b of res.blocks) b.sealed.commit()
+      })
+    await res.commit()
     // What the network wires: the sequencer's onSlot, after the commit.
     rules.slotCommitted(res)
     results.push(res)

@@ -1,4 +1,4 @@
-import type { Chain } from '../execution/chain.js'
+import type { ChainReader } from '../execution/chainReader.js'
 import type { Hex } from '../primitives/hex.js'
 import type { SealedBlocks } from './chainsView.js'
 import type { MessageTracker, TrackedMessage } from './messageTracker.js'
@@ -6,7 +6,7 @@ import type { Relayer, RelayPlan } from './relayer.js'
 import { DEFAULT_MESSAGE_EXPIRY_SECONDS } from './validation.js'
 
 export interface RelayPolicyDeps {
-  chains: () => ReadonlyMap<bigint, Chain>
+  chains: () => ReadonlyMap<bigint, Pick<ChainReader, 'chainId' | 'common'>>
   tracker: MessageTracker
   relayer: Relayer
 }
@@ -24,29 +24,39 @@ export interface RelayOutcomeOf {
 }
 
 /**
- * The relays `chainId`'s next block carries: every message waiting for it (the tracker's,
- * plus those the slot's earlier chains just sent it, in `sealed`) that has relay gas (paid
- * by its sender, or a bridge's allowance) and has not expired, in the order they became
- * relayable; an expired one is marked failed instead.
+ * The relays of messages sent to `chainId` in earlier slots that its next block carries:
+ * every message waiting for it that has relay gas (paid by its sender, or a bridge's
+ * allowance) and has not expired, in the order they became relayable; an expired one is
+ * marked failed instead.
  */
-export async function relaysFor(
-  deps: RelayPolicyDeps,
-  chainId: bigint,
-  block: { timestamp: bigint; maxRelayGas: bigint; baseFee: bigint },
-  sealed: SealedBlocks,
-): Promise<RelayPlan> {
+export function relaysFor(deps: RelayPolicyDeps, chainId: bigint, block: RelayBlockOf): RelayPlan {
   const { tracker } = deps
   const chain = deps.chains().get(chainId)
-  if (!chain) return { nonce: 0n, relays: [] }
+  if (!chain) return { relays: [] }
   const waiting: TrackedMessage[] = tracker.waitingFor(chainId).filter((m) => {
     if (m.id.timestamp + DEFAULT_MESSAGE_EXPIRY_SECONDS >= block.timestamp) return true
     tracker.markFailed(m.msgHash, 'expired: the message is older than the expiry window; resend it (resendMessage) to relay it')
     return false
   })
-  for (const [sourceId, s] of sealed) {
-    for (const m of tracker.sentIn(sourceId, s.block, s.receipts)) if (m.destination === chainId) waiting.push(m)
-  }
   return deps.relayer.relayPlan(chain, waiting, block.maxRelayGas, block.baseFee)
+}
+
+/** The relays of messages sent to `chainId` earlier in this slot, by the chains whose blocks are in `sealed`. */
+export function sameSlotRelaysFor(deps: RelayPolicyDeps, chainId: bigint, block: RelayBlockOf, sealed: SealedBlocks): RelayPlan {
+  const chain = deps.chains().get(chainId)
+  if (!chain) return { relays: [] }
+  const sent: TrackedMessage[] = []
+  for (const [sourceId, s] of sealed) {
+    for (const m of deps.tracker.sentIn(sourceId, s.block, s.receipts)) if (m.destination === chainId) sent.push(m)
+  }
+  return deps.relayer.relayPlan(chain, sent, block.maxRelayGas, block.baseFee)
+}
+
+/** The block a relay plan is for (the shape of the sequencer's `RelayBlock`). */
+export interface RelayBlockOf {
+  timestamp: bigint
+  maxRelayGas: bigint
+  baseFee: bigint
 }
 
 /**

@@ -25,7 +25,15 @@ export interface RelayerOptions {
  * turn in the block, from `nonce` on, and only an included relay spends one (the shape of
  * the sequencer's `RelayPlan`; `sign` throws for a relay that cannot be signed).
  */
-export type RelayPlan = { nonce: bigint; relays: { msgHash: Hex; gasLimit: bigint; sign(nonce: bigint): PooledTx }[] }
+export type RelayPlan = {
+  relays: {
+    msgHash: Hex
+    gasLimit: bigint
+    /** The SentMessage log the relay executes. */
+    initiating: { chainId: bigint; blockNumber: bigint; logIndex: number; origin: Hex; payloadHash: Hex }
+    sign(nonce: bigint): PooledTx
+  }[]
+}
 
 /**
  * The call that relays `message` on its destination, for anyone to send: the messenger's
@@ -47,8 +55,8 @@ export function relayCallOf(message: Pick<TrackedMessage, 'id' | 'payload' | 'pa
  * tip. The gas limit gives the target the message's relay gas (what its sender paid, or
  * a bridge's allowance; a retry may ask for less) and no more: the transaction's intrinsic
  * gas + the messenger's computed overhead + that gas (`relayTxGasLimit`), within
- * `maxTxGas` (the most one relay may ask for in the block). Pure given the chain head:
- * the first nonce comes from the relayer's account at the head.
+ * `maxTxGas` (the most one relay may ask for in the block). Pure: the nonces are given at
+ * signing, by the slot builder, from the relayer's account as the chain's executor reports it.
  */
 export class Relayer {
   readonly address: Hex
@@ -70,8 +78,7 @@ export class Relayer {
    * messages with no relay gas are skipped), none asking for more than `maxTxGas`, priced for
    * the block's `baseFee` (its EIP-1559 value, or a dev network's hand-set one).
    */
-  async relayPlan(chain: Chain, messages: readonly TrackedMessage[], maxTxGas: bigint, baseFee: bigint): Promise<RelayPlan> {
-    const account = messages.length === 0 ? undefined : await chain.headAccount(hexToBytes(this.address))
+  relayPlan(chain: Pick<Chain, 'chainId' | 'common'>, messages: readonly TrackedMessage[], maxTxGas: bigint, baseFee: bigint): RelayPlan {
     const common = sharedTxCommon(chain.common)
     const to = new Address(hexToBytes(PREDEPLOYS.L2ToL2CrossDomainMessenger))
     const relays: RelayPlan['relays'] = []
@@ -105,12 +112,13 @@ export class Relayer {
       relays.push({
         msgHash: message.msgHash,
         gasLimit,
+        initiating: { chainId: message.id.chainId, blockNumber: message.id.blockNumber, logIndex: message.id.logIndex, origin: message.id.origin, payloadHash: message.payloadHash },
         sign: (nonce) => {
           const tx = createFeeMarket1559Tx({ ...fields, nonce, gasLimit }, { common }).sign(this.key)
           return toPooledTx(tx, tx.serialize())
         },
       })
     }
-    return { nonce: account?.nonce ?? 0n, relays }
+    return { relays }
   }
 }

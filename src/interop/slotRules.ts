@@ -1,13 +1,14 @@
 import type { TypedTransaction } from '@ethereumjs/tx'
-import type { ChainsView, SealedBlocks } from './chainsView.js'
+import type { ChainsView, SealedBlocks, SealedLogs } from './chainsView.js'
 import type { RelayPlan } from './relayer.js'
-import { recordRelayOutcomes, relaysFor, type RelayOutcomeOf, type RelayPolicyDeps } from './relayPolicy.js'
+import { recordRelayOutcomes, relaysFor, sameSlotRelaysFor, type RelayBlockOf, type RelayOutcomeOf, type RelayPolicyDeps } from './relayPolicy.js'
 import { executingMessageCheck } from './validation.js'
 
 /** The interop rules a slot is built by (the sequencer's `SlotRules`), and what follows a built slot. */
 export interface InteropSlotRules {
-  checkTx(chainId: bigint, block: { number: bigint; timestamp: bigint }, sealed: SealedBlocks): (tx: TypedTransaction) => string | undefined
-  relaysFor(chainId: bigint, block: { number: bigint; timestamp: bigint; maxRelayGas: bigint; baseFee: bigint }, sealed: SealedBlocks): Promise<RelayPlan>
+  checkTx(chainId: bigint, block: { number: bigint; timestamp: bigint }, sealed: SealedLogs): (tx: TypedTransaction) => string | undefined
+  relaysFor(chainId: bigint, block: RelayBlockOf): Promise<RelayPlan>
+  sameSlotRelaysFor(chainId: bigint, block: RelayBlockOf, sealed: SealedBlocks): Promise<RelayPlan>
   /** Call with every committed slot (the sequencer's `onSlot`): records its relays' outcomes (`recordRelayOutcomes`). */
   slotCommitted(result: { relays: readonly RelayOutcomeOf[] }): void
 }
@@ -24,7 +25,8 @@ export interface InteropSlotRulesDeps extends RelayPolicyDeps {
 export function interopSlotRules(deps: InteropSlotRulesDeps): InteropSlotRules {
   return {
     checkTx: (chainId, block, sealed) => executingMessageCheck(deps.view.withSealed(sealed), chainId, block),
-    relaysFor: (chainId, block, sealed) => relaysFor(deps, chainId, block, sealed),
+    relaysFor: async (chainId, block) => relaysFor(deps, chainId, block),
+    sameSlotRelaysFor: async (chainId, block, sealed) => sameSlotRelaysFor(deps, chainId, block, sealed),
     slotCommitted: (result) => recordRelayOutcomes(deps.tracker, result.relays),
   }
 }

@@ -84,6 +84,7 @@ export class NetworkSequencing implements Lifecycle, NetworkApi {
         isNetworkTx: (ptx) => ptx.sender === this.relayer.address,
         faults: options.faults,
         now: options.now,
+        relayer: this.relayer.address,
       },
       rules,
       this.bundles,

@@ -121,7 +121,7 @@ export class PlexusNode implements Lifecycle {
   /** Builds one block now (tests and tools that step the chain). */
   async produceBlock(): Promise<Block | undefined> {
     if (!this.sequencer) throw new Error('node not started')
-    return (await this.sequencer.produceSlot())?.blocks[0]?.sealed.block
+    return (await this.sequencer.produceSlot())?.blocks[0]?.payload.block
   }
 
   /** Where the chain's priority fees go. */

@@ -177,7 +177,7 @@ export class BundleQueue {
    * later — as records to write with the slot. Nothing changes until `apply`.
    */
   plan(result: SlotResult): BundlePlan {
-    const blockOf = new Map(result.blocks.map((b) => [b.chainId, b.sealed.block]))
+    const blockOf = new Map(result.blocks.map((b) => [b.chainId, b.payload.block]))
     const changes = new Map<Hex, Entry | DecidedStatus>()
     for (const outcome of result.bundles) {
       const entry = this.pending.get(outcome.id)

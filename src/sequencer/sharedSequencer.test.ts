@@ -17,6 +17,7 @@ import { tempDir } from '../../test/helpers/tmp.js'
 import { closeMemoryChains, openMemoryChains, signedTx } from '../../test/helpers/memoryChains.js'
 import { BundleQueue } from './bundles.js'
 import { DevTxQueue } from './devTxQueue.js'
+import { STANDALONE_SLOT_RULES } from './slotBuilder.js'
 import { SharedSequencer, type SlotFaults } from './sharedSequencer.js'
 import { TxPool } from './txpool/index.js'
 
@@ -169,7 +170,7 @@ test('a dev base fee opens the block with it: pool transactions priced under it 
   const devTxs = new DevTxQueue()
   try {
     // The helper's sequencer sequences 901 without dev transactions; this one does (a dev network chain).
-    const sequencer = new SharedSequencer({ slotTimeMs: 1_000 }, { checkTx: () => () => undefined, relaysFor: async () => ({ nonce: 0n, relays: [] }) }, new BundleQueue(), silentLogger())
+    const sequencer = new SharedSequencer({ slotTimeMs: 1_000 }, STANDALONE_SLOT_RULES, new BundleQueue(), silentLogger())
     for (const id of IDS) sequencer.addChain({ chainId: id, chain: net.chains.get(id)!, pool: net.pools.get(id)!, feeRecipient: new Uint8Array(20), ...(id === 901n ? { devTxs } : {}) })
     const c901 = net.chains.get(901n)!
     const c902 = net.chains.get(902n)!
@@ -209,8 +210,9 @@ test("a chain's failed turn with a dev base fee queued: its deposits-only block 
       checkTx: () => () => undefined,
       relaysFor: async (chainId: bigint) => {
         if (chainId === 901n && failures-- > 0) throw new Fault('injected in the chain turn')
-        return { nonce: 0n, relays: [] }
+        return { relays: [] }
       },
+      sameSlotRelaysFor: async () => ({ relays: [] }),
     }
     const sequencer = new SharedSequencer({ slotTimeMs: 1_000 }, rules, new BundleQueue(), silentLogger())
     for (const id of IDS) sequencer.addChain({ chainId: id, chain: net.chains.get(id)!, pool: net.pools.get(id)!, feeRecipient: new Uint8Array(20), ...(id === 901n ? { devTxs } : {}) })
@@ -249,7 +251,7 @@ test("an exception between two chains' commits: the second chain's block with a 
     const journalDir = tempDir()
     dirs.push(journalDir)
     const journal = SlotJournal.open(journalDir.dir)
-    const rules = { checkTx: () => () => undefined, relaysFor: async () => ({ nonce: 0n, relays: [] }) }
+    const rules = STANDALONE_SLOT_RULES
     const sequencer = new SharedSequencer({ slotTimeMs: 1_000, journal, faults }, rules, new BundleQueue(), silentLogger())
     for (const id of IDS) sequencer.addChain({ chainId: id, chain: net.chains.get(id)!, pool: net.pools.get(id)!, feeRecipient: new Uint8Array(20), ...(id === 902n ? { devTxs } : {}) })
     const c902 = net.chains.get(902n)!

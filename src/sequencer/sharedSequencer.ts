@@ -9,7 +9,10 @@ import { blockOf, headSlot as headSlotOf, slotOf } from '../execution/slots.js'
 import { toData, type Hex } from '../primitives/hex.js'
 import type { Lifecycle } from '../primitives/lifecycle.js'
 import type { Logger } from '../primitives/logger.js'
+import type { BlockWrite } from '../storage/chainStore.js'
 import type { SlotJournal } from '../storage/slotJournal.js'
+import type { ChainExecutor, SealedPayload } from './chainExecutor.js'
+import { MIN_SAME_SLOT_RESERVE, PayloadBuilder, type LocalSealedPayload } from './payloadBuilder.js'
 import type { BlockInputSource, BlockInputs } from './blockInputs.js'
 import type { BundlePlan, BundleQueue } from './bundles.js'
 import { rewindForReorg } from './l1Reorg.js'
@@ -29,8 +32,13 @@ export interface SequencedChain {
   inputs?: BlockInputSource
   /** A dev network chain's dev transactions, put first in its blocks and told what became of them. */
   devTxs?: DevTxQueue
-  /** Told of each block built for this chain, with the seconds its slot took. */
+  /** Told of each block built for this chain, with the seconds from its opening to its commit. */
   onProduced?: (built: BuiltBlock, seconds: number) => void
+  /**
+   * What builds the chain's blocks (docs/design/executors.md); default a `PayloadBuilder`
+   * in this thread over `chain`, `pool` and `devTxs`, checking transactions by the rules.
+   */
+  executor?: ChainExecutor
   /**
    * The network slot of the chain's block 0: its block n is in slot n + genesisSlot.
    * 0 for the chains the network started with; a chain that joins later has its first
@@ -74,6 +82,8 @@ export interface SharedSequencerOptions {
    * wall clock): a dev network moves it (evm_increaseTime, evm_setNextBlockTimestamp).
    */
   now?: () => bigint
+  /** The network relayer's address: each chain's executor reports its nonce (default none: no relays). */
+  relayer?: Hex
 }
 
 /**
@@ -96,14 +106,16 @@ export interface SharedSequencerOptions {
  * already). Block ↔ slot goes through `execution/slots.ts`.
  */
 export class SharedSequencer implements Lifecycle {
-  private readonly chains: SequencedChain[] = []
+  private readonly chains: Sequenced[] = []
   /** Chains whose first slot is still ahead. */
-  private readonly joining: SequencedChain[] = []
+  private readonly joining: Sequenced[] = []
   private readonly slotListeners = new Set<(result: SlotResult) => void>()
   private readonly clock: SlotClock<SlotResult | undefined>
-  /** A slot recorded whose commits were cut short by an exception: finished before anything else. */
-  private unfinished: { record: SlotRecord; result: SlotResult; seconds: number } | undefined
+  /** A slot recorded whose commits were cut short by an exception (after `committed` chains): finished before anything else. */
+  private unfinished: { record: SlotRecord; result: SlotResult; committed: number } | undefined
   private lastError = { message: '', at: 0 }
+  /** What each chain's relays of same-slot messages asked for in its last slot. */
+  private readonly sameSlotDemand = new Map<bigint, { gas: bigint; bytes: number }>()
 
   constructor(
     private readonly options: SharedSequencerOptions,
@@ -111,7 +123,10 @@ export class SharedSequencer implements Lifecycle {
     private readonly bundles: BundleQueue,
     private readonly logger: Logger,
   ) {
-    this.clock = new SlotClock(options.slotTimeMs, () => this.build(), (err) => this.reportError(err))
+    this.clock = new SlotClock(options.slotTimeMs, () => this.build(), (err) => this.reportError(err), {
+      // The clock fell more than a few slots behind its grid (a stall): those slots are not built.
+      onSkip: (skipped) => this.logger.warn({ skipped, slotTimeMs: options.slotTimeMs }, 'the slot clock fell behind and skipped slots'),
+    })
   }
 
   /**
@@ -120,8 +135,22 @@ export class SharedSequencer implements Lifecycle {
    * has passed, held until then if it is ahead.
    */
   addChain(chain: SequencedChain): void {
-    if (this.chains.length > 0 && headSlot(chain) >= this.nextSlot()) this.joining.push(chain)
-    else this.activate(chain)
+    const sequenced: Sequenced = {
+      ...chain,
+      executor:
+        chain.executor ??
+        new PayloadBuilder({
+          chainId: chain.chainId,
+          chain: chain.chain,
+          pool: chain.pool,
+          relayer: this.options.relayer ?? NO_RELAYER,
+          checkTx: (block, sealed) => this.rules.checkTx(chain.chainId, block, sealed),
+          ...(chain.devTxs ? { devTxs: chain.devTxs } : {}),
+          ...(chain.onProduced ? { onProduced: chain.onProduced } : {}),
+        }),
+    }
+    if (this.chains.length > 0 && headSlot(sequenced) >= this.nextSlot()) this.joining.push(sequenced)
+    else this.activate(sequenced)
   }
 
   /** Most signed-transaction bytes each chain's block may carry now. */
@@ -142,7 +171,7 @@ export class SharedSequencer implements Lifecycle {
     return c ? genesisSlotOf(c) : 0n
   }
 
-  private activate(chain: SequencedChain): void {
+  private activate(chain: Sequenced): void {
     this.chains.push(chain)
     this.chains.sort((a, b) => (a.chainId < b.chainId ? -1 : a.chainId > b.chainId ? 1 : 0))
   }
@@ -267,8 +296,7 @@ export class SharedSequencer implements Lifecycle {
     return this.buildOn(this.chains, top + 1n, true)
   }
 
-  private async buildOn(building: SequencedChain[], slot: bigint, withBundles: boolean): Promise<SlotResult | undefined> {
-    const started = performance.now()
+  private async buildOn(building: Sequenced[], slot: bigint, withBundles: boolean): Promise<SlotResult | undefined> {
     const inputs = this.inputsAt(building, withBundles ? undefined : this.builtTimestamp(slot))
     if (!inputs) {
       this.logger.debug({ slot: slot.toString() }, 'slot waits for an L1 origin')
@@ -276,7 +304,7 @@ export class SharedSequencer implements Lifecycle {
     }
     if (withBundles) this.bundles.expire(slot)
     const result = await this.buildWithFallback(building, slot, inputs, withBundles)
-    await this.commit(result, withBundles ? this.bundles.plan(result) : undefined, (performance.now() - started) / 1000)
+    await this.commit(result, withBundles ? this.bundles.plan(result) : undefined)
     return result
   }
 
@@ -286,7 +314,7 @@ export class SharedSequencer implements Lifecycle {
    * that cannot be built even then throws (the clock tries again next slot).
    */
   private async buildWithFallback(
-    building: SequencedChain[],
+    building: Sequenced[],
     slot: bigint,
     inputs: { timestamp: bigint; perChain: (BlockInputs | undefined)[] },
     withBundles: boolean,
@@ -300,23 +328,20 @@ export class SharedSequencer implements Lifecycle {
           {
             slot,
             timestamp: inputs.timestamp,
-            chains: building.map((c, i): SlotChainInput => {
-              const devBaseFee = depositsOnly.has(c.chainId) ? undefined : c.devTxs?.nextBaseFee()
-              return {
+            chains: building.map(
+              (c, i): SlotChainInput => ({
                 chainId: c.chainId,
-                chain: c.chain,
-                coinbase: c.feeRecipient,
-                gasLimit: c.gasLimit,
-                deposits: inputs.perChain[i]?.deposits,
-                l1Fee: inputs.perChain[i]?.l1Fee,
-                // The pool's transactions priced below a hand-set base fee wait for a later block.
-                txs: c.pool.selectForBlock(devBaseFee ?? c.chain.nextBaseFee()),
-                ...(c.devTxs ? { devTxs: c.devTxs.source() } : {}),
-                ...(devBaseFee !== undefined ? { devBaseFee } : {}),
-                maxTxDataBytes,
-                depositsOnly: depositsOnly.has(c.chainId),
-              }
-            }),
+                executor: c.executor,
+                attrs: {
+                  coinbase: c.feeRecipient,
+                  ...(c.gasLimit !== undefined ? { gasLimit: c.gasLimit } : {}),
+                  ...(inputs.perChain[i] ? { deposits: inputs.perChain[i]!.deposits, l1Fee: inputs.perChain[i]!.l1Fee } : {}),
+                  ...(Number.isFinite(maxTxDataBytes) ? { maxTxDataBytes } : {}),
+                  depositsOnly: depositsOnly.has(c.chainId),
+                  sameSlotReserve: this.sameSlotReserve(c.chainId),
+                },
+              }),
+            ),
             bundles: bundles ? this.bundles.forSlot().filter((b) => b.txs.every((t) => !depositsOnly.has(t.chainId))) : [],
           },
           this.rules,
@@ -342,55 +367,59 @@ export class SharedSequencer implements Lifecycle {
    * every chain's block. An exception between two commits leaves the record: the next
    * slot (or start-up, after a crash) finishes it before anything else.
    */
-  private async commit(result: SlotResult, plan: BundlePlan | undefined, seconds: number): Promise<void> {
+  private async commit(result: SlotResult, plan: BundlePlan | undefined): Promise<void> {
     const journal = this.options.journal
-    const record: SlotRecord = { slot: result.slot, chains: result.blocks.map((b) => ({ chainId: b.chainId, write: b.sealed.write })) }
+    const record: SlotRecord = { slot: result.slot, chains: result.blocks.map((b) => ({ chainId: b.chainId, write: writeOf(b.payload) })) }
     try {
       journal?.recordSlot(encodeSlotRecord(record), plan?.entries)
     } catch (err) {
-      for (const b of result.blocks) await b.sealed.abandon()
+      for (const b of result.blocks) await this.executorOf(b.chainId)?.abort()
       throw err
     }
     if (plan) this.bundles.apply(plan)
-    this.unfinished = { record, result, seconds }
-    result.blocks.forEach((b, i) => {
+    const unfinished = (this.unfinished = { record, result, committed: 0 })
+    for (const [i, b] of result.blocks.entries()) {
       if (i > 0) this.options.faults?.betweenCommits?.(result.slot, i)
-      const t = performance.now()
-      b.sealed.commit()
-      // The block's storage phase ends with its commit (as `OpenBlock.seal` counts it).
-      b.sealed.timings.storage += (performance.now() - t) / 1000
-    })
+      await this.executorOf(b.chainId)!.commitPayload()
+      unfinished.committed = i + 1
+    }
     journal?.clearSlot()
     this.unfinished = undefined
-    await this.afterCommit(result, seconds)
+    this.afterCommit(result)
   }
 
-  /** Finishes a slot whose commits an exception cut short, then does what follows a commit. */
+  /**
+   * Finishes a slot whose commits an exception cut short: the chains not committed yet get
+   * their block from the record, then their executors do what follows a commit.
+   */
   private async finishUnfinished(): Promise<void> {
     const unfinished = this.unfinished
     if (!unfinished) return
     await finishSlot(unfinished.record, (id) => this.chains.find((c) => c.chainId === id)?.chain, this.logger)
+    for (const b of unfinished.result.blocks.slice(unfinished.committed)) await this.executorOf(b.chainId)?.committedElsewhere()
     this.options.journal?.clearSlot()
     this.unfinished = undefined
-    await this.afterCommit(unfinished.result, unfinished.seconds)
+    this.afterCommit(unfinished.result)
   }
 
-  /** The pools drop what the slot included (or found invalid); listeners hear of the slot. */
-  private async afterCommit(result: SlotResult, seconds: number): Promise<void> {
-    for (const { chainId, sealed } of result.blocks) {
-      const c = this.chains.find((x) => x.chainId === chainId)
-      if (!c) continue
-      for (const { ptx, reason } of sealed.invalid) {
-        c.pool.remove(ptx.hash)
-        this.logger.debug({ chain: Number(chainId), hash: ptx.hash, reason }, 'dropped transaction that failed at execution')
-      }
-      await c.pool.onNewHead({
-        included: sealed.included.map((p) => ({ hash: p.hash, sender: p.sender, nonce: p.nonce })),
-        touched: sealed.invalid.map((i) => i.ptx.sender),
-      })
-      c.devTxs?.onBuilt(sealed)
-      c.onProduced?.(sealed, seconds)
-    }
+  private executorOf(chainId: bigint): ChainExecutor | undefined {
+    return (this.chains.find((c) => c.chainId === chainId) ?? this.joining.find((c) => c.chainId === chainId))?.executor
+  }
+
+  /**
+   * What the pool of `chainId` leaves for relays of messages sent to it in the same slot:
+   * twice what they asked for in its last slot, at least `MIN_SAME_SLOT_RESERVE`. A burst
+   * beyond it waits one slot, and the next slot's reserve has grown to it.
+   */
+  private sameSlotReserve(chainId: bigint): { gas: bigint; bytes: number } {
+    const d = this.sameSlotDemand.get(chainId)
+    if (!d) return MIN_SAME_SLOT_RESERVE
+    return { gas: d.gas * 2n > MIN_SAME_SLOT_RESERVE.gas ? d.gas * 2n : MIN_SAME_SLOT_RESERVE.gas, bytes: Math.max(MIN_SAME_SLOT_RESERVE.bytes, d.bytes * 2) }
+  }
+
+  /** Listeners hear of a committed slot. */
+  private afterCommit(result: SlotResult): void {
+    for (const b of result.blocks) this.sameSlotDemand.set(b.chainId, b.sameSlotDemand)
     for (const listener of this.slotListeners) {
       try {
         listener(result)
@@ -443,6 +472,19 @@ function signedTxsOf(block: Block): { hash: Hex; sender: Hex; nonce: bigint }[] 
   return block.transactions
     .filter((tx) => !isDepositTransaction(tx) && !isDevTransaction(tx))
     .map((tx) => ({ hash: toData(tx.hash()), sender: tx.getSenderAddress().toString() as Hex, nonce: tx.nonce }))
+}
+
+/** A chain as the sequencer holds it: with the executor that builds its blocks. */
+type Sequenced = SequencedChain & { executor: ChainExecutor }
+
+/** No relayer: a chain sequenced alone has no relays, and this account never sends. */
+const NO_RELAYER: Hex = '0x0000000000000000000000000000000000000000'
+
+/** The storage write of a block sealed in this thread (the slot record holds it). */
+function writeOf(payload: SealedPayload): BlockWrite {
+  const sealed = (payload as Partial<LocalSealedPayload>).sealed
+  if (!sealed) throw new Error('a slot record needs every block sealed in this process (a remote executor prepares its own)')
+  return sealed.write
 }
 
 function genesisSlotOf(c: SequencedChain): bigint {

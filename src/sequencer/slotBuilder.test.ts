@@ -15,8 +15,9 @@ import { hexToBytes, toData, type Hex } from '../primitives/hex.js'
 import { tempDir } from '../../test/helpers/tmp.js'
 import { payForRelayTx } from '../../test/helpers/relayPayment.js'
 import { messageHash } from '../interop/messages.js'
-import { openMemoryChains, signedTx, txSource } from '../../test/helpers/memoryChains.js'
-import { buildSlot, ChainTurnError, relayGasBudget, type SlotBundle, type SlotChainInput, type SlotResult, type SlotRules } from './slotBuilder.js'
+import { buildMemorySlot, openMemoryChains, signedTx, txSource, type MemorySlot, type MemorySlotChain } from '../../test/helpers/memoryChains.js'
+import { relayDataReserve } from './payloadBuilder.js'
+import { ChainTurnError, relayGasBudget, type SlotBundle, type SlotRules } from './slotBuilder.js'
 
 await initCrypto()
 
@@ -28,26 +29,23 @@ const source = txSource
 const signed = (chain: Chain, nonce: number, fields: { to: Hex; data?: Hex; value?: bigint; gasLimit?: bigint }) => signedTx(chain, nonce, fields)
 
 /** A network of two chains in memory, with the rules the sequencer builds by. */
-async function network() {
+async function network(alloc?: Parameters<typeof openMemoryChains>[2]) {
   const dirs = IDS.map(() => tempDir())
-  const chains = await openMemoryChains(IDS, dirs)
+  const chains = await openMemoryChains(IDS, dirs, alloc)
   const view = new ChainsView(() => chains)
   const tracker = new MessageTracker()
   for (const chain of chains.values()) tracker.follow(chain)
   const relayer = new Relayer({ key: relayerAccount!.privateKey })
   const rules: SlotRules = interopSlotRules({ chains: () => chains, view, tracker, relayer })
   /** Builds slot `n` and commits it (as the shared sequencer does once the slot is recorded). */
-  const slot = async (n: bigint, txs: Map<bigint, PooledTx[]>, bundles: SlotBundle[] = [], extra: Partial<SlotChainInput> = {}): Promise<SlotResult> => {
-    const res = await buildSlot(
-      {
+  const slot = async (n: bigint, txs: Map<bigint, PooledTx[]>, bundles: SlotBundle[] = [], extra: Partial<MemorySlotChain> = {}): Promise<MemorySlot> => {
+    const res = await buildMemorySlot(chains, rules, {relayer: relayerAccount!.address.toLowerCase() as Hex, 
         slot: n,
         timestamp: 1_000n + n,
-        chains: IDS.map((id) => ({ chainId: id, chain: chains.get(id)!, coinbase: new Uint8Array(20), txs: source(txs.get(id) ?? []), ...extra })),
+        chains: IDS.map((id) => ({ chainId: id, txs: (txs.get(id) ?? []), ...extra })),
         bundles,
-      },
-      rules,
-    )
-    for (const b of res.blocks) b.sealed.commit()
+      })
+    await res.commit()
     return res
   }
   return { chains, tracker, rules, slot, cleanup: () => dirs.forEach((d) => d.cleanup()) }
@@ -126,16 +124,13 @@ async function messagesWaiting(net: Awaited<ReturnType<typeof network>>, count: 
   const c901 = net.chains.get(901n)!
   const sends = Array.from({ length: count }, (_, i) => signed(c901, i, { to: PREDEPLOYS.L2ToL2CrossDomainMessenger, data: sendTo(902n), gasLimit: 200_000n }))
   const pays = Array.from({ length: count }, (_, i) => payFor(c901, i, BigInt(i), 902n, gas[i] ?? 400_000n))
-  const res = await buildSlot(
-    {
+  const res = await buildMemorySlot(net.chains, net.rules, {relayer: relayerAccount!.address.toLowerCase() as Hex, 
       slot: 1n,
       timestamp: 1_001n,
-      chains: IDS.map((id) => ({ chainId: id, chain: net.chains.get(id)!, coinbase: new Uint8Array(20), txs: source(id === 901n ? [...pays, ...sends] : []), depositsOnly: id === 902n })),
+      chains: IDS.map((id) => ({ chainId: id, txs: (id === 901n ? [...pays, ...sends] : []), depositsOnly: id === 902n })),
       bundles: [],
-    },
-    net.rules,
-  )
-  for (const b of res.blocks) b.sealed.commit()
+    })
+  await res.commit()
   const waiting = net.tracker.waitingFor(902n).map((m) => m.msgHash)
   assert.equal(waiting.length, count, 'every message waits for 902')
   return waiting
@@ -199,37 +194,67 @@ test("a chain's turn that throws rejects the slot as ChainTurnError and leaves e
   try {
     const throwing: TxSource = { next: () => { throw new Error('pool exploded') }, skipSender: () => undefined }
     const input = (depositsOnly: boolean) => ({
+      relayer: relayerAccount!.address.toLowerCase() as Hex,
       slot: 1n,
       timestamp: 1_001n,
-      chains: IDS.map((id) => ({ chainId: id, chain: net.chains.get(id)!, coinbase: new Uint8Array(20), txs: id === 902n ? throwing : source([]), depositsOnly: depositsOnly && id === 902n })),
-      bundles: [],
+      chains: IDS.map((id) => ({ chainId: id, txs: id === 902n ? throwing : [], depositsOnly: depositsOnly && id === 902n })),
     })
-    await assert.rejects(buildSlot(input(false), net.rules), (err: unknown) => err instanceof ChainTurnError && err.chainId === 902n)
+    await assert.rejects(buildMemorySlot(net.chains, net.rules, input(false)), (err: unknown) => err instanceof ChainTurnError && err.chainId === 902n)
     for (const chain of net.chains.values()) assert.equal(chain.headHeader().number, 0n, 'nothing committed')
-    const res = await buildSlot(input(true), net.rules)
-    for (const b of res.blocks) b.sealed.commit()
+    const res = await buildMemorySlot(net.chains, net.rules, input(true))
+    await res.commit()
     for (const chain of net.chains.values()) assert.equal(chain.headHeader().number, 1n, 'both chains built slot 1')
   } finally {
     net.cleanup()
   }
 })
 
-test("a block's data share leaves what does not fit in the pool, and an abandoned slot leaves no trace", async () => {
+test("a block's data share leaves what does not fit in the pool, with a quarter kept for same-slot relays; an aborted slot leaves no trace", async () => {
   const net = await network()
   try {
     const c901 = net.chains.get(901n)!
     const txs = Array.from({ length: 10 }, (_, i) => signed(c901, i, { to: bob!.address, value: 1n }))
-    const cap = txs[0]!.raw.length * 3 + 10
-    const built = await buildSlot(
-      { slot: 1n, timestamp: 1_001n, chains: [{ chainId: 901n, chain: c901, coinbase: new Uint8Array(20), txs: source(txs), maxTxDataBytes: cap }], bundles: [] },
-      net.rules,
-    )
+    // Room for four transactions; the pool may use three quarters of it: three.
+    const cap = txs[0]!.raw.length * 4 + 10
+    const built = await buildMemorySlot(net.chains, net.rules, { slot: 1n, timestamp: 1_001n, chains: [{ chainId: 901n, txs, maxTxDataBytes: cap }] })
     assert.equal(built.blocks[0]!.sealed.included.length, 3)
-    assert.ok(built.blocks[0]!.sealed.txDataBytes <= cap)
+    assert.ok(built.blocks[0]!.sealed.txDataBytes <= cap - relayDataReserve(cap))
     // Sealed but never committed: the chain is where it was.
-    await built.blocks[0]!.sealed.abandon()
+    await built.abort()
     assert.equal(c901.headHeader().number, 0n)
     assert.equal((await c901.headAccount(hexToBytes(alice!.address)))?.nonce ?? 0n, 0n)
+  } finally {
+    net.cleanup()
+  }
+})
+
+test('a burst of same-slot messages beyond the pool\'s reserve: the pool keeps its block, what fits is relayed in the slot, the rest in the next with consecutive nonces', async () => {
+  // A contract that burns all the gas it is given (INVALID): pool transactions that fill a block.
+  const burner: Hex = '0x00000000000000000000000000000000000000bb'
+  const net = await network({ [burner]: { balance: '0x0', code: '0xfe' } })
+  try {
+    const c901 = net.chains.get(901n)!
+    const c902 = net.chains.get(902n)!
+    // Each relay asks for ~480k gas and uses ~70k: 2M gas left fits about twenty-three of forty.
+    const count = 40
+    const sends = Array.from({ length: count }, (_, i) => signed(c901, i, { to: PREDEPLOYS.L2ToL2CrossDomainMessenger, data: sendTo(902n), gasLimit: 200_000n }))
+    const pays = Array.from({ length: count }, (_, i) => payFor(c901, i, BigInt(i), 902n))
+    // 902's pool asks for the whole block: 30 × 1M gas.
+    const burners = Array.from({ length: 30 }, (_, i) => signedTx(c902, i, { to: burner, gasLimit: 1_000_000n, from: 3 }))
+    const s1 = await net.slot(1n, new Map([[901n, [...pays, ...sends]], [902n, burners]]))
+    const relayed1 = relaysIn(c902, 1n)
+    assert.ok(relayed1.length > 0 && relayed1.length < count, `${relayed1.length} of ${count} same-slot relays fit the default reserve`)
+    assert.deepEqual(relayed1, Array.from({ length: relayed1.length }, (_, i) => BigInt(i)))
+    // The pool kept everything but the reserve: 28 burners (2M gas left for the relays).
+    const burnt = s1.blocks[1]!.sealed.included.filter((p) => p.sender !== relayerAccount!.address.toLowerCase()).length
+    assert.equal(burnt, 28)
+    // What the same-slot relays asked for is reported, for the next slot's reserve.
+    assert.ok(s1.blocks[1]!.sameSlotDemand.gas >= BigInt(count) * 400_000n)
+    assert.equal(s1.relays.filter((r) => r.chainId === 902n && r.kind === 'no-room').length, count - relayed1.length)
+    // The rest go in the next slot, the nonces following on.
+    await net.slot(2n, new Map())
+    assert.deepEqual(relaysIn(c902, 2n), Array.from({ length: count - relayed1.length }, (_, i) => BigInt(relayed1.length + i)))
+    assert.equal(net.tracker.waitingFor(902n).length, 0, 'every message relayed, each once')
   } finally {
     net.cleanup()
   }

@@ -1,43 +1,20 @@
 import type { Block } from '@ethereumjs/block'
-import type { TypedTransaction } from '@ethereumjs/tx'
-import type { Chain } from '../execution/chain.js'
-import type { DepositTransaction } from '../execution/depositTx.js'
-import type { L1FeeParams } from '../execution/l1Fee.js'
-import type { AddTxResult, OpenBlock, SealedBlock, TxSource } from '../execution/openBlock.js'
+import type { AddTxResult } from '../execution/openBlock.js'
 import type { PooledTx } from '../execution/pooledTx.js'
 import type { StoredReceipt } from '../execution/receipts.js'
 import { MAX_TX_GAS } from '../execution/limits.js'
 import { decodeRevertReason } from '../execution/tracing/vmError.js'
 import { BaseError } from '../primitives/errors.js'
 import { toData, type Hex } from '../primitives/hex.js'
+import type { ChainExecutor, SealedPayload } from './chainExecutor.js'
+import type { OpenedPayload, PayloadAttributes, SealedDigest, SealedDigests, SignedRelay } from './payloadBuilder.js'
 
-/** One chain's part of a slot: where it builds and what its block opens with. */
+/** One chain's part of a slot: the executor that builds its block, and what the block opens with. */
 export interface SlotChainInput {
   chainId: bigint
-  chain: Chain
-  coinbase: Uint8Array
-  gasLimit?: bigint
-  /** The L1-info deposit and the origin's user deposits (settled chains). */
-  deposits?: readonly DepositTransaction[]
-  l1Fee?: L1FeeParams
-  /** The chain's pool transactions, best first. */
-  txs: TxSource
-  /** A dev network chain's dev transactions (anvil's dev methods), first after the deposits. */
-  devTxs?: TxSource
-  /**
-   * The base fee the first of `devTxs` sets (anvil_setNextBlockBaseFeePerGas): the block is
-   * opened with it instead of the parent's EIP-1559 value, and `txs` must be selected for
-   * it. Ignored with `depositsOnly` (no dev transaction then).
-   */
-  devBaseFee?: bigint
-  /** Most bytes of signed transactions (bundles, relays, pool) the block may carry (the network's block data limit). */
-  maxTxDataBytes?: number
-  /**
-   * Its turn failed in an earlier attempt at this slot: this time the block carries its
-   * deposits only (no bundles, relays or pool transactions), so one chain's fault never
-   * stops the slot on every chain.
-   */
-  depositsOnly?: boolean
+  executor: ChainExecutor
+  /** The payload attributes but the slot and timestamp (the slot's). */
+  attrs: Omit<PayloadAttributes, 'slot' | 'timestamp'>
 }
 
 /** Signed transactions on several chains that are included together or not at all. */
@@ -49,49 +26,66 @@ export interface SlotBundle {
 /** The blocks sealed so far in the slot being built, by chain: later chains may depend on them. */
 export type SealedSoFar = ReadonlyMap<bigint, { block: Block; receipts: readonly StoredReceipt[] }>
 
+/** The initiating message a relay delivers: where its log is (a block of the slot, for a same-slot relay). */
+export interface RelayedLog {
+  chainId: bigint
+  blockNumber: bigint
+  logIndex: number
+  origin: Hex
+  payloadHash: Hex
+}
+
 /** A relay transaction not yet signed: the nonce is the relayer's at the point it is added. */
 export interface PendingRelay {
   /** The message it delivers. */
   msgHash: Hex
   gasLimit: bigint
+  /** The log it executes (what the destination's check of it reads). */
+  initiating: RelayedLog
   /** Signs it with `nonce`; throws if it cannot be signed (the relay is then reported failed). */
   sign(nonce: bigint): PooledTx
 }
 
-/** The relays of one block: signed one by one with consecutive nonces from `nonce`, a nonce spent only by an included one. */
+/** The relays of one block, in order: signed with consecutive nonces when they are handed to the executor. */
 export interface RelayPlan {
-  nonce: bigint
   relays: readonly PendingRelay[]
 }
 
-/**
- * The network's protocol rules as the slot builder applies them. Both are functions of
- * chain data only — the committed blocks and the blocks sealed so far in this slot
- * (`sealed`) — so any node holding the same chains gets the same answers.
- */
-export interface SlotRules {
-  /** The check each transaction of `chainId`'s block must pass (its executing messages). */
-  checkTx(chainId: bigint, block: { number: bigint; timestamp: bigint }, sealed: SealedSoFar): (tx: TypedTransaction) => string | undefined
-  /**
-   * The relays `chainId`'s block carries: messages sent to it and not yet relayed, none
-   * asking for more than `maxRelayGas` (the most one relay may use in the block), priced
-   * for the block's `baseFee`.
-   */
-  relaysFor(chainId: bigint, block: { number: bigint; timestamp: bigint; maxRelayGas: bigint; baseFee: bigint }, sealed: SealedSoFar): Promise<RelayPlan>
+/** The block a relay plan is for. */
+export interface RelayBlock {
+  number: bigint
+  timestamp: bigint
+  /** The most gas one relay may use in the block. */
+  maxRelayGas: bigint
+  baseFee: bigint
 }
 
 /**
- * The rules of a chain sequenced alone (a standalone node): no other chain, so no
- * executing message can be valid-checked against one (a transaction's access list is the
- * EVM's business only) and nothing is ever relayed to it.
+ * The network's protocol rules as slots are built by them. All are functions of chain
+ * data only — committed blocks and the blocks sealed so far in this slot — so any node
+ * holding the same chains gets the same answers.
  */
+export interface SlotRules {
+  /** The check each transaction of `chainId`'s block must pass (its executing messages), given the slot's blocks sealed before it. */
+  checkTx(chainId: bigint, block: { number: bigint; timestamp: bigint }, sealed: SealedDigests): (tx: import('@ethereumjs/tx').TypedTransaction) => string | undefined
+  /**
+   * The relays of messages sent to `chainId` in earlier slots and not yet relayed, none
+   * asking for more than `maxRelayGas`, priced for the block's `baseFee`.
+   */
+  relaysFor(chainId: bigint, block: RelayBlock): Promise<RelayPlan>
+  /** The relays of messages sent to `chainId` earlier in this slot, by the chains in `sealed`. */
+  sameSlotRelaysFor(chainId: bigint, block: RelayBlock, sealed: SealedSoFar): Promise<RelayPlan>
+}
+
+/** The rules of a chain on its own (a standalone node): no executing message to check, no relays. */
 export const STANDALONE_SLOT_RULES: SlotRules = {
   checkTx: () => acceptEveryTx,
   relaysFor: async () => NO_RELAYS,
+  sameSlotRelaysFor: async () => NO_RELAYS,
 }
 
 const acceptEveryTx = (): undefined => undefined
-const NO_RELAYS: RelayPlan = { nonce: 0n, relays: [] }
+const NO_RELAYS: RelayPlan = { relays: [] }
 
 export interface SlotInput {
   /** The network slot: every chain's block in it has the same timestamp. */
@@ -124,11 +118,15 @@ export interface RelayOutcome {
   included: boolean
 }
 
-/** A slot built in memory: every chain's block sealed, none committed (see `SealedBlock`). */
+/** A slot built: every chain's block sealed by its executor, none committed. */
 export interface SlotResult {
   slot: bigint
   timestamp: bigint
-  blocks: { chainId: bigint; sealed: SealedBlock }[]
+  /**
+   * Each chain's block, and what relays of messages sent to it earlier in this slot asked
+   * for (gas, bytes; included or not): the sequencer sizes the pool's reserve by it.
+   */
+  blocks: { chainId: bigint; payload: SealedPayload; sameSlotDemand: { gas: bigint; bytes: number } }[]
   bundles: BundleOutcome[]
   relays: RelayOutcome[]
 }
@@ -164,197 +162,213 @@ export function bundleGasBudget(blockGasLimit: bigint): bigint {
 }
 
 /**
- * Builds one slot in memory: a block on every chain, all with the slot's timestamp,
- * sealed but not committed — the caller records the slot and commits every block (or
- * abandons them all). Given the same parent heads, inputs and rules it produces the same
- * blocks, so another sequencer (or a replica) can reproduce a slot exactly.
+ * Builds one slot through the chains' executors: a block on every chain, all with the
+ * slot's timestamp, sealed but not committed — the caller records the slot and commits
+ * every block (or aborts them all). Given the same parent heads, inputs and rules it
+ * produces the same blocks, so another sequencer (or a replica) can reproduce a slot.
  *
- * Order, documented in ARCHITECTURE.md ("Slot order"):
+ * Phases, documented in ARCHITECTURE.md ("Slot order"); where chains do not depend on each
+ * other they run at once, each on its own executor:
  *  1. every chain's block is opened: system calls, the L1-info deposit, L1 deposits, then
- *     (a dev network) its dev transactions in arrival order;
- *  2. bundles, in the given order: each one's transactions run in the order given, under
- *     a checkpoint on every chain it touches; if one is invalid, fails its protocol check,
- *     does not fit, or reverts, all of them are taken back on every chain. A bundle is
- *     tried only while each of its chains has bundle gas (`bundleGasBudget`) and bytes
- *     left; the rest are deferred to a later slot;
- *  3. chain by chain, in ascending chain id: relays of messages sent to the chain (in
- *     earlier slots, or in this slot by a chain built before it), within the relay gas
- *     budget, then pool transactions best first; then the block is sealed, so later
- *     chains in the slot see its logs.
+ *     (a dev network) its dev transactions in arrival order — all chains at once;
+ *  2. bundles, in the given order: each one's legs run under a checkpoint on every chain
+ *     it touches (its chains at once); if one leg is invalid, fails its protocol check or
+ *     reverts, every leg is taken back. A bundle is tried only while each of its chains
+ *     has bundle gas (`bundleGasBudget`) left; one whose leg finds no data room is deferred
+ *     to a later slot like one over the gas budget;
+ *  3. every chain at once: relays of messages sent to it in earlier slots, within the relay
+ *     gas budget, then pool transactions best first, leaving the rest of the relay budget
+ *     free;
+ *  4. chain by chain, in ascending chain id: relays of messages sent to it earlier in this
+ *     slot by the chains before it, then the roots (sealed: later chains see its logs).
  *
- * A transaction, relay or bundle that fails is reported and the slot goes on; an error
- * in a chain's turn outside any of them throws `ChainTurnError` (the caller retries the
- * slot with that chain `depositsOnly`); anything else throws. Whatever throws, every
- * block of the slot is abandoned.
+ * Relays are signed here with consecutive nonces from the relayer's on the chain; the
+ * executor stops at the first one it does not include, so no nonce gap is ever left.
+ * A transaction, relay or bundle that fails is reported and the slot goes on; an error in
+ * a chain's turn outside any of them throws `ChainTurnError` (the caller retries the slot
+ * with that chain `depositsOnly`); anything else throws. Whatever throws, every chain's
+ * payload is aborted.
  */
 export async function buildSlot(input: SlotInput, rules: SlotRules): Promise<SlotResult> {
-  const opened: { input: SlotChainInput; open: OpenBlock }[] = []
-  const blocks: SlotResult['blocks'] = []
+  const { slot, timestamp } = input
+  const turn = <T>(chainId: bigint, fn: () => Promise<T>): Promise<T> =>
+    fn().catch((err: unknown) => {
+      throw err instanceof ChainTurnError ? err : new ChainTurnError(chainId, err)
+    })
   try {
-    for (const c of input.chains) {
-      const open = await c.chain.openBlock({
-        timestamp: input.timestamp,
-        coinbase: c.coinbase,
-        gasLimit: c.gasLimit,
-        deposits: c.deposits,
-        l1Fee: c.l1Fee,
-        ...(c.devBaseFee !== undefined && !c.depositsOnly ? { baseFee: c.devBaseFee } : {}),
-      })
-      opened.push({ input: c, open })
-      if (c.devTxs && !c.depositsOnly) {
-        try {
-          await open.fill(c.devTxs, { maxTxDataBytes: c.maxTxDataBytes })
-        } catch (err) {
-          throw new ChainTurnError(c.chainId, err)
-        }
-      }
-    }
-    const usable = new Map(opened.filter((o) => !o.input.depositsOnly).map((o) => [o.input.chainId, o]))
-    const sealed = new Map<bigint, { block: Block; receipts: readonly StoredReceipt[] }>()
-    const bundles = await applyBundles(input.bundles, usable, rules, sealed)
+    const opened = new Map<bigint, OpenedPayload>()
+    await settleAll(input.chains.map((c) => turn(c.chainId, async () => void opened.set(c.chainId, await c.executor.openPayload({ ...c.attrs, slot, timestamp })))))
+    const usable = input.chains.filter((c) => !c.attrs.depositsOnly)
+    const bundles = await applyBundles(input.bundles, usable, opened)
 
     const relays: RelayOutcome[] = []
-    for (const { input: c, open } of opened) {
-      try {
-        if (!c.depositsOnly) {
-          const at = { number: open.number, timestamp: open.timestamp }
-          const checkTx = rules.checkTx(c.chainId, at, sealed)
-          const plan = await rules.relaysFor(c.chainId, { ...at, maxRelayGas: maxRelayGas(open.gasLimit), baseFee: open.baseFee }, sealed)
-          relays.push(...(await addRelays(c, open, plan, checkTx)))
-          await open.fill(c.txs, { checkTx, maxTxDataBytes: c.maxTxDataBytes })
+    const lanes = new Map<bigint, RelayLane>()
+    await settleAll(
+      usable.map((c) =>
+        turn(c.chainId, async () => {
+          const o = opened.get(c.chainId)!
+          const lane: RelayLane = { nonce: o.relayerNonce, budget: relayGasBudget(o.gasLimit), gasLeft: relayGasBudget(o.gasLimit), at: relayBlock(o) }
+          lanes.set(c.chainId, lane)
+          const { signed, refused } = signRelays(c.chainId, await rules.relaysFor(c.chainId, lane.at), lane)
+          relays.push(...settleLane(lane, await c.executor.fill(signed)), ...refused)
+        }),
+      ),
+    )
+
+    const sealed = new Map<bigint, { block: Block; receipts: readonly StoredReceipt[] }>()
+    const blocks: SlotResult['blocks'] = []
+    for (const c of input.chains) {
+      await turn(c.chainId, async () => {
+        const lane = lanes.get(c.chainId)
+        let late: SignedRelay[] = []
+        let digests: SealedDigests = new Map()
+        let refusedLate: RelayOutcome[] = []
+        const sameSlotDemand = { gas: 0n, bytes: 0 }
+        if (lane) {
+          const plan = await rules.sameSlotRelaysFor(c.chainId, lane.at, sealed)
+          const { signed, refused } = signRelays(c.chainId, plan, lane)
+          refusedLate = refused
+          late = signed
+          digests = digestsOf(plan.relays.filter((r) => signed.some((s) => s.msgHash === r.msgHash)), sealed)
+          for (const r of plan.relays) sameSlotDemand.gas += r.gasLimit
+          sameSlotDemand.bytes = signed.reduce((n, r) => n + r.ptx.raw.length, 0) + (plan.relays.length - signed.length) * UNSIGNED_RELAY_BYTES
         }
-        const block = await open.sealPending()
-        blocks.push({ chainId: c.chainId, sealed: block })
-        sealed.set(c.chainId, { block: block.block, receipts: block.receipts })
-      } catch (err) {
-        throw err instanceof ChainTurnError ? err : new ChainTurnError(c.chainId, err)
-      }
+        const payload = await c.executor.sealPayload(late, digests)
+        if (lane) relays.push(...settleLane(lane, payload.relays), ...refusedLate)
+        blocks.push({ chainId: c.chainId, payload, sameSlotDemand })
+        sealed.set(c.chainId, { block: payload.block, receipts: payload.receipts })
+      })
     }
-    return { slot: input.slot, timestamp: input.timestamp, blocks, bundles, relays }
+    return { slot, timestamp, blocks, bundles, relays }
   } catch (err) {
-    for (const b of blocks) await b.sealed.abandon()
-    for (const o of opened) await o.open.abandon()
+    await Promise.all(input.chains.map((c) => c.executor.abort().catch(() => undefined)))
     throw err
   }
 }
 
-/** Tries the bundles in order within each chain's bundle budget. */
-async function applyBundles(
-  bundles: readonly SlotBundle[],
-  usable: ReadonlyMap<bigint, { input: SlotChainInput; open: OpenBlock }>,
-  rules: SlotRules,
-  sealed: SealedSoFar,
-): Promise<BundleOutcome[]> {
-  const gasLeft = new Map([...usable].map(([id, o]) => [id, bundleGasBudget(o.open.gasLimit)]))
-  const outcomes: BundleOutcome[] = []
-  for (const bundle of bundles) {
-    const missing = bundle.txs.find((t) => !usable.has(t.chainId))
-    if (missing) {
-      outcomes.push({ id: bundle.id, included: false, failed: { chainId: missing.chainId, hash: missing.ptx.hash, reason: `chain ${missing.chainId} is not part of this slot` } })
-      continue
-    }
-    const need = new Map<bigint, { gas: bigint; bytes: number }>()
-    for (const { chainId, ptx } of bundle.txs) {
-      const n = need.get(chainId) ?? { gas: 0n, bytes: 0 }
-      need.set(chainId, { gas: n.gas + ptx.gasLimit, bytes: n.bytes + ptx.raw.length })
-    }
-    const fits = [...need].every(([chainId, n]) => {
-      const o = usable.get(chainId)!
-      const maxBytes = o.input.maxTxDataBytes
-      return n.gas <= gasLeft.get(chainId)! && (maxBytes === undefined || o.open.txDataBytes + n.bytes <= maxBytes)
-    })
-    if (!fits) {
-      outcomes.push({ id: bundle.id, included: false, deferred: true })
-      continue
-    }
-    // The attempt costs its gas limits whatever its outcome: the EVM work bundles take per slot is bounded.
-    for (const [chainId, n] of need) gasLeft.set(chainId, gasLeft.get(chainId)! - n.gas)
-    outcomes.push(await applyBundle(bundle, usable, rules, sealed))
-  }
-  return outcomes
+/** What a relay not signed is counted as, in bytes, when sizing the next slot's reserve (a relay with a short message). */
+const UNSIGNED_RELAY_BYTES = 512
+
+/** Awaits every promise (none is left running), then throws the first failure. */
+async function settleAll(promises: readonly Promise<unknown>[]): Promise<void> {
+  const results = await Promise.allSettled(promises)
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected')
+  if (failed) throw failed.reason
 }
 
-async function applyBundle(
-  bundle: SlotBundle,
-  usable: ReadonlyMap<bigint, { open: OpenBlock }>,
-  rules: SlotRules,
-  sealed: SealedSoFar,
-): Promise<BundleOutcome> {
-  const touched: OpenBlock[] = []
-  for (const { chainId } of bundle.txs) {
-    const open = usable.get(chainId)!.open
-    if (!touched.includes(open)) touched.push(open)
-  }
-  let checkpoints = 0
-  let failed: { chainId: bigint; hash: Hex; reason: string } | undefined
-  try {
-    for (const open of touched) {
-      await open.checkpoint()
-      checkpoints++
-    }
-    for (const { chainId, ptx } of bundle.txs) {
-      const open = usable.get(chainId)!.open
-      const res = await open.addTx(ptx, { checkTx: rules.checkTx(chainId, { number: open.number, timestamp: open.timestamp }, sealed) })
-      const reason = failureOf(res)
-      if (reason !== undefined) {
-        failed = { chainId, hash: ptx.hash, reason }
-        break
-      }
-    }
-  } catch (err) {
-    // Not a transaction's failure (those are results): the bundle is refused all the same.
-    const leg = bundle.txs[0]!
-    failed = { chainId: leg.chainId, hash: leg.ptx.hash, reason: `the bundle could not be executed: ${(err as Error)?.message ?? String(err)}` }
-  }
-  // Taking a bundle back may itself throw only if the EVM journal is broken: then the
-  // slot attempt fails as a whole (the caller retries it without bundles).
-  if (failed) {
-    for (const open of touched.slice(0, checkpoints)) await open.revert()
-    return { id: bundle.id, included: false, failed }
-  }
-  for (const open of touched) await open.release()
-  return { id: bundle.id, included: true, txs: bundle.txs.map((t) => ({ chainId: t.chainId, hash: t.ptx.hash })) }
+/** A chain's relays in the slot being built: the next nonce and the relay gas left. */
+interface RelayLane {
+  nonce: bigint
+  /** The block's relay gas budget, and what is left of it. */
+  budget: bigint
+  gasLeft: bigint
+  at: RelayBlock
+}
+
+function relayBlock(o: OpenedPayload): RelayBlock {
+  return { number: o.number, timestamp: o.timestamp, maxRelayGas: maxRelayGas(o.gasLimit), baseFee: o.baseFee }
 }
 
 /**
- * Adds a chain's relays within its relay gas budget and data share. Each relay is signed
- * when it is its turn, with the relayer's next nonce, which only an included relay
- * spends: a relay that does not fit or is invalid never leaves a nonce gap behind it.
+ * Signs a plan's relays with the lane's next nonces, within its relay gas: a relay over
+ * the whole budget can never be relayed in one block (refused, to be retried with less
+ * gas), one over what is left waits for a later slot; nothing after a relay left out is
+ * signed, so the nonces stay consecutive.
  */
-async function addRelays(c: SlotChainInput, open: OpenBlock, plan: RelayPlan, checkTx: (tx: TypedTransaction) => string | undefined): Promise<RelayOutcome[]> {
-  const out: RelayOutcome[] = []
-  let nonce = plan.nonce
-  const budget = relayGasBudget(open.gasLimit)
-  let used = 0n
+function signRelays(chainId: bigint, plan: RelayPlan, lane: RelayLane): { signed: SignedRelay[]; refused: RelayOutcome[] } {
+  const signed: SignedRelay[] = []
+  const refused: RelayOutcome[] = []
+  let nonce = lane.nonce
+  let gas = lane.gasLeft
   for (const relay of plan.relays) {
-    if (relay.gasLimit > budget) {
-      out.push({ chainId: c.chainId, msgHash: relay.msgHash, ok: false, kind: 'unsignable', included: false, reason: `its gas limit ${relay.gasLimit} is over the ${budget} gas relays may use in a block; retry it with a lower gas limit` })
+    if (relay.gasLimit > lane.budget) {
+      refused.push({ chainId, msgHash: relay.msgHash, ok: false, kind: 'unsignable', included: false, reason: `its gas limit ${relay.gasLimit} is over the ${lane.budget} gas relays may use in a block; retry it with a lower gas limit` })
       continue
     }
-    if (used + relay.gasLimit > budget) {
-      out.push({ chainId: c.chainId, msgHash: relay.msgHash, ok: false, kind: 'no-room', included: false })
+    if (relay.gasLimit > gas) {
+      refused.push({ chainId, msgHash: relay.msgHash, ok: false, kind: 'no-room', included: false })
       continue
     }
     let ptx: PooledTx
     try {
       ptx = relay.sign(nonce)
     } catch (err) {
-      out.push({ chainId: c.chainId, msgHash: relay.msgHash, ok: false, kind: 'unsignable', included: false, reason: `the relay could not be signed: ${(err as Error)?.message ?? String(err)}` })
+      refused.push({ chainId, msgHash: relay.msgHash, ok: false, kind: 'unsignable', included: false, reason: `the relay could not be signed: ${(err as Error)?.message ?? String(err)}` })
       continue
     }
-    if (c.maxTxDataBytes !== undefined && open.txDataBytes + ptx.raw.length > c.maxTxDataBytes) {
-      out.push({ chainId: c.chainId, msgHash: relay.msgHash, ptx, ok: false, kind: 'no-room', included: false })
-      continue
-    }
-    const res = await open.addTx(ptx, { checkTx })
-    if (res.kind === 'included') {
-      nonce++
-      used += relay.gasLimit
-    }
-    const reason = failureOf(res)
-    out.push({ chainId: c.chainId, msgHash: relay.msgHash, ptx, ok: reason === undefined, kind: res.kind, included: res.kind === 'included', ...(reason === undefined ? {} : { reason }) })
+    signed.push({ msgHash: relay.msgHash, ptx })
+    nonce++
+    gas -= relay.gasLimit
   }
-  return out
+  return { signed, refused }
+}
+
+/** Moves the lane past the relays the executor included (they took the nonces and the gas). */
+function settleLane(lane: RelayLane, outcomes: readonly RelayOutcome[]): RelayOutcome[] {
+  for (const o of outcomes) {
+    if (!o.included || !o.ptx) continue
+    lane.nonce = o.ptx.nonce + 1n
+    lane.gasLeft -= o.ptx.gasLimit
+  }
+  return [...outcomes]
+}
+
+/** What the executor's checks need of the slot's sealed blocks: exactly the logs its same-slot relays execute. */
+function digestsOf(relays: readonly PendingRelay[], sealed: SealedSoFar): SealedDigests {
+  const digests = new Map<bigint, SealedDigest & { logs: { origin: Hex; payloadHash: Hex }[] }>()
+  for (const { initiating: at } of relays) {
+    const s = sealed.get(at.chainId)
+    if (!s || s.block.header.number !== at.blockNumber) continue
+    let d = digests.get(at.chainId)
+    if (!d) digests.set(at.chainId, (d = { number: s.block.header.number, timestamp: s.block.header.timestamp, logs: [] }))
+    d.logs[at.logIndex] = { origin: at.origin, payloadHash: at.payloadHash }
+  }
+  return digests
+}
+
+/** Tries the bundles in order within each chain's bundle budget. */
+async function applyBundles(bundles: readonly SlotBundle[], usable: readonly SlotChainInput[], opened: ReadonlyMap<bigint, OpenedPayload>): Promise<BundleOutcome[]> {
+  const byChain = new Map(usable.map((c) => [c.chainId, c]))
+  const gasLeft = new Map(usable.map((c) => [c.chainId, bundleGasBudget(opened.get(c.chainId)!.gasLimit)]))
+  const outcomes: BundleOutcome[] = []
+  for (const bundle of bundles) {
+    const missing = bundle.txs.find((t) => !byChain.has(t.chainId))
+    if (missing) {
+      outcomes.push({ id: bundle.id, included: false, failed: { chainId: missing.chainId, hash: missing.ptx.hash, reason: `chain ${missing.chainId} is not part of this slot` } })
+      continue
+    }
+    const legs = new Map<bigint, PooledTx[]>()
+    for (const { chainId, ptx } of bundle.txs) legs.set(chainId, [...(legs.get(chainId) ?? []), ptx])
+    const gasOf = (txs: readonly PooledTx[]) => txs.reduce((g, t) => g + t.gasLimit, 0n)
+    if ([...legs].some(([chainId, txs]) => gasOf(txs) > gasLeft.get(chainId)!)) {
+      outcomes.push({ id: bundle.id, included: false, deferred: true })
+      continue
+    }
+    // The attempt costs its gas limits whatever its outcome: the EVM work bundles take per slot is bounded.
+    for (const [chainId, txs] of legs) gasLeft.set(chainId, gasLeft.get(chainId)! - gasOf(txs))
+    outcomes.push(await applyBundle(bundle, legs, byChain))
+  }
+  return outcomes
+}
+
+/**
+ * One bundle: its legs on their chains at once, each under a checkpoint; kept on every
+ * chain if every leg is, else taken back on every chain (a leg the block's data limit
+ * has no room for defers the bundle). The failure reported is the first in the bundle's
+ * order. An executor that throws here (not a transaction's failure: those are results)
+ * fails the slot attempt as a whole (the caller retries it without bundles).
+ */
+async function applyBundle(bundle: SlotBundle, legs: ReadonlyMap<bigint, PooledTx[]>, byChain: ReadonlyMap<bigint, SlotChainInput>): Promise<BundleOutcome> {
+  const chains = [...legs.keys()]
+  const results = await Promise.all(chains.map((chainId) => byChain.get(chainId)!.executor.applyBundleLeg(legs.get(chainId)!)))
+  const keep = results.every((r) => r.ok)
+  await Promise.all(chains.map((chainId) => byChain.get(chainId)!.executor.settleBundle(keep)))
+  if (keep) return { id: bundle.id, included: true, txs: bundle.txs.map((t) => ({ chainId: t.chainId, hash: t.ptx.hash })) }
+  const failed = results.flatMap((r, i) => (r.ok ? [] : [{ chainId: chains[i]!, ...r }]))
+  if (failed.some((f) => f.noRoom)) return { id: bundle.id, included: false, deferred: true }
+  const order = bundle.txs.map((t) => t.ptx.hash)
+  const first = failed.sort((a, b) => order.indexOf(a.hash) - order.indexOf(b.hash))[0]!
+  return { id: bundle.id, included: false, failed: { chainId: first.chainId, hash: first.hash, reason: first.reason } }
 }
 
 /** Why a transaction did not succeed in the block, or undefined if it did. */

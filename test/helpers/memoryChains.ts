@@ -8,6 +8,9 @@ import { rollupGenesis } from '../../src/execution/rollupGenesis.js'
 import { hexToBytes, type Hex } from '../../src/primitives/hex.js'
 import { silentLogger } from '../../src/primitives/logger.js'
 import { ChainStore } from '../../src/storage/chainStore.js'
+import type { SealedBlock } from '../../src/execution/openBlock.js'
+import { PayloadBuilder } from '../../src/sequencer/payloadBuilder.js'
+import { buildSlot, type SlotBundle, type SlotResult, type SlotRules } from '../../src/sequencer/slotBuilder.js'
 import { openDatabase } from '../../src/storage/database.js'
 
 /** The store under each chain opened here: `Chain` keeps its store private. */
@@ -57,4 +60,67 @@ export function signedTx(chain: Chain, nonce: number, fields: { to: Hex; data?: 
     { common: chain.common },
   ).sign(hexToBytes(key))
   return toPooledTx(tx, tx.serialize())
+}
+
+/** A pool that offers `txs()` to every block and ignores what blocks did with them (the payload builder's tests). */
+export function fixedPool(txs: () => readonly PooledTx[]): { selectForBlock(): TxSource; remove(): void; onNewHead(): Promise<void> } {
+  return { selectForBlock: () => txSource(txs()), remove: () => undefined, onNewHead: async () => undefined }
+}
+
+/** One chain's part of a slot built in memory: its pool (a list, or a source), and its attributes. */
+export interface MemorySlotChain {
+  chainId: bigint
+  txs?: readonly PooledTx[] | TxSource
+  depositsOnly?: boolean
+  maxTxDataBytes?: number
+}
+
+/** A slot built on memory chains by local executors: each block with its sealed write, to commit or abort. */
+export type MemorySlot = Omit<SlotResult, 'blocks'> & {
+  blocks: (SlotResult['blocks'][number] & { sealed: SealedBlock })[]
+  commit(): Promise<void>
+  abort(): Promise<void>
+}
+
+/**
+ * Builds a slot on `chains` with `buildSlot`, each chain's block by a `PayloadBuilder` in
+ * this thread whose pool offers the given transactions (what the sequencer and interop
+ * unit tests drive); nothing is committed until `commit`.
+ */
+export async function buildMemorySlot(
+  chains: ReadonlyMap<bigint, Chain>,
+  rules: SlotRules,
+  input: { slot: bigint; timestamp: bigint; chains: readonly MemorySlotChain[]; bundles?: readonly SlotBundle[]; relayer?: Hex },
+): Promise<MemorySlot> {
+  const executors = new Map(
+    input.chains.map((c) => {
+      const chain = chains.get(c.chainId)!
+      const txs = c.txs ?? []
+      const pool = { selectForBlock: () => ('next' in txs ? txs : txSource(txs)), remove: () => undefined, onNewHead: async () => undefined }
+      return [c.chainId, new PayloadBuilder({ chainId: c.chainId, chain, pool, relayer: input.relayer ?? '0x0000000000000000000000000000000000000000', checkTx: (block, sealed) => rules.checkTx(c.chainId, block, sealed) })] as const
+    }),
+  )
+  const res = await buildSlot(
+    {
+      slot: input.slot,
+      timestamp: input.timestamp,
+      chains: input.chains.map((c) => ({
+        chainId: c.chainId,
+        executor: executors.get(c.chainId)!,
+        attrs: { coinbase: new Uint8Array(20), ...(c.depositsOnly ? { depositsOnly: true } : {}), ...(c.maxTxDataBytes !== undefined ? { maxTxDataBytes: c.maxTxDataBytes } : {}) },
+      })),
+      bundles: input.bundles ?? [],
+    },
+    rules,
+  )
+  return {
+    ...res,
+    blocks: res.blocks.map((b) => ({ ...b, sealed: (b.payload as unknown as { sealed: SealedBlock }).sealed })),
+    commit: async () => {
+      for (const b of res.blocks) await executors.get(b.chainId)!.commitPayload()
+    },
+    abort: async () => {
+      for (const e of executors.values()) await e.abort()
+    },
+  }
 }

@@ -1,0 +1,130 @@
+import { randomBytes } from 'node:crypto'
+import type { Common } from '@ethereumjs/common'
+import { decodeDepositTx } from '../execution/depositTx.js'
+import { decodeWithKnownSender } from '../execution/decodeTx.js'
+import { BaseError, RpcErrorCode } from '../primitives/errors.js'
+import { toData, type Hex } from '../primitives/hex.js'
+import type { PayloadBuilder, SealedDigests, SignedRelay } from '../sequencer/payloadBuilder.js'
+import type { RelayOutcome } from '../sequencer/slotBuilder.js'
+import type { PeerHandler } from './peer.js'
+import {
+  decodeAbort,
+  decodeBundleLeg,
+  decodeCommit,
+  decodeFill,
+  decodeGetPayload,
+  decodeOpen,
+  decodeSettleBundle,
+  encodeOpened,
+  encodePayload,
+  METHODS,
+  type WireRelay,
+  type WireRelayOutcome,
+} from './protocol.js'
+
+/** A call for a payload that is not the one open (stale, or never opened): refused, nothing changes. */
+export class UnknownPayloadError extends BaseError {
+  override name = 'UnknownPayloadError'
+  constructor(message: string) {
+    super(message, { rpcCode: RpcErrorCode.Server })
+  }
+}
+
+export interface ExecutorHostDeps {
+  chainId: bigint
+  common: Common
+  builder: PayloadBuilder
+  /** The chain's head block hash (forkchoice: the payload must build on it). */
+  headHash(): Hex
+}
+
+/**
+ * The executor's side of the slot methods: decodes each message (refusing malformed ones
+ * with InvalidParams), checks it names the payload in progress, and runs the phase on
+ * the chain's `PayloadBuilder`. One payload at a time, as the coordinator drives it.
+ */
+export function executorHandlers(deps: ExecutorHostDeps): Record<string, PeerHandler> {
+  const { builder, common } = deps
+  let current: { id: Hex; sealedHash?: Hex } | undefined
+
+  const expect = (id: Hex): void => {
+    if (current?.id !== id) throw new UnknownPayloadError(`chain ${deps.chainId}: payload ${id} is not the one in progress (${current?.id ?? 'none'})`)
+  }
+  const relaysOf = (relays: readonly WireRelay[]): SignedRelay[] => relays.map((r) => ({ msgHash: r.msgHash, ptx: decodeWithKnownSender(r.raw, common, r.sender) }))
+
+  return {
+    [METHODS.forkchoiceUpdated]: async (params) => {
+      // Without attributes: make the sealed payload canonical (the slot's commit).
+      if (Array.isArray(params) && params[1] === null) {
+        const { headBlockHash } = decodeCommit(params)
+        if (headBlockHash === deps.headHash()) return { payloadStatus: { status: 'VALID' } }
+        if (!current?.sealedHash || current.sealedHash !== headBlockHash) throw new UnknownPayloadError(`chain ${deps.chainId}: block ${headBlockHash} is neither the head nor the sealed payload`)
+        await builder.commitPayload()
+        current = undefined
+        return { payloadStatus: { status: 'VALID' } }
+      }
+      const { headBlockHash, attributes: a } = decodeOpen(params)
+      if (headBlockHash !== deps.headHash()) throw new UnknownPayloadError(`chain ${deps.chainId}: the head is ${deps.headHash()}, not ${headBlockHash}`)
+      // A new payload replaces whatever was in progress (as in the Engine API): one left
+      // behind by a coordinator that was lost or restarted is dropped, never committed.
+      await builder.abort()
+      current = undefined
+      const deposits = a.transactions.map((raw, i) => {
+        try {
+          return decodeDepositTx(raw, common)
+        } catch (err) {
+          throw new BaseError(`transactions[${i}]: ${(err as Error).message}`, { rpcCode: RpcErrorCode.InvalidParams })
+        }
+      })
+      const opened = await builder.openPayload({
+        slot: a.slot,
+        timestamp: a.timestamp,
+        coinbase: a.suggestedFeeRecipient,
+        ...(a.gasLimit !== undefined ? { gasLimit: a.gasLimit } : {}),
+        deposits,
+        ...(a.l1Fee ? { l1Fee: a.l1Fee } : {}),
+        ...(a.maxTxDataBytes !== undefined ? { maxTxDataBytes: a.maxTxDataBytes } : {}),
+        ...(a.depositsOnly ? { depositsOnly: true } : {}),
+      })
+      current = { id: toData(randomBytes(8)) }
+      return encodeOpened({ payloadId: current.id, ...opened })
+    },
+    [METHODS.bundleLeg]: async (params) => {
+      const { payloadId, txs } = decodeBundleLeg(params)
+      expect(payloadId)
+      return builder.applyBundleLeg(txs.map((t) => decodeWithKnownSender(t.raw, common, t.sender)))
+    },
+    [METHODS.settleBundle]: async (params) => {
+      const { payloadId, keep } = decodeSettleBundle(params)
+      expect(payloadId)
+      await builder.settleBundle(keep)
+      return true
+    },
+    [METHODS.fill]: async (params) => {
+      const { payloadId, relays } = decodeFill(params)
+      expect(payloadId)
+      return (await builder.fill(relaysOf(relays))).map(wireOutcome)
+    },
+    [METHODS.getPayload]: async (params) => {
+      const { payloadId, relays, sealed } = decodeGetPayload(params)
+      expect(payloadId)
+      const digests: SealedDigests = new Map(sealed.map((d) => [d.chainId, d]))
+      const { sealed: block, relays: outcomes } = await builder.sealPayload(relaysOf(relays), digests)
+      const w = block.write
+      current!.sealedHash = toData(w.hash)
+      return encodePayload({ blockHash: current!.sealedHash, header: w.header, body: w.body, receipts: w.receipts, relays: outcomes.map(wireOutcome) })
+    },
+    [METHODS.abort]: async (params) => {
+      const { payloadId } = decodeAbort(params)
+      // Aborting what is already gone is a no-op: the coordinator may abort after a lost answer.
+      if (current?.id !== payloadId) return false
+      await builder.abort()
+      current = undefined
+      return true
+    },
+  }
+}
+
+function wireOutcome(o: RelayOutcome): WireRelayOutcome {
+  return { msgHash: o.msgHash, ...(o.ptx ? { hash: o.ptx.hash } : {}), kind: o.kind, ok: o.ok, ...(o.reason !== undefined ? { reason: o.reason.slice(0, 4096) } : {}) }
+}

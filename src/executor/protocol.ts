@@ -1,0 +1,295 @@
+import { z } from 'zod'
+import { InvalidParamsError } from '../primitives/errors.js'
+import { hexToBytes, toData as bytesToHex, toQuantity, type Hex } from '../primitives/hex.js'
+
+/**
+ * The executor protocol's messages on the wire (docs/design/executors.md): JSON-RPC 2.0
+ * with the Engine API's encodings — quantities as minimal 0x-hex, byte strings as 0x-hex —
+ * identical over a worker's port and a socket. Every message is checked on arrival
+ * (`decode*`): a malformed or oversized one is refused with InvalidParams (-32602), never
+ * half-applied.
+ */
+
+/** Raised when the two sides speak different versions; bumped on any incompatible change. */
+export const EXECUTOR_PROTOCOL_VERSION = 1
+
+export const METHODS = {
+  /** executor → coordinator, first: who it is and what it holds. */
+  hello: 'plexus_executorHello',
+  /** With attributes: open the slot's block. Without: make `headBlockHash` canonical (commit). */
+  forkchoiceUpdated: 'engine_forkchoiceUpdatedPX',
+  bundleLeg: 'plexus_applyBundleLeg',
+  settleBundle: 'plexus_settleBundle',
+  fill: 'plexus_fillPayload',
+  /** Same-slot relays, then seal: the payload, prepared but not canonical. */
+  getPayload: 'engine_getPayloadPX',
+  abort: 'plexus_abortPayload',
+} as const
+
+/** Most bytes of one transaction on the wire (the pool's 128 KiB cap, with room). */
+const MAX_TX_BYTES = 256 * 1024
+/** Most transactions in one list (a block's relays, a bundle leg, a block's deposits). */
+const MAX_LIST = 65_536
+
+const quantity = z
+  .string()
+  .regex(/^0x(0|[1-9a-f][0-9a-f]{0,63})$/, 'a quantity: 0x-hex without leading zeros')
+  .transform((s) => BigInt(s))
+const data = (maxBytes: number) =>
+  z
+    .string()
+    .max(2 + maxBytes * 2)
+    .regex(/^0x([0-9a-f]{2})*$/, 'bytes: 0x-hex, two digits per byte')
+const fixed = (bytes: number) =>
+  data(bytes)
+    .refine((s) => s.length === 2 + bytes * 2, `exactly ${bytes} bytes`)
+    .transform((s) => s as Hex)
+const txBytes = data(MAX_TX_BYTES).transform((s) => hexToBytes(s as Hex))
+
+// ---- plexus_executorHello ----------------------------------------------------------
+
+export interface Hello {
+  protocolVersion: number
+  chainId: bigint
+  genesisHash: Hex
+  head: { number: bigint; hash: Hex }
+}
+
+const helloSchema = z.object({
+  protocolVersion: z.number().int(),
+  chainId: quantity,
+  genesisHash: fixed(32),
+  head: z.object({ number: quantity, hash: fixed(32) }),
+})
+
+export function encodeHello(h: Hello): unknown {
+  return { protocolVersion: h.protocolVersion, chainId: toQuantity(h.chainId), genesisHash: h.genesisHash, head: { number: toQuantity(h.head.number), hash: h.head.hash } }
+}
+
+export function decodeHello(params: unknown): Hello {
+  const h = parse(helloSchema, params, METHODS.hello)
+  return { ...h, genesisHash: h.genesisHash as Hex, head: { number: h.head.number, hash: h.head.hash as Hex } }
+}
+
+// ---- engine_forkchoiceUpdatedPX (open) -----------------------------------------------
+
+/** A slot's payload attributes on the wire (`PayloadAttributes` with raw deposits). */
+export interface WireAttributes {
+  slot: bigint
+  timestamp: bigint
+  suggestedFeeRecipient: Uint8Array
+  gasLimit?: bigint
+  /** The forced transactions: the L1-info deposit, then the origin's deposits (raw, type 0x7e). */
+  transactions: Uint8Array[]
+  l1Fee?: { l1BaseFee: bigint; l1BlobBaseFee: bigint; baseFeeScalar: bigint; blobBaseFeeScalar: bigint }
+  maxTxDataBytes?: number
+  depositsOnly?: boolean
+}
+
+const attributesSchema = z.object({
+  slot: quantity,
+  timestamp: quantity,
+  suggestedFeeRecipient: fixed(20).transform((s) => hexToBytes(s as Hex)),
+  gasLimit: quantity.optional(),
+  transactions: z.array(txBytes).max(MAX_LIST),
+  l1Fee: z.object({ l1BaseFee: quantity, l1BlobBaseFee: quantity, baseFeeScalar: quantity, blobBaseFeeScalar: quantity }).optional(),
+  maxTxDataBytes: z.number().int().positive().max(1 << 30).optional(),
+  depositsOnly: z.boolean().optional(),
+})
+
+const openSchema = z.tuple([z.object({ headBlockHash: fixed(32) }), attributesSchema])
+
+export function encodeOpen(headBlockHash: Hex, a: WireAttributes): unknown[] {
+  return [
+    { headBlockHash },
+    {
+      slot: toQuantity(a.slot),
+      timestamp: toQuantity(a.timestamp),
+      suggestedFeeRecipient: bytesToHex(a.suggestedFeeRecipient),
+      ...(a.gasLimit !== undefined ? { gasLimit: toQuantity(a.gasLimit) } : {}),
+      transactions: a.transactions.map(bytesToHex),
+      ...(a.l1Fee ? { l1Fee: { l1BaseFee: toQuantity(a.l1Fee.l1BaseFee), l1BlobBaseFee: toQuantity(a.l1Fee.l1BlobBaseFee), baseFeeScalar: toQuantity(a.l1Fee.baseFeeScalar), blobBaseFeeScalar: toQuantity(a.l1Fee.blobBaseFeeScalar) } } : {}),
+      ...(a.maxTxDataBytes !== undefined ? { maxTxDataBytes: a.maxTxDataBytes } : {}),
+      ...(a.depositsOnly ? { depositsOnly: true } : {}),
+    },
+  ]
+}
+
+export function decodeOpen(params: unknown): { headBlockHash: Hex; attributes: WireAttributes } {
+  const [fc, a] = parse(openSchema, params, METHODS.forkchoiceUpdated)
+  return { headBlockHash: fc.headBlockHash as Hex, attributes: a }
+}
+
+/** What opening answers: the payload's id and what relays are signed for. */
+export interface Opened {
+  payloadId: Hex
+  number: bigint
+  timestamp: bigint
+  baseFee: bigint
+  gasLimit: bigint
+  relayerNonce: bigint
+}
+
+const openedSchema = z.object({ payloadId: fixed(8), number: quantity, timestamp: quantity, baseFee: quantity, gasLimit: quantity, relayerNonce: quantity })
+
+export function encodeOpened(o: Opened): unknown {
+  return { payloadId: o.payloadId, number: toQuantity(o.number), timestamp: toQuantity(o.timestamp), baseFee: toQuantity(o.baseFee), gasLimit: toQuantity(o.gasLimit), relayerNonce: toQuantity(o.relayerNonce) }
+}
+
+export function decodeOpened(result: unknown): Opened {
+  const o = parse(openedSchema, result, METHODS.forkchoiceUpdated)
+  return { ...o, payloadId: o.payloadId as Hex }
+}
+
+// ---- bundle legs ---------------------------------------------------------------------
+
+/** A transaction whose sender the coordinator recovered already (it is trusted to). */
+export interface KnownSenderTx {
+  raw: Uint8Array
+  sender: Hex
+}
+
+const knownSenderTx = z.object({ raw: txBytes, sender: fixed(20) })
+const payloadId = fixed(8)
+
+export function encodeBundleLeg(id: Hex, txs: readonly KnownSenderTx[]): unknown[] {
+  return [id, txs.map((t) => ({ raw: bytesToHex(t.raw), sender: t.sender }))]
+}
+
+export function decodeBundleLeg(params: unknown): { payloadId: Hex; txs: KnownSenderTx[] } {
+  const [id, txs] = parse(z.tuple([payloadId, z.array(knownSenderTx).min(1).max(MAX_LIST)]), params, METHODS.bundleLeg)
+  return { payloadId: id as Hex, txs: txs.map((t) => ({ raw: t.raw, sender: t.sender as Hex })) }
+}
+
+export type WireLegResult = { ok: true } | { ok: false; hash: Hex; reason: string }
+
+const legResultSchema = z.union([z.object({ ok: z.literal(true) }), z.object({ ok: z.literal(false), hash: data(32), reason: z.string().max(4096) })])
+
+export function decodeLegResult(result: unknown): WireLegResult {
+  return parse(legResultSchema, result, METHODS.bundleLeg) as WireLegResult
+}
+
+export function decodeSettleBundle(params: unknown): { payloadId: Hex; keep: boolean } {
+  const [id, keep] = parse(z.tuple([payloadId, z.boolean()]), params, METHODS.settleBundle)
+  return { payloadId: id as Hex, keep }
+}
+
+// ---- relays --------------------------------------------------------------------------
+
+export interface WireRelay extends KnownSenderTx {
+  msgHash: Hex
+}
+
+const relaySchema = knownSenderTx.extend({ msgHash: fixed(32) })
+
+export function encodeRelays(relays: readonly WireRelay[]): unknown[] {
+  return relays.map((r) => ({ msgHash: r.msgHash, raw: bytesToHex(r.raw), sender: r.sender }))
+}
+
+export function decodeFill(params: unknown): { payloadId: Hex; relays: WireRelay[] } {
+  const [id, relays] = parse(z.tuple([payloadId, z.array(relaySchema).max(MAX_LIST)]), params, METHODS.fill)
+  return { payloadId: id as Hex, relays: relays.map(relayOf) }
+}
+
+/** What became of a relay the executor was handed. */
+export interface WireRelayOutcome {
+  msgHash: Hex
+  hash?: Hex
+  kind: 'included' | 'invalid' | 'no-room' | 'unsignable'
+  ok: boolean
+  reason?: string
+}
+
+const relayOutcomeSchema = z.object({
+  msgHash: fixed(32),
+  hash: fixed(32).optional(),
+  kind: z.enum(['included', 'invalid', 'no-room', 'unsignable']),
+  ok: z.boolean(),
+  reason: z.string().max(4096).optional(),
+})
+
+export function decodeRelayOutcomes(result: unknown, method: string): WireRelayOutcome[] {
+  return parse(z.array(relayOutcomeSchema).max(MAX_LIST), result, method)
+}
+
+// ---- engine_getPayloadPX (seal) ---------------------------------------------------------
+
+/** A block sealed earlier in the slot, as a later chain's checks need it: its initiating logs. */
+export interface WireSealedDigest {
+  chainId: bigint
+  number: bigint
+  timestamp: bigint
+  logs: { origin: Hex; payloadHash: Hex }[]
+}
+
+const digestSchema = z.object({
+  chainId: quantity,
+  number: quantity,
+  timestamp: quantity,
+  logs: z.array(z.object({ origin: fixed(20), payloadHash: fixed(32) })).max(1 << 20),
+})
+
+export function encodeDigests(digests: readonly WireSealedDigest[]): unknown[] {
+  return digests.map((d) => ({ chainId: toQuantity(d.chainId), number: toQuantity(d.number), timestamp: toQuantity(d.timestamp), logs: d.logs }))
+}
+
+export function encodeGetPayload(id: Hex, relays: readonly WireRelay[], sealed: readonly WireSealedDigest[]): unknown[] {
+  return [id, encodeRelays(relays), encodeDigests(sealed)]
+}
+
+export function decodeGetPayload(params: unknown): { payloadId: Hex; relays: WireRelay[]; sealed: WireSealedDigest[] } {
+  const [id, relays, sealed] = parse(z.tuple([payloadId, z.array(relaySchema).max(MAX_LIST), z.array(digestSchema).max(4096)]), params, METHODS.getPayload)
+  return { payloadId: id as Hex, relays: relays.map(relayOf), sealed: sealed.map((d) => ({ ...d, logs: d.logs.map((l) => ({ origin: l.origin as Hex, payloadHash: l.payloadHash as Hex })) })) }
+}
+
+/**
+ * The sealed block, for the coordinator: its hash, header and body RLP and receipts as
+ * storage encodes them (the bytes the executor commits), and the relays' fate.
+ */
+export interface WirePayload {
+  blockHash: Hex
+  header: Uint8Array
+  body: Uint8Array
+  /** `packReceipts` of the block's consensus receipts. */
+  receipts: Uint8Array
+  relays: WireRelayOutcome[]
+}
+
+const bytes = data(1 << 28).transform((s) => hexToBytes(s as Hex))
+const payloadSchema = z.object({ blockHash: fixed(32), header: bytes, body: bytes, receipts: bytes, relays: z.array(relayOutcomeSchema).max(MAX_LIST) })
+
+export function encodePayload(p: WirePayload): unknown {
+  return { blockHash: p.blockHash, header: bytesToHex(p.header), body: bytesToHex(p.body), receipts: bytesToHex(p.receipts), relays: p.relays }
+}
+
+export function decodePayload(result: unknown): WirePayload {
+  const p = parse(payloadSchema, result, METHODS.getPayload)
+  return p
+}
+
+// ---- commit (forkchoiceUpdated without attributes) and abort -------------------------
+
+export function decodeCommit(params: unknown): { headBlockHash: Hex } {
+  const [fc] = parse(z.tuple([z.object({ headBlockHash: fixed(32) }), z.null()]), params, METHODS.forkchoiceUpdated)
+  return { headBlockHash: fc.headBlockHash as Hex }
+}
+
+export function decodeAbort(params: unknown): { payloadId: Hex } {
+  const [id] = parse(z.tuple([payloadId]), params, METHODS.abort)
+  return { payloadId: id as Hex }
+}
+
+// ---- helpers -------------------------------------------------------------------------
+
+function relayOf(r: { msgHash: string; raw: Uint8Array; sender: string }): WireRelay {
+  return { msgHash: r.msgHash as Hex, raw: r.raw, sender: r.sender as Hex }
+}
+
+/** Validates `value` against `schema`; a failure names the method and the first bad field. */
+function parse<S extends z.ZodType>(schema: S, value: unknown, method: string): z.output<S> {
+  const res = schema.safeParse(value)
+  if (res.success) return res.data
+  const issue = res.error.issues[0]!
+  const where = issue.path.length ? ` at ${issue.path.join('.')}` : ''
+  throw new InvalidParamsError(`${method}: invalid params${where}: ${issue.message}`)
+}
