@@ -17,7 +17,10 @@ import { tempDir } from '../../test/helpers/tmp.js'
 import { closeMemoryChains, openMemoryChains, signedTx } from '../../test/helpers/memoryChains.js'
 import { BundleQueue } from './bundles.js'
 import { DevTxQueue } from './devTxQueue.js'
-import { STANDALONE_SLOT_RULES } from './slotBuilder.js'
+import { PREDEPLOYS } from '../execution/predeploys.js'
+import type { ChainExecutor } from './chainExecutor.js'
+import { MIN_SAME_SLOT_RESERVE, PayloadBuilder, type PayloadAttributes } from './payloadBuilder.js'
+import { STANDALONE_SLOT_RULES, type PendingRelay, type SlotRules } from './slotBuilder.js'
 import { SharedSequencer, type SlotFaults } from './sharedSequencer.js'
 import { TxPool } from './txpool/index.js'
 
@@ -269,6 +272,57 @@ test("an exception between two chains' commits: the second chain's block with a 
     await journal.close()
   } finally {
     devTxs.close()
+    await net.close()
+    dirs.forEach((d) => d.cleanup())
+  }
+})
+
+test("the pool's same-slot reserve follows what same-slot relays asked for in the chain's last slot: at least the minimum, twice the demand", async () => {
+  const dirs = [tempDir(), tempDir(), tempDir()]
+  const net = await open(dirs)
+  try {
+    // Slot by slot, how many same-slot relays (3M gas each, never signable) 902 is asked to carry.
+    const demand = [2, 0, 5]
+    let slot = 0
+    const unsignable = (i: number): PendingRelay => ({
+      msgHash: `0x${(i + 1).toString(16).padStart(64, '0')}`,
+      gasLimit: 3_000_000n,
+      initiating: { chainId: 901n, blockNumber: 1n, logIndex: i, origin: PREDEPLOYS.L2ToL2CrossDomainMessenger, payloadHash: `0x${'00'.repeat(32)}` },
+      sign: () => {
+        throw new Error('not signable here')
+      },
+    })
+    const rules: SlotRules = {
+      ...STANDALONE_SLOT_RULES,
+      sameSlotRelaysFor: async (chainId) => ({ relays: chainId === 902n ? Array.from({ length: demand[slot] ?? 0 }, (_, i) => unsignable(i)) : [] }),
+    }
+    const seen: (bigint | undefined)[] = []
+    const sequencer = new SharedSequencer({ slotTimeMs: 1_000 }, rules, new BundleQueue(), silentLogger())
+    for (const id of IDS) {
+      const chain = net.chains.get(id)!
+      const inner = new PayloadBuilder({ chainId: id, chain, pool: net.pools.get(id)!, relayer: relayerAccount!.address.toLowerCase() as Hex, checkTx: () => () => undefined })
+      // The executor as the sequencer drives it, recording the reserve it is handed for 902.
+      const executor: ChainExecutor = {
+        chainId: id,
+        openPayload: (attrs: PayloadAttributes) => {
+          if (id === 902n) seen.push(attrs.sameSlotReserve?.gas)
+          return inner.openPayload(attrs)
+        },
+        applyBundleLeg: (txs) => inner.applyBundleLeg(txs),
+        settleBundle: (keep) => inner.settleBundle(keep),
+        fill: (relays) => inner.fill(relays),
+        sealPayload: (relays, sealed) => inner.sealPayload(relays, sealed),
+        commitPayload: () => inner.commitPayload(),
+        committedElsewhere: () => inner.committedElsewhere(),
+        abort: () => inner.abort(),
+      }
+      sequencer.addChain({ chainId: id, chain, pool: net.pools.get(id)!, feeRecipient: new Uint8Array(20), executor })
+    }
+    for (; slot < demand.length + 1; slot++) await sequencer.produceSlot()
+    assert.deepEqual(seen, [MIN_SAME_SLOT_RESERVE.gas, 12_000_000n, MIN_SAME_SLOT_RESERVE.gas, 30_000_000n])
+    // Nothing unsignable was ever included; every slot was built on both chains.
+    assert.deepEqual(heads(net), [4n, 4n])
+  } finally {
     await net.close()
     dirs.forEach((d) => d.cleanup())
   }

@@ -177,8 +177,8 @@ export function bundleGasBudget(blockGasLimit: bigint): bigint {
  *     has bundle gas (`bundleGasBudget`) left; one whose leg finds no data room is deferred
  *     to a later slot like one over the gas budget;
  *  3. every chain at once: relays of messages sent to it in earlier slots, within the relay
- *     gas budget, then pool transactions best first, leaving the rest of the relay budget
- *     free;
+ *     gas budget, then pool transactions best first, leaving the same-slot reserve free
+ *     (`PayloadAttributes.sameSlotReserve`);
  *  4. chain by chain, in ascending chain id: relays of messages sent to it earlier in this
  *     slot by the chains before it, then the roots (sealed: later chains see its logs).
  *
