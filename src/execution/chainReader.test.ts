@@ -12,7 +12,8 @@ import { openDatabase } from '../storage/database.js'
 import { ChainStore } from '../storage/chainStore.js'
 import { TrieNodeDB } from '../storage/trieNodeDB.js'
 import { tempDir } from '../../test/helpers/tmp.js'
-import { Chain, type TxSource } from './chain.js'
+import { Chain } from './chain.js'
+import { txSource } from '../../test/helpers/memoryChains.js'
 import type { ChainReader } from './chainReader.js'
 import { devAccounts, devGenesis } from './genesis.js'
 import { toPooledTx } from './decodeTx.js'
@@ -39,10 +40,7 @@ function tx(chain: Chain, nonce: number, fields: { to?: Uint8Array; value?: bigi
   return toPooledTx(signed, signed.serialize())
 }
 
-function source(txs: PooledTx[]): TxSource {
-  let i = 0
-  return { next: () => (i < txs.length ? { done: false, value: txs[i++]! } : { done: true, value: undefined }), skipSender: () => undefined }
-}
+const source = txSource
 
 /** The trie at `root` read directly from the store: what every reader answer must equal. */
 function trieAt(store: ChainStore, chain: Chain, root: Uint8Array): HeadStateManager {
@@ -139,7 +137,7 @@ test('ChainReader: reads at a root that is the head when asked answer for that r
 
 // Today's behaviour, kept (no behaviour change in this step): an unknown root reads as an
 // empty state. Callers only ask at roots of committed headers (the RPC resolves the block
-// first); a remote reader should refuse unknown roots instead (see the report of issue 16).
+// first); a remote reader should refuse unknown roots instead (docs/design/executors.md).
 test('ChainReader: a state root the chain never had reads as empty state, without a crash', async () => {
   const dir = tempDir()
   const store = new ChainStore(openDatabase(dir.dir))

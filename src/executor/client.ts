@@ -27,10 +27,6 @@ export class RemoteExecutor implements ChainExecutor {
     private head: Hex,
   ) {}
 
-  get headHash(): Hex {
-    return this.head
-  }
-
   async openPayload(a: PayloadAttributes): Promise<OpenedPayload> {
     this.relays.clear()
     this.sealedHash = undefined

@@ -10,12 +10,7 @@ import { hexToBytes, toData as bytesToHex, toQuantity, type Hex } from '../primi
  * half-applied.
  */
 
-/** Raised when the two sides speak different versions; bumped on any incompatible change. */
-export const EXECUTOR_PROTOCOL_VERSION = 1
-
 export const METHODS = {
-  /** executor → coordinator, first: who it is and what it holds. */
-  hello: 'plexus_executorHello',
   /** With attributes: open the slot's block. Without: make `headBlockHash` canonical (commit). */
   forkchoiceUpdated: 'engine_forkchoiceUpdatedPX',
   bundleLeg: 'plexus_applyBundleLeg',
@@ -45,31 +40,6 @@ const fixed = (bytes: number) =>
     .refine((s) => s.length === 2 + bytes * 2, `exactly ${bytes} bytes`)
     .transform((s) => s as Hex)
 const txBytes = data(MAX_TX_BYTES).transform((s) => hexToBytes(s as Hex))
-
-// ---- plexus_executorHello ----------------------------------------------------------
-
-export interface Hello {
-  protocolVersion: number
-  chainId: bigint
-  genesisHash: Hex
-  head: { number: bigint; hash: Hex }
-}
-
-const helloSchema = z.object({
-  protocolVersion: z.number().int(),
-  chainId: quantity,
-  genesisHash: fixed(32),
-  head: z.object({ number: quantity, hash: fixed(32) }),
-})
-
-export function encodeHello(h: Hello): unknown {
-  return { protocolVersion: h.protocolVersion, chainId: toQuantity(h.chainId), genesisHash: h.genesisHash, head: { number: toQuantity(h.head.number), hash: h.head.hash } }
-}
-
-export function decodeHello(params: unknown): Hello {
-  const h = parse(helloSchema, params, METHODS.hello)
-  return { ...h, genesisHash: h.genesisHash as Hex, head: { number: h.head.number, hash: h.head.hash as Hex } }
-}
 
 // ---- engine_forkchoiceUpdatedPX (open) -----------------------------------------------
 

@@ -229,7 +229,8 @@ export async function buildSlot(input: SlotInput, rules: SlotRules): Promise<Slo
           const { signed, refused } = signRelays(c.chainId, plan, lane)
           refusedLate = refused
           late = signed
-          digests = digestsOf(plan.relays.filter((r) => signed.some((s) => s.msgHash === r.msgHash)), sealed)
+          const handed = new Set(signed.map((r) => r.msgHash))
+          digests = digestsOf(plan.relays.filter((r) => handed.has(r.msgHash)), sealed)
           for (const r of plan.relays) sameSlotDemand.gas += r.gasLimit
           sameSlotDemand.bytes = signed.reduce((n, r) => n + r.ptx.raw.length, 0) + (plan.relays.length - signed.length) * UNSIGNED_RELAY_BYTES
         }
@@ -303,14 +304,14 @@ function signRelays(chainId: bigint, plan: RelayPlan, lane: RelayLane): { signed
   return { signed, refused }
 }
 
-/** Moves the lane past the relays the executor included (they took the nonces and the gas). */
-function settleLane(lane: RelayLane, outcomes: readonly RelayOutcome[]): RelayOutcome[] {
+/** Moves the lane past the relays the executor included (they took the nonces and the gas); returns the outcomes. */
+function settleLane(lane: RelayLane, outcomes: readonly RelayOutcome[]): readonly RelayOutcome[] {
   for (const o of outcomes) {
     if (!o.included || !o.ptx) continue
     lane.nonce = o.ptx.nonce + 1n
     lane.gasLeft -= o.ptx.gasLimit
   }
-  return [...outcomes]
+  return outcomes
 }
 
 /** What the executor's checks need of the slot's sealed blocks: exactly the logs its same-slot relays execute. */

@@ -1,14 +1,11 @@
 // Eight chains in one network on one machine (issue 5: at least 16 work; CI runs 8):
 // every chain builds every slot with the same timestamp, they are batched to L1 together,
 // and a message crosses from the first chain to the last and back.
-import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
-import { createPublicClient, http, type PublicClient } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { devAccounts } from '../../src/execution/genesis.js'
 import { sendTokenAcross } from '../helpers/crossChain.js'
-import { startTestNetwork, type TestNetwork } from '../helpers/network.js'
-import { waitFor } from '../helpers/node.js'
+import { assertLockstep, startTestNetwork, type TestNetwork } from '../helpers/network.js'
 import { safeAtLeast } from '../helpers/sync.js'
 
 const CHAINS = Array.from({ length: 8 }, (_, i) => 901 + i)
@@ -16,7 +13,6 @@ const user = privateKeyToAccount(devAccounts()[6]!.privateKey)
 
 describe('eight chains in one network', () => {
   let net: TestNetwork
-  const client = (id: number) => createPublicClient({ transport: http(net.l2Url(id)), cacheTime: 0 }) as PublicClient
 
   before(async () => {
     net = await startTestNetwork({ chainIds: CHAINS })
@@ -26,16 +22,8 @@ describe('eight chains in one network', () => {
   })
 
   it('every chain builds every slot, with the slot timestamp, and all are batched to L1', async () => {
-    const target = await waitFor(async () => {
-      const heads = await Promise.all(CHAINS.map((id) => client(id).getBlockNumber()))
-      const min = heads.reduce((a, b) => (a < b ? a : b))
-      return min >= 12n ? min : undefined
-    }, 60_000, 'eight chains at block 12')
-    for (let n = 1n; n <= target!; n++) {
-      const blocks = await Promise.all(CHAINS.map((id) => client(id).getBlock({ blockNumber: n })))
-      assert.equal(new Set(blocks.map((b) => b.timestamp)).size, 1, `slot ${n}: one timestamp on every chain`)
-    }
-    for (const id of CHAINS) await safeAtLeast(net.l2Url(id), target!, 90_000)
+    const target = await assertLockstep(net, CHAINS, 12n)
+    for (const id of CHAINS) await safeAtLeast(net.l2Url(id), target, 90_000)
   })
 
   it('a message crosses from the first chain to the last and back', async () => {

@@ -1,4 +1,4 @@
-// A 32-chain network starts and runs (issue 16): the chains register and open at once,
+// A 32-chain network starts and runs: the chains register and open at once,
 // every chain builds its block in every shared slot, a transaction lands on each chain,
 // a message crosses from the first chain to the last, and the network stops cleanly.
 import assert from 'node:assert/strict'
@@ -7,7 +7,7 @@ import { createPublicClient, createWalletClient, defineChain, http, parseEther, 
 import { privateKeyToAccount } from 'viem/accounts'
 import { devAccounts } from '../../src/execution/genesis.js'
 import { sendTokenAcross } from '../helpers/crossChain.js'
-import { startTestNetwork, type TestNetwork } from '../helpers/network.js'
+import { assertLockstep, startTestNetwork, type TestNetwork } from '../helpers/network.js'
 import { waitFor } from '../helpers/node.js'
 import { portTaken } from '../helpers/upProcess.js'
 
@@ -31,15 +31,7 @@ describe('thirty-two chains in one network', { timeout: 240_000 }, () => {
   it('every chain builds its block in every shared slot', async () => {
     // Invariant: slot n holds block n of every chain (all chains started at slot 0), and
     // they all carry the slot's timestamp.
-    const target = await waitFor(async () => {
-      const heads = await Promise.all(CHAINS.map((id) => client(id).getBlockNumber()))
-      const min = heads.reduce((a, b) => (a < b ? a : b))
-      return min >= 8n ? min : undefined
-    }, 60_000, 'thirty-two chains at block 8')
-    for (let n = 1n; n <= target!; n++) {
-      const blocks = await Promise.all(CHAINS.map((id) => client(id).getBlock({ blockNumber: n })))
-      assert.equal(new Set(blocks.map((b) => b.timestamp)).size, 1, `slot ${n}: one timestamp on every chain`)
-    }
+    await assertLockstep(net!, CHAINS, 8n)
     // Read at one instant (one JS turn): every chain's head in one slot. A slot being
     // committed can be seen half done, so wait for an instant between two slots.
     await waitFor(async () => {

@@ -1,3 +1,5 @@
+import assert from 'node:assert/strict'
+import { createPublicClient, http } from 'viem'
 import { PlexusNetwork } from '../../src/node/network.js'
 import { devChainOptions, devL1Options, type GasTokenOptions, type NetworkChainOptions } from '../../src/node/networkOptions.js'
 import { createLogger, silentLogger, type LogLevel, type Logger } from '../../src/primitives/logger.js'
@@ -5,6 +7,7 @@ import { PlexusReplica } from '../../src/node/replica.js'
 import type { ChannelOptions } from '../../src/settlement/derivation/channelBank.js'
 import type { CheckTxFor } from '../../src/settlement/derivation/networkDerivationPipeline.js'
 import type { DataAvailability } from '../../src/settlement/networkBatcher.js'
+import { waitFor } from './node.js'
 import { tempDir } from './tmp.js'
 
 export interface TestNetwork {
@@ -123,4 +126,23 @@ export async function startTestReplica(net: TestNetwork, opts: { name?: string; 
       tmp.cleanup()
     },
   }
+}
+
+/**
+ * Waits until every chain of `chainIds` has built block `blocks`, then checks the network's
+ * lockstep: slot n holds block n of every chain (all started at slot 0), all with the slot's
+ * timestamp. Returns the lowest head seen (every block up to it was checked).
+ */
+export async function assertLockstep(net: TestNetwork, chainIds: readonly number[], blocks: bigint, timeoutMs = 60_000): Promise<bigint> {
+  const client = (id: number) => createPublicClient({ transport: http(net.l2Url(id)), cacheTime: 0 })
+  const target = await waitFor(async () => {
+    const heads = await Promise.all(chainIds.map((id) => client(id).getBlockNumber()))
+    const min = heads.reduce((a, b) => (a < b ? a : b))
+    return min >= blocks ? min : undefined
+  }, timeoutMs, `${chainIds.length} chains at block ${blocks}`)
+  for (let n = 1n; n <= target; n++) {
+    const stamps = await Promise.all(chainIds.map(async (id) => (await client(id).getBlock({ blockNumber: n })).timestamp))
+    assert.equal(new Set(stamps).size, 1, `slot ${n}: one timestamp on every chain`)
+  }
+  return target
 }
