@@ -30,6 +30,12 @@ export interface TrackedTx {
   receipt?: SeenReceipt
   /** Why a check gave up on it (reported once). */
   broken?: string
+  /**
+   * The trial whose fault killed the L1 while this L1 transaction had no receipt: anvil's
+   * pool lives in memory, so it may be gone with it (as any node's pool after a power cut;
+   * a wallet sends it again). Not Plexus's promise, so not a failure of it.
+   */
+  l1Killed?: number
 }
 
 export interface BundleLeg {
@@ -96,6 +102,11 @@ export class Ledger {
   /** Transactions accepted on `chainId` whose receipt has not been seen yet (and not given up on). */
   awaitingReceipt(chainId?: number): TrackedTx[] {
     return [...this.txs.values()].filter((t) => !t.receipt && !t.broken && (chainId === undefined || t.chainId === chainId))
+  }
+
+  /** The L1 was killed: its transactions without a receipt may have gone with its pool. */
+  l1Killed(l1ChainId: number, trial: number): void {
+    for (const t of this.awaitingReceipt(l1ChainId)) t.l1Killed ??= trial
   }
 
   /** Transactions whose receipt has been returned (and not given up on). */

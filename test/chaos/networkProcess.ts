@@ -4,7 +4,7 @@ import type { Hex } from 'viem'
 import { CliProcess } from '../helpers/cliProcess.js'
 import { rpcCall, RpcCallError } from '../helpers/jsonRpc.js'
 import { sleep } from '../helpers/node.js'
-import { commandLine, pidsWithArg, waitForExit } from '../helpers/processes.js'
+import { commandLine, pidsWithArg, signal, waitForExit } from '../helpers/processes.js'
 import { readAdminRecord } from '../../src/node/adminEndpoint.js'
 import { liveProcessOf } from '../../src/settlement/l1/pidFile.js'
 
@@ -185,6 +185,8 @@ export class NetworkProcess {
     if (!proc) return
     const anvils = this.anvilPids()
     proc.killGroup('SIGKILL')
+    // anvil runs in a process group of its own (a terminal's Ctrl-C must reach Plexus alone): a power cut takes it too
+    for (const pid of anvils) signal(pid, 'SIGKILL')
     await proc.exited
     for (const pid of anvils) await waitForExit(pid, 10_000)
   }

@@ -279,13 +279,16 @@ export class EmbeddedAnvil implements Lifecycle {
   /**
    * An anvil an earlier run left running (its Plexus was killed, it was not) still holds
    * every L1 block, newer ones than the last state write included: a user's deposit may be
-   * in them. Its state is written before it is stopped, so the restarted L1 has them all.
-   * Best effort: if it does not answer, the state on disk is what the L1 comes back with.
+   * in them, or still in its pool: anvil's pool is memory only, and a deposit a user sent
+   * must not vanish because Plexus restarted. Its pending transactions are mined and its
+   * state written before it is stopped, so the restarted L1 has them all. Best effort: if
+   * it does not answer, the state on disk is what the L1 comes back with.
    */
   private async saveOrphanState(): Promise<void> {
     const orphan = liveProcessOf(this.pidFile!)
     if (!orphan?.url) return
     try {
+      await mineOrphanPool(orphan.url)
       const written = await writeAnvilState(orphan.url, this.stateFile!, PERSIST_TIMEOUT_MS)
       if (written) this.options.logger.info({ pid: orphan.pid, l1Block: written.block.toString() }, 'saved the state of the embedded L1 an earlier run left running')
     } catch (err) {
@@ -406,5 +409,20 @@ async function settlesWithin(p: Promise<unknown>, ms: number): Promise<boolean> 
     return await Promise.race([p.then(() => true), timeout])
   } finally {
     clearTimeout(timer)
+  }
+}
+
+/** Blocks mined at most to empty an orphan's pool (a pool anvil fills faster is not emptied). */
+const ORPHAN_POOL_BLOCKS = 16
+
+/**
+ * Mines what an orphaned anvil holds in its pool (pending transactions: those with a gap
+ * in their nonces can never be mined, and are lost with it, as with any node's restart).
+ */
+async function mineOrphanPool(url: string): Promise<void> {
+  for (let i = 0; i < ORPHAN_POOL_BLOCKS; i++) {
+    const status = await anvilRpc<{ pending: string }>(url, 'txpool_status', [], RPC_TIMEOUT_MS)
+    if (BigInt(status.pending) === 0n) return
+    await anvilRpc(url, 'evm_mine', [], RPC_TIMEOUT_MS)
   }
 }

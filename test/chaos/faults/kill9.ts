@@ -45,6 +45,7 @@ export const kill9All: Fault = {
     const violations: FaultResult['violations'] = []
     ctx.faultAt = performance.now()
     await ctx.net.kill9All()
+    ctx.ledger.l1Killed(ctx.l1ChainId, ctx.trial)
     await ctx.load.pause()
     const restartMs = await restartNetwork(ctx, violations)
     return { status: 'injected', checked: [RESTARTS], violations, measured: { restartMs } }

@@ -24,6 +24,7 @@ export const killAnvil: Fault = {
     if (anvil === undefined) return { status: 'unavailable', note: 'no embedded anvil process found for this datadir', violations }
     ctx.faultAt = performance.now()
     signal(anvil, 'SIGKILL')
+    ctx.ledger.l1Killed(ctx.l1ChainId, ctx.trial)
     await waitForExit(anvil, 5000)
     await ctx.load.pause()
 
