@@ -291,7 +291,13 @@ export function formatScalingTable(s: ScalingResult): string {
   const tps = (setup: (typeof SCALING_SETUPS)[number]) => (s.tps[setup] ? `${s.tps[setup].median.toFixed(0)} TPS` : '—')
   const cores = (setup: (typeof SCALING_SETUPS)[number]) => {
     const values = s.rounds.flatMap((r) => (r[setup]?.cores != null ? [r[setup].cores] : []))
-    return values.length ? `; node process used ${values.map((v) => v.toFixed(2)).join(', ')} cores` : ''
+    const machine = s.rounds.flatMap((r) => (r[setup]?.machineCores != null ? [`${r[setup].machineCores.toFixed(2)}/${r[setup].machineCoreCount}`] : []))
+    const loader = s.rounds.flatMap((r) => (r[setup]?.loaderCores != null ? [r[setup].loaderCores.toFixed(2)] : []))
+    return (
+      (values.length ? `; node process used ${values.map((v) => v.toFixed(2)).join(', ')} cores` : '') +
+      (loader.length ? `, the loader ${loader.join(', ')}` : '') +
+      (machine.length ? `, the whole machine ${machine.join(', ')}` : '')
+    )
   }
   const body = [
     ['two chains vs one, total tx/s', ratio(s.twoVsOne), runs(s.twoVsOne, 2, '×'), `two chains ${tps('twoChains')} vs one ${tps('oneChain')} (medians)`],

@@ -18,7 +18,7 @@
  * says how many cores the network actually used.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { availableParallelism, tmpdir } from 'node:os'
 import path from 'node:path'
 import { measureChains, prepareChains, type ChainsLoadOptions, type LoadedChain, type ThroughputRun } from './chainsLoad.js'
 import { createRpc } from './rpc.js'
@@ -33,6 +33,12 @@ export const SCALING_SETUPS: readonly ScalingSetup[] = ['standalone', 'oneChain'
 export type ScalingMeasurement = ThroughputRun & {
   /** CPU seconds of the measured node process over the timed phase ÷ its wall seconds; null off Linux. */
   cores: number | null
+  /** The same for the bench process (the load generator and its block watchers). */
+  loaderCores: number
+  /** Busy cores of the whole machine over the timed phase (/proc/stat); null off Linux. */
+  machineCores: number | null
+  /** Cores the machine has. */
+  machineCoreCount: number
 }
 
 export type ScalingRound = Record<ScalingSetup, ScalingMeasurement | null> & { errors: string[] }
@@ -68,15 +74,41 @@ function cpuSeconds(pid: number): number | undefined {
   }
 }
 
-/** Prepares, then measures `chains` and the CPU the process `pid` spent meanwhile. */
+/** Busy and total CPU seconds of the whole machine (the `cpu` line of /proc/stat), or undefined without /proc. */
+function machineSeconds(): { busy: number; total: number } | undefined {
+  try {
+    const line = readFileSync('/proc/stat', 'utf8').split('\n')[0]!
+    const v = line.trim().split(/\s+/).slice(1).map(Number)
+    const total = v.slice(0, 8).reduce((a, b) => a + b, 0) // user … steal (guest time is inside user)
+    const idle = v[3]! + v[4]! // idle + iowait
+    return { busy: (total - idle) / USER_HZ, total: total / USER_HZ }
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * Prepares, then measures `chains` and the CPU spent meanwhile by the process `pid`, by
+ * this (the loading) process and by the whole machine: a ratio of throughputs only says
+ * something about scaling if the machine had cores to spare.
+ */
 async function loadAndMeasure(pid: number, chains: LoadedChain[], opts: ChainsLoadOptions): Promise<ScalingMeasurement> {
   const prepared = await prepareChains(chains, opts)
   const cpu0 = cpuSeconds(pid)
+  const own0 = process.cpuUsage()
+  const machine0 = machineSeconds()
   const run = await measureChains(chains, prepared, opts)
   const cpu1 = cpuSeconds(pid)
-  const cores = cpu0 !== undefined && cpu1 !== undefined && run.durationMs > 0 ? Math.round(((cpu1 - cpu0) / (run.durationMs / 1000)) * 100) / 100 : null
-  opts.log(`  ${run.totalTps.toFixed(0)} TPS in all; the node process used ${cores ?? '—'} cores`)
-  return { ...run, cores }
+  const own = process.cpuUsage(own0)
+  const machine1 = machineSeconds()
+  const secs = run.durationMs / 1000
+  const per = (x: number) => Math.round((x / secs) * 100) / 100
+  const cores = cpu0 !== undefined && cpu1 !== undefined && secs > 0 ? per(cpu1 - cpu0) : null
+  const loaderCores = per((own.user + own.system) / 1e6)
+  const machineCores = machine0 && machine1 && secs > 0 ? per(machine1.busy - machine0.busy) : null
+  const machineCoreCount = availableParallelism()
+  opts.log(`  ${run.totalTps.toFixed(0)} TPS in all; cores used: node ${cores ?? '—'}, loader ${loaderCores}, machine ${machineCores ?? '—'} of ${machineCoreCount}`)
+  return { ...run, cores, loaderCores, machineCores, machineCoreCount }
 }
 
 async function standalone(opts: ChainsLoadOptions): Promise<ScalingMeasurement> {
