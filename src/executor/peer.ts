@@ -8,10 +8,11 @@ export class PeerCallError extends BaseError {
   constructor(
     readonly method: string,
     readonly code: number,
-    message: string,
+    /** The other side's message, as it sent it. */
+    readonly remoteMessage: string,
     readonly data?: unknown,
   ) {
-    super(`${method}: ${message}`, { rpcCode: code, rpcData: data })
+    super(`${method}: ${remoteMessage}`, { rpcCode: code, rpcData: data })
   }
 }
 

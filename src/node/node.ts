@@ -222,10 +222,10 @@ export class PlexusNode implements Lifecycle {
         return ptx.hash as Hex
       },
     }
-    this.fullRegistry = createMethodRegistry(api, RPC_METHOD_GROUPS)
+    this.fullRegistry = createMethodRegistry(api, RPC_METHOD_GROUPS, this.options.coordinator)
     this.rpc = new RpcServer({
       ...this.options.rpc,
-      registry: createMethodRegistry(api, this.options.rpc.expose),
+      registry: createMethodRegistry(api, this.options.rpc.expose, this.options.coordinator),
       logger: logger.child({ module: 'rpc' }),
       metricsHandler: this.metrics.handler,
       concurrentMethods: new Set(['eth_sendRawTransaction']),

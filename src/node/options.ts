@@ -6,6 +6,7 @@ import type { BlockInputSource } from '../sequencer/blockInputs.js'
 import type { LogLevel, Logger } from '../primitives/logger.js'
 import type { NetworkApi, RpcLimits } from '../rpc/api.js'
 import type { DevNetworkApi } from '../rpc/dev/api.js'
+import type { CoordinatorCall } from '../rpc/methods.js'
 import type { TypedTransaction } from '@ethereumjs/tx'
 import type { RpcOptions } from '../rpc/options.js'
 import type { TxPoolOptions } from '../sequencer/txpool/index.js'
@@ -36,6 +37,11 @@ export interface NodeOptions {
   logLevel?: LogLevel
   /** The network the chain is part of: answers the bundle and message methods on its RPC. */
   network?: NetworkApi
+  /**
+   * The network's coordinator, when this chain's RPC runs apart from it (an executor):
+   * the network's methods (`COORDINATOR_METHODS`) are answered there.
+   */
+  coordinator?: CoordinatorCall
   /** The network-wide dev methods (time, mining, snapshots) of a dev network; absent: they are refused. */
   devNetwork?: DevNetworkApi
   /** false: no dev method is served even on a dev chain (the network's `devMethods`). */

@@ -16,7 +16,7 @@ import { listMessages } from './plexus/listMessages.js'
 import { relayMessageTx } from './plexus/relayMessageTx.js'
 import { retryMessage } from './plexus/retryMessage.js'
 import { sendBundle } from './plexus/sendBundle.js'
-import { MethodRegistry, type ParamSpec, type RpcContext } from './types.js'
+import { MethodRegistry, type ParamSpec, type RpcContext, type RpcMethod } from './types.js'
 import type { RpcMethodGroup } from './options.js'
 import { accounts } from './eth/accounts.js'
 import { dropAllTransactions, dropTransaction } from './anvil/dropTransaction.js'
@@ -203,19 +203,46 @@ export const RESTRICTED_METHODS: Readonly<Record<string, RpcMethodGroup>> = {
 }
 
 /**
+ * The methods the network's coordinator answers, not the chain's executor: what reads or
+ * changes the network (bundles, messages, the registry, the audit), the chain's L1 side
+ * (deposits, withdrawals, sync status, which the coordinator follows on L1), and the dev
+ * methods that move every chain at once (the shared slot clock, snapshots). A chain whose
+ * RPC runs in an executor forwards exactly these (`plexus_networkCall`, see
+ * src/executor/networkCall.ts); everything else it answers from its own state.
+ */
+export const COORDINATOR_METHODS: ReadonlySet<string> = new Set([
+  ...Object.keys(METHODS).filter((name) => name.startsWith('plexus_')),
+  'evm_increaseTime',
+  'evm_setNextBlockTimestamp',
+  'evm_mine',
+  'anvil_mine',
+  'hardhat_mine',
+  'evm_snapshot',
+  'evm_revert',
+  'plexus_snapshot',
+  'plexus_revert',
+])
+
+/** How a chain's RPC reaches the coordinator for `COORDINATOR_METHODS`. */
+export type CoordinatorCall = (method: string, params: unknown[]) => Promise<unknown>
+
+/**
  * Every standard method, bound to the node's API; the restricted ones only when their
  * group is in `expose` (absent, a closed method answers as an unknown one, as geth's
- * disabled namespaces do).
+ * disabled namespaces do). With `forward`, the `COORDINATOR_METHODS` are answered by the
+ * coordinator through it (after the same exposure rule and arity checks here).
  */
-export function createMethodRegistry(api: RpcApi, expose: readonly RpcMethodGroup[] = []): MethodRegistry {
+export function createMethodRegistry(api: RpcApi, expose: readonly RpcMethodGroup[] = [], forward?: CoordinatorCall): MethodRegistry {
   const registry = new MethodRegistry()
+  const bind = (name: string, local: RpcMethod, spec: ParamSpec) =>
+    registry.register(name, forward && COORDINATOR_METHODS.has(name) ? (params) => forward(name, params) : local, spec)
   for (const [name, [fn, spec]] of Object.entries(METHODS)) {
     const group = RESTRICTED_METHODS[name]
     if (group !== undefined && !expose.includes(group)) continue
-    registry.register(name, (params, ctx) => fn(api, params, ctx), spec)
+    bind(name, (params, ctx) => fn(api, params, ctx), spec)
   }
   for (const [name, [fn, spec]] of Object.entries(DEV_METHODS)) {
-    registry.register(
+    bind(
       name,
       (params, ctx) => {
         if (api.dev === undefined) throw new DevMethodRefusedError(name)
