@@ -1,16 +1,21 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import { MessageChannel } from 'node:worker_threads'
+import { privateKeyToAccount } from 'viem/accounts'
+import { sendTokenAcross } from '../../test/helpers/crossChain.js'
 import { startTestNetwork, type TestNetwork } from '../../test/helpers/network.js'
+import { waitFor } from '../../test/helpers/node.js'
+import { devAccounts } from '../execution/genesis.js'
 import { RpcErrorCode } from '../primitives/errors.js'
 import { silentLogger } from '../primitives/logger.js'
 import { DEFAULT_RPC_LIMITS, type RpcApi } from '../rpc/api.js'
 import { dispatch } from '../rpc/dispatch.js'
 import { FilterManager } from '../rpc/filters.js'
 import { COORDINATOR_METHODS, createMethodRegistry } from '../rpc/methods.js'
+import { localNetworkFeeds } from '../rpc/networkFeeds.js'
 import { SubscriptionManager } from '../rpc/subscriptions.js'
 import type { MethodRegistry } from '../rpc/types.js'
-import { forwardToCoordinator, NETWORK_CALL, networkCallHandlers } from './networkCall.js'
+import { forwardToCoordinator, NETWORK_CALL, NETWORK_EVENT, NETWORK_SUBSCRIBE, networkCallHandlers, RemoteNetworkFeeds } from './networkCall.js'
 import { PeerCallError, RpcPeer } from './peer.js'
 import { portTransport } from './transport.js'
 
@@ -20,6 +25,8 @@ import { portTransport } from './transport.js'
  * errors included, as from the chain's RPC on the coordinator; the executor reaches no
  * other method of the coordinator through it; a lost coordinator is an error, never a hang.
  */
+
+const user = privateKeyToAccount(devAccounts()[6]!.privateKey)
 
 type Answer = { result?: unknown; error?: { code: number; message: string; data?: unknown } }
 
@@ -38,20 +45,26 @@ describe('plexus_networkCall: the network methods of a chain whose RPC runs in a
   let direct: MethodRegistry
   /** The executor's registry: local methods from the chain, the network's forwarded. */
   let remote: MethodRegistry
+  let remoteFeeds: RemoteNetworkFeeds
 
   before(async () => {
     net = await startTestNetwork({ chainIds: [901, 902] })
     const node = net.network.node(901)
     const { port1, port2 } = new MessageChannel()
     coordinator = new RpcPeer(portTransport(port1), {
-      handlers: networkCallHandlers((method, params) => {
-        forwarded++
-        return node.callRpc(method, params)
+      handlers: networkCallHandlers({
+        answer: (method, params) => {
+          forwarded++
+          return node.callRpc(method, params)
+        },
+        feeds: localNetworkFeeds(net.network.sequencing),
+        peer: () => coordinator,
       }),
       timeoutMs: 30_000,
       logger: silentLogger(),
     })
-    executor = new RpcPeer(portTransport(port2), { handlers: {}, timeoutMs: 30_000, logger: silentLogger() })
+    remoteFeeds = new RemoteNetworkFeeds(() => executor, silentLogger())
+    executor = new RpcPeer(portTransport(port2), { handlers: remoteFeeds.handlers, timeoutMs: 30_000, logger: silentLogger() })
     const chain = node.chain
     const api: RpcApi = {
       chain,
@@ -63,7 +76,7 @@ describe('plexus_networkCall: the network methods of a chain whose RPC runs in a
       submitRawTransaction: () => Promise.reject(new Error('not used')),
     }
     direct = createMethodRegistry({ ...api, network: net.network.sequencing, settlement: node.settlement })
-    remote = createMethodRegistry(api, [], forwardToCoordinator(executor))
+    remote = createMethodRegistry({ ...api, networkFeeds: remoteFeeds }, [], forwardToCoordinator(executor))
   })
 
   after(async () => {
@@ -144,6 +157,30 @@ describe('plexus_networkCall: the network methods of a chain whose RPC runs in a
     assert.ok(answers.every((a) => a.result === null && a.error === undefined))
     const bad = await Promise.all(hashes.slice(0, 200).map((h) => call(remote, 'plexus_getMessage', [h.slice(0, 10)])))
     assert.ok(bad.every((a) => a.error?.code === RpcErrorCode.InvalidParams))
+  })
+
+  it('delivers the network\'s subscriptions (plexus_messages) to a client of the executor as to one of the coordinator', { timeout: 90_000 }, async () => {
+    const viaExecutor: unknown[] = []
+    const onCoordinator: unknown[] = []
+    const subscribeOn = async (registry: MethodRegistry, into: unknown[], id: number) => {
+      const connection = { id, closed: false, send: (n: { params?: { result?: unknown } }) => void into.push(n.params?.result), onClose: () => undefined }
+      const body = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'eth_subscribe', params: ['plexus_messages'] })
+      const options = { registry, logger: silentLogger(), maxBatchLength: 0, maxBatchResponseBytes: 0, maxResponseBytes: 0 }
+      const answer = JSON.parse((await dispatch(body, { transport: 'ws', connection, afterResponse: (cb) => cb() }, options))!) as Answer
+      assert.match(String(answer.result), /^0x[0-9a-f]+$/)
+    }
+    await subscribeOn(remote, viaExecutor, 1)
+    // a second local subscriber shares the one subscription at the coordinator
+    const again: unknown[] = []
+    await subscribeOn(remote, again, 2)
+    await subscribeOn(direct, onCoordinator, 3)
+    await sendTokenAcross(net, user, 901, 902, 2n)
+    await waitFor(async () => onCoordinator.length >= 2 && viaExecutor.length >= onCoordinator.length && again.length >= onCoordinator.length, 30_000, 'message events')
+    assert.deepEqual(viaExecutor, onCoordinator)
+    assert.deepEqual(again, onCoordinator)
+    // a hostile event from the other side is refused, and the feed goes on
+    await assert.rejects(coordinator.request(NETWORK_EVENT, { feed: 'nope', result: 1 }), (err: unknown) => err instanceof PeerCallError && err.code === RpcErrorCode.InvalidParams)
+    await assert.rejects(executor.request(NETWORK_SUBSCRIBE, { feed: 'eth_everything' }), (err: unknown) => err instanceof PeerCallError && err.code === RpcErrorCode.InvalidParams)
   })
 
   it('answers -32000 once the coordinator is gone, without hanging, and local methods go on', async () => {

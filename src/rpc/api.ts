@@ -7,6 +7,7 @@ import type { BundleStatus } from '../sequencer/bundles.js'
 import type { BridgeTransfersContext } from '../settlement/bridgeTransfers.js'
 import type { TxPool } from '../sequencer/txpool/index.js'
 import type { FilterManager } from './filters.js'
+import type { NetworkFeeds } from './networkFeeds.js'
 import type { SubscriptionManager } from './subscriptions.js'
 
 /** Limits the methods enforce (documented in docs/rpc.md). */
@@ -102,6 +103,11 @@ export interface RpcApi {
   readonly settlement?: SettlementView
   /** The network this chain is part of (bundles, messages), unless it runs standalone. */
   readonly network?: NetworkApi
+  /**
+   * The network's subscriptions when they come from elsewhere (a chain whose RPC runs in
+   * an executor); absent, they come from `network`.
+   */
+  readonly networkFeeds?: NetworkFeeds
   /** anvil's dev methods: present only on a chain of a dev network (see rpc/dev/api.ts). */
   readonly dev?: DevApi
   /** Decodes, validates and pools a raw transaction; returns its hash. */

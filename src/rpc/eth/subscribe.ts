@@ -5,7 +5,8 @@ import type { RpcApi } from '../api.js'
 import { UnsupportedSubscriptionError } from '../errors.js'
 import { formatHeader, formatPendingTransaction } from '../format.js'
 import { blockLogs, parseLogCriteria } from '../logs.js'
-import { formatMessage, networkOf } from '../plexus/network.js'
+import { localNetworkFeeds } from '../networkFeeds.js'
+import { networkOf } from '../plexus/network.js'
 import { parseSubscriptionName } from '../subscriptions.js'
 import type { RpcContext } from '../types.js'
 
@@ -33,14 +34,11 @@ export function subscribe(api: RpcApi, params: unknown[], ctx: RpcContext): Hex 
         api.pool.onPending((ptx) => emit(full ? formatPendingTransaction(ptx) : ptx.hash)),
       )
     }
-    case 'plexus_messages': {
-      const network = networkOf(api, 'eth_subscribe("plexus_messages")')
-      return api.subscriptions.add(ctx, (emit) => network.onMessage((m) => emit(formatMessage(m))))
-    }
+    case 'plexus_messages':
     case 'plexus_chains': {
-      // The network's registry, pushed again whenever a chain joins.
-      const network = networkOf(api, 'eth_subscribe("plexus_chains")')
-      return api.subscriptions.add(ctx, (emit) => network.onChainsChanged(() => emit(network.chainRegistry())))
+      // from the network in this process, or from the coordinator of a chain that runs in an executor
+      const feeds = api.networkFeeds ?? localNetworkFeeds(networkOf(api, `eth_subscribe("${kind}")`))
+      return api.subscriptions.add(ctx, (emit) => feeds.on(kind, emit))
     }
     default:
       throw new UnsupportedSubscriptionError('eth', kind)
