@@ -1,5 +1,5 @@
 import type { Block } from '@ethereumjs/block'
-import type { Chain } from '../execution/chain.js'
+import type { ChainReader } from '../execution/chainReader.js'
 import type { RawLog, StoredReceipt } from '../execution/receipts.js'
 import { slotOf, ZERO_SLOT_OFFSETS, type SlotOffsets } from '../execution/slots.js'
 import { toData, type Hex } from '../primitives/hex.js'
@@ -33,7 +33,7 @@ export class ChainsView implements InteropView {
   private readonly logCache = new Map<string, CachedLogs>()
 
   constructor(
-    private readonly chains: () => ReadonlyMap<bigint, Chain>,
+    private readonly chains: () => ReadonlyMap<bigint, ChainReader>,
     private readonly slotOffsets: SlotOffsets = ZERO_SLOT_OFFSETS,
   ) {}
 

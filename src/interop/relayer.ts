@@ -1,6 +1,6 @@
 import { createFeeMarket1559Tx } from '@ethereumjs/tx'
 import { Address } from '@ethereumjs/util'
-import type { Chain } from '../execution/chain.js'
+import type { ChainReader } from '../execution/chainReader.js'
 import { toPooledTx } from '../execution/decodeTx.js'
 import type { PooledTx } from '../execution/pooledTx.js'
 import { PREDEPLOYS } from '../execution/predeploys.js'
@@ -78,7 +78,7 @@ export class Relayer {
    * messages with no relay gas are skipped), none asking for more than `maxTxGas`, priced for
    * the block's `baseFee` (its EIP-1559 value, or a dev network's hand-set one).
    */
-  relayPlan(chain: Pick<Chain, 'chainId' | 'common'>, messages: readonly TrackedMessage[], maxTxGas: bigint, baseFee: bigint): RelayPlan {
+  relayPlan(chain: Pick<ChainReader, 'chainId' | 'common'>, messages: readonly TrackedMessage[], maxTxGas: bigint, baseFee: bigint): RelayPlan {
     const common = sharedTxCommon(chain.common)
     const to = new Address(hexToBytes(PREDEPLOYS.L2ToL2CrossDomainMessenger))
     const relays: RelayPlan['relays'] = []
