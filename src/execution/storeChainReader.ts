@@ -66,7 +66,7 @@ export class StoreChainReader extends StoredChainView {
    * Follows the store to its newest head: on a commit, every new canonical block is
    * announced (`onBlock`, with its receipts) in order; when the head moved back, the
    * rewind is announced first (`onRewind`: the newest block both chains share, the
-   * removed blocks newest first), then the blocks committed since. What `Chain` would
+   * removed blocks oldest first), then the blocks committed since. What `Chain` would
    * have announced for the same writes, merged over however many commits happened since
    * the last call. Synchronous: the listeners run inside. A call from a listener is
    * folded into the running one.
@@ -102,7 +102,8 @@ export class StoreChainReader extends StoredChainView {
     }
     if (removed.length > 0) {
       this.head = fork
-      this.announceRewind(fork, removed)
+      // Oldest first, as `Chain` announces them.
+      this.announceRewind(fork, removed.reverse())
     }
     for (let n = fork.number + 1n; n <= target.number; n++) {
       const hash = this.store.canonicalHash(n)
@@ -125,11 +126,6 @@ export class StoreChainReader extends StoredChainView {
     if (!equal(stateRoot, this.head.stateRoot) || !this.storeAtHead()) return false
     const flatRoot = this.store.flatRoot()
     return flatRoot !== undefined && equal(flatRoot, stateRoot)
-  }
-
-  private storeHolds(header: BlockHeader): boolean {
-    const hash = this.store.canonicalHash(header.number)
-    return hash !== undefined && equal(hash, header.hash())
   }
 
   private storedHeader(hash: Uint8Array): BlockHeader {

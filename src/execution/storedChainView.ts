@@ -25,10 +25,13 @@ const BLOCK_CACHE_SIZE = 256
  * and `StoreChainReader` (which follows a store another thread writes), so the two
  * cannot answer differently.
  *
- * Block data is capped at the named head: a store written by another thread may already
- * hold blocks this view has not announced, and a reader must never see a block before
- * its `onBlock`. (For `Chain` the store's head is its head, and the caps never cut.)
- * Blocks stay readable by hash above the head, as orphans are.
+ * Block data is that of the named head's chain: a store written by another thread may
+ * already hold blocks this view has not announced (a reader must never see a block
+ * before its `onBlock`), or have rewound below blocks it announced (they stay readable by
+ * hash, as orphans are, and the canonical index answers them until the view follows).
+ * For `Chain` the store's head is its head, and none of this cuts. One exception, until
+ * the view follows a rewind of the writer: the log index (`blocksMentioning`) is the
+ * store's, capped at the head.
  */
 export abstract class StoredChainView implements ChainReader, ChainCaller {
   readonly chainId: bigint
@@ -82,7 +85,7 @@ export abstract class StoredChainView implements ChainReader, ChainCaller {
     this.notify(this.blockListeners, (listener) => listener(block, receipts), 'block')
   }
 
-  /** The head moved back to `head` (moved by the subclass first), `removed` newest first. */
+  /** The head moved back to `head` (moved by the subclass first), `removed` oldest first. */
   protected announceRewind(head: BlockHeader, removed: Block[]): void {
     // Orphans stay readable by hash from storage; the cache is for the canonical chain.
     for (const block of removed) this.blockCache.delete(toData(block.hash()))
@@ -132,12 +135,13 @@ export abstract class StoredChainView implements ChainReader, ChainCaller {
   }
 
   canonicalHash(number: bigint): Uint8Array | undefined {
-    const head = this.headHeader()
-    if (number > head.number) return undefined
-    // At the head: the head's own hash, even if the store's canonical entry for this
-    // number already names a block the writer committed after a rewind not yet followed.
-    if (number === head.number) return head.hash()
-    return this.store.canonicalHash(number)
+    let header: BlockHeader | undefined = this.headHeader()
+    if (number > header.number) return undefined
+    // Down this view's own chain while the store's canonical chain has left it (the writer
+    // rewound and this view has not followed yet): those blocks stay readable by hash.
+    while (header && number < header.number && !this.storeHolds(header)) header = this.getHeaderByHash(header.parentHash)
+    if (!header) return undefined
+    return number === header.number ? header.hash() : this.store.canonicalHash(number)
   }
 
   txLocation(txHash: Uint8Array): TxLocation | undefined {
@@ -152,6 +156,12 @@ export abstract class StoredChainView implements ChainReader, ChainCaller {
   blocksMentioning(key: Uint8Array, from: bigint, to: bigint): Iterable<bigint> {
     const head = this.headHeader().number
     return this.store.blocksMentioning(key, from, to < head ? to : head)
+  }
+
+  /** Whether the store's canonical chain holds `header`. */
+  protected storeHolds(header: BlockHeader): boolean {
+    const hash = this.store.canonicalHash(header.number)
+    return hash !== undefined && equal(hash, header.hash())
   }
 
   /** Whether the store's head is this view's head (nothing committed or rewound past it). */

@@ -1,0 +1,355 @@
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { once } from 'node:events'
+import { performance } from 'node:perf_hooks'
+import { Worker } from 'node:worker_threads'
+import type { Block, BlockHeader } from '@ethereumjs/block'
+import { Address } from '@ethereumjs/util'
+import { initCrypto } from '../primitives/crypto.js'
+import { silentLogger } from '../primitives/logger.js'
+import { hexToBytes, toData, type Hex } from '../primitives/hex.js'
+import { openDatabase } from '../storage/database.js'
+import { ChainStore } from '../storage/chainStore.js'
+import { tempDir } from '../../test/helpers/tmp.js'
+import { signedTx, txSource } from '../../test/helpers/memoryChains.js'
+import type { ChainWriterEvent, ChainWriterJob } from '../../test/helpers/chainWriterWorker.js'
+import { Chain } from './chain.js'
+import type { ChainReader } from './chainReader.js'
+import { devAccounts, devGenesis } from './genesis.js'
+import type { StoredReceipt } from './receipts.js'
+import { ChainNotWrittenError, StoreChainReader } from './storeChainReader.js'
+
+await initCrypto()
+
+/** A contract in the genesis whose every call emits LOG1 with topic 1; its slot 0 holds 5. */
+const EMITTER: Hex = '0x00000000000000000000000000000000000e0117'
+const EMITTER_BYTES = hexToBytes(EMITTER)
+const TOPIC_ONE = hexToBytes(`0x${'00'.repeat(31)}01`)
+const genesis = devGenesis({
+  chainId: 901,
+  gasLimit: 60_000_000n,
+  alloc: { [EMITTER]: { balance: '0x0', code: '0x600160006000a100', storage: { '0x0': '0x5' } } },
+})
+const accounts = devAccounts(4).map((a) => a.address)
+const ADDRESSES = [...accounts.map(hexToBytes), EMITTER_BYTES, new Uint8Array(20).fill(7)]
+const logger = silentLogger()
+
+/** Bytes as hex and bigints as text, recursively: answers compared by value, whatever their classes. */
+function norm(value: unknown): unknown {
+  if (value instanceof Uint8Array) return toData(value)
+  if (typeof value === 'bigint') return value.toString()
+  if (Array.isArray(value)) return value.map(norm)
+  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, norm(v)]))
+  return value
+}
+
+const blockOf = (b: Block | undefined) => (b ? [toData(b.hash()), toData(b.serialize())] : undefined)
+
+/** Every event a reader fires, as values. */
+function record(reader: ChainReader): unknown[] {
+  const events: unknown[] = []
+  reader.onBlock((block, receipts) => events.push(['block', toData(block.hash()), norm(receipts)]))
+  reader.onRewind((head, removed) => events.push(['rewind', toData(head.hash()), removed.map((b) => toData(b.hash()))]))
+  return events
+}
+
+/**
+ * Invariant: every `ChainReader` (and `ChainCaller`) method answers the same on both
+ * readers: blocks and indexes at every number up to past the head, orphans by hash,
+ * every transaction's location, the log index over several ranges, and state at every
+ * root either chain ever had (the head's from the flat tables, older ones from the trie).
+ */
+async function assertSameReads(a: ChainReader & { vmAt: Chain['vmAt'] }, b: ChainReader & { vmAt: Chain['vmAt'] }, roots: Uint8Array[], hashes: { blocks: Uint8Array[]; txs: Uint8Array[] }): Promise<void> {
+  assert.equal(a.chainId, b.chainId)
+  const head = a.headHeader()
+  assert.equal(toData(b.headHeader().hash()), toData(head.hash()))
+  assert.equal(b.nextBaseFee(), a.nextBaseFee())
+  for (let n = 0n; n <= head.number + 2n; n++) {
+    assert.deepEqual(norm(b.canonicalHash(n)), norm(a.canonicalHash(n)), `canonicalHash(${n})`)
+    assert.deepEqual(blockOf(b.getBlockByNumber(n)), blockOf(a.getBlockByNumber(n)), `getBlockByNumber(${n})`)
+  }
+  for (const hash of [...hashes.blocks, new Uint8Array(32)]) {
+    assert.deepEqual(blockOf(b.getBlockByHash(hash)), blockOf(a.getBlockByHash(hash)))
+    const [ha, hb] = [a.getHeaderByHash(hash), b.getHeaderByHash(hash)]
+    assert.deepEqual(hb && toData(hb.serialize()), ha && toData(ha.serialize()))
+    if (ha && hb) assert.equal(b.baseFeeAfter(hb), a.baseFeeAfter(ha))
+    assert.deepEqual(norm(b.getReceipts(hash)), norm(a.getReceipts(hash)))
+  }
+  for (const tx of [...hashes.txs, new Uint8Array(32)]) assert.deepEqual(norm(b.txLocation(tx)), norm(a.txLocation(tx)))
+  for (const key of [EMITTER_BYTES, TOPIC_ONE, hexToBytes(accounts[1]!)]) {
+    for (const [from, to] of [[0n, head.number], [1n, head.number + 5n], [head.number, head.number], [3n, 2n]] as const) {
+      assert.deepEqual([...b.blocksMentioning(key, from, to)], [...a.blocksMentioning(key, from, to)])
+    }
+  }
+  for (const root of roots) {
+    for (const address of ADDRESSES) {
+      assert.deepEqual(norm(await b.accountAt(root, address)), norm(await a.accountAt(root, address)))
+      assert.equal(toData(await b.codeAt(root, address)), toData(await a.codeAt(root, address)))
+      assert.equal(toData(await b.storageAt(root, address, new Uint8Array(32))), toData(await a.storageAt(root, address, new Uint8Array(32))))
+    }
+    assert.deepEqual(norm(await b.proofAt(root, EMITTER_BYTES, [new Uint8Array(32)])), norm(await a.proofAt(root, EMITTER_BYTES, [new Uint8Array(32)])))
+    assert.equal(await b.totalBalanceAt(root), await a.totalBalanceAt(root))
+  }
+  const probe = new Address(hexToBytes(accounts[1]!))
+  const [va, vb] = [await a.vmAt(head.stateRoot), await b.vmAt(head.stateRoot)]
+  assert.deepEqual(norm(await vb.stateManager.getAccount(probe)), norm(await va.stateManager.getAccount(probe)))
+}
+
+/** Builds `count` blocks on `chain` (transfers and emitter calls from every account), recording roots and hashes. */
+async function build(chain: Chain, count: number, roots: Uint8Array[], hashes: { blocks: Uint8Array[]; txs: Uint8Array[] }, at: { t: bigint }): Promise<void> {
+  for (let i = 0; i < count; i++) {
+    const txs = []
+    for (let from = 0; from < accounts.length; from++) {
+      const nonce = Number((await chain.headAccount(hexToBytes(accounts[from]!)))?.nonce ?? 0n)
+      txs.push(signedTx(chain, nonce, { to: accounts[(from + 1) % accounts.length]! as Hex, value: 1n, from }))
+      txs.push(signedTx(chain, nonce + 1, { to: EMITTER, gasLimit: 50_000n, from }))
+    }
+    const built = await chain.buildBlock({ timestamp: ++at.t, coinbase: new Uint8Array(20), txs: txSource(txs) })
+    assert.equal(built.included.length, txs.length)
+    roots.push(built.block.header.stateRoot)
+    hashes.blocks.push(built.block.hash())
+    hashes.txs.push(...txs.map((t) => t.tx.hash()))
+  }
+}
+
+test('StoreChainReader: every read answers as Chain does on the same store, after commits, a rewind and a rewind with new blocks; the same events', { timeout: 120_000 }, async () => {
+  const dir = tempDir()
+  const store = new ChainStore(openDatabase(dir.dir))
+  try {
+    const chain = await Chain.open(store, genesis, logger)
+    const reader = StoreChainReader.open(store, genesis, logger)
+    const [chainEvents, readerEvents] = [record(chain), record(reader)]
+    const roots = [chain.headHeader().stateRoot]
+    const hashes = { blocks: [chain.headHeader().hash()], txs: [] as Uint8Array[] }
+    const at = { t: 0n }
+    await assertSameReads(chain, reader, roots, hashes)
+
+    await build(chain, 4, roots, hashes, at)
+    // Not advanced: the reader answers for its head (genesis), never for blocks it did not announce.
+    assert.equal(reader.headHeader().number, 0n)
+    assert.equal(reader.canonicalHash(1n), undefined)
+    assert.equal(reader.getBlockByNumber(1n), undefined)
+    assert.equal(reader.txLocation(hashes.txs[0]!), undefined)
+    assert.deepEqual([...reader.blocksMentioning(EMITTER_BYTES, 0n, 10n)], [])
+    assert.equal(reader.nextBaseFee(), chain.baseFeeAfter(chain.getBlockByNumber(0n)!.header))
+    // ... and state at its head root comes from the trie, not from flat tables that moved on
+    assert.deepEqual(norm(await reader.accountAt(roots[0]!, hexToBytes(accounts[1]!))), norm(await chain.accountAt(roots[0]!, hexToBytes(accounts[1]!))))
+    assert.equal(toData(await reader.storageAt(roots[0]!, EMITTER_BYTES, new Uint8Array(32))), '0x05')
+
+    reader.advance()
+    await assertSameReads(chain, reader, roots, hashes)
+    reader.advance() // nothing new: nothing announced
+    assert.equal(readerEvents.length, 4)
+
+    // a rewind, then other blocks at the same numbers, followed in one advance
+    await chain.rewindTo(2n)
+    // Not advanced: its blocks 3 and 4 are still its canonical blocks (readable by hash).
+    assert.equal(reader.getBlockByNumber(3n)?.header.number, 3n)
+    assert.equal(toData(reader.canonicalHash(4n)!), toData(hashes.blocks[4]!))
+    await build(chain, 3, roots, hashes, at)
+    reader.advance()
+    await assertSameReads(chain, reader, roots, hashes)
+
+    // a rewind alone
+    await chain.rewindTo(1n)
+    reader.advance()
+    await assertSameReads(chain, reader, roots, hashes)
+    assert.deepEqual(readerEvents, chainEvents)
+    assert.deepEqual(readerEvents.map((e) => (e as unknown[])[0]), ['block', 'block', 'block', 'block', 'rewind', 'block', 'block', 'block', 'rewind'])
+  } finally {
+    await store.close()
+    dir.cleanup()
+  }
+})
+
+/** Follows `reader`'s events into the canonical chain they describe, checking each against the one before. */
+function follow(reader: StoreChainReader): { canonical: string[]; announced: number; rewinds: number } {
+  const state = { canonical: [] as string[], announced: 0, rewinds: 0 }
+  for (let n = 0n; n <= reader.headHeader().number; n++) state.canonical.push(toData(reader.canonicalHash(n)!))
+  reader.onBlock((block: Block, receipts: StoredReceipt[]) => {
+    // in order: each block extends the one announced before
+    assert.equal(block.header.number, BigInt(state.canonical.length))
+    assert.equal(toData(block.header.parentHash), state.canonical.at(-1))
+    // with its receipts, readable, and the reader's head while announced
+    assert.equal(receipts.length, block.transactions.length)
+    assert.equal(toData(reader.headHeader().hash()), toData(block.hash()))
+    assert.equal(reader.getReceipts(block.hash())?.length, block.transactions.length)
+    state.canonical.push(toData(block.hash()))
+    state.announced++
+  })
+  reader.onRewind((head: BlockHeader, removed: Block[]) => {
+    assert.deepEqual(removed.map((b) => toData(b.hash())), state.canonical.slice(Number(head.number) + 1))
+    assert.equal(state.canonical[Number(head.number)], toData(head.hash()))
+    state.canonical.length = Number(head.number) + 1
+    state.rewinds++
+  })
+  return state
+}
+
+/** Invariant (no torn view): the reader's head block and its receipts read back, and so does an older canonical block. */
+function assertWhole(reader: StoreChainReader, older: bigint): void {
+  const head = reader.headHeader()
+  const block = reader.getBlockByNumber(head.number)
+  assert.equal(block && toData(block.hash()), toData(head.hash()))
+  assert.equal(reader.getReceipts(head.hash())?.length, block!.transactions.length)
+  const n = older <= head.number ? older : head.number
+  assert.equal(reader.getBlockByNumber(n)?.header.number, n)
+}
+
+function startWriter(job: Omit<ChainWriterJob, 'genesis' | 'emitter'>): Worker {
+  return new Worker(new URL('../../test/helpers/chainWriterWorker.js', import.meta.url), { workerData: { ...job, genesis, emitter: EMITTER } })
+}
+
+test('StoreChainReader: follows a writer thread committing hundreds of blocks as fast as it can, and its rewind, announcing each block once, in order, never a torn head', { timeout: 300_000 }, async (t) => {
+  const dir = tempDir()
+  // Opened before the writer exists: a fresh store holds no chain, and the reader says so.
+  const store = new ChainStore(openDatabase(dir.dir))
+  assert.throws(() => StoreChainReader.open(store, genesis, logger), ChainNotWrittenError)
+  const worker = startWriter({ dir: dir.dir, blocks: 300, txsPerBlock: 8, rewind: { at: 150, depth: 5 } })
+  try {
+    let reader: StoreChainReader | undefined
+    let followed: ReturnType<typeof follow> | undefined
+    const committed = new Set<string>()
+    let advanceMs = 0
+    let advances = 0
+    let done: Extract<ChainWriterEvent, { kind: 'done' }> | undefined
+    let failure: unknown
+    const finished = new Promise<void>((resolve, reject) => {
+      worker.on('error', reject)
+      worker.on('message', (event: ChainWriterEvent) => {
+        try {
+          if (event.kind === 'open') {
+            reader = StoreChainReader.open(store, genesis, logger)
+            followed = follow(reader)
+            return
+          }
+          if (event.kind === 'commit') committed.add(event.hash)
+          const start = performance.now()
+          reader!.advance()
+          advanceMs += performance.now() - start
+          advances++
+          assertWhole(reader!, BigInt(advances % 150))
+          if (event.kind === 'paused') worker.postMessage('go')
+          if (event.kind === 'done') {
+            done = event
+            resolve()
+          }
+        } catch (err) {
+          failure = err
+          reject(err)
+        }
+      })
+    })
+    await finished
+    assert.equal(failure, undefined)
+    const r = reader!
+    const f = followed!
+    assert.equal(toData(r.headHeader().hash()), done!.head)
+    assert.equal(r.headHeader().number, 300n)
+    // every commit announced exactly once (the reader had followed block 150 before the rewind)
+    assert.equal(f.announced, done!.commits)
+    assert.equal(f.rewinds, 1)
+    for (const hash of f.canonical.slice(1)) assert.ok(committed.has(hash))
+    for (let n = 0n; n <= 300n; n++) assert.equal(toData(r.canonicalHash(n)!), f.canonical[Number(n)])
+    t.diagnostic(`advance: ${((advanceMs * 1000) / f.announced).toFixed(1)} µs per announced block (${advances} advances, ${f.announced} blocks of 8 txs, listeners included)`)
+
+    // The cost of reads on a fresh reader (cold decoded-block cache), per call.
+    const cold = StoreChainReader.open(store, genesis, logger)
+    const head = cold.headHeader()
+    const older = cold.getBlockByNumber(100n)!.header.stateRoot
+    const who = hexToBytes(accounts[2]!)
+    const time = async (label: string, n: number, read: (i: number) => unknown) => {
+      const start = performance.now()
+      for (let i = 0; i < n; i++) await read(i)
+      t.diagnostic(`${label}: ${(((performance.now() - start) * 1000) / n).toFixed(1)} µs`)
+    }
+    await time('getBlockByNumber (decode, uncached)', 300, (i) => cold.getBlockByNumber(BigInt(i + 1)))
+    await time('getBlockByNumber (cached)', 1000, (i) => cold.getBlockByNumber(300n - BigInt(i % 200)))
+    await time('getReceipts', 300, (i) => cold.getReceipts(hexToBytes(f.canonical[i + 1]! as Hex)))
+    await time('canonicalHash', 1000, (i) => cold.canonicalHash(BigInt(i % 300)))
+    const txs = cold.getBlockByNumber(200n)!.transactions.map((tx) => tx.hash())
+    await time('txLocation', 1000, (i) => cold.txLocation(txs[i % txs.length]!))
+    await time('blocksMentioning (300 blocks)', 100, () => [...cold.blocksMentioning(EMITTER_BYTES, 0n, 300n)].length)
+    await time('accountAt head (flat)', 1000, () => cold.accountAt(head.stateRoot, who))
+    await time('accountAt block 100 (trie)', 1000, () => cold.accountAt(older, who))
+  } finally {
+    await worker.terminate()
+    await store.close()
+    dir.cleanup()
+  }
+})
+
+test('StoreChainReader: advance() sees a commit another thread made within this event turn (after this thread already read)', { timeout: 120_000 }, async () => {
+  const dir = tempDir()
+  const store = new ChainStore(openDatabase(dir.dir))
+  const signal = new SharedArrayBuffer(4)
+  const commits = new Int32Array(signal)
+  const worker = startWriter({ dir: dir.dir, blocks: 3, txsPerBlock: 4, signal })
+  try {
+    const [event] = (await once(worker, 'message')) as [ChainWriterEvent]
+    assert.equal(event.kind, 'open')
+    // One synchronous step: read (lmdb-js takes a read snapshot for this thread and keeps
+    // it until a timer of a later turn), wait for the writer's commit, then advance.
+    // Invariant: advance() follows the store as it is when called, not the thread's older snapshot.
+    const reader = StoreChainReader.open(store, genesis, logger)
+    const seen = reader.headHeader().number
+    assert.equal(reader.getBlockByNumber(seen)?.header.number, seen)
+    while (Atomics.load(commits, 0) <= Number(seen)) assert.notEqual(Atomics.wait(commits, 0, Atomics.load(commits, 0), 60_000), 'timed-out')
+    reader.advance()
+    assert.ok(reader.headHeader().number > seen)
+    assertWhole(reader, 0n)
+  } finally {
+    await worker.terminate()
+    await store.close()
+    dir.cleanup()
+  }
+})
+
+test('StoreChainReader: after its writer thread died mid-burst, the reader follows to the last commit, every block whole, and a new writer carries on', { timeout: 300_000 }, async () => {
+  const dir = tempDir()
+  const store = new ChainStore(openDatabase(dir.dir))
+  const worker = startWriter({ dir: dir.dir, blocks: 0, txsPerBlock: 4 })
+  try {
+    let reader: StoreChainReader | undefined
+    let followed: ReturnType<typeof follow> | undefined
+    let commits = 0
+    const enough = new Promise<void>((resolve, reject) => {
+      worker.on('error', reject)
+      worker.on('message', (event: ChainWriterEvent) => {
+        try {
+          if (event.kind === 'open') {
+            reader = StoreChainReader.open(store, genesis, logger)
+            followed = follow(reader)
+            return
+          }
+          reader!.advance()
+          assertWhole(reader!, 1n)
+          if (event.kind === 'commit' && ++commits === 40) resolve()
+        } catch (err) {
+          reject(err)
+        }
+      })
+    })
+    await enough
+    // Killed wherever it is: between blocks, or inside a block's write transaction.
+    await worker.terminate()
+    const before = reader!.headHeader().number
+    reader!.advance()
+    assertWhole(reader!, 20n)
+    assert.ok(reader!.headHeader().number >= before)
+    assert.equal(followed!.canonical.length, Number(reader!.headHeader().number) + 1)
+
+    // The store is whole: a writer opened on it again (here, in this thread) goes on from the head.
+    const chain = await Chain.open(store, genesis, logger)
+    assert.equal(toData(chain.headHeader().hash()), toData(reader!.headHeader().hash()))
+    const nonce = Number((await chain.headAccount(hexToBytes(accounts[0]!)))?.nonce ?? 0n)
+    await chain.buildBlock({ timestamp: 10_000n, coinbase: new Uint8Array(20), txs: txSource([signedTx(chain, nonce, { to: accounts[1]! as Hex, value: 1n })]) })
+    reader!.advance()
+    assert.equal(toData(reader!.headHeader().hash()), toData(chain.headHeader().hash()))
+    assertWhole(reader!, 1n)
+  } finally {
+    await worker.terminate()
+    await store.close()
+    dir.cleanup()
+  }
+})
