@@ -6,6 +6,7 @@ import { Worker } from 'node:worker_threads'
 import type { Block, BlockHeader } from '@ethereumjs/block'
 import { Address } from '@ethereumjs/util'
 import { initCrypto } from '../primitives/crypto.js'
+import { CorruptionError } from '../primitives/errors.js'
 import { silentLogger } from '../primitives/logger.js'
 import { hexToBytes, toData, type Hex } from '../primitives/hex.js'
 import { openDatabase } from '../storage/database.js'
@@ -162,6 +163,40 @@ test('StoreChainReader: every read answers as Chain does on the same store, afte
   }
 })
 
+test('StoreChainReader: refuses a store of another chain; a throwing listener and an advance() from inside a listener announce nothing twice and lose nothing', { timeout: 60_000 }, async () => {
+  const dir = tempDir()
+  const store = new ChainStore(openDatabase(dir.dir))
+  try {
+    const chain = await Chain.open(store, genesis, logger)
+    assert.throws(() => StoreChainReader.open(store, devGenesis({ chainId: 902, gasLimit: 60_000_000n }), logger), CorruptionError)
+    const reader = StoreChainReader.open(store, genesis, logger)
+    const seen: bigint[] = []
+    let building: Promise<unknown> | undefined
+    reader.onBlock(() => {
+      throw new Error('a listener failing')
+    })
+    reader.onBlock((block) => {
+      seen.push(block.header.number)
+      // the writer commits again while the reader is announcing, and the listener asks to follow
+      if (block.header.number === 2n) building = chain.buildBlock({ timestamp: 100n, coinbase: new Uint8Array(20) })
+      reader.advance()
+    })
+    const at = { t: 0n }
+    await build(chain, 2, [], { blocks: [], txs: [] }, at)
+    reader.advance()
+    assert.deepEqual(seen, [1n, 2n])
+    // Invariant: the block committed meanwhile is announced by the next advance, once.
+    await building
+    reader.advance()
+    reader.advance()
+    assert.deepEqual(seen, [1n, 2n, 3n])
+    assert.equal(toData(reader.headHeader().hash()), toData(chain.headHeader().hash()))
+  } finally {
+    await store.close()
+    dir.cleanup()
+  }
+})
+
 /** Follows `reader`'s events into the canonical chain they describe, checking each against the one before. */
 function follow(reader: StoreChainReader): { canonical: string[]; announced: number; rewinds: number } {
   const state = { canonical: [] as string[], announced: 0, rewinds: 0 }
@@ -200,6 +235,42 @@ function startWriter(job: Omit<ChainWriterJob, 'genesis' | 'emitter'>): Worker {
   return new Worker(new URL('../../test/helpers/chainWriterWorker.js', import.meta.url), { workerData: { ...job, genesis, emitter: EMITTER } })
 }
 
+interface Following {
+  reader: StoreChainReader
+  followed: ReturnType<typeof follow>
+  advanceMs: number
+  advances: number
+}
+
+/**
+ * What a coordinator does with a writer thread: opens the reader when the writer says the
+ * store is open, then `advance()`s on every announcement and checks the head is whole.
+ * `until` sees each event after that; it returns true to stop following.
+ */
+function followWriter(worker: Worker, store: ChainStore, until: (event: ChainWriterEvent, f: Following) => boolean): Promise<Following> {
+  return new Promise((resolve, reject) => {
+    let f: Following | undefined
+    worker.on('error', reject)
+    worker.on('message', (event: ChainWriterEvent) => {
+      try {
+        if (event.kind === 'open') {
+          const reader = StoreChainReader.open(store, genesis, logger)
+          f = { reader, followed: follow(reader), advanceMs: 0, advances: 0 }
+          return
+        }
+        const start = performance.now()
+        f!.reader.advance()
+        f!.advanceMs += performance.now() - start
+        f!.advances++
+        assertWhole(f!.reader, BigInt(f!.advances % 150))
+        if (until(event, f!)) resolve(f!)
+      } catch (err) {
+        reject(err)
+      }
+    })
+  })
+}
+
 test('StoreChainReader: follows a writer thread committing hundreds of blocks as fast as it can, and its rewind, announcing each block once, in order, never a torn head', { timeout: 300_000 }, async (t) => {
   const dir = tempDir()
   // Opened before the writer exists: a fresh store holds no chain, and the reader says so.
@@ -207,43 +278,15 @@ test('StoreChainReader: follows a writer thread committing hundreds of blocks as
   assert.throws(() => StoreChainReader.open(store, genesis, logger), ChainNotWrittenError)
   const worker = startWriter({ dir: dir.dir, blocks: 300, txsPerBlock: 8, rewind: { at: 150, depth: 5 } })
   try {
-    let reader: StoreChainReader | undefined
-    let followed: ReturnType<typeof follow> | undefined
     const committed = new Set<string>()
-    let advanceMs = 0
-    let advances = 0
     let done: Extract<ChainWriterEvent, { kind: 'done' }> | undefined
-    let failure: unknown
-    const finished = new Promise<void>((resolve, reject) => {
-      worker.on('error', reject)
-      worker.on('message', (event: ChainWriterEvent) => {
-        try {
-          if (event.kind === 'open') {
-            reader = StoreChainReader.open(store, genesis, logger)
-            followed = follow(reader)
-            return
-          }
-          if (event.kind === 'commit') committed.add(event.hash)
-          const start = performance.now()
-          reader!.advance()
-          advanceMs += performance.now() - start
-          advances++
-          assertWhole(reader!, BigInt(advances % 150))
-          if (event.kind === 'paused') worker.postMessage('go')
-          if (event.kind === 'done') {
-            done = event
-            resolve()
-          }
-        } catch (err) {
-          failure = err
-          reject(err)
-        }
-      })
+    const following = await followWriter(worker, store, (event) => {
+      if (event.kind === 'commit') committed.add(event.hash)
+      if (event.kind === 'paused') worker.postMessage('go')
+      if (event.kind === 'done') done = event
+      return done !== undefined
     })
-    await finished
-    assert.equal(failure, undefined)
-    const r = reader!
-    const f = followed!
+    const { reader: r, followed: f, advanceMs, advances } = following
     assert.equal(toData(r.headHeader().hash()), done!.head)
     assert.equal(r.headHeader().number, 300n)
     // every commit announced exactly once (the reader had followed block 150 before the rewind)
@@ -310,43 +353,24 @@ test('StoreChainReader: after its writer thread died mid-burst, the reader follo
   const store = new ChainStore(openDatabase(dir.dir))
   const worker = startWriter({ dir: dir.dir, blocks: 0, txsPerBlock: 4 })
   try {
-    let reader: StoreChainReader | undefined
-    let followed: ReturnType<typeof follow> | undefined
     let commits = 0
-    const enough = new Promise<void>((resolve, reject) => {
-      worker.on('error', reject)
-      worker.on('message', (event: ChainWriterEvent) => {
-        try {
-          if (event.kind === 'open') {
-            reader = StoreChainReader.open(store, genesis, logger)
-            followed = follow(reader)
-            return
-          }
-          reader!.advance()
-          assertWhole(reader!, 1n)
-          if (event.kind === 'commit' && ++commits === 40) resolve()
-        } catch (err) {
-          reject(err)
-        }
-      })
-    })
-    await enough
+    const { reader, followed } = await followWriter(worker, store, (event) => event.kind === 'commit' && ++commits === 40)
     // Killed wherever it is: between blocks, or inside a block's write transaction.
     await worker.terminate()
-    const before = reader!.headHeader().number
-    reader!.advance()
-    assertWhole(reader!, 20n)
-    assert.ok(reader!.headHeader().number >= before)
-    assert.equal(followed!.canonical.length, Number(reader!.headHeader().number) + 1)
+    const before = reader.headHeader().number
+    reader.advance()
+    assertWhole(reader, 20n)
+    assert.ok(reader.headHeader().number >= before)
+    assert.equal(followed.canonical.length, Number(reader.headHeader().number) + 1)
 
     // The store is whole: a writer opened on it again (here, in this thread) goes on from the head.
     const chain = await Chain.open(store, genesis, logger)
-    assert.equal(toData(chain.headHeader().hash()), toData(reader!.headHeader().hash()))
+    assert.equal(toData(chain.headHeader().hash()), toData(reader.headHeader().hash()))
     const nonce = Number((await chain.headAccount(hexToBytes(accounts[0]!)))?.nonce ?? 0n)
     await chain.buildBlock({ timestamp: 10_000n, coinbase: new Uint8Array(20), txs: txSource([signedTx(chain, nonce, { to: accounts[1]! as Hex, value: 1n })]) })
-    reader!.advance()
-    assert.equal(toData(reader!.headHeader().hash()), toData(chain.headHeader().hash()))
-    assertWhole(reader!, 1n)
+    reader.advance()
+    assert.equal(toData(reader.headHeader().hash()), toData(chain.headHeader().hash()))
+    assertWhole(reader, 1n)
   } finally {
     await worker.terminate()
     await store.close()
