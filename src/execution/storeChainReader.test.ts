@@ -3,6 +3,8 @@ import assert from 'node:assert/strict'
 import { once } from 'node:events'
 import { performance } from 'node:perf_hooks'
 import { Worker } from 'node:worker_threads'
+import { fork, type ChildProcess } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
 import type { Block, BlockHeader } from '@ethereumjs/block'
 import { Address } from '@ethereumjs/util'
 import { initCrypto } from '../primitives/crypto.js'
@@ -231,8 +233,15 @@ function assertWhole(reader: StoreChainReader, older: bigint): void {
   assert.equal(reader.getBlockByNumber(n)?.header.number, n)
 }
 
+const WRITER = new URL('../../test/helpers/chainWriterWorker.js', import.meta.url)
+
 function startWriter(job: Omit<ChainWriterJob, 'genesis' | 'emitter'>): Worker {
-  return new Worker(new URL('../../test/helpers/chainWriterWorker.js', import.meta.url), { workerData: { ...job, genesis, emitter: EMITTER } })
+  return new Worker(WRITER, { workerData: { ...job, genesis, emitter: EMITTER } })
+}
+
+/** The writer as an OS process of its own (LMDB environments are shared across processes too). */
+function startWriterProcess(job: Omit<ChainWriterJob, 'genesis' | 'emitter'>): ChildProcess {
+  return fork(fileURLToPath(WRITER), [JSON.stringify({ ...job, genesis, emitter: EMITTER })], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] })
 }
 
 interface Following {
@@ -247,7 +256,7 @@ interface Following {
  * store is open, then `advance()`s on every announcement and checks the head is whole.
  * `until` sees each event after that; it returns true to stop following.
  */
-function followWriter(worker: Worker, store: ChainStore, until: (event: ChainWriterEvent, f: Following) => boolean): Promise<Following> {
+function followWriter(worker: Worker | ChildProcess, store: ChainStore, until: (event: ChainWriterEvent, f: Following) => boolean): Promise<Following> {
   return new Promise((resolve, reject) => {
     let f: Following | undefined
     worker.on('error', reject)
@@ -348,32 +357,54 @@ test('StoreChainReader: advance() sees a commit another thread made within this 
   }
 })
 
-test('StoreChainReader: after its writer thread died mid-burst, the reader follows to the last commit, every block whole, and a new writer carries on', { timeout: 300_000 }, async () => {
-  const dir = tempDir()
-  const store = new ChainStore(openDatabase(dir.dir))
-  const worker = startWriter({ dir: dir.dir, blocks: 0, txsPerBlock: 4 })
-  try {
-    let commits = 0
-    const { reader, followed } = await followWriter(worker, store, (event) => event.kind === 'commit' && ++commits === 40)
-    // Killed wherever it is: between blocks, or inside a block's write transaction.
-    await worker.terminate()
-    const before = reader.headHeader().number
-    reader.advance()
-    assertWhole(reader, 20n)
-    assert.ok(reader.headHeader().number >= before)
-    assert.equal(followed.canonical.length, Number(reader.headHeader().number) + 1)
+/**
+ * Invariant after a writer died: the reader follows the store to its last commit (never
+ * behind what it announced), every block whole, its events describing exactly the store's
+ * chain; and the store is whole, so a writer opened on it again (here, in this thread,
+ * taking the write lock the dead one may have held) goes on from that head.
+ */
+async function assertCarriesOn(store: ChainStore, { reader, followed }: Pick<Following, 'reader' | 'followed'>): Promise<void> {
+  const before = reader.headHeader().number
+  reader.advance()
+  assertWhole(reader, before / 2n)
+  assert.ok(reader.headHeader().number >= before)
+  assert.equal(followed.canonical.length, Number(reader.headHeader().number) + 1)
+  const chain = await Chain.open(store, genesis, logger)
+  assert.equal(toData(chain.headHeader().hash()), toData(reader.headHeader().hash()))
+  const nonce = Number((await chain.headAccount(hexToBytes(accounts[0]!)))?.nonce ?? 0n)
+  await chain.buildBlock({ timestamp: 10_000n, coinbase: new Uint8Array(20), txs: txSource([signedTx(chain, nonce, { to: accounts[1]! as Hex, value: 1n })]) })
+  reader.advance()
+  assert.equal(toData(reader.headHeader().hash()), toData(chain.headHeader().hash()))
+  assertWhole(reader, 1n)
+}
 
-    // The store is whole: a writer opened on it again (here, in this thread) goes on from the head.
-    const chain = await Chain.open(store, genesis, logger)
-    assert.equal(toData(chain.headHeader().hash()), toData(reader.headHeader().hash()))
-    const nonce = Number((await chain.headAccount(hexToBytes(accounts[0]!)))?.nonce ?? 0n)
-    await chain.buildBlock({ timestamp: 10_000n, coinbase: new Uint8Array(20), txs: txSource([signedTx(chain, nonce, { to: accounts[1]! as Hex, value: 1n })]) })
-    reader.advance()
-    assert.equal(toData(reader.headHeader().hash()), toData(chain.headHeader().hash()))
-    assertWhole(reader, 1n)
-  } finally {
-    await worker.terminate()
-    await store.close()
-    dir.cleanup()
-  }
-})
+/** A writer to kill: a worker thread (terminated) or an OS process (SIGKILL). */
+const WRITERS = {
+  thread: (dir: string) => {
+    const worker = startWriter({ dir, blocks: 0, txsPerBlock: 8 })
+    return { events: worker, kill: async () => void (await worker.terminate()) }
+  },
+  process: (dir: string) => {
+    const child = startWriterProcess({ dir, blocks: 0, txsPerBlock: 8 })
+    return { events: child, kill: async () => void (child.exitCode === null && child.signalCode === null && (child.kill('SIGKILL'), await once(child, 'exit'))) }
+  },
+}
+
+for (const [kind, start] of Object.entries(WRITERS)) {
+  test(`StoreChainReader: after its writer ${kind} was killed mid-burst, the reader follows to the last commit, every block whole, and a new writer carries on`, { timeout: 300_000 }, async () => {
+    const dir = tempDir()
+    const store = new ChainStore(openDatabase(dir.dir))
+    const writer = start(dir.dir)
+    try {
+      let commits = 0
+      const { reader, followed } = await followWriter(writer.events, store, (event) => event.kind === 'commit' && ++commits === 50)
+      // Killed wherever it is: between blocks, or inside a block's write transaction (it commits back to back).
+      await writer.kill()
+      await assertCarriesOn(store, { reader, followed })
+    } finally {
+      await writer.kill()
+      await store.close()
+      dir.cleanup()
+    }
+  })
+}

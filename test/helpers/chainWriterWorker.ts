@@ -1,8 +1,9 @@
-// A chain's writer on a worker thread (what an executor thread does to its store):
+// A chain's writer on a worker thread (what an executor thread does to its store), or in
+// a child process (`fork`, the job as JSON in its first argument):
 // opens the chain in `dir`, then commits blocks with transactions as fast as it can,
 // telling the parent after every commit and rewind. The parent reads the same store.
 import { parentPort, workerData } from 'node:worker_threads'
-import { once } from 'node:events'
+import { once, type EventEmitter } from 'node:events'
 import { initCrypto } from '../../src/primitives/crypto.js'
 import { silentLogger } from '../../src/primitives/logger.js'
 import { toData, type Hex } from '../../src/primitives/hex.js'
@@ -33,9 +34,8 @@ export type ChainWriterEvent =
   | { kind: 'rewind'; number: string }
   | { kind: 'done'; head: Hex; commits: number }
 
-const job = workerData as ChainWriterJob
-const port = parentPort!
-const post = (event: ChainWriterEvent) => port.postMessage(event)
+const job = (parentPort ? workerData : JSON.parse(process.argv[2]!)) as ChainWriterJob
+const post = (event: ChainWriterEvent) => (parentPort ? parentPort.postMessage(event) : process.send!(event))
 
 await initCrypto()
 const store = new ChainStore(openDatabase(job.dir))
@@ -66,10 +66,11 @@ while (job.blocks === 0 || chain.headHeader().number < BigInt(job.blocks)) {
   if (job.rewind && !rewound && built.block.header.number === BigInt(job.rewind.at)) {
     rewound = true
     post({ kind: 'paused' })
-    await once(port, 'message')
+    await once((parentPort ?? process) as EventEmitter, 'message')
     await chain.rewindTo(built.block.header.number - BigInt(job.rewind.depth))
     post({ kind: 'rewind', number: chain.headHeader().number.toString() })
   }
 }
 post({ kind: 'done', head: toData(chain.headHeader().hash()), commits })
 await store.close()
+if (!parentPort) process.disconnect()
