@@ -1,8 +1,8 @@
-import { Block, createBlockFromBytesArray, createBlockHeaderFromRLP, type BlockBytes, type BlockHeader } from '@ethereumjs/block'
+import { Block, createBlockHeaderFromBytesArray, createBlockHeaderFromRLP, type BlockHeader } from '@ethereumjs/block'
 import type { Common, Proof } from '@ethereumjs/common'
 import { RLP } from '@ethereumjs/rlp'
-import type { TypedTransaction } from '@ethereumjs/tx'
-import { Address, KECCAK256_NULL, createAccountFromRLP, type Account } from '@ethereumjs/util'
+import { createTxFromBlockBodyData, type TypedTransaction } from '@ethereumjs/tx'
+import { Address, KECCAK256_NULL, createAccountFromRLP, createWithdrawal, type Account } from '@ethereumjs/util'
 import { getMerkleStateProof } from '@ethereumjs/statemanager'
 import { createVM, type VM } from '@ethereumjs/vm'
 import type { Logger } from '../primitives/logger.js'
@@ -14,6 +14,7 @@ import { decodeDepositTx, DEPOSIT_TX_TYPE } from './depositTx.js'
 import { decodeDevTx, DEV_TX_TYPE } from './devTx.js'
 import { unpackReceipts, type StoredReceipt } from './receipts.js'
 import { HeadStateManager, createStateTrie } from './stateManager.js'
+import { sharedTxCommon } from './txCommon.js'
 import type { BlockListener, ChainCaller, ChainReader, RewindListener } from './chainReader.js'
 
 const CODE_PREFIX = new Uint8Array([0x63]) // 'c', ethereumjs' code-hash key prefix
@@ -267,19 +268,25 @@ class StoreBlockchain {
 
 /**
  * A stored block back into an ethereumjs `Block`. Deposits and dev transactions are not
- * ethereumjs transactions: they are decoded here and put back in their places.
+ * ethereumjs transactions: they are decoded here and put back in their places. Signed
+ * transactions share one `Common` per hardfork (`sharedTxCommon`): ethereumjs' own block
+ * decoding gives each its own copy, three quarters of the decoding time.
  */
 export function decodeStoredBlock(headerRlp: Uint8Array, bodyRlp: Uint8Array, common: Common): Block {
-  const headerValues = RLP.decode(headerRlp) as Uint8Array[]
-  const body = RLP.decode(bodyRlp) as Uint8Array[][]
-  const txData = body[0] ?? []
-  const isDeposit = (t: Uint8Array) => t instanceof Uint8Array && (t[0] === DEPOSIT_TX_TYPE || t[0] === DEV_TX_TYPE)
-  if (!txData.some(isDeposit)) {
-    return createBlockFromBytesArray([headerValues, ...body] as unknown as BlockBytes, { common, setHardfork: true })
-  }
-  const signedOnly = [txData.filter((t) => !isDeposit(t)), ...body.slice(1)]
-  const decoded = createBlockFromBytesArray([headerValues, ...signedOnly] as unknown as BlockBytes, { common, setHardfork: true })
-  let j = 0
-  const txs = txData.map((t) => (!isDeposit(t) ? decoded.transactions[j++]! : t[0] === DEV_TX_TYPE ? decodeDevTx(t, decoded.common) : decodeDepositTx(t, decoded.common)))
-  return new Block(decoded.header, txs as TypedTransaction[], decoded.uncleHeaders, decoded.withdrawals, { common: decoded.common })
+  const header = createBlockHeaderFromBytesArray(RLP.decode(headerRlp) as Uint8Array[], { common, setHardfork: true })
+  const [txData = [], uncleData = [], withdrawalData] = RLP.decode(bodyRlp) as unknown as [Uint8Array[], Uint8Array[][], Uint8Array[][] | undefined]
+  const blockCommon = header.common
+  const txCommon = sharedTxCommon(common, blockCommon.hardfork())
+  const txs = txData.map((t) =>
+    t instanceof Uint8Array && t[0] === DEPOSIT_TX_TYPE
+      ? decodeDepositTx(t, blockCommon)
+      : t instanceof Uint8Array && t[0] === DEV_TX_TYPE
+        ? decodeDevTx(t, blockCommon)
+        : createTxFromBlockBodyData(t, { common: txCommon }),
+  )
+  const uncles = uncleData.map((u) => createBlockHeaderFromBytesArray(u, { common: blockCommon, setHardfork: true }))
+  const withdrawals = blockCommon.isActivatedEIP(4895)
+    ? (withdrawalData ?? []).map(([index, validatorIndex, address, amount]) => createWithdrawal({ index: index!, validatorIndex: validatorIndex!, address: address!, amount: amount! }))
+    : undefined
+  return new Block(header, txs as TypedTransaction[], uncles, withdrawals, { common: blockCommon })
 }
