@@ -150,6 +150,12 @@ test('StoreChainReader: every read answers as Chain does on the same store, afte
     assert.equal(reader.getBlockByNumber(3n)?.header.number, 3n)
     assert.equal(toData(reader.canonicalHash(4n)!), toData(hashes.blocks[4]!))
     await build(chain, 3, roots, hashes, at)
+    // Still not advanced, the writer's new blocks 3..5 are not the reader's: not by number,
+    // not in the transaction index (its own removed ones are missing there: the documented gap).
+    assert.equal(toData(reader.getBlockByNumber(3n)!.hash()), toData(hashes.blocks[3]!))
+    assert.equal(reader.canonicalHash(5n), undefined)
+    assert.equal(reader.txLocation(hashes.txs.at(-1)!), undefined)
+    assert.deepEqual([...reader.blocksMentioning(EMITTER_BYTES, 3n, 10n)].filter((n) => n > 4n), [])
     reader.advance()
     await assertSameReads(chain, reader, roots, hashes)
 

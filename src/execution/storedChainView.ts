@@ -30,9 +30,10 @@ const BLOCK_CACHE_SIZE = 256
  * already hold blocks this view has not announced (a reader must never see a block
  * before its `onBlock`), or have rewound below blocks it announced (they stay readable by
  * hash, as orphans are, and the canonical index answers them until the view follows).
- * For `Chain` the store's head is its head, and none of this cuts. One exception, until
- * the view follows a rewind of the writer: the log index (`blocksMentioning`) is the
- * store's, capped at the head.
+ * For `Chain` the store's head is its head, and none of this cuts. The exception, until
+ * the view follows a rewind of the writer: the transaction and log indexes (`txLocation`,
+ * `blocksMentioning`) are the store's, so the blocks the writer removed are missing from
+ * them (never the writer's new blocks in their place).
  */
 export abstract class StoredChainView implements ChainReader, ChainCaller {
   readonly chainId: bigint
