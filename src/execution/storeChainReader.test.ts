@@ -205,6 +205,34 @@ test('StoreChainReader: refuses a store of another chain; a throwing listener an
   }
 })
 
+test('StoreChainReader: on a repaired store whose flat tables fell behind, state at the head comes from the trie, as Chain reads it', { timeout: 60_000 }, async () => {
+  const dir = tempDir()
+  let store = new ChainStore(openDatabase(dir.dir))
+  try {
+    const roots: Uint8Array[] = []
+    const hashes = { blocks: [] as Uint8Array[], txs: [] as Uint8Array[] }
+    const at = { t: 0n }
+    await build(await Chain.open(store, genesis, logger), 2, roots, hashes, at)
+    // outside damage: block 2's body disappears; the writer's start-up repair rewinds to block 1
+    store.tables.bodies.removeSync(Buffer.from(hashes.blocks[1]!))
+    await store.close()
+    store = new ChainStore(openDatabase(dir.dir))
+    const chain = await Chain.open(store, genesis, logger)
+    assert.equal(chain.flatReadable, false)
+    const reader = StoreChainReader.open(store, genesis, logger)
+    // Invariant: the flat tables (still block 2's state) are never read as the head's.
+    await assertSameReads(chain, reader, roots, hashes)
+    const sender = hexToBytes(accounts[1]!)
+    assert.equal((await reader.accountAt(roots[0]!, sender))!.nonce + 2n, (await reader.accountAt(roots[1]!, sender))!.nonce)
+    await build(chain, 2, roots, hashes, at)
+    reader.advance()
+    await assertSameReads(chain, reader, roots, hashes)
+  } finally {
+    await store.close()
+    dir.cleanup()
+  }
+})
+
 /** Follows `reader`'s events into the canonical chain they describe, checking each against the one before. */
 function follow(reader: StoreChainReader): { canonical: string[]; announced: number; rewinds: number } {
   const state = { canonical: [] as string[], announced: 0, rewinds: 0 }
