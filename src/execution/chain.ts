@@ -1,30 +1,20 @@
-import {
-  Block,
-  createBlock,
-  createBlockFromBytesArray,
-  createBlockHeader,
-  createBlockHeaderFromRLP,
-  type BlockBytes,
-  type BlockHeader,
-} from '@ethereumjs/block'
-import type { Common, Proof } from '@ethereumjs/common'
+import { Block, createBlock, createBlockHeader, createBlockHeaderFromRLP, type BlockHeader } from '@ethereumjs/block'
+import type { Common } from '@ethereumjs/common'
 import { RLP } from '@ethereumjs/rlp'
 import type { TypedTransaction } from '@ethereumjs/tx'
-import { Account, Address, KECCAK256_NULL, KECCAK256_RLP, createAccountFromRLP, createAddressFromString } from '@ethereumjs/util'
-import { getMerkleStateProof } from '@ethereumjs/statemanager'
+import { Account, Address, KECCAK256_RLP, createAddressFromString } from '@ethereumjs/util'
 import { createVM, runBlock, type VM } from '@ethereumjs/vm'
 import type { Logger } from '../primitives/logger.js'
 import { BaseError, CorruptionError } from '../primitives/errors.js'
 import { keccak256, sha256 } from '../primitives/crypto.js'
 import { toData, type Hex } from '../primitives/hex.js'
-import { RewindTargetError, type BlockWrite, type ChainStore, type TxLocation } from '../storage/chainStore.js'
+import { RewindTargetError, type BlockWrite, type ChainStore } from '../storage/chainStore.js'
 import type { FlatStateDiff } from '../storage/flatState.js'
 import { EMPTY_NODE_READER, TrieNodeDB } from '../storage/trieNodeDB.js'
-import { baseFeeParamsOf, DEFAULT_INITIAL_BASE_FEE, nextBaseFee, type BaseFeeParams } from './baseFee.js'
+import { baseFeeParamsOf, DEFAULT_INITIAL_BASE_FEE } from './baseFee.js'
 import { createChainCommon, genesisNumber, type GethGenesis } from './genesis.js'
 import { decodeReceipt, encodeBlockReceipts, packReceipts, unpackReceipts, type StoredReceipt } from './receipts.js'
-import { decodeDepositTx, DEPOSIT_TX_TYPE, type DepositTransaction } from './depositTx.js'
-import { decodeDevTx, DEV_TX_TYPE } from './devTx.js'
+import type { DepositTransaction } from './depositTx.js'
 import type { L1FeeParams } from './l1Fee.js'
 import { orderedTrieRoot } from './trieRoot.js'
 import { HeadStateManager, createStateTrie } from './stateManager.js'
@@ -32,7 +22,7 @@ import { StateTrie } from './stateTrie.js'
 import { accumulateParentBeaconBlockRoot, accumulateParentBlockHash } from './systemCalls.js'
 import { installJumpdestCache } from './jumpdestCache.js'
 import { InvalidBlockError, OpenBlock, type BuiltBlock, type TxSource } from './openBlock.js'
-import type { BlockListener, ChainCaller, ChainReader, RewindListener } from './chainReader.js'
+import { decodeStoredBlock, StoredChainView } from './storedChainView.js'
 
 export { InvalidBlockError, OpenBlock, type AddTxResult, type BuildTimings, type BuiltBlock, type SealedBlock, type TxSource } from './openBlock.js'
 
@@ -71,10 +61,9 @@ export interface BuildBlockParams {
 }
 
 export type { BlockListener, ChainCaller, ChainReader, RewindListener } from './chainReader.js'
+export { decodeStoredBlock } from './storedChainView.js'
 
 const EMPTY_REQUESTS_HASH_INPUT = new Uint8Array(0)
-const CODE_PREFIX = new Uint8Array([0x63]) // 'c', ethereumjs' code-hash key prefix
-const BLOCK_CACHE_SIZE = 256
 
 /**
  * One chain's execution state: the head, the state manager over storage, and the
@@ -85,30 +74,22 @@ const BLOCK_CACHE_SIZE = 256
  * (committed data only) and, for calls, a `ChainCaller`; its store is private, so no
  * reader can reach past them into the tables.
  */
-export class Chain implements ChainReader, ChainCaller {
-  readonly common: Common
-  readonly chainId: bigint
-  /** EIP-1559 elasticity and max-change denominator, from the genesis config. */
-  readonly baseFeeParams: BaseFeeParams
+export class Chain extends StoredChainView {
   private head: BlockHeader
-  private readonly blockCache = new Map<string, Block>()
-  private readonly blockListeners = new Set<BlockListener>()
-  private readonly rewindListeners = new Set<RewindListener>()
+  private state!: HeadStateManager
+  private _vm!: VM
   /** Whether the flat tables hold exactly the head state (false only after a repair rewind). */
   flatReadable = true
 
   private constructor(
-    private readonly store: ChainStore,
+    store: ChainStore,
     readonly genesis: GethGenesis,
     private readonly trieDB: TrieNodeDB,
-    private state: HeadStateManager,
-    private _vm: VM,
+    common: Common,
     head: BlockHeader,
-    private readonly logger: Logger,
+    logger: Logger,
   ) {
-    this.common = _vm.common
-    this.chainId = this.common.chainId()
-    this.baseFeeParams = baseFeeParamsOf(genesis)
+    super(store, common, baseFeeParamsOf(genesis), logger)
     this.head = head
   }
 
@@ -142,10 +123,8 @@ export class Chain implements ChainReader, ChainCaller {
       headHeader = repairHead(store, common, headHash, logger)
     }
 
-    const state = new HeadStateManager(common, new StateTrie(trieDB, headHeader.stateRoot))
-    const blockchain = new StoreBlockchain(store, common)
-    const vm = await createVM({ common, stateManager: state, blockchain: blockchain as never })
-    const chain = new Chain(store, genesis, trieDB, state, vm, headHeader, logger)
+    const chain = new Chain(store, genesis, trieDB, common, headHeader, logger)
+    await chain.resetToHead()
     const flatRoot = store.flatRoot()
     chain.flatReadable = flatRoot !== undefined && equal(flatRoot, headHeader.stateRoot)
     if (!chain.flatReadable) {
@@ -174,30 +153,7 @@ export class Chain implements ChainReader, ChainCaller {
     return common.consensusType() === 'pos'
   }
 
-  /** Subscribe to newly committed blocks. */
-  onBlock(listener: BlockListener): () => void {
-    this.blockListeners.add(listener)
-    return () => this.blockListeners.delete(listener)
-  }
-
-  /** Subscribe to rewinds (the head moved back; see `rewindTo`). */
-  onRewind(listener: RewindListener): () => void {
-    this.rewindListeners.add(listener)
-    return () => this.rewindListeners.delete(listener)
-  }
-
   // ---- building -----------------------------------------------------------------
-
-  /** Base fee of the block after the head. */
-  nextBaseFee(): bigint {
-    return this.baseFeeAfter(this.head)
-  }
-
-  /** Base fee of the block after `header`, under this chain's EIP-1559 parameters (0 before London). */
-  baseFeeAfter(header: BlockHeader): bigint {
-    if (header.baseFeePerGas === undefined) return 0n
-    return nextBaseFee(header, this.baseFeeParams)
-  }
 
   /**
    * Builds a block on the head from `params` and commits it: deposits, then what
@@ -344,11 +300,9 @@ export class Chain implements ChainReader, ChainCaller {
     for (let n = number + 1n; n <= head.number; n++) removed.push(this.canonicalBlock(n))
     const target = this.canonicalBlock(number).header
     this.store.rewindTo(number, target.stateRoot, this.flatReadable)
-    // Orphans stay readable by hash from storage; the cache is for the canonical chain.
-    for (const block of removed) this.blockCache.delete(toData(block.hash()))
     this.head = target
     await this.resetToHead()
-    this.notify(this.rewindListeners, (listener) => listener(target, removed), 'rewind')
+    this.announceRewind(target, removed)
     return removed
   }
 
@@ -369,7 +323,7 @@ export class Chain implements ChainReader, ChainCaller {
     this._vm = await createVM({
       common: this.common,
       stateManager: this.state,
-      blockchain: new StoreBlockchain(this.store, this.common) as never,
+      blockchain: this.blockchain() as never,
     })
   }
 
@@ -409,169 +363,28 @@ export class Chain implements ChainReader, ChainCaller {
   private commitPrepared(block: Block, write: BlockWrite, receipts: StoredReceipt[]): void {
     this.store.commitBlock(write, this.flatReadable)
     this.head = block.header
-    this.cacheBlock(block)
-    this.notify(this.blockListeners, (listener) => listener(block, receipts), 'block')
+    this.announceBlock(block, receipts)
   }
 
-  /** A listener's failure is logged, never the chain's: the change is already committed. */
-  private notify<L>(listeners: ReadonlySet<L>, call: (listener: L) => void, event: string): void {
-    for (const listener of listeners) {
-      try {
-        call(listener)
-      } catch (err) {
-        this.logger.error({ err }, `${event} listener failed`)
-      }
-    }
-  }
+  // ---- reads (committed data only: StoredChainView) ---------------------------------
 
-  // ---- reads (committed data only) -----------------------------------------------
-
-  getBlockByHash(hash: Uint8Array): Block | undefined {
-    const key = toData(hash)
-    const cached = this.blockCache.get(key)
-    if (cached) return cached
-    const headerRlp = this.store.getHeaderRlp(hash)
-    const bodyRlp = this.store.getBodyRlp(hash)
-    if (!headerRlp || !bodyRlp) return undefined
-    const block = decodeStoredBlock(headerRlp, bodyRlp, this.common)
-    this.cacheBlock(block)
-    return block
-  }
-
-  getBlockByNumber(number: bigint): Block | undefined {
-    const hash = this.store.canonicalHash(number)
-    return hash ? this.getBlockByHash(hash) : undefined
-  }
-
-  getHeaderByHash(hash: Uint8Array): BlockHeader | undefined {
-    const cached = this.blockCache.get(toData(hash))
-    if (cached) return cached.header
-    const rlp = this.store.getHeaderRlp(hash)
-    return rlp ? createBlockHeaderFromRLP(rlp, { common: this.common, setHardfork: true }) : undefined
-  }
-
-  getReceipts(blockHash: Uint8Array): StoredReceipt[] | undefined {
-    const packed = this.store.getReceiptsRlp(blockHash)
-    return packed ? unpackReceipts(packed) : undefined
-  }
-
-  canonicalHash(number: bigint): Uint8Array | undefined {
-    return this.store.canonicalHash(number)
-  }
-
-  txLocation(txHash: Uint8Array): TxLocation | undefined {
-    return this.store.getTxLocation(txHash)
-  }
-
-  blocksMentioning(key: Uint8Array, from: bigint, to: bigint): Iterable<bigint> {
-    return this.store.blocksMentioning(key, from, to)
-  }
-
-  /** At the head's root: one LMDB read from the flat table; elsewhere a trie walk. */
-  async accountAt(stateRoot: Uint8Array, address: Uint8Array): Promise<Account | undefined> {
-    if (equal(stateRoot, this.head.stateRoot)) return this.headAccount(address)
-    return this.stateAt(stateRoot).getAccount(new Address(address))
-  }
-
-  async storageAt(stateRoot: Uint8Array, address: Uint8Array, slot: Uint8Array): Promise<Uint8Array> {
-    if (equal(stateRoot, this.head.stateRoot)) return this.headStorage(address, slot)
-    return this.stateAt(stateRoot).getStorage(new Address(address), slot)
-  }
-
-  async codeAt(stateRoot: Uint8Array, address: Uint8Array): Promise<Uint8Array> {
-    const account = await this.accountAt(stateRoot, address)
-    if (!account || equal(account.codeHash, KECCAK256_NULL)) return new Uint8Array(0)
-    // Code is stored among the trie nodes under ethereumjs' code-hash key ('c' + hash).
-    return this.store.getTrieNode(Buffer.concat([CODE_PREFIX, account.codeHash])) ?? new Uint8Array(0)
-  }
-
-  async proofAt(stateRoot: Uint8Array, address: Uint8Array, slots: readonly Uint8Array[]): Promise<Proof> {
-    return getMerkleStateProof(this.stateAt(stateRoot), new Address(address), [...slots])
-  }
-
-  /** A read-only state view at a committed state root (calls and the reads above). */
-  private stateAt(stateRoot: Uint8Array): HeadStateManager {
-    return new HeadStateManager(this.common, createStateTrie(new TrieNodeDB(this.store.tables.trie), stateRoot))
-  }
-
-  /**
-   * The sum of every account's balance at `stateRoot`: a walk of the whole account trie
-   * (for the money audit; cost grows with the number of accounts, and the walk yields to
-   * the event loop every 2,000 accounts so slots keep their time).
-   */
-  async totalBalanceAt(stateRoot: Uint8Array): Promise<bigint> {
-    let total = 0n
-    let seen = 0
-    await createStateTrie(new TrieNodeDB(this.store.tables.trie), stateRoot).walkAllValueNodes(async (node) => {
-      const value = node.value()
-      if (value) total += createAccountFromRLP(value).balance
-      // The walk runs on the thread that builds blocks: let the slot clock in now and then.
-      if (++seen % 2_000 === 0) await new Promise((resolve) => setImmediate(resolve))
-    })
-    return total
-  }
-
-  /** A VM over a read-only copy of the state at `stateRoot`, for calls and tracing. */
-  async vmAt(stateRoot: Uint8Array): Promise<VM> {
-    const common = this.common.copy()
-    return createVM({
-      common,
-      stateManager: this.stateAt(stateRoot),
-      blockchain: new StoreBlockchain(this.store, common) as never,
-    })
+  protected flatAt(stateRoot: Uint8Array): boolean {
+    return this.flatReadable && equal(stateRoot, this.head.stateRoot)
   }
 
   /** Head-state account: one LMDB read from the flat table (the trie if flat is behind). */
   async headAccount(address: Uint8Array): Promise<Account | undefined> {
-    if (!this.flatReadable) return this.stateAt(this.head.stateRoot).getAccount(new Address(address))
-    const rlp = this.store.getAccountRlp(address)
-    return rlp ? createAccountFromRLP(rlp) : undefined
+    return this.accountAt(this.head.stateRoot, address)
   }
 
   /** Head-state storage slot (minimal bytes; empty when unset). */
   async headStorage(address: Uint8Array, slot: Uint8Array): Promise<Uint8Array> {
-    if (!this.flatReadable) return this.stateAt(this.head.stateRoot).getStorage(new Address(address), slot)
-    return this.store.getStorageValue(address, slot) ?? new Uint8Array(0)
-  }
-
-  private cacheBlock(block: Block): void {
-    const key = toData(block.hash())
-    this.blockCache.set(key, block)
-    if (this.blockCache.size > BLOCK_CACHE_SIZE) {
-      const oldest = this.blockCache.keys().next().value
-      if (oldest !== undefined) this.blockCache.delete(oldest)
-    }
+    return this.storageAt(this.head.stateRoot, address, slot)
   }
 }
 
 function equal(a: Uint8Array, b: Uint8Array): boolean {
   return Buffer.compare(a, b) === 0
-}
-
-/** BLOCKHASH for the EVM, served from storage. */
-class StoreBlockchain {
-  constructor(
-    private readonly store: ChainStore,
-    private readonly common: Common,
-  ) {}
-
-  async getBlock(blockId: number | bigint | Uint8Array): Promise<{ hash(): Uint8Array }> {
-    if (blockId instanceof Uint8Array) return { hash: () => blockId }
-    const hash = this.store.canonicalHash(BigInt(blockId))
-    if (!hash) throw new Error(`block ${blockId} not found`)
-    return { hash: () => hash }
-  }
-
-  async putBlock(): Promise<void> {}
-
-  shallowCopy(): StoreBlockchain {
-    return this
-  }
-
-  // runBlock calls this only when header validation is on; we validate before.
-  async validateHeader(): Promise<void> {
-    void this.common
-  }
 }
 
 /** Hash of the genesis block `genesis` describes (executes its alloc in memory). */
@@ -694,23 +507,4 @@ function stripZeros(b: Uint8Array): Uint8Array {
   let i = 0
   while (i < b.length && b[i] === 0) i++
   return b.subarray(i)
-}
-
-/**
- * A stored block back into an ethereumjs `Block`. Deposits and dev transactions are not
- * ethereumjs transactions: they are decoded here and put back in their places.
- */
-export function decodeStoredBlock(headerRlp: Uint8Array, bodyRlp: Uint8Array, common: Common): Block {
-  const headerValues = RLP.decode(headerRlp) as Uint8Array[]
-  const body = RLP.decode(bodyRlp) as Uint8Array[][]
-  const txData = body[0] ?? []
-  const isDeposit = (t: Uint8Array) => t instanceof Uint8Array && (t[0] === DEPOSIT_TX_TYPE || t[0] === DEV_TX_TYPE)
-  if (!txData.some(isDeposit)) {
-    return createBlockFromBytesArray([headerValues, ...body] as unknown as BlockBytes, { common, setHardfork: true })
-  }
-  const signedOnly = [txData.filter((t) => !isDeposit(t)), ...body.slice(1)]
-  const decoded = createBlockFromBytesArray([headerValues, ...signedOnly] as unknown as BlockBytes, { common, setHardfork: true })
-  let j = 0
-  const txs = txData.map((t) => (!isDeposit(t) ? decoded.transactions[j++]! : t[0] === DEV_TX_TYPE ? decodeDevTx(t, decoded.common) : decodeDepositTx(t, decoded.common)))
-  return new Block(decoded.header, txs as TypedTransaction[], decoded.uncleHeaders, decoded.withdrawals, { common: decoded.common })
 }

@@ -11,7 +11,7 @@ export type { TxLocation }
 /** Called once per committed block, with its receipts, in block order. */
 export type BlockListener = (block: Block, receipts: StoredReceipt[]) => void
 
-/** Called after the head moved back: the new head and the blocks removed, newest first. */
+/** Called after the head moved back: the new head and the blocks removed, oldest first. */
 export type RewindListener = (head: BlockHeader, removed: Block[]) => void
 
 /**

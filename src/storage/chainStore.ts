@@ -115,6 +115,16 @@ export class ChainStore {
     }
   }
 
+  /**
+   * Makes this thread's next reads see the newest commit, by any thread or process.
+   * lmdb-js keeps one read snapshot per thread and renews it only on a later event turn
+   * (a timer) or after this thread's own writes, so a reader told of another thread's
+   * commit calls this first. Reads in one synchronous step share one snapshot.
+   */
+  latestReads(): void {
+    this.tables.meta.resetReadTxn()
+  }
+
   // ---- blocks -------------------------------------------------------------------
 
   getHeaderRlp(hash: Uint8Array): Uint8Array | undefined {
