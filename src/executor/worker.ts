@@ -1,0 +1,72 @@
+/**
+ * Worker thread entry: one chain's executor (docs/design/executors.md). Opens the chain
+ * named in `workerData` (`ExecutorWorkerData`) as every executor does (`openChain`:
+ * store, chain, pool with its journal replayed, sender recovery), builds its blocks with
+ * a `PayloadBuilder`, and serves the executor protocol (`executorHandlers`, and the pool's
+ * intake) over the worker's parent port. Its first message says it is ready, or in one
+ * line why its chain did not open.
+ *
+ * Transactions are checked by the standalone rules: executing messages are not checked
+ * here until the executor holds the network log index (design, "Order of work" step 3).
+ */
+import { parentPort, workerData } from 'node:worker_threads'
+import { toData } from '../primitives/hex.js'
+import { createLogger } from '../primitives/logger.js'
+import { PayloadBuilder } from '../sequencer/payloadBuilder.js'
+import { STANDALONE_SLOT_RULES } from '../sequencer/slotBuilder.js'
+import { executorHandlers, poolHandlers } from './host.js'
+import { admitRawTransactions, openChain, type OpenedChain } from './openChain.js'
+import { RpcPeer, type PeerHandler } from './peer.js'
+import { portTransport } from './transport.js'
+import { WORKER_SHUTDOWN, type ExecutorWorkerData, type ExecutorWorkerFaults, type ExecutorWorkerStarted } from './workerData.js'
+
+const data = workerData as ExecutorWorkerData
+const port = parentPort!
+const logger = createLogger(data.logLevel ?? 'info', process.stderr).child({ module: 'executor', chainId: data.genesis.config.chainId })
+const started = (m: ExecutorWorkerStarted): void => port.postMessage(m)
+
+let opened: OpenedChain
+try {
+  opened = await openChain({ datadir: data.datadir, genesis: data.genesis, gasLimit: data.gasLimit, txpool: data.txpool, logger, recoveryThreads: data.recoveryThreads })
+} catch (err) {
+  started({ type: 'failed', message: String((err as Error)?.message ?? err).split('\n')[0]! })
+  port.close()
+  process.exit(1)
+}
+
+const { chain, pool } = opened
+const builder = new PayloadBuilder({ chainId: chain.chainId, chain, pool, relayer: data.relayer, checkTx: (block, sealed) => STANDALONE_SLOT_RULES.checkTx(chain.chainId, block, sealed) })
+const handlers: Record<string, PeerHandler> = {
+  ...executorHandlers({ chainId: chain.chainId, common: chain.common, builder, headHash: () => toData(chain.headHeader().hash()) }),
+  ...poolHandlers((raws) => admitRawTransactions(opened, raws)),
+  [WORKER_SHUTDOWN]: async () => {
+    // Whatever is in progress was never committed: dropping it loses nothing.
+    await builder.abort()
+    await opened.close()
+    return true
+  },
+}
+const peer = new RpcPeer(portTransport(port), { handlers: data.faults ? withFaults(handlers, data.faults) : handlers, timeoutMs: 30_000, logger })
+peer.onClose(() => void opened.close())
+started({ type: 'ready', chainId: chain.chainId.toString(), head: toData(chain.headHeader().hash()) })
+
+function withFaults(handlers: Record<string, PeerHandler>, faults: ExecutorWorkerFaults): Record<string, PeerHandler> {
+  const out: Record<string, PeerHandler> = {}
+  for (const [method, handler] of Object.entries(handlers)) {
+    out[method] = (params) => {
+      if (faults.exitOn === method) process.exit(7)
+      if (faults.throwOn === method) {
+        setImmediate(() => {
+          throw new Error(`injected failure at ${method}`)
+        })
+        return new Promise(() => undefined)
+      }
+      if (faults.exhaustMemoryOn === method) {
+        const hoard: number[][] = []
+        for (;;) hoard.push(Array.from({ length: 1 << 16 }, (_, i) => i * 1.5))
+      }
+      return handler(params)
+    }
+  }
+  return out
+}
