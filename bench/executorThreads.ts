@@ -7,9 +7,10 @@
  *  (b) each chain's executor in a worker thread (`WorkerExecutor`).
  * Reports per setup the pooling time, the build phase's wall time, its slots, and how busy
  * this (the coordinator's) thread was during it (`performance.eventLoopUtilization`).
- * Run by hand: `npm run build --silent && node dist/bench/executorThreads.js [--txs N] [--rounds R]`.
+ * Run by hand: `npm run build --silent && node dist/bench/executorThreads.js [--txs N] [--rounds R] [--only inProcess|workers] [--profile PREFIX] [--parallel-commit]`.
  */
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { Session } from 'node:inspector/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { performance } from 'node:perf_hooks'
@@ -41,6 +42,8 @@ interface Row {
   included: number
   /** Share of the build phase this thread was busy (0 … 1). */
   mainThreadBusy: number
+  /** CPU seconds of the whole process (every thread) over the build phase ÷ its wall seconds: cores used. */
+  cores: number
   tps: number
 }
 
@@ -68,7 +71,7 @@ interface Running {
 
 async function inProcess(dirs: string[]): Promise<Running> {
   const opened: OpenedChain[] = []
-  for (const [i, id] of IDS.entries()) opened.push(await openChain({ datadir: dirs[i]!, genesis: genesisOf(id), logger: silentLogger(), txpool: { maxPending: 1 << 16 } }))
+  for (const [i, id] of IDS.entries()) opened.push(await openChain({ datadir: dirs[i]!, genesis: genesisOf(id), logger: silentLogger(), txpool: { maxPending: 1 << 16, maxPerSender: 1 << 16 } }))
   return {
     executors: opened.map((o) => new PayloadBuilder({ chainId: o.chain.chainId, chain: o.chain, pool: o.pool, relayer: NO_RELAYER, checkTx: () => () => undefined })),
     pool: async (id, raws) => {
@@ -84,7 +87,7 @@ async function inProcess(dirs: string[]): Promise<Running> {
 }
 
 async function inWorkers(dirs: string[]): Promise<Running> {
-  const ws = await Promise.all(IDS.map((id, i) => WorkerExecutor.start({ datadir: dirs[i]!, genesis: genesisOf(id), relayer: NO_RELAYER, logger: silentLogger(), txpool: { maxPending: 1 << 16 } })))
+  const ws = await Promise.all(IDS.map((id, i) => WorkerExecutor.start({ datadir: dirs[i]!, genesis: genesisOf(id), relayer: NO_RELAYER, logger: silentLogger(), txpool: { maxPending: 1 << 16, maxPerSender: 1 << 16 } })))
   return {
     executors: ws.map((w) => w.executor),
     pool: async (id, raws) => {
@@ -108,7 +111,14 @@ async function run(setup: Setup, txs: Map<bigint, Uint8Array[]>): Promise<Row> {
     const poolMs = performance.now() - t0
     const want = pooled.reduce((a, b) => a + b, 0)
     if (want !== IDS.length * txs.get(901n)!.length) throw new Error(`${setup}: only ${want} transactions pooled`)
+    const profiler = profileTo ? new Session() : undefined
+    if (profiler) {
+      profiler.connect()
+      await profiler.post('Profiler.enable')
+      await profiler.post('Profiler.start')
+    }
     const elu0 = performance.eventLoopUtilization()
+    const cpu0 = process.cpuUsage()
     const t1 = performance.now()
     let included = 0
     let slot = 0n
@@ -117,11 +127,19 @@ async function run(setup: Setup, txs: Map<bigint, Uint8Array[]>): Promise<Row> {
       if (slot > 1000n) throw new Error(`${setup}: ${included} of ${want} included after 1000 slots`)
       const res = await buildSlot({ slot, timestamp: 1_000n + slot, chains: running.executors.map((executor) => ({ chainId: executor.chainId, executor, attrs: { coinbase: new Uint8Array(20) } })), bundles: [] }, STANDALONE_SLOT_RULES)
       for (const b of res.blocks) included += b.payload.block.transactions.length
-      for (const e of running.executors) await e.commitPayload()
+      // Chain by chain, as the shared sequencer commits today; `--parallel-commit`: all at once (what a two-phase commit allows).
+      if (parallelCommit) await Promise.all(running.executors.map((e) => e.commitPayload()))
+      else for (const e of running.executors) await e.commitPayload()
     }
     const buildMs = performance.now() - t1
     const elu = performance.eventLoopUtilization(elu0)
-    return { setup, poolMs, buildMs, slots: Number(slot), included, mainThreadBusy: elu.utilization, tps: included / (buildMs / 1000) }
+    const cpu = process.cpuUsage(cpu0)
+    if (profiler) {
+      const { profile } = await profiler.post('Profiler.stop')
+      writeFileSync(`${profileTo}.${setup}.cpuprofile`, JSON.stringify(profile))
+      profiler.disconnect()
+    }
+    return { setup, poolMs, buildMs, slots: Number(slot), included, mainThreadBusy: elu.utilization, cores: (cpu.user + cpu.system) / 1000 / buildMs, tps: included / (buildMs / 1000) }
   } finally {
     await running.stop()
     for (const d of dirs) rmSync(d, { recursive: true, force: true })
@@ -133,18 +151,23 @@ const perChain = arg('txs', 4000)
 const rounds = arg('rounds', 3)
 const txs = presign(perChain)
 console.log(`executor threads: ${perChain} ETH transfers per chain, chains ${IDS.join(', ')}, ${rounds} round(s)`)
+const only = process.argv.includes('--only') ? (process.argv[process.argv.indexOf('--only') + 1] as Setup) : undefined
+/** `--profile PREFIX`: this thread's CPU profile of each build phase, to PREFIX.<setup>.cpuprofile. */
+const profileTo = process.argv.includes('--profile') ? process.argv[process.argv.indexOf('--profile') + 1] : undefined
+const parallelCommit = process.argv.includes('--parallel-commit')
 const rows: Row[] = []
 for (let r = 0; r < rounds; r++) {
   // Alternate which setup goes first, so the machine's drift does not favour one.
   const order: Setup[] = r % 2 === 0 ? ['inProcess', 'workers'] : ['workers', 'inProcess']
-  for (const setup of order) {
+  for (const setup of order.filter((s) => only === undefined || s === only)) {
     const row = await run(setup, txs)
     rows.push(row)
-    console.log(`round ${r + 1} ${setup.padEnd(9)} pool ${row.poolMs.toFixed(0).padStart(6)} ms  build ${row.buildMs.toFixed(0).padStart(6)} ms  ${row.slots} slots  ${row.tps.toFixed(0).padStart(5)} tx/s  main thread busy ${(row.mainThreadBusy * 100).toFixed(0)}%`)
+    console.log(`round ${r + 1} ${setup.padEnd(9)} pool ${row.poolMs.toFixed(0).padStart(6)} ms  build ${row.buildMs.toFixed(0).padStart(6)} ms  ${row.slots} slots  ${row.tps.toFixed(0).padStart(5)} tx/s  main thread busy ${(row.mainThreadBusy * 100).toFixed(0)}%  cores ${row.cores.toFixed(2)}`)
   }
 }
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
 for (const setup of ['inProcess', 'workers'] as const) {
   const mine = rows.filter((r) => r.setup === setup)
-  console.log(`median ${setup.padEnd(9)} build ${median(mine.map((r) => r.buildMs)).toFixed(0)} ms, ${median(mine.map((r) => r.tps)).toFixed(0)} tx/s, main thread busy ${(median(mine.map((r) => r.mainThreadBusy)) * 100).toFixed(0)}%, pool ${median(mine.map((r) => r.poolMs)).toFixed(0)} ms`)
+  if (mine.length === 0) continue
+  console.log(`median ${setup.padEnd(9)} build ${median(mine.map((r) => r.buildMs)).toFixed(0)} ms, ${median(mine.map((r) => r.tps)).toFixed(0)} tx/s, main thread busy ${(median(mine.map((r) => r.mainThreadBusy)) * 100).toFixed(0)}%, cores ${median(mine.map((r) => r.cores)).toFixed(2)}, pool ${median(mine.map((r) => r.poolMs)).toFixed(0)} ms`)
 }

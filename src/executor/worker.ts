@@ -10,6 +10,7 @@
  * here until the executor holds the network log index (design, "Order of work" step 3).
  */
 import { parentPort, workerData } from 'node:worker_threads'
+import { BaseError, RpcErrorCode } from '../primitives/errors.js'
 import { toData } from '../primitives/hex.js'
 import { createLogger } from '../primitives/logger.js'
 import { PayloadBuilder } from '../sequencer/payloadBuilder.js'
@@ -36,10 +37,30 @@ try {
 
 const { chain, pool } = opened
 const builder = new PayloadBuilder({ chainId: chain.chainId, chain, pool, relayer: data.relayer, checkTx: (block, sealed) => STANDALONE_SLOT_RULES.checkTx(chain.chainId, block, sealed) })
+/** Requests being served: a shutdown lets them finish before it closes the store under them. */
+const serving = new Set<Promise<unknown>>()
+let shuttingDown = false
+const served = (handlers: Record<string, PeerHandler>): Record<string, PeerHandler> =>
+  Object.fromEntries(
+    Object.entries(handlers).map(([method, handler]) => [
+      method,
+      (params: unknown) => {
+        if (shuttingDown) throw new BaseError(`chain ${chain.chainId}'s executor is shutting down`, { rpcCode: RpcErrorCode.Server })
+        const p = Promise.resolve().then(() => handler(params))
+        serving.add(p)
+        void p.finally(() => serving.delete(p)).catch(() => undefined)
+        return p
+      },
+    ]),
+  )
 const handlers: Record<string, PeerHandler> = {
-  ...executorHandlers({ chainId: chain.chainId, common: chain.common, builder, headHash: () => toData(chain.headHeader().hash()) }),
-  ...poolHandlers((raws) => admitRawTransactions(opened, raws)),
+  ...served({
+    ...executorHandlers({ chainId: chain.chainId, common: chain.common, builder, headHash: () => toData(chain.headHeader().hash()) }),
+    ...poolHandlers((raws) => admitRawTransactions(opened, raws)),
+  }),
   [WORKER_SHUTDOWN]: async () => {
+    shuttingDown = true
+    await Promise.allSettled([...serving])
     // Whatever is in progress was never committed: dropping it loses nothing.
     await builder.abort()
     await opened.close()

@@ -147,6 +147,27 @@ describe('WorkerExecutor: a chain executor in a worker thread', { timeout: 300_0
     })
   }
 
+  it('stop racing a slot in flight, a second stop and a crash: nothing hangs, the store is closed, the datadir opens again', async () => {
+    // Invariant: whichever path ends the worker first, every caller gets an answer and the chain's files are left closed and intact.
+    const local = await openMemoryChains([901n], [{ dir: dir() }])
+    const datadirs = [dir(), dir()]
+    for (const [i, race] of (['stop, stop', 'stop, terminate'] as const).entries()) {
+      const w = await startWorker(901n, datadirs[i]!)
+      await pool(w, transfers(local.get(901n)!, 0, 0, 1000))
+      const slot = workerSlot(1n, [w.executor])
+      const stops = race === 'stop, stop' ? [w.stop(), w.stop()] : [w.stop(), w.terminate()]
+      const [built] = await Promise.allSettled([slot, ...stops])
+      // The slot either finished before the shutdown reached it, or failed naming the chain.
+      if (built!.status === 'rejected') assert.match((built!.reason as Error).message, /chain 901/)
+      await w.stop()
+      if (race === 'stop, stop') assert.equal(w.lost, undefined, 'a stop is not a loss')
+    }
+    // Nothing was committed, and both datadirs open again (the stores were closed, or left consistent by the crash).
+    assert.deepEqual(await headsOnDisk([901n], [datadirs[0]!]), [0n])
+    assert.deepEqual(await headsOnDisk([901n], [datadirs[1]!]), [0n])
+    await closeMemoryChains(local.values())
+  })
+
   it('a worker out of memory is lost with that reason; its requests in flight fail at once', async () => {
     const w = await startWorker(901n, dir(), { faults: { exhaustMemoryOn: METHODS.fill }, resourceLimits: { maxOldGenerationSizeMb: 256 } })
     await w.executor.openPayload({ slot: 1n, timestamp: 1_001n, coinbase: new Uint8Array(20) })

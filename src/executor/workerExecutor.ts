@@ -108,11 +108,13 @@ export class WorkerExecutor {
    * per transaction its hash, or the pool's JSON-RPC error.
    */
   async sendRawTransactions(raws: readonly Uint8Array[]): Promise<WireSendResult[]> {
+    if (raws.length === 0) return []
     return decodeSendResults(await this.peer.request(SEND_RAW_TRANSACTIONS, encodeSendRawTransactions(raws)), raws.length)
   }
 
   /**
-   * Asks the worker to drop what it is building and close its chain, then ends it; past
+   * Asks the worker to finish the requests it is serving, drop what it is building and
+   * close its chain (stop the slots that drive it first), then ends it; past
    * `stopTimeoutMs` (or if it is lost already) it is terminated. Stopping twice is one stop.
    */
   stop(): Promise<void> {
