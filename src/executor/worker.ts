@@ -68,7 +68,8 @@ const handlers: Record<string, PeerHandler> = {
   },
 }
 const peer = new RpcPeer(portTransport(port), { handlers: data.faults ? withFaults(handlers, data.faults) : handlers, timeoutMs: 30_000, logger })
-peer.onClose(() => void opened.close())
+// The coordinator side is gone (the port closed): leave the store closed behind it.
+peer.onClose(() => void opened.close().catch((err: unknown) => logger.error({ err }, 'closing the chain failed')))
 started({ type: 'ready', chainId: chain.chainId.toString(), head: toData(chain.headHeader().hash()) })
 
 function withFaults(handlers: Record<string, PeerHandler>, faults: ExecutorWorkerFaults): Record<string, PeerHandler> {
