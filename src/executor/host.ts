@@ -18,6 +18,9 @@ import {
   encodeOpened,
   encodePayload,
   METHODS,
+  decodeSendRawTransactions,
+  SEND_RAW_TRANSACTIONS,
+  type WireSendResult,
   type WireRelay,
   type WireRelayOutcome,
 } from './protocol.js'
@@ -127,4 +130,23 @@ export function executorHandlers(deps: ExecutorHostDeps): Record<string, PeerHan
 
 function wireOutcome(o: RelayOutcome): WireRelayOutcome {
   return { msgHash: o.msgHash, ...(o.ptx ? { hash: o.ptx.hash } : {}), kind: o.kind, ok: o.ok, ...(o.reason !== undefined ? { reason: o.reason.slice(0, 4096) } : {}) }
+}
+
+/**
+ * The executor's pool intake (`plexus_sendRawTransactions`): a batch, bounded in count and
+ * bytes (refused whole with InvalidParams past either), each transaction admitted by
+ * `admit` in order and answered alone — its hash, or its JSON-RPC error with geth's code.
+ */
+export function poolHandlers(admit: (raws: Uint8Array[]) => Promise<PromiseSettledResult<{ hash: Hex }>[]>): Record<string, PeerHandler> {
+  return {
+    [SEND_RAW_TRANSACTIONS]: async (params): Promise<WireSendResult[]> => {
+      const results = await admit(decodeSendRawTransactions(params))
+      return results.map((r) => (r.status === 'fulfilled' ? { hash: r.value.hash } : { error: rpcErrorOf(r.reason) }))
+    },
+  }
+}
+
+function rpcErrorOf(err: unknown): { code: number; message: string } {
+  const code = err instanceof BaseError && err.rpcCode !== undefined ? err.rpcCode : RpcErrorCode.Internal
+  return { code, message: ((err as Error)?.message ?? String(err)).slice(0, 4096) }
 }

@@ -263,3 +263,42 @@ function parse<S extends z.ZodType>(schema: S, value: unknown, method: string): 
   const where = issue.path.length ? ` at ${issue.path.join('.')}` : ''
   throw new InvalidParamsError(`${method}: invalid params${where}: ${issue.message}`)
 }
+
+// ---- plexus_sendRawTransactions (transactions into the executor's pool) -------------------
+// (Task C, issue 16: the executor worker's pool. Kept as one block at the end: other
+// methods are added to this file at the same time.)
+
+export const SEND_RAW_TRANSACTIONS = 'plexus_sendRawTransactions'
+
+/** Most transactions in one batch into an executor's pool (the coordinator splits larger ones). */
+export const MAX_SEND_BATCH = 1024
+/** Most bytes of raw transactions in one batch (a few of the pool's largest, many typical ones). */
+export const MAX_SEND_BATCH_BYTES = 4 * 1024 * 1024
+
+/** What became of one transaction of a batch: its hash, or the JSON-RPC error the pool answered (geth's codes). */
+export type WireSendResult = { hash: Hex } | { error: { code: number; message: string } }
+
+const sendBatchSchema = z
+  .tuple([z.array(data(MAX_TX_BYTES)).min(1).max(MAX_SEND_BATCH)])
+  .superRefine(([raws], ctx) => {
+    let bytes = 0
+    for (const r of raws) bytes += (r.length - 2) / 2
+    if (bytes > MAX_SEND_BATCH_BYTES) ctx.addIssue({ code: 'custom', message: `${bytes} bytes of transactions in one batch; at most ${MAX_SEND_BATCH_BYTES}` })
+  })
+
+export function encodeSendRawTransactions(raws: readonly Uint8Array[]): unknown[] {
+  return [raws.map(bytesToHex)]
+}
+
+/** A batch of raw transactions, refused whole (InvalidParams) when malformed or over the count or byte bound. */
+export function decodeSendRawTransactions(params: unknown): Uint8Array[] {
+  const [raws] = parse(sendBatchSchema, params, SEND_RAW_TRANSACTIONS)
+  return raws.map((r) => hexToBytes(r as Hex))
+}
+
+const sendResultSchema = z.union([z.object({ hash: fixed(32) }), z.object({ error: z.object({ code: z.number().int(), message: z.string().max(4096) }) })])
+
+export function decodeSendResults(result: unknown, count: number): WireSendResult[] {
+  const results = parse(z.array(sendResultSchema).length(count), result, SEND_RAW_TRANSACTIONS)
+  return results as WireSendResult[]
+}

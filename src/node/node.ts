@@ -3,20 +3,16 @@ import { devAccounts } from '../execution/genesis.js'
 import { createDevStateApi, withDevNetwork } from '../rpc/dev/api.js'
 import { DevTxQueue } from '../sequencer/devTxQueue.js'
 import { createRequire } from 'node:module'
-import { ChainStore } from '../storage/chainStore.js'
-import { openDatabase } from '../storage/database.js'
 import type { Block } from '@ethereumjs/block'
-import { Chain, type BuiltBlock } from '../execution/chain.js'
-import { decodeRawTransactionOffThread } from '../execution/decodeTx.js'
-import { SenderRecovery } from '../execution/senderRecovery.js'
-import { initCrypto } from '../primitives/crypto.js'
+import type { Chain, BuiltBlock } from '../execution/chain.js'
+import { admitRawTransactions, openChain, type OpenedChain } from '../executor/openChain.js'
 import { BaseError, ConfigError, RpcErrorCode } from '../primitives/errors.js'
 import { hexToBytes, type Hex } from '../primitives/hex.js'
 import type { Lifecycle } from '../primitives/lifecycle.js'
 import { BundleQueue } from '../sequencer/bundles.js'
 import { SharedSequencer } from '../sequencer/sharedSequencer.js'
 import { STANDALONE_SLOT_RULES } from '../sequencer/slotBuilder.js'
-import { replayJournal, TxPool } from '../sequencer/txpool/index.js'
+import type { TxPool } from '../sequencer/txpool/index.js'
 import { DEFAULT_RPC_LIMITS, type RpcApi } from '../rpc/api.js'
 import { FilterManager } from '../rpc/filters.js'
 import { dispatch } from '../rpc/dispatch.js'
@@ -40,7 +36,7 @@ export const CLIENT_VERSION = `plexus/v${pkg.version}/${process.platform}-${proc
  */
 export class PlexusNode implements Lifecycle {
   readonly metrics = new NodeMetrics()
-  private store: ChainStore | undefined
+  private opened: OpenedChain | undefined
   private _chain: Chain | undefined
   private _pool: TxPool | undefined
   private sequencer: SharedSequencer | undefined
@@ -48,7 +44,6 @@ export class PlexusNode implements Lifecycle {
   /** Every method, the restricted ones included: what the admin endpoint calls through. */
   private fullRegistry: MethodRegistry | undefined
   private filters: FilterManager | undefined
-  private recovery: SenderRecovery | undefined
   /**
    * A dev network chain's dev transactions (anvil's dev methods), for the network's shared
    * sequencer to put in its blocks: only when the genesis allows them and the node is
@@ -75,8 +70,8 @@ export class PlexusNode implements Lifecycle {
 
   /** Copies the chain's database into the directory `dest` (a snapshot; see snapshot.ts). */
   async backupDatabase(dest: string): Promise<void> {
-    if (!this.store) throw new Error('node not started')
-    await this.store.backup(dest)
+    if (!this.opened) throw new Error('node not started')
+    await this.opened.store.backup(dest)
   }
 
   /** The chain's L1 side (settled chains only). */
@@ -140,27 +135,10 @@ export class PlexusNode implements Lifecycle {
 
   async start(): Promise<void> {
     const { logger } = this.options
-    await initCrypto()
-    this.store = new ChainStore(openDatabase(this.options.datadir))
-    const chain = (this._chain = await Chain.open(this.store, this.options.genesis, logger.child({ module: 'chain' })))
+    const opened = (this.opened = await openChain({ datadir: this.options.datadir, genesis: this.options.genesis, gasLimit: this.options.gasLimit, txpool: this.options.txpool, logger }))
+    const chain = (this._chain = opened.chain)
+    const pool = (this._pool = opened.pool)
     const head = chain.headHeader()
-    logger.info({ chainId: chain.chainId.toString(), head: head.number.toString(), datadir: this.options.datadir }, 'chain opened')
-
-    const journal = this.store.txJournal
-    const pool = (this._pool = new TxPool(
-      {
-        chainId: chain.chainId,
-        common: chain.common,
-        state: {
-          getNonce: async (sender) => (await chain.headAccount(hexToBytes(sender)))?.nonce ?? 0n,
-          getBalance: async (sender) => (await chain.headAccount(hexToBytes(sender)))?.balance ?? 0n,
-        },
-        head: () => ({ baseFee: chain.nextBaseFee(), gasLimit: this.options.gasLimit ?? chain.headHeader().gasLimit }),
-        logger: logger.child({ module: 'txpool' }),
-        journal,
-      },
-      this.options.txpool,
-    ))
 
     const settlement = (this._settlement = this.options.settlement?.(chain, logger))
     const sequencer = (this.sequencer = new SharedSequencer(
@@ -190,16 +168,6 @@ export class PlexusNode implements Lifecycle {
     })
     this.metrics.headNumber.set(Number(head.number))
 
-    const recovery = (this.recovery = new SenderRecovery())
-    await recovery.start()
-    // Before RPC and block production: what was acknowledged before the stop is pooled
-    // again first, so its senders' next nonces follow it.
-    const replay = await replayJournal(pool, journal, (raw, receivedAt) =>
-      decodeRawTransactionOffThread(raw, chain.common, recovery, pool.checkEnvelope, receivedAt),
-    )
-    if (replay.restored + replay.included + replay.invalid + replay.unreadable > 0) {
-      logger.info({ ...replay }, 'txpool: journal replayed (included, invalid and unreadable entries dropped)')
-    }
     const limits = { ...DEFAULT_RPC_LIMITS, ...this.options.rpcLimits }
     this.filters = new FilterManager(chain, pool, limits, settlement)
     const api: RpcApi = {
@@ -215,11 +183,12 @@ export class PlexusNode implements Lifecycle {
       ...(this.devTxs ? { dev: withDevNetwork(createDevStateApi(this.devTxs, chain.common, devAccounts()), this.options.devNetwork) } : {}),
       submitRawTransaction: async (raw) => {
         if (this.options.rejectTransactions) throw new BaseError(this.options.rejectTransactions, { rpcCode: RpcErrorCode.Server })
-        const ptx = await decodeRawTransactionOffThread(raw, chain.common, recovery, pool.checkEnvelope)
-        const refused = this.options.checkTransaction?.(ptx.tx)
-        if (refused !== undefined) throw new BaseError(refused, { rpcCode: RpcErrorCode.Server })
-        await pool.add(ptx)
-        return ptx.hash as Hex
+        const [res] = await admitRawTransactions(opened, [raw], (tx) => {
+          const refused = this.options.checkTransaction?.(tx)
+          if (refused !== undefined) throw new BaseError(refused, { rpcCode: RpcErrorCode.Server })
+        })
+        if (res!.status === 'rejected') throw res!.reason
+        return res!.value.hash as Hex
       },
     }
     this.fullRegistry = createMethodRegistry(api, RPC_METHOD_GROUPS, this.options.coordinator)
@@ -249,8 +218,7 @@ export class PlexusNode implements Lifecycle {
     await this.sequencer?.stop()
     await this._settlement?.stop()
     this.filters?.close()
-    await this.recovery?.stop()
-    await this.store?.close()
+    await this.opened?.close()
     this.options.logger.info('node stopped')
   }
 }
