@@ -171,6 +171,20 @@ describe('executor workers check executing messages against their replica of the
     await commit(s2, ws)
   })
 
+  it('freshness: a message committed in slot N executes in slot N+1 with nothing else moving the worker\'s view (a bundle, no pool call)', async () => {
+    // Invariant: when a payload opens, the worker's view holds every slot committed before it.
+    const { ws } = await network([901n, 902n])
+    await ws.get(901n)!.sendRawTransactions([sendMessage(901n, 0, 0, 902n).raw])
+    const s1 = await slot(1n, ws)
+    await commit(s1, ws)
+    const [m] = messagesOf(901n, blockOf(s1, 901n))
+    const leg = tx(902n, 1, 0, { to: sink, executes: [m!] })
+    const s2 = await slot(2n, ws, { bundles: [{ id: `0x${'ab'.repeat(32)}`, txs: [{ chainId: 902n, ptx: leg }] }] })
+    assert.deepEqual(s2.bundles.map((b) => b.included), [true], JSON.stringify(s2.bundles[0]))
+    assert.deepEqual(hashesIn(s2, 902n), [leg.hash])
+    await commit(s2, ws)
+  })
+
   it('same slot: 901\'s message relayed on 902 in the slot it was sent (through sealed); a forged same-slot relay is refused', async () => {
     // Invariant: a same-slot executing message is valid iff the log it names is in the block sealed earlier in the slot.
     const { ws } = await network([901n, 902n])
