@@ -302,3 +302,42 @@ export function decodeSendResults(result: unknown, count: number): WireSendResul
   const results = parse(z.array(sendResultSchema).length(count), result, SEND_RAW_TRANSACTIONS)
   return results as WireSendResult[]
 }
+
+// ---- plexus_networkChanged (the network an executor checks messages against grew) --------
+// (Task D, issue 16: the executor's network log index. Kept as one block at the end.)
+
+/** Coordinator → executor: the network's chains now (the executor opens a reader of each it lacks); answered `true`. */
+export const NETWORK_CHANGED = 'plexus_networkChanged'
+
+/** Most chains a network message names (far above any network; bounds the work one message asks for). */
+export const MAX_NETWORK_CHAINS = 4096
+
+const genesisSchema = z
+  .object({
+    config: z.object({ chainId: z.number().int().positive().max(Number.MAX_SAFE_INTEGER) }).passthrough(),
+    alloc: z.record(z.string(), z.object({}).passthrough()),
+    gasLimit: z.string().max(80),
+  })
+  .passthrough()
+
+const networkChainSchema = z.object({ datadir: z.string().min(1).max(4096), genesis: genesisSchema, genesisSlot: quantity })
+
+/** Another chain of the network: its store, genesis and genesis slot (`NetworkChainData`). */
+export type WireNetworkChain = import('./workerData.js').NetworkChainData
+
+export function encodeNetworkChanged(chains: readonly WireNetworkChain[]): unknown[] {
+  return [{ chains: chains.map((c) => ({ datadir: c.datadir, genesis: c.genesis, genesisSlot: toQuantity(c.genesisSlot) })) }]
+}
+
+/** The network's chains, refused whole (InvalidParams) when malformed, over `MAX_NETWORK_CHAINS`, or naming a chain twice. */
+export function decodeNetworkChanged(params: unknown): WireNetworkChain[] {
+  const schema = z.tuple([z.object({ chains: z.array(networkChainSchema).max(MAX_NETWORK_CHAINS) })]).superRefine(([{ chains }], ctx) => {
+    const seen = new Set<number>()
+    for (const [i, c] of chains.entries()) {
+      if (seen.has(c.genesis.config.chainId)) ctx.addIssue({ code: 'custom', path: [0, 'chains', i, 'genesis', 'config', 'chainId'], message: `chain ${c.genesis.config.chainId} is named twice` })
+      seen.add(c.genesis.config.chainId)
+    }
+  })
+  const [{ chains }] = parse(schema, params, NETWORK_CHANGED)
+  return chains as WireNetworkChain[]
+}

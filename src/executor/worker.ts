@@ -6,8 +6,12 @@
  * intake) over the worker's parent port. Its first message says it is ready, or in one
  * line why its chain did not open.
  *
- * Transactions are checked by the standalone rules: executing messages are not checked
- * here until the executor holds the network log index (design, "Order of work" step 3).
+ * Given the network (`workerData.network`), it checks executing messages against its own
+ * replica of the network's log index (`NetworkReplica`: readers of the other chains'
+ * stores), with the coordinator's rule, both when a block is built and when the pool
+ * admits a transaction; the replica follows the stores before each payload opens and
+ * before each batch is admitted, and grows with `plexus_networkChanged`. Without it, a
+ * chain on its own: the standalone rules.
  */
 import { parentPort, workerData } from 'node:worker_threads'
 import { BaseError, RpcErrorCode } from '../primitives/errors.js'
@@ -16,8 +20,10 @@ import { createLogger } from '../primitives/logger.js'
 import { PayloadBuilder } from '../sequencer/payloadBuilder.js'
 import { STANDALONE_SLOT_RULES } from '../sequencer/slotBuilder.js'
 import { executorHandlers, poolHandlers } from './host.js'
+import { NetworkReplica } from './networkReplica.js'
 import { admitRawTransactions, openChain, type OpenedChain } from './openChain.js'
 import { RpcPeer, type PeerHandler } from './peer.js'
+import { decodeNetworkChanged, METHODS, NETWORK_CHANGED } from './protocol.js'
 import { portTransport } from './transport.js'
 import { WORKER_SHUTDOWN, type ExecutorWorkerData, type ExecutorWorkerFaults, type ExecutorWorkerStarted } from './workerData.js'
 
@@ -36,7 +42,13 @@ try {
 }
 
 const { chain, pool } = opened
-const builder = new PayloadBuilder({ chainId: chain.chainId, chain, pool, relayer: data.relayer, checkTx: (block, sealed) => STANDALONE_SLOT_RULES.checkTx(chain.chainId, block, sealed) })
+const replica = data.network ? new NetworkReplica(chain, data.network.genesisSlot, logger) : undefined
+replica?.add(data.network!.chains)
+const builder = new PayloadBuilder({ chainId: chain.chainId, chain, pool, relayer: data.relayer, checkTx: replica?.checkTx ?? ((block, sealed) => STANDALONE_SLOT_RULES.checkTx(chain.chainId, block, sealed)) })
+const closeChain = async (): Promise<void> => {
+  await replica?.close()
+  await opened.close()
+}
 /** Requests being served: a shutdown lets them finish before it closes the store under them. */
 const serving = new Set<Promise<unknown>>()
 let shuttingDown = false
@@ -53,23 +65,44 @@ const served = (handlers: Record<string, PeerHandler>): Record<string, PeerHandl
       },
     ]),
   )
+const slotHandlers = executorHandlers({ chainId: chain.chainId, common: chain.common, builder, headHash: () => toData(chain.headHeader().hash()) })
+const openOrCommit = slotHandlers[METHODS.forkchoiceUpdated]!
 const handlers: Record<string, PeerHandler> = {
   ...served({
-    ...executorHandlers({ chainId: chain.chainId, common: chain.common, builder, headHash: () => toData(chain.headHeader().hash()) }),
-    ...poolHandlers((raws) => admitRawTransactions(opened, raws)),
+    ...slotHandlers,
+    // A payload opens on a view holding every slot committed before this one.
+    [METHODS.forkchoiceUpdated]: (params) => {
+      if (!(Array.isArray(params) && params[1] === null)) replica?.advance()
+      return openOrCommit(params)
+    },
+    ...poolHandlers((raws) => {
+      if (!replica) return admitRawTransactions(opened, raws)
+      replica.advance()
+      const check = replica.admissionCheck(BigInt(Math.floor(Date.now() / 1000)))
+      return admitRawTransactions(opened, raws, (tx) => {
+        const refused = check(tx)
+        if (refused !== undefined) throw new BaseError(refused, { rpcCode: RpcErrorCode.Server })
+      })
+    }),
+    [NETWORK_CHANGED]: (params) => {
+      const chains = decodeNetworkChanged(params)
+      if (!replica) throw new BaseError(`chain ${chain.chainId}'s executor was started without a network: it checks no executing messages`, { rpcCode: RpcErrorCode.Server })
+      replica.add(chains)
+      return true
+    },
   }),
   [WORKER_SHUTDOWN]: async () => {
     shuttingDown = true
     await Promise.allSettled([...serving])
     // Whatever is in progress was never committed: dropping it loses nothing.
     await builder.abort()
-    await opened.close()
+    await closeChain()
     return true
   },
 }
 const peer = new RpcPeer(portTransport(port), { handlers: data.faults ? withFaults(handlers, data.faults) : handlers, timeoutMs: 30_000, logger })
 // The coordinator side is gone (the port closed): leave the store closed behind it.
-peer.onClose(() => void opened.close().catch((err: unknown) => logger.error({ err }, 'closing the chain failed')))
+peer.onClose(() => void closeChain().catch((err: unknown) => logger.error({ err }, 'closing the chain failed')))
 started({ type: 'ready', chainId: chain.chainId.toString(), head: toData(chain.headHeader().hash()) })
 
 function withFaults(handlers: Record<string, PeerHandler>, faults: ExecutorWorkerFaults): Record<string, PeerHandler> {

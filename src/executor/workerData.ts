@@ -19,7 +19,22 @@ export interface ExecutorWorkerData {
   /** Sender recovery threads inside the worker (default `SenderRecovery`'s). */
   recoveryThreads?: number
   logLevel?: LogLevel
+  /**
+   * The network the chain is part of, as the coordinator knows it: the chain's own genesis
+   * slot and every other chain's store and genesis slot. Given, the worker checks executing
+   * messages against a replica of the network's log index (`NetworkReplica`); absent, by
+   * the standalone rules (a chain on its own).
+   */
+  network?: { genesisSlot: bigint; chains: NetworkChainData[] }
   faults?: ExecutorWorkerFaults
+}
+
+/** Another chain of the network, as an executor reads it: its store (written by its own executor), genesis and genesis slot. */
+export interface NetworkChainData {
+  datadir: string
+  genesis: GethGenesis
+  /** The network slot of its block 0. */
+  genesisSlot: bigint
 }
 
 /**

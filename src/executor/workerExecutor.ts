@@ -5,9 +5,9 @@ import { BaseError } from '../primitives/errors.js'
 import type { LogLevel, Logger } from '../primitives/logger.js'
 import { RemoteExecutor } from './client.js'
 import { RpcPeer } from './peer.js'
-import { decodeSendResults, encodeSendRawTransactions, SEND_RAW_TRANSACTIONS, type WireSendResult } from './protocol.js'
+import { decodeSendResults, encodeNetworkChanged, encodeSendRawTransactions, NETWORK_CHANGED, SEND_RAW_TRANSACTIONS, type WireSendResult } from './protocol.js'
 import { TransportClosedError, type Transport } from './transport.js'
-import { WORKER_SHUTDOWN, type ExecutorWorkerData, type ExecutorWorkerStarted } from './workerData.js'
+import { WORKER_SHUTDOWN, type ExecutorWorkerData, type ExecutorWorkerStarted, type NetworkChainData } from './workerData.js'
 
 /** An executor worker that could not start: its chain did not open, or it did not say so in time. */
 export class ExecutorStartError extends BaseError {
@@ -72,6 +72,7 @@ export class WorkerExecutor {
       ...(data.txpool ? { txpool: data.txpool } : {}),
       ...(data.recoveryThreads !== undefined ? { recoveryThreads: data.recoveryThreads } : {}),
       ...(data.faults ? { faults: data.faults } : {}),
+      ...(data.network ? { network: data.network } : {}),
     }
     const worker = new Worker(WORKER_URL, { workerData, ...(resourceLimits ? { resourceLimits } : {}) })
     const transport = new WorkerTransport(worker)
@@ -110,6 +111,15 @@ export class WorkerExecutor {
   async sendRawTransactions(raws: readonly Uint8Array[]): Promise<WireSendResult[]> {
     if (raws.length === 0) return []
     return decodeSendResults(await this.peer.request(SEND_RAW_TRANSACTIONS, encodeSendRawTransactions(raws)), raws.length)
+  }
+
+  /**
+   * Tells the worker the network's chains now (a chain joined): it opens a reader of each
+   * it lacks, so their messages can be executed on its chain from its next payload.
+   * Resolves once the readers are open (or wait for their stores to be written).
+   */
+  async networkChanged(chains: readonly NetworkChainData[]): Promise<void> {
+    await this.peer.request(NETWORK_CHANGED, encodeNetworkChanged(chains))
   }
 
   /**

@@ -24,9 +24,19 @@ export interface InteropSlotRulesDeps extends RelayPolicyDeps {
  */
 export function interopSlotRules(deps: InteropSlotRulesDeps): InteropSlotRules {
   return {
-    checkTx: (chainId, block, sealed) => executingMessageCheck(deps.view.withSealed(sealed), chainId, block),
+    checkTx: interopCheckTx(deps.view),
     relaysFor: async (chainId, block) => relaysFor(deps, chainId, block),
     sameSlotRelaysFor: async (chainId, block, sealed) => sameSlotRelaysFor(deps, chainId, block, sealed),
     slotCommitted: (result) => recordRelayOutcomes(deps.tracker, result.relays),
   }
+}
+
+/**
+ * The slot's transaction check over `view`: a transaction's executing messages must point
+ * at initiating logs of committed blocks or of the blocks `sealed` gives (earlier in the
+ * same slot). The one rule the coordinator and every executor (worker.ts, over its own
+ * replica of the network's chains) build by, so both refuse a message for the same reason.
+ */
+export function interopCheckTx(view: ChainsView): InteropSlotRules['checkTx'] {
+  return (chainId, block, sealed) => executingMessageCheck(view.withSealed(sealed), chainId, block)
 }
