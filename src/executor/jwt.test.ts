@@ -36,9 +36,11 @@ describe('executor JWT (Engine API auth)', { timeout: 10_000 }, () => {
     refused('a.b')
     refused('not.json.atall')
     refused('x'.repeat(100_000))
-    // A valid token with one bit of its signature flipped.
+    // A valid token with its signature changed in one character (the next to last: all six of its bits count).
     const t = signJwt(secret, now)
-    refused(t.slice(0, -2) + (t.endsWith('A') ? 'B' : 'A') + t.slice(-1))
+    const changed = t.slice(0, -2) + (t.at(-2) === 'A' ? 'B' : 'A') + t.slice(-1)
+    assert.notEqual(changed, t)
+    refused(changed)
   })
 
   it('needs a 32-byte secret, read from a hex file', () => {

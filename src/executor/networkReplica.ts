@@ -6,7 +6,7 @@ import type { ChainReader } from '../execution/chainReader.js'
 import { createChainCommon } from '../execution/genesis.js'
 import { ChainNotWrittenError, StoreChainReader } from '../execution/storeChainReader.js'
 import { ChainsView } from '../interop/chainsView.js'
-import { interopCheckTx } from '../interop/slotRules.js'
+import { interopAdmissionCheck, interopCheckTx } from '../interop/slotRules.js'
 import type { Logger } from '../primitives/logger.js'
 import type { CheckTxFor } from '../sequencer/payloadBuilder.js'
 import { ChainStore } from '../storage/chainStore.js'
@@ -92,8 +92,7 @@ export class NetworkReplica {
    * chain's next block, at `now` (seconds) or the head's timestamp if later.
    */
   admissionCheck(now: bigint): (tx: TypedTransaction) => string | undefined {
-    const head = this.own.headHeader()
-    return this.checkTx({ number: head.number + 1n, timestamp: now > head.timestamp ? now : head.timestamp }, new Map())
+    return interopAdmissionCheck(this.view, this.own.chainId, this.own.headHeader(), now)
   }
 
   /** The chains in the view (own included), ascending. */

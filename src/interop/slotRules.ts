@@ -40,3 +40,12 @@ export function interopSlotRules(deps: InteropSlotRulesDeps): InteropSlotRules {
 export function interopCheckTx(view: ChainsView): InteropSlotRules['checkTx'] {
   return (chainId, block, sealed) => executingMessageCheck(view.withSealed(sealed), chainId, block)
 }
+
+/**
+ * A pool's check of a transaction for `chainId`, whose head is `head`: against the next
+ * block, at `now` or the head's time, whichever is later (a transaction waits in the pool
+ * for a block at least that late). One rule for the coordinator's pools and an executor's.
+ */
+export function interopAdmissionCheck(view: ChainsView, chainId: bigint, head: { number: bigint; timestamp: bigint }, now: bigint): (tx: TypedTransaction) => string | undefined {
+  return interopCheckTx(view)(chainId, { number: head.number + 1n, timestamp: now > head.timestamp ? now : head.timestamp }, new Map())
+}

@@ -6,8 +6,7 @@ import type { PooledTx } from '../execution/pooledTx.js'
 import { ChainsView } from '../interop/chainsView.js'
 import { MessageTracker, type MessageListener, type MessageQuery, type TrackedMessage } from '../interop/messageTracker.js'
 import { Relayer } from '../interop/relayer.js'
-import { interopSlotRules } from '../interop/slotRules.js'
-import { executingMessageCheck } from '../interop/validation.js'
+import { interopAdmissionCheck, interopSlotRules } from '../interop/slotRules.js'
 import { BaseError, InvalidParamsError, RpcErrorCode } from '../primitives/errors.js'
 import type { Hex } from '../primitives/hex.js'
 import type { Lifecycle } from '../primitives/lifecycle.js'
@@ -132,8 +131,7 @@ export class NetworkSequencing implements Lifecycle, NetworkApi {
       const chain = this.chains.get(chainId)
       if (!chain) return undefined
       const now = this.options.now?.() ?? BigInt(Math.floor(Date.now() / 1000))
-      const head = chain.headHeader()
-      return executingMessageCheck(this.view, chainId, { number: head.number + 1n, timestamp: now > head.timestamp ? now : head.timestamp })(tx)
+      return interopAdmissionCheck(this.view, chainId, chain.headHeader(), now)(tx)
     }
   }
 
