@@ -63,15 +63,15 @@ async function drive(chain: Chain, executor: ChainExecutor): Promise<Hex> {
   const sealed = await executor.sealPayload([relay(1)], new Map([[900n, { number: 1n, timestamp: 1_001n, logs: [{ origin: sink, payloadHash: toData(new Uint8Array(32)) }] }]]))
   assert.deepEqual(sealed.relays.map((o) => o.kind), ['included'])
   assert.equal(sealed.block.transactions.length, 5)
-  await executor.commitPayload()
+  await executor.commitPayload(toData(sealed.block.hash()))
   pools.set(chain, [signedTx(chain, 2, { to: sink, value: 1n })])
   await executor.openPayload(attrs(2n))
   const leg = await executor.applyBundleLeg([signedTx(chain, 1, { to: sink, value: 2n, from: 1 }), signedTx(chain, 9, { to: sink, value: 2n, from: 1 })])
   assert.equal(leg.ok, false)
   await executor.settleBundle(false)
   await executor.fill([])
-  await executor.sealPayload([], new Map())
-  await executor.commitPayload()
+  const second = await executor.sealPayload([], new Map())
+  await executor.commitPayload(toData(second.block.hash()))
   return toData(chain.headHeader().hash())
 }
 

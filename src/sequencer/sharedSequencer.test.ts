@@ -312,9 +312,9 @@ test("the pool's same-slot reserve follows what same-slot relays asked for in th
         settleBundle: (keep) => inner.settleBundle(keep),
         fill: (relays) => inner.fill(relays),
         sealPayload: (relays, sealed) => inner.sealPayload(relays, sealed),
-        commitPayload: () => inner.commitPayload(),
-        committedElsewhere: () => inner.committedElsewhere(),
+        commitPayload: (head) => inner.commitPayload(head),
         abort: () => inner.abort(),
+        hello: () => inner.hello(),
       }
       sequencer.addChain({ chainId: id, chain, pool: net.pools.get(id)!, feeRecipient: new Uint8Array(20), executor })
     }
