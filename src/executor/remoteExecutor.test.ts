@@ -156,4 +156,29 @@ describe('RemoteExecutor: the slot phases over the executor protocol', { timeout
     assert.equal(hash, toData(chain.headHeader().hash()))
     second.peer.close()
   })
+
+  it('a coordinator lost after the seal: the executor keeps its prepared block, refuses to build over it, and the next coordinator commits or drops it from its hello', async () => {
+    const chain = chains[4]!
+    const builder = builderFor(chain)
+    for (const decided of [true, false]) {
+      const first = overPort(chain, builder)
+      const head = toData(chain.headHeader().hash())
+      const number = chain.headHeader().number
+      pools.set(chain, [])
+      await first.executor.openPayload({ slot: number + 1n, timestamp: 1_100n + number, coinbase: new Uint8Array(20) })
+      await first.executor.fill([])
+      const sealed = toData((await first.executor.sealPayload([], new Map())).block.hash())
+      first.peer.close()
+      const second = overPort(chain, builder)
+      // Building over it is refused: the lost coordinator may have decided the slot.
+      await assert.rejects(second.executor.openPayload({ slot: number + 1n, timestamp: 1_100n + number, coinbase: new Uint8Array(20) }), PeerCallError)
+      const hello = await second.executor.hello()
+      assert.deepEqual(hello.prepared, { slot: number + 1n, number: number + 1n, hash: sealed })
+      assert.equal(hello.head.hash, head)
+      await second.executor.commitPayload(decided ? sealed : head)
+      assert.equal(toData(chain.headHeader().hash()), decided ? sealed : head)
+      assert.equal((await second.executor.hello()).prepared, undefined)
+      second.peer.close()
+    }
+  })
 })

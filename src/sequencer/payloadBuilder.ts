@@ -110,7 +110,7 @@ export interface PayloadPool {
   onNewHead(change: { included: { hash: Hex; sender: Hex; nonce: bigint }[]; touched?: Hex[] }): Promise<unknown>
 }
 
-/** A payload sealed in this thread: with the block's storage write (for the slot record). */
+/** A payload sealed in this thread: with the block's storage write (what it prepared). */
 export interface LocalSealedPayload extends SealedPayload {
   sealed: SealedBlock
 }

@@ -79,7 +79,7 @@ export async function recoverSlot(journal: SlotJournal | undefined, executors: r
   for (const { executor, status, commit } of plan) await executor.commitPayload(commit ?? status.head.hash)
   const committed = plan.filter((p) => p.commit).map((p) => p.executor.chainId)
   const dropped = plan.filter((p) => p.drop).map((p) => ({ chain: Number(p.executor.chainId), slot: p.status.prepared!.slot.toString() }))
-  if (committed.length > 0) logger.warn({ slot: decision!.slot.toString(), chains: committed.map(Number) }, 'finished a decided slot that a crash cut short: committed the prepared blocks')
+  if (committed.length > 0) logger.warn({ slot: decision!.slot.toString(), chains: committed.map(Number) }, 'finished a slot that was cut short after its decision: committed the prepared blocks')
   if (dropped.length > 0) logger.warn({ dropped }, 'dropped blocks prepared for slots that were never decided')
   if (decision) journal!.clearDecision()
   return committed
