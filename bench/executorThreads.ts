@@ -21,7 +21,7 @@ import { admitRawTransactions, openChain, type OpenedChain } from '../src/execut
 import { MAX_SEND_BATCH } from '../src/executor/protocol.js'
 import { WorkerExecutor } from '../src/executor/workerExecutor.js'
 import { initCrypto } from '../src/primitives/crypto.js'
-import type { Hex } from '../src/primitives/hex.js'
+import { toData, type Hex } from '../src/primitives/hex.js'
 import { silentLogger } from '../src/primitives/logger.js'
 import type { ChainExecutor } from '../src/sequencer/chainExecutor.js'
 import { PayloadBuilder } from '../src/sequencer/payloadBuilder.js'
@@ -128,8 +128,9 @@ async function run(setup: Setup, txs: Map<bigint, Uint8Array[]>): Promise<Row> {
       const res = await buildSlot({ slot, timestamp: 1_000n + slot, chains: running.executors.map((executor) => ({ chainId: executor.chainId, executor, attrs: { coinbase: new Uint8Array(20) } })), bundles: [] }, STANDALONE_SLOT_RULES)
       for (const b of res.blocks) included += b.payload.block.transactions.length
       // Chain by chain, as the shared sequencer commits today; `--parallel-commit`: all at once (what a two-phase commit allows).
-      if (parallelCommit) await Promise.all(running.executors.map((e) => e.commitPayload()))
-      else for (const e of running.executors) await e.commitPayload()
+      const headOf = (e: ChainExecutor) => toData(res.blocks.find((b) => b.chainId === e.chainId)!.payload.block.hash())
+      if (parallelCommit) await Promise.all(running.executors.map((e) => e.commitPayload(headOf(e))))
+      else for (const e of running.executors) await e.commitPayload(headOf(e))
     }
     const buildMs = performance.now() - t1
     const elu = performance.eventLoopUtilization(elu0)

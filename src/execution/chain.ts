@@ -8,7 +8,7 @@ import type { Logger } from '../primitives/logger.js'
 import { BaseError, CorruptionError } from '../primitives/errors.js'
 import { keccak256, sha256 } from '../primitives/crypto.js'
 import { toData, type Hex } from '../primitives/hex.js'
-import { RewindTargetError, type BlockWrite, type ChainStore } from '../storage/chainStore.js'
+import { RewindTargetError, type BlockWrite, type ChainStore, type PreparedBlock } from '../storage/chainStore.js'
 import type { FlatStateDiff } from '../storage/flatState.js'
 import { EMPTY_NODE_READER, TrieNodeDB } from '../storage/trieNodeDB.js'
 import { baseFeeParamsOf, DEFAULT_INITIAL_BASE_FEE } from './baseFee.js'
@@ -261,9 +261,9 @@ export class Chain extends StoredChainView {
   }
 
   /**
-   * Writes a block prepared before (by this chain or, after a crash, recorded in the
-   * network's slot journal) on the head: the write carries the block's state changes, so
-   * nothing is executed. The block must extend the head.
+   * Writes a block prepared before (by this chain, its prepared record after a crash) on
+   * the head: the write carries the block's state changes, so nothing is executed. The
+   * block must extend the head.
    */
   async applyWrite(write: BlockWrite): Promise<Block> {
     if (write.number !== this.head.number + 1n || !equal(write.parentHash, this.head.hash())) {
@@ -275,6 +275,26 @@ export class Chain extends StoredChainView {
     // The state manager still holds the old head's state.
     await this.resetToHead()
     return block
+  }
+
+  // ---- prepared block (two-phase commit of a slot; see ChainStore.prepareBlock) ---
+
+  /** Records a sealed block as prepared for `slot`, durably; committing it (`applyWrite`, or the sealed block's `commit`) clears the record in the same transaction. */
+  prepareBlock(slot: bigint, write: BlockWrite): void {
+    this.store.prepareBlock(slot, write)
+  }
+
+  /** The block prepared and neither committed nor dropped, if any. */
+  preparedBlock(): PreparedBlock | undefined {
+    return this.store.preparedBlock()
+  }
+
+  hasPreparedBlock(): boolean {
+    return this.store.hasPreparedBlock()
+  }
+
+  dropPrepared(): void {
+    this.store.dropPrepared()
   }
 
   // ---- rewinding ----------------------------------------------------------------

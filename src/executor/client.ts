@@ -3,11 +3,27 @@ import { decodeStoredBlock } from '../execution/chain.js'
 import type { PooledTx } from '../execution/pooledTx.js'
 import { unpackReceipts } from '../execution/receipts.js'
 import { toData, type Hex } from '../primitives/hex.js'
-import type { ChainExecutor, SealedPayload } from '../sequencer/chainExecutor.js'
+import type { ChainExecutor, ExecutorStatus, SealedPayload } from '../sequencer/chainExecutor.js'
 import type { BundleLegResult, OpenedPayload, PayloadAttributes, SealedDigests, SignedRelay } from '../sequencer/payloadBuilder.js'
 import type { RelayOutcome } from '../sequencer/slotBuilder.js'
 import type { RpcPeer } from './peer.js'
-import { decodeLegResult, decodeOpened, decodePayload, decodeRelayOutcomes, encodeBundleLeg, encodeGetPayload, encodeOpen, encodeRelays, METHODS, type WireRelayOutcome } from './protocol.js'
+import {
+  decodeLegResult,
+  decodeOpened,
+  decodePayload,
+  decodeRelayOutcomes,
+  decodeStatus,
+  encodeBundleLeg,
+  encodeGetPayload,
+  encodeHello,
+  encodeOpen,
+  encodeRelays,
+  EXECUTOR_HELLO,
+  METHODS,
+  PROTOCOL_VERSION,
+  ProtocolVersionError,
+  type WireRelayOutcome,
+} from './protocol.js'
 
 /**
  * A chain whose executor runs elsewhere (a worker thread, another process), driven over
@@ -67,18 +83,20 @@ export class RemoteExecutor implements ChainExecutor {
     return { block, receipts: unpackReceipts(p.receipts), relays: p.relays.map((o) => this.outcome(o)) }
   }
 
-  async commitPayload(): Promise<void> {
-    const hash = this.sealedHash
-    if (!hash) throw new Error(`chain ${this.chainId}: nothing sealed to commit`)
-    await this.peer.request(METHODS.forkchoiceUpdated, [{ headBlockHash: hash }, null])
-    this.head = hash
+  /** Forkchoice to `head`: the executor commits its prepared block with that hash (or drops one prepared on its head). */
+  async commitPayload(head: Hex): Promise<void> {
+    await this.peer.request(METHODS.forkchoiceUpdated, [{ headBlockHash: head }, null])
+    this.head = head
     this.payloadId = undefined
     this.sealedHash = undefined
   }
 
-  /** Never: a remote executor's block is committed through the protocol, from its own prepared record. */
-  async committedElsewhere(): Promise<void> {
-    throw new Error(`chain ${this.chainId}: a remote executor commits its own blocks`)
+  async hello(): Promise<ExecutorStatus> {
+    const s = decodeStatus(await this.peer.request(EXECUTOR_HELLO, encodeHello()))
+    if (s.protocolVersion !== PROTOCOL_VERSION) throw new ProtocolVersionError(`chain ${this.chainId}: the executor speaks executor protocol ${s.protocolVersion}, this coordinator ${PROTOCOL_VERSION}; run the same Plexus version on both`)
+    if (s.chainId !== this.chainId) throw new Error(`the executor connected as chain ${this.chainId} holds chain ${s.chainId}`)
+    this.head = s.head.hash
+    return { chainId: s.chainId, head: s.head, ...(s.prepared ? { prepared: s.prepared } : {}) }
   }
 
   async abort(): Promise<void> {

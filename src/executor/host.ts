@@ -14,13 +14,18 @@ import {
   decodeFill,
   decodeGetPayload,
   decodeOpen,
+  decodeHello,
   decodeSettleBundle,
   encodeOpened,
   encodePayload,
+  encodeStatus,
+  EXECUTOR_HELLO,
   METHODS,
   decodeSendRawTransactions,
   SEND_RAW_TRANSACTIONS,
   type WireSendResult,
+  PROTOCOL_VERSION,
+  ProtocolVersionError,
   type WireRelay,
   type WireRelayOutcome,
 } from './protocol.js'
@@ -57,20 +62,20 @@ export function executorHandlers(deps: ExecutorHostDeps): Record<string, PeerHan
 
   return {
     [METHODS.forkchoiceUpdated]: async (params) => {
-      // Without attributes: make the sealed payload canonical (the slot's commit).
+      // Without attributes: make `headBlockHash` canonical — commit the prepared block with
+      // that hash, or, if it is the head already, drop a block prepared on it.
       if (Array.isArray(params) && params[1] === null) {
         const { headBlockHash } = decodeCommit(params)
-        if (headBlockHash === deps.headHash()) return { payloadStatus: { status: 'VALID' } }
-        if (!current?.sealedHash || current.sealedHash !== headBlockHash) throw new UnknownPayloadError(`chain ${deps.chainId}: block ${headBlockHash} is neither the head nor the sealed payload`)
-        await builder.commitPayload()
+        await builder.commitPayload(headBlockHash)
         current = undefined
         return { payloadStatus: { status: 'VALID' } }
       }
       const { headBlockHash, attributes: a } = decodeOpen(params)
       if (headBlockHash !== deps.headHash()) throw new UnknownPayloadError(`chain ${deps.chainId}: the head is ${deps.headHash()}, not ${headBlockHash}`)
-      // A new payload replaces whatever was in progress (as in the Engine API): one left
-      // behind by a coordinator that was lost or restarted is dropped, never committed.
-      await builder.abort()
+      // A new payload replaces one in progress (as in the Engine API): one left behind by a
+      // coordinator that was lost or restarted is dropped. Never a prepared one (the slot
+      // may have been decided): opening refuses until the coordinator resolves it.
+      if (!builder.holdsPrepared()) await builder.abort()
       current = undefined
       const deposits = a.transactions.map((raw, i) => {
         try {
@@ -116,6 +121,12 @@ export function executorHandlers(deps: ExecutorHostDeps): Record<string, PeerHan
       const w = block.write
       current!.sealedHash = toData(w.hash)
       return encodePayload({ blockHash: current!.sealedHash, header: w.header, body: w.body, receipts: w.receipts, relays: outcomes.map(wireOutcome) })
+    },
+    [EXECUTOR_HELLO]: async (params) => {
+      const { protocolVersion } = decodeHello(params)
+      if (protocolVersion !== PROTOCOL_VERSION) throw new ProtocolVersionError(`chain ${deps.chainId}: the coordinator speaks executor protocol ${protocolVersion}, this executor ${PROTOCOL_VERSION}; run the same Plexus version on both`)
+      const status = await builder.hello()
+      return encodeStatus({ protocolVersion: PROTOCOL_VERSION, chainId: status.chainId, head: status.head, prepared: status.prepared ?? null })
     },
     [METHODS.abort]: async (params) => {
       const { payloadId } = decodeAbort(params)

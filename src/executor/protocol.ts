@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { InvalidParamsError } from '../primitives/errors.js'
+import { BaseError, InvalidParamsError, RpcErrorCode } from '../primitives/errors.js'
 import { hexToBytes, toData as bytesToHex, toQuantity, type Hex } from '../primitives/hex.js'
 
 /**
@@ -340,4 +340,62 @@ export function decodeNetworkChanged(params: unknown): WireNetworkChain[] {
   })
   const [{ chains }] = parse(schema, params, NETWORK_CHANGED)
   return chains as WireNetworkChain[]
+}
+
+// ---- plexus_executorHello: what an executor holds (two-phase commit) -------------------
+
+/** The protocol version this build speaks; a peer on another is refused, naming both. */
+export const PROTOCOL_VERSION = 1
+
+/** A peer speaking another protocol version: refused, naming both. */
+export class ProtocolVersionError extends BaseError {
+  override name = 'ProtocolVersionError'
+  constructor(message: string) {
+    super(message, { rpcCode: RpcErrorCode.Server })
+  }
+}
+
+/**
+ * Coordinator → executor, first at start-up: the protocol version, the chain, its head, and
+ * the block it has prepared for a slot and not committed or dropped (null if none). The
+ * coordinator answers the prepared block with a forkchoiceUpdated: to it (commit, the slot
+ * was decided) or to the head (drop).
+ */
+export const EXECUTOR_HELLO = 'plexus_executorHello'
+
+export function encodeHello(): unknown[] {
+  return [{ protocolVersion: PROTOCOL_VERSION }]
+}
+
+export function decodeHello(params: unknown): { protocolVersion: number } {
+  const [hello] = parse(z.tuple([z.object({ protocolVersion: z.number().int().nonnegative() })]), params, EXECUTOR_HELLO)
+  return hello
+}
+
+/** The executor's answer (`ExecutorStatus` on the wire). */
+export interface WireStatus {
+  protocolVersion: number
+  chainId: bigint
+  head: { number: bigint; hash: Hex }
+  prepared: { slot: bigint; number: bigint; hash: Hex } | null
+}
+
+const statusSchema = z.object({
+  protocolVersion: z.number().int().nonnegative(),
+  chainId: quantity,
+  head: z.object({ number: quantity, hash: fixed(32) }),
+  prepared: z.object({ slot: quantity, number: quantity, hash: fixed(32) }).nullable(),
+})
+
+export function encodeStatus(s: WireStatus): unknown {
+  return {
+    protocolVersion: s.protocolVersion,
+    chainId: toQuantity(s.chainId),
+    head: { number: toQuantity(s.head.number), hash: s.head.hash },
+    prepared: s.prepared ? { slot: toQuantity(s.prepared.slot), number: toQuantity(s.prepared.number), hash: s.prepared.hash } : null,
+  }
+}
+
+export function decodeStatus(result: unknown): WireStatus {
+  return parse(statusSchema, result, EXECUTOR_HELLO) as WireStatus
 }

@@ -63,15 +63,15 @@ async function drive(chain: Chain, executor: ChainExecutor): Promise<Hex> {
   const sealed = await executor.sealPayload([relay(1)], new Map([[900n, { number: 1n, timestamp: 1_001n, logs: [{ origin: sink, payloadHash: toData(new Uint8Array(32)) }] }]]))
   assert.deepEqual(sealed.relays.map((o) => o.kind), ['included'])
   assert.equal(sealed.block.transactions.length, 5)
-  await executor.commitPayload()
+  await executor.commitPayload(toData(sealed.block.hash()))
   pools.set(chain, [signedTx(chain, 2, { to: sink, value: 1n })])
   await executor.openPayload(attrs(2n))
   const leg = await executor.applyBundleLeg([signedTx(chain, 1, { to: sink, value: 2n, from: 1 }), signedTx(chain, 9, { to: sink, value: 2n, from: 1 })])
   assert.equal(leg.ok, false)
   await executor.settleBundle(false)
   await executor.fill([])
-  await executor.sealPayload([], new Map())
-  await executor.commitPayload()
+  const second = await executor.sealPayload([], new Map())
+  await executor.commitPayload(toData(second.block.hash()))
   return toData(chain.headHeader().hash())
 }
 
@@ -155,5 +155,30 @@ describe('RemoteExecutor: the slot phases over the executor protocol', { timeout
     assert.equal(chain.headHeader().number, 2n)
     assert.equal(hash, toData(chain.headHeader().hash()))
     second.peer.close()
+  })
+
+  it('a coordinator lost after the seal: the executor keeps its prepared block, refuses to build over it, and the next coordinator commits or drops it from its hello', async () => {
+    const chain = chains[4]!
+    const builder = builderFor(chain)
+    for (const decided of [true, false]) {
+      const first = overPort(chain, builder)
+      const head = toData(chain.headHeader().hash())
+      const number = chain.headHeader().number
+      pools.set(chain, [])
+      await first.executor.openPayload({ slot: number + 1n, timestamp: 1_100n + number, coinbase: new Uint8Array(20) })
+      await first.executor.fill([])
+      const sealed = toData((await first.executor.sealPayload([], new Map())).block.hash())
+      first.peer.close()
+      const second = overPort(chain, builder)
+      // Building over it is refused: the lost coordinator may have decided the slot.
+      await assert.rejects(second.executor.openPayload({ slot: number + 1n, timestamp: 1_100n + number, coinbase: new Uint8Array(20) }), PeerCallError)
+      const hello = await second.executor.hello()
+      assert.deepEqual(hello.prepared, { slot: number + 1n, number: number + 1n, hash: sealed })
+      assert.equal(hello.head.hash, head)
+      await second.executor.commitPayload(decided ? sealed : head)
+      assert.equal(toData(chain.headHeader().hash()), decided ? sealed : head)
+      assert.equal((await second.executor.hello()).prepared, undefined)
+      second.peer.close()
+    }
   })
 })

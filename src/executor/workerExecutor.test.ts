@@ -46,7 +46,7 @@ function workerSlot(slot: bigint, executors: readonly ChainExecutor[]): Promise<
 }
 
 async function commitAll(res: SlotResult, executors: readonly ChainExecutor[]): Promise<void> {
-  for (const b of res.blocks) await executors.find((e) => e.chainId === b.chainId)!.commitPayload()
+  for (const b of res.blocks) await executors.find((e) => e.chainId === b.chainId)!.commitPayload(toData(b.payload.block.hash()))
 }
 
 /** Every raw transaction into `w`'s pool in batches; asserts each was pooled. */

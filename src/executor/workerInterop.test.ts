@@ -80,7 +80,7 @@ function slot(n: bigint, ws: Map<bigint, WorkerExecutor>, opts: { rules?: SlotRu
 }
 
 async function commit(res: SlotResult, ws: Map<bigint, WorkerExecutor>): Promise<void> {
-  for (const b of res.blocks) await ws.get(b.chainId)!.executor.commitPayload()
+  for (const b of res.blocks) await ws.get(b.chainId)!.executor.commitPayload(toData(b.payload.block.hash()))
 }
 
 function tx(chainId: bigint, from: number, nonce: number, fields: { to: Hex; data?: Hex; gasLimit?: bigint; executes?: { id: MessageIdentifier; msgHash: Hex }[] }): PooledTx {

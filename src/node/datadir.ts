@@ -13,7 +13,7 @@ export function chainDir(datadir: string, chainId: number): string {
   return path.join(datadir, 'chains', String(chainId))
 }
 
-/** The network's slot journal (write-ahead slot record and bundles): `<datadir>/network/journal`. */
+/** The network's slot journal (the decision log of the slots' two-phase commit, and bundles): `<datadir>/network/journal`. */
 export function networkJournalDir(datadir: string): string {
   return path.join(datadir, 'network', 'journal')
 }

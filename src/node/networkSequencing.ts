@@ -27,7 +27,7 @@ export interface NetworkSequencingOptions {
   relayerKey: Hex
   /** The network's registry for wallets and apps, and news of chains joining. */
   registry?: RegistrySource
-  /** The write-ahead slot record and the bundles (`<datadir>/network/journal`); unset: nothing survives a crash (tests). */
+  /** The decision log of the slots' two-phase commit and the bundles (`<datadir>/network/journal`); unset: nothing survives a crash (tests). */
   journal?: SlotJournal
   /** Most signed-transaction bytes in each chain's block of a slot of `chains` chains (default `DEFAULT_MAX_BLOCK_DATA_BYTES`). */
   blockDataLimit?: (chains: number) => number

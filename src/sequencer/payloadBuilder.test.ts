@@ -65,7 +65,7 @@ describe('PayloadBuilder: one chain\'s block of a slot, in phases', { timeout: 6
       const { sealed, relays } = await b.sealPayload([relay(chain, 1)], new Map())
       assert.ok(relays.every((r) => r.included))
       assert.equal(sealed.invalid.length, 0)
-      await b.commitPayload()
+      await b.commitPayload(toData(sealed.block.hash()))
       const n = chain.headHeader().number
       const acct = (i: number) => devAccounts(3)[i]!.address.toLowerCase()
       // The L1-info-less block holds no deposits here: exactly the five signed transactions, in phase order.
@@ -96,7 +96,7 @@ describe('PayloadBuilder: one chain\'s block of a slot, in phases', { timeout: 6
     // The pool took what was left, and not more.
     const poolIncluded = sealed.included.filter((p) => p.sender !== relayerAddress).length
     assert.equal(poolIncluded, Number((gasLimit - budget) / 1_000_000n))
-    await b.commitPayload()
+    await b.commitPayload(toData(sealed.block.hash()))
   })
 
   it('a bundle leg taken back leaves nothing behind; a failing leg says which transaction and why', async () => {
@@ -128,7 +128,7 @@ describe('PayloadBuilder: one chain\'s block of a slot, in phases', { timeout: 6
     assert.deepEqual(outcomes.map((o) => o.kind), ['included', 'invalid', 'no-room'])
     const { sealed } = await b.sealPayload([], new Map())
     assert.equal(sealed.included.length, 1)
-    await b.commitPayload()
+    await b.commitPayload(toData(sealed.block.hash()))
     const opened = await builder(chain, []).openPayload(attrs(chain))
     assert.equal(opened.relayerNonce, relayerNonce + 1n)
   })
@@ -139,7 +139,7 @@ describe('PayloadBuilder: one chain\'s block of a slot, in phases', { timeout: 6
     const b = builder(chain, pool)
     await assert.rejects(b.fill([]), PayloadStateError)
     await assert.rejects(b.sealPayload([], new Map()), PayloadStateError)
-    await assert.rejects(b.commitPayload(), PayloadStateError)
+    await assert.rejects(b.commitPayload(toData(new Uint8Array(32).fill(7))), PayloadStateError)
     await b.openPayload(attrs(chain, { depositsOnly: true }))
     await assert.rejects(b.openPayload(attrs(chain)), PayloadStateError)
     await assert.rejects(b.settleBundle(true), PayloadStateError)

@@ -4,9 +4,12 @@ import type { DepositTransaction } from '../execution/depositTx.js'
 import type { L1FeeParams } from '../execution/l1Fee.js'
 import type { BuiltBlock, OpenBlock, SealedBlock, TxSource } from '../execution/openBlock.js'
 import type { PooledTx } from '../execution/pooledTx.js'
-import { BaseError } from '../primitives/errors.js'
-import { hexToBytes, type Hex } from '../primitives/hex.js'
-import type { ChainExecutor, SealedPayload } from './chainExecutor.js'
+import type { Block } from '@ethereumjs/block'
+import { isDepositTransaction } from '../execution/depositTx.js'
+import { isDevTransaction } from '../execution/devTx.js'
+import { BaseError, RpcErrorCode } from '../primitives/errors.js'
+import { hexToBytes, toData, type Hex } from '../primitives/hex.js'
+import type { ChainExecutor, ExecutorStatus, SealedPayload } from './chainExecutor.js'
 import type { DevTxQueue } from './devTxQueue.js'
 import { failureOf, relayGasBudget, type RelayOutcome } from './slotBuilder.js'
 
@@ -90,6 +93,12 @@ export interface PayloadBuilderDeps {
   devTxs?: DevTxQueue
   /** Told of each block committed, with the seconds from its opening to its commit. */
   onProduced?: (built: BuiltBlock, seconds: number) => void
+  /**
+   * Whether `sealPayload` writes the block as the chain's prepared block before it answers
+   * (phase one of the slot's two-phase commit; default true). False only where this
+   * chain's commit is the whole slot's, with no decision log (a chain on its own).
+   */
+  prepare?: boolean
 }
 
 /** What the builder needs of the chain's pool (`TxPool`). */
@@ -101,7 +110,7 @@ export interface PayloadPool {
   onNewHead(change: { included: { hash: Hex; sender: Hex; nonce: bigint }[]; touched?: Hex[] }): Promise<unknown>
 }
 
-/** A payload sealed in this thread: with the block's storage write (for the slot record). */
+/** A payload sealed in this thread: with the block's storage write (what it prepared). */
 export interface LocalSealedPayload extends SealedPayload {
   sealed: SealedBlock
 }
@@ -109,6 +118,23 @@ export interface LocalSealedPayload extends SealedPayload {
 /** A call out of order (no payload open, a bundle leg while another is unsettled…): a bug of the caller. */
 export class PayloadStateError extends BaseError {
   override name = 'PayloadStateError'
+  constructor(message: string) {
+    super(message, { rpcCode: RpcErrorCode.Server })
+  }
+}
+
+/**
+ * A payload opened while the chain holds a prepared block: the coordinator must commit or
+ * drop it first (after a restart, from its hello), never build over it — it may belong to
+ * a slot the coordinator decided.
+ */
+export class PreparedBlockPendingError extends BaseError {
+  override name = 'PreparedBlockPendingError'
+  constructor(chainId: bigint, slot: bigint, hash: Hex) {
+    super(`chain ${chainId} holds block ${hash} prepared for slot ${slot}: the coordinator must commit or drop it (plexus_executorHello, then forkchoiceUpdated) before a new payload`, {
+      rpcCode: RpcErrorCode.Server,
+    })
+  }
 }
 
 /** The most of a block's data the pool may be asked to leave for same-slot relays: a quarter. */
@@ -147,6 +173,10 @@ export class PayloadBuilder implements ChainExecutor {
   async openPayload(attrs: PayloadAttributes): Promise<OpenedPayload> {
     if (this.open || this.sealed) throw new PayloadStateError(`chain ${this.deps.chainId}: a payload is already open; abort or commit it first`)
     const { chain, devTxs } = this.deps
+    if (chain.hasPreparedBlock()) {
+      const prepared = chain.preparedBlock()!
+      throw new PreparedBlockPendingError(this.deps.chainId, prepared.slot, toData(prepared.write.hash))
+    }
     const devBaseFee = attrs.depositsOnly ? undefined : devTxs?.nextBaseFee()
     const open = await chain.openBlock({
       timestamp: attrs.timestamp,
@@ -224,39 +254,76 @@ export class PayloadBuilder implements ChainExecutor {
 
   /**
    * The relays of messages sent earlier in this slot (the chains before this one, whose
-   * blocks are in `sealedSoFar`), then the roots: the block is sealed, not committed.
+   * blocks are in `sealedSoFar`), then the roots: the block is sealed, and prepared — its
+   * write recorded durably in the chain's store (one transaction) — before this returns,
+   * but not committed.
    */
   async sealPayload(relays: readonly SignedRelay[], sealedSoFar: SealedDigests): Promise<LocalSealedPayload> {
     const open = this.openOrThrow()
     if (this.legOpen) throw new PayloadStateError(`chain ${this.deps.chainId}: a bundle leg is not settled`)
     const outcomes = this.attrs!.depositsOnly ? [] : await this.addRelays(open, relays, this.deps.checkTx({ number: open.number, timestamp: open.timestamp }, sealedSoFar))
     this.open = undefined
-    const sealed = (this.sealed = await open.sealPending())
+    const sealed = await open.sealPending()
+    if (this.deps.prepare ?? true) {
+      const t = performance.now()
+      try {
+        this.deps.chain.prepareBlock(this.attrs!.slot, sealed.write)
+      } catch (err) {
+        await sealed.abandon()
+        throw err
+      }
+      sealed.timings.storage += (performance.now() - t) / 1000
+    }
+    this.sealed = sealed
     return { block: sealed.block, receipts: sealed.receipts, relays: outcomes, sealed }
   }
 
   /**
-   * Writes the sealed block (one storage transaction) and makes it the head; then the
-   * pool drops what it included (or found invalid) and the dev queue hears of it.
+   * Makes `head` canonical (see `ChainExecutor.commitPayload`): the sealed block, or the
+   * prepared one after a restart, is written (one storage transaction, which clears the
+   * prepared record) and becomes the head; then the pool drops what it included (or found
+   * invalid) and the dev queue hears of it. `head` already the head: a block prepared on
+   * it is dropped.
    */
-  async commitPayload(): Promise<void> {
+  async commitPayload(head: Hex): Promise<void> {
+    const { chain, chainId } = this.deps
     const sealed = this.sealed
-    if (!sealed) throw new PayloadStateError(`chain ${this.deps.chainId}: nothing sealed to commit`)
-    this.sealed = undefined
-    const t = performance.now()
-    sealed.commit()
-    sealed.timings.storage += (performance.now() - t) / 1000
-    await this.afterCommit(sealed)
+    if (sealed && toData(sealed.block.hash()) === head) {
+      this.sealed = undefined
+      const t = performance.now()
+      sealed.commit()
+      sealed.timings.storage += (performance.now() - t) / 1000
+      await this.afterCommit(sealed)
+      return
+    }
+    if (toData(chain.headHeader().hash()) === head) {
+      await this.abort()
+      return
+    }
+    const prepared = sealed ? undefined : chain.preparedBlock()
+    if (prepared && toData(prepared.write.hash) === head) {
+      const block = await chain.applyWrite(prepared.write)
+      await this.deps.pool.onNewHead({ included: signedTxsOf(block) })
+      return
+    }
+    throw new PayloadStateError(`chain ${chainId}: block ${head} is neither the head nor the prepared block`)
   }
 
-  /**
-   * A sealed payload whose write someone else committed (the coordinator finishing a slot
-   * from its record): the builder forgets it and does what follows a commit.
-   */
-  async committedElsewhere(): Promise<void> {
-    const sealed = this.sealed
-    this.sealed = undefined
-    if (sealed) await this.afterCommit(sealed)
+  /** Whether the chain holds a prepared block (durably): one the coordinator must commit or drop before the next payload. */
+  holdsPrepared(): boolean {
+    return this.deps.chain.hasPreparedBlock()
+  }
+
+  /** The head, and the prepared block if any (from the store: it outlives a restart). */
+  async hello(): Promise<ExecutorStatus> {
+    const { chain, chainId } = this.deps
+    const head = chain.headHeader()
+    const prepared = chain.preparedBlock()
+    return {
+      chainId,
+      head: { number: head.number, hash: toData(head.hash()) },
+      ...(prepared ? { prepared: { slot: prepared.slot, number: prepared.write.number, hash: toData(prepared.write.hash) } } : {}),
+    }
   }
 
   private async afterCommit(sealed: SealedBlock): Promise<void> {
@@ -270,7 +337,7 @@ export class PayloadBuilder implements ChainExecutor {
     this.deps.onProduced?.(sealed, (performance.now() - this.openedAt) / 1000)
   }
 
-  /** Drops the payload, open or sealed: the chain is back at its head. */
+  /** Drops the payload, open or sealed, and the prepared record: the chain is back at its head. */
   async abort(): Promise<void> {
     const open = this.open
     const sealed = this.sealed
@@ -279,6 +346,7 @@ export class PayloadBuilder implements ChainExecutor {
     this.legOpen = false
     if (open) await open.abandon()
     if (sealed) await sealed.abandon()
+    this.deps.chain.dropPrepared()
   }
 
   /**
@@ -311,4 +379,11 @@ export class PayloadBuilder implements ChainExecutor {
     if (!this.open) throw new PayloadStateError(`chain ${this.deps.chainId}: no payload is open`)
     return this.open
   }
+}
+
+/** A block's signed transactions as the pool takes them (a block committed from its prepared record). */
+function signedTxsOf(block: Block): { hash: Hex; sender: Hex; nonce: bigint }[] {
+  return block.transactions
+    .filter((tx) => !isDepositTransaction(tx) && !isDevTransaction(tx))
+    .map((tx) => ({ hash: toData(tx.hash()), sender: tx.getSenderAddress().toString() as Hex, nonce: tx.nonce }))
 }

@@ -111,14 +111,14 @@ test('an exception between two chains’ commits never splits the slot or its bu
   }
 })
 
-test('a crash between two chains’ commits is finished at start-up from the slot record, with the same blocks; the bundle status survives', async () => {
+test('a crash between two chains’ commits is finished at start-up from 902’s prepared block and the journal’s decision, with the same blocks; the bundle status survives', async () => {
   const dirs = [tempDir(), tempDir(), tempDir()]
   let sealedHashes: Hex[] = []
   let id: Hex
   {
     const net = await open(dirs, {
       betweenCommits: () => {
-        // What the record holds is what the chains must end with.
+        // What the chains prepared is what the chains must end with.
         sealedHashes = IDS.map((c) => toData(net.chains.get(c)!.headHeader().hash()))
         throw new Fault('process dies here')
       },
@@ -138,7 +138,7 @@ test('a crash between two chains’ commits is finished at start-up from the slo
     for (const leg of status!.status === 'included' ? status!.txs : []) {
       assert.equal(toData(net.chains.get(leg.chainId)!.getBlockByNumber(1n)!.hash()), leg.blockHash)
     }
-    // 902's block 1 applied from the record is a real block: the chain builds on it.
+    // 902's block 1 committed from its prepared record is a real block: the chain builds on it.
     await net.sequencer.produceSlot()
     assert.deepEqual(heads(net), [2n, 2n])
     assert.equal((await net.chains.get(902n)!.headAccount(hexToBytes(bob!.address)))!.balance > 0n, true)
@@ -237,7 +237,7 @@ test("a chain's failed turn with a dev base fee queued: its deposits-only block 
   }
 })
 
-test("an exception between two chains' commits: the second chain's block with a dev base fee is finished from the slot record with that base fee, its call answered once", async () => {
+test("an exception between two chains' commits: the second chain's block with a dev base fee is finished from its prepared block with that base fee, its call answered once", async () => {
   const dirs = [tempDir(), tempDir(), tempDir()]
   const net = await open(dirs)
   const devTxs = new DevTxQueue()
@@ -312,9 +312,9 @@ test("the pool's same-slot reserve follows what same-slot relays asked for in th
         settleBundle: (keep) => inner.settleBundle(keep),
         fill: (relays) => inner.fill(relays),
         sealPayload: (relays, sealed) => inner.sealPayload(relays, sealed),
-        commitPayload: () => inner.commitPayload(),
-        committedElsewhere: () => inner.committedElsewhere(),
+        commitPayload: (head) => inner.commitPayload(head),
         abort: () => inner.abort(),
+        hello: () => inner.hello(),
       }
       sequencer.addChain({ chainId: id, chain, pool: net.pools.get(id)!, feeRecipient: new Uint8Array(20), executor })
     }

@@ -1,24 +1,20 @@
 import type { DevTxQueue } from './devTxQueue.js'
-import type { Block } from '@ethereumjs/block'
 import type { Chain } from '../execution/chain.js'
-import { isDepositTransaction } from '../execution/depositTx.js'
-import { isDevTransaction } from '../execution/devTx.js'
 import type { BuiltBlock } from '../execution/openBlock.js'
 import type { PooledTx } from '../execution/pooledTx.js'
 import { blockOf, headSlot as headSlotOf, slotOf } from '../execution/slots.js'
 import { toData, type Hex } from '../primitives/hex.js'
 import type { Lifecycle } from '../primitives/lifecycle.js'
 import type { Logger } from '../primitives/logger.js'
-import type { BlockWrite } from '../storage/chainStore.js'
 import type { SlotJournal } from '../storage/slotJournal.js'
-import type { ChainExecutor, SealedPayload } from './chainExecutor.js'
-import { MIN_SAME_SLOT_RESERVE, PayloadBuilder, type LocalSealedPayload } from './payloadBuilder.js'
+import type { ChainExecutor } from './chainExecutor.js'
+import { MIN_SAME_SLOT_RESERVE, PayloadBuilder } from './payloadBuilder.js'
 import type { BlockInputSource, BlockInputs } from './blockInputs.js'
 import type { BundlePlan, BundleQueue } from './bundles.js'
 import { rewindForReorg } from './l1Reorg.js'
 import { SlotClock } from './slotClock.js'
 import { buildSlot, ChainTurnError, type SlotChainInput, type SlotResult, type SlotRules } from './slotBuilder.js'
-import { encodeSlotRecord, finishRecordedSlot, finishSlot, type SlotRecord } from './slotRecord.js'
+import { encodeSlotDecision, recoverSlot, type SlotDecision } from './slotDecision.js'
 import type { TxPool } from './txpool/index.js'
 
 /** A chain the shared sequencer builds on. */
@@ -62,6 +58,12 @@ export const DEFAULT_MAX_BLOCK_DATA_BYTES = 512 * 1024
 export interface SlotFaults {
   /** Called between two chains' commits of a slot (`committed` chains are done); throwing cuts the slot short there. */
   betweenCommits?(slot: bigint, committed: number): void
+  /**
+   * Called before each write of a slot's commit once every chain has prepared: the
+   * decision, each chain's commit (`index` in the slot's chain order), the clearing of the
+   * decision. Throwing cuts the slot there (before the decision: the slot is aborted).
+   */
+  beforeWrite?(slot: bigint, step: 'decide' | 'commit' | 'clear', index: number): void
 }
 
 export interface SharedSequencerOptions {
@@ -72,7 +74,7 @@ export interface SharedSequencerOptions {
    * many chains, so that any slot fits what the batcher can carry.
    */
   blockDataLimit?: (chains: number) => number
-  /** The write-ahead slot record (and bundles); without it a crash between commits can split a slot (tests only). */
+  /** The decision log of the two-phase commit (and bundles); without it a crash between commits can split a slot (a chain on its own, tests). */
   journal?: SlotJournal
   /** Transactions of the network itself (relays): after an L1 reorg they are not put back in a pool. */
   isNetworkTx?: (ptx: PooledTx) => boolean
@@ -91,10 +93,12 @@ export interface SharedSequencerOptions {
  * chain, all with the same timestamp, through `buildSlot`, and commits them as one unit.
  * Chains stay in lockstep — a block's network slot is its number plus the chain's genesis
  * slot — (a slot that cannot be built on one chain, for want of its L1 origin, is built
- * on none). A slot is sealed in memory on every chain, recorded in the slot journal with
- * the bundle decisions it makes, and only then committed chain by chain; a crash or an
- * exception between two commits is finished from the record (at the next slot, or at
- * start-up), so no chain ever has a slot another lacks and no bundle is ever split. A
+ * on none). A slot is committed in two phases: every chain's executor seals its block and
+ * *prepares* it durably in its own store; the slot's decision (each chain's block hash)
+ * is written to the slot journal with the bundle decisions it makes; only then is each
+ * chain told to commit. A crash or an exception anywhere in it is resolved from the
+ * prepared blocks and the decision (at the next slot, or at start-up: `recover`), so no
+ * chain ever has a slot another lacks and no bundle is ever split. A
  * chain whose turn fails is built with its deposits only, so no single chain stops the
  * others. A chain that joins waits for its first slot; one that is behind (it joined
  * late) is caught up first, alone. When an L1 reorg removes the origin of recent blocks
@@ -102,8 +106,8 @@ export interface SharedSequencerOptions {
  * executed messages from the removed blocks of another.
  *
  * It is the only way blocks are built: a standalone node runs one with its one chain
- * (`STANDALONE_SLOT_RULES`, no bundles, no journal: one chain's block commit is atomic
- * already). Block ↔ slot goes through `execution/slots.ts`.
+ * (`STANDALONE_SLOT_RULES`, no bundles, no journal, no prepared blocks: one chain's
+ * block commit is atomic already). Block ↔ slot goes through `execution/slots.ts`.
  */
 export class SharedSequencer implements Lifecycle {
   private readonly chains: Sequenced[] = []
@@ -111,8 +115,8 @@ export class SharedSequencer implements Lifecycle {
   private readonly joining: Sequenced[] = []
   private readonly slotListeners = new Set<(result: SlotResult) => void>()
   private readonly clock: SlotClock<SlotResult | undefined>
-  /** A slot recorded whose commits were cut short by an exception (after `committed` chains): finished before anything else. */
-  private unfinished: { record: SlotRecord; result: SlotResult; committed: number } | undefined
+  /** A slot decided whose commits were cut short by an exception (after `committed` chains): finished before anything else. */
+  private unfinished: { decision: SlotDecision; result: SlotResult; committed: number } | undefined
   private lastError = { message: '', at: 0 }
   /** What each chain's relays of same-slot messages asked for in its last slot. */
   private readonly sameSlotDemand = new Map<bigint, { gas: bigint; bytes: number }>()
@@ -145,6 +149,8 @@ export class SharedSequencer implements Lifecycle {
           pool: chain.pool,
           relayer: this.options.relayer ?? NO_RELAYER,
           checkTx: (block, sealed) => this.rules.checkTx(chain.chainId, block, sealed),
+          // Without a decision log the chain's commit is the slot's: nothing to prepare.
+          prepare: this.options.journal !== undefined,
           ...(chain.devTxs ? { devTxs: chain.devTxs } : {}),
           ...(chain.onProduced ? { onProduced: chain.onProduced } : {}),
         }),
@@ -193,18 +199,12 @@ export class SharedSequencer implements Lifecycle {
   }
 
   /**
-   * Finishes a slot a crash cut short (from the journal), so every chain starts at the
-   * same slot; call once every chain is added, before `start`.
+   * Resolves a slot a crash cut short: every executor says what it has prepared, and the
+   * journal's decision commits it or drops it (`recoverSlot`), so every chain starts at
+   * the same slot; call once every chain is added, before `start`.
    */
   async recover(): Promise<void> {
-    if (!this.options.journal) return
-    const all = [...this.chains, ...this.joining]
-    const finished = await finishRecordedSlot(this.options.journal, (id) => all.find((c) => c.chainId === id)?.chain, this.logger)
-    // The pools learn what those blocks included (the slot's other bookkeeping is durable already).
-    for (const { chainId, block } of finished) {
-      const c = all.find((x) => x.chainId === chainId)!
-      await c.pool.onNewHead({ included: signedTxsOf(block) })
-    }
+    await recoverSlot(this.options.journal, [...this.chains, ...this.joining].map((c) => c.executor), this.logger)
   }
 
   async start(): Promise<void> {
@@ -363,43 +363,49 @@ export class SharedSequencer implements Lifecycle {
   }
 
   /**
-   * Commits a built slot as one unit: the record (with the bundles' fate) first, then
-   * every chain's block. An exception between two commits leaves the record: the next
-   * slot (or start-up, after a crash) finishes it before anything else.
+   * Commits a built slot as one unit, every chain having prepared its block at seal: the
+   * decision (with the bundles' fate) first, then every chain's commit, then the decision
+   * is cleared. An exception before the decision aborts the slot everywhere; one after it
+   * leaves the slot unfinished: the next slot (or start-up, after a crash) finishes it
+   * before anything else.
    */
   private async commit(result: SlotResult, plan: BundlePlan | undefined): Promise<void> {
     const journal = this.options.journal
-    const record: SlotRecord = { slot: result.slot, chains: result.blocks.map((b) => ({ chainId: b.chainId, write: writeOf(b.payload) })) }
+    const faults = this.options.faults
+    const decision: SlotDecision = { slot: result.slot, chains: result.blocks.map((b) => ({ chainId: b.chainId, hash: toData(b.payload.block.hash()) })) }
     try {
-      journal?.recordSlot(encodeSlotRecord(record), plan?.entries)
+      faults?.beforeWrite?.(result.slot, 'decide', 0)
+      journal?.decideSlot(encodeSlotDecision(decision), plan?.entries)
     } catch (err) {
       for (const b of result.blocks) await this.executorOf(b.chainId)?.abort()
       throw err
     }
     if (plan) this.bundles.apply(plan)
-    const unfinished = (this.unfinished = { record, result, committed: 0 })
-    for (const [i, b] of result.blocks.entries()) {
-      if (i > 0) this.options.faults?.betweenCommits?.(result.slot, i)
-      await this.executorOf(b.chainId)!.commitPayload()
-      unfinished.committed = i + 1
-    }
-    journal?.clearSlot()
-    this.unfinished = undefined
-    this.afterCommit(result)
+    this.unfinished = { decision, result, committed: 0 }
+    await this.finishUnfinished()
   }
 
   /**
-   * Finishes a slot whose commits an exception cut short: the chains not committed yet get
-   * their block from the record, then their executors do what follows a commit.
+   * Commits the decided slot's blocks on the chains that have not committed it yet, then
+   * clears the decision and tells the listeners. Every commit is harmless to repeat, so
+   * after an exception the next call carries on where it stopped.
    */
   private async finishUnfinished(): Promise<void> {
     const unfinished = this.unfinished
     if (!unfinished) return
-    await finishSlot(unfinished.record, (id) => this.chains.find((c) => c.chainId === id)?.chain, this.logger)
-    for (const b of unfinished.result.blocks.slice(unfinished.committed)) await this.executorOf(b.chainId)?.committedElsewhere()
-    this.options.journal?.clearSlot()
+    const { decision, result } = unfinished
+    const faults = this.options.faults
+    for (const [i, c] of decision.chains.entries()) {
+      if (i < unfinished.committed) continue
+      if (i > 0) faults?.betweenCommits?.(decision.slot, i)
+      faults?.beforeWrite?.(decision.slot, 'commit', i)
+      await this.executorOf(c.chainId)!.commitPayload(c.hash)
+      unfinished.committed = i + 1
+    }
+    faults?.beforeWrite?.(decision.slot, 'clear', 0)
+    this.options.journal?.clearDecision()
     this.unfinished = undefined
-    this.afterCommit(unfinished.result)
+    this.afterCommit(result)
   }
 
   private executorOf(chainId: bigint): ChainExecutor | undefined {
@@ -467,25 +473,11 @@ export class SharedSequencer implements Lifecycle {
   }
 }
 
-/** A block's signed transactions as the pool takes them. */
-function signedTxsOf(block: Block): { hash: Hex; sender: Hex; nonce: bigint }[] {
-  return block.transactions
-    .filter((tx) => !isDepositTransaction(tx) && !isDevTransaction(tx))
-    .map((tx) => ({ hash: toData(tx.hash()), sender: tx.getSenderAddress().toString() as Hex, nonce: tx.nonce }))
-}
-
 /** A chain as the sequencer holds it: with the executor that builds its blocks. */
 type Sequenced = SequencedChain & { executor: ChainExecutor }
 
 /** No relayer: a chain sequenced alone has no relays, and this account never sends. */
 const NO_RELAYER: Hex = '0x0000000000000000000000000000000000000000'
-
-/** The storage write of a block sealed in this thread (the slot record holds it). */
-function writeOf(payload: SealedPayload): BlockWrite {
-  const sealed = (payload as Partial<LocalSealedPayload>).sealed
-  if (!sealed) throw new Error('a slot record needs every block sealed in this process (a remote executor prepares its own)')
-  return sealed.write
-}
 
 function genesisSlotOf(c: SequencedChain): bigint {
   return c.genesisSlot ?? 0n

@@ -8,7 +8,7 @@ const EMPTY = new Uint8Array(0)
 
 /**
  * A `BlockWrite` as bytes, so that a block can be recorded before it is committed and
- * committed from the record after a crash (the network's slot journal):
+ * committed from the record after a crash (a chain's prepared block, `ChainStore.prepareBlock`):
  * RLP `[hash, number, parentHash, stateRoot, header, body, receipts, [txHash…], [logKey…],
  * [[nodeKey, node]…], [clearedAccount…], [[address, accountRlp]…], [[address, slot, value]…]]`.
  * An empty account RLP or storage value stands for a deletion (no stored row is empty).

@@ -5,6 +5,7 @@ import {
   META_FLAT_ROOT,
   META_GENESIS,
   META_HEAD,
+  META_PREPARED,
   META_SCHEMA,
   SCHEMA_VERSION,
   buf,
@@ -19,6 +20,9 @@ import { applyFlatDiff, applyFlatUndo, flatUndoOf, type FlatStateDiff } from './
 import { decodeChangeSet, encodeChangeSet, type ChangeSet } from './changeset.js'
 import { BaseError, CorruptionError } from '../primitives/errors.js'
 import { TxJournal } from './txJournal.js'
+import { decodeBlockWrite, encodeBlockWrite } from './blockWriteCodec.js'
+import { RLP } from '@ethereumjs/rlp'
+import { bytesToBigInt } from '../primitives/hex.js'
 
 /**
  * Block commits are synchronous (visible and in the OS page cache when commitBlock
@@ -43,6 +47,12 @@ export interface BlockWrite {
   logKeys: readonly Uint8Array[]
   trieNodes: ReadonlyMap<string, Uint8Array | undefined>
   flat: FlatStateDiff
+}
+
+/** A block prepared for a slot (phase one of the slot's commit): durable, not canonical. */
+export interface PreparedBlock {
+  slot: bigint
+  write: BlockWrite
 }
 
 export interface TxLocation {
@@ -207,6 +217,9 @@ export class ChainStore {
       // crash an included transaction is never replayed, a pending one never lost.
       for (const txHash of write.txHashes) t.txJournal.removeSync(buf(txHash))
       t.meta.putSync(META_HEAD, buf(write.hash))
+      // A prepared block is either this one (its commit) or built on the old head: stale
+      // either way once the head moves, so it goes in the same transaction.
+      t.meta.removeSync(META_PREPARED)
       // Once the flat tables fell behind (a repair rewind), a block's diff cannot bring
       // them back in line: leave the marker stale so readers keep using the trie.
       if (flatTracksHead) t.meta.putSync(META_FLAT_ROOT, buf(write.stateRoot))
@@ -252,6 +265,7 @@ export class ChainStore {
       if (missing) throw new MissingChangeSetError(number, readU64(missing.key))
       for (const { key, value } of removed) this.unwindBlock(key, value)
       t.meta.putSync(META_HEAD, buf(target))
+      t.meta.removeSync(META_PREPARED)
       if (flatTracksHead) t.meta.putSync(META_FLAT_ROOT, buf(stateRoot))
     }, COMMIT_FLAGS)
   }
@@ -293,6 +307,39 @@ export class ChainStore {
       }
       this.tables.meta.putSync(META_HEAD, buf(hash))
     })
+  }
+
+  // ---- prepared block (two-phase commit of a slot) ---------------------------------
+
+  /**
+   * Records `write` as the block prepared for `slot` (one transaction, as durable as a
+   * block commit), replacing any earlier one: `commitBlock` of it later writes the block
+   * and removes the record in one transaction; `dropPrepared` forgets it.
+   */
+  prepareBlock(slot: bigint, write: BlockWrite): void {
+    const bytes = RLP.encode([slot, encodeBlockWrite(write)])
+    this.tables.meta.transactionSync(() => this.tables.meta.putSync(META_PREPARED, buf(bytes)), COMMIT_FLAGS)
+  }
+
+  /** The block prepared and neither committed nor dropped, if any. */
+  preparedBlock(): PreparedBlock | undefined {
+    const bytes = this.tables.meta.getBinary(META_PREPARED)
+    if (!bytes) return undefined
+    try {
+      const [slot, write] = RLP.decode(bytes) as [Uint8Array, Uint8Array]
+      return { slot: bytesToBigInt(slot), write: decodeBlockWrite(write) }
+    } catch (cause) {
+      throw new CorruptionError('the chain store holds an unreadable prepared block', { cause, details: 'the datadir is damaged; restore it from a snapshot or rebuild it with a replica' })
+    }
+  }
+
+  hasPreparedBlock(): boolean {
+    return this.tables.meta.doesExist(META_PREPARED)
+  }
+
+  dropPrepared(): void {
+    if (!this.hasPreparedBlock()) return
+    this.tables.meta.transactionSync(() => this.tables.meta.removeSync(META_PREPARED), COMMIT_FLAGS)
   }
 
   /** Resolves once every commit so far is on disk (fsync'd). */

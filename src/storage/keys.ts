@@ -42,4 +42,6 @@ export const META_SCHEMA = 'schema'
 /** The state root the flat account/storage tables reflect. */
 export const META_FLAT_ROOT = 'flatRoot'
 export const META_CHAIN_ID = 'chainId'
+/** The block an executor prepared for a slot and has not yet been told to commit or drop (two-phase commit). */
+export const META_PREPARED = 'prepared'
 export const SCHEMA_VERSION = 1

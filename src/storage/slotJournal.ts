@@ -5,17 +5,21 @@ import { buf } from './keys.js'
 /** As block commits: on disk for a process crash (kill -9) when the call returns; fsync'd in the background. */
 const COMMIT_FLAGS = TransactionFlags.ABORTABLE | TransactionFlags.SYNCHRONOUS_COMMIT | TransactionFlags.NO_SYNC_FLUSH
 
-const SLOT_KEY = Buffer.from('slot')
+/** A different key from the slot records of earlier builds (whole block writes), so one is never read as the other. */
+const DECISION_KEY = Buffer.from('decision')
 
 /**
- * The network's write-ahead record of slots, and the bundles it has accepted and
- * decided. Every chain keeps its own store, so one slot's blocks are committed one chain
- * after the other; the slot record, written before the first of them, makes the slot
- * the unit of commit: after a crash between two chains' commits, start-up commits the
- * rest from the record (`recoverSlot`), so every chain ends at the same slot. The record
- * is removed once every chain has the slot. Bundles are recorded in the same
- * transaction as the slot that decides them, so a bundle's status is never behind the
- * chains. The contents are opaque bytes here (the sequencer encodes them).
+ * The network's decision log for the two-phase commit of slots, and the bundles it has
+ * accepted and decided. Every chain keeps its own store (an executor's, possibly in
+ * another process), so one slot's blocks are committed one chain after the other: each
+ * executor first *prepares* its block in its own store, then the coordinator writes the
+ * slot's *decision* here (the slot and each chain's block hash, no block data), then
+ * tells every executor to commit. After a crash, start-up asks every executor what it has
+ * prepared and commits it if this journal decided it, drops it otherwise (see
+ * `sequencer/slotDecision.ts`); the decision is removed once every chain has the slot.
+ * Bundles are recorded in the same transaction as the decision of the slot that decides
+ * them, so a bundle's status is never behind the chains. The contents are opaque bytes
+ * here (the sequencer encodes them).
  */
 export class SlotJournal {
   private constructor(
@@ -30,22 +34,22 @@ export class SlotJournal {
     return new SlotJournal(env, env.openDB('slots', { encoding: 'binary', keyEncoding: 'binary' }), env.openDB('bundles', { encoding: 'binary', keyEncoding: 'binary' }))
   }
 
-  /** The slot recorded but not yet on every chain, if any. */
-  pendingSlot(): Uint8Array | undefined {
-    return this.slots.getBinary(SLOT_KEY) ?? undefined
+  /** The slot decided but not yet committed on every chain, if any. */
+  decidedSlot(): Uint8Array | undefined {
+    return this.slots.getBinary(DECISION_KEY) ?? undefined
   }
 
-  /** Records a slot about to be committed, with the bundle records it changes (undefined removes one): one transaction. */
-  recordSlot(slot: Uint8Array, bundles: readonly (readonly [Uint8Array, Uint8Array | undefined])[] = []): void {
+  /** Records a slot's decision (every chain has prepared it), with the bundle records it changes (undefined removes one): one transaction. */
+  decideSlot(decision: Uint8Array, bundles: readonly (readonly [Uint8Array, Uint8Array | undefined])[] = []): void {
     this.env.transactionSync(() => {
-      this.slots.putSync(SLOT_KEY, buf(slot))
+      this.slots.putSync(DECISION_KEY, buf(decision))
       this.writeBundles(bundles)
     }, COMMIT_FLAGS)
   }
 
-  /** Every chain has the recorded slot. */
-  clearSlot(): void {
-    this.env.transactionSync(() => this.slots.removeSync(SLOT_KEY), COMMIT_FLAGS)
+  /** Every chain has the decided slot. */
+  clearDecision(): void {
+    this.env.transactionSync(() => this.slots.removeSync(DECISION_KEY), COMMIT_FLAGS)
   }
 
   /** Writes bundle records (a bundle accepted, or forgotten) on their own: one transaction. */

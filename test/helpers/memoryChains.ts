@@ -5,7 +5,7 @@ import { devAccounts, type GethAllocAccount } from '../../src/execution/genesis.
 import type { TxSource } from '../../src/execution/openBlock.js'
 import type { PooledTx } from '../../src/execution/pooledTx.js'
 import { rollupGenesis } from '../../src/execution/rollupGenesis.js'
-import { hexToBytes, type Hex } from '../../src/primitives/hex.js'
+import { hexToBytes, toData, type Hex } from '../../src/primitives/hex.js'
 import { silentLogger } from '../../src/primitives/logger.js'
 import { ChainStore } from '../../src/storage/chainStore.js'
 import type { SealedBlock } from '../../src/execution/openBlock.js'
@@ -117,7 +117,7 @@ export async function buildMemorySlot(
     ...res,
     blocks: res.blocks.map((b) => ({ ...b, sealed: (b.payload as unknown as { sealed: SealedBlock }).sealed })),
     commit: async () => {
-      for (const b of res.blocks) await executors.get(b.chainId)!.commitPayload()
+      for (const b of res.blocks) await executors.get(b.chainId)!.commitPayload(toData(b.payload.block.hash()))
     },
     abort: async () => {
       for (const e of executors.values()) await e.abort()
