@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict'
+import { open as lmdbOpen } from 'lmdb'
 import { describe, it } from 'node:test'
 import { MessageChannel } from 'node:worker_threads'
 import type { Chain } from '../execution/chain.js'
 import { decodeRawTransaction } from '../execution/decodeTx.js'
 import { devAccounts } from '../execution/genesis.js'
 import { initCrypto } from '../primitives/crypto.js'
-import { CorruptionError } from '../primitives/errors.js'
+import { BaseError, CorruptionError } from '../primitives/errors.js'
 import { hexToBytes, toData, type Hex } from '../primitives/hex.js'
 import { silentLogger } from '../primitives/logger.js'
 import { BundleQueue } from '../sequencer/bundles.js'
@@ -259,6 +260,7 @@ describe('two-phase commit: hostile and damaged state at recovery', { timeout: 1
     return {
       chains: reopened,
       journal,
+      journalDir: dirs[2]!.dir,
       executors,
       hashes,
       heads: () => [...reopened.values()].map((c: Chain) => c.headHeader().number),
@@ -314,6 +316,25 @@ describe('two-phase commit: hostile and damaged state at recovery', { timeout: 1
       // An unreadable decision.
       s.journal.decideSlot(Uint8Array.from([0xc2, 0x01]))
       await assert.rejects(recoverSlot(s.journal, s.executors, silentLogger()), CorruptionError)
+    } finally {
+      await s.close()
+    }
+  })
+
+  it('a slot record an earlier build left mid-commit is refused with what to do, and nothing changes', async () => {
+    const s = await prepared()
+    try {
+      // What a build before the two-phase commit wrote (its `slot` key) when it stopped between two chains' commits.
+      const env = lmdbOpen({ path: s.journalDir, maxDbs: 4, encoding: 'binary', keyEncoding: 'binary' })
+      await env.openDB('slots', { encoding: 'binary', keyEncoding: 'binary' }).put(Buffer.from('slot'), Buffer.from([0xc0]))
+      await env.close()
+      await assert.rejects(recoverSlot(s.journal, s.executors, silentLogger()), (err: unknown) => {
+        assert.ok(err instanceof BaseError)
+        assert.match(err.shortMessage, /earlier Plexus/)
+        assert.match(err.details ?? '', /start it once with the version it last ran/)
+        return true
+      })
+      assert.deepEqual(s.heads(), [0n, 0n], 'nothing was committed')
     } finally {
       await s.close()
     }

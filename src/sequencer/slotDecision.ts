@@ -1,5 +1,5 @@
 import { RLP } from '@ethereumjs/rlp'
-import { CorruptionError } from '../primitives/errors.js'
+import { BaseError, CorruptionError } from '../primitives/errors.js'
 import { bytesToBigInt, hexToBytes, toData, type Hex } from '../primitives/hex.js'
 import type { Logger } from '../primitives/logger.js'
 import type { SlotJournal } from '../storage/slotJournal.js'
@@ -49,6 +49,11 @@ type Resolution = { executor: ChainExecutor; status: ExecutorStatus; commit?: He
  * same way. Then the decision is cleared. Returns the chains that committed a block.
  */
 export async function recoverSlot(journal: SlotJournal | undefined, executors: readonly ChainExecutor[], logger: Logger): Promise<bigint[]> {
+  if (journal?.hasLegacySlotRecord()) {
+    throw new BaseError('this network was stopped by an earlier Plexus while it committed a slot, in a format this version does not read', {
+      details: 'start it once with the version it last ran (it finishes the slot on start-up and stops cleanly with Ctrl-C), then start it with this one',
+    })
+  }
   const bytes = journal?.decidedSlot()
   const decision = bytes ? decodeSlotDecision(bytes) : undefined
   const statuses = await Promise.all(executors.map((e) => e.hello()))

@@ -7,6 +7,8 @@ const COMMIT_FLAGS = TransactionFlags.ABORTABLE | TransactionFlags.SYNCHRONOUS_C
 
 /** A different key from the slot records of earlier builds (whole block writes), so one is never read as the other. */
 const DECISION_KEY = Buffer.from('decision')
+/** Where builds before the two-phase commit recorded a slot being committed (every chain's whole block write). */
+const LEGACY_SLOT_KEY = Buffer.from('slot')
 
 /**
  * The network's decision log for the two-phase commit of slots, and the bundles it has
@@ -37,6 +39,14 @@ export class SlotJournal {
   /** The slot decided but not yet committed on every chain, if any. */
   decidedSlot(): Uint8Array | undefined {
     return this.slots.getBinary(DECISION_KEY) ?? undefined
+  }
+
+  /**
+   * Whether an earlier build (before the two-phase commit) stopped while committing a
+   * slot: its record holds blocks some chains may not have, which this build cannot read.
+   */
+  hasLegacySlotRecord(): boolean {
+    return this.slots.getBinary(LEGACY_SLOT_KEY) !== undefined
   }
 
   /** Records a slot's decision (every chain has prepared it), with the bundle records it changes (undefined removes one): one transaction. */
