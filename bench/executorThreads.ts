@@ -1,5 +1,5 @@
 /**
- * Executors in worker threads vs in this thread (issue 16), measured in process where it
+ * Executors in worker threads vs in this thread, measured in process where it
  * is honest on a small machine: N pre-signed ETH transfers per chain are pooled on two
  * chains, then slots are built (`buildSlot`, every chain's block, then each committed)
  * until every transfer is included, with

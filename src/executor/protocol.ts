@@ -265,8 +265,6 @@ function parse<S extends z.ZodType>(schema: S, value: unknown, method: string): 
 }
 
 // ---- plexus_sendRawTransactions (transactions into the executor's pool) -------------------
-// (Task C, issue 16: the executor worker's pool. Kept as one block at the end: other
-// methods are added to this file at the same time.)
 
 export const SEND_RAW_TRANSACTIONS = 'plexus_sendRawTransactions'
 
@@ -304,7 +302,6 @@ export function decodeSendResults(result: unknown, count: number): WireSendResul
 }
 
 // ---- plexus_networkChanged (the network an executor checks messages against grew) --------
-// (Task D, issue 16: the executor's network log index. Kept as one block at the end.)
 
 /** Coordinator → executor: the network's chains now (the executor opens a reader of each it lacks); answered `true`. */
 export const NETWORK_CHANGED = 'plexus_networkChanged'
