@@ -55,6 +55,7 @@ export class RemoteExecutor implements ChainExecutor {
       ...(a.l1Fee ? { l1Fee: a.l1Fee } : {}),
       ...(a.maxTxDataBytes !== undefined ? { maxTxDataBytes: a.maxTxDataBytes } : {}),
       ...(a.depositsOnly ? { depositsOnly: true } : {}),
+      ...(a.sameSlotReserve ? { sameSlotReserve: a.sameSlotReserve } : {}),
     }
     const opened = decodeOpened(await this.peer.request(METHODS.forkchoiceUpdated, encodeOpen(this.head, wire)))
     this.payloadId = opened.payloadId

@@ -93,6 +93,7 @@ export function executorHandlers(deps: ExecutorHostDeps): Record<string, PeerHan
         ...(a.l1Fee ? { l1Fee: a.l1Fee } : {}),
         ...(a.maxTxDataBytes !== undefined ? { maxTxDataBytes: a.maxTxDataBytes } : {}),
         ...(a.depositsOnly ? { depositsOnly: true } : {}),
+        ...(a.sameSlotReserve ? { sameSlotReserve: a.sameSlotReserve } : {}),
       })
       current = { id: toData(randomBytes(8)) }
       return encodeOpened({ payloadId: current.id, ...opened })

@@ -54,6 +54,8 @@ export interface WireAttributes {
   l1Fee?: { l1BaseFee: bigint; l1BlobBaseFee: bigint; baseFeeScalar: bigint; blobBaseFeeScalar: bigint }
   maxTxDataBytes?: number
   depositsOnly?: boolean
+  /** What the pool leaves for same-slot relays (see `PayloadAttributes.sameSlotReserve`). */
+  sameSlotReserve?: { gas: bigint; bytes: number }
 }
 
 const attributesSchema = z.object({
@@ -65,6 +67,7 @@ const attributesSchema = z.object({
   l1Fee: z.object({ l1BaseFee: quantity, l1BlobBaseFee: quantity, baseFeeScalar: quantity, blobBaseFeeScalar: quantity }).optional(),
   maxTxDataBytes: z.number().int().positive().max(1 << 30).optional(),
   depositsOnly: z.boolean().optional(),
+  sameSlotReserve: z.object({ gas: quantity, bytes: z.number().int().nonnegative().max(1 << 30) }).optional(),
 })
 
 const openSchema = z.tuple([z.object({ headBlockHash: fixed(32) }), attributesSchema])
@@ -81,6 +84,7 @@ export function encodeOpen(headBlockHash: Hex, a: WireAttributes): unknown[] {
       ...(a.l1Fee ? { l1Fee: { l1BaseFee: toQuantity(a.l1Fee.l1BaseFee), l1BlobBaseFee: toQuantity(a.l1Fee.l1BlobBaseFee), baseFeeScalar: toQuantity(a.l1Fee.baseFeeScalar), blobBaseFeeScalar: toQuantity(a.l1Fee.blobBaseFeeScalar) } } : {}),
       ...(a.maxTxDataBytes !== undefined ? { maxTxDataBytes: a.maxTxDataBytes } : {}),
       ...(a.depositsOnly ? { depositsOnly: true } : {}),
+      ...(a.sameSlotReserve ? { sameSlotReserve: { gas: toQuantity(a.sameSlotReserve.gas), bytes: a.sameSlotReserve.bytes } } : {}),
     },
   ]
 }

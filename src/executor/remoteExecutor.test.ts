@@ -11,7 +11,7 @@ import { toData, type Hex } from '../primitives/hex.js'
 import { silentLogger } from '../primitives/logger.js'
 import type { ChainExecutor } from '../sequencer/chainExecutor.js'
 import { PayloadBuilder } from '../sequencer/payloadBuilder.js'
-import { fixedPool, openMemoryChains, signedTx } from '../../test/helpers/memoryChains.js'
+import { closeMemoryChains, fixedPool, openMemoryChains, signedTx } from '../../test/helpers/memoryChains.js'
 import { tempDir } from '../../test/helpers/tmp.js'
 import { RemoteExecutor } from './client.js'
 import { executorHandlers } from './host.js'
@@ -106,6 +106,33 @@ describe('RemoteExecutor: the slot phases over the executor protocol', { timeout
     client.close()
     assert.equal(overThePort, inProcess)
     assert.equal(overTheSocket, inProcess)
+  })
+
+  it('hands the same-slot reserve over: a remote executor leaves the pool the same room as one in this thread', async () => {
+    const d = [tempDir(), tempDir(), tempDir()]
+    dirs.push(...d)
+    const [direct, remote, unreserved] = await Promise.all(d.map(async (dir) => (await openMemoryChains([901n], [dir])).get(901n)!))
+    // A small block: the default reserve takes the whole relay budget (half the block: 2 of the 4 pool
+    // transfers fit); the reserve the coordinator sized from a quiet last slot leaves room for 3.
+    const attrs = { slot: 1n, timestamp: 1_001n, coinbase: new Uint8Array(20), gasLimit: 100_000n }
+    const reserve = { gas: 21_000n, bytes: 16_384 }
+    const build = async (chain: Chain, executor: ChainExecutor, sameSlotReserve?: typeof reserve) => {
+      pools.set(chain, [0, 1, 2, 3].map((n) => signedTx(chain, n, { to: sink, value: 1n })))
+      await executor.openPayload({ ...attrs, ...(sameSlotReserve ? { sameSlotReserve } : {}) })
+      await executor.fill([])
+      const sealed = await executor.sealPayload([], new Map())
+      await executor.commitPayload(toData(sealed.block.hash()))
+      return sealed.block
+    }
+    const inProcess = await build(direct, builderFor(direct), reserve)
+    const { executor, peer } = overPort(remote)
+    const overThePort = await build(remote, executor, reserve)
+    peer.close()
+    const without = await build(unreserved, builderFor(unreserved))
+    assert.equal(toData(overThePort.hash()), toData(inProcess.hash()))
+    assert.equal(inProcess.transactions.length, 3, 'the given reserve, not the default')
+    assert.equal(without.transactions.length, 2)
+    await closeMemoryChains([direct, remote, unreserved])
   })
 
   it('refuses malformed, stale and out-of-turn messages with JSON-RPC errors, and the executor still builds afterwards', async () => {
