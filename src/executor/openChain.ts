@@ -5,9 +5,9 @@ import type { GethGenesis } from '../execution/genesis.js'
 import type { PooledTx } from '../execution/pooledTx.js'
 import { SenderRecovery } from '../execution/senderRecovery.js'
 import { initCrypto } from '../primitives/crypto.js'
-import { hexToBytes } from '../primitives/hex.js'
 import type { Logger } from '../primitives/logger.js'
-import { replayJournal, TxPool, type TxPoolOptions } from '../sequencer/txpool/index.js'
+import { chainPool } from '../sequencer/txpool/chainPool.js'
+import { replayJournal, type TxPool, type TxPoolOptions } from '../sequencer/txpool/index.js'
 import { ChainStore } from '../storage/chainStore.js'
 import { openDatabase } from '../storage/database.js'
 
@@ -54,20 +54,7 @@ export async function openChain(options: OpenChainOptions): Promise<OpenedChain>
     const chain = await Chain.open(store, options.genesis, logger.child({ module: 'chain' }))
     logger.info({ chainId: chain.chainId.toString(), head: chain.headHeader().number.toString(), datadir: options.datadir }, 'chain opened')
     const journal = store.txJournal
-    const pool = new TxPool(
-      {
-        chainId: chain.chainId,
-        common: chain.common,
-        state: {
-          getNonce: async (sender) => (await chain.headAccount(hexToBytes(sender)))?.nonce ?? 0n,
-          getBalance: async (sender) => (await chain.headAccount(hexToBytes(sender)))?.balance ?? 0n,
-        },
-        head: () => ({ baseFee: chain.nextBaseFee(), gasLimit: options.gasLimit ?? chain.headHeader().gasLimit }),
-        logger: logger.child({ module: 'txpool' }),
-        journal,
-      },
-      options.txpool,
-    )
+    const pool = chainPool(chain, { gasLimit: options.gasLimit, logger: logger.child({ module: 'txpool' }), journal }, options.txpool)
     recovery = new SenderRecovery(options.recoveryThreads)
     await recovery.start()
     const r = recovery
@@ -111,3 +98,4 @@ export async function admitRawTransactions(
   }
   return out
 }
+

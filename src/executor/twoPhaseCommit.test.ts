@@ -15,12 +15,12 @@ import { PayloadBuilder, PreparedBlockPendingError } from '../sequencer/payloadB
 import { SharedSequencer, type SlotFaults } from '../sequencer/sharedSequencer.js'
 import { STANDALONE_SLOT_RULES } from '../sequencer/slotBuilder.js'
 import { decodeSlotDecision, encodeSlotDecision, recoverSlot } from '../sequencer/slotDecision.js'
-import { TxPool } from '../sequencer/txpool/index.js'
 import { SlotJournal } from '../storage/slotJournal.js'
 import { closeMemoryChains, fixedPool, openMemoryChains, signedTx } from '../../test/helpers/memoryChains.js'
 import { tempDir } from '../../test/helpers/tmp.js'
 import { RemoteExecutor } from './client.js'
 import { executorHandlers } from './host.js'
+import { chainPool } from '../sequencer/txpool/chainPool.js'
 import { PeerCallError, RpcPeer } from './peer.js'
 import { EXECUTOR_HELLO, PROTOCOL_VERSION } from './protocol.js'
 import { portTransport } from './transport.js'
@@ -89,15 +89,7 @@ async function openNet(dirs: readonly { dir: string }[], mode: Mode, world: Worl
   const executors = new Map<bigint, ChainExecutor>()
   for (const id of IDS) {
     const chain = chains.get(id)!
-    const pool = new TxPool({
-      chainId: id,
-      common: chain.common,
-      state: {
-        getNonce: async (s) => (await chain.headAccount(hexToBytes(s)))?.nonce ?? 0n,
-        getBalance: async (s) => (await chain.headAccount(hexToBytes(s)))?.balance ?? 0n,
-      },
-      head: () => ({ baseFee: chain.nextBaseFee(), gasLimit: 30_000_000n }),
-    })
+    const pool = chainPool(chain, { gasLimit: 30_000_000n })
     const builder = new PayloadBuilder({ chainId: id, chain, pool, relayer: ZERO, checkTx: () => () => undefined })
     let inner: ChainExecutor = builder
     if (mode === 'over a MessagePort') {

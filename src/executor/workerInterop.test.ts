@@ -83,6 +83,14 @@ async function commit(res: SlotResult, ws: Map<bigint, WorkerExecutor>): Promise
   for (const b of res.blocks) await ws.get(b.chainId)!.executor.commitPayload(toData(b.payload.block.hash()))
 }
 
+/** A message 901 → 902 sent and committed in slot 1 (its identifier, as an executing transaction names it). */
+async function messageCommittedInSlot1(ws: Map<bigint, WorkerExecutor>) {
+  await ws.get(901n)!.sendRawTransactions([sendMessage(901n, 0, 0, 902n).raw])
+  const s1 = await slot(1n, ws)
+  await commit(s1, ws)
+  return messagesOf(901n, blockOf(s1, 901n))[0]
+}
+
 function tx(chainId: bigint, from: number, nonce: number, fields: { to: Hex; data?: Hex; gasLimit?: bigint; executes?: { id: MessageIdentifier; msgHash: Hex }[] }): PooledTx {
   const t = createFeeMarket1559Tx(
     {
@@ -174,10 +182,7 @@ describe('executor workers check executing messages against their replica of the
   it('freshness: a message committed in slot N executes in slot N+1 with nothing else moving the worker\'s view (a bundle, no pool call)', async () => {
     // Invariant: when a payload opens, the worker's view holds every slot committed before it.
     const { ws } = await network([901n, 902n])
-    await ws.get(901n)!.sendRawTransactions([sendMessage(901n, 0, 0, 902n).raw])
-    const s1 = await slot(1n, ws)
-    await commit(s1, ws)
-    const [m] = messagesOf(901n, blockOf(s1, 901n))
+    const m = await messageCommittedInSlot1(ws)
     const leg = tx(902n, 1, 0, { to: sink, executes: [m!] })
     const s2 = await slot(2n, ws, { bundles: [{ id: `0x${'ab'.repeat(32)}`, txs: [{ chainId: 902n, ptx: leg }] }] })
     assert.deepEqual(s2.bundles.map((b) => ('failed' in b ? b.failed.reason : b.included)), [true])
@@ -263,10 +268,7 @@ describe('executor workers check executing messages against their replica of the
   it('the other chain\'s worker died: its blocks it never committed are unknown (refused), its committed ones still execute; the worker keeps serving', async () => {
     // Invariant: a dead peer chain never crashes a worker; the check answers from what that chain committed.
     const { ws } = await network([901n, 902n])
-    await ws.get(901n)!.sendRawTransactions([sendMessage(901n, 0, 0, 902n).raw])
-    const s1 = await slot(1n, ws)
-    await commit(s1, ws)
-    const [m] = messagesOf(901n, blockOf(s1, 901n))
+    const m = await messageCommittedInSlot1(ws)
     await ws.get(901n)!.terminate()
     const alone = new Map([[902n, ws.get(902n)!]])
     const w902 = ws.get(902n)!

@@ -22,7 +22,8 @@ import type { ChainExecutor } from './chainExecutor.js'
 import { MIN_SAME_SLOT_RESERVE, PayloadBuilder, type PayloadAttributes } from './payloadBuilder.js'
 import { STANDALONE_SLOT_RULES, type PendingRelay, type SlotRules } from './slotBuilder.js'
 import { SharedSequencer, type SlotFaults } from './sharedSequencer.js'
-import { TxPool } from './txpool/index.js'
+import { chainPool } from './txpool/chainPool.js'
+import type { TxPool } from './txpool/index.js'
 
 await initCrypto()
 
@@ -40,15 +41,7 @@ async function open(dirs: { dir: string }[], faults: SlotFaults = {}) {
   const chains = await openMemoryChains(IDS, dirs)
   const pools = new Map<bigint, TxPool>()
   for (const [id, chain] of chains) {
-    pools.set(id, new TxPool({
-      chainId: id,
-      common: chain.common,
-      state: {
-        getNonce: async (s) => (await chain.headAccount(hexToBytes(s)))?.nonce ?? 0n,
-        getBalance: async (s) => (await chain.headAccount(hexToBytes(s)))?.balance ?? 0n,
-      },
-      head: () => ({ baseFee: chain.nextBaseFee(), gasLimit: 30_000_000n }),
-    }))
+    pools.set(id, chainPool(chain, { gasLimit: 30_000_000n }))
   }
   const journal = SlotJournal.open(dirs[2]!.dir)
   const tracker = new MessageTracker()
