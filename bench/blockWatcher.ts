@@ -29,7 +29,6 @@ export class BlockWatcher {
     private readonly rpc: Rpc,
     private readonly pollMs: number,
     readonly startHeight: number,
-    private readonly onTx: TxSeen | undefined,
   ) {
     this.seenHeight = startHeight
     this.fetchedHeight = startHeight
@@ -37,7 +36,7 @@ export class BlockWatcher {
 
   /** Starts watching above the current head; `onTx` also fetches bodies. */
   static async start(rpc: Rpc, pollMs: number, onTx?: TxSeen): Promise<BlockWatcher> {
-    const watcher = new BlockWatcher(rpc, pollMs, Number(await rpc.call<Hex>('eth_blockNumber')), onTx)
+    const watcher = new BlockWatcher(rpc, pollMs, Number(await rpc.call<Hex>('eth_blockNumber')))
     watcher.loops.push(watcher.poll())
     if (onTx) watcher.loops.push(watcher.fetch(onTx))
     return watcher

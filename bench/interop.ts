@@ -360,7 +360,7 @@ async function messageLatency(network: PlexusNetwork, opts: InteropOptions): Pro
     )
 
     const rand = mulberry32(SEED)
-    const plans = directions.map((d) => planTxs(opts.messages, rand))
+    const plans = directions.map(() => planTxs(opts.messages, rand))
     const gasFor = new Map<number, Map<number, bigint>>()
     await Promise.all(
       directions.map(async (d) => {

@@ -234,7 +234,6 @@ export class RunningTarget {
     readonly spec: TargetSpec,
     readonly rpc: Rpc,
     readonly child: ChildProcess,
-    private readonly output: () => string,
   ) {
     this.rss = new RssSampler(child.pid ?? 0)
   }
@@ -256,7 +255,7 @@ export class RunningTarget {
     child.stderr?.on('data', keep)
     const spawnError = new Promise<never>((_, reject) => child.once('error', reject))
     spawnError.catch(() => {})
-    const target = new RunningTarget(spec, createRpc(`http://127.0.0.1:${port}`), child, () => tail)
+    const target = new RunningTarget(spec, createRpc(`http://127.0.0.1:${port}`), child)
     target.rss.start()
     try {
       await Promise.race([waitReady(target.rpc, child, readyTimeoutMs, () => tail), spawnError])

@@ -31,7 +31,6 @@ import {
  */
 export class RemoteExecutor implements ChainExecutor {
   private payloadId: Hex | undefined
-  private sealedHash: Hex | undefined
   /** The relays handed over for the payload in progress, by message: outcomes come back by hash. */
   private readonly relays = new Map<Hex, PooledTx>()
 
@@ -45,7 +44,6 @@ export class RemoteExecutor implements ChainExecutor {
 
   async openPayload(a: PayloadAttributes): Promise<OpenedPayload> {
     this.relays.clear()
-    this.sealedHash = undefined
     const wire = {
       slot: a.slot,
       timestamp: a.timestamp,
@@ -80,7 +78,6 @@ export class RemoteExecutor implements ChainExecutor {
     const p = decodePayload(await this.peer.request(METHODS.getPayload, encodeGetPayload(this.id(), this.remember(relays), digests)))
     const block = decodeStoredBlock(p.header, p.body, this.common)
     if (toData(block.hash()) !== p.blockHash) throw new Error(`chain ${this.chainId}: the executor's payload hashes to ${toData(block.hash())}, not the ${p.blockHash} it claims`)
-    this.sealedHash = p.blockHash
     return { block, receipts: unpackReceipts(p.receipts), relays: p.relays.map((o) => this.outcome(o)) }
   }
 
@@ -89,7 +86,6 @@ export class RemoteExecutor implements ChainExecutor {
     await this.peer.request(METHODS.forkchoiceUpdated, [{ headBlockHash: head }, null])
     this.head = head
     this.payloadId = undefined
-    this.sealedHash = undefined
   }
 
   async hello(): Promise<ExecutorStatus> {
@@ -103,7 +99,6 @@ export class RemoteExecutor implements ChainExecutor {
   async abort(): Promise<void> {
     const id = this.payloadId
     this.payloadId = undefined
-    this.sealedHash = undefined
     if (id) await this.peer.request(METHODS.abort, [id])
   }
 

@@ -126,7 +126,7 @@ type Net = Awaited<ReturnType<typeof openNet>>
 const POINTS: { name: string; decided: boolean; arm(world: World, stop: () => never): SlotFaults }[] = [
   ...IDS.map((id) => ({ name: `after chain ${id} prepared`, decided: false, arm: (w: World, stop: () => never) => ((w.afterSeal = (c) => (c === id ? stop() : undefined)), {}) })),
   { name: 'after every chain prepared, before the decision', decided: false, arm: (_w, stop) => ({ beforeWrite: (_s, step) => (step === 'decide' ? stop() : undefined) }) },
-  ...IDS.map((id, i) => ({
+  ...IDS.map((_id, i) => ({
     name: i === 0 ? 'after the decision, before any commit' : `after ${i} chain commit(s)`,
     decided: true,
     arm: (_w: World, stop: () => never): SlotFaults => ({ beforeWrite: (_s, step, index) => (step === 'commit' && index === i ? stop() : undefined) }),

@@ -62,7 +62,7 @@ export class Relayer {
   readonly address: Hex
   private readonly key: Uint8Array
 
-  constructor(private readonly options: RelayerOptions) {
+  constructor(options: RelayerOptions) {
     this.key = hexToBytes(options.key)
     this.address = privateKeyToAddress(options.key).toLowerCase() as Hex
   }

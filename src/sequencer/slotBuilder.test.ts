@@ -15,7 +15,7 @@ import { hexToBytes, toData, type Hex } from '../primitives/hex.js'
 import { tempDir } from '../../test/helpers/tmp.js'
 import { payForRelayTx } from '../../test/helpers/relayPayment.js'
 import { messageHash } from '../interop/messages.js'
-import { buildMemorySlot, openMemoryChains, signedTx, txSource, type MemorySlot, type MemorySlotChain } from '../../test/helpers/memoryChains.js'
+import { buildMemorySlot, openMemoryChains, signedTx, type MemorySlot, type MemorySlotChain } from '../../test/helpers/memoryChains.js'
 import { relayDataReserve } from './payloadBuilder.js'
 import { ChainTurnError, relayGasBudget, type SlotBundle, type SlotRules } from './slotBuilder.js'
 
@@ -25,7 +25,6 @@ const IDS = [901n, 902n]
 const [alice, bob, relayerAccount] = devAccounts(3)
 const messenger = parseAbi(['function sendMessage(uint256 destination, address target, bytes message) returns (bytes32)'])
 
-const source = txSource
 const signed = (chain: Chain, nonce: number, fields: { to: Hex; data?: Hex; value?: bigint; gasLimit?: bigint }) => signedTx(chain, nonce, fields)
 
 /** A network of two chains in memory, with the rules the sequencer builds by. */

@@ -8,7 +8,6 @@ import { silentLogger } from '../primitives/logger.js'
 import { ChainStore } from '../storage/chainStore.js'
 import { openDatabase } from '../storage/database.js'
 import { tempDir } from '../../test/helpers/tmp.js'
-import { roleKey } from './l1/roleKeys.js'
 import { outputAt } from './outputRoot.js'
 import { decodeSuperRoot, encodeSuperRoot, newestBlockAtOrBefore, superRootAt, SuperRootError } from './superRoot.js'
 

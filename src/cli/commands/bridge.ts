@@ -16,10 +16,8 @@ import {
   proveWithdrawal,
   waitForL1Time,
   waitForOutput,
-  BridgeError,
   type BridgeContext,
 } from '../../settlement/actions/bridge.js'
-import { abiOf } from '../../settlement/l1/abis.js'
 import { BaseError } from '../../primitives/errors.js'
 import { chainRpcUrl, type NetworkTarget } from '../adminClient.js'
 
@@ -113,8 +111,6 @@ export async function withdraw(opts: BridgeCommandOptions): Promise<void> {
   const decimals = await decimalsOf(ctx, token)
   const amount = parseAmount(opts.amount, decimals)
   const l2Token = token ? await l2TokenFor(ctx, token) : undefined
-  // A gas-token chain's native escrow is its token's, in token units.
-  const escrowToken = token ?? (ctx.nativeAsset.custom ? ctx.nativeAsset.l1Token : undefined)
   // The native asset leaves L2 as wei (18 decimals); L1 pays out token units.
   const l2Amount = l2Token ? amount : toNativeWei(amount, decimals)
   const w = await initiateWithdrawal(ctx, { amount: l2Amount, to: opts.to as Hex | undefined, l2Token })
