@@ -115,10 +115,20 @@ async function build(chain: Chain, count: number, roots: Uint8Array[], hashes: {
   }
 }
 
-test('StoreChainReader: every read answers as Chain does on the same store, after commits, a rewind and a rewind with new blocks; the same events', { timeout: 120_000 }, async () => {
+/** Runs `fn` on a fresh chain store, closed and removed afterwards. */
+async function withStore(fn: (store: ChainStore) => Promise<void>): Promise<void> {
   const dir = tempDir()
   const store = new ChainStore(openDatabase(dir.dir))
   try {
+    await fn(store)
+  } finally {
+    await store.close()
+    dir.cleanup()
+  }
+}
+
+test('StoreChainReader: every read answers as Chain does on the same store, after commits, a rewind and a rewind with new blocks; the same events', { timeout: 120_000 }, async () => {
+  await withStore(async (store) => {
     const chain = await Chain.open(store, genesis, logger)
     const reader = StoreChainReader.open(store, genesis, logger)
     const [chainEvents, readerEvents] = [record(chain), record(reader)]
@@ -165,16 +175,11 @@ test('StoreChainReader: every read answers as Chain does on the same store, afte
     await assertSameReads(chain, reader, roots, hashes)
     assert.deepEqual(readerEvents, chainEvents)
     assert.deepEqual(readerEvents.map((e) => (e as unknown[])[0]), ['block', 'block', 'block', 'block', 'rewind', 'block', 'block', 'block', 'rewind'])
-  } finally {
-    await store.close()
-    dir.cleanup()
-  }
+  })
 })
 
 test('StoreChainReader: refuses a store of another chain; a throwing listener and an advance() from inside a listener announce nothing twice and lose nothing', { timeout: 60_000 }, async () => {
-  const dir = tempDir()
-  const store = new ChainStore(openDatabase(dir.dir))
-  try {
+  await withStore(async (store) => {
     const chain = await Chain.open(store, genesis, logger)
     assert.throws(() => StoreChainReader.open(store, devGenesis({ chainId: 902, gasLimit: 60_000_000n }), logger), CorruptionError)
     const reader = StoreChainReader.open(store, genesis, logger)
@@ -199,10 +204,7 @@ test('StoreChainReader: refuses a store of another chain; a throwing listener an
     reader.advance()
     assert.deepEqual(seen, [1n, 2n, 3n])
     assert.equal(toData(reader.headHeader().hash()), toData(chain.headHeader().hash()))
-  } finally {
-    await store.close()
-    dir.cleanup()
-  }
+  })
 })
 
 test('StoreChainReader: on a repaired store whose flat tables fell behind, state at the head comes from the trie, as Chain reads it', { timeout: 60_000 }, async () => {
