@@ -392,6 +392,16 @@ export class Chain extends StoredChainView {
     return this.flatReadable && equal(stateRoot, this.head.stateRoot)
   }
 
+  // The writer: the store's canonical chain and head are this chain's own, so the checks a
+  // reader of another thread's store needs (StoreChainReader) cost reads here for nothing.
+  protected override storeHolds(): boolean {
+    return true
+  }
+
+  protected override storeAtHead(): boolean {
+    return true
+  }
+
   /** Head-state account: one LMDB read from the flat table (the trie if flat is behind). */
   async headAccount(address: Uint8Array): Promise<Account | undefined> {
     return this.accountAt(this.head.stateRoot, address)
