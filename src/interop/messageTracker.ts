@@ -103,10 +103,17 @@ export class MessageTracker {
    * `RelayedMessage` (by message hash) or reverted relay (by payload hash, `p:` key) can
    * come first; the message takes it up when its `SentMessage` is seen.
    */
-  private readonly early = new Map<string, { chainId: bigint; relayed: boolean; txHash: Hex; blockNumber: bigint }>()
+  private readonly early = new Map<string, { chainId: bigint; relayed: boolean; txHash: Hex; blockNumber: bigint; timestamp: bigint }>()
+  /**
+   * When a block recorded a message's failed relay (its slot's timestamp, the one clock all
+   * chains share): a payment reopens the message only if it is later, a top-up. A restart
+   * reads one chain after another, so a payment made with the message (before the
+   * failure) may be read after it.
+   */
+  private readonly failedAt = new Map<Hex, bigint>()
   private nextIndex = 0
   /** Relay payments by message hash, whether or not the message is known (a contract may pay before it sends). */
-  private readonly payments = new Map<Hex, (RelayGasPayment & Placed)[]>()
+  private readonly payments = new Map<Hex, (RelayGasPayment & Placed & { timestamp: bigint })[]>()
   /** The network relayer's failed relays by payload hash: the target gas each used up. */
   private readonly spent = new Map<Hex, (Placed & { gas: bigint })[]>()
   /** The network relayer's relay transactions in blocks (ok or reverted) by payload hash: its attempts. */
@@ -220,8 +227,7 @@ export class MessageTracker {
   retry(msgHash: Hex, gasLimit?: bigint): TrackedMessage | undefined {
     const m = this.get(msgHash)
     if (!m || m.status === 'relayed') return m
-    m.status = 'sent'
-    delete m.failure
+    this.reopen(m)
     if (gasLimit !== undefined) m.retryGasLimit = gasLimit
     this.refresh(m)
     this.emit(m)
@@ -249,9 +255,9 @@ export class MessageTracker {
   private observe(chainId: bigint, block: Block, receipts: readonly StoredReceipt[]): void {
     for (const e of messengerEvents(chainId, block, receipts)) {
       if (e.kind === 'sent') this.onSent(e.sent, e.id, e.txHash())
-      else if (e.kind === 'relayed') this.onRelayed(chainId, e.msgHash, e.tx, block.header.number)
-      else if (e.kind === 'paid') this.onPaid(chainId, e.payment, block.header.number)
-      else this.onFailedRelay(chainId, e.tx, block.header.number)
+      else if (e.kind === 'relayed') this.onRelayed(chainId, e.msgHash, e.tx, block.header)
+      else if (e.kind === 'paid') this.onPaid(chainId, e.payment, block.header)
+      else this.onFailedRelay(chainId, e.tx, block.header)
     }
   }
 
@@ -270,7 +276,11 @@ export class MessageTracker {
         record.status = early.relayed ? 'relayed' : 'failed'
         record.destinationTx = early.txHash
         record.destinationBlock = early.blockNumber
-        if (!early.relayed) record.failure = 'the relay transaction reverted'
+        if (!early.relayed) {
+          record.failure = 'the relay transaction reverted'
+          this.failedAt.set(sent.msgHash, early.timestamp)
+          this.reopenIfToppedUp(record)
+        }
       }
       this.refresh(record)
       this.emit(record)
@@ -281,16 +291,18 @@ export class MessageTracker {
     this.byTx.set(key, list)
   }
 
-  private onRelayed(chainId: bigint, msgHash: Hex, tx: TypedTransaction, blockNumber: bigint): void {
+  private onRelayed(chainId: bigint, msgHash: Hex, tx: TypedTransaction, header: BlockHeader): void {
+    const { number: blockNumber, timestamp } = header
     const txHash = toData(tx.hash()) as Hex
     const payload = relayPayloadOf(tx)
     const byNetwork = payload !== undefined && this.isNetworkRelayer(tx)
     if (byNetwork) place(this.networkRelays, keccak256(payload), { chainId, blockNumber })
     const m = this.messages.get(msgHash)
     if (!m) {
-      this.early.set(msgHash, { chainId, relayed: true, txHash, blockNumber })
+      this.early.set(msgHash, { chainId, relayed: true, txHash, blockNumber, timestamp })
       return
     }
+    this.failedAt.delete(msgHash)
     m.status = 'relayed'
     m.destinationTx = txHash
     m.destinationBlock = blockNumber
@@ -302,23 +314,36 @@ export class MessageTracker {
 
   /**
    * A payment on `chainId` for the relay of `payment.msgHash`: a message waiting for one is
-   * queued, and one whose relay failed is queued again (a top-up is how a sender retries
-   * with more gas).
+   * queued, and one whose relay failed before it is queued again (a top-up is how a sender
+   * retries with more gas).
    */
-  private onPaid(chainId: bigint, payment: RelayGasPayment, blockNumber: bigint): void {
-    this.payments.set(payment.msgHash, [...(this.payments.get(payment.msgHash) ?? []), { ...payment, chainId, blockNumber }])
+  private onPaid(chainId: bigint, payment: RelayGasPayment, header: BlockHeader): void {
+    this.payments.set(payment.msgHash, [...(this.payments.get(payment.msgHash) ?? []), { ...payment, chainId, blockNumber: header.number, timestamp: header.timestamp }])
     const m = this.messages.get(payment.msgHash)
     if (!m || m.source !== chainId || m.destination !== payment.destination) return
-    if (m.status === 'failed') {
-      m.status = 'sent'
-      delete m.failure
-    }
+    if (m.status === 'failed' && !this.failedAt.has(m.msgHash)) this.reopen(m) // refused or expired: no block to compare with
+    else this.reopenIfToppedUp(m)
     this.refresh(m)
     this.emit(m)
   }
 
+  /** A failed message paid for again in a later slot than its failed relay: the sender's retry. */
+  private reopenIfToppedUp(m: TrackedMessage): void {
+    const failedAt = this.failedAt.get(m.msgHash)
+    if (m.status !== 'failed' || failedAt === undefined) return
+    const payments = this.payments.get(m.msgHash) ?? []
+    if (payments.some((p) => p.chainId === m.source && p.destination === m.destination && p.timestamp > failedAt)) this.reopen(m)
+  }
+
+  private reopen(m: TrackedMessage): void {
+    this.failedAt.delete(m.msgHash)
+    m.status = 'sent'
+    delete m.failure
+  }
+
   /** A reverted call of relayMessage: the message it carried failed (the reason comes from whoever ran it). */
-  private onFailedRelay(chainId: bigint, tx: TypedTransaction, blockNumber: bigint): void {
+  private onFailedRelay(chainId: bigint, tx: TypedTransaction, header: BlockHeader): void {
+    const { number: blockNumber, timestamp } = header
     const payload = relayPayloadOf(tx)
     if (payload === undefined) return
     const txHash = toData(tx.hash()) as Hex
@@ -337,7 +362,7 @@ export class MessageTracker {
     if (!m) {
       // A relay that succeeded later wins over this failure (see onSent).
       const key = `p:${payloadHash}`
-      if (!this.early.has(key)) this.early.set(key, { chainId, relayed: false, txHash, blockNumber })
+      if (!this.early.has(key)) this.early.set(key, { chainId, relayed: false, txHash, blockNumber, timestamp })
       return
     }
     if (m.status === 'relayed') {
@@ -345,11 +370,13 @@ export class MessageTracker {
       return
     }
     m.status = 'failed'
+    this.failedAt.set(m.msgHash, timestamp)
     // The slot that built it tells the reason (explainRevert); after a restart it is gone.
     m.failure = 'the relay transaction reverted'
     m.destinationTx = txHash
     m.destinationBlock = blockNumber
     if (byNetwork) delete m.retryGasLimit
+    this.reopenIfToppedUp(m)
     this.refresh(m)
     this.emit(m)
   }
@@ -370,6 +397,7 @@ export class MessageTracker {
     for (const [hash, m] of this.messages) {
       if (m.source === chainId && m.id.blockNumber > head.number) {
         this.messages.delete(hash)
+        this.failedAt.delete(hash)
         this.byPayload.delete(m.payloadHash)
         this.waiting.get(m.destination)?.delete(hash)
         const key = txKey(chainId, m.sourceTx)
@@ -378,6 +406,7 @@ export class MessageTracker {
         else this.byTx.delete(key)
       } else if (m.destination === chainId && m.destinationBlock !== undefined && m.destinationBlock > head.number) {
         m.status = 'sent'
+        this.failedAt.delete(hash)
         delete m.destinationTx
         delete m.destinationBlock
         delete m.failure
