@@ -104,9 +104,20 @@ export class Ledger {
     return [...this.txs.values()].filter((t) => !t.receipt && !t.broken && (chainId === undefined || t.chainId === chainId))
   }
 
-  /** The L1 was killed: its transactions without a receipt may have gone with its pool. */
-  l1Killed(l1ChainId: number, trial: number): void {
+  /**
+   * The L1 was killed: its transactions without a receipt may have gone with its pool, and
+   * those whose receipt is in a block newer than `durableBlock` (the newest block its state
+   * file held when it died) went with that block: the embedded L1 writes each block to disk
+   * shortly after mining it, and a kill in between loses it as an L1 reorg would. No L2
+   * block depends on it (the chains adopt only durable L1 origins). Returns how many
+   * receipts went that way.
+   */
+  l1Killed(l1ChainId: number, trial: number, durableBlock?: bigint): number {
     for (const t of this.awaitingReceipt(l1ChainId)) t.l1Killed ??= trial
+    if (durableBlock === undefined) return 0
+    const lost = this.withReceipt().filter((t) => t.chainId === l1ChainId && t.receipt!.blockNumber > durableBlock)
+    for (const t of lost) t.broken = `in L1 block ${t.receipt!.blockNumber}, not yet on disk (durable: ${durableBlock}) when the L1 was killed in trial ${trial}`
+    return lost.length
   }
 
   /** Transactions whose receipt has been returned (and not given up on). */

@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs'
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import type { Hex } from 'viem'
 import { CliProcess } from '../helpers/cliProcess.js'
@@ -189,6 +189,17 @@ export class NetworkProcess {
     for (const pid of anvils) signal(pid, 'SIGKILL')
     await proc.exited
     for (const pid of anvils) await waitForExit(pid, 10_000)
+  }
+
+  /**
+   * The newest L1 block the embedded anvil's state file holds (call once anvil is dead:
+   * what a restart loads), or undefined when there is no file yet.
+   */
+  durableL1Block(): bigint | undefined {
+    const file = path.join(this.layout.datadir, 'l1', 'anvil', 'state.json')
+    if (!existsSync(file)) return undefined
+    const state = JSON.parse(readFileSync(file, 'utf8')) as { best_block_number?: number | string }
+    return state.best_block_number === undefined ? undefined : BigInt(state.best_block_number)
   }
 
   /** Stops as an operator would (SIGTERM, a second signal, then SIGKILL; see `CliProcess.stop`); how long it took and what ended it. */

@@ -45,9 +45,9 @@ export const kill9All: Fault = {
     const violations: FaultResult['violations'] = []
     ctx.faultAt = performance.now()
     await ctx.net.kill9All()
-    ctx.ledger.l1Killed(ctx.l1ChainId, ctx.trial)
+    const l1BlockLost = ctx.ledger.l1Killed(ctx.l1ChainId, ctx.trial, ctx.net.durableL1Block())
     await ctx.load.pause()
     const restartMs = await restartNetwork(ctx, violations)
-    return { status: 'injected', checked: [RESTARTS], violations, measured: { restartMs } }
+    return { status: 'injected', checked: [RESTARTS], violations, measured: { restartMs, l1BlockLost } }
   },
 }

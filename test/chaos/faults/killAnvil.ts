@@ -24,8 +24,9 @@ export const killAnvil: Fault = {
     if (anvil === undefined) return { status: 'unavailable', note: 'no embedded anvil process found for this datadir', violations }
     ctx.faultAt = performance.now()
     signal(anvil, 'SIGKILL')
-    ctx.ledger.l1Killed(ctx.l1ChainId, ctx.trial)
     await waitForExit(anvil, 5000)
+    // Read before the network restarts it (its next write replaces the file).
+    const l1BlockLost = ctx.ledger.l1Killed(ctx.l1ChainId, ctx.trial, ctx.net.durableL1Block())
     await ctx.load.pause()
 
     let l1Back = false
@@ -42,7 +43,7 @@ export const killAnvil: Fault = {
       }
     }
     const end = await ctx.net.heads()
-    const measured: Record<string, number | undefined> = {}
+    const measured: Record<string, number | undefined> = { l1BlockLost }
     if (!l1Back && afterGrace) {
       const grew = ctx.net.chainIds
         .map((c) => ({ c, n: afterGrace.get(c) !== undefined && end.get(c) !== undefined ? Number(end.get(c)! - afterGrace.get(c)!) : 0 }))

@@ -9,8 +9,10 @@ const SAMPLE = 200
 
 /**
  * Every receipt returned before the fault is returned afterwards with the same block
- * hash (L1 deposit receipts included: with the embedded L1, a crash must not take back
- * an L1 block either). Every block that holds a returned receipt is checked to be still
+ * hash (L1 deposit receipts included: a crash of the network must not take back an L1
+ * block either; only a kill of the embedded L1 itself may lose its newest blocks, those
+ * not yet written to disk, which the ledger sets aside when the L1 is killed:
+ * `Ledger.l1Killed`). Every block that holds a returned receipt is checked to be still
  * canonical (a block hash commits to its transactions and receipts); the receipts
  * themselves are re-read for those blocks that changed, for every receipt seen since the
  * last check and a sample of the older ones, and for all at the end of the run. A lost or
