@@ -5,6 +5,8 @@ import type { GethGenesis } from '../execution/genesis.js'
 import type { PooledTx } from '../execution/pooledTx.js'
 import { SenderRecovery } from '../execution/senderRecovery.js'
 import { initCrypto } from '../primitives/crypto.js'
+import { BaseError, RpcErrorCode } from '../primitives/errors.js'
+import type { Hex } from '../primitives/hex.js'
 import type { Logger } from '../primitives/logger.js'
 import { chainPool } from '../sequencer/txpool/chainPool.js'
 import { replayJournal, type TxPool, type TxPoolOptions } from '../sequencer/txpool/index.js'
@@ -99,3 +101,18 @@ export async function admitRawTransactions(
   return out
 }
 
+
+/** A transaction check as the pool's intake takes it: `check`'s refusal thrown as a server error (-32000, geth's code for pool refusals). */
+export function refusing(check: (tx: TypedTransaction) => string | undefined): (tx: TypedTransaction) => void {
+  return (tx) => {
+    const refused = check(tx)
+    if (refused !== undefined) throw new BaseError(refused, { rpcCode: RpcErrorCode.Server })
+  }
+}
+
+/** One raw transaction into the pool (eth_sendRawTransaction): its hash, or the decode, check or pool error. */
+export async function admitRawTransaction(opened: Pick<OpenedChain, 'chain' | 'pool' | 'recovery'>, raw: Uint8Array, check?: (tx: TypedTransaction) => void): Promise<Hex> {
+  const [res] = await admitRawTransactions(opened, [raw], check)
+  if (res!.status === 'rejected') throw res!.reason
+  return res!.value.hash
+}

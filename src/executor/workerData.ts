@@ -1,6 +1,8 @@
 import type { GethGenesis } from '../execution/genesis.js'
 import type { Hex } from '../primitives/hex.js'
 import type { LogLevel } from '../primitives/logger.js'
+import type { RpcLimits } from '../rpc/api.js'
+import type { RpcOptions } from '../rpc/options.js'
 import type { TxPoolOptions } from '../sequencer/txpool/index.js'
 
 /**
@@ -26,7 +28,27 @@ export interface ExecutorWorkerData {
    * the standalone rules (a chain on its own).
    */
   network?: { genesisSlot: bigint; chains: NetworkChainData[] }
+  /**
+   * The chain's JSON-RPC server, served by the worker itself (its reads, calls, filters,
+   * subscriptions and pool intake in the worker; the network's methods forwarded to the
+   * coordinator). Absent: the worker serves the executor protocol only.
+   */
+  rpc?: ExecutorRpcData
   faults?: ExecutorWorkerFaults
+}
+
+/**
+ * What the worker's chain RPC is started with: the fields `NodeOptions.rpc`, `rpcLimits`
+ * and `devMethods` take (plain data: they cross to the worker by structured clone). The
+ * block's fee recipient and the slot time are not among them: each slot's attributes
+ * carry its coinbase and timestamp.
+ */
+export interface ExecutorRpcData {
+  /** host, port (0: a free one), expose, corsOrigins and the server's limits. */
+  options: Partial<RpcOptions>
+  limits?: Partial<RpcLimits>
+  /** false: no dev method is served even on a dev chain (the network's `devMethods`). */
+  devMethods?: boolean
 }
 
 /** Another chain of the network, as an executor reads it: its store (written by its own executor), genesis and genesis slot. */
@@ -49,7 +71,7 @@ export interface ExecutorWorkerFaults {
 }
 
 /** The worker's first message: its chain is open and it serves the protocol, or why it could not. */
-export type ExecutorWorkerStarted = { type: 'ready'; chainId: string; head: Hex } | { type: 'failed'; message: string }
+export type ExecutorWorkerStarted = { type: 'ready'; chainId: string; head: Hex; /** The chain RPC's bound URL, when it serves one. */ rpcUrl?: string } | { type: 'failed'; /** What failed: opening the chain, or binding its RPC. */ stage: 'open' | 'rpc'; message: string }
 
 /** Asks the worker to drop any payload in progress and close its chain (answered `true` once the store is closed). */
 export const WORKER_SHUTDOWN = 'plexus_executorShutdown'

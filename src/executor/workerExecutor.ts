@@ -4,8 +4,10 @@ import { createChainCommon } from '../execution/genesis.js'
 import { BaseError } from '../primitives/errors.js'
 import type { LogLevel, Logger } from '../primitives/logger.js'
 import { RemoteExecutor } from './client.js'
-import { RpcPeer } from './peer.js'
+import { networkCallHandlers, type NetworkCallService } from './networkCall.js'
+import { RpcPeer, type PeerHandler } from './peer.js'
 import { decodeSendResults, encodeNetworkChanged, encodeSendRawTransactions, NETWORK_CHANGED, SEND_RAW_TRANSACTIONS, type WireSendResult } from './protocol.js'
+import { encodeSettledHeads, SETTLED_HEADS, type SettledHeadNumbers } from './settledHeads.js'
 import { TransportClosedError, type Transport } from './transport.js'
 import { WORKER_SHUTDOWN, type ExecutorWorkerData, type ExecutorWorkerStarted, type NetworkChainData } from './workerData.js'
 
@@ -51,6 +53,10 @@ export class WorkerExecutor {
     readonly peer: RpcPeer,
     /** The chain's executor, as the shared sequencer drives it. */
     readonly executor: RemoteExecutor,
+    /** What this side answers the worker (the network's calls and feeds, once `serveNetwork`). */
+    private readonly handlers: Record<string, PeerHandler>,
+    /** The chain's JSON-RPC URL, when the worker serves it (`rpc` given). */
+    readonly rpcUrl: string | undefined,
     private readonly options: WorkerExecutorOptions,
   ) {
     this.exited = new Promise((resolve) => worker.once('exit', resolve))
@@ -73,6 +79,7 @@ export class WorkerExecutor {
       ...(data.recoveryThreads !== undefined ? { recoveryThreads: data.recoveryThreads } : {}),
       ...(data.faults ? { faults: data.faults } : {}),
       ...(data.network ? { network: data.network } : {}),
+      ...(data.rpc ? { rpc: data.rpc } : {}),
     }
     const worker = new Worker(WORKER_URL, { workerData, ...(resourceLimits ? { resourceLimits } : {}) })
     const transport = new WorkerTransport(worker)
@@ -85,11 +92,12 @@ export class WorkerExecutor {
     }
     if (started.type === 'failed') {
       await worker.terminate()
-      throw new ExecutorStartError(`chain ${chainId}'s executor could not open its chain: ${started.message}`)
+      throw new ExecutorStartError(`chain ${chainId}'s executor could not ${started.stage === 'rpc' ? 'serve its RPC' : 'open its chain'}: ${started.message}`)
     }
-    const peer = new RpcPeer(transport, { handlers: {}, timeoutMs: options.requestTimeoutMs ?? 30_000, logger: logger.child({ module: 'executor', chainId: chainId.toString() }) })
+    const handlers: Record<string, PeerHandler> = {}
+    const peer = new RpcPeer(transport, { handlers, timeoutMs: options.requestTimeoutMs ?? 30_000, logger: logger.child({ module: 'executor', chainId: chainId.toString() }) })
     const executor = new RemoteExecutor(chainId, common, peer, started.head)
-    return new WorkerExecutor(chainId, worker, transport, peer, executor, options)
+    return new WorkerExecutor(chainId, worker, transport, peer, executor, handlers, started.rpcUrl, options)
   }
 
   /** Why the worker was lost, if it was (undefined while it serves, and after a clean stop). */
@@ -120,6 +128,25 @@ export class WorkerExecutor {
    */
   async networkChanged(chains: readonly NetworkChainData[]): Promise<void> {
     await this.peer.request(NETWORK_CHANGED, encodeNetworkChanged(chains))
+  }
+
+  /**
+   * Answers the worker's forwarded network methods and feeds (`plexus_networkCall`,
+   * `plexus_networkSubscribe`) from `service`: the coordinator's side of a chain whose
+   * RPC runs in the worker. Until then those calls fail with MethodNotFound. Once.
+   */
+  serveNetwork(service: Omit<NetworkCallService, 'peer'>): void {
+    if (Object.keys(this.handlers).length > 0) throw new BaseError(`chain ${this.chainId}'s executor already has its network service`)
+    Object.assign(this.handlers, networkCallHandlers({ ...service, peer: () => this.peer }))
+  }
+
+  /**
+   * Tells the worker its chain's `safe` and `finalized` heads (block numbers; the
+   * coordinator's L1 side knows them): its RPC answers those tags from the last told.
+   * A notification: nothing to wait for, dropped if the worker is gone.
+   */
+  pushSettledHeads(heads: SettledHeadNumbers): void {
+    this.peer.notify(SETTLED_HEADS, encodeSettledHeads(heads))
   }
 
   /**

@@ -1,31 +1,20 @@
 import { isDevGenesis } from '../execution/devTx.js'
-import { devAccounts } from '../execution/genesis.js'
-import { createDevStateApi, withDevNetwork } from '../rpc/dev/api.js'
 import { DevTxQueue } from '../sequencer/devTxQueue.js'
-import { createRequire } from 'node:module'
 import type { Block } from '@ethereumjs/block'
 import type { Chain, BuiltBlock } from '../execution/chain.js'
-import { admitRawTransactions, openChain, type OpenedChain } from '../executor/openChain.js'
+import { admitRawTransaction, openChain, refusing, type OpenedChain } from '../executor/openChain.js'
 import { BaseError, ConfigError, RpcErrorCode } from '../primitives/errors.js'
-import { hexToBytes, type Hex } from '../primitives/hex.js'
+import { hexToBytes } from '../primitives/hex.js'
 import type { Lifecycle } from '../primitives/lifecycle.js'
 import { BundleQueue } from '../sequencer/bundles.js'
 import { SharedSequencer } from '../sequencer/sharedSequencer.js'
 import { STANDALONE_SLOT_RULES } from '../sequencer/slotBuilder.js'
 import type { TxPool } from '../sequencer/txpool/index.js'
-import { DEFAULT_RPC_LIMITS, type RpcApi } from '../rpc/api.js'
-import { FilterManager } from '../rpc/filters.js'
-import { dispatch } from '../rpc/dispatch.js'
-import { createMethodRegistry } from '../rpc/methods.js'
-import { RPC_METHOD_GROUPS } from '../rpc/options.js'
-import type { MethodRegistry } from '../rpc/types.js'
-import { RpcServer } from '../rpc/server.js'
-import { SubscriptionManager } from '../rpc/subscriptions.js'
+import { ChainRpc } from '../rpc/chainRpc.js'
 import { NodeMetrics } from './metrics.js'
 import { SLOT_TIME_MAX_MS, SLOT_TIME_MIN_MS, type ChainL1Side, type NodeOptions } from './options.js'
 
-const pkg = createRequire(import.meta.url)('../../../package.json') as { version: string }
-export const CLIENT_VERSION = `plexus/v${pkg.version}/${process.platform}-${process.arch}/node${process.versions.node}`
+export { CLIENT_VERSION } from '../rpc/chainRpc.js'
 
 /**
  * The composition root of one rollup node: storage → chain → pool → sequencer → RPC,
@@ -40,10 +29,7 @@ export class PlexusNode implements Lifecycle {
   private _chain: Chain | undefined
   private _pool: TxPool | undefined
   private sequencer: SharedSequencer | undefined
-  private rpc: RpcServer | undefined
-  /** Every method, the restricted ones included: what the admin endpoint calls through. */
-  private fullRegistry: MethodRegistry | undefined
-  private filters: FilterManager | undefined
+  private rpc: ChainRpc | undefined
   /**
    * A dev network chain's dev transactions (anvil's dev methods), for the network's shared
    * sequencer to put in its blocks: only when the genesis allows them and the node is
@@ -100,12 +86,8 @@ export class PlexusNode implements Lifecycle {
    * endpoint's path to them). Resolves to the result; rejects with the method's error.
    */
   async callRpc(method: string, params: unknown[]): Promise<unknown> {
-    if (!this.fullRegistry) throw new BaseError('node not started')
-    const body = JSON.stringify({ jsonrpc: '2.0', id: 1, method, params })
-    const options = { registry: this.fullRegistry, logger: this.options.logger, maxBatchLength: 0, maxBatchResponseBytes: 0, maxResponseBytes: 0 }
-    const response = JSON.parse((await dispatch(body, { transport: 'http' }, options))!) as { result?: unknown; error?: { code: number; message: string; data?: unknown } }
-    if (response.error) throw new BaseError(response.error.message, { rpcCode: response.error.code, rpcData: response.error.data })
-    return response.result
+    if (!this.rpc) throw new BaseError('node not started')
+    return this.rpc.call(method, params)
   }
 
   rpcUrl(): string {
@@ -168,37 +150,24 @@ export class PlexusNode implements Lifecycle {
     })
     this.metrics.headNumber.set(Number(head.number))
 
-    const limits = { ...DEFAULT_RPC_LIMITS, ...this.options.rpcLimits }
-    this.filters = new FilterManager(chain, pool, limits, settlement)
-    const api: RpcApi = {
+    this.rpc = new ChainRpc({
       chain,
       pool,
-      filters: this.filters,
-      subscriptions: new SubscriptionManager({ logger: logger.child({ module: 'subscriptions' }), maxPerConnection: limits.maxSubscriptionsPerConnection }),
-      limits,
-      clientVersion: CLIENT_VERSION,
-      settlement,
-      network: this.options.network,
-      // The chain's own dev state methods, and the network's (time, mining, snapshots).
-      ...(this.devTxs ? { dev: withDevNetwork(createDevStateApi(this.devTxs, chain.common, devAccounts()), this.options.devNetwork) } : {}),
-      submitRawTransaction: async (raw) => {
-        if (this.options.rejectTransactions) throw new BaseError(this.options.rejectTransactions, { rpcCode: RpcErrorCode.Server })
-        const [res] = await admitRawTransactions(opened, [raw], (tx) => {
-          const refused = this.options.checkTransaction?.(tx)
-          if (refused !== undefined) throw new BaseError(refused, { rpcCode: RpcErrorCode.Server })
-        })
-        if (res!.status === 'rejected') throw res!.reason
-        return res!.value.hash as Hex
-      },
-    }
-    this.fullRegistry = createMethodRegistry(api, RPC_METHOD_GROUPS, this.options.coordinator)
-    this.rpc = new RpcServer({
-      ...this.options.rpc,
-      registry: createMethodRegistry(api, this.options.rpc.expose, this.options.coordinator),
-      logger: logger.child({ module: 'rpc' }),
+      rpc: this.options.rpc,
+      ...(this.options.rpcLimits ? { rpcLimits: this.options.rpcLimits } : {}),
+      ...(settlement ? { settlement } : {}),
+      ...(this.options.network ? { network: this.options.network } : {}),
+      ...(this.devTxs ? { devTxs: this.devTxs } : {}),
+      ...(this.options.devNetwork ? { devNetwork: this.options.devNetwork } : {}),
+      ...(this.options.coordinator ? { coordinator: this.options.coordinator } : {}),
+      logger,
       metricsHandler: this.metrics.handler,
-      concurrentMethods: new Set(['eth_sendRawTransaction']),
       onRequest: (method, seconds, ok) => this.metrics.rpcDuration.observe({ method, ok: String(ok) }, seconds),
+      submitRawTransaction: (raw) => {
+        if (this.options.rejectTransactions) return Promise.reject(new BaseError(this.options.rejectTransactions, { rpcCode: RpcErrorCode.Server }))
+        const check = this.options.checkTransaction
+        return admitRawTransaction(opened, raw, check && refusing(check))
+      },
     })
     await this.rpc.start()
     await settlement?.start()
@@ -217,7 +186,6 @@ export class PlexusNode implements Lifecycle {
     this.devTxs?.close()
     await this.sequencer?.stop()
     await this._settlement?.stop()
-    this.filters?.close()
     await this.opened?.close()
     this.options.logger.info('node stopped')
   }
