@@ -249,7 +249,6 @@ export class SharedSequencer implements Lifecycle {
    */
   async revertTo(slot: bigint): Promise<void> {
     await this.finishUnfinished()
-    await this.finishRewind()
     await this.rewindAll(slot, false)
   }
 
