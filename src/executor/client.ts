@@ -1,9 +1,10 @@
 import type { Common } from '@ethereumjs/common'
 import { decodeStoredBlock } from '../execution/chain.js'
+import { decodeWithKnownSender } from '../execution/decodeTx.js'
 import type { PooledTx } from '../execution/pooledTx.js'
 import { unpackReceipts } from '../execution/receipts.js'
 import { toData, type Hex } from '../primitives/hex.js'
-import type { ChainExecutor, ExecutorStatus, SealedPayload } from '../sequencer/chainExecutor.js'
+import type { ChainExecutor, ExecutorStatus, Rewound, SealedPayload } from '../sequencer/chainExecutor.js'
 import type { BundleLegResult, OpenedPayload, PayloadAttributes, SealedDigests, SignedRelay } from '../sequencer/payloadBuilder.js'
 import type { RelayOutcome } from '../sequencer/slotBuilder.js'
 import type { RpcPeer } from './peer.js'
@@ -12,7 +13,14 @@ import {
   decodeOpened,
   decodePayload,
   decodeRelayOutcomes,
+  decodeRewound,
   decodeStatus,
+  encodeRestoreToPool,
+  encodeRewind,
+  MAX_SEND_BATCH,
+  MAX_SEND_BATCH_BYTES,
+  RESTORE_TO_POOL,
+  REWIND,
   encodeBundleLeg,
   encodeGetPayload,
   encodeHello,
@@ -102,6 +110,24 @@ export class RemoteExecutor implements ChainExecutor {
     if (id) await this.peer.request(METHODS.abort, [id])
   }
 
+  /** Rewinds the executor's chain (`plexus_rewind`); the removed transactions come back with the senders the executor's blocks had. */
+  async rewind(toBlock: bigint, dropReason?: string): Promise<Rewound> {
+    const r = decodeRewound(await this.peer.request(REWIND, encodeRewind(toBlock, dropReason)))
+    this.head = r.head.hash
+    this.payloadId = undefined
+    const removed = r.removed.map((t) => {
+      const ptx = decodeWithKnownSender(t.raw, this.common, t.sender)
+      if (ptx.hash !== t.hash) throw new Error(`chain ${this.chainId}: the executor's rewound transaction hashes to ${ptx.hash}, not the ${t.hash} it claims`)
+      return ptx
+    })
+    return { head: r.head, removed, removedCount: r.removedCount }
+  }
+
+  /** `plexus_restoreToPool`, in as many batches as its bounds need (the senders' state is read again on each: harmless). */
+  async restoreToPool(txs: readonly PooledTx[]): Promise<void> {
+    for (const batch of sendBatches(txs.map((t) => t.raw))) await this.peer.request(RESTORE_TO_POOL, encodeRestoreToPool(batch))
+  }
+
   private id(): Hex {
     if (!this.payloadId) throw new Error(`chain ${this.chainId}: no payload is open`)
     return this.payloadId
@@ -118,4 +144,21 @@ export class RemoteExecutor implements ChainExecutor {
     const ptx = this.relays.get(o.msgHash)
     return { chainId: this.chainId, msgHash: o.msgHash, ...(ptx ? { ptx } : {}), ok: o.ok, kind: o.kind, included: o.kind === 'included', ...(o.reason !== undefined ? { reason: o.reason } : {}) }
   }
+}
+
+/** `raws` cut, in order, into batches within `MAX_SEND_BATCH` and `MAX_SEND_BATCH_BYTES`; one empty batch for none. */
+export function sendBatches(raws: readonly Uint8Array[]): Uint8Array[][] {
+  const out: Uint8Array[][] = [[]]
+  let bytes = 0
+  for (const raw of raws) {
+    const last = out[out.length - 1]!
+    if (last.length > 0 && (last.length >= MAX_SEND_BATCH || bytes + raw.length > MAX_SEND_BATCH_BYTES)) {
+      out.push([raw])
+      bytes = raw.length
+    } else {
+      last.push(raw)
+      bytes += raw.length
+    }
+  }
+  return out
 }

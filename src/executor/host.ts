@@ -1,11 +1,12 @@
 import { randomBytes } from 'node:crypto'
 import type { Common } from '@ethereumjs/common'
 import { decodeDepositTx } from '../execution/depositTx.js'
-import { decodeWithKnownSender } from '../execution/decodeTx.js'
-import { BaseError, RpcErrorCode } from '../primitives/errors.js'
+import { decodeRawTransaction, decodeWithKnownSender } from '../execution/decodeTx.js'
+import { BaseError, InvalidParamsError, RpcErrorCode } from '../primitives/errors.js'
 import { toData, type Hex } from '../primitives/hex.js'
 import type { PayloadBuilder, SealedDigests, SignedRelay } from '../sequencer/payloadBuilder.js'
 import type { RelayOutcome } from '../sequencer/slotBuilder.js'
+import { RewindTargetError } from '../storage/chainStore.js'
 import type { PeerHandler } from './peer.js'
 import {
   decodeAbort,
@@ -15,6 +16,11 @@ import {
   decodeGetPayload,
   decodeOpen,
   decodeHello,
+  decodeRestoreToPool,
+  decodeRewind,
+  encodeRewound,
+  RESTORE_TO_POOL,
+  REWIND,
   decodeSettleBundle,
   encodeOpened,
   encodePayload,
@@ -128,6 +134,30 @@ export function executorHandlers(deps: ExecutorHostDeps): Record<string, PeerHan
       if (protocolVersion !== PROTOCOL_VERSION) throw new ProtocolVersionError(`chain ${deps.chainId}: the coordinator speaks executor protocol ${protocolVersion}, this executor ${PROTOCOL_VERSION}; run the same Plexus version on both`)
       const status = await builder.hello()
       return encodeStatus({ protocolVersion: PROTOCOL_VERSION, chainId: status.chainId, head: status.head, prepared: status.prepared ?? null })
+    },
+    [REWIND]: async (params) => {
+      const { number, dropReason } = decodeRewind(params)
+      let rewound
+      try {
+        rewound = await builder.rewind(number, dropReason)
+      } catch (err) {
+        // A block above the head (or not canonical) is the caller's mistake, and nothing changed.
+        if (err instanceof RewindTargetError) throw new InvalidParamsError(`${REWIND}: chain ${deps.chainId}: ${err.message}`)
+        throw err
+      }
+      return encodeRewound({ ...rewound, removed: rewound.removed.map((p) => ({ hash: p.hash, raw: p.raw, sender: p.sender })) })
+    },
+    [RESTORE_TO_POOL]: async (params) => {
+      // Recovered here, not taken from the coordinator: these enter the pool as if sent again.
+      const txs = decodeRestoreToPool(params).map((raw, i) => {
+        try {
+          return decodeRawTransaction(raw, common)
+        } catch (err) {
+          throw new InvalidParamsError(`${RESTORE_TO_POOL}: invalid params at 0.${i}: ${(err as Error).message}`)
+        }
+      })
+      await builder.restoreToPool(txs)
+      return true
     },
     [METHODS.abort]: async (params) => {
       const { payloadId } = decodeAbort(params)

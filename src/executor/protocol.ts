@@ -400,3 +400,72 @@ export function encodeStatus(s: WireStatus): unknown {
 export function decodeStatus(result: unknown): WireStatus {
   return parse(statusSchema, result, EXECUTOR_HELLO) as WireStatus
 }
+
+// ---- plexus_rewind and plexus_restoreToPool (an L1 reorg, a dev snapshot's revert) --------
+
+/**
+ * Coordinator → executor: rewind the chain to block `number` (`ChainExecutor.rewind`),
+ * refused while a payload is open or a block is prepared. Answers the new head and the
+ * removed blocks' signed transactions in block order (none when `dropReason` is given:
+ * they are dropped, and only counted).
+ */
+export const REWIND = 'plexus_rewind'
+/**
+ * Coordinator → executor: raw transactions back into the pool after a rewind (each
+ * admitted as if sent again; one the pool refuses is dropped), every sender's state read
+ * again first. Empty: only the re-read. At most `MAX_SEND_BATCH` and `MAX_SEND_BATCH_BYTES`.
+ */
+export const RESTORE_TO_POOL = 'plexus_restoreToPool'
+
+/** Most characters of a rewind's drop reason (a log line). */
+const MAX_DROP_REASON = 1024
+/** Most transactions a rewind's answer lists (far above a reorg's depth of full blocks). */
+const MAX_REWOUND_TXS = 1 << 20
+
+export function encodeRewind(number: bigint, dropReason?: string): unknown[] {
+  return [{ number: toQuantity(number), ...(dropReason !== undefined ? { dropReason } : {}) }]
+}
+
+export function decodeRewind(params: unknown): { number: bigint; dropReason?: string } {
+  const [r] = parse(z.tuple([z.object({ number: quantity, dropReason: z.string().max(MAX_DROP_REASON).optional() }).strict()]), params, REWIND)
+  return { number: r.number, ...(r.dropReason !== undefined ? { dropReason: r.dropReason } : {}) }
+}
+
+/** A rewind's answer: the new head, and what the removed blocks carried. */
+export interface WireRewound {
+  head: { number: bigint; hash: Hex }
+  /** Signed transactions of the removed blocks, in block order (empty when dropped). */
+  removed: (KnownSenderTx & { hash: Hex })[]
+  /** How many signed transactions the removed blocks carried (returned or dropped). */
+  removedCount: number
+}
+
+const rewoundSchema = z.object({
+  head: z.object({ number: quantity, hash: fixed(32) }),
+  removed: z.array(knownSenderTx.extend({ hash: fixed(32) })).max(MAX_REWOUND_TXS),
+  removedCount: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER),
+})
+
+export function encodeRewound(r: WireRewound): unknown {
+  return {
+    head: { number: toQuantity(r.head.number), hash: r.head.hash },
+    removed: r.removed.map((t) => ({ hash: t.hash, raw: bytesToHex(t.raw), sender: t.sender })),
+    removedCount: r.removedCount,
+  }
+}
+
+export function decodeRewound(result: unknown): WireRewound {
+  const r = parse(rewoundSchema, result, REWIND)
+  return { head: { number: r.head.number, hash: r.head.hash }, removed: r.removed.map((t) => ({ hash: t.hash, raw: t.raw, sender: t.sender as Hex })), removedCount: r.removedCount }
+}
+
+export function encodeRestoreToPool(raws: readonly Uint8Array[]): unknown[] {
+  return encodeSendRawTransactions(raws)
+}
+
+/** The transactions to put back (bounded as a send batch, refused whole with InvalidParams); an empty list is a re-read only. */
+export function decodeRestoreToPool(params: unknown): Uint8Array[] {
+  if (parse(z.tuple([z.array(z.unknown())]), params, RESTORE_TO_POOL)[0].length === 0) return []
+  const [raws] = parse(sendBatchSchema, params, RESTORE_TO_POOL)
+  return raws.map((r) => hexToBytes(r as Hex))
+}

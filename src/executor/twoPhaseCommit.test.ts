@@ -76,6 +76,8 @@ function mortal(inner: ChainExecutor, world: World): ChainExecutor {
     commitPayload: async (h) => (alive(), inner.commitPayload(h)),
     abort: async () => (alive(), inner.abort()),
     hello: async () => (alive(), inner.hello()),
+    rewind: async (n, why) => (alive(), inner.rewind(n, why)),
+    restoreToPool: async (txs) => (alive(), inner.restoreToPool(txs)),
   }
 }
 

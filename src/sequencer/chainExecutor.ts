@@ -39,6 +39,32 @@ export interface ChainExecutor {
   abort(): Promise<void>
   /** What the executor holds (its hello, at start-up): the head, and a block prepared and neither committed nor dropped. */
   hello(): Promise<ExecutorStatus>
+  /**
+   * Rewinds the chain to its block `toBlock` (an L1 reorg removed the origin of the blocks
+   * above, or a dev network reverts to a snapshot): one storage transaction, so a crash
+   * leaves the old head or the new one. Answers the new head and the removed blocks'
+   * signed transactions in block order, for the coordinator to requeue bundle legs and
+   * hand the rest to `restoreToPool`; given `dropReason`, none (they are dropped, counted).
+   * Deposits come from L1 again and dev transactions are never returned. Refused
+   * (`PayloadStateError`, `PreparedBlockPendingError`) while a payload is open or a block
+   * is prepared; `toBlock` above the head is refused too, at the head removes nothing.
+   */
+  rewind(toBlock: bigint, dropReason?: string): Promise<Rewound>
+  /**
+   * After a rewind: every sender's state in the pool is read again (a pending nonce may be
+   * ahead of the rewound state), then `txs` are put back, each as if sent again (one the
+   * pool refuses now is dropped). Empty: the re-read alone (a dev snapshot's revert).
+   */
+  restoreToPool(txs: readonly PooledTx[]): Promise<void>
+}
+
+/** A chain rewound by its executor. */
+export interface Rewound {
+  head: { number: bigint; hash: Hex }
+  /** The removed blocks' signed transactions in block order (empty when they were dropped). */
+  removed: PooledTx[]
+  /** How many signed transactions the removed blocks carried, returned or dropped. */
+  removedCount: number
 }
 
 /** An executor's state as it reports it to the coordinator (`plexus_executorHello`). */

@@ -9,8 +9,9 @@ import { isDepositTransaction } from '../execution/depositTx.js'
 import { isDevTransaction } from '../execution/devTx.js'
 import { BaseError, RpcErrorCode } from '../primitives/errors.js'
 import { hexToBytes, toData, type Hex } from '../primitives/hex.js'
-import type { ChainExecutor, ExecutorStatus, SealedPayload } from './chainExecutor.js'
+import type { ChainExecutor, ExecutorStatus, Rewound, SealedPayload } from './chainExecutor.js'
 import type { DevTxQueue } from './devTxQueue.js'
+import { rewindForReorg } from './l1Reorg.js'
 import { failureOf, relayGasBudget, type RelayOutcome } from './slotBuilder.js'
 
 /**
@@ -108,6 +109,8 @@ export interface PayloadPool {
   /** Drops a transaction that failed at execution. */
   remove(hash: Hex): void
   onNewHead(change: { included: { hash: Hex; sender: Hex; nonce: bigint }[]; touched?: Hex[] }): Promise<unknown>
+  /** After a rewind: every sender's state read again, then `returned` put back (each as if sent again). */
+  onRewind(returned: readonly PooledTx[]): Promise<void>
 }
 
 /** A payload sealed in this thread: with the block's storage write (what it prepared). */
@@ -324,6 +327,26 @@ export class PayloadBuilder implements ChainExecutor {
       head: { number: head.number, hash: toData(head.hash()) },
       ...(prepared ? { prepared: { slot: prepared.slot, number: prepared.write.number, hash: toData(prepared.write.hash) } } : {}),
     }
+  }
+
+  /**
+   * Rewinds the chain to `toBlock` (see `ChainExecutor.rewind`): never under a payload in
+   * progress (it was built on the head the rewind removes) nor over a prepared block (it
+   * may belong to a slot the coordinator decided: commit or drop it first).
+   */
+  async rewind(toBlock: bigint, dropReason?: string): Promise<Rewound> {
+    const { chain, chainId } = this.deps
+    if (this.open || this.sealed) throw new PayloadStateError(`chain ${chainId}: a payload is in progress; abort or commit it before a rewind`)
+    const prepared = chain.preparedBlock()
+    if (prepared) throw new PreparedBlockPendingError(chainId, prepared.slot, toData(prepared.write.hash))
+    const removed = await rewindForReorg(chain, toBlock)
+    const head = chain.headHeader()
+    return { head: { number: head.number, hash: toData(head.hash()) }, removed: dropReason === undefined ? removed : [], removedCount: removed.length }
+  }
+
+  /** Puts transactions a rewind removed back into the pool, every sender's state read again first (`ChainExecutor.restoreToPool`). */
+  async restoreToPool(txs: readonly PooledTx[]): Promise<void> {
+    await this.deps.pool.onRewind(txs)
   }
 
   private async afterCommit(sealed: SealedBlock): Promise<void> {

@@ -308,6 +308,8 @@ test("the pool's same-slot reserve follows what same-slot relays asked for in th
         commitPayload: (head) => inner.commitPayload(head),
         abort: () => inner.abort(),
         hello: () => inner.hello(),
+        rewind: (n, why) => inner.rewind(n, why),
+        restoreToPool: (txs) => inner.restoreToPool(txs),
       }
       sequencer.addChain({ chainId: id, chain, pool: net.pools.get(id)!, feeRecipient: new Uint8Array(20), executor })
     }

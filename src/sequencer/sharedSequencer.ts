@@ -1,5 +1,6 @@
 import type { DevTxQueue } from './devTxQueue.js'
 import type { Chain } from '../execution/chain.js'
+import type { ChainReader } from '../execution/chainReader.js'
 import type { BuiltBlock } from '../execution/openBlock.js'
 import type { PooledTx } from '../execution/pooledTx.js'
 import { blockOf, headSlot as headSlotOf, slotOf } from '../execution/slots.js'
@@ -11,17 +12,29 @@ import type { ChainExecutor } from './chainExecutor.js'
 import { MIN_SAME_SLOT_RESERVE, PayloadBuilder } from './payloadBuilder.js'
 import type { BlockInputSource, BlockInputs } from './blockInputs.js'
 import type { BundlePlan, BundleQueue } from './bundles.js'
-import { rewindForReorg } from './l1Reorg.js'
 import { SlotClock } from './slotClock.js'
 import { buildSlot, ChainTurnError, type SlotChainInput, type SlotResult, type SlotRules } from './slotBuilder.js'
 import { encodeSlotDecision, recoverSlot, type SlotDecision } from './slotDecision.js'
 import type { TxPool } from './txpool/index.js'
 
-/** A chain the shared sequencer builds on. */
-export interface SequencedChain {
+/**
+ * The sequencer's view of a chain: its committed blocks (the head's slot, a slot's
+ * timestamp). A reader of a store another thread writes moves only when told (`advance`,
+ * as `StoreChainReader`): the sequencer calls it after every commit and rewind it has an
+ * executor make, and before it reads a head a lost answer may have left behind. `Chain`
+ * (the writer itself) needs none.
+ */
+export type FollowedChain = ChainReader & { advance?(): void }
+
+/**
+ * A chain the shared sequencer builds on: through its `executor`, or, without one, through
+ * a `PayloadBuilder` in this thread over `chain` (then the writer, a `Chain`) and `pool`.
+ */
+export type SequencedChain = SequencedChainBase & ({ executor: ChainExecutor; pool?: TxPool } | { executor?: undefined; chain: Chain; pool: TxPool })
+
+interface SequencedChainBase {
   chainId: bigint
-  chain: Chain
-  pool: TxPool
+  chain: FollowedChain
   feeRecipient: Uint8Array
   gasLimit?: bigint
   /** Deposits and L1 fee parameters of each block (settled chains). */
@@ -30,11 +43,6 @@ export interface SequencedChain {
   devTxs?: DevTxQueue
   /** Told of each block built for this chain, with the seconds from its opening to its commit. */
   onProduced?: (built: BuiltBlock, seconds: number) => void
-  /**
-   * What builds the chain's blocks (docs/design/executors.md); default a `PayloadBuilder`
-   * in this thread over `chain`, `pool` and `devTxs`, checking transactions by the rules.
-   */
-  executor?: ChainExecutor
   /**
    * The network slot of the chain's block 0: its block n is in slot n + genesisSlot.
    * 0 for the chains the network started with; a chain that joins later has its first
@@ -120,6 +128,8 @@ export class SharedSequencer implements Lifecycle {
   private lastError = { message: '', at: 0 }
   /** What each chain's relays of same-slot messages asked for in its last slot. */
   private readonly sameSlotDemand = new Map<bigint, { gas: bigint; bytes: number }>()
+  /** A rewind not carried out to the end (an executor failed in it): finished before anything else. */
+  private rewinding: PendingRewind | undefined
 
   constructor(
     private readonly options: SharedSequencerOptions,
@@ -173,7 +183,7 @@ export class SharedSequencer implements Lifecycle {
 
   /** The network slot of `chainId`'s block 0 (0 for a chain it does not build). */
   genesisSlot(chainId: bigint): bigint {
-    const c = this.chains.find((x) => x.chainId === chainId) ?? this.joining.find((x) => x.chainId === chainId)
+    const c = this.sequencedOf(chainId)
     return c ? genesisSlotOf(c) : 0n
   }
 
@@ -204,7 +214,9 @@ export class SharedSequencer implements Lifecycle {
    * the same slot; call once every chain is added, before `start`.
    */
   async recover(): Promise<void> {
-    await recoverSlot(this.options.journal, [...this.chains, ...this.joining].map((c) => c.executor), this.logger)
+    const all = this.all()
+    await recoverSlot(this.options.journal, all.map((c) => c.executor), this.logger)
+    for (const c of all) c.chain.advance?.()
   }
 
   async start(): Promise<void> {
@@ -248,7 +260,8 @@ export class SharedSequencer implements Lifecycle {
   /** Rewinds every chain to the lowest slot an L1 reorg forces on any of them. */
   private async followL1Reorg(): Promise<void> {
     let target: bigint | undefined
-    for (const c of this.chains) {
+    // Waiting chains too: one a crash left ahead of the others (mid-rewind) waits among them.
+    for (const c of this.all()) {
       const t = c.inputs?.rewindTarget(c.chain.headHeader())
       const slot = t === undefined ? undefined : slotOf(genesisSlotOf(c), t)
       if (slot !== undefined && (target === undefined || slot < target)) target = slot
@@ -256,29 +269,67 @@ export class SharedSequencer implements Lifecycle {
     if (target !== undefined) await this.rewindAll(target, true)
   }
 
-  /** Rewinds every chain to `target`; `putBack` offers the removed transactions again (pools, bundles). */
+  /**
+   * Rewinds every chain to `target`; `putBack` offers the removed transactions again
+   * (bundles, then pools), otherwise they are dropped. Every chain is rewound by its
+   * executor, wherever it runs (one way to rewind), and its reader follows.
+   */
   private async rewindAll(target: bigint, putBack: boolean): Promise<void> {
-    const returned: { c: SequencedChain; txs: PooledTx[] }[] = []
-    const removed = new Map<Hex, { chainId: bigint; ptx: PooledTx }>()
-    for (const c of this.chains) {
+    const r = this.rewinding
+    // One left unfinished is merged in: the lower target, a drop wins (a revert forgets), and
+    // its later steps run again over everything removed (each is harmless to repeat).
+    this.rewinding = r
+      ? { ...r, target: r.target < target ? r.target : target, putBack: r.putBack && putBack, requeued: false, restored: new Set() }
+      : { target, putBack, returned: new Map(), rebundled: new Set(), requeued: false, restored: new Set() }
+    await this.finishRewind()
+  }
+
+  /**
+   * Carries the rewind in `rewinding` out: each chain above the target rewound by its
+   * executor, the bundles their blocks included requeued whole, the rest back to the
+   * pools, every pool's senders read again. Every step is harmless to repeat, so when an
+   * executor fails in it, the rest is done by the next call (before any slot is built).
+   * Until then the chains may stand in different slots, and no slot is built on them.
+   */
+  private async finishRewind(): Promise<void> {
+    const r = this.rewinding
+    if (!r) return
+    const why = r.putBack ? 'an L1 reorg removed the origin of recent blocks; rewound' : 'rewound to a dev snapshot (evm_revert); its transactions are dropped'
+    for (const c of this.all()) {
       // A chain that joined after the target slot keeps its genesis.
-      const to = blockOf(genesisSlotOf(c), target) ?? 0n
-      if (c.chain.headHeader().number <= to) continue
-      const txs = await rewindForReorg(c.chain, to, this.logger.child({ chain: Number(c.chainId) }), putBack ? undefined : 'rewound to a dev snapshot (evm_revert); its transactions are dropped')
-      returned.push({ c, txs: putBack ? txs : [] })
-      if (putBack) for (const ptx of txs) removed.set(ptx.hash, { chainId: c.chainId, ptx })
+      const to = blockOf(genesisSlotOf(c), r.target) ?? 0n
+      // Current first: a rewind whose answer was lost may have moved the head already.
+      c.chain.advance?.()
+      const from = c.chain.headHeader().number
+      if (from <= to) continue
+      const rewound = await c.executor.rewind(to, r.putBack ? undefined : why)
+      c.chain.advance?.()
+      r.returned.set(c.chainId, [...(r.returned.get(c.chainId) ?? []), ...rewound.removed])
+      this.logger.warn({ chain: Number(c.chainId), from: from.toString(), to: to.toString(), removedTxs: rewound.removedCount }, why)
     }
-    // The pools re-read their senders' state (a pending nonce may be ahead of it now).
-    if (!putBack) for (const c of this.chains) if (!returned.some((r) => r.c === c)) returned.push({ c, txs: [] })
-    // A bundle's transactions wait again as the bundle (all or none), never one by one in the pools.
-    const rebundled = this.bundles.requeueAbove(target, this.nextSlot(), removed)
+    if (!r.requeued) {
+      const removed = new Map<Hex, { chainId: bigint; ptx: PooledTx }>()
+      if (r.putBack) for (const [chainId, txs] of r.returned) for (const ptx of txs) removed.set(ptx.hash, { chainId, ptx })
+      // A bundle's transactions wait again as the bundle (all or none), never one by one in the pools.
+      for (const hash of this.bundles.requeueAbove(r.target, this.nextSlot(), removed)) r.rebundled.add(hash)
+      r.requeued = true
+    }
     const isNetworkTx = this.options.isNetworkTx ?? (() => false)
-    for (const { c, txs } of returned) await c.pool.onRewind(txs.filter((p) => !rebundled.has(p.hash) && !isNetworkTx(p)))
+    // After a revert every pool re-reads its senders' state (a pending nonce may be ahead of it now).
+    const toRestore = r.putBack ? this.all().filter((c) => r.returned.has(c.chainId)) : this.all()
+    for (const c of toRestore) {
+      if (r.restored.has(c.chainId)) continue
+      const txs = r.putBack ? r.returned.get(c.chainId)!.filter((p) => !r.rebundled.has(p.hash) && !isNetworkTx(p)) : []
+      await c.executor.restoreToPool(txs)
+      r.restored.add(c.chainId)
+    }
+    this.rewinding = undefined
   }
 
   private async build(): Promise<SlotResult | undefined> {
     if (this.chains.length === 0) return undefined
     await this.finishUnfinished()
+    await this.finishRewind()
     await this.followL1Reorg()
     this.admitJoining()
     // Chains behind the others (one that joined late) are caught up first, slot by slot,
@@ -400,6 +451,7 @@ export class SharedSequencer implements Lifecycle {
       if (i > 0) faults?.betweenCommits?.(decision.slot, i)
       faults?.beforeWrite?.(decision.slot, 'commit', i)
       await this.executorOf(c.chainId)!.commitPayload(c.hash)
+      this.sequencedOf(c.chainId)?.chain.advance?.()
       unfinished.committed = i + 1
     }
     faults?.beforeWrite?.(decision.slot, 'clear', 0)
@@ -409,7 +461,16 @@ export class SharedSequencer implements Lifecycle {
   }
 
   private executorOf(chainId: bigint): ChainExecutor | undefined {
-    return (this.chains.find((c) => c.chainId === chainId) ?? this.joining.find((c) => c.chainId === chainId))?.executor
+    return this.sequencedOf(chainId)?.executor
+  }
+
+  private sequencedOf(chainId: bigint): Sequenced | undefined {
+    return this.all().find((c) => c.chainId === chainId)
+  }
+
+  /** Every chain, those still waiting for their first slot too. */
+  private all(): Sequenced[] {
+    return [...this.chains, ...this.joining]
   }
 
   /**
@@ -474,7 +535,21 @@ export class SharedSequencer implements Lifecycle {
 }
 
 /** A chain as the sequencer holds it: with the executor that builds its blocks. */
-type Sequenced = SequencedChain & { executor: ChainExecutor }
+type Sequenced = SequencedChainBase & { executor: ChainExecutor }
+
+/** A rewind of every chain under way: its target, and what it has taken off the chains so far. */
+interface PendingRewind {
+  target: bigint
+  putBack: boolean
+  /** By chain: the removed transactions not yet back in a pool (or the chain's pool not yet told). */
+  returned: Map<bigint, PooledTx[]>
+  /** The transactions taken back into bundles: never put back in a pool. */
+  rebundled: Set<Hex>
+  /** Whether the bundles of the removed blocks were requeued (for the target as it stands). */
+  requeued: boolean
+  /** The chains whose pools have been told. */
+  restored: Set<bigint>
+}
 
 /** No relayer: a chain sequenced alone has no relays, and this account never sends. */
 const NO_RELAYER: Hex = '0x0000000000000000000000000000000000000000'

@@ -63,8 +63,8 @@ export function signedTx(chain: Chain, nonce: number, fields: { to: Hex; data?: 
 }
 
 /** A pool that offers `txs()` to every block and ignores what blocks did with them (the payload builder's tests). */
-export function fixedPool(txs: () => readonly PooledTx[]): { selectForBlock(): TxSource; remove(): void; onNewHead(): Promise<void> } {
-  return { selectForBlock: () => txSource(txs()), remove: () => undefined, onNewHead: async () => undefined }
+export function fixedPool(txs: () => readonly PooledTx[]): { selectForBlock(): TxSource; remove(): void; onNewHead(): Promise<void>; onRewind(): Promise<void> } {
+  return { selectForBlock: () => txSource(txs()), remove: () => undefined, onNewHead: async () => undefined, onRewind: async () => undefined }
 }
 
 /** One chain's part of a slot built in memory: its pool (a list, or a source), and its attributes. */
@@ -96,7 +96,7 @@ export async function buildMemorySlot(
     input.chains.map((c) => {
       const chain = chains.get(c.chainId)!
       const txs = c.txs ?? []
-      const pool = { selectForBlock: () => ('next' in txs ? txs : txSource(txs)), remove: () => undefined, onNewHead: async () => undefined }
+      const pool = { selectForBlock: () => ('next' in txs ? txs : txSource(txs)), remove: () => undefined, onNewHead: async () => undefined, onRewind: async () => undefined }
       return [c.chainId, new PayloadBuilder({ chainId: c.chainId, chain, pool, relayer: input.relayer ?? '0x0000000000000000000000000000000000000000', checkTx: (block, sealed) => rules.checkTx(c.chainId, block, sealed) })] as const
     }),
   )
