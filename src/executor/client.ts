@@ -82,7 +82,7 @@ export class RemoteExecutor implements ChainExecutor {
   }
 
   async sealPayload(relays: readonly SignedRelay[], sealed: SealedDigests): Promise<SealedPayload> {
-    const digests = [...sealed].map(([chainId, d]) => ({ chainId, number: d.number, timestamp: d.timestamp, logs: [...d.logs] }))
+    const digests = [...sealed].map(([chainId, d]) => ({ chainId, number: d.number, timestamp: d.timestamp, logs: d.logs }))
     const p = decodePayload(await this.peer.request(METHODS.getPayload, encodeGetPayload(this.id(), this.remember(relays), digests)))
     const block = decodeStoredBlock(p.header, p.body, this.common)
     if (toData(block.hash()) !== p.blockHash) throw new Error(`chain ${this.chainId}: the executor's payload hashes to ${toData(block.hash())}, not the ${p.blockHash} it claims`)

@@ -36,6 +36,8 @@ export interface RpcPeerOptions {
   timeoutMs: number
   /** Most requests of ours awaiting an answer at once; past it `request` throws. */
   maxPending?: number
+  /** Told of each request of ours that got no answer in time (after it rejected with `PeerTimeoutError`). */
+  onTimeout?: (method: string, timeoutMs: number) => void
   logger: Logger
 }
 
@@ -80,6 +82,7 @@ export class RpcPeer {
       const timer = setTimeout(() => {
         this.pending.delete(id)
         reject(new PeerTimeoutError(`${method}: no answer within ${timeoutMs} ms`))
+        this.options.onTimeout?.(method, timeoutMs)
       }, timeoutMs)
       this.pending.set(id, { method, resolve, reject, timer })
       try {

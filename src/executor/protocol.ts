@@ -188,23 +188,36 @@ export function decodeRelayOutcomes(result: unknown, method: string): WireRelayO
 
 // ---- engine_getPayloadPX (seal) ---------------------------------------------------------
 
-/** A block sealed earlier in the slot, as a later chain's checks need it: its initiating logs. */
+/**
+ * A block sealed earlier in the slot, as a later chain's checks need it: its initiating
+ * logs by their index in the block (only those the same-slot relays execute, so the list
+ * has holes: on the wire each entry carries its index).
+ */
 export interface WireSealedDigest {
   chainId: bigint
   number: bigint
   timestamp: bigint
-  logs: { origin: Hex; payloadHash: Hex }[]
+  /** Indexed by log index; entries absent for logs no relay of the slot executes. */
+  logs: readonly ({ origin: Hex; payloadHash: Hex } | undefined)[]
 }
+
+/** Most initiating logs one digest may name (a block's logs are bounded by its gas far below this). */
+const MAX_DIGEST_LOGS = 1 << 16
 
 const digestSchema = z.object({
   chainId: quantity,
   number: quantity,
   timestamp: quantity,
-  logs: z.array(z.object({ origin: fixed(20), payloadHash: fixed(32) })).max(1 << 20),
+  logs: z.array(z.object({ logIndex: z.number().int().min(0).max(MAX_DIGEST_LOGS - 1), origin: fixed(20), payloadHash: fixed(32) })).max(MAX_DIGEST_LOGS),
 })
 
 export function encodeDigests(digests: readonly WireSealedDigest[]): unknown[] {
-  return digests.map((d) => ({ chainId: toQuantity(d.chainId), number: toQuantity(d.number), timestamp: toQuantity(d.timestamp), logs: d.logs }))
+  return digests.map((d) => ({
+    chainId: toQuantity(d.chainId),
+    number: toQuantity(d.number),
+    timestamp: toQuantity(d.timestamp),
+    logs: d.logs.flatMap((l, logIndex) => (l ? [{ logIndex, origin: l.origin, payloadHash: l.payloadHash }] : [])),
+  }))
 }
 
 export function encodeGetPayload(id: Hex, relays: readonly WireRelay[], sealed: readonly WireSealedDigest[]): unknown[] {
@@ -213,7 +226,18 @@ export function encodeGetPayload(id: Hex, relays: readonly WireRelay[], sealed: 
 
 export function decodeGetPayload(params: unknown): { payloadId: Hex; relays: WireRelay[]; sealed: WireSealedDigest[] } {
   const [id, relays, sealed] = parse(z.tuple([payloadId, z.array(relaySchema).max(MAX_LIST), z.array(digestSchema).max(4096)]), params, METHODS.getPayload)
-  return { payloadId: id as Hex, relays: relays.map(relayOf), sealed: sealed.map((d) => ({ ...d, logs: d.logs.map((l) => ({ origin: l.origin as Hex, payloadHash: l.payloadHash as Hex })) })) }
+  return {
+    payloadId: id as Hex,
+    relays: relays.map(relayOf),
+    sealed: sealed.map((d) => {
+      const logs: { origin: Hex; payloadHash: Hex }[] = []
+      for (const l of d.logs) {
+        if (logs[l.logIndex] !== undefined) throw new InvalidParamsError(`${METHODS.getPayload}: chain ${d.chainId}'s sealed digest names log ${l.logIndex} twice`)
+        logs[l.logIndex] = { origin: l.origin as Hex, payloadHash: l.payloadHash as Hex }
+      }
+      return { chainId: d.chainId, number: d.number, timestamp: d.timestamp, logs }
+    }),
+  }
 }
 
 /**

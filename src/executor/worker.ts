@@ -38,6 +38,7 @@ import { NetworkReplica } from './networkReplica.js'
 import { admitRawTransaction, admitRawTransactions, openChain, refusing, type OpenedChain } from './openChain.js'
 import { RpcPeer, type PeerHandler } from './peer.js'
 import { decodeNetworkChanged, METHODS, NETWORK_CHANGED } from './protocol.js'
+import { operatorHandlers } from './operatorCalls.js'
 import { PushedSettledHeads } from './settledHeads.js'
 import { portTransport } from './transport.js'
 import { WORKER_SHUTDOWN, type ExecutorWorkerData, type ExecutorWorkerFaults, type ExecutorWorkerStarted } from './workerData.js'
@@ -125,6 +126,7 @@ const handlers: Record<string, PeerHandler> = {
   }),
   ...feeds?.handlers,
   ...settled?.handlers,
+  ...served(operatorHandlers(() => rpc, chain.chainId)),
   [WORKER_SHUTDOWN]: async () => {
     shuttingDown = true
     // No new RPC request from here; those running finish (within the server's grace).
@@ -167,6 +169,7 @@ function withFaults(handlers: Record<string, PeerHandler>, faults: ExecutorWorke
   for (const [method, handler] of Object.entries(handlers)) {
     out[method] = (params) => {
       if (faults.exitOn === method) process.exit(7)
+      if (faults.hangOn === method) return new Promise(() => undefined)
       if (faults.throwOn === method) {
         setImmediate(() => {
           throw new Error(`injected failure at ${method}`)

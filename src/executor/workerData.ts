@@ -61,10 +61,12 @@ export interface NetworkChainData {
 
 /**
  * Failures a test injects into the worker, to prove the main side survives them: on the
- * first request for `method`, the worker exits, throws out of its event loop, or runs
- * out of memory (a worker started with a small heap limit).
+ * first request for `method`, the worker never answers, exits, throws out of its event
+ * loop, or runs out of memory (a worker started with a small heap limit).
  */
 export interface ExecutorWorkerFaults {
+  /** Never answers `method` (a hung executor: the coordinator's deadline must catch it). */
+  hangOn?: string
   exitOn?: string
   throwOn?: string
   exhaustMemoryOn?: string

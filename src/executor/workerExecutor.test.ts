@@ -13,7 +13,8 @@ import type { ChainExecutor } from '../sequencer/chainExecutor.js'
 import { buildSlot, STANDALONE_SLOT_RULES, type SlotResult } from '../sequencer/slotBuilder.js'
 import { buildMemorySlot, closeMemoryChains, openMemoryChains, signedTx } from '../../test/helpers/memoryChains.js'
 import { tempDir } from '../../test/helpers/tmp.js'
-import { PeerCallError, PeerLostError } from './peer.js'
+import { waitFor } from '../../test/helpers/node.js'
+import { PeerCallError, PeerLostError, PeerTimeoutError } from './peer.js'
 import { MAX_SEND_BATCH, METHODS, SEND_RAW_TRANSACTIONS } from './protocol.js'
 import type { ExecutorWorkerFaults } from './workerData.js'
 import { ExecutorStartError, WorkerExecutor } from './workerExecutor.js'
@@ -34,7 +35,7 @@ function dir(): string {
   return d.dir
 }
 
-async function startWorker(id: bigint, datadir: string, extra: { faults?: ExecutorWorkerFaults; txpool?: { maxPending: number }; resourceLimits?: { maxOldGenerationSizeMb: number } } = {}): Promise<WorkerExecutor> {
+async function startWorker(id: bigint, datadir: string, extra: { faults?: ExecutorWorkerFaults; txpool?: { maxPending: number }; resourceLimits?: { maxOldGenerationSizeMb: number }; requestTimeoutMs?: number } = {}): Promise<WorkerExecutor> {
   const w = await WorkerExecutor.start({ datadir, genesis: genesisOf(id), relayer: NO_RELAYER, logger: silentLogger(), recoveryThreads: 1, ...extra })
   workers.push(w)
   return w
@@ -176,6 +177,28 @@ describe('WorkerExecutor: a chain executor in a worker thread', { timeout: 300_0
     for (const s of settled) assert.ok(s.status === 'rejected' && s.reason instanceof PeerLostError && /chain 901's executor worker ran out of memory/.test(s.reason.message), String(s.status === 'rejected' ? s.reason : 'fulfilled'))
     assert.equal(w.peer.inFlight, 0)
     await w.stop()
+  })
+
+  it('a worker that does not answer a step of the slot within the deadline is lost and ended; one slow on a non-slot request is not', async () => {
+    // The rule (docs/design/executors.md): a slot never waits without bound for an executor.
+    const datadir = dir()
+    const w = await startWorker(901n, datadir, { faults: { hangOn: METHODS.forkchoiceUpdated }, requestTimeoutMs: 1_000 })
+    const lost: string[] = []
+    w.onLost((reason) => lost.push(reason))
+    await assert.rejects(w.executor.openPayload({ slot: 1n, timestamp: 1_001n, coinbase: new Uint8Array(20) }), PeerTimeoutError)
+    await waitFor(async () => lost.length > 0, 10_000, 'the worker reported lost')
+    assert.match(lost[0]!, /chain 901's executor did not answer engine_forkchoiceUpdatedPX within 1000 ms/)
+    assert.equal(w.lost, lost[0])
+    // Ended: it cannot commit behind the coordinator's back, and later requests fail at once.
+    await assert.rejects(w.executor.hello(), PeerLostError)
+    await w.stop()
+    assert.deepEqual(await headsOnDisk([901n], [datadir]), [0n], 'the store was left consistent: nothing committed')
+    // A request outside the slot that times out (a long operator call) leaves the worker serving.
+    const calm = await startWorker(901n, dir(), { faults: { hangOn: SEND_RAW_TRANSACTIONS }, requestTimeoutMs: 1_000 })
+    await assert.rejects(calm.sendRawTransactions([new Uint8Array([1])]), PeerTimeoutError)
+    assert.equal(calm.lost, undefined)
+    assert.equal((await calm.executor.hello()).head.number, 0n)
+    await calm.stop()
   })
 
   it(`a burst of 5,200 transactions in batches is pooled, then included over the next slots; bad batches are refused and the worker keeps serving`, async () => {

@@ -4,9 +4,10 @@ import { createChainCommon } from '../execution/genesis.js'
 import { BaseError } from '../primitives/errors.js'
 import type { LogLevel, Logger } from '../primitives/logger.js'
 import { RemoteExecutor } from './client.js'
+import { ALLOW_RPC_ORIGIN, OPERATOR_CALL } from './operatorCalls.js'
 import { networkCallHandlers, type NetworkCallService } from './networkCall.js'
 import { RpcPeer, type PeerHandler } from './peer.js'
-import { decodeSendResults, encodeNetworkChanged, encodeSendRawTransactions, NETWORK_CHANGED, SEND_RAW_TRANSACTIONS, type WireSendResult } from './protocol.js'
+import { decodeSendResults, encodeNetworkChanged, encodeSendRawTransactions, EXECUTOR_HELLO, METHODS, NETWORK_CHANGED, RESTORE_TO_POOL, REWIND, SEND_RAW_TRANSACTIONS, type WireSendResult } from './protocol.js'
 import { encodeSettledHeads, SETTLED_HEADS, type SettledHeadNumbers } from './settledHeads.js'
 import { TransportClosedError, type Transport } from './transport.js'
 import { WORKER_SHUTDOWN, type ExecutorWorkerData, type ExecutorWorkerStarted, type NetworkChainData } from './workerData.js'
@@ -95,9 +96,15 @@ export class WorkerExecutor {
       throw new ExecutorStartError(`chain ${chainId}'s executor could not ${started.stage === 'rpc' ? 'serve its RPC' : 'open its chain'}: ${started.message}`)
     }
     const handlers: Record<string, PeerHandler> = {}
-    const peer = new RpcPeer(transport, { handlers, timeoutMs: options.requestTimeoutMs ?? 30_000, logger: logger.child({ module: 'executor', chainId: chainId.toString() }) })
+    let self: WorkerExecutor | undefined
+    const peer = new RpcPeer(transport, {
+      handlers,
+      timeoutMs: options.requestTimeoutMs ?? 30_000,
+      onTimeout: (method, ms) => self?.slow(method, ms),
+      logger: logger.child({ module: 'executor', chainId: chainId.toString() }),
+    })
     const executor = new RemoteExecutor(chainId, common, peer, started.head)
-    return new WorkerExecutor(chainId, worker, transport, peer, executor, handlers, started.rpcUrl, options)
+    return (self = new WorkerExecutor(chainId, worker, transport, peer, executor, handlers, started.rpcUrl, options))
   }
 
   /** Why the worker was lost, if it was (undefined while it serves, and after a clean stop). */
@@ -150,6 +157,20 @@ export class WorkerExecutor {
   }
 
   /**
+   * Runs one of the chain's RPC methods in the worker as the operator, restricted ones
+   * included (the admin endpoint's path): the method's result, or its error (code,
+   * message, data) as a client of the chain would get it.
+   */
+  callRpc(method: string, params: unknown[]): Promise<unknown> {
+    return this.peer.request(OPERATOR_CALL, { method, params })
+  }
+
+  /** Lets one more exact browser origin call the worker's chain RPC (the dashboard's). */
+  async allowRpcOrigin(origin: string): Promise<void> {
+    await this.peer.request(ALLOW_RPC_ORIGIN, { origin })
+  }
+
+  /**
    * Asks the worker to finish the requests it is serving, drop what it is building and
    * close its chain (stop the slots that drive it first), then ends it; past
    * `stopTimeoutMs` (or if it is lost already) it is terminated. Stopping twice is one stop.
@@ -180,6 +201,18 @@ export class WorkerExecutor {
     await this.exited
   }
 
+  /**
+   * A request got no answer within its deadline. For a step of the slot (or a rewind)
+   * that is a lost executor: a slot cannot wait for it without bound, and answering late
+   * would be answering a slot the coordinator has given up. The worker is ended, so it
+   * cannot commit behind the coordinator's back, and reported lost.
+   */
+  private slow(method: string, ms: number): void {
+    if (!SLOT_STEPS.has(method) || this.stopping) return
+    this.lose(`chain ${this.chainId}'s executor did not answer ${method} within ${ms} ms`)
+    void this.worker.terminate()
+  }
+
   private lose(reason: string): void {
     if (this.lostReason !== undefined || this.transport.closed) return
     this.lostReason = reason
@@ -188,6 +221,9 @@ export class WorkerExecutor {
     for (const l of this.lostListeners.splice(0)) l(reason)
   }
 }
+
+/** The executor protocol's steps of a slot and of a rewind: a worker silent past the deadline on one is lost. */
+const SLOT_STEPS: ReadonlySet<string> = new Set([...Object.values(METHODS), REWIND, RESTORE_TO_POOL, EXECUTOR_HELLO])
 
 /** The worker's first message, or a one-line error naming the chain if it exits or stays silent first. */
 function firstMessage(worker: Worker, chainId: bigint, timeoutMs: number): Promise<ExecutorWorkerStarted> {

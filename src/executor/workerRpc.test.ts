@@ -18,6 +18,7 @@ import { tempDir } from '../../test/helpers/tmp.js'
 import { PeerLostError } from './peer.js'
 import { SETTLED_HEADS } from './settledHeads.js'
 import type { ExecutorRpcData } from './workerData.js'
+import { ALLOW_RPC_ORIGIN, OPERATOR_CALL } from './operatorCalls.js'
 import { ExecutorStartError, WorkerExecutor } from './workerExecutor.js'
 
 /**
@@ -166,6 +167,27 @@ describe('the chain\'s JSON-RPC in its executor worker', { timeout: 300_000 }, (
     // Arity is checked by the worker before anything is forwarded.
     assert.equal((await call(w.rpcUrl!, 'plexus_getBundle', [])).error?.code, RpcErrorCode.InvalidParams)
     assert.deepEqual(asked, ['plexus_getBundle', 'plexus_getMessage'])
+  })
+
+  it('the operator\'s calls reach the worker\'s full registry (restricted methods too), and a new origin is let in; hostile params are refused', async () => {
+    const w = await startWorker()
+    // debug_* is closed on the public port (RPC exposes no restricted group) but open to the operator.
+    const trace = [{ to: sink, data: '0x' }, 'latest', { tracer: 'callTracer' }]
+    assert.equal((await call(w.rpcUrl!, 'debug_traceCall', trace)).error?.code, RpcErrorCode.MethodNotFound)
+    assert.equal(((await w.callRpc('debug_traceCall', trace)) as { type: string }).type, 'CALL')
+    assert.equal(await w.callRpc('eth_chainId', []), '0x385')
+    await assert.rejects(w.callRpc('eth_getBalance', ['not an address', 'latest']), (err: BaseError) => err.rpcCode === RpcErrorCode.InvalidParams)
+    // A browser origin the server did not allow is refused, then let in.
+    const origin = 'http://dashboard.example:5173'
+    const ask = () => fetch(w.rpcUrl!, { method: 'POST', headers: { 'content-type': 'application/json', origin }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'eth_chainId', params: [] }) })
+    assert.equal((await ask()).status, 403)
+    await w.allowRpcOrigin(origin)
+    assert.equal((await ask()).status, 200)
+    for (const bad of [null, [], { method: 1 }, { method: 'x'.repeat(200), params: [] }, { method: 'eth_chainId', params: 'no' }]) {
+      await assert.rejects(w.peer.request(OPERATOR_CALL, bad), (err: BaseError) => err.rpcCode === RpcErrorCode.InvalidParams)
+    }
+    await assert.rejects(w.peer.request(ALLOW_RPC_ORIGIN, { origin: '' }), (err: BaseError) => err.rpcCode === RpcErrorCode.InvalidParams)
+    assert.equal(await w.callRpc('eth_chainId', []), '0x385', 'still serving')
   })
 
   it('\'safe\' and \'finalized\' follow the heads the coordinator pushes, never past the chain\'s head; a malformed push changes nothing', async () => {

@@ -68,6 +68,8 @@ interface Placed {
 export interface MessageTrackerOptions {
   /** The network relayer's address: its failed relays use up what was paid (others' do not). */
   relayer?: Hex
+  /** The network slot of a chain's block (default: the block number, every chain's genesis in slot 0). */
+  slotOf?: (chainId: bigint, blockNumber: bigint) => bigint
 }
 
 const MESSENGER = PREDEPLOYS.L2ToL2CrossDomainMessenger
@@ -103,17 +105,17 @@ export class MessageTracker {
    * `RelayedMessage` (by message hash) or reverted relay (by payload hash, `p:` key) can
    * come first; the message takes it up when its `SentMessage` is seen.
    */
-  private readonly early = new Map<string, { chainId: bigint; relayed: boolean; txHash: Hex; blockNumber: bigint; timestamp: bigint }>()
+  private readonly early = new Map<string, { chainId: bigint; relayed: boolean; txHash: Hex; blockNumber: bigint }>()
   /**
-   * When a block recorded a message's failed relay (its slot's timestamp, the one clock all
-   * chains share): a payment reopens the message only if it is later, a top-up. A restart
-   * reads one chain after another, so a payment made with the message (before the
-   * failure) may be read after it.
+   * The slot of the block that recorded a message's failed relay (the slot, not the
+   * timestamp: several slots may share a second): a payment reopens the message only if
+   * its slot is later, a top-up. A restart reads one chain after another, so a payment
+   * made with the message (before the failure) may be read after it.
    */
   private readonly failedAt = new Map<Hex, bigint>()
   private nextIndex = 0
   /** Relay payments by message hash, whether or not the message is known (a contract may pay before it sends). */
-  private readonly payments = new Map<Hex, (RelayGasPayment & Placed & { timestamp: bigint })[]>()
+  private readonly payments = new Map<Hex, (RelayGasPayment & Placed)[]>()
   /** The network relayer's failed relays by payload hash: the target gas each used up. */
   private readonly spent = new Map<Hex, (Placed & { gas: bigint })[]>()
   /** The network relayer's relay transactions in blocks (ok or reverted) by payload hash: its attempts. */
@@ -121,9 +123,11 @@ export class MessageTracker {
   /** Relays of the network that a block refused (never on chain), by message hash. */
   private readonly refused = new Map<Hex, number>()
   private readonly relayer: Uint8Array | undefined
+  private readonly slotOf: (chainId: bigint, blockNumber: bigint) => bigint
 
   constructor(options: MessageTrackerOptions = {}) {
     this.relayer = options.relayer ? hexToBytes(options.relayer) : undefined
+    this.slotOf = options.slotOf ?? ((_chainId, blockNumber) => blockNumber)
   }
 
   /** Reads `chain` from block 1 to its head (start-up), then follows it. */
@@ -278,7 +282,7 @@ export class MessageTracker {
         record.destinationBlock = early.blockNumber
         if (!early.relayed) {
           record.failure = 'the relay transaction reverted'
-          this.failedAt.set(sent.msgHash, early.timestamp)
+          this.failedAt.set(sent.msgHash, this.slotOf(early.chainId, early.blockNumber))
           this.reopenIfToppedUp(record)
         }
       }
@@ -292,14 +296,14 @@ export class MessageTracker {
   }
 
   private onRelayed(chainId: bigint, msgHash: Hex, tx: TypedTransaction, header: BlockHeader): void {
-    const { number: blockNumber, timestamp } = header
+    const blockNumber = header.number
     const txHash = toData(tx.hash()) as Hex
     const payload = relayPayloadOf(tx)
     const byNetwork = payload !== undefined && this.isNetworkRelayer(tx)
     if (byNetwork) place(this.networkRelays, keccak256(payload), { chainId, blockNumber })
     const m = this.messages.get(msgHash)
     if (!m) {
-      this.early.set(msgHash, { chainId, relayed: true, txHash, blockNumber, timestamp })
+      this.early.set(msgHash, { chainId, relayed: true, txHash, blockNumber })
       return
     }
     this.failedAt.delete(msgHash)
@@ -318,7 +322,7 @@ export class MessageTracker {
    * retries with more gas).
    */
   private onPaid(chainId: bigint, payment: RelayGasPayment, header: BlockHeader): void {
-    this.payments.set(payment.msgHash, [...(this.payments.get(payment.msgHash) ?? []), { ...payment, chainId, blockNumber: header.number, timestamp: header.timestamp }])
+    this.payments.set(payment.msgHash, [...(this.payments.get(payment.msgHash) ?? []), { ...payment, chainId, blockNumber: header.number }])
     const m = this.messages.get(payment.msgHash)
     if (!m || m.source !== chainId || m.destination !== payment.destination) return
     if (m.status === 'failed' && !this.failedAt.has(m.msgHash)) this.reopen(m) // refused or expired: no block to compare with
@@ -332,7 +336,7 @@ export class MessageTracker {
     const failedAt = this.failedAt.get(m.msgHash)
     if (m.status !== 'failed' || failedAt === undefined) return
     const payments = this.payments.get(m.msgHash) ?? []
-    if (payments.some((p) => p.chainId === m.source && p.destination === m.destination && p.timestamp > failedAt)) this.reopen(m)
+    if (payments.some((p) => p.chainId === m.source && p.destination === m.destination && this.slotOf(p.chainId, p.blockNumber) > failedAt)) this.reopen(m)
   }
 
   private reopen(m: TrackedMessage): void {
@@ -343,7 +347,7 @@ export class MessageTracker {
 
   /** A reverted call of relayMessage: the message it carried failed (the reason comes from whoever ran it). */
   private onFailedRelay(chainId: bigint, tx: TypedTransaction, header: BlockHeader): void {
-    const { number: blockNumber, timestamp } = header
+    const blockNumber = header.number
     const payload = relayPayloadOf(tx)
     if (payload === undefined) return
     const txHash = toData(tx.hash()) as Hex
@@ -362,7 +366,7 @@ export class MessageTracker {
     if (!m) {
       // A relay that succeeded later wins over this failure (see onSent).
       const key = `p:${payloadHash}`
-      if (!this.early.has(key)) this.early.set(key, { chainId, relayed: false, txHash, blockNumber, timestamp })
+      if (!this.early.has(key)) this.early.set(key, { chainId, relayed: false, txHash, blockNumber })
       return
     }
     if (m.status === 'relayed') {
@@ -370,7 +374,7 @@ export class MessageTracker {
       return
     }
     m.status = 'failed'
-    this.failedAt.set(m.msgHash, timestamp)
+    this.failedAt.set(m.msgHash, this.slotOf(chainId, blockNumber))
     // The slot that built it tells the reason (explainRevert); after a restart it is gone.
     m.failure = 'the relay transaction reverted'
     m.destinationTx = txHash

@@ -4,7 +4,7 @@ import type { Logger } from '../primitives/logger.js'
 import { saveJoinedChain } from './datadir.js'
 import { checkChainCount } from './networkLimits.js'
 import type { NetworkChainOptions, NetworkL1Options } from './networkOptions.js'
-import type { PlexusNode } from './node.js'
+import type { NetworkChain } from './networkChain.js'
 
 /** What a join needs of the running network. */
 export interface JoinHost<Registered extends { genesisSlot: bigint }> {
@@ -19,7 +19,7 @@ export interface JoinHost<Registered extends { genesisSlot: bigint }> {
   /** Registers the chain on L1 (or reads its registration back); resolves with the slot of its block 0 as L1 holds it. */
   register(opts: NetworkChainOptions, genesisTime: bigint, genesisSlot: bigint): Promise<Registered>
   /** Starts the registered chain's node and makes it part of the network. */
-  start(registered: Registered): Promise<PlexusNode>
+  start(registered: Registered): Promise<NetworkChain>
 }
 
 /**
@@ -28,7 +28,7 @@ export interface JoinHost<Registered extends { genesisSlot: bigint }> {
  * brings it back), started, and waited for until it has built its first block in a
  * shared slot. Callers run one join at a time.
  */
-export async function joinChain<Registered extends { genesisSlot: bigint }>(host: JoinHost<Registered>, opts: NetworkChainOptions): Promise<PlexusNode> {
+export async function joinChain<Registered extends { genesisSlot: bigint }>(host: JoinHost<Registered>, opts: NetworkChainOptions): Promise<NetworkChain> {
   checkJoiningChain(host.chains(), opts, host.slotTimeMs)
   checkChainCount(host.chains().length + 1)
   // If registering takes longer than the lead, the sequencer catches the chain up to the others.
@@ -37,7 +37,7 @@ export async function joinChain<Registered extends { genesisSlot: bigint }>(host
   const { genesisSlot } = registered
   saveJoinedChain(host.datadir, { options: opts, genesisSlot })
   const node = await host.start(registered)
-  const joined = await waitUntil(() => node.chain.headHeader().number >= 1n, joinTimeoutMs(host.slotTimeMs, lead))
+  const joined = await waitUntil(() => node.reader.headHeader().number >= 1n, joinTimeoutMs(host.slotTimeMs, lead))
   if (!joined) throw new BaseError(`chain ${opts.chainId} was added but has not built a block yet; check the logs`)
   host.logger.info({ chainId: opts.chainId, genesisSlot: genesisSlot.toString(), rpc: node.rpcUrl() }, 'chain joined the network')
   return node

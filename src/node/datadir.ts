@@ -13,6 +13,11 @@ export function chainDir(datadir: string, chainId: number): string {
   return path.join(datadir, 'chains', String(chainId))
 }
 
+/** The chain's database (its LMDB environment): written by its executor, read by the coordinator in `executors: thread`. */
+export function chainDatabaseDir(datadir: string, chainId: number): string {
+  return path.join(chainDir(datadir, chainId), 'db')
+}
+
 /** The network's slot journal (the decision log of the slots' two-phase commit, and bundles): `<datadir>/network/journal`. */
 export function networkJournalDir(datadir: string): string {
   return path.join(datadir, 'network', 'journal')

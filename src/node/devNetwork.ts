@@ -40,7 +40,11 @@ export interface DevNetworkDeps {
   /** The newest timestamp of any chain's head. */
   headTimestamp(): bigint
   /** Every chain's transaction pool. */
-  pools(): { hashes(): Hex[]; remove(hash: Hex): boolean }[]
+  /**
+   * Every chain's pool, what a snapshot records and a revert trims; absent when the pools
+   * run in executor workers (`executors: thread`), where snapshots are refused.
+   */
+  pools?(): { hashes(): Hex[]; remove(hash: Hex): boolean }[]
   /** Aborted when the network stops: background work (the stranded-transaction sweep) ends with it. */
   signal?: AbortSignal
   logger: Logger
@@ -113,11 +117,17 @@ export class DevNetwork implements DevNetworkApi {
   }
 
   snapshot(): Promise<bigint> {
+    const pools = this.deps.pools
+    if (!pools) {
+      return Promise.reject(
+        new BaseError('evm_snapshot is not served when the chains run in executor worker threads (executors: thread): their pools are not in the coordinator; run the network with executors: inline to use snapshots', { rpcCode: RpcErrorCode.Server }),
+      )
+    }
     return this.serial(() =>
       this.deps.sequencer.exclusive(async () => {
         const l1Id = await this.l1<string>('evm_snapshot', [])
         const id = this.nextId++
-        const pooled = new Set(this.deps.pools().flatMap((p) => p.hashes()))
+        const pooled = new Set(pools().flatMap((p) => p.hashes()))
         this.snapshots.set(id, { l1Id, slot: this.deps.sequencer.nextSlot() - 1n, pooled })
         this.deps.logger.info({ id: id.toString(), slot: (this.deps.sequencer.nextSlot() - 1n).toString() }, 'dev snapshot taken of every chain and the L1')
         return id
@@ -150,7 +160,7 @@ export class DevNetwork implements DevNetworkApi {
         await l1State.persistRewound()
         // The whole network goes back, its pools too (as Hardhat's): a transaction sent after
         // the snapshot is gone whether a block had included it yet or not.
-        for (const pool of this.deps.pools()) for (const hash of pool.hashes()) if (!snap.pooled.has(hash)) pool.remove(hash)
+        for (const pool of this.deps.pools?.() ?? []) for (const hash of pool.hashes()) if (!snap.pooled.has(hash)) pool.remove(hash)
         await sequencer.revertTo(snap.slot)
         await tracker.refresh()
         // anvil puts its clock back with its chain: the slots go on from the L1's time.

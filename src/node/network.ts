@@ -22,7 +22,7 @@ import { SlotJournal } from '../storage/slotJournal.js'
 import { AdminEndpoint } from './adminEndpoint.js'
 import { joinChain } from './chainJoin.js'
 import { createChainNode } from './chainNode.js'
-import { forgetGenesis, joinedChains, networkJournalDir, saveGenesis, storedGenesis } from './datadir.js'
+import { chainDatabaseDir, forgetGenesis, joinedChains, networkJournalDir, saveGenesis, storedGenesis } from './datadir.js'
 import { lockDatadir } from './datadirLock.js'
 import { DevClock } from './devClock.js'
 import { DevNetwork } from './devNetwork.js'
@@ -33,7 +33,10 @@ import { chainName, type NetworkChainOptions, type NetworkOptions } from './netw
 import { buildRegistry, writeRegistry, type NetworkRegistry } from './networkRegistry.js'
 import { NetworkSequencing } from './networkSequencing.js'
 import { createL1Tracker, createNetworkBatcher, createNetworkProposers } from './networkSettlement.js'
-import { PlexusNode } from './node.js'
+import { InlineChain, type NetworkChain } from './networkChain.js'
+import type { PlexusNode } from './node.js'
+import { WorkerChain } from './workerChain.js'
+import type { NetworkChainData } from '../executor/workerData.js'
 import { DEFAULT_FEE_VAULT } from './options.js'
 import { allSettledOrThrow, startPhases, stopInOrder } from './startStop.js'
 
@@ -75,9 +78,9 @@ export class PlexusNetwork implements Lifecycle {
   private devNetwork: DevNetwork | undefined
   private dashboard: DashboardServer | undefined
   /** The chains that are part of the network, in chain-id order. */
-  readonly nodes: PlexusNode[] = []
+  private readonly members: NetworkChain[] = []
   /** Chains started but not (yet) part of the network: stopped with it if the start fails. */
-  private readonly opening = new Set<PlexusNode>()
+  private readonly opening = new Set<NetworkChain>()
   private _l1Url: string | undefined
   /** The network's L1 clients, keys and contracts, once bootstrapped. */
   private l1: L1Network | undefined
@@ -90,6 +93,8 @@ export class PlexusNetwork implements Lifecycle {
   /** Each gas-token chain's token as resolved on L1 (its address included). */
   private readonly gasTokens = new Map<number, GasToken>()
   private readonly chainListeners = new Set<() => void>()
+  /** The chains `start` is opening (see `workerData`). */
+  private startingChains: readonly PreparedChain[] = []
   /** Serializes `addChain` calls. */
   private adding: Promise<unknown> = Promise.resolve()
 
@@ -122,9 +127,27 @@ export class PlexusNetwork implements Lifecycle {
     return this.dashboard?.url()
   }
 
+  /** The chains that are part of the network, in chain-id order, wherever their executors run. */
+  get networkChains(): readonly NetworkChain[] {
+    return this.members
+  }
+
+  /** The nodes of the chains whose executors run in this thread (`executors: inline`; none with `thread`). */
+  get nodes(): PlexusNode[] {
+    return this.members.flatMap((c) => (c.node ? [c.node] : []))
+  }
+
+  /** A chain of the network, wherever its executor runs. */
+  networkChain(chainId: number): NetworkChain {
+    const chain = this.members.find((c) => Number(c.chainId) === chainId)
+    if (!chain) throw new BaseError(`chain ${chainId} is not part of this network`)
+    return chain
+  }
+
+  /** The node of a chain whose executor runs in this thread (`executors: inline`). */
   node(chainId: number): PlexusNode {
-    const node = this.nodes.find((n) => Number(n.chain.chainId) === chainId)
-    if (!node) throw new BaseError(`chain ${chainId} is not part of this network`)
+    const node = this.networkChain(chainId).node
+    if (!node) throw new BaseError(`chain ${chainId} runs in its executor's worker thread (executors: thread): its node is not in this thread`)
     return node
   }
 
@@ -140,8 +163,8 @@ export class PlexusNetwork implements Lifecycle {
       slotTimeMs: running.slotTimeMs,
       // The public test mnemonic's keys are funded on the dev network only.
       devAccounts: !this.options.l1.rpcUrl,
-      chains: this.nodes.map((n) => {
-        const chainId = Number(n.chain.chainId)
+      chains: this.members.map((n) => {
+        const chainId = Number(n.chainId)
         const gasToken = this.chainOptions.get(chainId)?.gasToken
         return {
           chainId,
@@ -149,7 +172,7 @@ export class PlexusNetwork implements Lifecycle {
           // The L2 native balance has 18 decimals whatever the gas token's on L1.
           ...(gasToken ? { nativeCurrency: { name: gasToken.name, symbol: gasToken.symbol, decimals: 18 } } : {}),
           httpUrl: n.rpcUrl(),
-          genesisSlot: running.sequencing.genesisSlot(n.chain.chainId),
+          genesisSlot: running.sequencing.genesisSlot(n.chainId),
         }
       }),
     })
@@ -167,9 +190,9 @@ export class PlexusNetwork implements Lifecycle {
       l1: running.l1.publicClient,
       portal: running.l1.deployment.contracts.Portal,
       fromBlock: BigInt(running.l1.deployment.deployedAtBlock),
-      chains: this.nodes.map((n) => {
-        const gasToken = this.gasTokens.get(Number(n.chain.chainId))
-        return { chainId: n.chain.chainId, chain: n.chain, ...(gasToken ? { gasToken } : {}) }
+      chains: this.members.map((n) => {
+        const gasToken = this.gasTokens.get(Number(n.chainId))
+        return { chainId: n.chainId, chain: n.reader, ...(gasToken ? { gasToken } : {}) }
       }),
     })
   }
@@ -191,7 +214,7 @@ export class PlexusNetwork implements Lifecycle {
    * the datadir. One join at a time. Resolves once the chain has built its first block in
    * a shared slot, so a message to it can be sent right away.
    */
-  addChain(opts: NetworkChainOptions): Promise<PlexusNode> {
+  addChain(opts: NetworkChainOptions): Promise<NetworkChain> {
     const run = this.adding.then(() => {
       const running = this.running
       if (!running || this.stopped) throw new BaseError('the network is not running')
@@ -230,53 +253,75 @@ export class PlexusNetwork implements Lifecycle {
     return index >= 0 ? `chains[${index}].${field}` : `chain ${opts.chainId}: ${field}`
   }
 
-  /** Starts the chain's node (its database, pool and RPC server); not yet part of the network. */
-  private async openChain(p: PreparedChain): Promise<{ p: PreparedChain; node: PlexusNode }> {
-    const { l1, tracker, batcher, sequencing } = this.running!
+  /**
+   * Starts the chain (its database, pool and RPC server: in this thread, or in its
+   * executor's worker thread with `executors: thread`); not yet part of the network.
+   */
+  private async openChain(p: PreparedChain): Promise<{ p: PreparedChain; chain: NetworkChain }> {
+    const { l1, tracker, batcher, sequencing, registration } = this.running!
     const { logger } = this.options
-    const node = createChainNode(
-      {
-        datadir: this.options.datadir,
-        l1: this.options.l1,
-        l1Url: this.l1Url,
-        deployment: l1.deployment,
-        tracker,
-        batcher,
-        sequencing,
-        devNetwork: this.devNetwork,
-        devMethods: this.options.devMethods !== false,
-        logger,
-      },
-      p.opts,
-      p,
-    )
-    this.opening.add(node)
-    await node.start()
-    const relayer = privateKeyToAccount(this.running!.registration.relayerKey).address
+    const relayer = privateKeyToAccount(registration.relayerKey).address
+    const ctx = {
+      datadir: this.options.datadir,
+      l1: this.options.l1,
+      l1Url: this.l1Url,
+      deployment: l1.deployment,
+      tracker,
+      batcher,
+      sequencing,
+      devNetwork: this.devNetwork,
+      devMethods: this.options.devMethods !== false,
+      logger,
+    }
+    const chain: NetworkChain =
+      this.options.executors === 'thread'
+        ? new WorkerChain({ ...ctx, relayer }, p.opts, p, p.genesisSlot, () => this.workerData(p.opts.chainId))
+        : new InlineChain(createChainNode(ctx, p.opts, p))
+    this.opening.add(chain)
+    await chain.start()
     const chainLogger = logger.child({ chain: p.opts.chainId, name: chainName(p.opts) })
     if (this.options.l1.rpcUrl && p.opts.gasToken) {
       chainLogger.warn({ relayer }, 'fund the network relayer on this gas-token chain with a deposit of its gas token (`plexus deposit`): it pays the gas of every relay to the chain')
     } else if (this.options.l1.rpcUrl) {
-      const account = () => node.chain.headAccount(hexToBytes(relayer))
-      await fundRelayerByDeposit(l1.deployer, l1.deployment.contracts.Portal, node.chain.chainId, account, relayer, this.options.l1.roleFunding, chainLogger)
+      const account = () => chain.reader.accountAt(chain.reader.headHeader().stateRoot, hexToBytes(relayer))
+      await fundRelayerByDeposit(l1.deployer, l1.deployment.contracts.Portal, chain.chainId, account, relayer, this.options.l1.roleFunding, chainLogger)
     }
-    return { p, node }
+    return { p, chain }
+  }
+
+  /**
+   * The network's chains other than `chainId` as a worker reads them (their stores on this
+   * machine): those running, those starting with it (all the chains of a start are known
+   * before any opens, so every worker's replica names every other chain from its first
+   * payload), and a chain joining.
+   */
+  private workerData(chainId: number): NetworkChainData[] {
+    const all = new Map<number, NetworkChainData>()
+    for (const p of this.startingChains) all.set(p.opts.chainId, { datadir: chainDatabaseDir(this.options.datadir, p.opts.chainId), genesis: p.genesis, genesisSlot: p.genesisSlot })
+    for (const c of [...this.members, ...this.opening]) if (c instanceof WorkerChain) all.set(Number(c.chainId), c.data())
+    all.delete(chainId)
+    return [...all.values()]
   }
 
   /** Makes a started chain part of the sequencing, batching and proposing. */
-  private attachChain({ p, node }: { p: PreparedChain; node: PlexusNode }): PlexusNode {
+  private attachChain({ p, chain }: { p: PreparedChain; chain: NetworkChain }): NetworkChain {
     const { batcher, sequencing } = this.running!
-    this.opening.delete(node)
-    this.nodes.push(node)
-    this.nodes.sort((a, b) => (a.chain.chainId < b.chain.chainId ? -1 : 1))
-    if (this.dashboard) node.allowRpcOrigin(this.dashboard.url())
-    batcher.addChain(BigInt(p.opts.chainId), node.chain)
-    sequencing.addNode(node, p.genesisSlot)
+    this.opening.delete(chain)
+    this.members.push(chain)
+    this.members.sort((a, b) => (a.chainId < b.chainId ? -1 : 1))
+    if (this.dashboard) void chain.allowRpcOrigin(this.dashboard.url()).catch((err: unknown) => this.options.logger.warn({ err, chainId: p.opts.chainId }, 'could not let the dashboard call the chain'))
+    batcher.addChain(BigInt(p.opts.chainId), chain.reader)
+    sequencing.addChain(chain.member(), p.genesisSlot)
     this.chainOptions.set(p.opts.chainId, p.opts)
+    // A chain that joined: every other worker reads its store from now on (its messages
+    // can be executed there from the next slot).
+    if (chain instanceof WorkerChain && this.superProposer) {
+      for (const other of this.members) if (other !== chain && other instanceof WorkerChain) void other.networkChanged(this.workerData(Number(other.chainId)))
+    }
     // Written once the network is up, then again whenever a chain joins.
     if (this.superProposer) writeRegistry(path.join(this.options.datadir, 'registry'), this.registry())
     for (const listener of this.chainListeners) listener()
-    return node
+    return chain
   }
 
   async start(): Promise<void> {
@@ -389,8 +434,8 @@ export class PlexusNetwork implements Lifecycle {
           l1Url,
           tracker,
           l1State: anvil,
-          headTimestamp: () => this.nodes.reduce((t, n) => (n.chain.headHeader().timestamp > t ? n.chain.headHeader().timestamp : t), 0n),
-          pools: () => this.nodes.map((n) => n.pool),
+          headTimestamp: () => this.members.reduce((t, n) => (n.reader.headHeader().timestamp > t ? n.reader.headHeader().timestamp : t), 0n),
+          ...(this.options.executors === 'thread' ? {} : { pools: () => this.nodes.map((n) => n.pool) }),
           signal: this.l1Abort.signal,
           logger: logger.child({ module: 'dev' }),
         })
@@ -398,13 +443,15 @@ export class PlexusNetwork implements Lifecycle {
       this.running = { l1, registration, tracker, batcher, sequencing, slotTimeMs }
       // Every chain's database, pool and RPC server opened at once; then made part of the
       // network one after another, in chain-id order (the slot order).
+      this.startingChains = prepared
       const opened = await allSettledOrThrow(prepared.map((p) => this.openChain(p)))
       for (const o of opened) this.attachChain(o)
+      this.startingChains = []
       phases.mark('chains')
       // Reads back what is on L1 before it posts anything new.
       await batcher.start()
       await sequencing.start()
-      const proposed = () => this.nodes.map((n) => ({ chainId: n.chain.chainId, chain: n.chain, eth: !this.chainOptions.get(Number(n.chain.chainId))?.gasToken }))
+      const proposed = () => this.members.map((n) => ({ chainId: n.chainId, chain: n.reader, eth: !this.chainOptions.get(Number(n.chainId))?.gasToken }))
       ;[this.superProposer, this.flowSettler] = createNetworkProposers(l1, tracker, batcher, superSigner, proposed, logger)
       await this.superProposer.start()
       await this.flowSettler.start()
@@ -413,10 +460,10 @@ export class PlexusNetwork implements Lifecycle {
         this.admin = new AdminEndpoint(this.options.datadir, networkAdminHandlers(this, { faultInjection: this.options.faultInjection ?? false }), logger.child({ module: 'admin' }))
         await this.admin.start()
       }
-      if (this.options.dashboard && this.nodes[0]) {
+      if (this.options.dashboard && this.members[0]) {
         this.dashboard = new DashboardServer({
           ...this.options.dashboard,
-          rpcUrl: this.nodes[0].rpcUrl(),
+          rpcUrl: this.members[0].rpcUrl(),
           // Only the embedded L1 is a dev network: its accounts are the test mnemonic's.
           dev: !l1Options.rpcUrl,
           logger: logger.child({ module: 'dashboard' }),
@@ -424,9 +471,9 @@ export class PlexusNetwork implements Lifecycle {
         await this.dashboard.start()
         // The dashboard's own origin may call every chain (on 127.0.0.1 the default
         // local origins already cover it; on another host this is what lets it in).
-        for (const n of this.nodes) n.allowRpcOrigin(this.dashboard.url())
+        for (const n of this.members) await n.allowRpcOrigin(this.dashboard.url())
       }
-      logger.info({ ms: phases.done(), chains: this.nodes.length }, 'network started')
+      logger.info({ ms: phases.done(), chains: this.members.length, executors: this.options.executors ?? 'inline' }, 'network started')
     } catch (err) {
       await this.stop().catch(() => undefined)
       throw err
@@ -451,7 +498,7 @@ export class PlexusNetwork implements Lifecycle {
         ['escrow flow settler', this.flowSettler],
         ['sequencer', this._sequencing],
         ['batcher', this.batcher],
-        ...[...this.nodes, ...this.opening].reverse().map((n) => [`chain ${n.options.genesis.config.chainId}`, n] as const),
+        ...[...this.members, ...this.opening].reverse().map((n) => [`chain ${n.chainId}`, n] as const),
         ['slot journal', this.journal && { start: async () => undefined, stop: () => this.journal!.close() }],
         ['L1 tracker', this.tracker],
         ['embedded L1', this.anvil],

@@ -43,7 +43,7 @@ export function networkAdminHandlers(network: PlexusNetwork, opts: { faultInject
       if (typeof method !== 'string' || method === '') throw new ConfigError('method', 'give the RPC method to call, e.g. debug_traceTransaction')
       if (params !== undefined && !Array.isArray(params)) throw new ConfigError('params', 'give the method\'s params as a list')
       const id = Number(chainId)
-      const node = Number.isSafeInteger(id) ? network.nodes.find((n) => Number(n.chain.chainId) === id) : undefined
+      const node = Number.isSafeInteger(id) ? network.networkChains.find((n) => Number(n.chainId) === id) : undefined
       if (!node) throw new ConfigError('chainId', `no chain ${String(chainId)} in this network; see \`plexus chains\``)
       return node.callRpc(method, (params as unknown[] | undefined) ?? [])
     },
@@ -53,7 +53,7 @@ export function networkAdminHandlers(network: PlexusNetwork, opts: { faultInject
     admin_addChain: async ([params]) => {
       const opts = joiningChainOptions(network.chains(), params)
       const node = await network.addChain(opts)
-      const entry = network.registry().chains.find((c) => c.chainId === Number(node.chain.chainId))!
+      const entry = network.registry().chains.find((c) => c.chainId === Number(node.chainId))!
       return { ...entry, head: headOf(network, entry.chainId) }
     },
     admin_snapshot: async ([file]) => {
@@ -92,7 +92,7 @@ export function joiningChainOptions(chains: readonly NetworkChainOptions[], para
 }
 
 function headOf(network: PlexusNetwork, chainId: number): { number: string; hash: string } {
-  const header = network.node(chainId).chain.headHeader()
+  const header = network.networkChain(chainId).reader.headHeader()
   return { number: toQuantity(header.number), hash: `0x${Buffer.from(header.hash()).toString('hex')}` }
 }
 
@@ -104,7 +104,7 @@ export async function networkStatus(network: PlexusNetwork): Promise<Record<stri
   const chains = []
   let l1: unknown = null
   for (const opts of network.chains()) {
-    const node = network.node(opts.chainId)
+    const node = network.networkChain(opts.chainId)
     const s = (await node.settlement!.syncStatus()) as {
       unsafe: { number: string } | null
       safe: { number: string } | null

@@ -161,5 +161,13 @@ export interface NetworkOptions {
    * on purpose).
    */
   devMethods?: boolean
+  /**
+   * Where each chain's executor runs (docs/design/executors.md): `inline`, in the
+   * coordinator's thread (the default), or `thread`, a worker thread per chain holding its
+   * store, execution, pool and RPC server, the coordinator reading the chain's store.
+   */
+  executors?: ExecutorPlacement
   logger: Logger
 }
+
+export type ExecutorPlacement = 'inline' | 'thread'

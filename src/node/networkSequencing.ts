@@ -1,6 +1,6 @@
 import type { AuditReport } from '../settlement/audit.js'
 import type { TypedTransaction } from '@ethereumjs/tx'
-import type { Chain } from '../execution/chain.js'
+import { Chain, type BuiltBlock } from '../execution/chain.js'
 import { decodeRawTransaction } from '../execution/decodeTx.js'
 import type { PooledTx } from '../execution/pooledTx.js'
 import { ChainsView } from '../interop/chainsView.js'
@@ -15,10 +15,14 @@ import type { NetworkApi } from '../rpc/api.js'
 import { MethodNotFoundError } from '../rpc/errors.js'
 import { checkBundle } from '../sequencer/bundleCheck.js'
 import { BundleQueue, InvalidBundleError, type BundleStatus } from '../sequencer/bundles.js'
-import { SharedSequencer, type SlotFaults } from '../sequencer/sharedSequencer.js'
+import { SharedSequencer, type FollowedChain, type SlotFaults } from '../sequencer/sharedSequencer.js'
+import type { BlockInputSource } from '../sequencer/blockInputs.js'
+import type { ChainExecutor } from '../sequencer/chainExecutor.js'
+import type { DevTxQueue } from '../sequencer/devTxQueue.js'
+import type { TxPool, TxPoolOptions } from '../sequencer/txpool/index.js'
 import { resolveTxPoolOptions } from '../sequencer/txpool/options.js'
+import { validateEnvelope } from '../sequencer/txpool/validation.js'
 import type { SlotJournal } from '../storage/slotJournal.js'
-import type { PlexusNode } from './node.js'
 import type { NetworkRegistry } from './networkRegistry.js'
 
 export interface NetworkSequencingOptions {
@@ -47,6 +51,25 @@ export class RelayNotPaidError extends BaseError {
   }
 }
 
+/**
+ * A chain as the network's sequencing takes it: the chain as the coordinator reads it,
+ * and what builds its blocks — an executor (a worker thread, another process), or, in
+ * this thread, a `PayloadBuilder` over the chain's writer and pool.
+ */
+export interface NetworkMember {
+  /** The chain (its writer in this thread, or a reader the sequencer advances after each commit). */
+  chain: FollowedChain
+  executor?: ChainExecutor
+  pool?: TxPool
+  feeRecipient: Uint8Array
+  gasLimit?: bigint
+  /** The chain's pool options: bundles are checked by the same limits. */
+  txpool?: Partial<TxPoolOptions>
+  inputs?: BlockInputSource
+  devTxs?: DevTxQueue
+  onProduced?: (built: BuiltBlock, seconds: number) => void
+}
+
 export interface RegistrySource {
   registry(): NetworkRegistry
   onChange(listener: () => void): () => void
@@ -64,15 +87,15 @@ export class NetworkSequencing implements Lifecycle, NetworkApi {
   readonly view: ChainsView
   readonly relayer: Relayer
   readonly sequencer: SharedSequencer
-  private readonly nodes = new Map<bigint, PlexusNode>()
-  private readonly chains = new Map<bigint, Chain>()
+  private readonly members = new Map<bigint, NetworkMember>()
+  private readonly chains = new Map<bigint, FollowedChain>()
   private readonly unfollow: (() => void)[] = []
 
   constructor(private readonly options: NetworkSequencingOptions) {
     this.bundles = new BundleQueue(options.journal)
     this.view = new ChainsView(() => this.chains, (chainId) => this.genesisSlot(chainId))
     this.relayer = new Relayer({ key: options.relayerKey })
-    this.tracker = new MessageTracker({ relayer: this.relayer.address })
+    this.tracker = new MessageTracker({ relayer: this.relayer.address, slotOf: (chainId, blockNumber) => this.genesisSlot(chainId) + blockNumber })
     const rules = interopSlotRules({ chains: () => this.chains, view: this.view, tracker: this.tracker, relayer: this.relayer })
     this.sequencer = new SharedSequencer(
       {
@@ -93,28 +116,31 @@ export class NetworkSequencing implements Lifecycle, NetworkApi {
   }
 
   /**
-   * Adds a started node's chain: followed for messages, in the dependency set of every
-   * other chain, and built in every slot from its first (`genesisSlot` + its head + 1).
+   * Adds a started chain: followed for messages, in the dependency set of every other
+   * chain, and built in every slot from its first (`genesisSlot` + its head + 1), in this
+   * thread or by its executor elsewhere.
    */
-  addNode(node: PlexusNode, genesisSlot = 0n): void {
-    const chain = node.chain
-    this.nodes.set(chain.chainId, node)
+  addChain(member: NetworkMember, genesisSlot = 0n): void {
+    const { chain } = member
+    this.members.set(chain.chainId, member)
     // Insert in chain-id order: the view's iteration order is the slot order.
     const sorted = [...this.chains.entries(), [chain.chainId, chain] as const].sort((a, b) => (a[0] < b[0] ? -1 : 1))
     this.chains.clear()
     for (const [id, c] of sorted) this.chains.set(id, c)
-    this.unfollow.push(this.tracker.follow(chain))
-    this.sequencer.addChain({
+    const common = {
       chainId: chain.chainId,
-      chain,
-      pool: node.pool,
-      feeRecipient: node.feeRecipientBytes(),
-      gasLimit: node.options.gasLimit,
-      inputs: node.settlement?.inputs,
-      onProduced: (built, seconds) => node.observeProduced(built, seconds),
-      ...(node.devTxs ? { devTxs: node.devTxs } : {}),
+      feeRecipient: member.feeRecipient,
+      gasLimit: member.gasLimit,
+      inputs: member.inputs,
+      ...(member.onProduced ? { onProduced: member.onProduced } : {}),
+      ...(member.devTxs ? { devTxs: member.devTxs } : {}),
       genesisSlot,
-    })
+    }
+    if (member.executor) this.sequencer.addChain({ ...common, chain, executor: member.executor })
+    else if (member.pool && isWriter(chain)) this.sequencer.addChain({ ...common, chain, pool: member.pool })
+    else throw new Error(`chain ${chain.chainId}: a chain built in this thread needs its writer (Chain) and pool, or an executor`)
+    // Followed once the sequencer knows its genesis slot: the tracker places its blocks in slots.
+    this.unfollow.push(this.tracker.follow(chain))
   }
 
   /** The network slot of `chainId`'s block 0. */
@@ -142,9 +168,9 @@ export class NetworkSequencing implements Lifecycle, NetworkApi {
   async start(): Promise<void> {
     await this.sequencer.recover()
     this.bundles.load((chainId, raw) => {
-      const node = this.nodes.get(chainId)
-      if (!node) throw new Error(`chain ${chainId} is not part of this network`)
-      return decodeRawTransaction(raw, node.chain.common)
+      const member = this.members.get(chainId)
+      if (!member) throw new Error(`chain ${chainId} is not part of this network`)
+      return decodeRawTransaction(raw, member.chain.common)
     })
     await this.sequencer.start()
   }
@@ -158,11 +184,13 @@ export class NetworkSequencing implements Lifecycle, NetworkApi {
 
   async sendBundle(txs: { chainId: bigint; raw: Uint8Array }[], deadlineSlot?: bigint): Promise<Hex> {
     const decoded: { chainId: bigint; ptx: PooledTx }[] = txs.map(({ chainId, raw }, i) => {
-      const node = this.nodes.get(chainId)
-      if (!node) throw new InvalidBundleError(`txs[${i}]: chain ${chainId} is not part of this network (chains: ${[...this.nodes.keys()].join(', ')})`)
+      const member = this.members.get(chainId)
+      if (!member) throw new InvalidBundleError(`txs[${i}]: chain ${chainId} is not part of this network (chains: ${[...this.members.keys()].join(', ')})`)
+      const { common } = member.chain
+      const options = resolveTxPoolOptions(member.txpool)
       let ptx: PooledTx
       try {
-        ptx = decodeRawTransaction(raw, node.chain.common, node.pool.checkEnvelope)
+        ptx = decodeRawTransaction(raw, common, (env) => validateEnvelope(env, { chainId, common, options }))
       } catch (err) {
         throw new InvalidBundleError(`txs[${i}]: ${(err as Error).message}`)
       }
@@ -174,11 +202,11 @@ export class NetworkSequencing implements Lifecycle, NetworkApi {
     })
     const maxTxDataBytes = this.sequencer.blockDataLimit()
     await checkBundle(decoded, (chainId) => {
-      const node = this.nodes.get(chainId)!
+      const member = this.members.get(chainId)!
       return {
-        chain: node.chain,
-        txpool: resolveTxPoolOptions(node.options.txpool),
-        gasLimit: node.options.gasLimit ?? node.chain.headHeader().gasLimit,
+        chain: member.chain,
+        txpool: resolveTxPoolOptions(member.txpool),
+        gasLimit: member.gasLimit ?? member.chain.headHeader().gasLimit,
         maxTxDataBytes,
       }
     })
@@ -250,4 +278,8 @@ export class NetworkSequencing implements Lifecycle, NetworkApi {
   onChainsChanged(listener: () => void): () => void {
     return this.options.registry?.onChange(listener) ?? (() => undefined)
   }
+}
+
+function isWriter(chain: FollowedChain): chain is Chain {
+  return chain instanceof Chain
 }

@@ -1,4 +1,4 @@
-import type { Chain } from '../execution/chain.js'
+import type { ChainReader } from '../execution/chainReader.js'
 import type { Logger } from '../primitives/logger.js'
 import { maxPostedBytes } from '../settlement/daCapacity.js'
 import { blobSourceFor } from '../settlement/da/index.js'
@@ -53,7 +53,7 @@ export function createNetworkBatcher(
 /** What the network-level proposers read of each chain. */
 export interface ProposedChain {
   chainId: bigint
-  chain: Chain
+  chain: ChainReader
   /** Its native asset is ETH (not a gas token). */
   eth: boolean
 }

@@ -7,7 +7,7 @@ import { createPublicClient, http, type Hex } from 'viem'
 import { BaseError } from '../primitives/errors.js'
 import { toData, toQuantity } from '../primitives/hex.js'
 import { adminFile } from './adminEndpoint.js'
-import { chainDir, parseWithBigints, stringifyWithBigints } from './datadir.js'
+import { chainDatabaseDir, parseWithBigints, stringifyWithBigints } from './datadir.js'
 import type { PlexusNetwork } from './network.js'
 import type { NetworkChainOptions } from './networkOptions.js'
 import { datadirLockFile } from './datadirLock.js'
@@ -53,12 +53,12 @@ export async function saveSnapshot(network: PlexusNetwork, file: string): Promis
     await sequencer.pause()
     let heads: SnapshotManifest['heads']
     try {
-      heads = network.nodes.map((n) => {
-        const h = n.chain.headHeader()
-        return { chainId: Number(n.chain.chainId), number: toQuantity(h.number), hash: toData(h.hash()) as Hex, stateRoot: toData(h.stateRoot) as Hex }
+      heads = network.networkChains.map((n) => {
+        const h = n.reader.headHeader()
+        return { chainId: Number(n.chainId), number: toQuantity(h.number), hash: toData(h.hash()) as Hex, stateRoot: toData(h.stateRoot) as Hex }
       })
-      for (const node of network.nodes) {
-        const dest = path.join(chainDir(data, Number(node.chain.chainId)), 'db')
+      for (const node of network.networkChains) {
+        const dest = chainDatabaseDir(data, Number(node.chainId))
         mkdirSync(dest, { recursive: true })
         await node.backupDatabase(dest)
       }

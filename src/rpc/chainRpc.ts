@@ -2,7 +2,6 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import { createRequire } from 'node:module'
 import type { ChainCaller, ChainReader } from '../execution/chainReader.js'
 import { devAccounts } from '../execution/genesis.js'
-import { BaseError } from '../primitives/errors.js'
 import type { Hex } from '../primitives/hex.js'
 import type { Lifecycle } from '../primitives/lifecycle.js'
 import type { Logger } from '../primitives/logger.js'
@@ -10,7 +9,7 @@ import type { DevTxQueue } from '../sequencer/devTxQueue.js'
 import type { TxPool } from '../sequencer/txpool/index.js'
 import { DEFAULT_RPC_LIMITS, type NetworkApi, type RpcApi, type RpcLimits, type SettlementView } from './api.js'
 import { createDevStateApi, withDevNetwork, type DevNetworkApi } from './dev/api.js'
-import { dispatch } from './dispatch.js'
+import { callMethod } from './callMethod.js'
 import { FilterManager } from './filters.js'
 import { createMethodRegistry, type CoordinatorCall } from './methods.js'
 import type { NetworkFeeds } from './networkFeeds.js'
@@ -123,11 +122,7 @@ export class ChainRpc implements Lifecycle {
    * Calls one method as the operator: restricted methods included (the admin endpoint's
    * path to them). Resolves to the result; rejects with the method's error.
    */
-  async call(method: string, params: unknown[]): Promise<unknown> {
-    const body = JSON.stringify({ jsonrpc: '2.0', id: 1, method, params })
-    const options = { registry: this.fullRegistry, logger: this.options.logger, maxBatchLength: 0, maxBatchResponseBytes: 0, maxResponseBytes: 0 }
-    const response = JSON.parse((await dispatch(body, { transport: 'http' }, options))!) as { result?: unknown; error?: { code: number; message: string; data?: unknown } }
-    if (response.error) throw new BaseError(response.error.message, { rpcCode: response.error.code, rpcData: response.error.data })
-    return response.result
+  call(method: string, params: unknown[]): Promise<unknown> {
+    return callMethod(this.fullRegistry, method, params, this.options.logger)
   }
 }

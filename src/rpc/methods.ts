@@ -1,6 +1,7 @@
+import { BaseError } from '../primitives/errors.js'
 import { audit } from './plexus/audit.js'
 import type { RpcApi } from './api.js'
-import { DevMethodRefusedError, type DevApi } from './dev/api.js'
+import { DevMethodRefusedError, withDevNetwork, type DevApi, type DevNetworkApi, type DevStateApi } from './dev/api.js'
 import { getL1Addresses } from './plexus/getL1Addresses.js'
 import { syncStatus } from './plexus/syncStatus.js'
 import { getBundle } from './plexus/getBundle.js'
@@ -252,5 +253,58 @@ export function createMethodRegistry(api: RpcApi, expose: readonly RpcMethodGrou
     )
   }
   registry.register('eth_unsubscribe', api.subscriptions.unsubscribe, { max: 1, required: 1 })
+  return registry
+}
+
+/**
+ * What the coordinator holds of a chain whose executor runs elsewhere: no pool, filters,
+ * subscriptions or dev state (those are the executor's); the network's dev methods.
+ */
+export type CoordinatorRpcApi = Omit<RpcApi, 'pool' | 'filters' | 'subscriptions' | 'submitRawTransaction' | 'dev'> & { devNetwork?: DevNetworkApi }
+
+/**
+ * The coordinator's side of a chain whose RPC runs in an executor: only the
+ * `COORDINATOR_METHODS`, every group exposed (the executor applied its own exposure
+ * before it forwarded), over the coordinator's reader of the chain, the network, the
+ * chain's L1 side and the network's dev methods. None of these methods reads the pool,
+ * the filters, the subscriptions or the chain's dev state (they are the executor's); one
+ * that did would answer an error naming what it reached for, never a wrong answer.
+ */
+export function createCoordinatorRegistry(api: CoordinatorRpcApi): MethodRegistry {
+  const notHere = (what: string) => ({
+    get: (): never => {
+      throw new BaseError(`${what} is the chain executor's: the coordinator does not hold it`)
+    },
+  })
+  const full = Object.defineProperties({ ...api } as unknown as RpcApi, {
+    pool: notHere('the transaction pool'),
+    filters: notHere('the filters'),
+    subscriptions: notHere('the subscriptions'),
+    submitRawTransaction: notHere('the transaction intake'),
+  })
+  const devState = Object.defineProperties({} as DevStateApi, {
+    applyDevTx: notHere('the dev transaction queue'),
+    accounts: notHere('the dev accounts'),
+    impersonation: notHere('impersonation'),
+    queuedNonce: notHere('the dev transaction queue'),
+    queuedBaseFee: notHere('the dev transaction queue'),
+    serialize: notHere('the dev transaction queue'),
+  })
+  const dev = api.devNetwork && withDevNetwork(devState, api.devNetwork)
+  const registry = new MethodRegistry()
+  for (const [name, [fn, spec]] of Object.entries(METHODS)) {
+    if (COORDINATOR_METHODS.has(name)) registry.register(name, (params, ctx) => fn(full, params, ctx), spec)
+  }
+  for (const [name, [fn, spec]] of Object.entries(DEV_METHODS)) {
+    if (!COORDINATOR_METHODS.has(name)) continue
+    registry.register(
+      name,
+      (params, ctx) => {
+        if (dev === undefined) throw new DevMethodRefusedError(name)
+        return fn(dev, params, ctx, full)
+      },
+      spec,
+    )
+  }
   return registry
 }

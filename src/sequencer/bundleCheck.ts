@@ -1,4 +1,4 @@
-import type { Chain } from '../execution/chain.js'
+import type { ChainReader } from '../execution/chainReader.js'
 import type { PooledTx } from '../execution/pooledTx.js'
 import { hexToBytes } from '../primitives/hex.js'
 import { InvalidBundleError } from './bundles.js'
@@ -8,7 +8,7 @@ import { validateTxBasics } from './txpool/validation.js'
 
 /** What checking a bundle's transactions on one chain needs. */
 export interface BundleChainContext {
-  chain: Chain
+  chain: Pick<ChainReader, 'common' | 'headHeader' | 'accountAt'>
   txpool: TxPoolOptions
   /** Gas limit of the chain's next block. */
   gasLimit: bigint
@@ -39,7 +39,7 @@ export async function checkBundle(txs: readonly { chainId: bigint; ptx: PooledTx
     const key = `${chainId}:${ptx.sender}`
     const expected = nextNonce.get(key)
     if (expected === undefined) {
-      const headNonce = (await ctx.chain.headAccount(hexToBytes(ptx.sender)))?.nonce ?? 0n
+      const headNonce = (await ctx.chain.accountAt(ctx.chain.headHeader().stateRoot, hexToBytes(ptx.sender)))?.nonce ?? 0n
       if (ptx.nonce < headNonce) throw new InvalidBundleError(`txs[${i}] (${ptx.hash}): nonce too low: ${ptx.sender} is at nonce ${headNonce} on chain ${chainId}, the transaction has ${ptx.nonce}`)
     } else if (ptx.nonce !== expected) {
       throw new InvalidBundleError(`txs[${i}] (${ptx.hash}): nonce ${ptx.nonce} does not follow the sender's previous transaction in the bundle on chain ${chainId} (nonce ${expected - 1n})`)

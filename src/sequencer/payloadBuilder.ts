@@ -73,7 +73,8 @@ export type BundleLegResult = { ok: true } | { ok: false; hash: Hex; reason: str
 export interface SealedDigest {
   number: bigint
   timestamp: bigint
-  logs: readonly { origin: Hex; payloadHash: Hex }[]
+  /** By log index, with holes: only the logs the slot's same-slot relays execute. */
+  logs: readonly ({ origin: Hex; payloadHash: Hex } | undefined)[]
 }
 
 /** The slot's blocks sealed so far, by chain id. */

@@ -235,8 +235,8 @@ describe('web dashboard (chromium)', () => {
     await page.locator('[data-chain="902"] [data-head]').waitFor()
     // A marker on the page: a reload (or navigation) would drop it.
     await page.evaluate('window.__notReloaded = true')
-    const node = await net.network.addChain(joiningChainOptions(net.network.chains(), { name: 'late-joiner', rpcPort: 0 }))
-    const id = Number(node.chain.chainId)
+    const joined = await net.network.addChain(joiningChainOptions(net.network.chains(), { name: 'late-joiner', rpcPort: 0 }))
+    const id = Number(joined.chainId)
     await page.locator(`[data-chain="${id}"] [data-head]`).waitFor({ timeout: 20_000 })
     assert.match(await page.locator(`[data-chain="${id}"]`).innerText(), /late-joiner/)
     assert.match(await page.locator('.page-head .sub').innerText(), /^3 rollups settled on L1 900/)

@@ -45,6 +45,8 @@ export interface TestNetworkOptions {
   faultInjection?: boolean
   /** false: the dev network serves no dev method (`devMethods: false`). */
   devMethods?: boolean
+  /** Where each chain's executor runs (default inline: in this thread). */
+  executors?: 'inline' | 'thread'
 }
 
 /** A whole network in this process: embedded anvil and rollups on free 127.0.0.1 ports. */
@@ -74,13 +76,14 @@ export async function startTestNetwork(opts: TestNetworkOptions = {}): Promise<T
     ...(opts.dashboard ? { dashboard: { host: '127.0.0.1', port: 0, ...(opts.abiDirs ? { abiDirs: opts.abiDirs } : {}) } } : {}),
     ...(opts.faultInjection ? { faultInjection: true } : {}),
     ...(opts.devMethods === false ? { devMethods: false } : {}),
+    ...(opts.executors ? { executors: opts.executors } : {}),
     logger: testLogger(),
   })
   await network.start()
   return {
     network,
     l1Url: network.l1Url,
-    l2Url: (chainId) => network.node(chainId).rpcUrl(),
+    l2Url: (chainId) => network.networkChain(chainId).rpcUrl(),
     datadir,
     async stop() {
       await network.stop()

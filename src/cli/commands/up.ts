@@ -103,7 +103,7 @@ export async function up(opts: UpOptions): Promise<void> {
     '',
     '  Plexus network is up',
     `  L1 (chain ${network.deployment.l1ChainId})${' '.repeat(10)}${network.l1Url}${rpcL1 ? '' : '  (embedded anvil)'}`,
-    ...network.chains().map((c) => `  L2 chain ${c.chainId}           ${network.node(c.chainId).rpcUrl()}  ${chainName(c)}`),
+    ...network.chains().map((c) => `  L2 chain ${c.chainId}           ${network.networkChain(c.chainId).rpcUrl()}  ${chainName(c)}`),
     ...(network.dashboardUrl ? [`  Dashboard               ${network.dashboardUrl}`] : []),
     `  L1 contracts            ${Object.entries(network.deployment.contracts).map(([k, v]) => `${k} ${v}`).join(', ')}`,
     `  Data                    ${eph ? `${datadir} (ephemeral)` : datadir}`,

@@ -186,6 +186,9 @@ export const configSchema = z
     maxBlockDataBytes: int(131_072, 8 * 1024 * 1024, 'at least 131072 (the largest transaction the pool accepts); the default is 524288')
       .optional()
       .describe("most bytes of signed transactions in one chain's block, what data availability must carry (default 524288)"),
+    executors: oneOf(['inline', 'thread'], 'inline runs every chain in the coordinator\'s thread, thread gives each chain a worker thread')
+      .optional()
+      .describe("where each chain's execution, storage, pool and RPC run: inline (the coordinator's thread, the default) or thread (a worker thread per chain; docs/design/executors.md)"),
     chain: nodeChainSchema.optional(),
     replica: replicaSchema.optional(),
   })

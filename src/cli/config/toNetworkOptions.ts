@@ -42,6 +42,7 @@ export function toNetworkOptions(config: PlexusConfig): Omit<NetworkOptions, 'lo
     ...(config.maxBatchBytes !== undefined ? { maxBatchBytes: config.maxBatchBytes } : {}),
     ...(config.maxBlockDataBytes !== undefined ? { maxBlockDataBytes: config.maxBlockDataBytes } : {}),
     ...(config.devMethods !== undefined ? { devMethods: config.devMethods } : {}),
+    ...(config.executors !== undefined ? { executors: config.executors } : {}),
   }
 }
 

@@ -1,0 +1,105 @@
+import assert from 'node:assert/strict'
+import { rmSync } from 'node:fs'
+import { after, before, describe, it } from 'node:test'
+import { createPublicClient, createWalletClient, defineChain, http, parseEther, type Hex, type PublicClient } from 'viem'
+import { privateKeyToAccount } from 'viem/accounts'
+import { devAccounts } from '../../src/execution/genesis.js'
+import { createBridgeContext, depositETH } from '../../src/settlement/actions/bridge.js'
+import { WorkerChain } from '../../src/node/workerChain.js'
+import { assertBacked } from '../helpers/audit.js'
+import { sendTokenAcross } from '../helpers/crossChain.js'
+import { assertLockstep, startTestNetwork, type TestNetwork } from '../helpers/network.js'
+import { rpc, waitFor } from '../helpers/node.js'
+
+const CHAINS = [901, 902] as const
+const user = privateKeyToAccount(devAccounts()[5]!.privateKey)
+const RECIPIENT = privateKeyToAccount(`0x${'6b'.repeat(32)}`).address
+
+/**
+ * `executors: thread`: every chain's store, execution, pool and RPC in a worker thread of
+ * its own; the coordinator orders the slots, follows L1, relays and settles, reading each
+ * chain's store. The same network promises as in this thread: one slot on every chain,
+ * messages relayed, deposits in, batches out, money backed, a restart on the datadir.
+ */
+describe('a network whose chains run in executor worker threads', { timeout: 300_000 }, () => {
+  let net: TestNetwork
+  const client = (id: number): PublicClient => createPublicClient({ transport: http(net.l2Url(id)), cacheTime: 0 }) as PublicClient
+
+  before(async () => {
+    net = await startTestNetwork({ chainIds: [...CHAINS], executors: 'thread', keep: true })
+  })
+  after(async () => {
+    await net?.stop()
+    if (net) rmSync(net.datadir, { recursive: true, force: true })
+  })
+
+  it('runs every chain in a worker: its RPC is the worker\'s, and the coordinator holds no node', () => {
+    for (const id of CHAINS) {
+      const chain = net.network.networkChain(id)
+      assert.ok(chain instanceof WorkerChain, `chain ${id} runs in a worker`)
+      assert.equal(chain.node, undefined)
+      assert.equal(chain.rpcUrl(), chain.executor.rpcUrl)
+    }
+    assert.deepEqual(net.network.nodes, [], 'no chain node in the coordinator\'s thread')
+    assert.throws(() => net.network.node(901), /executor's worker thread/)
+  })
+
+  it('builds every chain in the same slots, one timestamp per slot', async () => {
+    await assertLockstep(net, [...CHAINS], 5n)
+  })
+
+  it('takes a transfer over the worker\'s RPC and includes it; the coordinator\'s reader sees the same block', async () => {
+    const chain = defineChain({ id: 901, name: 'L2 901', nativeCurrency: { name: 'Ether', symbol: 'ETH', decimals: 18 }, rpcUrls: { default: { http: [net.l2Url(901)] } } })
+    const hash = await createWalletClient({ account: user, chain, transport: http(net.l2Url(901)) }).sendTransaction({ to: RECIPIENT, value: 12345n })
+    const receipt = await client(901).waitForTransactionReceipt({ hash, pollingInterval: 50 })
+    assert.equal(receipt.status, 'success')
+    assert.equal(await client(901).getBalance({ address: RECIPIENT }), 12345n)
+    const reader = net.network.networkChain(901).reader
+    await waitFor(async () => reader.headHeader().number >= receipt.blockNumber, 10_000, 'the coordinator\'s reader at the receipt\'s block')
+    assert.equal(`0x${Buffer.from(reader.canonicalHash(receipt.blockNumber)!).toString('hex')}`, receipt.blockHash)
+  })
+
+  it('relays a message across chains (the relay built by the coordinator, executed in the destination\'s worker)', async () => {
+    await sendTokenAcross(net, user, 901, 902, 7n)
+    await sendTokenAcross(net, user, 902, 901, 3n)
+  })
+
+  it('answers the network\'s methods on every chain\'s RPC (forwarded to the coordinator)', async () => {
+    const registry = await rpc<{ chains: { chainId: number; rpcUrls: { http: string[] } }[] }>(net.l2Url(902), 'plexus_getChainRegistry', [])
+    assert.deepEqual(registry.chains.map((c) => [c.chainId, c.rpcUrls.http[0]]), CHAINS.map((id) => [id, net.l2Url(id)]))
+    const status = await rpc<{ unsafe: { number: Hex } }>(net.l2Url(901), 'plexus_syncStatus', [])
+    assert.ok(BigInt(status.unsafe.number) > 0n)
+    await assert.rejects(rpc(net.l2Url(901), 'plexus_getBundle', ['0x1234']), /invalid|hash|32 bytes/i, 'the coordinator\'s own error comes back')
+  })
+
+  it('takes an L1 deposit into a worker\'s chain', async () => {
+    const ctx = await createBridgeContext({ l1Url: net.l1Url, l2Url: net.l2Url(902), account: user })
+    const before = await client(902).getBalance({ address: user.address })
+    await depositETH(ctx, { amount: parseEther('1') })
+    await waitFor(async () => (await client(902).getBalance({ address: user.address })) === before + parseEther('1'), 60_000, 'the deposit on 902')
+  })
+
+  it('settles: the safe head (pushed to the workers) follows the batches, and every asset is backed by L1 escrow', async () => {
+    const unsafe = await client(901).getBlockNumber()
+    await waitFor(async () => (await client(901).getBlock({ blockTag: 'safe' })).number >= unsafe, 60_000, 'safe head of 901 past the head it had')
+    await assertBacked(net.network)
+  })
+
+  it('serves the operator\'s restricted methods through the admin path, and refuses dev snapshots with a reason', async () => {
+    const head = await net.network.networkChain(902).callRpc('eth_blockNumber', [])
+    assert.match(String(head), /^0x[0-9a-f]+$/)
+    await assert.rejects(net.network.networkChain(902).callRpc('no_suchMethod', []), /does not exist|not found|not available/i)
+    await assert.rejects(rpc(net.l2Url(901), 'evm_snapshot', []), /executors: thread/)
+  })
+
+  it('starts again on its datadir with every block it had, and goes on in lockstep', async () => {
+    const heads = await Promise.all(CHAINS.map((id) => client(id).getBlock()))
+    await net.network.stop()
+    net = await startTestNetwork({ chainIds: [...CHAINS], executors: 'thread', datadir: net.datadir })
+    for (const [i, id] of CHAINS.entries()) {
+      const again = await client(id).getBlock({ blockNumber: heads[i]!.number })
+      assert.equal(again.hash, heads[i]!.hash, `chain ${id} kept block ${heads[i]!.number}`)
+    }
+    await assertLockstep(net, [...CHAINS], heads[0]!.number + 3n)
+  })
+})
