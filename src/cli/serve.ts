@@ -6,6 +6,8 @@ import type { Logger } from '../primitives/logger.js'
 export interface Killable {
   /** Ends what would outlive the process (child processes). */
   kill?(): void
+  /** Told if the service stops working on its own (a lost executor): the process stops it and exits 1 with the reason. */
+  onFatal?(listener: (err: Error) => void): () => void
 }
 
 /** If stopping takes longer than this, the process exits anyway (as after a second signal). */
@@ -56,6 +58,21 @@ export async function serveUntilSignal(service: Lifecycle & Killable, logger: Lo
   }
   process.on('SIGINT', onSignal)
   process.on('SIGTERM', onSignal)
+  service.onFatal?.((err) => {
+    if (stoppingSince !== undefined) return
+    stoppingSince = Date.now()
+    const deadline = setTimeout(() => forceExit(`stop took longer than ${STOP_DEADLINE_MS / 1000} s`, 1), STOP_DEADLINE_MS)
+    deadline.unref()
+    stopping = service
+      .stop()
+      .catch((stopErr) => logger.error({ err: stopErr }, 'error during shutdown'))
+      .finally(() => {
+        cleanup?.()
+        // One line, as every CLI error: what happened and what to do.
+        process.stderr.write(`error: ${err.message.split('\n')[0]}\n`)
+        process.exit(1)
+      })
+  })
   try {
     await service.start()
   } catch (err) {

@@ -40,6 +40,14 @@ import type { NetworkChainData } from '../executor/workerData.js'
 import { DEFAULT_FEE_VAULT } from './options.js'
 import { allSettledOrThrow, startPhases, stopInOrder } from './startStop.js'
 
+/** A chain's executor was lost: the network builds no more slots (see `PlexusNetwork.onFatal`). */
+export class ExecutorLostError extends BaseError {
+  override name = 'ExecutorLostError'
+  constructor(reason: string) {
+    super(`${reason}; the network stopped building slots (a slot needs every chain). Start it again on the same datadir (plexus up): the slot in flight is finished or dropped from the chains' stores`)
+  }
+}
+
 /** What the running network shares with every chain, kept for chains that join later. */
 interface RunningNetwork {
   l1: L1Network
@@ -93,6 +101,9 @@ export class PlexusNetwork implements Lifecycle {
   /** Each gas-token chain's token as resolved on L1 (its address included). */
   private readonly gasTokens = new Map<number, GasToken>()
   private readonly chainListeners = new Set<() => void>()
+  private readonly fatalListeners = new Set<(err: BaseError) => void>()
+  /** Why the network stopped building slots on its own (a lost executor), once it has. */
+  private haltedBy: BaseError | undefined
   /** The chains `start` is opening (see `workerData`). */
   private startingChains: readonly PreparedChain[] = []
   /** Serializes `addChain` calls. */
@@ -202,6 +213,28 @@ export class PlexusNetwork implements Lifecycle {
     return [...this.chainOptions.values()].sort((a, b) => a.chainId - b.chainId)
   }
 
+  /**
+   * Called once if the network stops building slots on its own: a chain's executor was
+   * lost (its worker exited, crashed, ran out of memory, or did not answer a step of a
+   * slot in time). A slot needs every chain, so none is built after it, and none is split:
+   * the slot in flight is finished or dropped from the executors' stores by the next
+   * start (`SharedSequencer.recover`). `plexus up` stops and exits with the reason.
+   */
+  onFatal(listener: (err: BaseError) => void): () => void {
+    if (this.haltedBy) listener(this.haltedBy)
+    this.fatalListeners.add(listener)
+    return () => this.fatalListeners.delete(listener)
+  }
+
+  /** The network stops building slots, and says why (see `onFatal`). */
+  private halt(err: BaseError): void {
+    if (this.haltedBy || this.stopped) return
+    this.haltedBy = err
+    this.options.logger.error({ err: err.message }, 'the network stopped building slots')
+    void this._sequencing?.sequencer.pause()
+    for (const listener of this.fatalListeners) listener(err)
+  }
+
   /** Called whenever a chain joins; returns what unsubscribes. */
   onChainsChanged(listener: () => void): () => void {
     this.chainListeners.add(listener)
@@ -275,7 +308,7 @@ export class PlexusNetwork implements Lifecycle {
     }
     const chain: NetworkChain =
       this.options.executors === 'thread'
-        ? new WorkerChain({ ...ctx, relayer }, p.opts, p, p.genesisSlot, () => this.workerData(p.opts.chainId))
+        ? new WorkerChain({ ...ctx, relayer }, p.opts, p, p.genesisSlot, () => this.workerData(p.opts.chainId), (reason) => this.halt(new ExecutorLostError(reason)))
         : new InlineChain(createChainNode(ctx, p.opts, p))
     this.opening.add(chain)
     await chain.start()

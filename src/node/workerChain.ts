@@ -48,6 +48,8 @@ export class WorkerChain implements NetworkChain {
     private readonly genesisSlot: bigint,
     /** The network's other chains as the worker reads them (its replica of the log index). */
     private readonly others: () => NetworkChainData[],
+    /** Told once if the worker is lost on its own (exited, crashed, out of memory, silent past a slot step's deadline). */
+    private readonly onLost: (reason: string) => void,
   ) {
     this.logger = ctx.logger.child({ chain: opts.chainId, name: chainName(opts) })
   }
@@ -92,6 +94,7 @@ export class WorkerChain implements NetworkChain {
       },
       logger: this.logger,
     }))
+    worker.onLost((reason) => this.onLost(reason))
     this.store = new ChainStore(openDatabase(datadir))
     const reader = (this._reader = StoreChainReader.open(this.store, registered.genesis, this.logger.child({ module: 'reader' })))
     const settlement = (this._settlement = chainSettlement(ctx, opts, registered, reader, this.logger))

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { rmSync } from 'node:fs'
 import { after, before, describe, it } from 'node:test'
-import { createPublicClient, createWalletClient, defineChain, http, parseEther, type Hex, type PublicClient } from 'viem'
+import { createPublicClient, createWalletClient, defineChain, http, keccak256, parseEther, type Hex, type PublicClient } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { devAccounts } from '../../src/execution/genesis.js'
 import { createBridgeContext, depositETH } from '../../src/settlement/actions/bridge.js'
@@ -9,6 +9,8 @@ import { WorkerChain } from '../../src/node/workerChain.js'
 import { assertBacked } from '../helpers/audit.js'
 import { sendTokenAcross } from '../helpers/crossChain.js'
 import { assertLockstep, startTestNetwork, type TestNetwork } from '../helpers/network.js'
+import { mulberry32 } from '../helpers/random.js'
+import { tempDir } from '../helpers/tmp.js'
 import { rpc, waitFor } from '../helpers/node.js'
 
 const CHAINS = [901, 902] as const
@@ -101,5 +103,84 @@ describe('a network whose chains run in executor worker threads', { timeout: 300
       assert.equal(again.hash, heads[i]!.hash, `chain ${id} kept block ${heads[i]!.number}`)
     }
     await assertLockstep(net, [...CHAINS], heads[0]!.number + 3n)
+  })
+})
+
+/**
+ * A chain's executor lost (its worker ended at a random moment of the slots, under load):
+ * the network builds no more slots and says why, once; started again on its datadir, no
+ * slot is split (one timestamp per slot on every chain), every receipt returned before
+ * stays in its block, every acknowledged transaction is included, and a bundle across
+ * both chains is whole or absent.
+ */
+describe('a lost executor worker stops the network; a restart finds every slot whole', { timeout: 600_000 }, () => {
+  const tmp = tempDir()
+  after(() => tmp.cleanup())
+
+  it('3 rounds: load, a bundle, a worker ended at a random moment, a restart', async () => {
+    const rand = mulberry32(20261207)
+    const sender = privateKeyToAccount(devAccounts()[6]!.privateKey)
+    const bundler = privateKeyToAccount(devAccounts()[7]!.privateKey)
+    const seen = new Map<string, { chainId: number; blockHash: Hex }>()
+    const acked: { chainId: number; hash: Hex }[] = []
+    const bundles: { id: Hex; legs: { chainId: number; hash: Hex }[] }[] = []
+    let net = await startTestNetwork({ chainIds: [...CHAINS], executors: 'thread', datadir: tmp.dir })
+    try {
+      for (let round = 0; round < 3; round++) {
+        const victim = CHAINS[round % 2]!
+        const fatal = new Promise<Error>((resolve) => net.network.onFatal(resolve))
+        const nonce = async (chainId: number, address: Hex) => Number(await rpc<Hex>(net.l2Url(chainId), 'eth_getTransactionCount', [address, 'pending']))
+        // A bundle across both chains, then 100 transfers per chain, sent in batches.
+        const legs = await Promise.all(
+          CHAINS.map(async (chainId) => ({
+            chainId: `0x${chainId.toString(16)}`,
+            tx: await bundler.signTransaction({ chainId, nonce: await nonce(chainId, bundler.address), to: RECIPIENT, value: 1n, gas: 21_000n, type: 'eip1559', maxFeePerGas: 10n ** 11n, maxPriorityFeePerGas: 1n }),
+          })),
+        )
+        const { bundleId } = await rpc<{ bundleId: Hex }>(net.l2Url(901), 'plexus_sendBundle', [{ txs: legs }])
+        bundles.push({ id: bundleId, legs: legs.map((l) => ({ chainId: Number(l.chainId), hash: keccak256(l.tx) })) })
+        for (const chainId of CHAINS) {
+          const first = await nonce(chainId, sender.address)
+          const raws = await Promise.all(Array.from({ length: 100 }, (_, i) => sender.signTransaction({ chainId, nonce: first + i, to: RECIPIENT, value: 1n, gas: 21_000n, type: 'eip1559', maxFeePerGas: 10n ** 11n, maxPriorityFeePerGas: 1n })))
+          const res = await fetch(net.l2Url(chainId), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(raws.map((raw, id) => ({ jsonrpc: '2.0', id, method: 'eth_sendRawTransaction', params: [raw] }))) })
+          for (const r of (await res.json()) as { result?: Hex }[]) if (r.result) acked.push({ chainId, hash: r.result })
+        }
+        // Receipts returned before the fault: they must stay where they are.
+        await new Promise((resolve) => setTimeout(resolve, Math.floor(rand() * 1_500)))
+        for (const t of acked) {
+          if (seen.has(t.hash)) continue
+          const receipt = await rpc<{ blockHash: Hex } | null>(net.l2Url(t.chainId), 'eth_getTransactionReceipt', [t.hash])
+          if (receipt) seen.set(t.hash, { chainId: t.chainId, blockHash: receipt.blockHash })
+        }
+        await (net.network.networkChain(victim) as WorkerChain).executor.terminate()
+        const err = await fatal
+        assert.match(err.message, new RegExp(`chain ${victim}'s executor worker exited`))
+        assert.match(err.message, /Start it again on the same datadir/)
+        await net.network.stop()
+        net = await startTestNetwork({ chainIds: [...CHAINS], executors: 'thread', datadir: tmp.dir })
+        const head = await createPublicClient({ transport: http(net.l2Url(901)), cacheTime: 0 }).getBlockNumber()
+        await assertLockstep(net, [...CHAINS], head + 2n)
+        for (const [hash, was] of seen) {
+          const receipt = await rpc<{ blockHash: Hex } | null>(net.l2Url(was.chainId), 'eth_getTransactionReceipt', [hash])
+          assert.equal(receipt?.blockHash, was.blockHash, `round ${round}: the receipt of ${hash} stays in its block`)
+        }
+      }
+      // Every acknowledged transaction is included (the pools' journals came back with them).
+      for (const t of acked) await waitFor(() => rpc(net.l2Url(t.chainId), 'eth_getTransactionReceipt', [t.hash]), 30_000, `${t.hash} on ${t.chainId} included`)
+      // Every bundle whole or absent: both legs on chain in one slot, or neither.
+      for (const { id, legs } of bundles) {
+        const status = await waitFor(async () => {
+          const s = await rpc<{ status: string }>(net.l2Url(902), 'plexus_getBundle', [id])
+          return s.status === 'pending' ? undefined : s
+        }, 30_000, `bundle ${id} decided`)
+        const receipts = await Promise.all(legs.map((l) => rpc<{ blockNumber: Hex } | null>(net.l2Url(l.chainId), 'eth_getTransactionReceipt', [l.hash])))
+        if (status.status === 'included') {
+          assert.ok(receipts.every((r) => r !== null), `bundle ${id}: every leg on chain`)
+          assert.equal(new Set(receipts.map((r) => r!.blockNumber)).size, 1, `bundle ${id}: both legs in one slot`)
+        } else assert.ok(receipts.every((r) => r === null), `bundle ${id} (${status.status}): no leg on chain`)
+      }
+    } finally {
+      await net.network.stop()
+    }
   })
 })

@@ -69,7 +69,7 @@ export async function sendInOneSlot(network: PlexusNetwork, txs: readonly BurstT
       const byChain = new Map<number, BurstTx[]>()
       for (const tx of group) byChain.set(tx.chainId, [...(byChain.get(tx.chainId) ?? []), tx])
       for (const [chainId, list] of byChain) {
-        const res = await fetch(network.node(chainId).rpcUrl(), {
+        const res = await fetch(network.networkChain(chainId).rpcUrl(), {
           method: 'POST',
           headers: { 'content-type': 'application/json' },
           body: JSON.stringify(list.map((tx, id) => ({ jsonrpc: '2.0', id, method: 'eth_sendRawTransaction', params: [tx.raw] }))),
