@@ -288,7 +288,7 @@ export function formatScaleTable(s: ScaleResult): string {
 export function formatScalingTable(s: ScalingResult): string {
   const ratio = (x: Spread | null) => (x ? `${x.median.toFixed(2)}×` : '—')
   const runs = (x: Spread | null, digits: number, unit: string) => (x ? `${x.values.map((v) => v.toFixed(digits) + unit).join(', ')} (${x.min.toFixed(digits)}–${x.max.toFixed(digits)})` : '—')
-  const tps = (setup: (typeof SCALING_SETUPS)[number]) => (s.tps[setup] ? `${s.tps[setup].median.toFixed(0)} TPS` : '—')
+  const tps = (setup: (typeof SCALING_SETUPS)[number]) => (s.tps[setup] ? `${s.tps[setup]!.median.toFixed(0)} TPS` : '—')
   const cores = (setup: (typeof SCALING_SETUPS)[number]) => {
     const values = s.rounds.flatMap((r) => (r[setup]?.cores != null ? [r[setup].cores] : []))
     const machine = s.rounds.flatMap((r) => (r[setup]?.machineCores != null ? [`${r[setup].machineCores.toFixed(2)}/${r[setup].machineCoreCount}`] : []))
@@ -302,7 +302,9 @@ export function formatScalingTable(s: ScalingResult): string {
   const body = [
     ['two chains vs one, total tx/s', ratio(s.twoVsOne), runs(s.twoVsOne, 2, '×'), `two chains ${tps('twoChains')} vs one ${tps('oneChain')} (medians)`],
     ['one chain in the network vs the standalone node', ratio(s.networkVsStandalone), runs(s.networkVsStandalone, 2, '×'), `network ${tps('oneChain')} vs standalone ${tps('standalone')} (medians)`],
-    ...SCALING_SETUPS.map((setup) => [`${SCALING_LABEL[setup]}, total tx/s`, s.tps[setup] ? s.tps[setup].median.toFixed(0) : '—', runs(s.tps[setup], 0, ''), `${setup === 'twoChains' ? `${s.txsPerChain} txs on each chain` : `${s.txsPerChain} txs`}${cores(setup)}`]),
+    ['two chains vs one, executors: thread', ratio(s.twoVsOneThread ?? null), runs(s.twoVsOneThread ?? null, 2, '×'), `two chains ${tps('twoChainsThread')} vs one ${tps('oneChainThread')} (medians)`],
+    ['two chains, executors: thread vs inline', ratio(s.threadVsInline ?? null), runs(s.threadVsInline ?? null, 2, '×'), `thread ${tps('twoChainsThread')} vs inline ${tps('twoChains')} (medians)`],
+    ...SCALING_SETUPS.map((setup) => [`${SCALING_LABEL[setup]}, total tx/s`, s.tps[setup] ? s.tps[setup].median.toFixed(0) : '—', runs(s.tps[setup], 0, ''), `${setup.startsWith('two') ? `${s.txsPerChain} txs on each chain` : `${s.txsPerChain} txs`}${cores(setup)}`]),
   ]
   const parts = [markdownTable(['measure', 'median', 'rounds (min–max)', 'notes'], body, new Set([1]))]
   if (s.error) parts.push(`- scaling: ${s.error.split('\n')[0]}`)

@@ -27,8 +27,8 @@ import { plexusTarget, RunningTarget } from './targets.js'
 
 export type Spread = { median: number; min: number; max: number; values: number[] }
 
-export type ScalingSetup = 'standalone' | 'oneChain' | 'twoChains'
-export const SCALING_SETUPS: readonly ScalingSetup[] = ['standalone', 'oneChain', 'twoChains']
+export type ScalingSetup = 'standalone' | 'oneChain' | 'twoChains' | 'oneChainThread' | 'twoChainsThread'
+export const SCALING_SETUPS: readonly ScalingSetup[] = ['standalone', 'oneChain', 'twoChains', 'oneChainThread', 'twoChainsThread']
 
 export type ScalingMeasurement = ThroughputRun & {
   /** CPU seconds of the measured node process over the timed phase ÷ its wall seconds; null off Linux. */
@@ -53,6 +53,10 @@ export type ScalingResult = {
   twoVsOne: Spread | null
   /** One-chain network TPS ÷ standalone node TPS, per round. */
   networkVsStandalone: Spread | null
+  /** With `executors: thread`: two chains' total TPS ÷ one chain's, per round. */
+  twoVsOneThread: Spread | null
+  /** Two chains' total TPS with `executors: thread` ÷ with `inline`, per round. */
+  threadVsInline: Spread | null
   durationMs: number
   error: string | null
 }
@@ -120,8 +124,8 @@ async function standalone(opts: ChainsLoadOptions): Promise<ScalingMeasurement> 
   }
 }
 
-async function network(chains: number, dir: string, opts: ChainsLoadOptions): Promise<ScalingMeasurement> {
-  const { file, rpcPorts } = await writeChainsConfigWithPorts(path.join(dir, `${chains}-chains.yaml`), chains)
+async function network(chains: number, executors: 'inline' | 'thread', dir: string, opts: ChainsLoadOptions): Promise<ScalingMeasurement> {
+  const { file, rpcPorts } = await writeChainsConfigWithPorts(path.join(dir, `${chains}-chains-${executors}.yaml`), chains, executors)
   // warn, as the standalone row runs: info logs a line per block and chain.
   const up = await startPlexusUp(file, mkdtempSync(path.join(dir, 'data-')), ['--log-level', 'warn'])
   try {
@@ -146,12 +150,12 @@ export async function runScaling(opts: ScalingOptions): Promise<ScalingResult> {
   const rounds: ScalingRound[] = []
   try {
     for (let i = 0; i < opts.rounds; i++) {
-      const round: ScalingRound = { standalone: null, oneChain: null, twoChains: null, errors: [] }
+      const round: ScalingRound = { standalone: null, oneChain: null, twoChains: null, oneChainThread: null, twoChainsThread: null, errors: [] }
       for (let j = 0; j < SCALING_SETUPS.length; j++) {
         const setup = SCALING_SETUPS[(i + j) % SCALING_SETUPS.length]!
         opts.log(`scaling round ${i + 1}/${opts.rounds}: ${LABEL[setup]}, ETH transfer × ${opts.txs} per chain, loaded from the bench process`)
         try {
-          round[setup] = setup === 'standalone' ? await standalone(opts) : await network(setup === 'oneChain' ? 1 : 2, dir, opts)
+          round[setup] = setup === 'standalone' ? await standalone(opts) : await network(setup.startsWith('one') ? 1 : 2, setup.endsWith('Thread') ? 'thread' : 'inline', dir, opts)
         } catch (err) {
           const message = `${LABEL[setup]}: ${(err as Error).message.split('\n')[0]}`
           round.errors.push(message)
@@ -173,11 +177,13 @@ export async function runScaling(opts: ScalingOptions): Promise<ScalingResult> {
     tps,
     twoVsOne: ratios('twoChains', 'oneChain'),
     networkVsStandalone: ratios('oneChain', 'standalone'),
+    twoVsOneThread: ratios('twoChainsThread', 'oneChainThread'),
+    threadVsInline: ratios('twoChainsThread', 'twoChains'),
     durationMs: Math.round(performance.now() - started),
     error: errors.length ? errors.join('; ') : null,
   }
   const x = (s: Spread | null) => (s ? `${s.median.toFixed(2)}× (${s.min.toFixed(2)}–${s.max.toFixed(2)})` : '—')
-  opts.log(`  two chains / one chain: ${x(result.twoVsOne)}; one chain in the network / standalone: ${x(result.networkVsStandalone)}`)
+  opts.log(`  two chains / one chain: ${x(result.twoVsOne)} (executors: thread ${x(result.twoVsOneThread)}); one chain in the network / standalone: ${x(result.networkVsStandalone)}; two chains, thread / inline: ${x(result.threadVsInline)}`)
   return result
 }
 
@@ -185,4 +191,6 @@ export const LABEL: Record<ScalingSetup, string> = {
   standalone: 'plexus node (standalone)',
   oneChain: 'plexus up, one chain',
   twoChains: 'plexus up, two chains at once',
+  oneChainThread: 'plexus up --executors thread, one chain',
+  twoChainsThread: 'plexus up --executors thread, two chains at once',
 }

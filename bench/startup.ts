@@ -99,13 +99,13 @@ export async function writeChainsConfig(file: string, chains: number): Promise<s
 }
 
 /** writeChainsConfig, also returning each chain's RPC port (in config order). */
-export async function writeChainsConfigWithPorts(file: string, chains: number): Promise<{ file: string; rpcPorts: number[] }> {
+export async function writeChainsConfigWithPorts(file: string, chains: number, executors: 'inline' | 'thread' = 'inline'): Promise<{ file: string; rpcPorts: number[] }> {
   const ports: number[] = []
   while (ports.length < chains + 1) {
     const p = await freePort()
     if (!ports.includes(p)) ports.push(p)
   }
-  writeFileSync(file, `l1:\n  embedded: { port: ${ports[0]}, blockTime: 2s }\nchains:\n${ports.slice(1).map((p) => `  - rpc: { port: ${p} }`).join('\n')}\n`)
+  writeFileSync(file, `executors: ${executors}\nl1:\n  embedded: { port: ${ports[0]}, blockTime: 2s }\nchains:\n${ports.slice(1).map((p) => `  - rpc: { port: ${p} }`).join('\n')}\n`)
   return { file, rpcPorts: ports.slice(1) }
 }
 

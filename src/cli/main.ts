@@ -67,6 +67,7 @@ program
   .option('--accept-short-challenge-window', 'with --l1-rpc: allow a challenge window under the 1-day minimum (test networks only)')
   .addOption(new Option('--da <mode>', 'how the network batches (every chain\'s blocks, together) are posted to L1 (default calldata)').choices(['calldata', 'blobs']))
   .option('--l1-beacon <url>', 'beacon API of the L1, to read blobs back (with --l1-rpc and --da blobs)')
+  .addOption(new Option('--executors <where>', "where each chain's execution, storage, pool and RPC run: inline (this thread, the default) or thread (a worker thread per chain)").choices(['inline', 'thread']))
   .option('--host <host>', 'listen address (default 127.0.0.1)')
   .option('--dashboard-port <port>', 'port of the web dashboard (default 8420; 0 = any free port)', int('--dashboard-port'))
   .option('--no-dashboard', 'do not serve the web dashboard')

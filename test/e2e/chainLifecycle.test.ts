@@ -26,7 +26,11 @@ function plexus(args: string[]): Promise<{ status: number | null; stdout: string
 }
 
 
-describe('chain lifecycle: chain add, chains, status, registry, snapshot', () => {
+// Once with every chain in this thread, once with each in an executor worker thread: a
+// chain that joins is told to every worker, the admin commands and the network's feeds
+// reach the workers' RPC, and a snapshot is read from the coordinator's readers.
+for (const executors of ['inline', 'thread'] as const)
+describe(`chain lifecycle (executors: ${executors}): chain add, chains, status, registry, snapshot`, () => {
   let net: TestNetwork
   let replica: TestReplica | undefined
   let registry: NetworkRegistry
@@ -35,7 +39,7 @@ describe('chain lifecycle: chain add, chains, status, registry, snapshot', () =>
 
   const client = (chainId: number) => clients.get(chainId)!
   before(async () => {
-    net = await startTestNetwork({ chainIds: [901, 902], datadir: tmp.dir, keep: true })
+    net = await startTestNetwork({ chainIds: [901, 902], datadir: tmp.dir, keep: true, executors })
     for (const id of [901, 902]) {
       const chain = defineChain({ id, name: `L2 ${id}`, nativeCurrency: { name: 'Ether', symbol: 'ETH', decimals: 18 }, rpcUrls: { default: { http: [net.l2Url(id)] } } })
       clients.set(id, createPublicClient({ chain, transport: http(net.l2Url(id)), cacheTime: 0 }) as PublicClient)

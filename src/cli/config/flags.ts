@@ -19,6 +19,8 @@ export interface NetworkFlags {
   /** Run a real L1 with a challenge window under the minimum (`acceptShortChallengeWindow` on every chain). */
   acceptShortChallengeWindow?: boolean
   da?: DataAvailability
+  /** `--executors thread`: each chain in a worker thread of its own. */
+  executors?: 'inline' | 'thread'
   host?: string
   logLevel?: LogLevel
   logFormat?: LogFormat
@@ -49,6 +51,7 @@ export function withFlags(config: PlexusConfig, flags: NetworkFlags): PlexusConf
   if (flags.logFormat !== undefined) out.logFormat = flags.logFormat
   if (flags.devMethods === false) out.devMethods = false
   if (flags.da !== undefined) out.da = flags.da
+  if (flags.executors !== undefined) out.executors = flags.executors
 
   let l1 = { ...(config.l1 ?? {}) }
   const embeddedFlag = flags.l1Port !== undefined ? '--l1-port' : flags.l1BlockTime !== undefined ? '--l1-block-time' : undefined
