@@ -41,6 +41,7 @@ const BROKEN: [string, unknown, string][] = [
   ['unknown key, nothing close', { l1: { embedded: { colour: 'red' } } }, 'l1.embedded.colour: unknown key; remove it (allowed here: host, port, chainId, blockTime)'],
   ['unknown top-level key', { chainz: [] }, 'chainz: unknown key; did you mean "chains"?'],
   ['enum typo', { da: 'blob' }, 'da: must be one of calldata, blobs (got "blob"); did you mean "blobs"?'],
+  ['executors typo', { executors: 'threads' }, 'executors: must be one of inline, thread (got "threads"); did you mean "thread"?'],
   ['block data limit below the largest transaction', { maxBlockDataBytes: 65_536 },
     'maxBlockDataBytes: must be an integer from 131072 to 8388608 (got 65536); at least 131072 (the largest transaction the pool accepts); the default is 524288'],
   ['bad duration', { chains: [{ challengeWindow: '7 weeks' }] },
@@ -254,6 +255,10 @@ describe('flags over a config file', () => {
     // --no-dev-methods closes them; commander's default (true) leaves the file's choice
     assert.equal(toNetworkOptions(withFlags(file, { devMethods: false })).devMethods, false)
     assert.equal(toNetworkOptions(withFlags(file, { devMethods: true })).devMethods, undefined)
+    // --executors wins over the file's executors; absent, the file's (default inline: unset).
+    assert.equal(toNetworkOptions(withFlags({ ...file, executors: 'inline' }, { executors: 'thread' })).executors, 'thread')
+    assert.equal(toNetworkOptions(withFlags({ ...file, executors: 'thread' }, {})).executors, 'thread')
+    assert.equal(toNetworkOptions(withFlags(file, {})).executors, undefined)
     assert.equal(toNetworkOptions(parseConfig({ devMethods: false }, {})).devMethods, false)
   })
 
