@@ -3,7 +3,7 @@ import type { NetworkChainData } from '../executor/workerData.js'
 import { WorkerExecutor } from '../executor/workerExecutor.js'
 import { hexToBytes, type Hex } from '../primitives/hex.js'
 import type { Logger } from '../primitives/logger.js'
-import { DEFAULT_RPC_LIMITS } from '../rpc/api.js'
+import { DEFAULT_RPC_LIMITS, type SettlementView } from '../rpc/api.js'
 import { callMethod } from '../rpc/callMethod.js'
 import { CLIENT_VERSION } from '../rpc/chainRpc.js'
 import { createCoordinatorRegistry } from '../rpc/methods.js'
@@ -37,7 +37,9 @@ export class WorkerChain implements NetworkChain {
   private store: ChainStore | undefined
   private _reader: StoreChainReader | undefined
   private _settlement: ChainSettlement | undefined
-  private pushed = { safe: -1n, finalized: -1n }
+  /** The safe and finalized heads last pushed to the worker (its tags; genesis until the first push). */
+  private pushed = { safe: 0n, finalized: 0n }
+  private pushedOnce = false
   private offSlot: (() => void) | undefined
   private readonly logger: Logger
 
@@ -98,16 +100,30 @@ export class WorkerChain implements NetworkChain {
     this.store = new ChainStore(openDatabase(datadir))
     const reader = (this._reader = StoreChainReader.open(this.store, registered.genesis, this.logger.child({ module: 'reader' })))
     const settlement = (this._settlement = chainSettlement(ctx, opts, registered, reader, this.logger))
+    // The chain's RPC answers its block tags from the heads pushed to the worker: its sync
+    // status reports the same ones, pushed first, so the two always agree.
+    const told: SettlementView = {
+      safeHead: () => this.pushed.safe,
+      finalizedHead: () => this.pushed.finalized,
+      l1Addresses: () => settlement.l1Addresses(),
+      bridgeTransfers: () => settlement.bridgeTransfers(),
+      syncStatus: () => settlement.syncStatus(told),
+    }
     const registry = createCoordinatorRegistry({
       chain: reader,
       limits: { ...DEFAULT_RPC_LIMITS, ...opts.rpcLimits },
       clientVersion: CLIENT_VERSION,
-      settlement,
+      settlement: told,
       network: ctx.sequencing,
       ...(ctx.devNetwork && ctx.devMethods ? { devNetwork: ctx.devNetwork } : {}),
     })
     worker.serveNetwork({
-      answer: (method, params) => callMethod(registry, method, params, this.logger),
+      answer: (method, params) => {
+        // Heads pushed before the answer, on the same ordered channel: the worker never
+        // answers a tag older than a sync status it has returned.
+        this.pushSettledHeads()
+        return callMethod(registry, method, params, this.logger)
+      },
       feeds: localNetworkFeeds(ctx.sequencing),
     })
     await settlement.start()
@@ -167,9 +183,13 @@ export class WorkerChain implements NetworkChain {
   private pushSettledHeads(): void {
     const settlement = this._settlement
     if (!settlement || !this.worker || this.worker.lost) return
-    const heads = { safe: settlement.safeHead(), finalized: settlement.finalizedHead() }
-    if (heads.safe === this.pushed.safe && heads.finalized === this.pushed.finalized) return
+    const safe = settlement.safeHead()
+    const finalized = settlement.finalizedHead()
+    // Finalized never past safe (a reorg of L1 may lower safe first): what the tags promise.
+    const heads = { safe, finalized: finalized < safe ? finalized : safe }
+    if (this.pushedOnce && heads.safe === this.pushed.safe && heads.finalized === this.pushed.finalized) return
     this.pushed = heads
+    this.pushedOnce = true
     this.worker.pushSettledHeads(heads)
   }
 }

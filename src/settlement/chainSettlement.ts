@@ -113,12 +113,17 @@ export class ChainSettlement implements Lifecycle {
     }
   }
 
-  /** `plexus_syncStatus`: unsafe (produced), safe (batched on L1), finalized (batched in a finalized L1 block). */
-  async syncStatus(): Promise<Record<string, unknown>> {
+  /**
+   * `plexus_syncStatus`: unsafe (produced), safe (batched on L1), finalized (batched in a
+   * finalized L1 block). `heads` gives the safe and finalized heads to report (default
+   * this side's own): a chain whose RPC runs in an executor reports the heads its
+   * executor was told, so its block tags and its sync status agree.
+   */
+  async syncStatus(heads: { safeHead(): bigint; finalizedHead(): bigint } = this): Promise<Record<string, unknown>> {
     const tracker = this.options.tracker
     const l1Head = tracker.head()
     const unsafe = this.chain.headHeader().number
-    const safe = this.safeHead()
+    const safe = heads.safeHead()
     const latestOutput = this.proposer.latestProposed()
     const interval = this.options.outputIntervalBlocks
     const nextOutput = (latestOutput / interval + 1n) * interval
@@ -126,7 +131,7 @@ export class ChainSettlement implements Lifecycle {
       mode: 'sequencer',
       unsafe: headRef(this.chain, unsafe),
       safe: headRef(this.chain, safe),
-      finalized: headRef(this.chain, this.finalizedHead()),
+      finalized: headRef(this.chain, heads.finalizedHead()),
       l1: l1Head ? { number: toQuantity(l1Head.number), hash: l1Head.hash } : null,
       latestOutput: toQuantity(latestOutput),
       outputMismatches: [],

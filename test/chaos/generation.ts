@@ -50,7 +50,7 @@ export async function bringUp(options: SuiteOptions, rng: Rng, workdir: string, 
       [902, p902],
     ]),
   }
-  writeConfig(layout)
+  writeConfig(layout, options.executors)
   const net = new NetworkProcess(layout, options.logLevel)
   const ledger = new Ledger()
   const replicas: ReplicaProcess[] = []

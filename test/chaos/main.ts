@@ -5,7 +5,7 @@
  * real process, with the invariants checked after every fault. Prints the seed first and
  * the tables last, and writes test/chaos/RESULTS.md and RESULTS.json.
  *
- *   npm run chaos -- [--seed N] [--short] [--kills N] [--out DIR] [--keep] [--log-level L]
+ *   npm run chaos -- [--seed N] [--short] [--kills N] [--out DIR] [--keep] [--log-level L] [--executors inline|thread]
  *
  * Exit code 0 when every invariant held, 1 when one failed, 2 on bad arguments.
  */
@@ -30,7 +30,7 @@ function parse(argv: string[]): { options: SuiteOptions; out: string } {
       i++
     } else flags.set(a, true)
   }
-  const known = ['--seed', '--short', '--kills', '--out', '--keep', '--log-level']
+  const known = ['--seed', '--short', '--kills', '--out', '--keep', '--log-level', '--executors']
   for (const k of flags.keys()) if (!known.includes(k)) throw new Error(`unknown option ${k} (known: ${known.join(', ')})`)
   const int = (k: string): number | undefined => {
     const v = flags.get(k)
@@ -43,6 +43,11 @@ function parse(argv: string[]): { options: SuiteOptions; out: string } {
   const options = flags.has('--short') ? shortOptions(seed) : fullOptions(seed)
   options.kills = int('--kills') ?? options.kills
   options.keep = flags.has('--keep')
+  const executors = flags.get('--executors')
+  if (executors !== undefined) {
+    if (executors !== 'inline' && executors !== 'thread') throw new Error('--executors must be inline or thread')
+    options.executors = executors
+  }
   const level = flags.get('--log-level')
   if (typeof level === 'string') options.logLevel = level
   const out = typeof flags.get('--out') === 'string' ? path.resolve(flags.get('--out') as string) : path.join(root, 'test', 'chaos')

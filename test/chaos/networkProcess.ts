@@ -33,9 +33,10 @@ export interface ChainEndpoint {
   genesisSlot: bigint
 }
 
-/** The default network (two chains, 250 ms slots, embedded anvil with 2 s blocks) on the layout's ports. */
-export function writeConfig(layout: NetworkLayout): void {
+/** The default network (two chains, 250 ms slots, embedded anvil with 2 s blocks) on the layout's ports, its chains' executors where `executors` says. */
+export function writeConfig(layout: NetworkLayout, executors: 'inline' | 'thread' = 'inline'): void {
   const config = {
+    executors,
     l1: { embedded: { port: layout.l1Port } },
     chains: [...layout.rpcPorts.values()].map((port) => ({ rpc: { port } })),
   }

@@ -8,6 +8,8 @@ export interface SuiteOptions {
   mode: 'short' | 'full'
   /** kill -9 trials; each kills the network alone or with its anvil (the seed chooses). */
   kills: number
+  /** Where the network runs each chain's executor (`plexus up --executors`). */
+  executors: 'inline' | 'thread'
   /** The embedded anvil killed under the running network. */
   anvilKills: number
   /** An exception between two chains' commits of one slot (the `--fault-injection` hook). */
@@ -58,6 +60,7 @@ export function fullOptions(seed: number): SuiteOptions {
     seed,
     mode: 'full',
     kills: 100,
+    executors: 'inline',
     anvilKills: 5,
     exceptions: 5,
     hostileRequests: 10_000,

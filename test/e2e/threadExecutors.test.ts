@@ -85,6 +85,22 @@ describe('a network whose chains run in executor worker threads', { timeout: 300
     const unsafe = await client(901).getBlockNumber()
     await waitFor(async () => (await client(901).getBlock({ blockTag: 'safe' })).number >= unsafe, 60_000, 'safe head of 901 past the head it had')
     await assertBacked(net.network)
+    // The tags (the worker's) and plexus_syncStatus (the coordinator's) agree at every
+    // moment: a tag read between two sync statuses lies between them, while batches land.
+    const safeOf = async () => BigInt((await rpc<{ safe: { number: Hex } }>(net.l2Url(902), 'plexus_syncStatus', [])).safe.number)
+    // Across three moves of the safe head (three batches landing), read back to back.
+    const deadline = Date.now() + 60_000
+    let moves = 0
+    let last = await safeOf()
+    for (let i = 0; moves < 3 && Date.now() < deadline; i++) {
+      const before = await safeOf()
+      const tag = (await client(902).getBlock({ blockTag: 'safe' })).number
+      const after = await safeOf()
+      assert.ok(tag >= before && tag <= after, `read ${i}: the safe tag ${tag} lies between the sync statuses ${before} and ${after}`)
+      if (after !== last) moves++
+      last = after
+    }
+    assert.equal(moves, 3, 'the safe head moved three times while read')
   })
 
   it('serves the operator\'s restricted methods through the admin path, and refuses dev snapshots with a reason', async () => {
