@@ -6,7 +6,7 @@ import { BaseError } from '../../primitives/errors.js'
 import type { Lifecycle } from '../../primitives/lifecycle.js'
 import type { Logger } from '../../primitives/logger.js'
 import { anvilHead, anvilRpc, AnvilRpcError, writeAnvilState } from './anvilState.js'
-import { liveProcessOf, removePidFile, stopRecordedProcess, writePidFile } from './pidFile.js'
+import { liveProcessOf, removePidFile, stopRecordedProcess, waitPortFree, writePidFile } from './pidFile.js'
 
 const require = createRequire(import.meta.url)
 
@@ -53,6 +53,9 @@ const TERM_GRACE_MS = 3_000
 const RESTART_DELAYS_MS = [250, 500, 1_000, 2_000, 5_000]
 /** After a write of w ms, the next starts no sooner than this × w later (writes take ≤ 1/4 of the time). */
 const WRITE_DUTY_FACTOR = 3
+/** Longest wait for a stopped orphan anvil's port to be free before starting anew. */
+const ORPHAN_PORT_WAIT_MS = 15_000
+
 /** Up this long, anvil counts as healthy again: its next exit is reported anew. */
 const HEALTHY_AFTER_MS = 30_000
 
@@ -139,7 +142,9 @@ export class EmbeddedAnvil implements Lifecycle {
     if (o.stateDir) {
       mkdirSync(o.stateDir, { recursive: true })
       await this.saveOrphanState()
-      await stopRecordedProcess(this.pidFile!, 'embedded L1 (anvil)', o.logger)
+      // The orphan's port is free only once the kernel has torn it down, which a loaded
+      // machine may take a while to do after the process is gone: wait for it (bounded).
+      if ((await stopRecordedProcess(this.pidFile!, 'embedded L1 (anvil)', o.logger)) && this.port !== 0) await waitPortFree(o.host, this.port, ORPHAN_PORT_WAIT_MS)
     }
     this.running = true
     process.on('exit', this.killOnExit)

@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict'
 import { spawn, type ChildProcess } from 'node:child_process'
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
+import { createServer, type AddressInfo } from 'node:net'
 import path from 'node:path'
 import { after, describe, test } from 'node:test'
 import { silentLogger } from '../../primitives/logger.js'
 import { tempDir } from '../../../test/helpers/tmp.js'
-import { liveProcessOf, stopRecordedProcess, writePidFile } from './pidFile.js'
+import { liveProcessOf, stopRecordedProcess, waitPortFree, writePidFile } from './pidFile.js'
 
 const { dir, cleanup } = tempDir()
 const children: ChildProcess[] = []
@@ -64,5 +65,24 @@ describe('pid file', () => {
     assert.equal(child.signalCode, 'SIGKILL')
     assert.equal(existsSync(file), false)
     assert.equal(await stopRecordedProcess(file, 'test process', silentLogger(), 300), false)
+  })
+
+  test('waits for a port to be free (bounded): resolves once its holder lets go, or at the bound while it holds on', async () => {
+    const holder = createServer()
+    await new Promise<void>((resolve) => holder.listen({ host: '127.0.0.1', port: 0 }, resolve))
+    const port = (holder.address() as AddressInfo).port
+    let freed = false
+    setTimeout(() => holder.close(() => (freed = true)), 300)
+    await waitPortFree('127.0.0.1', port, 10_000)
+    assert.equal(freed, true, 'resolved only once the port was let go')
+    // Held throughout: it gives up at the bound (the caller's start then reports the port taken).
+    const held = createServer()
+    await new Promise<void>((resolve) => held.listen({ host: '127.0.0.1', port }, resolve))
+    try {
+      await waitPortFree('127.0.0.1', port, 200)
+      assert.equal(held.listening, true)
+    } finally {
+      held.close()
+    }
   })
 })

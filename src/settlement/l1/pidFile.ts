@@ -1,3 +1,4 @@
+import { createServer } from 'node:net'
 import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { spawnSync } from 'node:child_process'
 import path from 'node:path'
@@ -124,4 +125,16 @@ function commandOf(pid: number): string | undefined {
     const line = ps.status === 0 ? ps.stdout.trim() : ''
     return line ? line.split(' ')[0] : undefined
   }
+}
+
+/** Resolves once `host:port` can be listened on, or after `timeoutMs` (the start then reports the port taken). */
+export async function waitPortFree(host: string, port: number, timeoutMs: number): Promise<void> {
+  const until = Date.now() + timeoutMs
+  const free = () =>
+    new Promise<boolean>((resolve) => {
+      const server = createServer()
+      server.once('error', () => resolve(false))
+      server.listen({ host, port, exclusive: true }, () => server.close(() => resolve(true)))
+    })
+  while (!(await free()) && Date.now() < until) await new Promise((r) => setTimeout(r, 50))
 }
