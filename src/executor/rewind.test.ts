@@ -1,10 +1,8 @@
 import assert from 'node:assert/strict'
 import { after, describe, it } from 'node:test'
-import type { Chain } from '../execution/chain.js'
 import { decodeRawTransaction } from '../execution/decodeTx.js'
 import { devAccounts } from '../execution/genesis.js'
 import type { PooledTx } from '../execution/pooledTx.js'
-import { rollupGenesis } from '../execution/rollupGenesis.js'
 import { StoreChainReader } from '../execution/storeChainReader.js'
 import { initCrypto } from '../primitives/crypto.js'
 import { RpcErrorCode } from '../primitives/errors.js'
@@ -19,7 +17,8 @@ import { STANDALONE_SLOT_RULES } from '../sequencer/slotBuilder.js'
 import { chainPool } from '../sequencer/txpool/chainPool.js'
 import { ChainStore } from '../storage/chainStore.js'
 import { openDatabase } from '../storage/database.js'
-import { closeMemoryChains, openMemoryChains, signedTx } from '../../test/helpers/memoryChains.js'
+import { closeMemoryChains, openMemoryChains, signedTx , memoryGenesis } from '../../test/helpers/memoryChains.js'
+import { NO_RELAYER } from '../../test/helpers/workers.js'
 import { tempDir } from '../../test/helpers/tmp.js'
 import { PeerCallError, PeerLostError } from './peer.js'
 import { MAX_SEND_BATCH, RESTORE_TO_POOL, REWIND } from './protocol.js'
@@ -42,11 +41,16 @@ await initCrypto()
  */
 
 const IDS = [901n, 902n] as const
-const NO_RELAYER: Hex = '0x0000000000000000000000000000000000000000'
 const bob = devAccounts(3)[2]!.address as Hex
 const ZERO_FEE = { l1BaseFee: 0n, l1BlobBaseFee: 0n, baseFeeScalar: 0n, blobBaseFeeScalar: 0n }
 /** The genesis `openMemoryChains` opens: the same chain in a worker and in this thread. */
-const genesisOf = (id: bigint) => rollupGenesis({ chainId: Number(id), gasLimit: 30_000_000n, l1Portal: '0x0000000000000000000000000000000000000001', timestamp: 1_000n })
+const genesisOf = memoryGenesis
+
+/** `fn` run once however often it is called (a fixture's close: by its test, then by `after`). */
+const once = (fn: () => Promise<void>): (() => Promise<void>) => {
+  let done: Promise<void> | undefined
+  return () => (done ??= fn())
+}
 
 const cleanups: (() => Promise<void> | void)[] = []
 after(async () => {
@@ -117,13 +121,10 @@ async function openNet(mode: Mode, at: readonly { dir: string }[], l1: FakeL1, f
       sequencer.addChain({ chainId: id, chain, pool: pools.get(id)!, feeRecipient: new Uint8Array(20), inputs: l1.inputs(id) })
     }
     await sequencer.recover()
-    let closed = false
-    const close = async () => {
-      if (closed) return
-      closed = true
+    const close = once(async () => {
       await sequencer.stop()
       await closeMemoryChains(chains.values())
-    }
+    })
     cleanups.push(close)
     return {
       sequencer,
@@ -152,14 +153,11 @@ async function openNet(mode: Mode, at: readonly { dir: string }[], l1: FakeL1, f
     sequencer.addChain({ chainId: id, chain: reader, executor: w.executor, feeRecipient: new Uint8Array(20), inputs: l1.inputs(id) })
   }
   await sequencer.recover()
-  let closed = false
-  const close = async () => {
-    if (closed) return
-    closed = true
+  const close = once(async () => {
     await sequencer.stop()
     for (const w of workers.values()) await (w.lost ? w.terminate() : w.stop())
     for (const s of stores) await s.close()
-  }
+  })
   cleanups.push(close)
   return {
     sequencer,
@@ -180,7 +178,7 @@ async function openNet(mode: Mode, at: readonly { dir: string }[], l1: FakeL1, f
 
 /** A transfer on chain `id` (the reader gives the chain id and rules) from dev account `from`. */
 function transfer(net: Net, id: bigint, from: number, nonce: number): PooledTx {
-  return signedTx(net.readers.get(id)! as unknown as Chain, nonce, { to: bob, value: 1n, from })
+  return signedTx(net.readers.get(id)!, nonce, { to: bob, value: 1n, from })
 }
 
 /** Every chain's head number and hash, as the coordinator's readers see them; asserts the executors agree. */
@@ -430,7 +428,7 @@ describe('a worker killed in a rewind', { timeout: 180_000 }, () => {
       // Blocks of transfers to take back: one per slot, a few transactions each.
       const from = reader.headHeader().number
       for (let s = from + 1n; s <= from + 4n; s++) {
-        const txs = Array.from({ length: 20 }, (_, i) => signedTx(reader as unknown as Chain, Number(s - 1n) * 20 + i, { to: bob, value: 1n, from: 1 }))
+        const txs = Array.from({ length: 20 }, (_, i) => signedTx(reader, Number(s - 1n) * 20 + i, { to: bob, value: 1n, from: 1 }))
         await worker.sendRawTransactions(txs.map((t) => t.raw))
         await oneBlock(worker.executor, s)
       }

@@ -4,15 +4,13 @@ import path from 'node:path'
 import { after, describe, it } from 'node:test'
 import type { Chain } from '../execution/chain.js'
 import type { PooledTx } from '../execution/pooledTx.js'
-import { rollupGenesis } from '../execution/rollupGenesis.js'
 import { initCrypto } from '../primitives/crypto.js'
 import { RpcErrorCode } from '../primitives/errors.js'
 import { toData, type Hex } from '../primitives/hex.js'
-import { silentLogger } from '../primitives/logger.js'
 import type { ChainExecutor } from '../sequencer/chainExecutor.js'
 import { buildSlot, STANDALONE_SLOT_RULES, type SlotResult } from '../sequencer/slotBuilder.js'
 import { buildMemorySlot, closeMemoryChains, openMemoryChains, signedTx } from '../../test/helpers/memoryChains.js'
-import { tempDir } from '../../test/helpers/tmp.js'
+import { TestWorkers } from '../../test/helpers/workers.js'
 import { waitFor } from '../../test/helpers/node.js'
 import { PeerCallError, PeerLostError, PeerTimeoutError } from './peer.js'
 import { MAX_SEND_BATCH, METHODS, SEND_RAW_TRANSACTIONS } from './protocol.js'
@@ -23,23 +21,9 @@ await initCrypto()
 
 const IDS = [901n, 902n] as const
 const sink: Hex = '0x00000000000000000000000000000000000000aa'
-const NO_RELAYER: Hex = '0x0000000000000000000000000000000000000000'
-/** The genesis `openMemoryChains` opens (the same chain in a worker and in this thread). */
-const genesisOf = (id: bigint) => rollupGenesis({ chainId: Number(id), gasLimit: 30_000_000n, l1Portal: '0x0000000000000000000000000000000000000001', timestamp: 1_000n })
-
-const dirs: { dir: string; cleanup(): void }[] = []
-const workers: WorkerExecutor[] = []
-function dir(): string {
-  const d = tempDir()
-  dirs.push(d)
-  return d.dir
-}
-
-async function startWorker(id: bigint, datadir: string, extra: { faults?: ExecutorWorkerFaults; txpool?: { maxPending: number }; resourceLimits?: { maxOldGenerationSizeMb: number }; requestTimeoutMs?: number } = {}): Promise<WorkerExecutor> {
-  const w = await WorkerExecutor.start({ datadir, genesis: genesisOf(id), relayer: NO_RELAYER, logger: silentLogger(), recoveryThreads: 1, ...extra })
-  workers.push(w)
-  return w
-}
+const fixture = new TestWorkers()
+const dir = (): string => fixture.dir()
+const startWorker = (id: bigint, datadir: string, extra: Parameters<TestWorkers['start']>[2] = {}): Promise<WorkerExecutor> => fixture.start(id, datadir, extra)
 
 /** A slot on the workers' chains (ascending chain id), by the standalone rules; sealed, not committed. */
 function workerSlot(slot: bigint, executors: readonly ChainExecutor[]): Promise<SlotResult> {
@@ -72,8 +56,7 @@ const transfers = (chain: Chain, from: number, first: number, count: number): Po
 
 describe('WorkerExecutor: a chain executor in a worker thread', { timeout: 300_000 }, () => {
   after(async () => {
-    for (const w of workers) await w.stop()
-    dirs.forEach((d) => d.cleanup())
+    await fixture.cleanup()
   })
 
   it('two chains in workers build the same blocks as in this thread, slot after slot', async () => {

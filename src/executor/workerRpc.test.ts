@@ -1,20 +1,16 @@
 import assert from 'node:assert/strict'
 import { createServer, type Server } from 'node:net'
 import { after, describe, it } from 'node:test'
-import { createFeeMarket1559Tx } from '@ethereumjs/tx'
-import { toPooledTx } from '../execution/decodeTx.js'
 import { createChainCommon, devAccounts } from '../execution/genesis.js'
 import type { PooledTx } from '../execution/pooledTx.js'
-import { rollupGenesis } from '../execution/rollupGenesis.js'
 import { executingMessagesAccessList } from '../interop/accessList.js'
 import { initCrypto } from '../primitives/crypto.js'
 import { BaseError, RpcErrorCode } from '../primitives/errors.js'
-import { hexToBytes, toData, type Hex } from '../primitives/hex.js'
-import { silentLogger } from '../primitives/logger.js'
+import { toData, type Hex } from '../primitives/hex.js'
 import { buildSlot, STANDALONE_SLOT_RULES, type SlotResult } from '../sequencer/slotBuilder.js'
-import { closeMemoryChains, openMemoryChains } from '../../test/helpers/memoryChains.js'
+import { closeMemoryChains, memoryGenesis, openMemoryChains, signedTx } from '../../test/helpers/memoryChains.js'
 import { waitFor } from '../../test/helpers/node.js'
-import { tempDir } from '../../test/helpers/tmp.js'
+import { TestWorkers } from '../../test/helpers/workers.js'
 import { PeerLostError } from './peer.js'
 import { SETTLED_HEADS } from './settledHeads.js'
 import type { ExecutorRpcData } from './workerData.js'
@@ -31,47 +27,22 @@ import { ExecutorStartError, WorkerExecutor } from './workerExecutor.js'
 
 await initCrypto()
 
-const NO_RELAYER: Hex = '0x0000000000000000000000000000000000000000'
 const sink: Hex = '0x00000000000000000000000000000000000000aa'
 const accounts = devAccounts(10)
-const genesisOf = (id: bigint) => rollupGenesis({ chainId: Number(id), gasLimit: 30_000_000n, l1Portal: '0x0000000000000000000000000000000000000001', timestamp: 1_000n })
-const common = createChainCommon(genesisOf(901n))
+const common = createChainCommon(memoryGenesis(901n))
 /** Creation code that emits one empty LOG0 and deploys nothing: a log to query. */
 const EMIT_LOG0 = '0x60006000a0' as Hex
 
-const dirs: { dir: string; cleanup(): void }[] = []
-const workers: WorkerExecutor[] = []
-function dir(): string {
-  const d = tempDir()
-  dirs.push(d)
-  return d.dir
-}
+const fixture = new TestWorkers()
+const dir = (): string => fixture.dir()
 
 const RPC: ExecutorRpcData = { options: { host: '127.0.0.1', port: 0 } }
 
-async function startWorker(extra: Partial<Parameters<typeof WorkerExecutor.start>[0]> = {}, datadir = dir()): Promise<WorkerExecutor> {
-  const w = await WorkerExecutor.start({ datadir, genesis: genesisOf(901n), relayer: NO_RELAYER, logger: silentLogger(), recoveryThreads: 1, rpc: RPC, ...extra })
-  workers.push(w)
-  return w
-}
+/** Chain 901's executor worker serving its RPC on a free port. */
+const startWorker = (extra: Parameters<TestWorkers['start']>[2] = {}, datadir = dir()): Promise<WorkerExecutor> => fixture.start(901n, datadir, { rpc: RPC, ...extra })
 
-function tx(from: number, nonce: number, fields: { to?: Hex; data?: Hex; value?: bigint; gasLimit?: bigint; accessList?: ReturnType<typeof executingMessagesAccessList> } = {}): PooledTx {
-  const t = createFeeMarket1559Tx(
-    {
-      chainId: 901n,
-      nonce,
-      to: fields.to,
-      value: fields.value ?? 0n,
-      data: fields.data ? hexToBytes(fields.data) : undefined,
-      gasLimit: fields.gasLimit ?? 21_000n,
-      maxFeePerGas: 10n ** 10n,
-      maxPriorityFeePerGas: 1n,
-      accessList: fields.accessList ?? [],
-    },
-    { common },
-  ).sign(hexToBytes(accounts[from]!.privateKey))
-  return toPooledTx(t, t.serialize())
-}
+/** A signed transaction on chain 901 from dev account `from` (the worker's chain, read only for its id and rules). */
+const tx = (from: number, nonce: number, fields: Omit<Parameters<typeof signedTx>[2], 'from'> = {}): PooledTx => signedTx({ chainId: 901n, common }, nonce, { ...fields, from })
 
 let slotNumber = 0n
 /** One slot on the worker's chain, committed. */
@@ -111,8 +82,7 @@ function listen(port: number): Promise<Server> {
 
 describe('the chain\'s JSON-RPC in its executor worker', { timeout: 300_000 }, () => {
   after(async () => {
-    for (const w of workers) await w.stop()
-    dirs.forEach((d) => d.cleanup())
+    await fixture.cleanup()
   })
 
   it('a transaction sent to the worker\'s RPC is included by a slot; receipts, balances, calls and logs agree with the block', async () => {

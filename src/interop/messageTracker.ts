@@ -259,9 +259,9 @@ export class MessageTracker {
   private observe(chainId: bigint, block: Block, receipts: readonly StoredReceipt[]): void {
     for (const e of messengerEvents(chainId, block, receipts)) {
       if (e.kind === 'sent') this.onSent(e.sent, e.id, e.txHash())
-      else if (e.kind === 'relayed') this.onRelayed(chainId, e.msgHash, e.tx, block.header)
-      else if (e.kind === 'paid') this.onPaid(chainId, e.payment, block.header)
-      else this.onFailedRelay(chainId, e.tx, block.header)
+      else if (e.kind === 'relayed') this.onRelayed(chainId, e.msgHash, e.tx, block.header.number)
+      else if (e.kind === 'paid') this.onPaid(chainId, e.payment, block.header.number)
+      else this.onFailedRelay(chainId, e.tx, block.header.number)
     }
   }
 
@@ -295,8 +295,7 @@ export class MessageTracker {
     this.byTx.set(key, list)
   }
 
-  private onRelayed(chainId: bigint, msgHash: Hex, tx: TypedTransaction, header: BlockHeader): void {
-    const blockNumber = header.number
+  private onRelayed(chainId: bigint, msgHash: Hex, tx: TypedTransaction, blockNumber: bigint): void {
     const txHash = toData(tx.hash()) as Hex
     const payload = relayPayloadOf(tx)
     const byNetwork = payload !== undefined && this.isNetworkRelayer(tx)
@@ -321,8 +320,8 @@ export class MessageTracker {
    * queued, and one whose relay failed before it is queued again (a top-up is how a sender
    * retries with more gas).
    */
-  private onPaid(chainId: bigint, payment: RelayGasPayment, header: BlockHeader): void {
-    this.payments.set(payment.msgHash, [...(this.payments.get(payment.msgHash) ?? []), { ...payment, chainId, blockNumber: header.number }])
+  private onPaid(chainId: bigint, payment: RelayGasPayment, blockNumber: bigint): void {
+    this.payments.set(payment.msgHash, [...(this.payments.get(payment.msgHash) ?? []), { ...payment, chainId, blockNumber }])
     const m = this.messages.get(payment.msgHash)
     if (!m || m.source !== chainId || m.destination !== payment.destination) return
     if (m.status === 'failed' && !this.failedAt.has(m.msgHash)) this.reopen(m) // refused or expired: no block to compare with
@@ -346,8 +345,7 @@ export class MessageTracker {
   }
 
   /** A reverted call of relayMessage: the message it carried failed (the reason comes from whoever ran it). */
-  private onFailedRelay(chainId: bigint, tx: TypedTransaction, header: BlockHeader): void {
-    const blockNumber = header.number
+  private onFailedRelay(chainId: bigint, tx: TypedTransaction, blockNumber: bigint): void {
     const payload = relayPayloadOf(tx)
     if (payload === undefined) return
     const txHash = toData(tx.hash()) as Hex

@@ -1,7 +1,7 @@
-import { createFeeMarket1559Tx } from '@ethereumjs/tx'
+import { createFeeMarket1559Tx, type AccessList, type AccessListBytes } from '@ethereumjs/tx'
 import { Chain } from '../../src/execution/chain.js'
 import { toPooledTx } from '../../src/execution/decodeTx.js'
-import { devAccounts, type GethAllocAccount } from '../../src/execution/genesis.js'
+import { devAccounts, type GethAllocAccount, type GethGenesis } from '../../src/execution/genesis.js'
 import type { TxSource } from '../../src/execution/openBlock.js'
 import type { PooledTx } from '../../src/execution/pooledTx.js'
 import { rollupGenesis } from '../../src/execution/rollupGenesis.js'
@@ -20,10 +20,15 @@ const storeOf = new WeakMap<Chain, ChainStore>()
  * Rollup chains opened on their own stores in `dirs` (one per id; the same dirs reopen
  * the same chains), no L1: what the sequencer's and interop's unit tests build slots on.
  */
+/** The genesis of test chain `id` that `openMemoryChains` opens (and an executor worker of the same chain, in tests). */
+export function memoryGenesis(id: bigint, alloc?: Record<string, GethAllocAccount>): GethGenesis {
+  return rollupGenesis({ chainId: Number(id), gasLimit: 30_000_000n, l1Portal: '0x0000000000000000000000000000000000000001', timestamp: 1_000n, ...(alloc ? { alloc } : {}) })
+}
+
 export async function openMemoryChains(ids: readonly bigint[], dirs: readonly { dir: string }[], alloc?: Record<string, GethAllocAccount>): Promise<Map<bigint, Chain>> {
   const chains = new Map<bigint, Chain>()
   for (const [i, id] of ids.entries()) {
-    const genesis = rollupGenesis({ chainId: Number(id), gasLimit: 30_000_000n, l1Portal: '0x0000000000000000000000000000000000000001', timestamp: 1_000n, alloc })
+    const genesis = memoryGenesis(id, alloc)
     const store = new ChainStore(openDatabase(dirs[i]!.dir))
     const chain = await Chain.open(store, genesis, silentLogger())
     storeOf.set(chain, store)
@@ -43,8 +48,15 @@ export function txSource(txs: readonly PooledTx[]): TxSource {
   return { next: () => (i < txs.length ? { done: false, value: txs[i++]! } : { done: true, value: undefined }), skipSender: () => undefined }
 }
 
-/** A signed EIP-1559 transaction on `chain` from dev account `from` (default 0). */
-export function signedTx(chain: Chain, nonce: number, fields: { to: Hex; data?: Hex; value?: bigint; gasLimit?: bigint; from?: number }): PooledTx {
+/**
+ * A signed EIP-1559 transaction on `chain` (any reader of it: only its id and rules are
+ * used) from dev account `from` (default 0); without `to`, a contract creation.
+ */
+export function signedTx(
+  chain: Pick<Chain, 'chainId' | 'common'>,
+  nonce: number,
+  fields: { to?: Hex; data?: Hex; value?: bigint; gasLimit?: bigint; from?: number; accessList?: AccessListBytes | AccessList },
+): PooledTx {
   const key = devAccounts(10)[fields.from ?? 0]!.privateKey
   const tx = createFeeMarket1559Tx(
     {
@@ -56,6 +68,7 @@ export function signedTx(chain: Chain, nonce: number, fields: { to: Hex; data?: 
       gasLimit: fields.gasLimit ?? 21_000n,
       maxFeePerGas: 10n ** 10n,
       maxPriorityFeePerGas: 1n,
+      accessList: fields.accessList ?? [],
     },
     { common: chain.common },
   ).sign(hexToBytes(key))
